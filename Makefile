@@ -1,0 +1,28 @@
+# Two entry points that work on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+EXAMPLE ?= sha256
+
+.PHONY: run test bench examples clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+run: $(VENV)/.installed
+	$(VENV)/bin/zkaot run examples/$(EXAMPLE)/guest.rv64im.elf --input examples/$(EXAMPLE)/input.bin
+
+test: $(VENV)/.installed
+	$(PY) -m pytest -n 2
+
+bench: $(VENV)/.installed
+	$(PY) bench/interpreter.py
+
+examples: $(VENV)/.installed
+	$(PY) examples/build_all.py
+
+clean:
+	rm -rf $(VENV)

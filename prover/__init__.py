@@ -1,0 +1,1 @@
+"""The STARK prover (not built yet: see the open issues)."""

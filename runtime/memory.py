@@ -1,0 +1,107 @@
+"""The guest's memory as the machine contract defines it: RAM, the read-only input, guards.
+
+The interpreter uses it directly; faster executors use the same RAM buffer and
+call back into it for host handlers, so every executor enforces one set of rules.
+"""
+import struct
+
+from runtime.memory_map import MemoryMap
+
+_UNPACK = {1: struct.Struct("<B").unpack_from, 2: struct.Struct("<H").unpack_from,
+           4: struct.Struct("<I").unpack_from, 8: struct.Struct("<Q").unpack_from}
+_PACK = {1: struct.Struct("<B").pack_into, 2: struct.Struct("<H").pack_into,
+         4: struct.Struct("<I").pack_into, 8: struct.Struct("<Q").pack_into}
+
+
+class MemoryFault(Exception):
+    """An access the memory map forbids; the executor adds the pc and instruction."""
+
+
+class InputTooLarge(ValueError):
+    pass
+
+
+class GuestMemory:
+    """RAM with its guard page and read-only segments, plus the input region.
+
+    `segments` are objects with vaddr, data, writable and executable (the ELF
+    loader's Segment): their bytes initialise RAM, and the non-writable ones
+    (code, read-only data) reject stores.
+    """
+
+    def __init__(self, segments, input_bytes: bytes, memory_map: MemoryMap = MemoryMap()):
+        if len(input_bytes) > memory_map.max_input:
+            raise InputTooLarge(f"input is {len(input_bytes)} bytes, more than the input region's "
+                                f"{memory_map.max_input} bytes (MemoryMap.max_input)")
+        self.map = memory_map
+        self.base = memory_map.ram_base
+        self.size = memory_map.ram_size
+        self.ram = bytearray(memory_map.ram_size)
+        guard_lo, guard_hi = memory_map.stack_guard
+        self.guard_lo, self.guard_hi = guard_lo - self.base, guard_hi - self.base
+        self.read_only: list[tuple[int, int, str]] = []
+        for seg in segments:
+            off = seg.vaddr - self.base
+            self.ram[off: off + len(seg.data)] = seg.data
+            if not seg.writable:
+                kind = "code" if seg.executable else "read-only data"
+                self.read_only.append((off, off + len(seg.data), kind))
+        lo, hi = memory_map.input_span(len(input_bytes))
+        self.input_base = lo
+        self.input = bytes(len(input_bytes).to_bytes(8, "little") + input_bytes).ljust(hi - lo, b"\0")
+        self.misaligned = 0
+
+    def _ram_offset(self, addr: int, size: int) -> int | None:
+        off = addr - self.base
+        if (0 <= off and off + size <= self.guard_lo) or (self.guard_hi <= off and off + size <= self.size):
+            return off
+        return None
+
+    def _fault(self, what: str, addr: int, size: int) -> MemoryFault:
+        return MemoryFault(f"{what} of {size} bytes at 0x{addr:08x}: {self.map.region_name(addr)}")
+
+    def load(self, addr: int, size: int) -> int:
+        """Unsigned little-endian load; misaligned loads work and are counted (Zicclsm)."""
+        if addr & (size - 1):
+            self.misaligned += 1
+        off = self._ram_offset(addr, size)
+        if off is not None:
+            return _UNPACK[size](self.ram, off)[0]
+        off = addr - self.input_base
+        if 0 <= off and off + size <= len(self.input):
+            return _UNPACK[size](self.input, off)[0]
+        raise self._fault("load", addr, size)
+
+    def store(self, addr: int, size: int, value: int) -> None:
+        if addr & (size - 1):
+            self.misaligned += 1
+        off = self.writable_offset(addr, size)
+        _PACK[size](self.ram, off, value & ((1 << (8 * size)) - 1))
+
+    def writable_offset(self, addr: int, size: int) -> int:
+        off = self._ram_offset(addr, size)
+        if off is None:
+            if 0 <= addr - self.input_base < len(self.input):
+                raise MemoryFault(f"store of {size} bytes at 0x{addr:08x}: the input region is read-only")
+            raise self._fault("store", addr, size)
+        for lo, hi, kind in self.read_only:
+            if off < hi and off + size > lo:
+                raise MemoryFault(f"store of {size} bytes at 0x{addr:08x}: into {kind}")
+        return off
+
+    def read(self, addr: int, n: int) -> bytes:
+        """Bytes for a host handler (write, precompiles); not counted as guest accesses."""
+        if n == 0:
+            return b""
+        off = self._ram_offset(addr, n)
+        if off is not None:
+            return bytes(self.ram[off: off + n])
+        off = addr - self.input_base
+        if 0 <= off and off + n <= len(self.input):
+            return self.input[off: off + n]
+        raise self._fault("host read", addr, n)
+
+    def write(self, addr: int, data: bytes) -> None:
+        if data:
+            off = self.writable_offset(addr, len(data))
+            self.ram[off: off + len(data)] = data

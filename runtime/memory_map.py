@@ -1,0 +1,58 @@
+"""Where things live in the guest's address space.
+
+Everything fits below 4 GiB, so RV32 and RV64 guests share one map.  The linker
+script in runtime/guest/zkaot.ld is written against the defaults here; a guest
+linked for other sizes must be run with a matching MemoryMap.
+"""
+from dataclasses import dataclass
+
+NULL_GUARD_END = 0x1000            # [0, 0x1000) always traps
+INPUT_BASE = 0x4000_0000           # u64 little-endian length, then the input bytes
+RAM_BASE = 0x8000_0000             # code, data, heap, stack
+DEFAULT_RAM_SIZE = 128 << 20
+DEFAULT_STACK_SIZE = 4 << 20       # the stack ends at the top of RAM
+GUARD_SIZE = 0x1000                # unmapped page below the stack
+DEFAULT_MAX_INPUT = 64 << 20
+
+
+@dataclass(frozen=True)
+class MemoryMap:
+    ram_base: int = RAM_BASE
+    ram_size: int = DEFAULT_RAM_SIZE
+    stack_size: int = DEFAULT_STACK_SIZE
+    input_base: int = INPUT_BASE
+    max_input: int = DEFAULT_MAX_INPUT
+
+    @property
+    def ram_end(self) -> int:
+        return self.ram_base + self.ram_size
+
+    @property
+    def stack_top(self) -> int:
+        return self.ram_end
+
+    @property
+    def stack_guard(self) -> tuple[int, int]:
+        """The page just below the stack: touching it means the stack overflowed."""
+        lo = self.ram_end - self.stack_size - GUARD_SIZE
+        return lo, lo + GUARD_SIZE
+
+    def input_span(self, input_len: int) -> tuple[int, int]:
+        """Readable input bytes: the length word plus the data rounded up to 8 bytes."""
+        return self.input_base, self.input_base + 8 + ((input_len + 7) & ~7)
+
+    def in_ram(self, lo: int, hi: int) -> bool:
+        return self.ram_base <= lo and hi <= self.ram_end
+
+    def region_name(self, addr: int) -> str:
+        """A human name for an address, for error messages."""
+        if addr < NULL_GUARD_END:
+            return "the null guard page"
+        g_lo, g_hi = self.stack_guard
+        if g_lo <= addr < g_hi:
+            return "the stack guard page (stack overflow?)"
+        if self.ram_base <= addr < self.ram_end:
+            return "RAM"
+        if self.input_base <= addr < self.input_base + 8 + self.max_input:
+            return "the input region"
+        return "unmapped memory"

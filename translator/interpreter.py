@@ -1,0 +1,412 @@
+"""The reference interpreter: exact RISC-V semantics written plainly.
+
+Every faster executor is tested against this one.  Each pc is decoded once into
+a closure that performs the instruction and returns the next pc; the run loop
+only looks closures up and calls them.  Registers are a list of 33 ints kept
+unsigned modulo 2^XLEN; slot 32 is where writes to x0 go, so x0 reads stay 0.
+"""
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from runtime import abi
+from runtime.host import EcallError, GuestExit, HostIO, handle_ecall
+from runtime.memory import GuestMemory, MemoryFault
+from runtime.memory_map import MemoryMap
+from translator.decoder import IllegalInstruction, Instruction, decode
+from translator.disasm import format_instruction
+
+X0_SINK = 32
+PROGRESS_SLICE = 1 << 16
+
+
+class Trap(Exception):
+    """The current instruction cannot complete; the run loop adds pc and instruction."""
+
+
+class GuestFault(Exception):
+    """The guest ended abnormally: pc, the instruction there and the reason, on one line."""
+
+    def __init__(self, pc: int, reason: str, instruction: str = "", symbol: str | None = None):
+        self.pc, self.reason, self.instruction, self.symbol = pc, reason, instruction, symbol
+        where = f"pc 0x{pc:08x}" + (f" <{symbol}>" if symbol else "")
+        super().__init__(f"{where}" + (f" ({instruction})" if instruction else "") + f": {reason}")
+
+
+@dataclass
+class RunResult:
+    exit_code: int | None          # None when the run faulted
+    output: bytes                  # public output (fd 3)
+    console: bytes                 # console output (fd 1 and 2)
+    steps: int                     # retired instructions, the exiting ecall included
+    misaligned: int                # misaligned loads and stores
+    seconds: float
+    pc: int
+    regs: list[int] = field(repr=False)
+    fault: GuestFault | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.fault is None and self.exit_code == 0
+
+
+def _signed_div(a: int, b: int) -> int:
+    """Quotient rounded toward zero, as RISC-V (and C) define it."""
+    q = abs(a) // abs(b)
+    return -q if (a < 0) != (b < 0) else q
+
+
+def alu_operations(xlen: int) -> dict[str, Callable[[int, int], int]]:
+    """Register-register semantics on unsigned XLEN values; immediate forms reuse them."""
+    mask, sign, shmask = (1 << xlen) - 1, 1 << (xlen - 1), xlen - 1
+
+    def sx(v):
+        return (v ^ sign) - sign
+
+    def sx32(v):
+        return ((v & 0xFFFF_FFFF) ^ 0x8000_0000) - 0x8000_0000
+
+    def w(v):
+        return sx32(v) & mask
+
+    def div(a, b):
+        if b == 0:
+            return mask
+        if a == sign and b == mask:
+            return a                                   # INT_MIN / -1 overflows to INT_MIN
+        return _signed_div(sx(a), sx(b)) & mask
+
+    def rem(a, b):
+        if b == 0:
+            return a
+        if a == sign and b == mask:
+            return 0
+        sa, sb = sx(a), sx(b)
+        return (sa - sb * _signed_div(sa, sb)) & mask
+
+    def divw(a, b):
+        a, b = sx32(a), sx32(b)
+        if b == 0:
+            return mask
+        if a == -(1 << 31) and b == -1:
+            return w(a)
+        return w(_signed_div(a, b))
+
+    def remw(a, b):
+        a, b = sx32(a), sx32(b)
+        if b == 0:
+            return w(a)
+        if a == -(1 << 31) and b == -1:
+            return 0
+        return w(a - b * _signed_div(a, b))
+
+    ops = {
+        "add": lambda a, b: (a + b) & mask,
+        "sub": lambda a, b: (a - b) & mask,
+        "sll": lambda a, b: (a << (b & shmask)) & mask,
+        "slt": lambda a, b: int((a ^ sign) < (b ^ sign)),
+        "sltu": lambda a, b: int(a < b),
+        "xor": lambda a, b: a ^ b,
+        "srl": lambda a, b: a >> (b & shmask),
+        "sra": lambda a, b: (sx(a) >> (b & shmask)) & mask,
+        "or": lambda a, b: a | b,
+        "and": lambda a, b: a & b,
+        "mul": lambda a, b: (a * b) & mask,
+        "mulh": lambda a, b: ((sx(a) * sx(b)) >> xlen) & mask,
+        "mulhsu": lambda a, b: ((sx(a) * b) >> xlen) & mask,
+        "mulhu": lambda a, b: (a * b) >> xlen,
+        "div": div,
+        "divu": lambda a, b: a // b if b else mask,
+        "rem": rem,
+        "remu": lambda a, b: a % b if b else a,
+    }
+    if xlen == 64:
+        ops.update({
+            "addw": lambda a, b: w(a + b),
+            "subw": lambda a, b: w(a - b),
+            "sllw": lambda a, b: w(a << (b & 31)),
+            "srlw": lambda a, b: w((a & 0xFFFF_FFFF) >> (b & 31)),
+            "sraw": lambda a, b: w(sx32(a) >> (b & 31)),
+            "mulw": lambda a, b: w(a * b),
+            "divw": divw,
+            "divuw": lambda a, b: w((a & 0xFFFF_FFFF) // (b & 0xFFFF_FFFF)) if b & 0xFFFF_FFFF else mask,
+            "remw": remw,
+            "remuw": lambda a, b: w((a & 0xFFFF_FFFF) % (b & 0xFFFF_FFFF)) if b & 0xFFFF_FFFF else w(a),
+        })
+    return ops
+
+
+IMMEDIATE_FORMS = {"addi": "add", "slti": "slt", "sltiu": "sltu", "xori": "xor", "ori": "or",
+                   "andi": "and", "slli": "sll", "srli": "srl", "srai": "sra", "addiw": "addw",
+                   "slliw": "sllw", "srliw": "srlw", "sraiw": "sraw"}
+
+BRANCHES = {"beq": lambda a, b, s: a == b, "bne": lambda a, b, s: a != b,
+            "blt": lambda a, b, s: (a ^ s) < (b ^ s), "bge": lambda a, b, s: (a ^ s) >= (b ^ s),
+            "bltu": lambda a, b, s: a < b, "bgeu": lambda a, b, s: a >= b}
+
+LOADS = {"lb": (1, True), "lh": (2, True), "lw": (4, True), "ld": (8, False),
+         "lbu": (1, False), "lhu": (2, False), "lwu": (4, False)}
+STORES = {"sb": 1, "sh": 2, "sw": 4, "sd": 8}
+
+
+def amo_operations(bits: int) -> dict[str, Callable[[int, int], int]]:
+    """AMO combining functions on unsigned `bits`-wide memory values."""
+    mask, sign = (1 << bits) - 1, 1 << (bits - 1)
+    return {
+        "amoswap": lambda old, v: v & mask,
+        "amoadd": lambda old, v: (old + v) & mask,
+        "amoxor": lambda old, v: (old ^ v) & mask,
+        "amoand": lambda old, v: old & v & mask,
+        "amoor": lambda old, v: (old | v) & mask,
+        "amomin": lambda old, v: min(old, v & mask, key=lambda x: x ^ sign),
+        "amomax": lambda old, v: max(old, v & mask, key=lambda x: x ^ sign),
+        "amominu": lambda old, v: min(old, v & mask),
+        "amomaxu": lambda old, v: max(old, v & mask),
+    }
+
+
+class Interpreter:
+    """Runs a loaded Program (translator.elf) on the zkaot machine."""
+
+    def __init__(self, program, input_bytes: bytes = b"", memory_map: MemoryMap = MemoryMap(),
+                 step_limit: int | None = None, on_console: Callable[[int, bytes], None] | None = None):
+        self.program = program
+        self.xlen = program.xlen
+        self.mask = (1 << self.xlen) - 1
+        self.memory = GuestMemory(program.segments, input_bytes, memory_map)
+        self.io = HostIO(on_console=on_console)
+        self.regs = [0] * 33
+        self.pc = program.entry
+        self.steps = 0
+        self.step_limit = step_limit
+        self.reservation: tuple[int, int] | None = None
+        self.code_ranges = program.code_ranges()
+        self._alu = alu_operations(self.xlen)
+        self._amo = {32: amo_operations(32), 64: amo_operations(64)}
+        self._handlers: dict[int, Callable[[], int]] = {}
+
+    # ---- running -------------------------------------------------------------
+    def run(self, progress: Callable[[int], None] | None = None) -> RunResult:
+        start = time.perf_counter()
+        exit_code, fault = None, None
+        try:
+            while True:
+                budget = PROGRESS_SLICE
+                if self.step_limit is not None:
+                    budget = min(budget, self.step_limit - self.steps)
+                    if budget <= 0:
+                        raise GuestFault(self.pc, f"step limit of {self.step_limit} steps reached",
+                                         self._text_at(self.pc), self.program.symbol_at(self.pc))
+                self._execute(budget)
+                if progress:
+                    progress(self.steps)
+        except GuestExit as e:
+            exit_code = e.code
+        except GuestFault as e:
+            fault = e
+        return RunResult(exit_code, bytes(self.io.output), bytes(self.io.console), self.steps,
+                         self.memory.misaligned, time.perf_counter() - start, self.pc,
+                         self.regs[:32], fault)
+
+    def _execute(self, budget: int) -> None:
+        """Run up to `budget` steps; exits and faults leave steps and pc exact."""
+        handlers, handler_at = self._handlers, self._handler_at
+        pc = prev = self.pc
+        i = 0
+        try:
+            for i in range(budget):
+                handler = handlers.get(pc)
+                if handler is None:
+                    handler = handler_at(pc, prev)
+                prev = pc
+                pc = handler()
+        except GuestExit:
+            self.steps += i + 1
+            self.pc = pc
+            raise
+        except (Trap, MemoryFault, EcallError) as e:
+            self.steps += i
+            self.pc = pc
+            raise GuestFault(pc, str(e), self._text_at(pc), self.program.symbol_at(pc)) from None
+        except GuestFault:
+            self.steps += i
+            self.pc = pc
+            raise
+        self.steps += budget
+        self.pc = pc
+
+    def _text_at(self, pc: int) -> str:
+        try:
+            word = self.memory.load(pc, 4) if self._in_code(pc) else None
+        except MemoryFault:
+            word = None
+        if word is None:
+            return ""
+        try:
+            return format_instruction(decode(word, self.xlen), pc)
+        except IllegalInstruction:
+            return f"0x{word:08x}"
+
+    def _in_code(self, pc: int) -> bool:
+        return any(lo <= pc and pc + 4 <= hi for lo, hi in self.code_ranges)
+
+    def _handler_at(self, pc: int, prev: int) -> Callable[[], int]:
+        if pc & 3:
+            raise GuestFault(prev, f"jump to 0x{pc:08x}, which is not 4-byte aligned",
+                             self._text_at(prev), self.program.symbol_at(prev))
+        if not self._in_code(pc):
+            how = "ran past the end of code" if pc == prev + 4 else f"jumped to 0x{pc:08x}, outside code"
+            raise GuestFault(prev, how, self._text_at(prev), self.program.symbol_at(prev))
+        word = self.memory.load(pc, 4)
+        try:
+            instr = decode(word, self.xlen)
+        except IllegalInstruction as e:
+            raise GuestFault(pc, f"illegal instruction: {e}", f"0x{word:08x}",
+                             self.program.symbol_at(pc)) from None
+        handler = self._build(instr, pc)
+        self._handlers[pc] = handler
+        return handler
+
+    # ---- semantics -----------------------------------------------------------
+    def _build(self, ins: Instruction, pc: int) -> Callable[[], int]:
+        """A closure performing `ins` at `pc` and returning the next pc."""
+        name, r, mask, nxt = ins.name, self.regs, self.mask, (pc + 4) & self.mask
+        rd = ins.rd or X0_SINK
+        rs1, rs2, imm = ins.rs1, ins.rs2, ins.imm
+        mem = self.memory
+
+        if name in self._alu:
+            op = self._alu[name]
+
+            def alu_rr():
+                r[rd] = op(r[rs1], r[rs2])
+                return nxt
+            return alu_rr
+        if name in IMMEDIATE_FORMS:
+            op, b = self._alu[IMMEDIATE_FORMS[name]], imm & mask
+
+            def alu_ri():
+                r[rd] = op(r[rs1], b)
+                return nxt
+            return alu_ri
+        if name in LOADS:
+            size, signed = LOADS[name]
+            load, sign = mem.load, 1 << (8 * size - 1)
+
+            def load_op():
+                value = load((r[rs1] + imm) & mask, size)
+                r[rd] = ((value ^ sign) - sign) & mask if signed else value
+                return nxt
+            return load_op
+        if name in STORES:
+            size, store = STORES[name], mem.store
+
+            def store_op():
+                store((r[rs1] + imm) & mask, size, r[rs2])
+                return nxt
+            return store_op
+        if name in BRANCHES:
+            taken, sign, target = BRANCHES[name], 1 << (self.xlen - 1), (pc + imm) & mask
+
+            def branch():
+                if taken(r[rs1], r[rs2], sign):
+                    if target & 3:
+                        raise Trap(f"branch to 0x{target:08x}, which is not 4-byte aligned")
+                    return target
+                return nxt
+            return branch
+        if name == "lui":
+            value = imm & mask
+
+            def lui():
+                r[rd] = value
+                return nxt
+            return lui
+        if name == "auipc":
+            value = (pc + imm) & mask
+
+            def auipc():
+                r[rd] = value
+                return nxt
+            return auipc
+        if name == "jal":
+            target = (pc + imm) & mask
+
+            def jal():
+                if target & 3:
+                    raise Trap(f"jump to 0x{target:08x}, which is not 4-byte aligned")
+                r[rd] = nxt
+                return target
+            return jal
+        if name == "jalr":
+            def jalr():
+                target = (r[rs1] + imm) & mask & ~1
+                if target & 3:
+                    raise Trap(f"jump to 0x{target:08x}, which is not 4-byte aligned")
+                r[rd] = nxt
+                return target
+            return jalr
+        if name == "fence":
+            return lambda: nxt
+        if name == "ecall":
+            return self._ecall_handler(nxt)
+        if name == "ebreak":
+            def ebreak():
+                raise Trap("ebreak: the guest asked for a debugger, and there is none")
+            return ebreak
+        return self._atomic_handler(ins, rd, nxt)
+
+    def _ecall_handler(self, nxt: int) -> Callable[[], int]:
+        r, mem, io = self.regs, self.memory, self.io
+
+        def ecall():
+            result = handle_ecall(r[abi.REG_A7], r[abi.REG_A0], r[abi.REG_A1], r[abi.REG_A2], mem, io)
+            if result is not None:
+                r[abi.REG_A0] = result & self.mask
+            return nxt
+        return ecall
+
+    def _atomic_handler(self, ins: Instruction, rd: int, nxt: int) -> Callable[[], int]:
+        """LR/SC and AMOs: naturally aligned only (Zicclsm covers plain loads and stores)."""
+        kind, width = ins.name.split(".")
+        size = 4 if width == "w" else 8
+        bits, r, mem, mask, rs1, rs2 = 8 * size, self.regs, self.memory, self.mask, ins.rs1, ins.rs2
+        sign = 1 << (bits - 1)
+
+        def address() -> int:
+            addr = r[rs1]
+            if addr & (size - 1):
+                raise Trap(f"{ins.name} at 0x{addr:08x}: atomics must be {size}-byte aligned")
+            return addr
+
+        def extend(value: int) -> int:
+            return ((value ^ sign) - sign) & mask
+
+        if kind == "lr":
+            def lr():
+                addr = address()
+                value = mem.load(addr, size)
+                self.reservation = (addr, size)
+                r[rd] = extend(value)
+                return nxt
+            return lr
+        if kind == "sc":
+            def sc():
+                addr = address()
+                mem.writable_offset(addr, size)          # an SC faults like a store, even one that fails
+                success = self.reservation == (addr, size)
+                self.reservation = None
+                if success:
+                    mem.store(addr, size, r[rs2])
+                r[rd] = 0 if success else 1
+                return nxt
+            return sc
+        combine = self._amo[bits][kind]
+
+        def amo():
+            addr = address()
+            old = mem.load(addr, size)
+            mem.store(addr, size, combine(old, r[rs2]))
+            r[rd] = extend(old)
+            return nxt
+        return amo

@@ -1,0 +1,3 @@
+from zkaot.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,140 @@
+"""The `zkaot` command line."""
+import argparse
+import sys
+from pathlib import Path
+
+from runtime.memory import InputTooLarge
+from translator.elf import ElfError, load_elf
+
+EXIT_OK, EXIT_GUEST_FAILED, EXIT_GUEST_FAULT, EXIT_BAD_INPUT = 0, 1, 2, 3
+
+
+class UsageError(Exception):
+    """A problem with what the user gave us (file missing, bad ELF, input too large)."""
+
+
+def _read_input(path: str | None) -> bytes:
+    if path is None:
+        return b""
+    try:
+        return Path(path).read_bytes()
+    except OSError as e:
+        raise UsageError(f"{path}: cannot read input: {e.strerror}") from None
+
+
+def _show_output(data: bytes) -> str:
+    """Hex always; the text too when the output reads as text."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.hex()
+    readable = data and all(c.isprintable() or c in "\n\t" for c in text)
+    return data.hex() + (f"  {text!r}" if readable else "")
+
+
+def _progress_bar():
+    from tqdm import tqdm
+    bar = tqdm(unit=" steps", unit_scale=True, disable=None, leave=False, file=sys.stderr)
+    return bar, lambda steps: bar.update(steps - bar.n)
+
+
+def cmd_run(args) -> int:
+    import zkaot
+    program = load_elf(args.elf)
+    input_bytes = _read_input(args.input)
+    bar, progress = _progress_bar()
+
+    def console(fd: int, data: bytes) -> None:
+        stream = sys.stdout if fd == 1 else sys.stderr
+        bar.clear()
+        stream.write(data.decode("utf-8", "replace"))
+        stream.flush()
+
+    try:
+        result = zkaot.execute(program, input_bytes, engine=args.engine, step_limit=args.max_steps,
+                               progress=progress, on_console=None if args.quiet else console)
+    finally:
+        bar.close()
+    if args.output:
+        from zkaot.files import write_atomic
+        write_atomic(args.output, result.output)
+    rate = result.steps / result.seconds if result.seconds else 0.0
+    print(f"output:      {_show_output(result.output)}")
+    if result.fault:
+        print(f"fault:       {program.name}: {result.fault}")
+    else:
+        print(f"exit code:   {result.exit_code}")
+    print(f"steps:       {result.steps:,}")
+    print(f"misaligned:  {result.misaligned:,}")
+    print(f"wall time:   {result.seconds:.3f} s ({rate / 1e6:.2f} M instructions/s, engine {args.engine})")
+    if result.fault:
+        return EXIT_GUEST_FAULT
+    return EXIT_OK if result.exit_code == 0 else EXIT_GUEST_FAILED
+
+
+def cmd_disasm(args) -> int:
+    from translator.disasm import disassemble_word
+    program = load_elf(args.elf)
+    starts = {start: name for start, _, name in program.functions}
+    print(f"{program.name}: RV{program.xlen}, entry 0x{program.entry:08x}, sha256 {program.sha256}")
+    for seg in program.segments:
+        if not seg.executable:
+            continue
+        for off in range(0, len(seg.data) - 3, 4):
+            pc = seg.vaddr + off
+            if pc in starts:
+                print(f"\n{pc:08x} <{starts[pc]}>:")
+            word = int.from_bytes(seg.data[off: off + 4], "little")
+            print(f"  {pc:08x}:  {word:08x}  {disassemble_word(word, pc, program.xlen)}")
+    return EXIT_OK
+
+
+def cmd_build(args) -> int:
+    from zkaot.build import BuildError, build
+    try:
+        digest = build([Path(s) for s in args.sources], Path(args.output), arch=args.arch)
+    except BuildError as e:
+        raise UsageError(str(e)) from None
+    print(f"{args.output}: sha256 {digest}")
+    return EXIT_OK
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="zkaot", description="Run, trace and prove RISC-V zkVM guests.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run a guest and report its output, exit code and counts")
+    run.add_argument("elf")
+    run.add_argument("--input", help="file whose bytes the guest reads with read_input")
+    run.add_argument("--engine", default="interp", choices=["interp"])
+    run.add_argument("--max-steps", type=int, default=None, help="stop the guest after this many steps")
+    run.add_argument("--output", help="also write the public output to this file")
+    run.add_argument("--quiet", action="store_true", help="do not show the guest's console output")
+    run.set_defaults(func=cmd_run)
+
+    dis = sub.add_parser("disasm", help="list the decoded program with symbols")
+    dis.add_argument("elf")
+    dis.set_defaults(func=cmd_disasm)
+
+    bld = sub.add_parser("build", help="compile a C or Zig guest with the bundled Zig toolchain")
+    bld.add_argument("sources", nargs="+")
+    bld.add_argument("--arch", default="rv64im", choices=["rv64im", "rv64ima", "rv32im"])
+    bld.add_argument("-o", "--output", required=True)
+    bld.set_defaults(func=cmd_build)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (ElfError, UsageError, InputTooLarge) as e:
+        print(f"zkaot: error: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("zkaot: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
