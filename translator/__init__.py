@@ -1,0 +1,1 @@
+"""RISC-V guest programs in: ELF loading, decoding, interpretation and translation to native code."""
