@@ -1,0 +1,230 @@
+//! zkaot guest SDK for Zig guests (RV32 and RV64).
+//!
+//! A Zig guest imports this module as `zkaot` and exports the C symbol
+//! `main`, which crt0.S's `_start` calls (after setting sp and gp) and whose
+//! result becomes the exit code. zkaot/build.py links the guest with crt0.S,
+//! zkaot.c and zkaot.ld. The ecall numbers mirror runtime/abi.py (the source
+//! of truth) and zkaot.h.
+//!
+//!     const zk = @import("zkaot");
+//!     pub const panic = zk.panic; // optional: panics print and exit 134
+//!     export fn main() c_int {
+//!         const input = zk.readInput();
+//!         const digest = zk.sha256(input);
+//!         zk.writeOutput(&digest);
+//!         return 0;
+//!     }
+
+const std = @import("std");
+
+// ---- Machine contract (runtime/abi.py, runtime/memory_map.py) ----------
+pub const SYS_WRITE: usize = 64;
+pub const SYS_EXIT: usize = 93;
+pub const FD_STDOUT: usize = 1;
+pub const FD_STDERR: usize = 2;
+pub const FD_PUBLIC_OUTPUT: usize = 3;
+pub const PRECOMPILE_BASE: usize = 0x800;
+pub const SYS_KECCAKF: usize = 0x800;
+pub const SYS_SHA256_COMPRESS: usize = 0x801;
+pub const INPUT_BASE: usize = 0x4000_0000;
+pub const ABORT_CODE: i32 = 134;
+
+// ---- Entry point ------------------------------------------------------
+// crt0.S's `_start` calls the C symbol `main` and exits with its result, so
+// the guest's root file exports it:
+//
+//     export fn main() c_int { ...; return 0; }
+//
+// (Zig analyses lazily: a `main` exported from inside this module would
+// never be seen unless the root referenced the module at comptime, so the
+// export is left to the root file, where it is explicit.) `run` adapts any
+// function returning void, an integer or an error union of those:
+//
+//     export fn main() c_int { return zk.run(realMain); }
+
+/// Calls f and turns its result into main's exit code: void -> 0, an
+/// integer -> itself, an error -> its name on fd 2 and exit code 1.
+pub fn run(comptime f: anytype) c_int {
+    const R = @typeInfo(@TypeOf(f)).@"fn".return_type.?;
+    switch (@typeInfo(R)) {
+        .void => {
+            f();
+            return 0;
+        },
+        .noreturn => f(),
+        .int => return @intCast(f()),
+        .error_union => {
+            const r = f() catch |err| {
+                eprint("error: ");
+                eprint(@errorName(err));
+                eprint("\n");
+                return 1;
+            };
+            return switch (@typeInfo(@TypeOf(r))) {
+                .void => 0,
+                else => @intCast(r),
+            };
+        },
+        else => @compileError("expected a function returning void, noreturn, an integer or an error union of those"),
+    }
+}
+
+// ---- ecalls -------------------------------------------------------------
+
+/// Raw ecall: a7 = num, a0..a2 = arguments; returns a0.
+pub inline fn syscall(num: usize, a0: usize, a1: usize, a2: usize) usize {
+    return asm volatile ("ecall"
+        : [ret] "={x10}" (-> usize),
+        : [num] "{x17}" (num),
+          [a0] "{x10}" (a0),
+          [a1] "{x11}" (a1),
+          [a2] "{x12}" (a2),
+        : .{ .memory = true });
+}
+
+// ---- I/O and termination ------------------------------------------------
+
+/// The preloaded input (read-only, not copied).
+pub fn readInput() []const u8 {
+    const hdr: *const volatile u64 = @ptrFromInt(INPUT_BASE);
+    const len: usize = @intCast(hdr.*);
+    const data: [*]const u8 = @ptrFromInt(INPUT_BASE + 8);
+    return data[0..len];
+}
+
+/// Appends bytes to the public (committed) output.
+pub fn writeOutput(bytes: []const u8) void {
+    _ = syscall(SYS_WRITE, FD_PUBLIC_OUTPUT, @intFromPtr(bytes.ptr), bytes.len);
+}
+
+/// Console output on fd 1: shown, not committed.
+pub fn print(s: []const u8) void {
+    _ = syscall(SYS_WRITE, FD_STDOUT, @intFromPtr(s.ptr), s.len);
+}
+
+/// Console output on fd 2: shown, not committed.
+pub fn eprint(s: []const u8) void {
+    _ = syscall(SYS_WRITE, FD_STDERR, @intFromPtr(s.ptr), s.len);
+}
+
+pub fn exit(code: i32) noreturn {
+    _ = syscall(SYS_EXIT, @bitCast(@as(isize, code)), 0, 0);
+    while (true) {}
+}
+
+pub fn abort() noreturn {
+    exit(ABORT_CODE);
+}
+
+/// Panic handler namespace: `pub const panic = zkaot.panic;` in the root
+/// file makes panics print their message on fd 2 and exit with code 134.
+pub const panic = std.debug.FullPanic(panicFn);
+
+fn panicFn(msg: []const u8, first_trace_addr: ?usize) noreturn {
+    _ = first_trace_addr;
+    eprint("panic: ");
+    eprint(msg);
+    eprint("\n");
+    abort();
+}
+
+// ---- Heap ----------------------------------------------------------------
+// The heap is shared with C code (zkaot.c's bump allocator over
+// [_heap_start, _heap_end)); memory is never reused.
+
+extern fn zkaot_alloc(size: usize, alignment: usize) ?[*]u8;
+
+/// A std.mem.Allocator over the guest heap. free() is a no-op, resize only
+/// succeeds when shrinking.
+pub const allocator: std.mem.Allocator = .{ .ptr = undefined, .vtable = &heap_vtable };
+
+const heap_vtable: std.mem.Allocator.VTable = .{
+    .alloc = heapAlloc,
+    .resize = heapResize,
+    .remap = heapRemap,
+    .free = heapFree,
+};
+
+fn heapAlloc(_: *anyopaque, len: usize, alignment: std.mem.Alignment, _: usize) ?[*]u8 {
+    return zkaot_alloc(len, alignment.toByteUnits());
+}
+
+fn heapResize(_: *anyopaque, memory: []u8, _: std.mem.Alignment, new_len: usize, _: usize) bool {
+    return new_len <= memory.len;
+}
+
+fn heapRemap(_: *anyopaque, memory: []u8, _: std.mem.Alignment, new_len: usize, _: usize) ?[*]u8 {
+    return if (new_len <= memory.len) memory.ptr else null;
+}
+
+fn heapFree(_: *anyopaque, _: []u8, _: std.mem.Alignment, _: usize) void {}
+
+// ---- Keccak-256 ----------------------------------------------------------
+
+/// keccak-f[1600] on 25 little-endian lanes, in place (precompile 0x800).
+pub fn keccakF(state: *align(8) [25]u64) void {
+    _ = syscall(SYS_KECCAKF, @intFromPtr(state), 0, 0);
+}
+
+/// Keccak-256 (Ethereum's: padding 0x01 ... 0x80, rate 136 bytes).
+pub fn keccak256(data: []const u8) [32]u8 {
+    const rate = 136;
+    var st: [25]u64 align(8) = @splat(0);
+    const bytes: *[200]u8 = @ptrCast(&st);
+    var rest = data;
+    while (rest.len >= rate) : (rest = rest[rate..]) {
+        for (bytes[0..rate], rest[0..rate]) |*s, d| s.* ^= d;
+        keccakF(&st);
+    }
+    for (bytes[0..rest.len], rest) |*s, d| s.* ^= d;
+    bytes[rest.len] ^= 0x01;
+    bytes[rate - 1] ^= 0x80;
+    keccakF(&st);
+    return bytes[0..32].*;
+}
+
+// ---- SHA-256 -------------------------------------------------------------
+
+/// SHA-256 compression of one 64-byte block into state (precompile 0x801).
+pub fn sha256Compress(state: *[8]u32, block: *const [64]u8) void {
+    _ = syscall(SYS_SHA256_COMPRESS, @intFromPtr(state), @intFromPtr(block), 0);
+}
+
+pub fn sha256(data: []const u8) [32]u8 {
+    var st = [8]u32{
+        0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+        0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+    };
+    var rest = data;
+    while (rest.len >= 64) : (rest = rest[64..]) sha256Compress(&st, rest[0..64]);
+    var tail: [128]u8 align(8) = @splat(0);
+    @memcpy(tail[0..rest.len], rest);
+    tail[rest.len] = 0x80;
+    const n: usize = if (rest.len + 9 <= 64) 64 else 128;
+    std.mem.writeInt(u64, tail[n - 8 ..][0..8], @as(u64, data.len) * 8, .big);
+    sha256Compress(&st, tail[0..64]);
+    if (n == 128) sha256Compress(&st, tail[64..128]);
+    var out: [32]u8 = undefined;
+    for (st, 0..) |w, i| std.mem.writeInt(u32, out[4 * i ..][0..4], w, .big);
+    return out;
+}
+
+// ---- Modular exponentiation (zkaot.c) ------------------------------------
+
+extern fn zkvm_modexp(
+    base: [*]const u8,
+    base_len: usize,
+    exp: [*]const u8,
+    exp_len: usize,
+    modulus: [*]const u8,
+    mod_len: usize,
+    output: [*]u8,
+) c_int;
+
+/// out = base^exp mod modulus (big-endian byte strings, out.len must equal
+/// modulus.len), as the EVM MODEXP precompile.
+pub fn modexp(base: []const u8, exp: []const u8, modulus: []const u8, out: []u8) error{ OutOfMemory, LengthMismatch }!void {
+    if (out.len != modulus.len) return error.LengthMismatch;
+    if (zkvm_modexp(base.ptr, base.len, exp.ptr, exp.len, modulus.ptr, modulus.len, out.ptr) != 0)
+        return error.OutOfMemory;
+}
