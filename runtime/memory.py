@@ -3,6 +3,7 @@
 The interpreter uses it directly; faster executors use the same RAM buffer and
 call back into it for host handlers, so every executor enforces one set of rules.
 """
+import mmap
 import struct
 
 from runtime.memory_map import MemoryMap
@@ -36,7 +37,7 @@ class GuestMemory:
         self.map = memory_map
         self.base = memory_map.ram_base
         self.size = memory_map.ram_size
-        self.ram = bytearray(memory_map.ram_size)
+        self.ram = mmap.mmap(-1, memory_map.ram_size)    # zero pages on demand: fresh machines are cheap
         guard_lo, guard_hi = memory_map.stack_guard
         self.guard_lo, self.guard_hi = guard_lo - self.base, guard_hi - self.base
         self.read_only: list[tuple[int, int, str]] = []
@@ -58,30 +59,34 @@ class GuestMemory:
         return None
 
     def _fault(self, what: str, addr: int, size: int) -> MemoryFault:
-        return MemoryFault(f"{what} of {size} bytes at 0x{addr:08x}: {self.map.region_name(addr)}")
+        first, last = self.map.region_name(addr), self.map.region_name(addr + size - 1)
+        where = first if first == last else f"crosses from {first} into {last}"
+        return MemoryFault(f"{what} of {size} bytes at 0x{addr:08x}: {where}")
 
     def load(self, addr: int, size: int) -> int:
         """Unsigned little-endian load; misaligned loads work and are counted (Zicclsm)."""
-        if addr & (size - 1):
-            self.misaligned += 1
         off = self._ram_offset(addr, size)
         if off is not None:
-            return _UNPACK[size](self.ram, off)[0]
-        off = addr - self.input_base
-        if 0 <= off and off + size <= len(self.input):
-            return _UNPACK[size](self.input, off)[0]
-        raise self._fault("load", addr, size)
-
-    def store(self, addr: int, size: int, value: int) -> None:
+            value = _UNPACK[size](self.ram, off)[0]
+        else:
+            off = addr - self.input_base
+            if not (0 <= off and off + size <= len(self.input)):
+                raise self._fault("load", addr, size)
+            value = _UNPACK[size](self.input, off)[0]
         if addr & (size - 1):
             self.misaligned += 1
+        return value
+
+    def store(self, addr: int, size: int, value: int) -> None:
         off = self.writable_offset(addr, size)
         _PACK[size](self.ram, off, value & ((1 << (8 * size)) - 1))
+        if addr & (size - 1):
+            self.misaligned += 1
 
     def writable_offset(self, addr: int, size: int) -> int:
         off = self._ram_offset(addr, size)
         if off is None:
-            if 0 <= addr - self.input_base < len(self.input):
+            if 0 <= addr - self.input_base < self.map.max_input + 8:
                 raise MemoryFault(f"store of {size} bytes at 0x{addr:08x}: the input region is read-only")
             raise self._fault("store", addr, size)
         for lo, hi, kind in self.read_only:

@@ -65,7 +65,7 @@ def _fence_set(token: str) -> int:
     return sum(_FENCE_BITS[c] for c in token)
 
 
-def _operands(fields: dict[str, str], pc: int, labels: dict[str, int]) -> dict[str, int]:
+def _operands(fields: dict[str, str], pc: int, labels: dict[str, int], xlen: int) -> dict[str, int]:
     ops: dict[str, int] = {}
     for key, token in fields.items():
         if key in ("rd", "rs1", "rs2"):
@@ -77,7 +77,8 @@ def _operands(fields: dict[str, str], pc: int, labels: dict[str, int]) -> dict[s
             ops["imm"] = (value << 12) - ((value & 0x80000) << 13)
         elif key == "target":
             address = labels[token] if token in labels else int(token, 0)
-            ops["imm"] = address - pc
+            half = 1 << (xlen - 1)
+            ops["imm"] = (address - pc + half) % (2 * half) - half   # offsets wrap like the pc
         elif key in ("pred", "succ"):
             ops[key] = _fence_set(token)
     return ops
@@ -90,7 +91,7 @@ def assemble_line(line: str, pc: int = 0, xlen: int = 64, labels: dict[str, int]
     if not m:
         raise AssemblyError(f"cannot parse operands of {line.strip()!r} (expected '{op.format.syntax}')")
     try:
-        return encode(name, xlen, **_operands(m.groupdict(), pc, labels or {}))
+        return encode(name, xlen, **_operands(m.groupdict(), pc, labels or {}, xlen))
     except KeyError as e:
         raise AssemblyError(f"unknown label {e} in {line.strip()!r}") from None
 

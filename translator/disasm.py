@@ -9,9 +9,9 @@ def _fence_set(bits: int) -> str:
     return "".join(c for i, c in enumerate(_FENCE_SET) if bits & (8 >> i)) or "0"
 
 
-def operands(instr: Instruction, pc: int) -> str:
+def operands(instr: Instruction, pc: int, xlen: int = 64) -> str:
     fmt = instr.opcode.format
-    target = (pc + instr.imm) & 0xFFFF_FFFF_FFFF_FFFF
+    target = (pc + instr.imm) & ((1 << xlen) - 1)
     values = {
         "rd": ABI_NAMES[instr.rd], "rs1": ABI_NAMES[instr.rs1], "rs2": ABI_NAMES[instr.rs2],
         "imm": str(instr.imm), "uimm": hex((instr.imm >> 12) & 0xFFFFF), "target": hex(target),
@@ -25,11 +25,11 @@ def mnemonic(instr: Instruction) -> str:
     return instr.name + suffix
 
 
-def format_instruction(instr: Instruction, pc: int) -> str:
-    ops = operands(instr, pc)
+def format_instruction(instr: Instruction, pc: int, xlen: int = 64) -> str:
+    ops = operands(instr, pc, xlen)
     return f"{mnemonic(instr)} {ops}" if ops else mnemonic(instr)
 
 
 def disassemble_word(word: int, pc: int, xlen: int = 64) -> str:
     instr = try_decode(word, xlen)
-    return format_instruction(instr, pc) if instr else f".word 0x{word:08x}  # illegal"
+    return format_instruction(instr, pc, xlen) if instr else f".word 0x{word:08x}  # illegal"

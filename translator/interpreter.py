@@ -243,7 +243,7 @@ class Interpreter:
         if word is None:
             return ""
         try:
-            return format_instruction(decode(word, self.xlen), pc)
+            return format_instruction(decode(word, self.xlen), pc, self.xlen)
         except IllegalInstruction:
             return f"0x{word:08x}"
 

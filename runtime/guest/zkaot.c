@@ -21,6 +21,7 @@ typedef unsigned long __attribute__((may_alias)) zk_word;
 /* ecalls                                                                   */
 /* ------------------------------------------------------------------------ */
 
+#if defined(__riscv)
 static inline long zk_ecall(long num, long a0, long a1, long a2) {
   register long r_a0 __asm__("a0") = a0;
   register long r_a1 __asm__("a1") = a1;
@@ -32,6 +33,12 @@ static inline long zk_ecall(long num, long a0, long a1, long a2) {
                    : "memory");
   return r_a0;
 }
+#else
+/* Built for the host (bench/native_host.c), which plays the machine so that
+ * benchmarks can time the same C natively. */
+long zkaot_host_ecall(long num, long a0, long a1, long a2);
+#define zk_ecall zkaot_host_ecall
+#endif
 
 long zkaot_syscall(long num, long a0, long a1, long a2) {
   return zk_ecall(num, a0, a1, a2);
@@ -41,6 +48,7 @@ long zkaot_syscall(long num, long a0, long a1, long a2) {
 /* I/O and termination                                                      */
 /* ------------------------------------------------------------------------ */
 
+#if defined(__riscv)
 void read_input(const uint8_t **buf, size_t *len) {
   const volatile uint64_t *hdr =
       (const volatile uint64_t *)(uintptr_t)ZKAOT_INPUT_BASE;
@@ -48,6 +56,8 @@ void read_input(const uint8_t **buf, size_t *len) {
   *buf = (const uint8_t *)(uintptr_t)(ZKAOT_INPUT_BASE + 8u);
   *len = (size_t)n;
 }
+
+#endif
 
 void write_output(const uint8_t *p, size_t n) {
   zk_ecall(ZKAOT_SYS_WRITE, ZKAOT_FD_PUBLIC_OUTPUT, (long)(uintptr_t)p,
@@ -72,7 +82,7 @@ void abort(void) { zkaot_exit(ZKAOT_ABORT_CODE); }
 /* Heap                                                                     */
 /* ------------------------------------------------------------------------ */
 
-extern char _heap_start[], _heap_end[]; /* from zkaot.ld */
+extern char _heap_start[], _heap_end[]; /* zkaot.ld; on the host, the harness's arena */
 static uintptr_t heap_next;             /* 0 until the first allocation */
 
 void *zkaot_alloc(size_t size, size_t align) {
@@ -94,6 +104,7 @@ void *zkaot_alloc(size_t size, size_t align) {
 static uintptr_t heap_mark(void) { return heap_next; }
 static void heap_release(uintptr_t mark) { heap_next = mark; }
 
+#if defined(__riscv) /* on the host, libc provides these */
 void *malloc(size_t size) { return zkaot_alloc(size ? size : 1, 16); }
 
 void *calloc(size_t count, size_t size) {
@@ -176,6 +187,8 @@ size_t strlen(const char *s) {
     p++;
   return (size_t)(p - s);
 }
+
+#endif /* __riscv */
 
 /* ------------------------------------------------------------------------ */
 /* Keccak-256                                                               */
