@@ -6,7 +6,7 @@ from hypothesis import given, settings, strategies as st
 from translator.assembler import AssemblyError, assemble, assemble_line, encode
 from translator.decoder import decode
 from translator.disasm import disassemble_word, format_instruction
-from translator.encoding import TABLE
+from runtime.encoding import TABLE
 
 ROWS = [(op, xlen) for op in TABLE for xlen in op.xlens]
 REG = st.integers(0, 31)

@@ -14,7 +14,7 @@ from translator.assembler import assemble_line, encode
 from translator.decoder import IllegalInstruction, decode, try_decode
 from translator.disasm import format_instruction
 from translator.elf import load_elf
-from translator.encoding import TABLE
+from runtime.encoding import TABLE
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 CS_MODES = {64: capstone.CS_MODE_RISCV64, 32: capstone.CS_MODE_RISCV32}

@@ -7,7 +7,7 @@ disassemble are inverses.
 import re
 
 from runtime.isa import REGISTER_NUMBERS
-from translator.encoding import TABLE, Opcode
+from runtime.encoding import TABLE, Opcode
 
 _AQRL_SUFFIX = {".aqrl": 3, ".aq": 2, ".rl": 1}
 _FENCE_BITS = {"i": 8, "o": 4, "r": 2, "w": 1}

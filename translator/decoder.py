@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 from functools import lru_cache
 
-from translator.encoding import TABLE, Opcode
+from runtime.encoding import TABLE, Opcode
 
 
 class IllegalInstruction(ValueError):
