@@ -10,53 +10,13 @@ import ctypes
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from guest_asm import CODE, EXIT, program_from_asm
-from runtime.isa import REGISTER_NUMBERS
-from runtime.memory_map import MemoryMap
-from translator.encoding import TABLE
-from translator.interpreter import Interpreter
-
-# 1 MiB of RAM instead of the default 128 MiB, whose zeroing costs ~80 ms per machine.
-SMALL_RAM = MemoryMap(ram_size=1 << 20, stack_size=64 << 10)
-
-
-def run(source, xlen=64, regs=None, data=b"", input_bytes=b"", step_limit=10_000, memory_map=SMALL_RAM):
-    """guest_asm.run_asm on a small RAM, with registers preset by ABI name."""
-    machine = Interpreter(program_from_asm(source, xlen, data), input_bytes, memory_map,
-                          step_limit=step_limit)
-    for name, value in (regs or {}).items():
-        machine.regs[REGISTER_NUMBERS[name]] = value & machine.mask
-    return machine.run(), machine
-
-
-def run_ok(source, **kw):
-    result, _ = run(source, **kw)
-    assert result.fault is None, str(result.fault)
-    return result
-
-
-def reg(result, name):
-    return result.regs[REGISTER_NUMBERS[name]]
-
-
-def rr(op, a, b):
-    """`op a0, a1, a2` with a1 = a, a2 = b; returns a0."""
-    return reg(run_ok(f"{op} a0, a1, a2\n{EXIT}", regs={"a1": a, "a2": b}), "a0")
-
-
-def ri(op, a, imm):
-    """`op a0, a1, imm` with a1 = a; returns a0."""
-    return reg(run_ok(f"{op} a0, a1, {imm}\n{EXIT}", regs={"a1": a}), "a0")
-
+from guest_asm import CODE, EXIT, cases, reg, ri, rr, run, run_ok
+from runtime.encoding import TABLE
 
 M = 0xFFFF_FFFF_FFFF_FFFF          # -1
 MIN = 0x8000_0000_0000_0000        # INT64_MIN
 MAX = 0x7FFF_FFFF_FFFF_FFFF        # INT64_MAX
 SEXT_BIT31 = 0xFFFF_FFFF_8000_0000  # 0x80000000 sign-extended from 32 bits
-
-
-def cases(rows):
-    return [pytest.param(*row[:-1], id=f"{row[0]}-{row[-1]}") for row in rows]
 
 
 # ---- register-register ---------------------------------------------------------------------
@@ -290,12 +250,12 @@ def test_register_immediate_operation_matches_the_model(op, a, data):
     (0, 0),
 ], ids=["positive", "largest-positive", "sign-extends-bit-31", "minus-4096", "zero"])
 def test_lui_loads_the_sign_extended_upper_immediate(upper, expected):
-    result = run_ok(f"lui a0, {upper:#x}\n{EXIT}", regs={"a0": M})
+    result, _ = run_ok(f"lui a0, {upper:#x}\n{EXIT}", regs={"a0": M})
     assert reg(result, "a0") == expected           # the low 12 bits are cleared too
 
 
 def test_auipc_adds_the_sign_extended_upper_immediate_to_its_own_pc():
-    result = run_ok("auipc a0, 0\nauipc a1, 1\nauipc a2, 0xfffff\nauipc a3, 0x80000\n" + EXIT)
+    result, _ = run_ok("auipc a0, 0\nauipc a1, 1\nauipc a2, 0xfffff\nauipc a3, 0x80000\n" + EXIT)
     assert reg(result, "a0") == CODE
     assert reg(result, "a1") == CODE + 4 + 0x1000
     assert reg(result, "a2") == CODE + 8 - 0x1000
@@ -323,8 +283,8 @@ def test_x0_always_reads_zero_even_when_preset():
 
 
 def test_destination_may_be_a_source():
-    result = run_ok(f"add a0, a0, a0\nsub a1, a1, a1\naddi a2, a2, 1\n{EXIT}",
-                    regs={"a0": 21, "a1": 9, "a2": M})
+    result, _ = run_ok(f"add a0, a0, a0\nsub a1, a1, a1\naddi a2, a2, 1\n{EXIT}",
+                       regs={"a0": 21, "a1": 9, "a2": M})
     assert (reg(result, "a0"), reg(result, "a1"), reg(result, "a2")) == (42, 0, 0)
 
 

@@ -3,45 +3,9 @@ signed and unsigned min/max, the W forms' sign extension, register aliasing, and
 (atomics must be naturally aligned, and they are stores as far as the memory map goes)."""
 import pytest
 
-from guest_asm import CODE, DATA, EXIT, program_from_asm
-from runtime.isa import REGISTER_NUMBERS
-from runtime.memory_map import INPUT_BASE, MemoryMap
-from translator.encoding import TABLE
-from translator.interpreter import Interpreter
-
-# 1 MiB of RAM instead of the default 128 MiB, whose zeroing costs ~80 ms per machine.
-SMALL_RAM = MemoryMap(ram_size=1 << 20, stack_size=64 << 10)
-
-
-def run(source, xlen=64, regs=None, data=b"", input_bytes=b"", step_limit=10_000, memory_map=SMALL_RAM):
-    """guest_asm.run_asm on a small RAM, with registers preset by ABI name."""
-    machine = Interpreter(program_from_asm(source, xlen, data), input_bytes, memory_map,
-                          step_limit=step_limit)
-    for name, value in (regs or {}).items():
-        machine.regs[REGISTER_NUMBERS[name]] = value & machine.mask
-    return machine.run(), machine
-
-
-def run_ok(source, **kw):
-    result, machine = run(source, **kw)
-    assert result.fault is None, str(result.fault)
-    return result, machine
-
-
-def reg(result, name):
-    return result.regs[REGISTER_NUMBERS[name]]
-
-
-def assert_fault(result, pc, *phrases):
-    """The run ended abnormally at `pc`, and the one-line message says where and why."""
-    assert result.exit_code is None and not result.succeeded
-    assert result.fault is not None
-    message = str(result.fault)
-    assert message.startswith(f"pc 0x{pc:08x}"), message
-    for phrase in phrases:
-        assert phrase in message, message
-    assert result.fault.pc == result.pc == pc
-
+from guest_asm import CODE, DATA, EXIT, SMALL_RAM, assert_fault, reg, run, run_ok
+from runtime.memory_map import INPUT_BASE
+from runtime.encoding import TABLE
 
 M = 0xFFFF_FFFF_FFFF_FFFF
 MIN = 0x8000_0000_0000_0000

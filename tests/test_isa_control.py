@@ -3,49 +3,8 @@ both directions), JAL/JALR link values and targets, misaligned and out-of-code t
 FENCE, EBREAK, illegal instructions, running off the end of code and the step limit."""
 import pytest
 
-from guest_asm import CODE, DATA, EXIT, program_from_asm
-from runtime.isa import REGISTER_NUMBERS
-from runtime.memory_map import MemoryMap
-from translator.encoding import TABLE
-from translator.interpreter import Interpreter
-
-# 1 MiB of RAM instead of the default 128 MiB, whose zeroing costs ~80 ms per machine.
-SMALL_RAM = MemoryMap(ram_size=1 << 20, stack_size=64 << 10)
-
-
-def run(source, xlen=64, regs=None, data=b"", input_bytes=b"", step_limit=10_000, memory_map=SMALL_RAM):
-    """guest_asm.run_asm on a small RAM, with registers preset by ABI name."""
-    machine = Interpreter(program_from_asm(source, xlen, data), input_bytes, memory_map,
-                          step_limit=step_limit)
-    for name, value in (regs or {}).items():
-        machine.regs[REGISTER_NUMBERS[name]] = value & machine.mask
-    return machine.run(), machine
-
-
-def run_ok(source, **kw):
-    result, _ = run(source, **kw)
-    assert result.fault is None, str(result.fault)
-    return result
-
-
-def reg(result, name):
-    return result.regs[REGISTER_NUMBERS[name]]
-
-
-def assert_fault(result, pc, *phrases, stopped_at=None):
-    """The run ended abnormally at `pc`, and the one-line message says where and why.
-
-    `stopped_at` is the machine's final pc when it differs from the reported one: a jump
-    that leaves the code retires, and the fetch after it fails; the message names the jump."""
-    assert result.exit_code is None and not result.succeeded
-    assert result.fault is not None
-    message = str(result.fault)
-    assert message.startswith(f"pc 0x{pc:08x}"), message
-    for phrase in phrases:
-        assert phrase in message, message
-    assert result.fault.pc == pc
-    assert result.pc == (pc if stopped_at is None else stopped_at)
-
+from guest_asm import CODE, DATA, EXIT, assert_fault, reg, run, run_ok
+from runtime.encoding import TABLE
 
 M = 0xFFFF_FFFF_FFFF_FFFF
 MIN = 0x8000_0000_0000_0000
@@ -97,21 +56,21 @@ start:
 @pytest.mark.parametrize("op, a, b, taken", [pytest.param(*c[:4], id=f"{c[0]}-{c[4]}") for c in BRANCH_CASES])
 @pytest.mark.parametrize("layout", [FORWARD, BACKWARD], ids=["forward", "backward"])
 def test_branch_is_taken_exactly_when_its_condition_holds(op, a, b, taken, layout):
-    result = run_ok(layout.format(op=op), regs={"a1": a, "a2": b})
+    result, _ = run_ok(layout.format(op=op), regs={"a1": a, "a2": b})
     assert result.exit_code == int(taken)
 
 
 def test_taken_branch_skips_to_pc_plus_offset_and_not_taken_falls_through():
     source = f"beq zero, zero, 0x{CODE + 12:x}\naddi a0, a0, 1\naddi a0, a0, 2\naddi a0, a0, 4\n" \
              f"bne zero, zero, 0x{CODE + 28:x}\naddi a0, a0, 8\n{EXIT}"
-    result = run_ok(source)
+    result, _ = run_ok(source)
     assert reg(result, "a0") == 4 + 8
     assert result.steps == 1 + 1 + 1 + 1 + 2
 
 
 def test_branch_comparing_a_register_with_itself():
-    result = run_ok(f"blt a1, a1, 0x{CODE + 12:x}\nbge a1, a1, 0x{CODE + 12:x}\nebreak\n{EXIT}",
-                    regs={"a1": M})
+    result, _ = run_ok(f"blt a1, a1, 0x{CODE + 12:x}\nbge a1, a1, 0x{CODE + 12:x}\nebreak\n{EXIT}",
+                       regs={"a1": M})
     assert result.steps == 4
 
 
@@ -122,20 +81,20 @@ def test_taken_branch_to_an_address_not_4_byte_aligned_faults():
 
 
 def test_not_taken_branch_to_an_address_not_4_byte_aligned_does_not_fault():
-    result = run_ok(f"bne zero, zero, 0x{CODE + 6:x}\n{EXIT}")
+    result, _ = run_ok(f"bne zero, zero, 0x{CODE + 6:x}\n{EXIT}")
     assert result.exit_code == 0
 
 
 # ---- JAL ---------------------------------------------------------------------------------------
 
 def test_jal_links_the_next_pc_and_jumps_forward():
-    result = run_ok(f"jal ra, 0x{CODE + 8:x}\nebreak\n{EXIT}")
+    result, _ = run_ok(f"jal ra, 0x{CODE + 8:x}\nebreak\n{EXIT}")
     assert reg(result, "ra") == CODE + 4
 
 
 def test_jal_jumps_backward():
     source = f"jal zero, 0x{CODE + 16:x}\naddi a0, zero, 3\naddi a7, zero, 93\necall\njal t1, 0x{CODE + 4:x}\n"
-    result = run_ok(source)
+    result, _ = run_ok(source)
     assert result.exit_code == 3 and reg(result, "t1") == CODE + 20
 
 
@@ -153,34 +112,34 @@ def test_jal_to_an_address_not_4_byte_aligned_faults_without_linking():
 # ---- JALR --------------------------------------------------------------------------------------
 
 def test_jalr_jumps_to_rs1_plus_offset_and_links_the_next_pc():
-    result = run_ok(f"jalr ra, 8(a1)\nebreak\n{EXIT}", regs={"a1": CODE})
+    result, _ = run_ok(f"jalr ra, 8(a1)\nebreak\n{EXIT}", regs={"a1": CODE})
     assert reg(result, "ra") == CODE + 4
 
 
 def test_jalr_with_a_negative_offset():
     source = f"jal zero, 0x{CODE + 12:x}\naddi a7, zero, 93\necall\njalr t0, -8(a1)\n"
-    result = run_ok(source, regs={"a1": CODE + 12})
+    result, _ = run_ok(source, regs={"a1": CODE + 12})
     assert reg(result, "t0") == CODE + 16
 
 
 def test_jalr_with_rd_equal_to_rs1_jumps_to_the_old_value_and_links():
-    result = run_ok(f"jalr a1, 0(a1)\nebreak\n{EXIT}", regs={"a1": CODE + 8})
+    result, _ = run_ok(f"jalr a1, 0(a1)\nebreak\n{EXIT}", regs={"a1": CODE + 8})
     assert reg(result, "a1") == CODE + 4
 
 
 def test_jalr_clears_bit_0_of_the_target():
-    result = run_ok(f"jalr ra, 0(a1)\nebreak\n{EXIT}", regs={"a1": CODE + 9})
+    result, _ = run_ok(f"jalr ra, 0(a1)\nebreak\n{EXIT}", regs={"a1": CODE + 9})
     assert reg(result, "ra") == CODE + 4
 
 
 def test_jalr_clears_bit_0_of_the_sum_not_of_rs1():
-    result = run_ok(f"jalr ra, 1(a1)\nebreak\n{EXIT}", regs={"a1": CODE + 8})
+    result, _ = run_ok(f"jalr ra, 1(a1)\nebreak\n{EXIT}", regs={"a1": CODE + 8})
     assert reg(result, "ra") == CODE + 4
 
 
 def test_ret_returns_through_ra():
     source = f"jal ra, 0x{CODE + 16:x}\naddi a0, zero, 9\naddi a7, zero, 93\necall\njalr zero, 0(ra)\n"
-    assert run_ok(source).exit_code == 9
+    assert run_ok(source)[0].exit_code == 9
 
 
 @pytest.mark.parametrize("offset", [2, 3, 6, -2])
@@ -231,7 +190,7 @@ def test_illegal_instruction_faults_naming_the_word(word, what):
 
 
 def test_illegal_word_that_is_never_executed_is_harmless():
-    result = run_ok(f"jal zero, 0x{CODE + 8:x}\n.word 0x00000000\n{EXIT}")
+    result, _ = run_ok(f"jal zero, 0x{CODE + 8:x}\n.word 0x00000000\n{EXIT}")
     assert result.exit_code == 0
 
 
@@ -249,14 +208,14 @@ def test_step_limit_stops_an_endless_loop():
 
 def test_step_limit_counts_the_exiting_ecall():
     source = f"addi a0, zero, 0\naddi a0, a0, 0\n{EXIT}"      # four instructions
-    assert run_ok(source, step_limit=4).steps == 4
+    assert run_ok(source, step_limit=4)[0].steps == 4
     result, _ = run(source, step_limit=3)
     assert_fault(result, CODE + 12, "step limit of 3 steps reached")
 
 
 def test_steps_count_retired_instructions_in_a_loop():
     source = f"addi a1, zero, 10\nloop:\naddi a1, a1, -1\nbne a1, zero, loop\n{EXIT}"
-    result = run_ok(source)
+    result, _ = run_ok(source)
     assert result.steps == 1 + 2 * 10 + 2
     assert result.pc == CODE + 16                     # the exiting ecall
 

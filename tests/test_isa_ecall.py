@@ -3,45 +3,8 @@
 a bad fd, an unknown call number or a buffer the guest may not read."""
 import pytest
 
-from guest_asm import CODE, DATA, EXIT, program_from_asm
-from runtime.isa import REGISTER_NUMBERS
-from runtime.memory_map import INPUT_BASE, MemoryMap
-from translator.interpreter import Interpreter
-
-# 1 MiB of RAM instead of the default 128 MiB, whose zeroing costs ~80 ms per machine.
-SMALL_RAM = MemoryMap(ram_size=1 << 20, stack_size=64 << 10)
-
-
-def run(source, xlen=64, regs=None, data=b"", input_bytes=b"", step_limit=10_000, memory_map=SMALL_RAM,
-        on_console=None):
-    """guest_asm.run_asm on a small RAM, with registers preset by ABI name."""
-    machine = Interpreter(program_from_asm(source, xlen, data), input_bytes, memory_map,
-                          step_limit=step_limit, on_console=on_console)
-    for name, value in (regs or {}).items():
-        machine.regs[REGISTER_NUMBERS[name]] = value & machine.mask
-    return machine.run(), machine
-
-
-def run_ok(source, **kw):
-    result, _ = run(source, **kw)
-    assert result.fault is None, str(result.fault)
-    return result
-
-
-def reg(result, name):
-    return result.regs[REGISTER_NUMBERS[name]]
-
-
-def assert_fault(result, pc, *phrases):
-    """The run ended abnormally at `pc`, and the one-line message says where and why."""
-    assert result.exit_code is None and not result.succeeded
-    assert result.fault is not None
-    message = str(result.fault)
-    assert message.startswith(f"pc 0x{pc:08x}"), message
-    for phrase in phrases:
-        assert phrase in message, message
-    assert result.fault.pc == result.pc == pc
-
+from guest_asm import CODE, DATA, EXIT, SMALL_RAM, assert_fault, reg, run, run_ok
+from runtime.memory_map import INPUT_BASE
 
 M = 0xFFFF_FFFF_FFFF_FFFF
 WRITE = "addi a7, zero, 64\necall\n"
@@ -56,18 +19,18 @@ WRITE = "addi a7, zero, 64\necall\n"
 ], ids=["zero", "one", "255", "256", "int32-max", "minus-one", "low-word-minus-one",
         "int32-min", "upper-half-ignored", "only-upper-half-set"])
 def test_exit_code_is_a0_as_a_signed_32_bit_int(a0, code):
-    result = run_ok(EXIT, regs={"a0": a0})
+    result, _ = run_ok(EXIT, regs={"a0": a0})
     assert result.exit_code == code
     assert result.succeeded == (code == 0)
 
 
 def test_exit_stops_the_run_at_the_ecall_and_counts_it():
-    result = run_ok(f"addi a0, zero, 3\n{EXIT}ebreak\n")
+    result, _ = run_ok(f"addi a0, zero, 3\n{EXIT}ebreak\n")
     assert result.exit_code == 3 and result.steps == 3 and result.pc == CODE + 8
 
 
 def test_exit_with_nonzero_code_is_not_a_fault():
-    result = run_ok(EXIT, regs={"a0": 1})
+    result, _ = run_ok(EXIT, regs={"a0": 1})
     assert result.fault is None and not result.succeeded
 
 
@@ -80,7 +43,7 @@ def write_program(fd: int, text: bytes, extra: str = "") -> tuple[str, dict, byt
 
 def test_write_to_fd_3_appends_to_the_public_output_and_returns_the_length():
     source, regs, data = write_program(3, b"public bytes")
-    result = run_ok(source, regs=regs, data=data)
+    result, _ = run_ok(source, regs=regs, data=data)
     assert result.output == b"public bytes" and result.console == b""
     assert reg(result, "s1") == len(b"public bytes")
 
@@ -89,7 +52,7 @@ def test_write_to_fd_3_appends_to_the_public_output_and_returns_the_length():
 def test_write_to_fd_1_or_2_goes_to_the_console_not_the_output(fd):
     seen = []
     source, regs, data = write_program(fd, b"hello\n")
-    result = run_ok(source, regs=regs, data=data, on_console=lambda f, b: seen.append((f, b)))
+    result, _ = run_ok(source, regs=regs, data=data, on_console=lambda f, b: seen.append((f, b)))
     assert result.console == b"hello\n" and result.output == b""
     assert reg(result, "s1") == 6
     assert seen == [(fd, b"hello\n")]
@@ -100,13 +63,13 @@ def test_writes_append_in_order_and_keep_the_streams_apart():
               "addi a0, zero, 1\naddi a1, a1, 2\n" + WRITE +
               "addi a0, zero, 3\naddi a1, a1, 2\n" + WRITE +
               "addi a0, zero, 2\naddi a1, a1, 2\n" + WRITE + "addi a0, zero, 0\n" + EXIT)
-    result = run_ok(source, regs={"a1": DATA}, data=b"aabbccdd")
+    result, _ = run_ok(source, regs={"a1": DATA}, data=b"aabbccdd")
     assert result.output == b"aacc" and result.console == b"bbdd"
 
 
 def test_zero_length_write_returns_zero_and_writes_nothing():
     source, regs, data = write_program(3, b"")
-    result = run_ok(source, regs={**regs, "a1": 0}, data=data)   # the pointer is not read
+    result, _ = run_ok(source, regs={**regs, "a1": 0}, data=data)   # the pointer is not read
     assert result.output == b"" and reg(result, "s1") == 0
 
 
@@ -119,13 +82,13 @@ def test_write_changes_only_a0():
 
 
 def test_write_may_read_from_the_input_region():
-    result = run_ok(f"{WRITE}addi a0, zero, 0\n{EXIT}", regs={"a0": 3, "a1": INPUT_BASE + 8, "a2": 5},
-                    input_bytes=b"abcdefg")
+    result, _ = run_ok(f"{WRITE}addi a0, zero, 0\n{EXIT}", regs={"a0": 3, "a1": INPUT_BASE + 8, "a2": 5},
+                       input_bytes=b"abcdefg")
     assert result.output == b"abcde"
 
 
 def test_write_may_read_from_code():
-    result = run_ok(f"{WRITE}addi a0, zero, 0\n{EXIT}", regs={"a0": 3, "a1": CODE, "a2": 4})
+    result, _ = run_ok(f"{WRITE}addi a0, zero, 0\n{EXIT}", regs={"a0": 3, "a1": CODE, "a2": 4})
     assert result.output == (0x04000893).to_bytes(4, "little")     # addi a7, zero, 64
 
 

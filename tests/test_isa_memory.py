@@ -3,48 +3,11 @@
 memory map (null page, code, read-only data, input region, stack guard, outside the map)."""
 import pytest
 
-from guest_asm import CODE, DATA, EXIT, program_from_asm, run_asm
-from runtime.isa import REGISTER_NUMBERS
+from guest_asm import CODE, DATA, EXIT, SMALL_RAM, assert_fault, program_from_asm, reg, run, run_ok
 from runtime.memory_map import INPUT_BASE, MemoryMap
 from translator.assembler import encode
 from translator.elf import Program, Segment
-from translator.encoding import TABLE
-from translator.interpreter import Interpreter
-
-# 1 MiB of RAM instead of the default 128 MiB, whose zeroing costs ~80 ms per machine.
-SMALL_RAM = MemoryMap(ram_size=1 << 20, stack_size=64 << 10)
-
-
-def run(source, xlen=64, regs=None, data=b"", input_bytes=b"", step_limit=10_000, memory_map=SMALL_RAM,
-        program=None):
-    """guest_asm.run_asm on a small RAM, with registers preset by ABI name."""
-    machine = Interpreter(program or program_from_asm(source, xlen, data), input_bytes, memory_map,
-                          step_limit=step_limit)
-    for name, value in (regs or {}).items():
-        machine.regs[REGISTER_NUMBERS[name]] = value & machine.mask
-    return machine.run(), machine
-
-
-def run_ok(source, **kw):
-    result, machine = run(source, **kw)
-    assert result.fault is None, str(result.fault)
-    return result, machine
-
-
-def reg(result, name):
-    return result.regs[REGISTER_NUMBERS[name]]
-
-
-def assert_fault(result, pc, *phrases):
-    """The run ended abnormally at `pc`, and the one-line message says where and why."""
-    assert result.exit_code is None and not result.succeeded
-    assert result.fault is not None
-    message = str(result.fault)
-    assert message.startswith(f"pc 0x{pc:08x}"), message
-    for phrase in phrases:
-        assert phrase in message, message
-    assert result.fault.pc == result.pc == pc
-
+from runtime.encoding import TABLE
 
 M = 0xFFFF_FFFF_FFFF_FFFF
 PATTERN = bytes([0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88,      # every byte's top bit set
@@ -297,14 +260,14 @@ def test_stack_guard_page_of_the_default_map_faults():
     default = MemoryMap()
     guard_lo, guard_hi = default.stack_guard
     assert guard_hi == default.ram_end - default.stack_size
-    result, _ = run_asm(f"ld a0, 0(a1)\nsd a0, 0(a2)\nsd a0, -8(a3)\n{EXIT}",
-                        regs={11: guard_hi, 12: guard_lo + 8, 13: default.ram_end})
+    result, _ = run(f"ld a0, 0(a1)\nsd a0, 0(a2)\nsd a0, -8(a3)\n{EXIT}", memory_map=default,
+                    regs={11: guard_hi, 12: guard_lo + 8, 13: default.ram_end})
     assert_fault(result, CODE + 4, f"store of 8 bytes at 0x{guard_lo + 8:08x}", "stack guard page")
 
 
 def test_access_past_the_end_of_the_default_ram_faults():
     end = MemoryMap().ram_end
-    result, _ = run_asm(f"sd a0, -8(a1)\nld a0, 0(a1)\n{EXIT}", regs={11: end})
+    result, _ = run(f"sd a0, -8(a1)\nld a0, 0(a1)\n{EXIT}", memory_map=MemoryMap(), regs={11: end})
     assert_fault(result, CODE + 4, f"at 0x{end:08x}", "unmapped memory")
 
 

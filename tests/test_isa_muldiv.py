@@ -11,30 +11,8 @@ from fractions import Fraction
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from guest_asm import EXIT, program_from_asm
-from runtime.isa import REGISTER_NUMBERS
-from runtime.memory_map import MemoryMap
-from translator.encoding import TABLE
-from translator.interpreter import Interpreter
-
-# 1 MiB of RAM instead of the default 128 MiB, whose zeroing costs ~80 ms per machine.
-SMALL_RAM = MemoryMap(ram_size=1 << 20, stack_size=64 << 10)
-
-
-def run(source, xlen=64, regs=None, data=b"", input_bytes=b"", step_limit=10_000, memory_map=SMALL_RAM):
-    """guest_asm.run_asm on a small RAM, with registers preset by ABI name."""
-    machine = Interpreter(program_from_asm(source, xlen, data), input_bytes, memory_map,
-                          step_limit=step_limit)
-    for name, value in (regs or {}).items():
-        machine.regs[REGISTER_NUMBERS[name]] = value & machine.mask
-    return machine.run(), machine
-
-
-def rr(op, a, b):
-    result, _ = run(f"{op} a0, a1, a2\n{EXIT}", regs={"a1": a, "a2": b})
-    assert result.fault is None, str(result.fault)
-    return result.regs[REGISTER_NUMBERS["a0"]]
-
+from guest_asm import EXIT, cases, rr, run
+from runtime.encoding import TABLE
 
 M = 0xFFFF_FFFF_FFFF_FFFF          # -1
 MIN = 0x8000_0000_0000_0000        # INT64_MIN
@@ -45,10 +23,6 @@ SEXT_BIT31 = 0xFFFF_FFFF_8000_0000
 def neg(v: int) -> int:
     """Two's complement of a small positive v, as a 64-bit register value."""
     return (1 << 64) - v
-
-
-def cases(rows):
-    return [pytest.param(*row[:-1], id=f"{row[0]}-{row[-1]}") for row in rows]
 
 
 MUL_CASES = [

@@ -3,59 +3,23 @@ register shifts using 5 bits, division corners at INT32_MIN, loads extending to 
 .w atomics without a 64-bit sign extension), and the RV64-only encodings being illegal."""
 import ctypes
 from fractions import Fraction
+from functools import partial
 
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from guest_asm import CODE, DATA, program_from_asm
-from runtime.isa import REGISTER_NUMBERS
-from runtime.memory_map import MemoryMap
+import guest_asm
+from guest_asm import CODE, DATA, EXIT, assert_fault, cases, reg
 from translator.assembler import encode
-from translator.encoding import TABLE
-from translator.interpreter import Interpreter
+from runtime.encoding import TABLE
 
-# 1 MiB of RAM instead of the default 128 MiB, whose zeroing costs ~80 ms per machine.
-SMALL_RAM = MemoryMap(ram_size=1 << 20, stack_size=64 << 10)
-EXIT = "addi a7, zero, 93\necall\n"
-
-
-def run(source, regs=None, data=b"", input_bytes=b"", step_limit=10_000, memory_map=SMALL_RAM):
-    """guest_asm.run_asm for RV32 on a small RAM, with registers preset by ABI name."""
-    machine = Interpreter(program_from_asm(source, 32, data), input_bytes, memory_map, step_limit=step_limit)
-    assert machine.xlen == 32
-    for name, value in (regs or {}).items():
-        machine.regs[REGISTER_NUMBERS[name]] = value & machine.mask
-    result = machine.run()
-    assert all(0 <= r < 1 << 32 for r in result.regs), "an RV32 register holds more than 32 bits"
-    return result, machine
-
-
-def run_ok(source, **kw):
-    result, machine = run(source, **kw)
-    assert result.fault is None, str(result.fault)
-    return result, machine
-
-
-def reg(result, name):
-    return result.regs[REGISTER_NUMBERS[name]]
-
-
-def assert_fault(result, pc, *phrases):
-    assert result.exit_code is None and result.fault is not None
-    message = str(result.fault)
-    assert message.startswith(f"pc 0x{pc:08x}"), message
-    for phrase in phrases:
-        assert phrase in message, message
-    assert result.fault.pc == result.pc == pc
+# Every run here is RV32 (guest_asm.run also checks that no register holds more than 32 bits).
+run, run_ok, rr, ri = (partial(f, xlen=32) for f in (guest_asm.run, guest_asm.run_ok, guest_asm.rr, guest_asm.ri))
 
 
 M = 0xFFFF_FFFF                  # -1
 MIN = 0x8000_0000                # INT32_MIN
 MAX = 0x7FFF_FFFF                # INT32_MAX
-
-
-def cases(rows):
-    return [pytest.param(*row[:-1], id=f"{row[0]}-{row[-1]}") for row in rows]
 
 
 # ---- ALU and M --------------------------------------------------------------------------------
@@ -134,14 +98,12 @@ RI_CASES = [
 
 @pytest.mark.parametrize("op, a, b, expected", cases(RR_CASES))
 def test_rv32_register_register_operation(op, a, b, expected):
-    result, _ = run_ok(f"{op} a0, a1, a2\n{EXIT}", regs={"a1": a, "a2": b})
-    assert reg(result, "a0") == expected
+    assert rr(op, a, b) == expected
 
 
 @pytest.mark.parametrize("op, a, imm, expected", cases(RI_CASES))
 def test_rv32_register_immediate_operation(op, a, imm, expected):
-    result, _ = run_ok(f"{op} a0, a1, {imm}\n{EXIT}", regs={"a1": a})
-    assert reg(result, "a0") == expected
+    assert ri(op, a, imm) == expected
 
 
 def u32(v):
@@ -182,8 +144,7 @@ VALUE = st.one_of(st.sampled_from([0, 1, 2, 31, 32, MAX, MIN, M, M - 1]), st.int
 @settings(max_examples=25, deadline=None)
 @given(a=VALUE, b=VALUE)
 def test_rv32_operation_matches_the_model(op, a, b):
-    result, _ = run_ok(f"{op} a0, a1, a2\n{EXIT}", regs={"a1": a, "a2": b})
-    assert reg(result, "a0") == MODEL[op](a, b)
+    assert rr(op, a, b) == MODEL[op](a, b)
 
 
 def test_rv32_lui_does_not_extend_past_32_bits():
