@@ -10,6 +10,8 @@ xlen is 32, 64 or * for both.  A word that matches no row of its xlen is illegal
 """
 from dataclasses import dataclass
 
+import numpy as np
+
 TABLE_TEXT = """
 # ---- RV32I / RV64I --------------------------------------------------------
 lui        U      *   .................... ..... 0110111
@@ -227,3 +229,40 @@ def _parse_table(text: str) -> tuple[Opcode, ...]:
 
 TABLE: tuple[Opcode, ...] = _parse_table(TABLE_TEXT)
 MNEMONICS = frozenset(op.name for op in TABLE)
+
+
+DECODED = np.dtype([("op", "<i2"), ("rd", "u1"), ("rs1", "u1"), ("rs2", "u1"), ("aqrl", "u1"),
+                    ("imm", "<i8")])
+
+
+def decode_words(words: np.ndarray, xlen: int) -> np.ndarray:
+    """Decode an array of words at once; op is the row id, or -1 where the word is illegal.
+
+    The vectorized twin of translator.decoder.decode (tests hold them equal), for
+    whole code segments: region discovery and the prover's program ROM.
+    """
+    words = np.asarray(words, dtype=np.uint32).astype(np.int64)
+    out = np.zeros(len(words), DECODED)
+    out["op"] = -1
+    for op in TABLE:
+        if xlen not in op.xlens:
+            continue
+        hit = ((words & op.mask) == op.match) & (out["op"] == -1)
+        if not hit.any():
+            continue
+        w = words[hit]
+        out["op"][hit] = op.id
+        if op.format.name == "FENCE":
+            out["imm"][hit] = (w >> 20) & 0xFFF
+            continue
+        for name, hi, lo in op.format.fields:
+            out[name][hit] = (w >> lo) & ((1 << (hi - lo + 1)) - 1)
+        if op.format.imm_parts:
+            imm = np.zeros(len(w), np.int64)
+            for hi, lo, at in op.format.imm_parts:
+                imm |= ((w >> lo) & ((1 << (hi - lo + 1)) - 1)) << at
+            if op.format.imm_bits:
+                sign = 1 << (op.format.imm_bits - 1)
+                imm = (imm ^ sign) - sign
+            out["imm"][hit] = imm
+    return out

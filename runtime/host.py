@@ -24,6 +24,7 @@ class HostIO:
     output: bytearray = field(default_factory=bytearray)   # fd 3: committed public output
     console: bytearray = field(default_factory=bytearray)  # fd 1 and 2: shown, not committed
     on_console: Callable[[int, bytes], None] | None = None
+    on_precompile: Callable[[int, int, int, bytes, bytes], None] | None = None  # kind, a0, a1, in, out
 
 
 def _signed32(value: int) -> int:
@@ -53,10 +54,15 @@ def handle_ecall(number: int, a0: int, a1: int, a2: int, memory: GuestMemory, io
         return a2
     if number == abi.SYS_KECCAKF:
         _require_aligned(a0, 8, "keccak-f state")
-        memory.write(a0, keccakf_bytes(memory.read(a0, 200)))
-        return None
-    if number == abi.SYS_SHA256_COMPRESS:
+        state = memory.read(a0, 200)
+        result = keccakf_bytes(state)
+    elif number == abi.SYS_SHA256_COMPRESS:
         _require_aligned(a0, 4, "sha256 state")
-        memory.write(a0, sha256_compress_bytes(memory.read(a0, 32), memory.read(a1, 64)))
-        return None
-    raise EcallError(f"unknown ecall a7={number} (see runtime/abi.py)")
+        state = memory.read(a0, 32) + memory.read(a1, 64)
+        result = sha256_compress_bytes(state[:32], state[32:])
+    else:
+        raise EcallError(f"unknown ecall a7={number} (see runtime/abi.py)")
+    memory.write(a0, result)
+    if io.on_precompile:
+        io.on_precompile(number, a0, a1, state, result)
+    return None

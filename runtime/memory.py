@@ -51,6 +51,7 @@ class GuestMemory:
         self.input_base = lo
         self.input = bytes(len(input_bytes).to_bytes(8, "little") + input_bytes).ljust(hi - lo, b"\0")
         self.misaligned = 0
+        self.log: list[int] | None = None    # when a list, every value read is appended (minimal trace)
 
     def _ram_offset(self, addr: int, size: int) -> int | None:
         off = addr - self.base
@@ -75,6 +76,8 @@ class GuestMemory:
             value = _UNPACK[size](self.input, off)[0]
         if addr & (size - 1):
             self.misaligned += 1
+        if self.log is not None:
+            self.log.append(value)
         return value
 
     def store(self, addr: int, size: int, value: int) -> None:
@@ -95,16 +98,24 @@ class GuestMemory:
         return off
 
     def read(self, addr: int, n: int) -> bytes:
-        """Bytes for a host handler (write, precompiles); not counted as guest accesses."""
+        """Bytes for a host handler (write, precompiles); not counted as guest accesses.
+
+        When logging, they are logged as ceil(n/8) little-endian u64 words.
+        """
         if n == 0:
             return b""
         off = self._ram_offset(addr, n)
         if off is not None:
-            return bytes(self.ram[off: off + n])
-        off = addr - self.input_base
-        if 0 <= off and off + n <= len(self.input):
-            return self.input[off: off + n]
-        raise self._fault("host read", addr, n)
+            data = bytes(self.ram[off: off + n])
+        else:
+            off = addr - self.input_base
+            if not (0 <= off and off + n <= len(self.input)):
+                raise self._fault("host read", addr, n)
+            data = self.input[off: off + n]
+        if self.log is not None:
+            padded = data.ljust((n + 7) & ~7, b"\0")
+            self.log.extend(struct.unpack(f"<{len(padded) // 8}Q", padded))
+        return data
 
     def write(self, addr: int, data: bytes) -> None:
         if data:

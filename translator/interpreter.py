@@ -15,6 +15,7 @@ from runtime.memory import GuestMemory, MemoryFault
 from runtime.memory_map import MemoryMap
 from translator.decoder import IllegalInstruction, Instruction, decode
 from translator.disasm import format_instruction
+from translator.tracing import Row, traced
 
 X0_SINK = 32
 PROGRESS_SLICE = 1 << 16
@@ -169,12 +170,16 @@ class Interpreter:
     """Runs a loaded Program (translator.elf) on the zkaot machine."""
 
     def __init__(self, program, input_bytes: bytes = b"", memory_map: MemoryMap = MemoryMap(),
-                 step_limit: int | None = None, on_console: Callable[[int, bytes], None] | None = None):
+                 step_limit: int | None = None, on_console: Callable[[int, bytes], None] | None = None,
+                 memory=None, record: Callable[[Row], None] | None = None):
+        """`memory` replaces the program's memory image (a replay runs on the load log);
+        `record` receives a full-trace row for every step (translator/tracing.py)."""
         self.program = program
         self.xlen = program.xlen
         self.mask = (1 << self.xlen) - 1
-        self.memory = GuestMemory(program.segments, input_bytes, memory_map)
+        self.memory = memory if memory is not None else GuestMemory(program.segments, input_bytes, memory_map)
         self.io = HostIO(on_console=on_console)
+        self.record = record
         self.regs = [0] * 33
         self.pc = program.entry
         self.steps = 0
@@ -197,7 +202,7 @@ class Interpreter:
                     if budget <= 0:
                         raise GuestFault(self.pc, f"step limit of {self.step_limit} steps reached",
                                          self._text_at(self.pc), self.program.symbol_at(self.pc))
-                self._execute(budget)
+                self.execute(budget)
                 if progress:
                     progress(self.steps)
         except GuestExit as e:
@@ -208,8 +213,8 @@ class Interpreter:
                          self.memory.misaligned, time.perf_counter() - start, self.pc,
                          self.regs[:32], fault)
 
-    def _execute(self, budget: int) -> None:
-        """Run up to `budget` steps; exits and faults leave steps and pc exact."""
+    def execute(self, budget: int) -> None:
+        """Run up to `budget` steps; GuestExit and GuestFault end it with steps and pc exact."""
         handlers, handler_at = self._handlers, self._handler_at
         pc = prev = self.pc
         i = 0
@@ -264,6 +269,8 @@ class Interpreter:
             raise GuestFault(pc, f"illegal instruction: {e}", f"0x{word:08x}",
                              self.program.symbol_at(pc)) from None
         handler = self._build(instr, pc)
+        if self.record is not None:
+            handler = traced(handler, instr, pc, self.regs, self.xlen, self.record, BRANCHES.get(instr.name))
         self._handlers[pc] = handler
         return handler
 

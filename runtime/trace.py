@@ -1,0 +1,221 @@
+"""The trace schema: numpy dtypes every executor writes and the prover reads.
+
+One row of MAIN_ROW per step (retired instruction).  Its fields, for the
+instruction at `pc` (documented in full in docs/trace-format.md):
+  pc, next_pc   the instruction's address and the address executed after it
+  op            the opcode id: the row number in runtime/encoding.py TABLE
+  a             rs1's value before the step (ecall: a0)
+  b             rs2's value before the step for R, S, B and AMO formats; the
+                immediate (two's complement, masked to XLEN) for I, SHIFT,
+                LOAD, JALR, U and J formats (ecall: a7)
+  c             the value written to rd (0 when rd is x0 or there is none);
+                stores: the value stored, masked to its width; branches: 1 if
+                taken; ecall: a0 after the call
+  addr          the effective address of loads, stores, LR/SC and AMOs, else 0
+  mem           the value memory returned to loads, LR and AMOs (zero-extended
+                raw bytes), else 0
+  flags         FLAG_MISALIGNED when the access was misaligned
+All values are unsigned, masked to the guest's XLEN.
+"""
+import numpy as np
+
+from runtime.encoding import TABLE
+
+FLAG_MISALIGNED = 1
+
+MAIN_ROW = np.dtype([
+    ("pc", "<u8"), ("next_pc", "<u8"), ("a", "<u8"), ("b", "<u8"), ("c", "<u8"),
+    ("addr", "<u8"), ("mem", "<u8"), ("op", "<u2"), ("flags", "<u2"), ("pad", "<u4"),
+])
+assert MAIN_ROW.itemsize == 64
+
+# One row per precompile ecall: its inputs as memory held them and its outputs.
+PRECOMPILE_ROW = np.dtype([
+    ("step", "<u8"), ("kind", "<u8"), ("a0", "<u8"), ("a1", "<u8"),
+    ("input", "u1", (264,)), ("output", "u1", (200,)),
+])
+
+# The minimal trace: a checkpoint at the start of each chunk.
+CHECKPOINT = np.dtype([("step", "<u8"), ("pc", "<u8"), ("regs", "<u8", (32,)), ("log_pos", "<u8")])
+
+# ---- Derived tables: the prover's per-component views of MAIN_ROW ------------------------
+# derive_tables() computes them from the main rows alone (see docs/trace-format.md).  Fields
+# keep MAIN_ROW's order and meaning; padding keeps every u8 field 8-byte aligned.
+
+# One row per memory access: loads, stores, LR, successful SC; an AMO gives a read row, then
+# a write row.  `value` is the raw bytes read or written, zero-extended.
+MEMORY_ROW = np.dtype([
+    ("step", "<u8"), ("addr", "<u8"), ("value", "<u8"), ("size", "u1"), ("is_write", "u1"),
+    ("op", "<u2"), ("flags", "<u2"), ("pad", "<u2"),
+])
+assert MEMORY_ROW.itemsize == 32
+
+# One row per ALU operation ("alu" table) or multiply/divide ("arith" table).
+ALU_ROW = np.dtype([
+    ("step", "<u8"), ("op", "<u2"), ("pad", "u1", (6,)), ("a", "<u8"), ("b", "<u8"), ("c", "<u8"),
+])
+assert ALU_ROW.itemsize == 40
+
+# One row per branch, jal and jalr.
+BRANCH_ROW = np.dtype([
+    ("step", "<u8"), ("op", "<u2"), ("pad", "u1", (6,)), ("a", "<u8"), ("b", "<u8"), ("c", "<u8"),
+    ("pc", "<u8"), ("next_pc", "<u8"),
+])
+assert BRANCH_ROW.itemsize == 56
+
+DERIVED_DTYPES = {"memory": MEMORY_ROW, "alu": ALU_ROW, "arith": ALU_ROW, "branch": BRANCH_ROW}
+
+
+# Which mnemonics each derived table holds: names, never ids, so TABLE can be reordered.
+_ALU_NAMES = frozenset("""
+    add sub sll slt sltu xor srl sra or and
+    addi slti sltiu xori ori andi slli srli srai
+    addw subw sllw srlw sraw addiw slliw srliw sraiw
+    lui auipc""".split())
+_ARITH_NAMES = frozenset("mul mulh mulhsu mulhu div divu rem remu mulw divw divuw remw remuw".split())
+_BRANCH_NAMES = frozenset("beq bne blt bge bltu bgeu jal jalr".split())
+
+DERIVED_OPS = {   # table name -> the TABLE mnemonics whose steps it holds
+    "memory": frozenset(op.name for op in TABLE if op.format.name in ("LOAD", "S", "LR", "AMO")),
+    "alu": _ALU_NAMES & {op.name for op in TABLE},
+    "arith": _ARITH_NAMES & {op.name for op in TABLE},
+    "branch": _BRANCH_NAMES & {op.name for op in TABLE},
+}
+UNTABLED_OPS = frozenset({"fence", "ecall", "ebreak"})   # only in main (ecalls: also precompile)
+
+# Lookup arrays indexed by op id, built once.
+_N_OPS = len(TABLE)
+_IN_TABLE = {t: np.array([op.name in names for op in TABLE], dtype=bool) for t, names in DERIVED_OPS.items()}
+_LEGAL = {x: np.array([x in op.xlens for op in TABLE], dtype=bool) for x in (32, 64)}
+
+_MEM_NONE, _MEM_READ, _MEM_WRITE, _MEM_SC, _MEM_AMO = range(5)   # LR counts as a read
+_AMO_KINDS = ("amoswap", "amoadd", "amoxor", "amoand", "amoor", "amomin", "amomax", "amominu", "amomaxu")
+
+
+def _access_size(name: str) -> int:
+    if "." in name:
+        return {"w": 4, "d": 8}[name.split(".")[1]]
+    return {"b": 1, "h": 2, "w": 4, "d": 8}[name[1]]    # lb lbu lh lhu lw lwu ld sb sh sw sd
+
+
+def _mem_kind(name: str, fmt: str) -> int:
+    if name not in DERIVED_OPS["memory"]:
+        return _MEM_NONE
+    if fmt in ("LOAD", "LR"):
+        return _MEM_READ
+    if fmt == "S":
+        return _MEM_WRITE
+    return _MEM_SC if name.startswith("sc.") else _MEM_AMO
+
+
+_MEM_KIND = np.array([_mem_kind(op.name, op.format.name) for op in TABLE], dtype=np.uint8)
+_MEM_SIZE = np.array([_access_size(op.name) if _MEM_KIND[op.id] else 0 for op in TABLE], dtype=np.uint8)
+_AMO_KIND = np.array([_AMO_KINDS.index(op.name.split(".")[0]) if _MEM_KIND[op.id] == _MEM_AMO else -1
+                      for op in TABLE], dtype=np.int8)
+_WIDTH_MASK = np.array([(1 << (8 * s)) - 1 for s in range(9)], dtype=np.uint64)    # indexed by size
+_SIGN_BIT = np.array([1 << (8 * s - 1) if s else 0 for s in range(9)], dtype=np.uint64)
+
+
+def derive_tables(main: np.ndarray, first_step: int, xlen: int) -> dict[str, np.ndarray]:
+    """The derived tables ("memory", "alu", "arith", "branch") of MAIN_ROW rows.
+
+    Row i of `main` is step first_step + i.  Every table is in step order (an AMO's read
+    row before its write row).  Raises ValueError on an op id that is not an RV`xlen`
+    instruction.
+    """
+    if main.dtype != MAIN_ROW or main.ndim != 1:
+        raise TypeError(f"derive_tables takes a 1-d MAIN_ROW array, not {main.dtype} with shape {main.shape}")
+    if xlen not in _LEGAL:
+        raise ValueError(f"xlen must be 32 or 64, not {xlen}")
+    op = main["op"].astype(np.intp)
+    bad = np.flatnonzero(op >= _N_OPS)
+    if not bad.size:
+        bad = np.flatnonzero(~_LEGAL[xlen][op])
+    if bad.size:
+        i = int(bad[0])
+        what = TABLE[op[i]].name if op[i] < _N_OPS else "unknown"
+        raise ValueError(f"step {first_step + i}: op {int(op[i])} ({what}) is not an RV{xlen} instruction")
+    steps = np.uint64(first_step) + np.arange(len(main), dtype=np.uint64)
+    tables = {name: _select(main, steps, _IN_TABLE[name][op], DERIVED_DTYPES[name])
+              for name in ("alu", "arith", "branch")}
+    tables["memory"] = _memory_rows(main, op, steps)
+    return {name: tables[name] for name in DERIVED_DTYPES}
+
+
+def _select(main: np.ndarray, steps: np.ndarray, mask: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    rows = np.flatnonzero(mask)
+    out = np.zeros(rows.size, dtype=dtype)
+    out["step"] = steps[rows]
+    for field in dtype.names:
+        if field not in ("step", "pad"):
+            out[field] = main[field][rows]
+    return out
+
+
+def _memory_rows(main: np.ndarray, op: np.ndarray, steps: np.ndarray) -> np.ndarray:
+    rows = np.flatnonzero(_MEM_KIND[op])
+    m = main[rows]
+    kind = _MEM_KIND[op[rows]]
+    size = _MEM_SIZE[op[rows]]
+    width = _WIDTH_MASK[size]
+
+    count = np.where(kind == _MEM_AMO, 2, 1)
+    count[(kind == _MEM_SC) & (m["c"] != 0)] = 0           # a failed SC writes nothing
+    src = np.repeat(np.arange(rows.size), count)
+    second = np.arange(src.size) - np.repeat(np.cumsum(count) - count, count) == 1
+
+    written = np.zeros(rows.size, dtype=np.uint64)
+    stores = kind == _MEM_WRITE
+    written[stores] = m["c"][stores]
+    sc = kind == _MEM_SC
+    written[sc] = m["b"][sc] & width[sc]
+    amo = np.flatnonzero(kind == _MEM_AMO)
+    written[amo] = _amo_results(_AMO_KIND[op[rows[amo]]], m["mem"][amo], m["b"][amo], size[amo])
+
+    is_write = (kind[src] == _MEM_WRITE) | (kind[src] == _MEM_SC) | second
+    out = np.zeros(src.size, dtype=MEMORY_ROW)
+    out["step"] = steps[rows[src]]
+    out["addr"] = m["addr"][src]
+    out["value"] = np.where(is_write, written[src], m["mem"][src])
+    out["size"] = size[src]
+    out["is_write"] = is_write
+    out["op"] = m["op"][src]
+    out["flags"] = m["flags"][src]
+    return out
+
+
+def _amo_results(kinds: np.ndarray, old: np.ndarray, b: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """The value each AMO writes: its operation on the old memory value and rs2, at its width."""
+    width = _WIDTH_MASK[size]
+    sign = _SIGN_BIT[size]
+    old = old & width
+    v = b & width
+    result = np.zeros(old.size, dtype=np.uint64)
+    for k, name in enumerate(_AMO_KINDS):
+        sel = kinds == k
+        if not sel.any():
+            continue
+        o, x = old[sel], v[sel]
+        if name in ("amomin", "amomax"):                  # compare as signed at the access width
+            s = sign[sel]
+            signed_o, signed_x = ((o ^ s) - s).view(np.int64), ((x ^ s) - s).view(np.int64)
+        if name == "amoswap":
+            r = x
+        elif name == "amoadd":
+            r = o + x
+        elif name == "amoxor":
+            r = o ^ x
+        elif name == "amoand":
+            r = o & x
+        elif name == "amoor":
+            r = o | x
+        elif name == "amomin":
+            r = np.where(signed_o <= signed_x, o, x)
+        elif name == "amomax":
+            r = np.where(signed_o >= signed_x, o, x)
+        elif name == "amominu":
+            r = np.minimum(o, x)
+        else:
+            r = np.maximum(o, x)
+        result[sel] = r
+    return result & width
