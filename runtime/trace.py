@@ -10,10 +10,11 @@ instruction at `pc` (documented in full in docs/trace-format.md):
                 LOAD, JALR, U and J formats (ecall: a7)
   c             the value written to rd (0 when rd is x0 or there is none);
                 stores: the value stored, masked to its width; branches: 1 if
-                taken; ecall: a0 after the call
+                taken; ecall: a0 after the call; SC: its result code (0 = stored)
+                even when rd is x0
   addr          the effective address of loads, stores, LR/SC and AMOs, else 0
   mem           the value memory returned to loads, LR and AMOs (zero-extended
-                raw bytes), else 0
+                raw bytes, also when rd is x0), else 0
   flags         FLAG_MISALIGNED when the access was misaligned
 All values are unsigned, masked to the guest's XLEN.
 """

@@ -45,6 +45,7 @@ def traced(handler: Callable[[], int], ins, pc: int, regs: list[int], xlen: int,
         except GuestExit:
             record((pc, (pc + 4) & mask, a, b, regs[10], 0, 0, op, 0, 0))
             raise
+        written = regs[rd or 32]          # writes to x0 land in slot 32: loads and SCs to x0 stay visible
         c = regs[rd] if rd else 0
         addr = mem = flags = 0
         if is_load or is_store:
@@ -54,7 +55,9 @@ def traced(handler: Callable[[], int], ins, pc: int, regs: list[int], xlen: int,
         if size:
             flags = int(bool(addr & (size - 1)))
         if is_load or (is_atomic and not name.startswith("sc.")):
-            mem = c & size_mask
+            mem = written & size_mask
+        if name.startswith("sc."):
+            c = written
         if is_store:
             c = b & size_mask
         elif fmt == "B":
