@@ -1,0 +1,226 @@
+"""Running translated code: the context, the dispatcher loop and the hand-offs to the interpreter.
+
+Generated code runs until something it leaves to others happens: a step budget
+(chunk boundary, step limit) or a full load log (STATUS_YIELD), an instruction
+it does not translate or an access its fast checks do not cover (STATUS_SLOW),
+or a pc with no translated block (STATUS_MISS).  The interpreter then performs
+exactly the steps in question on the same registers and the same memory, so
+faults, ecalls and atomics have one implementation and the two executors
+cannot drift apart on them.
+"""
+import ctypes
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from runtime.host import GuestExit
+from runtime.memory_map import MemoryMap
+from runtime.trace import CHECKPOINT
+from translator.interpreter import PROGRESS_SLICE, GuestFault, Interpreter, RunResult
+from translator.jit import DEFAULT_OPT, LoadedCode, translate
+from translator.lifter import (CTX_SLOTS, SLOT_BLOCK_START, SLOT_BUDGET, SLOT_CODE_BASE, SLOT_CODE_WORDS,
+                               SLOT_COUNTS, SLOT_INPUT, SLOT_INPUT_LEN, SLOT_LOG, SLOT_LOG_CAP, SLOT_LOG_POS,
+                               SLOT_MISALIGNED, SLOT_PC, SLOT_PREV_PC, SLOT_RAM, SLOT_STEPS, SLOT_TABLE,
+                               STATUS_MISS, STATUS_SLOW, STATUS_YIELD, Layout)
+from translator.regions import NORMAL, CodeMap, discover
+
+NO_LIMIT = (1 << 63) - 1
+LOG_CAPACITY = 1 << 20          # u64 entries buffered in native code between flushes
+
+
+def layout_for(program, memory_map: MemoryMap) -> Layout:
+    base = memory_map.ram_base
+    read_only_end = max((s.end - base for s in program.segments if not s.writable), default=0)
+    guard_lo, guard_hi = memory_map.stack_guard
+    return Layout(base, memory_map.ram_size, guard_lo - base, guard_hi - base, read_only_end,
+                  memory_map.input_base)
+
+
+def block_lengths(cm: CodeMap) -> np.ndarray:
+    """Instructions from each word to the end of its block (what a block starting there would run)."""
+    n = len(cm.kind)
+    ends = (cm.kind != NORMAL) | np.append(cm.is_leader[1:], True)
+    end_index = np.where(ends, np.arange(n), n)
+    end_index = np.minimum.accumulate(end_index[::-1])[::-1]
+    return end_index - np.arange(n) + 1
+
+
+@dataclass
+class MinimalTrace:
+    """What a minimal-trace run leaves behind (runtime/trace.py, docs/trace-format.md)."""
+    checkpoints: np.ndarray
+    load_log: np.ndarray
+    pc_histogram: np.ndarray
+    code_base: int
+    chunk_log2: int
+
+
+@dataclass
+class NativeRun:
+    result: RunResult
+    compile_seconds: float
+    run_seconds: float
+    cached: bool
+    trace: MinimalTrace | None = None
+    stats: dict = field(default_factory=dict)
+
+
+class NativeMachine:
+    """A guest run by its translated code, in mode "fast" or "minimal"."""
+
+    def __init__(self, program, input_bytes: bytes = b"", memory_map: MemoryMap = MemoryMap(),
+                 mode: str = "fast", step_limit: int | None = None, on_console=None,
+                 chunk_log2: int = 18, opt: int = DEFAULT_OPT, cache_dir=None):
+        if mode not in ("fast", "minimal"):
+            raise ValueError(f"a native run is 'fast' or 'minimal', not {mode!r} (full traces are expanded)")
+        self.program, self.mode = program, mode
+        self.interp = Interpreter(program, input_bytes, memory_map, None, on_console)
+        self.memory = self.interp.memory
+        self.cm = discover(program)
+        self.block_len = block_lengths(self.cm)
+        self.translation = translate(program, self.cm, mode, layout_for(program, memory_map), opt, cache_dir)
+        self.code = LoadedCode(self.translation.objects)
+        self.table = np.zeros(len(self.cm.kind), np.uint64)
+        addresses: dict[str, int] = {}
+        for leader, name in self.translation.region_names.items():
+            if name not in addresses:
+                addresses[name] = self.code.address(name)
+            self.table[self.cm.index(leader)] = addresses[name]
+        self.dispatch = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p)(self.code.address("dispatch"))
+        self.step_limit = NO_LIMIT if step_limit is None else step_limit
+        self.chunk = 1 << chunk_log2
+        self.chunk_log2 = chunk_log2
+        self.ctx = np.zeros(CTX_SLOTS, np.uint64)
+        self._ram_view = ctypes.c_char.from_buffer(self.memory.ram)
+        self._input = np.frombuffer(self.memory.input, np.uint8)
+        self.log_buffer = np.zeros(LOG_CAPACITY, np.uint64)
+        self.block_counts = np.zeros(len(self.cm.kind), np.uint64)
+        self.extra_counts = np.zeros(len(self.cm.kind), np.uint64)
+        ctx = self.ctx
+        ctx[SLOT_RAM] = ctypes.addressof(self._ram_view)
+        ctx[SLOT_INPUT] = self._input.ctypes.data
+        ctx[SLOT_INPUT_LEN] = len(self._input)
+        ctx[SLOT_CODE_BASE] = self.cm.base
+        ctx[SLOT_CODE_WORDS] = len(self.table)
+        ctx[SLOT_TABLE] = self.table.ctypes.data
+        ctx[SLOT_LOG] = self.log_buffer.ctypes.data
+        ctx[SLOT_LOG_CAP] = LOG_CAPACITY
+        ctx[SLOT_COUNTS] = self.block_counts.ctypes.data
+        ctx[SLOT_PC] = program.entry
+        self.log_chunks: list[np.ndarray] = []
+        self.logged = 0
+        self.checkpoints: list[tuple] = []
+
+    # ---- state shared with the interpreter --------------------------------
+    def _to_interpreter(self) -> None:
+        self.interp.regs[1:32] = self.ctx[1:32].tolist()
+        self.interp.pc = int(self.ctx[SLOT_PC])
+        self.interp.steps = int(self.ctx[SLOT_STEPS])
+
+    def _from_interpreter(self) -> None:
+        self.ctx[1:32] = self.interp.regs[1:32]
+        self.ctx[SLOT_PC] = self.interp.pc
+        self.ctx[SLOT_STEPS] = self.interp.steps
+
+    def _flush_log(self) -> None:
+        pos = int(self.ctx[SLOT_LOG_POS])
+        if pos:
+            self.log_chunks.append(self.log_buffer[:pos].copy())
+            self.logged += pos
+            self.ctx[SLOT_LOG_POS] = 0
+
+    def _interpret(self, steps: int) -> None:
+        """Let the interpreter run `steps` steps from the current state (logging reads when tracing)."""
+        self._flush_log()
+        self._to_interpreter()
+        if self.mode == "minimal":
+            self.memory.log = []
+        start_pc = self.interp.pc
+        try:
+            self.interp.execute(steps)
+        finally:
+            if self.mode == "minimal":
+                if self.memory.log:
+                    self.log_chunks.append(np.array(self.memory.log, np.uint64))
+                    self.logged += len(self.memory.log)
+                self.memory.log = None
+                if steps == 1:
+                    self.extra_counts[self.cm.index(start_pc)] += 1
+            self._from_interpreter()
+
+    def _checkpoint(self) -> None:
+        self.checkpoints.append((int(self.ctx[SLOT_STEPS]), int(self.ctx[SLOT_PC]), self.ctx[:32].copy(),
+                                 self.logged + int(self.ctx[SLOT_LOG_POS])))
+
+    def _block_len(self, pc: int) -> int:
+        i = self.cm.index(pc)
+        return int(self.block_len[i]) if 0 <= i < len(self.block_len) and pc % 4 == 0 else 1
+
+    # ---- the run loop --------------------------------------------------------
+    def run(self, progress=None) -> NativeRun:
+        start = time.perf_counter()
+        ctx, minimal = self.ctx, self.mode == "minimal"
+        next_checkpoint = 0 if minimal else NO_LIMIT
+        next_progress = PROGRESS_SLICE
+        exit_code = fault = None
+        try:
+            while True:
+                pc, steps = int(ctx[SLOT_PC]), int(ctx[SLOT_STEPS])
+                n = self._block_len(pc)
+                if minimal and steps + n > next_checkpoint:
+                    self._checkpoint()
+                    next_checkpoint = ((steps + n) // self.chunk + 1) * self.chunk
+                if steps + n > self.step_limit:
+                    self._interpret(self.step_limit - steps)
+                    raise GuestFault(self.interp.pc, f"step limit of {self.step_limit} steps reached",
+                                     self.interp._text_at(self.interp.pc),
+                                     self.program.symbol_at(self.interp.pc))
+                if progress and steps >= next_progress:
+                    progress(steps)
+                    next_progress = steps + PROGRESS_SLICE * 16
+                ctx[SLOT_BUDGET] = min(next_checkpoint, self.step_limit, steps + (PROGRESS_SLICE << 8))
+                status = self.dispatch(ctx.ctypes.data)
+                if status == STATUS_YIELD:
+                    self._flush_log()
+                elif status == STATUS_SLOW:
+                    block_start = int(ctx[SLOT_BLOCK_START])
+                    if minimal and block_start < int(ctx[SLOT_PC]):
+                        self.extra_counts[self.cm.index(block_start): self.cm.index(int(ctx[SLOT_PC]))] += 1
+                    self._interpret(1)
+                elif status == STATUS_MISS:
+                    self._miss()
+        except GuestExit as e:
+            exit_code = e.code
+        except GuestFault as e:
+            fault = e
+        seconds = time.perf_counter() - start
+        self._flush_log()
+        result = RunResult(exit_code, bytes(self.interp.io.output), bytes(self.interp.io.console),
+                           int(ctx[SLOT_STEPS]), int(ctx[SLOT_MISALIGNED]) + self.memory.misaligned, seconds,
+                           int(ctx[SLOT_PC]), [0] + ctx[1:32].tolist(), fault)
+        trace = self._minimal_trace() if minimal else None
+        return NativeRun(result, self.translation.compile_seconds, seconds, self.translation.cached, trace)
+
+    def _miss(self) -> None:
+        """No translated block here: code reached mid-block runs in the interpreter; anything else faults."""
+        pc = int(self.ctx[SLOT_PC])
+        if self.interp._in_code(pc):
+            self._interpret(1)
+            return
+        self._to_interpreter()
+        self.interp._handler_at(pc, int(self.ctx[SLOT_PREV_PC]))     # raises the interpreter's fault
+
+    def _minimal_trace(self) -> MinimalTrace:
+        checkpoints = np.zeros(len(self.checkpoints), CHECKPOINT)
+        for i, (step, pc, regs, log_pos) in enumerate(self.checkpoints):
+            checkpoints[i] = (step, pc, regs, log_pos)
+        log = np.concatenate(self.log_chunks) if self.log_chunks else np.zeros(0, np.uint64)
+        histogram = self.extra_counts.copy()
+        leaders = np.flatnonzero(self.block_counts)
+        if len(leaders):
+            lengths = self.block_len[leaders]
+            index = np.repeat(leaders, lengths) + (np.arange(lengths.sum()) -
+                                                   np.repeat(np.cumsum(lengths) - lengths, lengths))
+            np.add.at(histogram, index, np.repeat(self.block_counts[leaders], lengths))
+        return MinimalTrace(checkpoints, log, histogram, self.cm.base, self.chunk_log2)

@@ -1,0 +1,163 @@
+"""LLVM compilation of lifted regions, and the on-disk cache of object files.
+
+`translate` lifts and compiles every region of a program for one mode (in
+parallel partitions when the program is large) and stores the object files
+under a key made of the ELF's hash, the translator's own source hash, the mode,
+the memory layout, the optimisation level and the host CPU.  `load` puts the
+objects into an MCJIT engine without running LLVM's optimiser again, which is
+what makes a warm start cheap.
+"""
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import llvmlite
+import llvmlite.binding as llvm
+
+from translator import lifter, regions
+from translator.lifter import Layout, dispatcher_module, lift_module, region_name
+from translator.regions import CodeMap, Region
+
+DEFAULT_OPT = 1
+PARALLEL_THRESHOLD = 20_000     # instructions; below it, one process compiles faster than a pool starts
+_SOURCES = (lifter.__file__, regions.__file__, __file__)
+_initialized = False
+
+
+def _init() -> None:
+    global _initialized
+    if not _initialized:
+        llvm.initialize_native_target()
+        llvm.initialize_native_asmprinter()
+        _initialized = True
+
+
+def target_machine(opt: int) -> llvm.TargetMachine:
+    _init()
+    target = llvm.Target.from_default_triple()
+    return target.create_target_machine(cpu=llvm.get_host_cpu_name(),
+                                        features=llvm.get_host_cpu_features().flatten(),
+                                        opt=opt, reloc="pic", codemodel="default")
+
+
+def translator_version() -> str:
+    digest = hashlib.sha256(llvmlite.__version__.encode())
+    for path in _SOURCES:
+        digest.update(Path(path).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def compile_ir(module_text: str, opt: int) -> bytes:
+    """Optimise and emit one module as a relocatable object file."""
+    tm = target_machine(opt)
+    mod = llvm.parse_assembly(module_text)
+    mod.triple = llvm.get_process_triple()
+    mod.verify()
+    if opt:
+        pto = llvm.create_pipeline_tuning_options(speed_level=opt)
+        pb = llvm.create_pass_builder(tm, pto)
+        pb.getModulePassManager().run(mod, pb)
+    return tm.emit_object(mod)
+
+
+def compile_partition(job: tuple) -> bytes:
+    """Worker entry point: lift a list of regions and compile them (module-level for pickling)."""
+    cm, part, mode, layout, opt = job
+    module = lift_module(cm, part, mode, layout, name=f"part_{part[0].start:x}")
+    return compile_ir(str(module), opt)
+
+
+def partitions(region_list: list[Region], cm: CodeMap, count: int) -> list[list[Region]]:
+    """Split regions into `count` groups of similar instruction counts (largest first, greedy)."""
+    groups: list[list[Region]] = [[] for _ in range(count)]
+    sizes = [0] * count
+    for region in sorted(region_list, key=lambda r: r.start - r.end):
+        k = sizes.index(min(sizes))
+        groups[k].append(region)
+        sizes[k] += (region.end - region.start) // 4
+    return [g for g in groups if g]
+
+
+@dataclass
+class Translation:
+    objects: list[bytes]
+    region_names: dict[int, str]     # leader pc -> function name
+    compile_seconds: float
+    cached: bool
+    key: str
+
+
+def default_cache_dir() -> Path:
+    return Path(os.environ.get("ZKAOT_CACHE", Path.home() / ".cache" / "zkaot"))
+
+
+def cache_key(program, mode: str, layout: Layout, opt: int) -> str:
+    _init()
+    parts = [program.sha256, translator_version(), mode, repr(layout), str(opt),
+             llvm.get_process_triple(), llvm.get_host_cpu_name(), llvm.get_host_cpu_features().flatten()]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+
+
+def translate(program, cm: CodeMap, mode: str, layout: Layout, opt: int = DEFAULT_OPT,
+              cache_dir: Path | None = None, workers: int | None = None) -> Translation:
+    """Compile every region for `mode`, or load the objects from the cache."""
+    key = cache_key(program, mode, layout, opt)
+    directory = Path(cache_dir or default_cache_dir()) / key
+    names = {leader: region_name(r) for r in cm.regions for leader in r.leaders}
+    manifest = directory / "manifest.json"
+    if manifest.exists():
+        count = json.loads(manifest.read_text())["objects"]
+        objects = [(directory / f"part{i}.o").read_bytes() for i in range(count)]
+        return Translation(objects, names, 0.0, True, key)
+    start = time.perf_counter()
+    instructions = int(cm.is_code.sum())
+    workers = workers or (os.cpu_count() or 1)
+    jobs = workers if instructions >= PARALLEL_THRESHOLD and workers > 1 else 1
+    work = [(cm, part, mode, layout, opt) for part in partitions(cm.regions, cm, jobs)]
+    if len(work) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+        with ProcessPoolExecutor(len(work)) as pool:
+            objects = list(pool.map(compile_partition, work))
+    else:
+        objects = [compile_partition(job) for job in work]
+    objects.append(compile_ir(str(dispatcher_module(llvm.get_process_triple())), opt))
+    seconds = time.perf_counter() - start
+    _store(directory, objects)
+    return Translation(objects, names, seconds, False, key)
+
+
+def _store(directory: Path, objects: list[bytes]) -> None:
+    """Write the cache entry whole or not at all: build it beside, then rename into place."""
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=directory.parent))
+    try:
+        for i, obj in enumerate(objects):
+            (tmp / f"part{i}.o").write_bytes(obj)
+        (tmp / "manifest.json").write_text(json.dumps({"objects": len(objects)}))
+        os.replace(tmp, directory)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if not (directory / "manifest.json").exists():
+            raise
+
+
+class LoadedCode:
+    """Compiled objects linked into an MCJIT engine; function addresses by name."""
+
+    def __init__(self, objects: list[bytes]):
+        _init()
+        tm = target_machine(0)
+        empty = llvm.parse_assembly("")
+        empty.triple = llvm.get_process_triple()
+        self.engine = llvm.create_mcjit_compiler(empty, tm)
+        for obj in objects:
+            self.engine.add_object_file(llvm.ObjectFileRef.from_data(obj))
+        self.engine.finalize_object()
+
+    def address(self, name: str) -> int:
+        return self.engine.get_function_address(name)
