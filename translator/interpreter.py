@@ -185,7 +185,7 @@ class Interpreter:
         self.steps = 0
         self.step_limit = step_limit
         self.reservation: tuple[int, int] | None = None
-        self.code_ranges = program.code_ranges()
+        self._code = [(s.vaddr, s.end, s.data) for s in program.segments if s.executable]
         self._alu = alu_operations(self.xlen)
         self._amo = {32: amo_operations(32), 64: amo_operations(64)}
         self._handlers: dict[int, Callable[[], int]] = {}
@@ -240,11 +240,15 @@ class Interpreter:
         self.steps += budget
         self.pc = pc
 
+    def _fetch(self, pc: int) -> int | None:
+        """Instruction words come from the program image: code cannot change, and a replay has no memory."""
+        for lo, hi, data in self._code:
+            if lo <= pc and pc + 4 <= hi:
+                return int.from_bytes(data[pc - lo: pc - lo + 4], "little")
+        return None
+
     def _text_at(self, pc: int) -> str:
-        try:
-            word = self.memory.load(pc, 4) if self._in_code(pc) else None
-        except MemoryFault:
-            word = None
+        word = self._fetch(pc)
         if word is None:
             return ""
         try:
@@ -253,7 +257,7 @@ class Interpreter:
             return f"0x{word:08x}"
 
     def _in_code(self, pc: int) -> bool:
-        return any(lo <= pc and pc + 4 <= hi for lo, hi in self.code_ranges)
+        return self._fetch(pc) is not None
 
     def _handler_at(self, pc: int, prev: int) -> Callable[[], int]:
         if pc & 3:
@@ -262,7 +266,7 @@ class Interpreter:
         if not self._in_code(pc):
             how = "ran past the end of code" if pc == prev + 4 else f"jumped to 0x{pc:08x}, outside code"
             raise GuestFault(prev, how, self._text_at(prev), self.program.symbol_at(prev))
-        word = self.memory.load(pc, 4)
+        word = self._fetch(pc)
         try:
             instr = decode(word, self.xlen)
         except IllegalInstruction as e:

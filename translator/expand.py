@@ -1,0 +1,128 @@
+"""Full traces: the chunks of a minimal trace expanded, independently and in parallel, into rows.
+
+A chunk needs only its checkpoint (pc, registers, step) and its slice of the
+load log: the translated code in "full" mode replays it, taking every memory
+read from the log and writing one runtime.trace.MAIN_ROW per step; the steps it
+leaves to the interpreter (ecalls, atomics) are replayed by the interpreter on
+a ReplayMemory over the same log.  So expansion needs no memory image and any
+worker can take any chunk.
+"""
+import ctypes
+from dataclasses import dataclass
+
+import numpy as np
+
+from runtime.host import GuestExit
+from runtime.memory_map import MemoryMap
+from runtime.trace import MAIN_ROW, PRECOMPILE_ROW
+from translator.executor import layout_for
+from translator.interpreter import Interpreter
+from translator.jit import DEFAULT_OPT, LoadedCode, translate
+from translator.lifter import (CTX_SLOTS, SLOT_BUDGET, SLOT_CODE_BASE, SLOT_CODE_WORDS, SLOT_LOG, SLOT_LOG_POS,
+                               SLOT_PC, SLOT_ROW_BASE, SLOT_ROWS, SLOT_STEPS, SLOT_TABLE, STATUS_CONTINUE)
+from translator.regions import discover
+from translator.replay import ReplayMemory
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Everything a worker needs to expand one chunk (picklable)."""
+    program: object
+    memory_map: MemoryMap
+    opt: int
+    cache_dir: str | None
+    first_step: int
+    end_step: int
+    pc: int
+    regs: np.ndarray
+    log: np.ndarray
+
+
+class _FullCode:
+    """Full-mode code loaded once per worker process and reused for every chunk it expands."""
+
+    def __init__(self, program, memory_map: MemoryMap, opt: int, cache_dir):
+        self.cm = discover(program)
+        translation = translate(program, self.cm, "full", layout_for(program, memory_map), opt, cache_dir)
+        self.code = LoadedCode(translation.objects)
+        self.table = np.zeros(len(self.cm.kind), np.uint64)
+        addresses: dict[str, int] = {}
+        for leader, name in translation.region_names.items():
+            addresses.setdefault(name, self.code.address(name))
+            self.table[self.cm.index(leader)] = addresses[name]
+        self.dispatch = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p)(self.code.address("dispatch"))
+
+
+_loaded: dict[tuple, _FullCode] = {}
+
+
+def _full_code(chunk: Chunk) -> _FullCode:
+    key = (chunk.program.sha256, chunk.memory_map, chunk.opt, chunk.cache_dir)
+    if key not in _loaded:
+        _loaded[key] = _FullCode(chunk.program, chunk.memory_map, chunk.opt, chunk.cache_dir)
+    return _loaded[key]
+
+
+def expand_chunk(chunk: Chunk) -> tuple[np.ndarray, np.ndarray]:
+    """Replay one chunk: its MAIN_ROW rows (one per step) and its PRECOMPILE_ROW rows."""
+    full = _full_code(chunk)
+    rows = np.empty(chunk.end_step - chunk.first_step, MAIN_ROW)      # every row gets written
+    precompiles: list[tuple] = []
+    memory = ReplayMemory(chunk.log)
+    cursor = {"row": 0}
+
+    def record(row) -> None:
+        rows[cursor["row"]] = row
+
+    interp = Interpreter(chunk.program, memory=memory, record=record)
+    interp.io.on_precompile = lambda kind, a0, a1, data, out: precompiles.append(
+        (interp.steps, kind, a0, a1, np.frombuffer(data.ljust(264, b"\0"), np.uint8),
+         np.frombuffer(out.ljust(200, b"\0"), np.uint8)))
+    ctx = np.zeros(CTX_SLOTS, np.uint64)
+    ctx[:32] = chunk.regs
+    ctx[SLOT_PC], ctx[SLOT_STEPS], ctx[SLOT_BUDGET] = chunk.pc, chunk.first_step, chunk.end_step
+    ctx[SLOT_LOG] = chunk.log.ctypes.data if len(chunk.log) else 0
+    ctx[SLOT_ROWS], ctx[SLOT_ROW_BASE] = rows.ctypes.data, chunk.first_step
+    ctx[SLOT_CODE_BASE], ctx[SLOT_CODE_WORDS], ctx[SLOT_TABLE] = full.cm.base, len(full.table), full.table.ctypes.data
+    while int(ctx[SLOT_STEPS]) < chunk.end_step:
+        status = full.dispatch(ctx.ctypes.data) if int(ctx[SLOT_STEPS]) < chunk.end_step else STATUS_CONTINUE
+        if int(ctx[SLOT_STEPS]) >= chunk.end_step:
+            break
+        del status      # yield, slow or miss: the interpreter takes exactly one step
+        interp.regs[1:32] = ctx[1:32].tolist()
+        interp.pc, interp.steps = int(ctx[SLOT_PC]), int(ctx[SLOT_STEPS])
+        memory.position = int(ctx[SLOT_LOG_POS])
+        cursor["row"] = interp.steps - chunk.first_step
+        try:
+            interp.execute(1)
+        except GuestExit:
+            pass
+        ctx[1:32] = interp.regs[1:32]
+        ctx[SLOT_PC], ctx[SLOT_STEPS], ctx[SLOT_LOG_POS] = interp.pc, interp.steps, memory.position
+    return rows, np.array(precompiles, PRECOMPILE_ROW) if precompiles else np.zeros(0, PRECOMPILE_ROW)
+
+
+def chunks_of(program, trace, total_steps: int, memory_map: MemoryMap, opt: int = DEFAULT_OPT,
+              cache_dir=None) -> list[Chunk]:
+    """Cut a minimal trace (translator.executor.MinimalTrace) into expansion jobs."""
+    cps = trace.checkpoints
+    ends = list(cps["step"][1:]) + [total_steps]
+    log_ends = list(cps["log_pos"][1:]) + [len(trace.load_log)]
+    return [Chunk(program, memory_map, opt, None if cache_dir is None else str(cache_dir),
+                  int(cp["step"]), int(end), int(cp["pc"]), cp["regs"].copy(),
+                  np.ascontiguousarray(trace.load_log[int(cp["log_pos"]): int(log_end)]))
+            for cp, end, log_end in zip(cps, ends, log_ends) if int(end) > int(cp["step"])]
+
+
+def reference_trace(program, input_bytes: bytes = b"", memory_map: MemoryMap = MemoryMap(),
+                    step_limit: int | None = None):
+    """The interpreter's own full trace, for differential tests: (result, main rows, precompile rows)."""
+    rows: list[tuple] = []
+    precompiles: list[tuple] = []
+    interp = Interpreter(program, input_bytes, memory_map, step_limit, record=rows.append)
+    interp.io.on_precompile = lambda kind, a0, a1, data, out: precompiles.append(
+        (len(rows), kind, a0, a1, np.frombuffer(data.ljust(264, b"\0"), np.uint8),
+         np.frombuffer(out.ljust(200, b"\0"), np.uint8)))
+    result = interp.run()
+    return (result, np.array(rows, MAIN_ROW) if rows else np.zeros(0, MAIN_ROW),
+            np.array(precompiles, PRECOMPILE_ROW) if precompiles else np.zeros(0, PRECOMPILE_ROW))
