@@ -173,9 +173,7 @@ class NativeMachine:
                     next_checkpoint = ((steps + n) // self.chunk + 1) * self.chunk
                 if steps + n > self.step_limit:
                     self._interpret(self.step_limit - steps)
-                    raise GuestFault(self.interp.pc, f"step limit of {self.step_limit} steps reached",
-                                     self.interp._text_at(self.interp.pc),
-                                     self.program.symbol_at(self.interp.pc))
+                    self._step_limit_fault()
                 if progress and steps >= next_progress:
                     progress(steps)
                     next_progress = steps + PROGRESS_SLICE * 16
@@ -183,6 +181,8 @@ class NativeMachine:
                 status = self.dispatch(ctx.ctypes.data)
                 if status == STATUS_YIELD:
                     self._flush_log()
+                elif int(ctx[SLOT_STEPS]) >= self.step_limit:
+                    self._step_limit_fault()
                 elif status == STATUS_SLOW:
                     block_start = int(ctx[SLOT_BLOCK_START])
                     if minimal and block_start < int(ctx[SLOT_PC]):
@@ -201,6 +201,11 @@ class NativeMachine:
                            int(ctx[SLOT_PC]), [0] + ctx[1:32].tolist(), fault)
         trace = self._minimal_trace() if minimal else None
         return NativeRun(result, self.translation.compile_seconds, seconds, self.translation.cached, trace)
+
+    def _step_limit_fault(self):
+        pc = int(self.ctx[SLOT_PC])
+        raise GuestFault(pc, f"step limit of {self.step_limit} steps reached", self.interp._text_at(pc),
+                         self.program.symbol_at(pc))
 
     def _miss(self) -> None:
         """No translated block here: code reached mid-block runs in the interpreter; anything else faults."""

@@ -45,6 +45,8 @@ class RunResult:
     pc: int
     regs: list[int] = field(repr=False)
     fault: GuestFault | None = None
+    compile_seconds: float = 0.0   # translated engines: time spent in LLVM (0 when loaded from the cache)
+    cached: bool = False
 
     @property
     def succeeded(self) -> bool:

@@ -52,7 +52,7 @@ def cmd_run(args) -> int:
 
     try:
         result = zkaot.execute(program, input_bytes, engine=args.engine, step_limit=args.max_steps,
-                               progress=progress, on_console=None if args.quiet else console)
+                               progress=progress, on_console=None if args.quiet else console, opt=args.opt)
     finally:
         bar.close()
     if args.output:
@@ -67,9 +67,56 @@ def cmd_run(args) -> int:
     print(f"steps:       {result.steps:,}")
     print(f"misaligned:  {result.misaligned:,}")
     print(f"wall time:   {result.seconds:.3f} s ({rate / 1e6:.2f} M instructions/s, engine {args.engine})")
+    if args.engine == "jit":
+        print(f"compile:     {result.compile_seconds:.3f} s" + (" (loaded from the cache)" if result.cached else ""))
     if result.fault:
         return EXIT_GUEST_FAULT
     return EXIT_OK if result.exit_code == 0 else EXIT_GUEST_FAILED
+
+
+def cmd_translate(args) -> int:
+    from runtime.memory_map import MemoryMap
+    from translator.executor import layout_for
+    from translator.jit import default_cache_dir, translate
+    from translator.regions import discover
+    program = load_elf(args.elf)
+    code = discover(program)
+    modes = ["fast", "minimal", "full"] if args.mode == "all" else [args.mode]
+    print(f"{program.name}: RV{program.xlen}, {int(code.is_code.sum()):,} instructions in {len(code.regions)} "
+          f"regions, sha256 {program.sha256}")
+    for mode in modes:
+        t = translate(program, code, mode, layout_for(program, MemoryMap()), args.opt)
+        how = "already in the cache" if t.cached else f"compiled in {t.compile_seconds:.2f} s " \
+            f"({code.is_code.sum() / t.compile_seconds:,.0f} instructions/s)"
+        print(f"  {mode:8s} {how}: {default_cache_dir() / t.key}")
+    return EXIT_OK
+
+
+def cmd_trace(args) -> int:
+    import json
+    from zkaot.tracing import trace
+    program = load_elf(args.elf)
+    bar, progress = _progress_bar()
+    expand_bar = None
+
+    def expand_progress(done: int) -> None:
+        nonlocal expand_bar
+        if expand_bar is None:
+            from tqdm import tqdm
+            bar.close()
+            expand_bar = tqdm(desc="expanding chunks", unit=" chunks", disable=None, leave=False, file=sys.stderr)
+        expand_bar.update(done - expand_bar.n)
+
+    try:
+        summary = trace(program, _read_input(args.input), Path(args.output), args.mode, args.chunk_log2,
+                        step_limit=args.max_steps, opt=args.opt, workers=args.workers, scheduler=args.scheduler,
+                        progress=progress, expand_progress=expand_progress)
+    finally:
+        bar.close()
+        if expand_bar is not None:
+            expand_bar.close()
+    print(json.dumps(summary, indent=2))
+    return EXIT_OK if summary["exit_code"] == 0 else (EXIT_GUEST_FAULT if summary["fault"] else EXIT_GUEST_FAILED)
 
 
 def cmd_disasm(args) -> int:
@@ -106,11 +153,31 @@ def parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run a guest and report its output, exit code and counts")
     run.add_argument("elf")
     run.add_argument("--input", help="file whose bytes the guest reads with read_input")
-    run.add_argument("--engine", default="interp", choices=["interp"])
+    run.add_argument("--engine", default="jit", choices=["jit", "interp"],
+                     help="jit: LLVM-translated code (default); interp: the reference interpreter")
+    run.add_argument("--opt", type=int, default=None, choices=[0, 1, 2, 3], help="LLVM optimisation tier for jit")
     run.add_argument("--max-steps", type=int, default=None, help="stop the guest after this many steps")
     run.add_argument("--output", help="also write the public output to this file")
     run.add_argument("--quiet", action="store_true", help="do not show the guest's console output")
     run.set_defaults(func=cmd_run)
+
+    tra = sub.add_parser("translate", help="compile a guest ahead of time into the on-disk cache")
+    tra.add_argument("elf")
+    tra.add_argument("--mode", default="all", choices=["fast", "minimal", "full", "all"])
+    tra.add_argument("--opt", type=int, default=0, choices=[0, 1, 2, 3])
+    tra.set_defaults(func=cmd_translate)
+
+    trc = sub.add_parser("trace", help="run a guest and write its minimal or full trace")
+    trc.add_argument("elf")
+    trc.add_argument("--input", help="file whose bytes the guest reads with read_input")
+    trc.add_argument("--mode", default="full", choices=["minimal", "full"])
+    trc.add_argument("-o", "--output", required=True, help="directory for the trace files")
+    trc.add_argument("--chunk-log2", type=int, default=18, help="chunks of about 2^K steps")
+    trc.add_argument("--max-steps", type=int, default=None)
+    trc.add_argument("--opt", type=int, default=0, choices=[0, 1, 2, 3])
+    trc.add_argument("--workers", type=int, default=None, help="local worker processes for expansion")
+    trc.add_argument("--scheduler", help="address of a Dask scheduler to expand chunks on (tcp://host:8786)")
+    trc.set_defaults(func=cmd_trace)
 
     dis = sub.add_parser("disasm", help="list the decoded program with symbols")
     dis.add_argument("elf")

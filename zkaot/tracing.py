@@ -1,0 +1,57 @@
+"""`zkaot trace`: run a guest natively with a minimal trace, then expand it into full-trace tables."""
+import time
+from pathlib import Path
+
+import numpy as np
+
+from runtime.memory_map import MemoryMap
+from runtime.trace import MAIN_ROW, PRECOMPILE_ROW, derive_tables
+from runtime.trace_files import create_trace_array, write_summary, write_trace_array
+from translator.executor import NativeMachine
+from translator.expand import chunks_of, expand_chunk
+from translator.jit import DEFAULT_OPT
+from translator.parallel import make_executor
+
+
+def trace(program, input_bytes: bytes, out_dir: Path, mode: str = "minimal", chunk_log2: int = 18,
+          memory_map: MemoryMap = MemoryMap(), step_limit: int | None = None, opt: int = DEFAULT_OPT,
+          workers: int | None = None, scheduler: str | None = None, cache_dir=None,
+          progress=None, expand_progress=None) -> dict:
+    """Write the trace files of one run into out_dir and return the summary (also summary.json)."""
+    if mode not in ("minimal", "full"):
+        raise ValueError(f"trace mode is 'minimal' or 'full', not {mode!r}")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    machine = NativeMachine(program, input_bytes, memory_map, "minimal", step_limit, None, chunk_log2, opt, cache_dir)
+    run = machine.run(progress)
+    result, minimal = run.result, run.trace
+    write_trace_array(out_dir, "checkpoints", minimal.checkpoints)
+    write_trace_array(out_dir, "load_log", minimal.load_log)
+    write_trace_array(out_dir, "pc_histogram", minimal.pc_histogram)
+    summary = {"mode": mode, "steps": result.steps, "chunks": len(minimal.checkpoints), "chunk_log2": chunk_log2,
+               "compile_seconds": run.compile_seconds, "run_seconds": run.run_seconds, "cached": run.cached,
+               "elf_sha256": program.sha256, "xlen": program.xlen, "code_start": minimal.code_base,
+               "exit_code": result.exit_code, "fault": str(result.fault) if result.fault else None,
+               "output_hex": result.output.hex(), "misaligned": result.misaligned}
+    if mode == "full":
+        start = time.perf_counter()
+        jobs = chunks_of(program, minimal, result.steps, memory_map, opt, cache_dir)
+        with make_executor(scheduler, workers) as pool:
+            expanded_workers = pool.workers
+            parts = pool.map(expand_chunk, jobs, on_done=expand_progress)
+        with create_trace_array(out_dir, "main", MAIN_ROW, (result.steps,)) as main:
+            at = 0
+            for rows, _ in parts:
+                main[at: at + len(rows)] = rows
+                at += len(rows)
+            tables = derive_tables(main, 0, program.xlen)
+        precompiles = [p for _, p in parts if len(p)]
+        write_trace_array(out_dir, "precompile", np.concatenate(precompiles) if precompiles
+                          else np.zeros(0, PRECOMPILE_ROW))
+        for name, table in tables.items():
+            write_trace_array(out_dir, name, table)
+        summary["expand_seconds"] = time.perf_counter() - start
+        summary["expand_workers"] = expanded_workers
+    summary["bytes"] = sum(p.stat().st_size for p in out_dir.glob("*.npy"))
+    write_summary(out_dir, summary)
+    return summary
