@@ -309,13 +309,17 @@ class _RegionLifter:
         return base, addr, self.to64(addr)
 
     def in_ram(self, off, size: int, lowest: int):
-        """off (from ram_base) covers size bytes of RAM at or above `lowest`, clear of the guard page."""
+        """off (from ram_base) covers size bytes of RAM at or above `lowest`, clear of the guard page.
+
+        Each range test is one unsigned compare: x in [lo, hi] <=> x - lo <= hi - lo.
+        """
         b, lay = self.b, self.layout
-        below_guard = b.and_(b.icmp_unsigned(">=", off, ir.Constant(I64, lowest)),
-                             b.icmp_unsigned("<=", off, ir.Constant(I64, lay.guard_lo - size)))
-        above_guard = b.and_(b.icmp_unsigned(">=", off, ir.Constant(I64, lay.guard_hi)),
-                             b.icmp_unsigned("<=", off, ir.Constant(I64, lay.ram_size - size)))
-        return b.or_(below_guard, above_guard)
+
+        def within(lo: int, hi: int):
+            if hi < lo:
+                return ir.Constant(I1, 0)
+            return b.icmp_unsigned("<=", b.sub(off, ir.Constant(I64, lo)), ir.Constant(I64, hi - lo))
+        return b.or_(within(lowest, lay.guard_lo - size), within(lay.guard_hi, lay.ram_size - size))
 
     def count_misaligned(self, addr64, size: int):
         b = self.b
