@@ -30,6 +30,8 @@ EXAMPLE_BUILDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "sort": ("main.c", ("rv64im",)),
     "zig_collatz": ("main.zig", ("rv64im", "rv32im")),
     "misaligned_atomics": ("main.c", ("rv64ima",)),
+    "coremark_like": ("main.c", ("rv64im", "rv32im")),
+    "sha256_soft": ("main.c", ("rv64im", "rv32im")),
 }
 OPT = "-O2"
 

@@ -265,6 +265,166 @@ def misaligned_atomics() -> tuple[bytes, bytes]:
     return struct.pack("<Q", seed), out
 
 
+def sha256_soft(rounds: int = 1) -> tuple[bytes, bytes]:
+    data = stream("sha256_soft", 64 * 1024)
+    h = bytes(32)
+    for _ in range(rounds):
+        h = hashlib.sha256(h + data).digest()
+    return struct.pack("<I", rounds) + data, h
+
+
+# ---- coremark_like: a Python model of examples/coremark_like/main.c --------
+
+def _crc16(crc: int, data: bytes) -> int:
+    """CRC-16/ARC: reflected polynomial 0xA001, no final xor."""
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
+    return crc
+
+
+assert _crc16(0, b"123456789") == 0xBB3D
+
+
+def _coremark_tokens(rng) -> bytes:
+    def sign() -> bytes:
+        return [b"", b"+", b"-"][rng(3)]
+
+    def digits(count: int) -> bytes:
+        return bytes(ord("0") + rng(10) for _ in range(count))
+
+    kind = rng(5)
+    if kind == 0:                                   # integer
+        t = sign()
+        return t + digits(1 + rng(6))
+    if kind == 1:                                   # decimal
+        t = sign()
+        t += digits(rng(5)) + b"."
+        return t + digits(1 + rng(4))
+    if kind == 2:                                   # scientific
+        t = sign()
+        t += digits(1 + rng(3))
+        if rng(2):
+            t += b"." + digits(1 + rng(3))
+        t += b"E" if rng(2) else b"e"
+        t += sign()
+        return t + digits(1 + rng(3))
+    if kind == 3:                                   # number-like junk
+        return bytes(b"0123456789+-.eE"[rng(15)] for _ in range(1 + rng(6)))
+    return bytes(b"abcxyz_Q"[rng(8)] for _ in range(1 + rng(5)))  # word
+
+
+def _classify(text: bytes) -> tuple[list[int], list[int]]:
+    """Final state of each comma-separated token, and transitions into each state."""
+    START, SIGN, INT, DOT, FRAC, EXP, EXP_SIGN, SCI, INVALID = range(9)
+    digit = set(b"0123456789")
+    fin, trans = [0] * 9, [0] * 9
+    for tok in text.split(b","):
+        s = START
+        for c in tok:
+            if c in digit:
+                t = {START: INT, SIGN: INT, INT: INT, DOT: FRAC, FRAC: FRAC,
+                     EXP: SCI, EXP_SIGN: SCI, SCI: SCI}.get(s, INVALID)
+            elif c in b"+-":
+                t = {START: SIGN, EXP: EXP_SIGN}.get(s, INVALID)
+            elif c == ord("."):
+                t = {START: DOT, SIGN: DOT, INT: DOT}.get(s, INVALID)
+            elif c in b"eE":
+                t = {INT: EXP, FRAC: EXP}.get(s, INVALID)
+            else:
+                t = INVALID
+            if t != s:
+                trans[t] += 1
+            s = t
+        fin[s] += 1
+    return fin, trans
+
+
+def coremark_like(iterations: int = 40) -> tuple[bytes, bytes]:
+    seed = int.from_bytes(stream("coremark_like", 4), "little")
+    M32 = 0xFFFFFFFF
+    nnodes, n, text_cap, mutations = 64, 10, 768, 8
+    state = seed
+
+    def rng_next() -> int:
+        nonlocal state
+        state = (state * 1664525 + 1013904223) & M32
+        return state
+
+    def rng(k: int) -> int:
+        return (rng_next() >> 16) % k
+
+    def sx16(v: int) -> int:                        # int16 bit pattern -> Python int
+        return v - 0x10000 if v & 0x8000 else v
+
+    val = [rng_next() >> 16 for _ in range(nnodes)]  # val[idx]
+    a = [[rng_next() >> 16 for _ in range(n)] for _ in range(n)]
+    b = [[sx16(rng_next() >> 16) for _ in range(n)] for _ in range(n)]
+    text = b""
+    while True:
+        tok = _coremark_tokens(rng)
+        if len(text) + len(tok) + (1 if text else 0) > text_cap:
+            break
+        text = text + b"," + tok if text else tok
+
+    order = list(range(nnodes))                     # the list, as node indices
+    crc_list = crc_mat = crc_state = 0
+    found = steps = 0
+    fin_total = [0] * 9
+    u32 = lambda v: struct.pack("<I", v & M32)      # noqa: E731
+    for it in range(iterations):
+        # list: find with move-to-front, reverse, stable sort by value, rewrite, sort by index
+        for k in range(4):
+            key = (it * 0x9E37 + k * 0x1234) & 0xFFFF if k & 1 else val[(it * 5 + k * 17) % nnodes]
+            pos = next((p for p, i in enumerate(order) if val[i] == key), None)
+            if pos is None:
+                steps += nnodes
+            else:
+                steps += pos + 1
+                found += 1
+                order.insert(0, order.pop(pos))
+        order.reverse()
+        order.sort(key=lambda i: val[i])            # stable, like the guest's merge sort
+        wsum = sum(val[i] * (p + 1) for p, i in enumerate(order))
+        for p, i in enumerate(order):
+            val[i] = (val[i] * 5 + p + it) & 0xFFFF
+        order.sort()
+        mix = 0
+        for i in order:
+            mix ^= ((val[i] << (i & 15)) + i) & M32
+        crc_list = _crc16(crc_list, u32(wsum) + u32(mix))
+
+        # matrices: A + k as int16, then A*v, A*B, and A*B over bit fields of each product
+        k16 = ((seed >> 3) ^ (it * 0x2F1)) & 0xFFFF
+        ak = [[sx16((x + k16) & 0xFFFF) for x in row] for row in a]
+        v = [b[j][it % n] for j in range(n)]
+        s_vec = sum(ak[i][j] * v[j] for i in range(n) for j in range(n))
+        s_mat = s_bits = positive = 0
+        for i in range(n):
+            for j in range(n):
+                prods = [(ak[i][q] * b[q][j]) & M32 for q in range(n)]
+                c = sum(prods) & M32
+                s_mat += c
+                s_bits += sum(((p >> 4) & 0x3F) * ((p >> 11) & 0xFF) for p in prods)
+                positive += 0 < c < 1 << 31
+        crc_mat = _crc16(crc_mat, u32(s_vec) + u32(s_mat) + u32(s_bits) + struct.pack("<H", positive))
+
+        # state machine over the text with a few characters replaced
+        t = bytearray(text)
+        for m in range(mutations):
+            t[(it * 131 + m * 61 + 7) % len(text)] = b"0123456789+-.eE,x"[(it + 3 * m) % 17]
+        fin, trans = _classify(bytes(t))
+        crc_state = _crc16(crc_state, struct.pack("<9H", *(f & 0xFFFF for f in fin)))
+        crc_state = _crc16(crc_state, u32(sum(tr * (s + 1) for s, tr in enumerate(trans))))
+        fin_total = [x + y for x, y in zip(fin_total, fin)]
+
+    crc_final = _crc16(0, struct.pack("<3H", crc_list, crc_mat, crc_state))
+    out = struct.pack("<II4HII9I", seed, iterations, crc_list, crc_mat, crc_state, crc_final,
+                      found, steps & M32, *(x & M32 for x in fin_total))
+    return struct.pack("<II", seed, iterations), out
+
+
 GENERATORS = {
     "fibonacci": fibonacci,
     "sha256": sha256,
@@ -273,12 +433,20 @@ GENERATORS = {
     "sort": sort,
     "zig_collatz": zig_collatz,
     "misaligned_atomics": misaligned_atomics,
+    "coremark_like": coremark_like,
+    "sha256_soft": sha256_soft,
 }
 
 
-def generate_all() -> dict[str, tuple[bytes, bytes]]:
-    """{example name: (input bytes, expected output bytes)}"""
-    return {name: gen() for name, gen in GENERATORS.items()}
+# Benchmark-sized inputs (about 30 M steps), beside the test-sized input.bin.
+BENCH_SIZES = {"coremark_like": {"iterations": 450}, "sha256_soft": {"rounds": 6}}
+
+
+def generate_all() -> dict[tuple[str, str], tuple[bytes, bytes]]:
+    """{(example name, file prefix): (input bytes, expected output bytes)}"""
+    files = {(name, ""): gen() for name, gen in GENERATORS.items()}
+    files.update({(name, "bench_"): GENERATORS[name](**size) for name, size in BENCH_SIZES.items()})
+    return files
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -287,9 +455,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dir", type=Path, default=EXAMPLES, help="examples directory (default: this one)")
     args = ap.parse_args(argv)
     bad = 0
-    for name, (inp, exp) in generate_all().items():
+    for (name, prefix), (inp, exp) in generate_all().items():
         d = args.dir / name
-        for fname, data in (("input.bin", inp), ("expected_output.bin", exp)):
+        for fname, data in ((f"{prefix}input.bin", inp), (f"{prefix}expected_output.bin", exp)):
             path = d / fname
             if args.check:
                 if not path.is_file() or path.read_bytes() != data:
@@ -298,7 +466,7 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 d.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(data)
-        print(f"{name}: input {len(inp)} B, expected output {len(exp)} B")
+        print(f"{name} {prefix}input: {len(inp)} B, expected output {len(exp)} B")
     return 1 if bad else 0
 
 

@@ -16,9 +16,9 @@ def _load(name: str):
 
 def test_make_expected_regenerates_the_committed_inputs_and_outputs():
     generated = _load("make_expected").generate_all()
-    for name, (inp, expected) in generated.items():
-        assert (EXAMPLES / name / "input.bin").read_bytes() == inp, name
-        assert (EXAMPLES / name / "expected_output.bin").read_bytes() == expected, name
+    for (name, prefix), (inp, expected) in generated.items():
+        assert (EXAMPLES / name / f"{prefix}input.bin").read_bytes() == inp, name
+        assert (EXAMPLES / name / f"{prefix}expected_output.bin").read_bytes() == expected, name
 
 
 def test_every_example_has_source_input_expected_output_and_prebuilt_elfs():

@@ -36,6 +36,7 @@ class Chunk:
     pc: int
     regs: np.ndarray
     log: np.ndarray
+    out_path: str | None = None     # a MAIN_ROW .npy covering the whole run: rows go straight into it
 
 
 class _FullCode:
@@ -66,7 +67,10 @@ def _full_code(chunk: Chunk) -> _FullCode:
 def expand_chunk(chunk: Chunk) -> tuple[np.ndarray, np.ndarray]:
     """Replay one chunk: its MAIN_ROW rows (one per step) and its PRECOMPILE_ROW rows."""
     full = _full_code(chunk)
-    rows = np.empty(chunk.end_step - chunk.first_step, MAIN_ROW)      # every row gets written
+    if chunk.out_path:
+        rows = np.load(chunk.out_path, mmap_mode="r+")[chunk.first_step: chunk.end_step]
+    else:
+        rows = np.empty(chunk.end_step - chunk.first_step, MAIN_ROW)  # every row gets written
     precompiles: list[tuple] = []
     memory = ReplayMemory(chunk.log)
     cursor = {"row": 0}
@@ -99,18 +103,26 @@ def expand_chunk(chunk: Chunk) -> tuple[np.ndarray, np.ndarray]:
             pass
         ctx[1:32] = interp.regs[1:32]
         ctx[SLOT_PC], ctx[SLOT_STEPS], ctx[SLOT_LOG_POS] = interp.pc, interp.steps, memory.position
-    return rows, np.array(precompiles, PRECOMPILE_ROW) if precompiles else np.zeros(0, PRECOMPILE_ROW)
+    precompile_rows = np.array(precompiles, PRECOMPILE_ROW) if precompiles else np.zeros(0, PRECOMPILE_ROW)
+    if chunk.out_path:
+        rows.flush()
+        return np.zeros(0, MAIN_ROW), precompile_rows       # the rows are in the file already
+    return rows, precompile_rows
 
 
 def chunks_of(program, trace, total_steps: int, memory_map: MemoryMap, opt: int = DEFAULT_OPT,
-              cache_dir=None) -> list[Chunk]:
-    """Cut a minimal trace (translator.executor.MinimalTrace) into expansion jobs."""
+              cache_dir=None, out_path: str | None = None) -> list[Chunk]:
+    """Cut a minimal trace (translator.executor.MinimalTrace) into expansion jobs.
+
+    With out_path (a MAIN_ROW .npy of total_steps rows that every worker can open),
+    workers write their rows into it instead of sending them back.
+    """
     cps = trace.checkpoints
     ends = list(cps["step"][1:]) + [total_steps]
     log_ends = list(cps["log_pos"][1:]) + [len(trace.load_log)]
     return [Chunk(program, memory_map, opt, None if cache_dir is None else str(cache_dir),
                   int(cp["step"]), int(end), int(cp["pc"]), cp["regs"].copy(),
-                  np.ascontiguousarray(trace.load_log[int(cp["log_pos"]): int(log_end)]))
+                  np.ascontiguousarray(trace.load_log[int(cp["log_pos"]): int(log_end)]), out_path)
             for cp, end, log_end in zip(cps, ends, log_ends) if int(end) > int(cp["step"])]
 
 

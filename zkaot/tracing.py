@@ -35,23 +35,22 @@ def trace(program, input_bytes: bytes, out_dir: Path, mode: str = "minimal", chu
                "output_hex": result.output.hex(), "misaligned": result.misaligned}
     if mode == "full":
         start = time.perf_counter()
-        jobs = chunks_of(program, minimal, result.steps, memory_map, opt, cache_dir)
-        with make_executor(scheduler, workers) as pool:
-            expanded_workers = pool.workers
+        with create_trace_array(out_dir, "main", MAIN_ROW, (result.steps,)) as main, \
+                make_executor(scheduler, workers) as pool:
+            # local workers write straight into main.npy; Dask workers may be elsewhere and send rows back
+            shared = None if scheduler else str(main.filename)
+            jobs = chunks_of(program, minimal, result.steps, memory_map, opt, cache_dir, shared)
             parts = pool.map(expand_chunk, jobs, on_done=expand_progress)
-        with create_trace_array(out_dir, "main", MAIN_ROW, (result.steps,)) as main:
-            at = 0
-            for rows, _ in parts:
-                main[at: at + len(rows)] = rows
-                at += len(rows)
+            summary["expand_seconds"] = time.perf_counter() - start
+            summary["expand_workers"] = pool.workers
+            if shared is None:
+                main[:] = np.concatenate([rows for rows, _ in parts]) if parts else main[:0]
             tables = derive_tables(main, 0, program.xlen)
         precompiles = [p for _, p in parts if len(p)]
         write_trace_array(out_dir, "precompile", np.concatenate(precompiles) if precompiles
                           else np.zeros(0, PRECOMPILE_ROW))
         for name, table in tables.items():
             write_trace_array(out_dir, name, table)
-        summary["expand_seconds"] = time.perf_counter() - start
-        summary["expand_workers"] = expanded_workers
     summary["bytes"] = sum(p.stat().st_size for p in out_dir.glob("*.npy"))
     write_summary(out_dir, summary)
     return summary
