@@ -1,4 +1,6 @@
 """Run hand-written assembly on the interpreter without an ELF: the ISA tests' harness."""
+import hashlib
+
 import pytest
 
 from runtime.isa import REGISTER_NUMBERS
@@ -22,7 +24,8 @@ def program_from_asm(source: str, xlen: int = 64, data: bytes = b"") -> Program:
     code = assemble(source, CODE, xlen)
     segments = (Segment(CODE, code, True, False, True),
                 Segment(DATA, data.ljust(DATA_SIZE, b"\0"), True, True, False))
-    return Program("test.s", xlen, CODE, segments, {}, (), "")
+    digest = hashlib.sha256(f"rv{xlen}".encode() + code + data).hexdigest()   # keys the JIT's code cache
+    return Program("test.s", xlen, CODE, segments, {}, (), digest)
 
 
 def _number(register: str | int) -> int:

@@ -139,6 +139,7 @@ class NativeMachine:
         start_pc = self.interp.pc
         try:
             self.interp.execute(steps)
+            self.ctx[SLOT_PREV_PC] = self.interp.prev_pc
         finally:
             if self.mode == "minimal":
                 if self.memory.log:

@@ -19,7 +19,7 @@ from translator.executor import layout_for
 from translator.interpreter import Interpreter
 from translator.jit import DEFAULT_OPT, LoadedCode, translate
 from translator.lifter import (CTX_SLOTS, SLOT_BUDGET, SLOT_CODE_BASE, SLOT_CODE_WORDS, SLOT_LOG, SLOT_LOG_POS,
-                               SLOT_PC, SLOT_ROW_BASE, SLOT_ROWS, SLOT_STEPS, SLOT_TABLE, STATUS_CONTINUE)
+                               SLOT_PC, SLOT_ROW_BASE, SLOT_ROWS, SLOT_STEPS, SLOT_TABLE)
 from translator.regions import discover
 from translator.replay import ReplayMemory
 
@@ -89,10 +89,10 @@ def expand_chunk(chunk: Chunk) -> tuple[np.ndarray, np.ndarray]:
     ctx[SLOT_ROWS], ctx[SLOT_ROW_BASE] = rows.ctypes.data, chunk.first_step
     ctx[SLOT_CODE_BASE], ctx[SLOT_CODE_WORDS], ctx[SLOT_TABLE] = full.cm.base, len(full.table), full.table.ctypes.data
     while int(ctx[SLOT_STEPS]) < chunk.end_step:
-        status = full.dispatch(ctx.ctypes.data) if int(ctx[SLOT_STEPS]) < chunk.end_step else STATUS_CONTINUE
+        full.dispatch(ctx.ctypes.data)
         if int(ctx[SLOT_STEPS]) >= chunk.end_step:
             break
-        del status      # yield, slow or miss: the interpreter takes exactly one step
+        # whatever stopped the translated code (budget, slow step, mid-block pc), the interpreter takes one step
         interp.regs[1:32] = ctx[1:32].tolist()
         interp.pc, interp.steps = int(ctx[SLOT_PC]), int(ctx[SLOT_STEPS])
         memory.position = int(ctx[SLOT_LOG_POS])

@@ -241,6 +241,7 @@ class Interpreter:
             raise
         self.steps += budget
         self.pc = pc
+        self.prev_pc = prev         # the last pc executed: where a jump out of code is reported
 
     def _fetch(self, pc: int) -> int | None:
         """Instruction words come from the program image: code cannot change, and a replay has no memory."""

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from llvmlite import ir
 
-from runtime.trace import FLAG_MISALIGNED, MAIN_ROW
+from runtime.trace import MAIN_ROW
 from translator.regions import BRANCH, JAL, JALR, NORMAL, SLOW, CodeMap, Region
 from translator.tracing import access_size
 
@@ -184,17 +184,24 @@ class _RegionLifter:
         if self.mode == "minimal" and loads:
             pos = b.load(self.v_logpos)
             over = b.or_(over, b.icmp_unsigned(">", b.add(pos, ir.Constant(I64, loads)), self.log_cap))
-        yield_block = self.fn.append_basic_block(f"yield_{leader:x}")
         body = self.fn.append_basic_block(f"body_{leader:x}")
-        b.cbranch(over, yield_block, body)
-        b.position_at_end(yield_block)
-        self.leave(leader, STATUS_YIELD, leader, leader)
+        b.cbranch(over, self.yield_block(), body)
+        self.yield_pc.add_incoming(ir.Constant(I64, leader), b.block)
         b.position_at_end(body)
         b.store(b.add(steps, ir.Constant(I64, n)), self.v_steps)
         self.block_steps, self.leader = steps, leader
         for k, i in enumerate(indices):
             last = k == n - 1
             self.lift_instruction(i, k, last)
+
+    def yield_block(self) -> ir.Block:
+        """One block per region where every guest block goes when its steps would cross the budget."""
+        if not hasattr(self, "_yield"):
+            self._yield = self.fn.append_basic_block("yield")
+            with self.b.goto_block(self._yield):
+                self.yield_pc = self.b.phi(I64)
+                self.leave(self.yield_pc, STATUS_YIELD, 0)
+        return self._yield
 
     def is_load(self, i: int) -> bool:
         return self.cm.decoded["op"][i] >= 0 and _FORMAT_OF[self.cm.decoded["op"][i]] == "LOAD"
@@ -339,28 +346,18 @@ class _RegionLifter:
             b.store(b.add(pos, ir.Constant(I64, 1)), self.v_logpos)
             raw = b.trunc(raw64, sized) if size < 8 else raw64
         else:
+            # RAM or the input region, chosen without a branch; anything else is the slow path
             off = b.sub(a64, ir.Constant(I64, self.layout.ram_base))
             ram_ok = self.in_ram(off, size, 0)
-            from_ram, not_ram = self.fn.append_basic_block(), self.fn.append_basic_block()
-            from_input, slow = self.fn.append_basic_block(), self.fn.append_basic_block()
-            join = self.fn.append_basic_block()
-            b.cbranch(ram_ok, from_ram, not_ram)
-            b.position_at_end(from_ram)
-            v_ram = b.load(b.bitcast(b.gep(self.ram, [off]), sized.as_pointer()), align=1)
-            b.branch(join)
-            b.position_at_end(not_ram)
             in_off = b.sub(a64, ir.Constant(I64, self.layout.input_base))
             in_ok = b.icmp_unsigned("<=", in_off, b.sub(self.input_len, ir.Constant(I64, size)))
-            b.cbranch(in_ok, from_input, slow)
-            b.position_at_end(from_input)
-            v_in = b.load(b.bitcast(b.gep(self.input, [in_off]), sized.as_pointer()), align=1)
-            b.branch(join)
+            pointer = b.select(ram_ok, b.gep(self.ram, [off]), b.gep(self.input, [in_off]))
+            loaded, slow = self.fn.append_basic_block(), self.fn.append_basic_block()
+            b.cbranch(b.or_(ram_ok, in_ok), loaded, slow)
             b.position_at_end(slow)
             self.slow_exit(pc, k)
-            b.position_at_end(join)
-            raw = b.phi(sized)
-            raw.add_incoming(v_ram, from_ram)
-            raw.add_incoming(v_in, from_input)
+            b.position_at_end(loaded)
+            raw = b.load(b.bitcast(pointer, sized.as_pointer()), align=1)
             raw64 = b.zext(raw, I64) if size < 8 else raw
             if self.mode == "minimal":
                 pos = b.load(self.v_logpos)
@@ -399,7 +396,6 @@ class _RegionLifter:
 
     # ---- arithmetic ---------------------------------------------------------
     def lift_alu(self, name: str, fmt: str, rd: int, rs1: int, rs2: int, imm: int, pc: int, row: dict) -> None:
-        b = self.b
         if name == "lui":
             value, a, bv = self.const(imm), self.const(0), self.const(imm)
         elif name == "auipc":
