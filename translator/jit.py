@@ -24,7 +24,7 @@ from translator.lifter import Layout, dispatcher_module, lift_module, region_nam
 from translator.regions import CodeMap, Region
 
 DEFAULT_OPT = 0                 # measured: nearly O1's run speed for less than half its compile time
-PARALLEL_THRESHOLD = 20_000     # instructions; below it, one process compiles faster than a pool starts
+PARALLEL_THRESHOLD = 1_500      # instructions; below it, one process compiles faster than a pool starts
 _SOURCES = (lifter.__file__, regions.__file__, __file__)
 _initialized = False
 
@@ -129,9 +129,9 @@ def translate(program, cm: CodeMap, mode: str, layout: Layout, opt: int = DEFAUL
     jobs = workers if instructions >= PARALLEL_THRESHOLD and workers > 1 else 1
     work = [(cm, part, mode, layout, opt) for part in partitions(cm.regions, cm, jobs)]
     if len(work) > 1:
-        from concurrent.futures import ProcessPoolExecutor
-        with ProcessPoolExecutor(len(work)) as pool:
-            objects = list(pool.map(compile_partition, work))
+        from translator.parallel import local_executor
+        with local_executor(len(work)) as pool:
+            objects = pool.map(compile_partition, work)
     else:
         objects = [compile_partition(job) for job in work]
     objects.append(compile_ir(str(dispatcher_module(llvm.get_process_triple())), opt))

@@ -67,7 +67,10 @@ class CodeMap:
         return block
 
 
-def discover(program) -> CodeMap:
+MAX_REGION = 128                # instructions: LLVM code generation is superlinear in function size (measured)
+
+
+def discover(program, max_region: int | None = None) -> CodeMap:
     code = program.code_ranges()
     base, end = min(lo for lo, _ in code), max(hi for _, hi in code)
     words = np.zeros((end - base) // 4, np.uint32)
@@ -108,6 +111,15 @@ def discover(program) -> CodeMap:
     is_leader &= is_code
     region_start &= is_code
 
+    cap = max_region or MAX_REGION
+    starts_at = np.flatnonzero(region_start)
+    for lo, hi in zip(starts_at, list(starts_at[1:]) + [len(words)]):
+        leaders_in = np.flatnonzero(is_leader[lo:hi]) + lo
+        last = lo
+        for leader in leaders_in:
+            if leader - last >= cap:
+                region_start[leader] = True
+                last = leader
     regions = []
     bounds = list(np.flatnonzero(region_start)) + [len(words)]
     for lo, hi in zip(bounds[:-1], bounds[1:]):
