@@ -20,6 +20,7 @@ test: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(PY) bench/interpreter.py
+	$(PY) bench/translator.py
 
 examples: $(VENV)/.installed
 	$(PY) examples/build_all.py

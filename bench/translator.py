@@ -20,7 +20,10 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from native import native_available, run_native  # noqa: E402
 
+import numpy as np  # noqa: E402
+
 from runtime.memory_map import MemoryMap  # noqa: E402
+from runtime.trace import MAIN_ROW  # noqa: E402
 from translator.elf import load_elf  # noqa: E402
 from translator.executor import NativeMachine, layout_for  # noqa: E402
 from translator.expand import chunks_of, expand_chunk  # noqa: E402
@@ -76,7 +79,10 @@ def bench_example(name: str, cache: Path) -> dict:
 
     row["fast_s"], _ = best(5, lambda: native_run("fast"))
     row["minimal_s"], minimal = best(3, lambda: native_run("minimal"))
-    jobs = chunks_of(program, minimal.trace, minimal.result.steps, MemoryMap(), cache_dir=cache / "warm")
+    rows_file = cache / f"{name}-main.npy"                    # workers write rows here, as `zkaot trace` does
+    np.lib.format.open_memmap(rows_file, mode="w+", dtype=MAIN_ROW, shape=(minimal.result.steps,))
+    jobs = chunks_of(program, minimal.trace, minimal.result.steps, MemoryMap(), cache_dir=cache / "warm",
+                     out_path=str(rows_file))
     for workers in (1, os.cpu_count() or 1):
         with local_executor(workers) as pool:
             pool.map(expand_chunk, jobs)                       # workers start and load the code
