@@ -119,6 +119,19 @@ def cmd_trace(args) -> int:
     return EXIT_OK if summary["exit_code"] == 0 else (EXIT_GUEST_FAULT if summary["fault"] else EXIT_GUEST_FAILED)
 
 
+def cmd_profile(args) -> int:
+    from zkaot.profile import profile, write_chart
+    program = load_elf(args.elf)
+    prof = profile(program, _read_input(args.input))
+    print(f"{program.name}: {prof.total:,} steps")
+    for name, steps in list(zip(prof.names, prof.steps))[: args.top]:
+        print(f"  {100 * steps / prof.total:6.2f}%  {steps:>14,}  {name}")
+    if args.output:
+        write_chart(prof, args.output, f"{Path(program.name).name}: {prof.total:,} steps", args.top)
+        print(f"chart: {args.output}")
+    return EXIT_OK
+
+
 def cmd_disasm(args) -> int:
     from translator.disasm import disassemble_word
     program = load_elf(args.elf)
@@ -178,6 +191,13 @@ def parser() -> argparse.ArgumentParser:
     trc.add_argument("--workers", type=int, default=None, help="local worker processes for expansion")
     trc.add_argument("--scheduler", help="address of a Dask scheduler to expand chunks on (tcp://host:8786)")
     trc.set_defaults(func=cmd_trace)
+
+    prf = sub.add_parser("profile", help="where the guest spends its steps, by function (text and PNG)")
+    prf.add_argument("elf")
+    prf.add_argument("--input", help="file whose bytes the guest reads with read_input")
+    prf.add_argument("-o", "--output", help="also draw the hot spots as a PNG bar chart here")
+    prf.add_argument("--top", type=int, default=15)
+    prf.set_defaults(func=cmd_profile)
 
     dis = sub.add_parser("disasm", help="list the decoded program with symbols")
     dis.add_argument("elf")
