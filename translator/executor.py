@@ -173,7 +173,8 @@ class NativeMachine:
                     self._checkpoint()
                     next_checkpoint = ((steps + n) // self.chunk + 1) * self.chunk
                 if steps + n > self.step_limit:
-                    self._interpret(self.step_limit - steps)
+                    for _ in range(self.step_limit - steps):     # one by one, so the histogram sees each
+                        self._interpret(1)
                     self._step_limit_fault()
                 if progress and steps >= next_progress:
                     progress(steps)
