@@ -99,3 +99,12 @@ def test_chunks_expand_on_a_dask_cluster(tmp_path, cache):
                   "full", chunk_log2=14, workers=1, cache_dir=cache)
     assert summary["steps"] == local["steps"]
     assert np.array_equal(read_trace(tmp_path / "t")["main"], read_trace(tmp_path / "l")["main"])
+
+
+def test_a_damaged_cache_entry_is_rebuilt_not_loaded(tmp_path):
+    program = load_elf(ROOT / "examples/fibonacci/guest.rv64im.elf")
+    code = discover(program)
+    first = translate(program, code, "fast", layout_for(program, MemoryMap()), cache_dir=tmp_path)
+    (tmp_path / first.key / "part0.o").write_bytes(b"\x7fELF truncated")
+    again = translate(program, code, "fast", layout_for(program, MemoryMap()), cache_dir=tmp_path)
+    assert not again.cached and again.objects == first.objects

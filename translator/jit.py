@@ -118,10 +118,8 @@ def translate(program, cm: CodeMap, mode: str, layout: Layout, opt: int = DEFAUL
     key = cache_key(program, mode, layout, opt)
     directory = Path(cache_dir or default_cache_dir()) / key
     names = {leader: region_name(r) for r in cm.regions for leader in r.leaders}
-    manifest = directory / "manifest.json"
-    if manifest.exists():
-        count = json.loads(manifest.read_text())["objects"]
-        objects = [(directory / f"part{i}.o").read_bytes() for i in range(count)]
+    objects = _load_cached(directory)
+    if objects is not None:
         return Translation(objects, names, 0.0, True, key)
     start = time.perf_counter()
     instructions = int(cm.is_code.sum())
@@ -140,6 +138,19 @@ def translate(program, cm: CodeMap, mode: str, layout: Layout, opt: int = DEFAUL
     return Translation(objects, names, seconds, False, key)
 
 
+def _load_cached(directory: Path) -> list[bytes] | None:
+    """The cached objects, or None when absent or damaged (a damaged entry is rebuilt, never loaded)."""
+    try:
+        digests = json.loads((directory / "manifest.json").read_text())["sha256"]
+        objects = [(directory / f"part{i}.o").read_bytes() for i in range(len(digests))]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if [hashlib.sha256(obj).hexdigest() for obj in objects] != digests:
+        shutil.rmtree(directory, ignore_errors=True)
+        return None
+    return objects
+
+
 def _store(directory: Path, objects: list[bytes]) -> None:
     """Write the cache entry whole or not at all: build it beside, then rename into place."""
     directory.parent.mkdir(parents=True, exist_ok=True)
@@ -147,7 +158,8 @@ def _store(directory: Path, objects: list[bytes]) -> None:
     try:
         for i, obj in enumerate(objects):
             (tmp / f"part{i}.o").write_bytes(obj)
-        (tmp / "manifest.json").write_text(json.dumps({"objects": len(objects)}))
+        manifest = {"sha256": [hashlib.sha256(obj).hexdigest() for obj in objects]}
+        (tmp / "manifest.json").write_text(json.dumps(manifest))
         os.replace(tmp, directory)
     except OSError:
         shutil.rmtree(tmp, ignore_errors=True)
