@@ -30,7 +30,7 @@ from translator.expand import chunks_of, expand_chunk  # noqa: E402
 from translator.interpreter import Interpreter  # noqa: E402
 from translator.jit import LoadedCode, translate  # noqa: E402
 from translator.parallel import local_executor  # noqa: E402
-from translator.regions import discover  # noqa: E402
+from translator.regions import code_map  # noqa: E402
 from zkaot.files import write_atomic  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -60,10 +60,10 @@ def bench_example(name: str, cache: Path) -> dict:
     assert interp.output == expected and interp.exit_code == 0
     row.update(steps=interp.steps, interp_s=interp.seconds)
 
-    code = discover(program)
     layout = layout_for(program, MemoryMap())
-    row["instructions"] = int(code.is_code.sum())
+    row["instructions"] = int(code_map(program, "fast").is_code.sum())
     for mode in ("fast", "minimal", "full"):
+        code = code_map(program, mode)
         cold = translate(program, code, mode, layout, cache_dir=cache / "cold" / mode)
         start = time.perf_counter()
         warm = translate(program, code, mode, layout, cache_dir=cache / "cold" / mode)

@@ -12,7 +12,7 @@ from translator.elf import load_elf
 from translator.executor import NativeMachine, layout_for
 from translator.expand import chunks_of, expand_chunk, reference_trace
 from translator.jit import translate
-from translator.regions import discover
+from translator.regions import code_map
 from zkaot.cli import main
 from zkaot.tracing import trace
 
@@ -80,7 +80,7 @@ def test_trace_command_writes_whole_files_readable_with_numpy(tmp_path, cache, m
 
 def test_translate_stores_objects_that_a_later_run_loads_without_llvm(tmp_path):
     program = load_elf(ROOT / "examples/fibonacci/guest.rv64im.elf")
-    code = discover(program)
+    code = code_map(program, "fast")
     first = translate(program, code, "fast", layout_for(program, MemoryMap()), cache_dir=tmp_path)
     again = translate(program, code, "fast", layout_for(program, MemoryMap()), cache_dir=tmp_path)
     assert not first.cached and again.cached and again.compile_seconds == 0
@@ -103,7 +103,7 @@ def test_chunks_expand_on_a_dask_cluster(tmp_path, cache):
 
 def test_a_damaged_cache_entry_is_rebuilt_not_loaded(tmp_path):
     program = load_elf(ROOT / "examples/fibonacci/guest.rv64im.elf")
-    code = discover(program)
+    code = code_map(program, "fast")
     first = translate(program, code, "fast", layout_for(program, MemoryMap()), cache_dir=tmp_path)
     (tmp_path / first.key / "part0.o").write_bytes(b"\x7fELF truncated")
     again = translate(program, code, "fast", layout_for(program, MemoryMap()), cache_dir=tmp_path)

@@ -23,7 +23,7 @@ from translator.lifter import (CTX_SLOTS, SLOT_BLOCK_START, SLOT_BUDGET, SLOT_CO
                                SLOT_COUNTS, SLOT_INPUT, SLOT_INPUT_LEN, SLOT_LOG, SLOT_LOG_CAP, SLOT_LOG_POS,
                                SLOT_MISALIGNED, SLOT_PC, SLOT_PREV_PC, SLOT_RAM, SLOT_STEPS, SLOT_TABLE,
                                STATUS_MISS, STATUS_SLOW, STATUS_YIELD, Layout)
-from translator.regions import NORMAL, CodeMap, discover
+from translator.regions import NORMAL, CodeMap, code_map
 
 NO_LIMIT = (1 << 63) - 1
 LOG_CAPACITY = 1 << 20          # u64 entries buffered in native code between flushes
@@ -77,7 +77,7 @@ class NativeMachine:
         self.program, self.mode = program, mode
         self.interp = Interpreter(program, input_bytes, memory_map, None, on_console)
         self.memory = self.interp.memory
-        self.cm = discover(program)
+        self.cm = code_map(program, mode)
         self.block_len = block_lengths(self.cm)
         self.translation = translate(program, self.cm, mode, layout_for(program, memory_map), opt, cache_dir)
         self.code = LoadedCode(self.translation.objects)

@@ -20,7 +20,7 @@ from translator.interpreter import Interpreter
 from translator.jit import DEFAULT_OPT, LoadedCode, translate
 from translator.lifter import (CTX_SLOTS, SLOT_BUDGET, SLOT_CODE_BASE, SLOT_CODE_WORDS, SLOT_LOG, SLOT_LOG_POS,
                                SLOT_PC, SLOT_ROW_BASE, SLOT_ROWS, SLOT_STEPS, SLOT_TABLE)
-from translator.regions import discover
+from translator.regions import code_map
 from translator.replay import ReplayMemory
 
 
@@ -43,7 +43,7 @@ class _FullCode:
     """Full-mode code loaded once per worker process and reused for every chunk it expands."""
 
     def __init__(self, program, memory_map: MemoryMap, opt: int, cache_dir):
-        self.cm = discover(program)
+        self.cm = code_map(program, "full")
         translation = translate(program, self.cm, "full", layout_for(program, memory_map), opt, cache_dir)
         self.code = LoadedCode(translation.objects)
         self.table = np.zeros(len(self.cm.kind), np.uint64)

@@ -117,7 +117,7 @@ def translate(program, cm: CodeMap, mode: str, layout: Layout, opt: int = DEFAUL
     """Compile every region for `mode`, or load the objects from the cache."""
     key = cache_key(program, mode, layout, opt)
     directory = Path(cache_dir or default_cache_dir()) / key
-    names = {leader: region_name(r) for r in cm.regions for leader in r.leaders}
+    names = {entry: region_name(r) for r in cm.regions for entry in r.entries}
     objects = _load_cached(directory)
     if objects is not None:
         return Translation(objects, names, 0.0, True, key)

@@ -131,8 +131,8 @@ class _RegionLifter:
         self.exit_block = self.fn.append_basic_block("exit")
         miss = self.fn.append_basic_block("miss")
         switch = b.switch(self.entry_pc, miss)
-        for pc, block in self.blocks.items():
-            switch.add_case(ir.Constant(I64, pc), block)
+        for pc in self.region.entries:
+            switch.add_case(ir.Constant(I64, pc), self.blocks[pc])
         b.position_at_end(miss)
         self.leave(self.entry_pc, STATUS_MISS, self.region.start)
         for leader in self.region.leaders:

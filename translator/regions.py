@@ -39,7 +39,8 @@ OP_CLASSES = _op_classes()
 class Region:
     start: int
     end: int
-    leaders: tuple[int, ...]
+    leaders: tuple[int, ...]     # every block start
+    entries: tuple[int, ...]     # the block starts the dispatcher may enter at (not the cuts of long blocks)
 
 
 @dataclass
@@ -68,9 +69,16 @@ class CodeMap:
 
 
 MAX_REGION = 128                # instructions: LLVM code generation is superlinear in function size (measured)
+FULL_MODE_MAX_BLOCK = 32        # full mode writes a row per step: long blocks make LLVM's scheduler quadratic
 
 
-def discover(program, max_region: int | None = None) -> CodeMap:
+def code_map(program, mode: str) -> CodeMap:
+    """The code map a mode is translated with: full mode cuts long blocks (compile time), the others
+    keep them whole (cutting costs run time; both measured in bench/translator.py)."""
+    return discover(program, FULL_MODE_MAX_BLOCK if mode == "full" else None)
+
+
+def discover(program, max_block: int | None = None) -> CodeMap:
     code = program.code_ranges()
     base, end = min(lo for lo, _ in code), max(hi for _, hi in code)
     words = np.zeros((end - base) // 4, np.uint32)
@@ -110,8 +118,15 @@ def discover(program, max_region: int | None = None) -> CodeMap:
     is_leader, region_start = is_leader[:-1], region_start[:-1]
     is_leader &= is_code
     region_start &= is_code
+    # With max_block, long straight-line runs are cut into blocks of that many instructions; the
+    # cuts are not entry points, so the dispatcher's table and the region switches stay the same.
+    is_entry = is_leader.copy()
+    if max_block:
+        index = np.arange(len(words))
+        since_leader = index - np.maximum.accumulate(np.where(is_leader, index, 0))
+        is_leader |= (since_leader % max_block == 0) & (since_leader > 0) & is_code
 
-    cap = max_region or MAX_REGION
+    cap = MAX_REGION
     starts_at = np.flatnonzero(region_start)
     for lo, hi in zip(starts_at, list(starts_at[1:]) + [len(words)]):
         leaders_in = np.flatnonzero(is_leader[lo:hi]) + lo
@@ -128,5 +143,7 @@ def discover(program, max_region: int | None = None) -> CodeMap:
         if len(gap):
             hi = lo + int(gap[0])
         leaders = base + 4 * np.flatnonzero(is_leader[lo:hi]) + 4 * lo
-        regions.append(Region(base + 4 * lo, base + 4 * hi, tuple(int(x) for x in leaders)))
+        entries = base + 4 * np.flatnonzero(is_entry[lo:hi] | region_start[lo:hi]) + 4 * lo
+        regions.append(Region(base + 4 * lo, base + 4 * hi, tuple(int(x) for x in leaders),
+                              tuple(int(x) for x in entries)))
     return CodeMap(base, program.xlen, decoded, is_code, kind, target, is_leader, regions)

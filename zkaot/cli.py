@@ -78,14 +78,14 @@ def cmd_translate(args) -> int:
     from runtime.memory_map import MemoryMap
     from translator.executor import layout_for
     from translator.jit import default_cache_dir, translate
-    from translator.regions import discover
+    from translator.regions import code_map
     program = load_elf(args.elf)
-    code = discover(program)
+    code = code_map(program, "fast")
     modes = ["fast", "minimal", "full"] if args.mode == "all" else [args.mode]
     print(f"{program.name}: RV{program.xlen}, {int(code.is_code.sum()):,} instructions in {len(code.regions)} "
           f"regions, sha256 {program.sha256}")
     for mode in modes:
-        t = translate(program, code, mode, layout_for(program, MemoryMap()), args.opt)
+        t = translate(program, code_map(program, mode), mode, layout_for(program, MemoryMap()), args.opt)
         how = "already in the cache" if t.cached else f"compiled in {t.compile_seconds:.2f} s " \
             f"({code.is_code.sum() / t.compile_seconds:,.0f} instructions/s)"
         print(f"  {mode:8s} {how}: {default_cache_dir() / t.key}")
