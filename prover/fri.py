@@ -3,7 +3,9 @@
 What it shows. The prover holds extension-field codewords, one per size 2^s (`codewords`
 maps s to a (2^s, 4) uint32 array), each meant to be the evaluations of a polynomial of
 degree < 2^(s - log_blowup) on the coset D_s = shift_s * H_(2^s), in natural order, with
-H_n = <field.root_of_unity(log2 n)> and shift_s = 31^(2^(log_max - s)). The verifier,
+H_n = <field.root_of_unity(log2 n)> and shift_s = 31^(2^(27 - s)) (`coset_shift`): it
+depends only on the size, so a table's commitment does not depend on what else is
+proven beside it (fixed tables are committed once, in a verifying key). The verifier,
 reading a few positions of each, is convinced that they all are close to such
 codewords. The cosets nest under squaring (D_s^2 = D_(s-1)), so folding the largest
 codeword lands exactly on the domains of the smaller ones.
@@ -62,7 +64,7 @@ from . import extension as ext
 from . import field, merkle, ntt
 from .field import GENERATOR, P, TWO_ADICITY
 
-__all__ = ["FriError", "FriParameters", "FriProof", "FriProver", "FriVerifier", "fold_schedule"]
+__all__ = ["FriError", "FriParameters", "FriProof", "FriProver", "FriVerifier", "coset_shift", "fold_schedule"]
 
 _INV2 = np.uint32(field.ref_inv(2))
 _D = ext.DEGREE
@@ -162,7 +164,7 @@ class FriProver:
 
     def _next_layer(self, layer: np.ndarray, log_n: int, log_r: int, beta) -> np.ndarray:
         """The layer folded by 2^log_r, plus beta^r times the codeword of the new size if any."""
-        folded = _fold_layer(layer, log_n, self.log_max, log_r, beta)
+        folded = _fold_layer(layer, log_n, log_r, beta)
         mixed = self.codewords.get(log_n - log_r)
         if mixed is not None:
             folded = ext.add(folded, ext.mul(mixed, ext.pow(beta, 1 << log_r)))
@@ -170,7 +172,7 @@ class FriProver:
 
     def _final_coefficients(self, layer: np.ndarray) -> np.ndarray:
         """The final layer's coefficients; ValueError if its degree is too high."""
-        coeffs = ntt.intt(layer, shift=_shift(self.log_final, self.log_max))
+        coeffs = ntt.intt(layer, shift=coset_shift(self.log_final))
         d = 1 << (self.log_final - self.params.log_blowup)
         if coeffs[d:].any():
             raise ValueError(f"the folded codeword has degree >= {d} on {layer.shape[0]} points: "
@@ -283,13 +285,13 @@ class FriVerifier:
             slot = (idx >> log_rows) & ((1 << log_r) - 1)
             _compare(cosets[np.arange(q), slot], expected, idx, f"layer {k}",
                      f"the opened value differs from {source}")
-            expected = _fold_cosets(cosets, log_n, self.log_max, log_r, row_idx, beta)
+            expected = _fold_cosets(cosets, log_n, log_r, row_idx, beta)
             source = "the previous layer folded"
             if log_rows in values:
                 expected = ext.add(expected, ext.mul(values[log_rows], ext.pow(beta, 1 << log_r)))
                 source += f" plus the size-2^{log_rows} codeword"
         x = _points_at(field.root_of_unity(self.log_final), idx & ((1 << self.log_final) - 1),
-                       self.log_final, _shift(self.log_final, self.log_max))
+                       self.log_final, coset_shift(self.log_final))
         final = np.zeros((q, _D), dtype=np.uint32)
         for c in proof.final_poly[::-1]:
             final = ext.add(ext.mul_base(final, x), c)
@@ -299,9 +301,11 @@ class FriVerifier:
 
 # ---------------------------------------------------------------- folding
 
-def _shift(log_n: int, log_max: int) -> int:
-    """The coset shift of the layer of size 2^log_n: 31^(2^(log_max - log_n))."""
-    return field.ref_pow(GENERATOR, 1 << (log_max - log_n))
+def coset_shift(log_n: int) -> int:
+    """The shift of the coset every codeword of 2^log_n points lives on: 31^(2^(27 - log_n)).
+    31 generates the multiplicative group, so the shift lies in no 2-power subgroup and
+    the coset misses every trace domain; squaring it gives the shift of the next size down."""
+    return field.ref_pow(GENERATOR, 1 << (TWO_ADICITY - log_n))
 
 
 def _fold_pairs(y0, y1, half_xinv, beta) -> np.ndarray:
@@ -311,23 +315,23 @@ def _fold_pairs(y0, y1, half_xinv, beta) -> np.ndarray:
     return ext.add(even, ext.mul(odd, beta))
 
 
-def _fold_layer(values, log_n: int, log_max: int, log_arity: int, beta) -> np.ndarray:
+def _fold_layer(values, log_n: int, log_arity: int, beta) -> np.ndarray:
     """A whole layer folded by 2^log_arity: that many binary folds with beta, beta^2, ..."""
     for _ in range(log_arity):
         half = values.shape[0] // 2
         w_inv = field.ref_inv(field.root_of_unity(log_n))
-        half_xinv = field.powers(w_inv, half, start=field.ref_inv(2 * _shift(log_n, log_max)))
+        half_xinv = field.powers(w_inv, half, start=field.ref_inv(2 * coset_shift(log_n)))
         values = _fold_pairs(values[:half], values[half:], half_xinv, beta)
         beta = ext.mul(beta, beta)
         log_n -= 1
     return values
 
 
-def _fold_cosets(cosets, log_n: int, log_max: int, log_arity: int, row_idx, beta) -> np.ndarray:
+def _fold_cosets(cosets, log_n: int, log_arity: int, row_idx, beta) -> np.ndarray:
     """The opened rows (q, r, 4) folded as `_fold_layer` folds the layer, row by row:
     row i holds the points x_i zeta^j, x_i = shift * w^i and zeta a primitive r-th root."""
     x_inv = _points_at(field.ref_inv(field.root_of_unity(log_n)), row_idx, log_n - log_arity,
-                       field.ref_inv(_shift(log_n, log_max)))
+                       field.ref_inv(coset_shift(log_n)))
     v = cosets
     for t in range(log_arity):
         h = v.shape[1] // 2

@@ -6,21 +6,20 @@ import numpy as np
 import pytest
 
 from prover import field, ntt
-from prover.fri import FriError, FriParameters, FriProof, FriProver, FriVerifier, fold_schedule
+from prover.fri import FriError, FriParameters, FriProof, FriProver, FriVerifier, coset_shift, fold_schedule
 from prover.transcript import Transcript
 
 PROTOCOL = "fri-test"
 
 
-def low_degree(log_n, log_max, log_blowup=1, seed=0, extra=0):
+def low_degree(log_n, log_blowup=1, seed=0, extra=0):
     """A codeword on the size-2^log_n FRI coset of a random polynomial of degree
     < 2^(log_n - log_blowup) + extra."""
     rng = np.random.default_rng(seed)
     d = (1 << (log_n - log_blowup)) + extra
     coeffs = np.zeros((1 << log_n, 4), dtype=np.uint32)
     coeffs[:d] = rng.integers(0, field.P, size=(d, 4), dtype=np.uint32)
-    shift = field.ref_pow(field.GENERATOR, 1 << (log_max - log_n))
-    return ntt.ntt(coeffs, shift=shift)
+    return ntt.ntt(coeffs, shift=coset_shift(log_n))
 
 
 def prove(params, codewords, prover_class=FriProver):
@@ -60,14 +59,14 @@ def flip(array, index, bit=0):
 def test_honest_low_degree_codewords_are_accepted(log_arity, sizes):
     """Single and mixed sizes (including ones an arity-8 step would skip) at arities 2, 4, 8."""
     params = FriParameters(log_arity=log_arity, num_queries=16, pow_bits=1)
-    codewords = {s: low_degree(s, max(sizes), seed=s) for s in sizes}
+    codewords = {s: low_degree(s, seed=s) for s in sizes}
     proof, _ = prove(params, codewords)
     verify(params, sizes, proof, codewords)
 
 
 def test_blowup_4_and_a_larger_final_layer_are_accepted():
     params = FriParameters(log_blowup=2, log_arity=2, num_queries=8, pow_bits=0, log_final_size=5)
-    codewords = {12: low_degree(12, 12, log_blowup=2), 8: low_degree(8, 12, log_blowup=2, seed=1)}
+    codewords = {12: low_degree(12, log_blowup=2), 8: low_degree(8, log_blowup=2, seed=1)}
     proof, _ = prove(params, codewords)
     assert proof.final_poly.shape == (8, 4)
     verify(params, [12, 8], proof, codewords)
@@ -82,7 +81,7 @@ def test_fold_schedule_lands_on_every_codeword_size_and_on_the_final_size():
 
 def test_prover_and_verifier_draw_the_same_indices_and_the_nonce_meets_pow_bits():
     params = FriParameters(num_queries=40, pow_bits=16)
-    codewords = {9: low_degree(9, 9)}
+    codewords = {9: low_degree(9)}
     prover = FriProver(params, codewords)
     transcript = Transcript(PROTOCOL)
     prover.commit(transcript)
@@ -100,13 +99,13 @@ def test_prover_and_verifier_draw_the_same_indices_and_the_nonce_meets_pow_bits(
 def test_a_codeword_of_one_degree_too_many_makes_the_prover_raise():
     params = FriParameters(num_queries=4, pow_bits=0)
     with pytest.raises(ValueError, match="not a low-degree codeword"):
-        prove(params, {10: low_degree(10, 10, extra=1)})
+        prove(params, {10: low_degree(10, extra=1)})
 
 
 def test_a_low_degree_mixed_codeword_with_one_degree_too_many_makes_the_prover_raise():
     params = FriParameters(num_queries=4, pow_bits=0)
     with pytest.raises(ValueError, match="not a low-degree codeword"):
-        prove(params, {10: low_degree(10, 10), 6: low_degree(6, 10, extra=1)})
+        prove(params, {10: low_degree(10), 6: low_degree(6, extra=1)})
 
 
 class TruncatingProver(FriProver):
@@ -114,7 +113,7 @@ class TruncatingProver(FriProver):
     that is not of low degree."""
 
     def _final_coefficients(self, layer):
-        coeffs = ntt.intt(layer, shift=field.ref_pow(field.GENERATOR, 1 << (self.log_max - self.log_final)))
+        coeffs = ntt.intt(layer, shift=coset_shift(self.log_final))
         return np.ascontiguousarray(coeffs[:1 << (self.log_final - self.params.log_blowup)])
 
 
@@ -125,7 +124,7 @@ def test_a_word_far_from_low_degree_is_rejected_even_if_the_prover_goes_on(word)
     if word == "random":
         codeword = rng.integers(0, field.P, size=(1 << 10, 4), dtype=np.uint32)
     else:
-        codeword = low_degree(10, 10, extra=1)
+        codeword = low_degree(10, extra=1)
     proof, _ = prove(params, {10: codeword}, TruncatingProver)
     with pytest.raises(FriError, match="final layer"):
         verify(params, [10], proof, {10: codeword})
@@ -136,7 +135,7 @@ def test_a_prover_switching_to_the_nearest_codeword_after_the_first_layer_is_cau
     fold the codeword g it is close to. A query passes only if its coset avoids the
     corruption, so 64 queries let it through with probability about (7/8)^128 ~ 4e-8."""
     params = FriParameters(num_queries=64, pow_bits=0)
-    honest = low_degree(10, 10)
+    honest = low_degree(10)
     rng = np.random.default_rng(3)
     corrupt = rng.choice(1 << 10, size=1 << 7, replace=False)
     word = honest.copy()
@@ -154,9 +153,9 @@ def test_a_prover_switching_to_the_nearest_codeword_after_the_first_layer_is_cau
 def test_initial_values_off_the_committed_codeword_are_rejected():
     """FRI ran on g, but the STARK's codeword f differs from g on a quarter of its points."""
     params = FriParameters(num_queries=64, pow_bits=0)
-    g = low_degree(10, 10)
+    g = low_degree(10)
     f = g.copy()
-    f[::4] = low_degree(10, 10, seed=9)[::4]
+    f[::4] = low_degree(10, seed=9)[::4]
     proof, _ = prove(params, {10: g})
     with pytest.raises(FriError, match="layer 0.*initial codeword"):
         verify(params, [10], proof, {10: f})
@@ -171,7 +170,7 @@ SIZES = [9, 6, 3]
 
 @pytest.fixture(scope="module")
 def honest():
-    codewords = {s: low_degree(s, max(SIZES), seed=s) for s in SIZES}
+    codewords = {s: low_degree(s, seed=s) for s in SIZES}
     proof, _ = prove(PARAMS, codewords)
     verify(PARAMS, SIZES, proof, codewords)
     return proof, codewords
@@ -295,7 +294,7 @@ def test_malformed_query_inputs_are_a_fri_error(honest, change):
 def test_a_proof_for_other_codeword_sizes_is_rejected(honest):
     proof, codewords = honest
     with pytest.raises(FriError):
-        verify(PARAMS, [9, 5, 3], proof, codewords | {5: low_degree(5, 9)})
+        verify(PARAMS, [9, 5, 3], proof, codewords | {5: low_degree(5)})
 
 
 def test_a_proof_made_with_other_parameters_is_rejected(honest):
