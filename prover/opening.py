@@ -13,8 +13,11 @@ four component values of an extension column back into one extension value.
   on the LDE domain: one random linear combination of the columns (`combine_columns`),
   then one extension division per row (`deep_quotient`).
 
-The kernels accumulate Montgomery products (`mont_mul_std`) of a base value with an
-extension coefficient, component by component, canonical throughout.
+The kernels multiply a base value by an extension coefficient component by component
+(one Montgomery reduction each, `mont_mul_std`, the coefficient kept in Montgomery
+form) and sum the canonical products in 64 bits, reducing once at the end.  Measured
+on one core: 2^21 rows x 61 columns combine in 0.3 s and 2^20 x 61 sum with weights in
+0.15 s (1.2 s and 0.64 s when every addition was reduced: that loop did not vectorize).
 """
 from __future__ import annotations
 
@@ -23,9 +26,9 @@ from numba import njit, prange
 
 from . import extension as ext
 from . import field
-from .field import P, add_std, mont_mul_std
+from .field import P, mont_mul_std
 
-_R2 = np.uint64(field.MONT_R2)
+_P64 = np.uint64(P)
 
 
 def _to_mont(a: np.ndarray) -> np.ndarray:
@@ -34,23 +37,18 @@ def _to_mont(a: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _combine_kernel(matrix, coeffs_mont, out):
+def _combine_kernel(matrix, coeffs_mont_t, out):
+    """Products reduced once each (canonical, < p), summed in u64 (no overflow below 2^33
+    terms) and reduced at the end: the inner loop over a row's columns vectorizes."""
     n, m = matrix.shape
     for i in prange(n):
-        a0 = np.uint32(0)
-        a1 = np.uint32(0)
-        a2 = np.uint32(0)
-        a3 = np.uint32(0)
-        for c in range(m):
-            v = matrix[i, c]
-            a0 = add_std(a0, mont_mul_std(v, coeffs_mont[c, 0]))
-            a1 = add_std(a1, mont_mul_std(v, coeffs_mont[c, 1]))
-            a2 = add_std(a2, mont_mul_std(v, coeffs_mont[c, 2]))
-            a3 = add_std(a3, mont_mul_std(v, coeffs_mont[c, 3]))
-        out[i, 0] = a0
-        out[i, 1] = a1
-        out[i, 2] = a2
-        out[i, 3] = a3
+        row = matrix[i]
+        for k in range(4):
+            ck = coeffs_mont_t[k]
+            acc = np.uint64(0)
+            for c in range(m):
+                acc += np.uint64(mont_mul_std(row[c], ck[c]))
+            out[i, k] = np.uint32(acc % _P64)
 
 
 _SUM_BLOCKS = 16                 # row blocks summed in parallel, then added up
@@ -59,33 +57,29 @@ _SUM_BLOCKS = 16                 # row blocks summed in parallel, then added up
 @njit(cache=True, nogil=True, parallel=True)
 def _weighted_sums_kernel(matrix, weights_mont, out):
     n, m = matrix.shape
-    partial = np.zeros((_SUM_BLOCKS, m, 4), dtype=np.uint32)
+    partial = np.zeros((_SUM_BLOCKS, 4, m), dtype=np.uint64)
     step = (n + _SUM_BLOCKS - 1) // _SUM_BLOCKS
     for b in prange(_SUM_BLOCKS):
         acc = partial[b]
         for i in range(b * step, min(n, (b + 1) * step)):
-            w0 = weights_mont[i, 0]
-            w1 = weights_mont[i, 1]
-            w2 = weights_mont[i, 2]
-            w3 = weights_mont[i, 3]
-            for c in range(m):
-                v = matrix[i, c]
-                acc[c, 0] = add_std(acc[c, 0], mont_mul_std(v, w0))
-                acc[c, 1] = add_std(acc[c, 1], mont_mul_std(v, w1))
-                acc[c, 2] = add_std(acc[c, 2], mont_mul_std(v, w2))
-                acc[c, 3] = add_std(acc[c, 3], mont_mul_std(v, w3))
+            row = matrix[i]
+            for k in range(4):
+                w = weights_mont[i, k]
+                acc_k = acc[k]
+                for c in range(m):
+                    acc_k[c] += np.uint64(mont_mul_std(row[c], w))
     for c in range(m):
         for k in range(4):
-            s = np.uint32(0)
+            s = np.uint64(0)
             for b in range(_SUM_BLOCKS):
-                s = add_std(s, partial[b, c, k])
-            out[c, k] = s
+                s += partial[b, k, c] % _P64
+            out[c, k] = np.uint32(s % _P64)
 
 
 def combine_columns(matrix: np.ndarray, coeffs: np.ndarray) -> np.ndarray:
     """Row i -> sum_c matrix[i, c] * coeffs[c]: (n, m) base times (m, 4) extension -> (n, 4)."""
     out = np.empty((matrix.shape[0], ext.DEGREE), dtype=np.uint32)
-    _combine_kernel(np.ascontiguousarray(matrix), _to_mont(coeffs), out)
+    _combine_kernel(np.ascontiguousarray(matrix), np.ascontiguousarray(_to_mont(coeffs).T), out)
     return out
 
 
