@@ -52,27 +52,27 @@ from .field import MONT_R, P, add_std, mont_mul_std, redc, sub_std
 BLOCK = 512                 # rows per block
 
 # name, destination kind, operand kinds, arithmetic family.  Kinds: B base register,
-# E extension register, S scalar slot, I immediate (column, next flag, constraint index).
+# E extension register, S scalar slot, I immediate (column, next flag, constraint index),
+# - none (acc4's column 1 is its group index).
 _OPS = (
-    ("load_main", "B", "I", "I", "load"), ("load_fixed", "B", "I", "I", "load"),
-    ("load_sel", "B", "I", "I", "load"), ("load_aux", "E", "I", "I", "load"),
-    ("b_add", "B", "B", "B", "add"), ("b_sub", "B", "B", "B", "sub"), ("b_mul", "B", "B", "B", "mul"),
-    ("b_add_s", "B", "B", "S", "add"), ("b_rsub_s", "B", "B", "S", "rsub"), ("b_mul_s", "B", "B", "S", "mul"),
-    ("e_add", "E", "E", "E", "add"), ("e_sub", "E", "E", "E", "sub"), ("e_mul", "E", "E", "E", "mul"),
-    ("e_add_b", "E", "E", "B", "add"), ("e_sub_b", "E", "E", "B", "sub"),
-    ("e_rsub_b", "E", "E", "B", "rsub"), ("e_mul_b", "E", "E", "B", "mul"),
-    ("e_add_s", "E", "E", "S", "add"), ("e_rsub_s", "E", "E", "S", "rsub"), ("e_mul_s", "E", "E", "S", "mul"),
-    ("be_add_s", "E", "B", "S", "add"), ("be_rsub_s", "E", "B", "S", "rsub"), ("be_mul_s", "E", "B", "S", "mul"),
-    ("acc_b", "-", "B", "I", "acc"), ("acc_e", "-", "E", "I", "acc"), ("acc_s", "-", "S", "I", "acc"),
-    ("flush", "-", "I", "I", "flush"),
+    ("load_main", "B", "II", "load"), ("load_fixed", "B", "II", "load"),
+    ("load_sel", "B", "II", "load"), ("load_aux", "E", "II", "load"),
+    ("b_add", "B", "BB", "add"), ("b_sub", "B", "BB", "sub"), ("b_mul", "B", "BB", "mul"),
+    ("b_add_s", "B", "BS", "add"), ("b_rsub_s", "B", "BS", "rsub"), ("b_mul_s", "B", "BS", "mul"),
+    ("e_add", "E", "EE", "add"), ("e_sub", "E", "EE", "sub"), ("e_mul", "E", "EE", "mul"),
+    ("e_add_b", "E", "EB", "add"), ("e_sub_b", "E", "EB", "sub"),
+    ("e_rsub_b", "E", "EB", "rsub"), ("e_mul_b", "E", "EB", "mul"),
+    ("e_add_s", "E", "ES", "add"), ("e_rsub_s", "E", "ES", "rsub"), ("e_mul_s", "E", "ES", "mul"),
+    ("be_add_s", "E", "BS", "add"), ("be_rsub_s", "E", "BS", "rsub"), ("be_mul_s", "E", "BS", "mul"),
+    ("acc4", "-", "BBBB", "acc"), ("acc_e", "-", "EI", "acc"), ("acc_s", "-", "SI", "acc"),
 )
 OPCODE = {spec[0]: i for i, spec in enumerate(_OPS)}
 (LOAD_MAIN, LOAD_FIXED, LOAD_SEL, LOAD_AUX, B_ADD, B_SUB, B_MUL, B_ADD_S, B_RSUB_S, B_MUL_S,
  E_ADD, E_SUB, E_MUL, E_ADD_B, E_SUB_B, E_RSUB_B, E_MUL_B, E_ADD_S, E_RSUB_S, E_MUL_S,
- BE_ADD_S, BE_RSUB_S, BE_MUL_S, ACC_B, ACC_E, ACC_S, FLUSH) = range(len(_OPS))
+ BE_ADD_S, BE_RSUB_S, BE_MUL_S, ACC4, ACC_E, ACC_S) = range(len(_OPS))
 _WINDOWED = ("main", "fixed", "sel")       # base matrices read through per-block windows
 _WIDTH = 2 * BLOCK + 16                     # window row: local and next rows; not a multiple of 4 KB
-_LAZY = 4                                   # acc_b products summed in uint64 before a reduction
+_GROUP = 4                                  # base constraints combined by one acc4
 
 _R2_32 = np.uint32(field.MONT_R2)
 _PR = np.uint64(P << 32)
@@ -83,11 +83,13 @@ _ONE = np.uint32(1)
 
 @dataclass(frozen=True)
 class Program:
-    """A compiled constraint list: `code` rows are (opcode, dst, a, b).
+    """A compiled constraint list: `code` rows are (opcode, dst, operands...).
 
     Loads of main, fixed and selector columns name a window slot: slot q of matrix
-    `_WINDOWED[i]` is column used[i][q], copied (transposed) once per block."""
-    code: np.ndarray                    # (n, 4) int32, read-only
+    `_WINDOWED[i]` is column used[i][q], copied (transposed) once per block.  Base-field
+    constraints are combined four at a time: acc4 g adds sum_i alpha^groups[g, i] times
+    its operand i (index -1: padding, coefficient 0)."""
+    code: np.ndarray                    # (n, 6) int32, read-only
     scalars: tuple[Expr, ...]           # degree-0 operands, evaluated once per evaluation
     used: tuple[np.ndarray, ...]        # per windowed matrix: the column of each slot
     next_used: tuple[bool, ...]         # per windowed matrix: whether any next row is read
@@ -95,26 +97,28 @@ class Program:
     n_ext: int                          # extension registers
     n_constraints: int
     ext_constraints: tuple[bool, ...]   # whether constraint k is extension-valued
+    groups: np.ndarray                  # (G, 4) int64: the constraints of each acc4
 
     def listing(self) -> list[str]:
         """The program as text, one instruction a line (r: base, e: ext, s: scalar)."""
         prefix = {"B": "r", "E": "e", "S": "s", "I": "", "-": ""}
         lines = []
-        for op, d, a, b in self.code.tolist():
-            name, dk, ak, bk, family = _OPS[op]
+        for op, d, *operands in self.code.tolist():
+            name, dk, kinds, family = _OPS[op]
             dst = f"{prefix[dk]}{d} = " if dk != "-" else ""
             if family == "load":
-                matrix = name[5:]
+                matrix, (a, b) = name[5:], operands[:2]
                 col = a if matrix == "aux" else int(self.used[_WINDOWED.index(matrix)][a])
                 lines.append(f"{dst}{name} {matrix}[{col}]" + ("'" if b else ""))
             else:
-                lines.append(f"{dst}{name} {prefix[ak]}{a}, {prefix[bk]}{b}")
+                group = f" {d}:" if op == ACC4 else ""
+                lines.append(f"{dst}{name}{group} " + ", ".join(f"{prefix[k]}{v}" for k, v in zip(kinds, operands)))
         return lines
 
 
 class _Compiler:
     def __init__(self):
-        self.ssa: list[tuple[int, int, int]] = []     # (opcode, a, b); value id = position
+        self.ssa: list[tuple] = []      # (opcode, immediate, operands...); value id = position
         self.cse: dict = {}
         self.by_node: dict = {}
         self.scalars: list[Expr] = []
@@ -133,7 +137,7 @@ class _Compiler:
     def emit(self, name: str, a: int, b: int, commutative=False):
         if commutative and a > b:
             a, b = b, a
-        key = (OPCODE[name], a, b)
+        key = (OPCODE[name], 0, a, b)
         if key not in self.cse:
             self.cse[key] = len(self.ssa)
             self.ssa.append(key)
@@ -197,47 +201,48 @@ class _Compiler:
         return h
 
     def finish(self, exprs: list[Expr]) -> Program:
-        is_ext, pending = [], 0
+        is_ext, groups, pending = [], [], []             # pending: (k, value) of base constraints
         for k, e in enumerate(exprs):
             h = self.value(e)
-            op = "acc_s" if h[0] else "acc_e" if h[2] else "acc_b"
-            self.ssa.append((OPCODE[op], h[1], k))       # never merged by CSE
+            if h[0] or h[2]:
+                self.ssa.append((ACC_S if h[0] else ACC_E, 0, h[1], k))    # never merged by CSE
+            else:
+                pending.append((k, h[1]))
             is_ext.append(h[2])
-            pending += op == "acc_b"
-            if pending == _LAZY or (pending and k == len(exprs) - 1):
-                self.ssa.append((FLUSH, 0, 0))
-                pending = 0
+            if len(pending) == _GROUP or (pending and k == len(exprs) - 1):
+                pending += [(-1, pending[0][1])] * (_GROUP - len(pending))
+                self.ssa.append((ACC4, len(groups), *(v for _, v in pending)))
+                groups.append([k for k, _ in pending])
+                pending = []
         code, n_base, n_ext = _allocate(self.ssa)
         used = tuple(field.readonly(np.array(sorted(w, key=w.get), dtype=np.int64)) for w in self.windows.values())
         return Program(field.readonly(code), tuple(self.scalars), used, tuple(self.next_used.values()),
-                       n_base, n_ext, len(exprs), tuple(is_ext))
+                       n_base, n_ext, len(exprs), tuple(is_ext),
+                       field.readonly(np.array(groups, dtype=np.int64).reshape(-1, _GROUP)))
 
 
 def _allocate(ssa):
     """SSA values to registers by last use; a destination never shares an operand's register."""
     last = {}
-    for t, (op, a, b) in enumerate(ssa):
-        _, _, ak, bk, _ = _OPS[op]
-        for v, k in ((a, ak), (b, bk)):
+    for t, (op, _, *operands) in enumerate(ssa):
+        for v, k in zip(operands, _OPS[op][2]):
             if k in "BE":
                 last[v] = t
     free = {"B": [], "E": []}
     count = {"B": 0, "E": 0}
     reg = {}
-    code = np.zeros((len(ssa), 4), dtype=np.int32)
-    for t, (op, a, b) in enumerate(ssa):
-        _, dk, ak, bk, _ = _OPS[op]
-        ra = reg[a] if ak in "BE" else a
-        rb = reg[b] if bk in "BE" else b
-        rd = 0
+    code = np.zeros((len(ssa), 6), dtype=np.int32)
+    for t, (op, imm, *operands) in enumerate(ssa):
+        _, dk, kinds, _ = _OPS[op]
+        rd = imm
         if dk != "-":
             rd = free[dk].pop() if free[dk] else count[dk]
             count[dk] = max(count[dk], rd + 1)
             reg[t] = rd
-        for v, k in {(a, ak), (b, bk)}:
+        code[t, :2 + len(operands)] = (op, rd, *(reg[v] if k in "BE" else v for v, k in zip(operands, kinds)))
+        for v, k in set(zip(operands, kinds)):
             if k in "BE" and last[v] == t:
                 free[k].append(reg[v])
-        code[t] = (op, rd, ra, rb)
     return code, count["B"], count["E"]
 
 
@@ -249,30 +254,48 @@ def compile_constraints(exprs: list[Expr]) -> Program:
 # ---------------------------------------------------------------- the interpreter (numba)
 
 @njit(cache=True, inline="always")
+def _fill_rows(src, used, w, r, cnt, off):
+    """w[q, off + j] = src[r + j, used[q]] for j < cnt, rows r + j < N.  Row by row, so
+    each cache line of the block is read once (measured 0.9 ns per element, against 1.6
+    column by column and 1.7 in tiles of 16 rows)."""
+    for j in range(cnt):
+        row = src[r + j]
+        for q in range(used.size):
+            w[q, off + j] = row[used[q]]
+
+
+@njit(cache=True, inline="always")
+def _fill_span(src, used, w, r, cnt, off, n):
+    """_fill_rows for rows r, r + 1, ... (r < n) wrapping around past n."""
+    while cnt > 0:
+        c = min(cnt, n - r)
+        _fill_rows(src, used, w, r, c, off)
+        cnt -= c
+        off += c
+        r = 0
+
+
+@njit(cache=True, inline="always")
 def _fill(src, used, w, i0, m, shift, nxt, n):
-    """The block's window of a matrix, transposed and in Montgomery form: slot q of
-    local row i0 + j at w[q, j], of next row at w[q, j + min(shift, BLOCK)].  Rows are
-    read whole (one pass over the block's cache lines, not one per column)."""
+    """The block's window of a matrix, transposed: slot q of local row i0 + j at w[q, j],
+    of next row at w[q, j + min(shift, BLOCK)].  (Loads convert to Montgomery form, in
+    contiguous vectorized loops: 0.15 ns per element, against 1.3 ns here.)"""
     if used.size == 0:
         return
-    cnt = m + shift if nxt and shift <= BLOCK else m
-    for jj in range(cnt):
-        row = src[(i0 + jj) % n]
-        for q in range(used.size):
-            w[q, jj] = mont_mul_std(row[used[q]], _R2_32)
-    if nxt and shift > BLOCK:
-        for jj in range(m):
-            row = src[(i0 + shift + jj) % n]
-            for q in range(used.size):
-                w[q, BLOCK + jj] = mont_mul_std(row[used[q]], _R2_32)
+    if nxt and shift <= BLOCK:
+        _fill_span(src, used, w, i0, m + shift, 0, n)
+    else:
+        _fill_span(src, used, w, i0, m, 0, n)
+        if nxt:
+            _fill_span(src, used, w, (i0 + shift) % n, m, BLOCK, n)
 
 
 @njit(cache=True, nogil=True)
-def _run(code, main, fixed, sel, aux, used_m, used_f, used_s, nxt, shift, sb, se, alpha, each,
-         start, stop, n_base, n_ext, out, out_each):
-    """Rows [start, stop): out[i - start] = sum_k alpha[k] C_k(i), or with `each`,
-    out_each[i - start, k] = C_k(i).  Base registers and windows hold Montgomery forms
-    (x R), extension registers and scalars `se` standard forms, `sb` Montgomery forms."""
+def _run(code, main, fixed, sel, aux, used_m, used_f, used_s, nxt, shift, sb, se, alpha, alpha4, groups,
+         each, start, stop, n_base, n_ext, out, out_each):
+    """Rows [start, stop): out[i - start] = sum_k alpha[k] C_k(i) (alpha4[g, i] = alpha[k]
+    for k = groups[g, i], or 0), or with `each`, out_each[i - start, k] = C_k(i).  Base registers hold Montgomery forms (x R),
+    windows, extension registers and scalars `se` standard forms, `sb` Montgomery forms."""
     n = sel.shape[0]
     noff = min(shift, BLOCK)
     rb = np.empty((max(n_base, 1), BLOCK + 16), dtype=np.uint32)
@@ -281,7 +304,6 @@ def _run(code, main, fixed, sel, aux, used_m, used_f, used_s, nxt, shift, sb, se
     wf = np.empty((used_f.size, _WIDTH), dtype=np.uint32)
     ws = np.empty((used_s.size, _WIDTH), dtype=np.uint32)
     acc = np.zeros((4, BLOCK), dtype=np.uint32)
-    lazy = np.zeros((4, BLOCK), dtype=np.uint64)
     for i0 in range(start, stop, BLOCK):
         m = min(BLOCK, stop - i0)
         _fill(main, used_m, wm, i0, m, shift, nxt[0], n)
@@ -308,7 +330,7 @@ def _run(code, main, fixed, sel, aux, used_m, used_f, used_s, nxt, shift, sb, se
                     z = rb[d]
                     o = b * noff
                     for j in range(m):
-                        z[j] = src[o + j]
+                        z[j] = mont_mul_std(src[o + j], _R2_32)
             elif op <= B_MUL_S:
                 x = rb[a]
                 z = rb[d]
@@ -411,42 +433,42 @@ def _run(code, main, fixed, sel, aux, used_m, used_f, used_s, nxt, shift, sb, se
                         s = se[b, c]
                         for j in range(m):
                             z3[c, j] = s
-            elif op == FLUSH:
-                if not each:                 # lazy sums < 4 p^2 < 2 p 2^32: one redc after one subtraction
-                    for c in range(4):
-                        ac = acc[c]
-                        lz = lazy[c]
-                        for j in range(m):
-                            v = lz[j]
-                            if v >= _PR:
-                                v -= _PR
-                            ac[j] = add_std(ac[j], np.uint32(redc(v)))
-                            lz[j] = 0
             elif each:
-                o = out_each[i0 - start:i0 - start + m, b]
-                if op == ACC_B:
-                    x = rb[a]
-                    for j in range(m):
-                        o[j, 0] = mont_mul_std(x[j], _ONE)
-                        o[j, 1] = 0
-                        o[j, 2] = 0
-                        o[j, 3] = 0
-                elif op == ACC_E:
-                    x3 = re[a]
-                    for j in range(m):
-                        for c in range(4):
-                            o[j, c] = x3[c, j]
+                if op == ACC4:
+                    for i in range(_GROUP):
+                        k = groups[d, i]
+                        if k >= 0:
+                            x = rb[code[t, 2 + i]]
+                            o = out_each[i0 - start:i0 - start + m, k]
+                            for j in range(m):
+                                o[j, 0] = mont_mul_std(x[j], _ONE)
+                                o[j, 1] = 0
+                                o[j, 2] = 0
+                                o[j, 3] = 0
                 else:
+                    o = out_each[i0 - start:i0 - start + m, b]
                     for j in range(m):
                         for c in range(4):
-                            o[j, c] = se[a, c]
-            elif op == ACC_B:                # alpha_k (standard) times x R: products s x R, redc'd at FLUSH
-                x = rb[a]
+                            o[j, c] = re[a][c, j] if op == ACC_E else se[a, c]
+            elif op == ACC4:
+                # alpha^k (standard) times x R: four products < 4 p^2 < 2 p 2^32, so one
+                # subtraction brings the sum into redc's range, and redc gives a standard form
+                x0 = rb[a]
+                x1 = rb[b]
+                x2 = rb[code[t, 4]]
+                x3 = rb[code[t, 5]]
                 for c in range(4):
-                    s = np.uint64(alpha[b, c])
-                    lz = lazy[c]
+                    s0 = np.uint64(alpha4[d, 0, c])
+                    s1 = np.uint64(alpha4[d, 1, c])
+                    s2 = np.uint64(alpha4[d, 2, c])
+                    s3 = np.uint64(alpha4[d, 3, c])
+                    ac = acc[c]
                     for j in range(m):
-                        lz[j] += s * np.uint64(x[j])
+                        v = (s0 * np.uint64(x0[j]) + s1 * np.uint64(x1[j])
+                             + s2 * np.uint64(x2[j]) + s3 * np.uint64(x3[j]))
+                        if v >= _PR:
+                            v -= _PR
+                        ac[j] = add_std(ac[j], np.uint32(redc(v)))
             else:
                 a0 = alpha[b, 0]
                 a1 = alpha[b, 1]
@@ -490,6 +512,12 @@ def _alpha_powers(alpha, k: int) -> list[tuple]:
     return out
 
 
+def _alpha_tables(program: Program, alpha):
+    """alpha^k per constraint (K, 4), and per acc4 group (G, 4, 4) with zeros for padding."""
+    powers = np.array(_alpha_powers(alpha, program.n_constraints) + [(0, 0, 0, 0)], dtype=np.uint32)
+    return field.readonly(powers[:-1]), field.readonly(powers[program.groups])
+
+
 def _windows(program: Program):
     return (*program.used, field.readonly(np.array(program.next_used, dtype=np.int64)))
 
@@ -515,13 +543,14 @@ def evaluate_on_domain(program: Program, *, main, fixed=None, aux=None, next_shi
     """(N, 4): sum_k alpha^k C_k at every row of a domain; rows split across `threads`."""
     main, fixed, sel, aux, n = _inputs(main, fixed, aux, selectors)
     sb, se, _ = _scalar_tables(program, public, challenges)
-    alphas = field.readonly(np.array(_alpha_powers(alpha, program.n_constraints), dtype=np.uint32).reshape(-1, 4))
+    alphas, alpha4 = _alpha_tables(program, alpha)
     out = np.empty((n, 4), dtype=np.uint32)
     none = np.empty((0, max(program.n_constraints, 1), 4), dtype=np.uint32)
     shift = np.int64(next_shift % n)
 
     def run(lo, hi):
-        _run(program.code, main, fixed, sel, aux, *_windows(program), shift, sb, se, alphas, False,
+        _run(program.code, main, fixed, sel, aux, *_windows(program), shift, sb, se, alphas, alpha4,
+             program.groups, False,
              np.int64(lo), np.int64(hi), np.int64(program.n_base), np.int64(program.n_ext), out[lo:hi], none)
 
     per = -(-n // max(threads, 1) // BLOCK) * BLOCK or BLOCK
@@ -545,8 +574,9 @@ def evaluate_each(program, *, main, fixed=None, aux=None, next_shift: int, selec
     sb, se, _ = _scalar_tables(program, public, challenges)
     k = program.n_constraints
     out_each = np.empty((stop - start, max(k, 1), 4), dtype=np.uint32)
+    alphas, alpha4 = _alpha_tables(program, np.zeros(4, dtype=np.uint32))
     _run(program.code, main, fixed, sel, aux, *_windows(program), np.int64(next_shift % n), sb, se,
-         field.readonly(np.zeros((1, 4), dtype=np.uint32)), True, np.int64(start), np.int64(stop),
+         alphas, alpha4, program.groups, True, np.int64(start), np.int64(stop),
          np.int64(program.n_base), np.int64(program.n_ext), np.empty((0, 4), dtype=np.uint32), out_each)
     out_each = out_each[:, :k]
     return out_each if any(program.ext_constraints) else out_each[..., 0].copy()
@@ -565,22 +595,22 @@ def evaluate_at_point(program: Program, *, main_local, main_next, fixed_local=No
     _, _, values = _scalar_tables(program, public, challenges)
     scal = [v if isinstance(v, tuple) else (v, 0, 0, 0) for v in values]
     alphas = _alpha_powers(alpha, program.n_constraints)
-    regs = {"B": {}, "E": {}}
+    arith = {"add": ext.ref_add, "sub": ext.ref_sub, "mul": ext.ref_mul, "rsub": lambda u, v: ext.ref_sub(v, u)}
+    regs = {"B": {}, "E": {}, "S": dict(enumerate(scal))}
     acc = (0, 0, 0, 0)
-    for op, d, a, b in program.code.tolist():
-        _, dk, ak, bk, family = _OPS[op]
+    for op, d, *operands in program.code.tolist():
+        _, dk, kinds, family = _OPS[op]
+        a, b = operands[:2]
         if family == "load":
             regs[dk][d] = sources[op][b][a if op == LOAD_AUX else columns[op][a]]
-            continue
-        if family == "flush":
-            continue
-        x = scal[a] if ak == "S" else regs[ak][a]
-        if family == "acc":
-            acc = ext.ref_add(acc, ext.ref_mul(alphas[b], x))
-            continue
-        y = scal[b] if bk == "S" else regs[bk][b]
-        regs[dk][d] = {"add": ext.ref_add, "sub": ext.ref_sub, "mul": ext.ref_mul,
-                       "rsub": lambda u, v: ext.ref_sub(v, u)}[family](x, y)
+        elif op == ACC4:
+            for k, v in zip(program.groups[d].tolist(), operands):
+                if k >= 0:
+                    acc = ext.ref_add(acc, ext.ref_mul(alphas[k], regs["B"][v]))
+        elif family == "acc":
+            acc = ext.ref_add(acc, ext.ref_mul(alphas[b], regs[kinds[0]][a]))
+        else:
+            regs[dk][d] = arith[family](regs[kinds[0]][a], regs[kinds[1]][b])
     return np.array(acc, dtype=np.uint32)
 
 

@@ -175,7 +175,7 @@ def test_base_only_program_keeps_values_in_base_registers():
     assert program.n_ext == 0
     names = {line.split()[2] if "=" in line else line.split()[0] for line in program.listing()}
     assert names <= {"load_main", "load_fixed", "load_sel", "b_add", "b_sub", "b_mul", "b_add_s",
-                     "b_rsub_s", "b_mul_s", "acc_b", "acc_s", "flush"}
+                     "b_rsub_s", "b_mul_s", "acc4", "acc_s"}
 
 
 def test_extension_values_appear_only_where_aux_or_challenges_enter():
