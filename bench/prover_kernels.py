@@ -8,7 +8,6 @@ Results are printed and written to bench/results/prover_kernels.md.
 import os
 import platform
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -18,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from prover import extension, field, ntt  # noqa: E402
+from zkaot.files import write_atomic  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 GOALS = {"ntt_2_20_s": 0.05, "per_column_s": 0.010}
@@ -31,20 +31,6 @@ def best(runs: int, fn) -> float:
         fn()
         times.append(time.perf_counter() - t)
     return min(times)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)      # mkstemp's 0600 is not what a results file wants
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
 
 
 def main() -> None:
@@ -102,7 +88,7 @@ def main() -> None:
               f"columns, blowup 2, takes {lde_s:.3f} s ({lde_s / cols * 1e3:.2f} ms per column, "
               f"{t.size / lde_s / 1e6:.0f} M input cells/s).", ""]
     RESULTS.mkdir(exist_ok=True)
-    write_atomic(RESULTS / "prover_kernels.md", "\n".join(lines))
+    write_atomic(RESULTS / "prover_kernels.md", "\n".join(lines).encode())
 
 
 if __name__ == "__main__":
