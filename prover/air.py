@@ -79,9 +79,10 @@ class Air:
     # ------------------------------------------------------------ declaration
 
     def _check_name(self, name, taken, what):
-        if not isinstance(name, str) or not _NAME.match(name) or name in SELECTOR_NAMES:
-            raise ValueError(f"table {self.name!r}: {what} name {name!r} is not an identifier "
-                             f"(or is a selector name)")
+        if (not isinstance(name, str) or not _NAME.match(name) or name in SELECTOR_NAMES
+                or name.startswith(("pub.", "ch."))):
+            raise ValueError(f"table {self.name!r}: {what} name {name!r} is not an identifier, or reads "
+                             f"like a selector, public value or challenge in constraint texts")
         if name in taken:
             raise ValueError(f"table {self.name!r}: duplicate {what} name {name!r}")
 
@@ -182,11 +183,10 @@ class Air:
         return self.labels[k] or str(self.constraints[k])
 
     def program(self, indices=None) -> cs.Program:
-        """The compiled constraints (all, or those at `indices`), cached while unchanged."""
-        key = (len(self.constraints), None if indices is None else tuple(indices))
+        """The compiled constraints (all, or those at `indices`), cached by the expressions."""
+        key = tuple(self.constraints if indices is None else [self.constraints[k] for k in indices])
         if key not in self._programs:
-            chosen = self.constraints if indices is None else [self.constraints[k] for k in indices]
-            self._programs[key] = cs.compile_constraints(chosen)
+            self._programs[key] = cs.compile_constraints(key)
         return self._programs[key]
 
     def digest(self) -> bytes:

@@ -125,6 +125,8 @@ def test_duplicate_or_reserved_names_are_rejected():
         Air("t", ["is_first"])
     with pytest.raises(ValueError):
         Air("t", ["a b"])
+    with pytest.raises(ValueError):
+        Air("t", ["pub.x"], public=["x"])
 
 
 def test_columns_counts_and_max_degree():
@@ -231,6 +233,18 @@ def test_check_uses_aux_constraints_only_when_aux_is_given():
     aux[2, 0, 3] ^= 1
     with pytest.raises(ConstraintError, match="z = beta a.*row 2"):
         air.check(t, aux=aux, challenges=ch)
+
+
+def test_check_reads_fixed_columns_and_public_values():
+    air = Air("rom", ["v"], fixed=["f"], public=["k"])
+    v, f = air.cols("v", "f")
+    air.constrain(v - f * air.pub("k"), "v = f k")
+    fixed = np.arange(8, dtype=np.uint32)[:, None]
+    air.check(3 * fixed, fixed=fixed, public=[3])
+    with pytest.raises(ConstraintError, match="v = f k.*row 1"):
+        air.check(3 * fixed, fixed=fixed, public=[4])
+    with pytest.raises(ValueError, match="rom.*fixed"):
+        air.check(3 * fixed, public=[3])
 
 
 def test_check_rejects_traces_of_the_wrong_shape():
