@@ -77,8 +77,7 @@ def compile_ir(module_text: str, opt: int) -> bytes:
 def compile_partition(job: tuple) -> bytes:
     """Worker entry point: lift a list of regions and compile them (module-level for pickling)."""
     cm, part, mode, layout, opt = job
-    module = lift_module(cm, part, mode, layout, name=f"part_{part[0].start:x}")
-    return compile_ir(str(module), opt)
+    return compile_ir(lift_module(cm, part, mode, layout, name=f"part_{part[0].start:x}"), opt)
 
 
 def partitions(region_list: list[Region], cm: CodeMap, count: int) -> list[list[Region]]:
@@ -132,7 +131,7 @@ def translate(program, cm: CodeMap, mode: str, layout: Layout, opt: int = DEFAUL
             objects = pool.map(compile_partition, work)
     else:
         objects = [compile_partition(job) for job in work]
-    objects.append(compile_ir(str(dispatcher_module(llvm.get_process_triple())), opt))
+    objects.append(compile_ir(dispatcher_module(), opt))
     seconds = time.perf_counter() - start
     _store(directory, objects)
     return Translation(objects, names, seconds, False, key)

@@ -1,14 +1,28 @@
 """Guest regions to LLVM IR: the semantics stated a second time, independently of the interpreter.
 
 One region (translator/regions.py) becomes one function
-`i32 region_<start>(u64 *ctx, i64 pc)` that starts at the block for `pc`, runs
+`i32 region_<start>(ptr ctx, i64 pc)` that starts at the block for `pc`, runs
 guest blocks that branch to each other directly, and returns a status with
-ctx[SLOT_PC] set to where execution goes next.  Guest registers live in
-allocas that LLVM promotes to host registers; they are loaded from the context
-on entry and written back on exit.  Every guest memory access is checked
-against the memory map in the generated code; anything unusual (an access the
-fast checks do not cover, ecalls, atomics, illegal words, bad jumps) leaves the
-function with STATUS_SLOW so that the interpreter performs exactly that step.
+ctx[SLOT_PC] set to where execution goes next.  Every guest memory access is
+checked against the memory map in the generated code; anything unusual (an
+access the fast checks do not cover, ecalls, atomics, illegal words, bad jumps)
+leaves the function with STATUS_SLOW so that the interpreter performs exactly
+that step.
+
+The IR is written as text, not built through llvmlite.ir: building bignum's
+IR object by object and printing it took 0.23 s, as long as compiling it
+would take now; as text it takes 0.015 s.
+
+Guest registers live in their context slots (RV32: the low half; the upper
+half stays zero): a block reads a register from
+its slot on first use and keeps it as an SSA value, and stores every value it
+gives a register at once.  So blocks share no values, every exit finds the
+registers where the dispatcher and the interpreter look for them, and LLVM's
+instruction selector and register allocator see short live ranges only.
+Measured against registers promoted to SSA values across the whole region
+(loaded on entry, written back on exit): half the code-generation time, the
+same run speed.  The step, misaligned and log counters are the exception:
+they are SSA values across the region and reach the context on exit.
 
 Modes: "fast" counts steps and misaligned accesses; "minimal" also appends
 every value memory returns to the load log and counts block executions;
@@ -17,8 +31,7 @@ memory, and every step writes its runtime.trace.MAIN_ROW.
 """
 from dataclasses import dataclass
 
-from llvmlite import ir
-
+from runtime.encoding import TABLE
 from runtime.trace import MAIN_ROW
 from translator.regions import BRANCH, JAL, JALR, NORMAL, SLOW, CodeMap, Region
 from translator.tracing import access_size
@@ -35,11 +48,19 @@ CTX_SLOTS = 50
 
 STATUS_CONTINUE, STATUS_YIELD, STATUS_SLOW, STATUS_MISS = 0, 1, 2, 3
 
-I1, I8, I32, I64 = ir.IntType(1), ir.IntType(8), ir.IntType(32), ir.IntType(64)
-CTX_TYPE = I64.as_pointer()
-REGION_TYPE = ir.FunctionType(I32, [CTX_TYPE, I64])
 ROW_WORDS = MAIN_ROW.itemsize // 8
 _ROW_FIELDS = ("pc", "next_pc", "a", "b", "c", "addr", "mem")
+
+_NAME_OF = {op.id: op.name for op in TABLE}
+_FORMAT_OF = {op.id: op.format.name for op in TABLE}
+IMMEDIATE_TO_REGISTER = {"addi": "add", "slti": "slt", "sltiu": "sltu", "xori": "xor", "ori": "or",
+                         "andi": "and", "slli": "sll", "srli": "srl", "srai": "sra", "addiw": "addw",
+                         "slliw": "sllw", "srliw": "srlw", "sraiw": "sraw"}
+_WORD_OPS = {"addw", "subw", "sllw", "srlw", "sraw", "mulw", "divw", "divuw", "remw", "remuw"}
+_COMPARE = {"beq": "eq", "bne": "ne", "blt": "slt", "bge": "sge", "bltu": "ult", "bgeu": "uge"}
+_SIMPLE = {"add": "add", "sub": "sub", "xor": "xor", "or": "or", "and": "and", "mul": "mul"}
+_SHIFT = {"sll": "shl", "srl": "lshr", "sra": "ashr"}
+_COUNTERS = ("steps", "mis", "logpos")
 
 
 @dataclass(frozen=True)
@@ -57,462 +78,517 @@ def region_name(region: Region) -> str:
     return f"region_{region.start:x}"
 
 
+def lit(value: int, bits: int) -> str:
+    """An integer constant as LLVM reads it for an i<bits> operand (two's complement, signed)."""
+    value &= (1 << bits) - 1
+    return str(value - (1 << bits) if value >> (bits - 1) else value)
+
+
+def _is_const(value: str) -> bool:
+    return not value.startswith("%")
+
+
+class _Function:
+    """Text of one LLVM function under construction: numbered values and labelled blocks."""
+
+    def __init__(self):
+        self.lines: list[str] = []
+        self.count = 0
+        self.label_now = "entry"
+
+    def let(self, text: str) -> str:
+        self.count += 1
+        name = f"%v{self.count}"
+        self.lines.append(f"  {name} = {text}")
+        return name
+
+    def do(self, text: str) -> None:
+        self.lines.append(f"  {text}")
+
+    def new_label(self) -> str:
+        self.count += 1
+        return f"L{self.count}"
+
+    def place(self, label: str) -> None:
+        self.lines.append(f"{label}:")
+        self.label_now = label
+
+
+def arith(f: _Function, name: str, a: str, c: str, bits: int) -> str:
+    """One RV operation on `bits`-wide values, with RISC-V's answers where LLVM's would be undefined."""
+    T = f"i{bits}"
+    if name in _SIMPLE:
+        return f.let(f"{_SIMPLE[name]} {T} {a}, {c}")
+    if name in _SHIFT:
+        return f.let(f"{_SHIFT[name]} {T} {a}, {f.let(f'and {T} {c}, {bits - 1}')}")
+    if name in ("slt", "sltu"):
+        less = f.let(f"icmp {'slt' if name == 'slt' else 'ult'} {T} {a}, {c}")
+        return f.let(f"zext i1 {less} to {T}")
+    if name.startswith("mulh"):
+        W = f"i{2 * bits}"
+        x = f.let(f"{'zext' if name == 'mulhu' else 'sext'} {T} {a} to {W}")
+        y = f.let(f"{'sext' if name == 'mulh' else 'zext'} {T} {c} to {W}")
+        product = f.let(f"mul {W} {x}, {y}")
+        return f.let(f"trunc {W} {f.let(f'lshr {W} {product}, {bits}')} to {T}")
+    int_min, ones = lit(1 << (bits - 1), bits), "-1"
+    by_zero = f.let(f"icmp eq {T} {c}, 0")
+    if name in ("div", "rem"):
+        overflow = f.let(f"and i1 {f.let(f'icmp eq {T} {a}, {int_min}')}, {f.let(f'icmp eq {T} {c}, -1')}")
+        safe = f.let(f"select i1 {f.let(f'or i1 {by_zero}, {overflow}')}, {T} 1, {T} {c}")
+        if name == "div":
+            inner = f.let(f"select i1 {overflow}, {T} {int_min}, {T} {f.let(f'sdiv {T} {a}, {safe}')}")
+            return f.let(f"select i1 {by_zero}, {T} {ones}, {T} {inner}")
+        inner = f.let(f"select i1 {overflow}, {T} 0, {T} {f.let(f'srem {T} {a}, {safe}')}")
+        return f.let(f"select i1 {by_zero}, {T} {a}, {T} {inner}")
+    safe = f.let(f"select i1 {by_zero}, {T} 1, {T} {c}")
+    if name == "divu":
+        return f.let(f"select i1 {by_zero}, {T} {ones}, {T} {f.let(f'udiv {T} {a}, {safe}')}")
+    if name == "remu":
+        return f.let(f"select i1 {by_zero}, {T} {a}, {T} {f.let(f'urem {T} {a}, {safe}')}")
+    raise ValueError(f"no semantics for {name}")
+
+
 class _RegionLifter:
-    def __init__(self, module: ir.Module, cm: CodeMap, region: Region, mode: str, layout: Layout):
+    def __init__(self, cm: CodeMap, region: Region, mode: str, layout: Layout):
         self.cm, self.region, self.mode, self.layout = cm, region, mode, layout
         self.xlen = cm.xlen
-        self.T = ir.IntType(self.xlen)
+        self.T = f"i{self.xlen}"
         self.mask = (1 << self.xlen) - 1
-        self.fn = ir.Function(module, REGION_TYPE, name=region_name(region))
-        self.fn.args[0].add_attribute("noalias")
-        self.ctx, self.entry_pc = self.fn.args
-        self.entry = self.fn.append_basic_block("entry")
-        self.b = ir.IRBuilder(self.entry)
-        self.regs: dict[int, ir.AllocaInstr] = {}
-        self.written: set[int] = set()
-        self.blocks = {pc: self.fn.append_basic_block(f"b_{pc:x}") for pc in region.leaders}
+        self.f = _Function()
+        self.used: set[int] = set()           # guest registers the region touches
+        self.values: dict = {}                # register or counter -> its SSA value in the current block
+        self.dirty: set = set()
+        self.exits: list[tuple] = []          # (label, next_pc, status, prev_pc, block_start, steps, mis, logpos)
+        self.leaders = set(region.leaders)
 
-    # ---- context access ----------------------------------------------------
-    def slot(self, index: int) -> ir.Value:
-        return self.b.gep(self.ctx, [ir.Constant(I64, index)])
+    # ---- registers and counters ----------------------------------------------
+    def home(self, key) -> tuple[str, str]:
+        """(type, pointer) of a register (its context slot; the low half for RV32) or a counter (an alloca)."""
+        if isinstance(key, str):
+            return "i64", f"%c_{key}"
+        self.used.add(key)
+        return self.T, f"%p{key}"
 
-    def ctx_load(self, index: int) -> ir.Value:
-        return self.b.load(self.slot(index))
+    def get(self, key) -> str:
+        if key == 0:
+            return "0"
+        if key not in self.values:
+            T, pointer = self.home(key)
+            self.values[key] = self.f.let(f"load {T}, ptr {pointer}")
+        return self.values[key]
 
-    def ctx_store(self, index: int, value: ir.Value) -> None:
-        self.b.store(value, self.slot(index))
+    def peek(self, key) -> str:
+        """The current value without remembering a load: for paths that leave the function."""
+        if key == "logpos" and self.mode == "fast":
+            return "0"
+        if key in self.values:
+            return self.values[key]
+        T, pointer = self.home(key)
+        return self.f.let(f"load {T}, ptr {pointer}")
 
-    def const(self, value: int, typ=None) -> ir.Constant:
-        typ = typ or self.T
-        return ir.Constant(typ, value & ((1 << typ.width) - 1))
-
-    def to64(self, value: ir.Value) -> ir.Value:
-        return value if self.xlen == 64 else self.b.zext(value, I64)
-
-    # ---- guest registers ---------------------------------------------------
-    def reg_slot(self, r: int) -> ir.AllocaInstr:
-        if r not in self.regs:
-            with self.b.goto_entry_block():
-                self.regs[r] = self.b.alloca(self.T, name=f"x{r}")
-        return self.regs[r]
-
-    def reg(self, r: int) -> ir.Value:
-        return self.const(0) if r == 0 else self.b.load(self.reg_slot(r))
-
-    def set_reg(self, r: int, value: ir.Value) -> None:
-        if r:
-            self.written.add(r)
-            self.b.store(value, self.reg_slot(r))
-
-    # ---- building the function ----------------------------------------------
-    def lift(self) -> ir.Function:
-        b = self.b
-        self.v_next = b.alloca(I64, name="next_pc")
-        self.v_status = b.alloca(I32, name="status")
-        self.v_prev = b.alloca(I64, name="prev_pc")
-        self.v_block = b.alloca(I64, name="block_start")
-        self.v_steps = b.alloca(I64, name="steps")
-        self.v_mis = b.alloca(I64, name="misaligned")
-        b.store(self.ctx_load(SLOT_STEPS), self.v_steps)
-        b.store(self.ctx_load(SLOT_MISALIGNED), self.v_mis)
-        self.budget = self.ctx_load(SLOT_BUDGET)
-        self.ram = b.inttoptr(self.ctx_load(SLOT_RAM), I8.as_pointer())
-        self.input = b.inttoptr(self.ctx_load(SLOT_INPUT), I8.as_pointer())
-        self.input_len = self.ctx_load(SLOT_INPUT_LEN)
-        if self.mode != "fast":
-            self.v_logpos = b.alloca(I64, name="log_pos")
-            b.store(self.ctx_load(SLOT_LOG_POS), self.v_logpos)
-            self.log = b.inttoptr(self.ctx_load(SLOT_LOG), I64.as_pointer())
-            self.log_cap = self.ctx_load(SLOT_LOG_CAP)
-            self.counts = b.inttoptr(self.ctx_load(SLOT_COUNTS), I64.as_pointer())
-        if self.mode == "full":
-            self.rows = b.inttoptr(self.ctx_load(SLOT_ROWS), I64.as_pointer())
-            self.row_base = self.ctx_load(SLOT_ROW_BASE)
-        self.exit_block = self.fn.append_basic_block("exit")
-        miss = self.fn.append_basic_block("miss")
-        switch = b.switch(self.entry_pc, miss)
-        for pc in self.region.entries:
-            switch.add_case(ir.Constant(I64, pc), self.blocks[pc])
-        b.position_at_end(miss)
-        self.leave(self.entry_pc, STATUS_MISS, self.region.start)
-        for leader in self.region.leaders:
-            b.position_at_end(self.blocks[leader])
-            self.lift_block(leader)
-        self.emit_exit()
-        self.load_registers_on_entry(switch)
-        return self.fn
-
-    def load_registers_on_entry(self, switch) -> None:
-        self.b.position_before(switch)
-        for r, slot in sorted(self.regs.items()):
-            value = self.ctx_load(r)
-            self.b.store(value if self.xlen == 64 else self.b.trunc(value, I32), slot)
-
-    def leave(self, next_pc, status: int, prev_pc: int, block_start: int = 0) -> None:
-        b = self.b
-        b.store(next_pc if isinstance(next_pc, ir.Value) else ir.Constant(I64, next_pc), self.v_next)
-        b.store(ir.Constant(I32, status), self.v_status)
-        b.store(ir.Constant(I64, prev_pc), self.v_prev)
-        b.store(ir.Constant(I64, block_start), self.v_block)
-        b.branch(self.exit_block)
-
-    def emit_exit(self) -> None:
-        b = self.b
-        b.position_at_end(self.exit_block)
-        for r in sorted(self.written):
-            self.ctx_store(r, self.to64(b.load(self.regs[r])))
-        self.ctx_store(SLOT_PC, b.load(self.v_next))
-        self.ctx_store(SLOT_PREV_PC, b.load(self.v_prev))
-        self.ctx_store(SLOT_BLOCK_START, b.load(self.v_block))
-        self.ctx_store(SLOT_STEPS, b.load(self.v_steps))
-        self.ctx_store(SLOT_MISALIGNED, b.load(self.v_mis))
-        if self.mode != "fast":
-            self.ctx_store(SLOT_LOG_POS, b.load(self.v_logpos))
-        b.ret(b.load(self.v_status))
-
-    # ---- blocks ---------------------------------------------------------------
-    def lift_block(self, leader: int) -> None:
-        b, cm = self.b, self.cm
-        indices = cm.block(leader, self.region)
-        if cm.kind[indices[0]] == SLOW:
-            self.leave(leader, STATUS_SLOW, leader, leader)
+    def put(self, key, value: str) -> None:
+        """Give a register or counter a new value.  Registers are stored to their slot at once, so that
+        every exit finds them there without a write-back of its own (which would make the IR quadratic
+        in block length); counters are stored only for the successor blocks."""
+        if key == 0:
             return
-        n = len(indices)
-        steps = b.load(self.v_steps)
-        over = b.icmp_unsigned(">", b.add(steps, ir.Constant(I64, n)), self.budget)
-        loads = sum(self.is_load(i) for i in indices)
-        if self.mode == "minimal" and loads:
-            pos = b.load(self.v_logpos)
-            over = b.or_(over, b.icmp_unsigned(">", b.add(pos, ir.Constant(I64, loads)), self.log_cap))
-        body = self.fn.append_basic_block(f"body_{leader:x}")
-        b.cbranch(over, self.yield_block(), body)
-        self.yield_pc.add_incoming(ir.Constant(I64, leader), b.block)
-        b.position_at_end(body)
-        b.store(b.add(steps, ir.Constant(I64, n)), self.v_steps)
-        self.block_steps, self.leader = steps, leader
-        for k, i in enumerate(indices):
-            last = k == n - 1
-            self.lift_instruction(i, k, last)
-
-    def yield_block(self) -> ir.Block:
-        """One block per region where every guest block goes when its steps would cross the budget."""
-        if not hasattr(self, "_yield"):
-            self._yield = self.fn.append_basic_block("yield")
-            with self.b.goto_block(self._yield):
-                self.yield_pc = self.b.phi(I64)
-                self.leave(self.yield_pc, STATUS_YIELD, 0)
-        return self._yield
-
-    def is_load(self, i: int) -> bool:
-        return self.cm.decoded["op"][i] >= 0 and _FORMAT_OF[self.cm.decoded["op"][i]] == "LOAD"
-
-    def count_block(self) -> None:
-        if self.mode == "minimal":
-            b = self.b
-            p = b.gep(self.counts, [ir.Constant(I64, self.cm.index(self.leader))])
-            b.store(b.add(b.load(p), ir.Constant(I64, 1)), p)
-
-    def goto(self, target: int, prev_pc: int) -> None:
-        """Continue at a static target: a direct branch inside the region, else via the dispatcher."""
-        if target in self.blocks:
-            self.b.branch(self.blocks[target])
+        self.values[key] = value
+        if isinstance(key, int):
+            T, pointer = self.home(key)
+            self.f.do(f"store {T} {value}, ptr {pointer}")
         else:
-            self.leave(target, STATUS_CONTINUE, prev_pc)
+            self.dirty.add(key)
+
+    def write_back(self) -> None:
+        """Store the counters the block changed (before a branch to another block of the region)."""
+        for key in sorted(self.dirty, key=str):
+            T, pointer = self.home(key)
+            self.f.do(f"store {T} {self.values[key]}, ptr {pointer}")
+
+    def end_block(self) -> None:
+        self.write_back()
+        self.forget()
+
+    def forget(self) -> None:
+        self.values, self.dirty = {}, set()
+
+    def to64(self, value: str) -> str:
+        if self.xlen == 64:
+            return value
+        return str(int(value) & self.mask) if _is_const(value) else self.f.let(f"zext i32 {value} to i64")
+
+    # ---- leaving the function ----------------------------------------------------
+    def leave(self, next_pc: str, status: int, prev_pc: int, block_start: int = 0, steps: str | None = None) -> None:
+        """Branch to the shared exit from the current block, which takes the counters as phis.
+
+        The block's values stay known: a slow exit is a side path and the block goes on after it.
+        """
+        self.exit_edge(next_pc, status, prev_pc, block_start, steps)
+        self.f.do("br label %exit")
+
+    def exit_edge(self, next_pc: str, status: int, prev_pc: int, block_start: int = 0,
+                  steps: str | None = None) -> None:
+        """Record the exit phis' incoming values for an edge from the current block (emitted before it)."""
+        counters = (steps or self.peek("steps"), self.peek("mis"), self.peek("logpos"))
+        self.exits.append((self.f.label_now, next_pc, status, prev_pc, block_start, *counters))
 
     def slow_exit(self, pc: int, k: int) -> None:
         """Leave before the instruction at pc (the k-th of its block) so the interpreter runs it."""
-        b = self.b
-        b.store(b.add(self.block_steps, ir.Constant(I64, k)), self.v_steps)
-        self.leave(pc, STATUS_SLOW, pc, self.leader)
+        steps = self.f.let(f"add i64 {self.block_steps}, {k}")
+        self.leave(str(pc), STATUS_SLOW, pc, self.leader, steps)
+
+    def goto(self, target: int, prev_pc: int) -> None:
+        """Continue at a static target: a direct branch inside the region, else via the dispatcher."""
+        if target in self.leaders:
+            self.end_block()
+            self.f.do(f"br label %b_{target:x}")
+        else:
+            self.leave(str(target), STATUS_CONTINUE, prev_pc)
+
+    # ---- the function ----------------------------------------------------------
+    def lift(self) -> str:
+        f = self.f
+        body_start = len(f.lines)
+        for leader in self.region.leaders:
+            f.place(f"b_{leader:x}")
+            self.lift_block(leader)
+        body = f.lines[body_start:]
+        f.lines = []
+        f.place("miss")
+        self.exits.append(("miss", "%pc", STATUS_MISS, self.region.start, 0, "%steps0", "%mis0",
+                           "%logpos0" if self.mode != "fast" else "0"))
+        f.do("br label %exit")
+        miss = f.lines
+        return "\n".join([f"define i32 @{region_name(self.region)}(ptr noalias %ctx, i64 %pc) {{",
+                          *self.entry_lines(), *miss, *body, *self.exit_lines(), "}", ""])
+
+    def slot(self, index: int) -> str:
+        return f"getelementptr i64, ptr %ctx, i64 {index}"
+
+    def entry_lines(self) -> list[str]:
+        lines = ["entry:"]
+        fields = {"steps0": SLOT_STEPS, "mis0": SLOT_MISALIGNED, "budget": SLOT_BUDGET, "ram_addr": SLOT_RAM,
+                  "input_addr": SLOT_INPUT, "input_len": SLOT_INPUT_LEN}
+        if self.mode != "fast":
+            fields.update(logpos0=SLOT_LOG_POS, log_addr=SLOT_LOG, log_cap=SLOT_LOG_CAP, counts_addr=SLOT_COUNTS)
+        if self.mode == "full":
+            fields.update(rows_addr=SLOT_ROWS, row_base=SLOT_ROW_BASE)
+        for name, index in fields.items():
+            lines += [f"  %s_{name} = {self.slot(index)}", f"  %{name} = load i64, ptr %s_{name}"]
+        for name in fields:
+            if name.endswith("_addr"):
+                lines.append(f"  %{name[:-5]} = inttoptr i64 %{name} to ptr")
+        for counter in _COUNTERS if self.mode != "fast" else _COUNTERS[:2]:
+            lines += [f"  %c_{counter} = alloca i64", f"  store i64 %{counter}0, ptr %c_{counter}"]
+        for r in sorted(self.used):
+            lines.append(f"  %p{r} = {self.slot(r)}")
+        cases = " ".join(f"i64 {pc}, label %b_{pc:x}" for pc in self.region.entries)
+        lines.append(f"  switch i64 %pc, label %miss [ {cases} ]")
+        return lines
+
+    def exit_lines(self) -> list[str]:
+        lines = ["exit:"]
+        names = ("next", "status", "prev", "block", "steps", "mis", "logpos")
+        types = ("i64", "i32", "i64", "i64", "i64", "i64", "i64")
+        for k, (name, T) in enumerate(zip(names, types)):
+            if name == "logpos" and self.mode == "fast":
+                continue
+            incoming = ", ".join(f"[ {e[k + 1]}, %{e[0]} ]" for e in self.exits)
+            lines.append(f"  %e_{name} = phi {T} {incoming}")
+        stores = [("next", "%s_pc", SLOT_PC), ("prev", "%s_prev", SLOT_PREV_PC), ("block", "%s_block", SLOT_BLOCK_START),
+                  ("steps", "%s_steps0", None), ("mis", "%s_mis0", None)]
+        if self.mode != "fast":
+            stores.append(("logpos", "%s_logpos0", None))
+        for name, pointer, index in stores:
+            if index is not None:
+                lines.append(f"  {pointer} = {self.slot(index)}")
+            lines.append(f"  store i64 %e_{name}, ptr {pointer}")
+        lines.append("  ret i32 %e_status")
+        return lines
+
+    # ---- blocks ---------------------------------------------------------------
+    def lift_block(self, leader: int) -> None:
+        f, cm = self.f, self.cm
+        indices = cm.block(leader, self.region)
+        self.leader = leader
+        if cm.kind[indices[0]] == SLOW:
+            self.leave(str(leader), STATUS_SLOW, leader, leader)
+            self.forget()
+            return
+        n = len(indices)
+        steps = self.get("steps")
+        over = f.let(f"icmp ugt i64 {f.let(f'add i64 {steps}, {n}')}, %budget")
+        loads = sum(self.is_load(i) for i in indices)
+        if self.mode == "minimal" and loads:
+            pos = self.get("logpos")
+            full = f.let(f"icmp ugt i64 {f.let(f'add i64 {pos}, {loads}')}, %log_cap")
+            over = f.let(f"or i1 {over}, {full}")
+        body = f.new_label()
+        self.exit_edge(str(leader), STATUS_YIELD, 0)
+        f.do(f"br i1 {over}, label %exit, label %{body}")
+        f.place(body)
+        self.block_steps = steps
+        self.put("steps", f.let(f"add i64 {steps}, {n}"))
+        if self.mode == "full":
+            offset = f.let(f"mul i64 {f.let(f'sub i64 {steps}, %row_base')}, {ROW_WORDS}")
+            self.row_pointer = f.let(f"getelementptr i64, ptr %rows, i64 {offset}")
+        for k, i in enumerate(indices):
+            self.lift_instruction(i, k, k == n - 1)
+        self.forget()           # the last instruction ended the block with a branch
+
+    def is_load(self, i: int) -> bool:
+        op = self.cm.decoded["op"][i]
+        return op >= 0 and _FORMAT_OF[int(op)] == "LOAD"
+
+    def count_block(self) -> None:
+        if self.mode == "minimal":
+            f = self.f
+            p = f.let(f"getelementptr i64, ptr %counts, i64 {self.cm.index(self.leader)}")
+            count = f.let(f"load i64, ptr {p}")
+            f.do(f"store i64 {f.let(f'add i64 {count}, 1')}, ptr {p}")
 
     # ---- instructions -------------------------------------------------------
     def lift_instruction(self, i: int, k: int, last: bool) -> None:
-        b, cm = self.b, self.cm
+        f, cm = self.f, self.cm
         d = cm.decoded[i]
         op_id, rd, rs1, rs2, imm = int(d["op"]), int(d["rd"]), int(d["rs1"]), int(d["rs2"]), int(d["imm"])
         name, fmt = _NAME_OF[op_id], _FORMAT_OF[op_id]
         pc = cm.base + 4 * i
         nxt = (pc + 4) & self.mask
         kind = cm.kind[i]
-        row = dict(pc=ir.Constant(I64, pc), next_pc=ir.Constant(I64, nxt), a=ir.Constant(I64, 0),
-                   b=ir.Constant(I64, 0), c=ir.Constant(I64, 0), addr=ir.Constant(I64, 0),
-                   mem=ir.Constant(I64, 0), flags=None)
+        row = dict(pc=str(pc), next_pc=str(nxt), a="0", b="0", c="0", addr="0", mem="0", flags=None)
         if kind == NORMAL:
             if fmt == "LOAD":
                 self.lift_load(name, rd, rs1, imm, pc, k, row)
             elif fmt == "S":
                 self.lift_store(name, rs1, rs2, imm, pc, k, row)
-            elif fmt == "FENCE":
-                pass
-            else:
+            elif fmt != "FENCE":
                 self.lift_alu(name, fmt, rd, rs1, rs2, imm, pc, row)
             self.write_row(k, op_id, row)
             if last:
                 self.count_block()
                 self.goto(nxt, pc)
             return
-        a = self.reg(rs1) if kind in (BRANCH, JALR) else self.const(0)
+        a = self.get(rs1) if kind in (BRANCH, JALR) else "0"
         if kind == BRANCH:
-            c = self.reg(rs2)
-            taken = self.compare(name, a, c)
+            c = self.get(rs2)
+            taken = f.let(f"icmp {_COMPARE[name]} {self.T} {a}, {c}")
             target = (pc + imm) & self.mask
-            row.update(a=self.to64(a), b=self.to64(c), c=b.zext(taken, I64),
-                       next_pc=b.select(taken, ir.Constant(I64, target), ir.Constant(I64, nxt)))
+            row.update(a=self.to64(a), b=self.to64(c), c=f.let(f"zext i1 {taken} to i64"),
+                       next_pc=f.let(f"select i1 {taken}, i64 {lit(target, 64)}, i64 {lit(nxt, 64)}"))
             self.write_row(k, op_id, row)
             self.count_block()
-            yes, no = self.fn.append_basic_block(), self.fn.append_basic_block()
-            b.cbranch(taken, yes, no)
-            b.position_at_end(yes)
-            self.goto(target, pc)
-            b.position_at_end(no)
-            self.goto(nxt, pc)
+            self.branch(taken, target, nxt, pc, row["next_pc"])
         elif kind == JAL:
             target = (pc + imm) & self.mask
-            self.set_reg(rd, self.const(nxt))
-            row.update(b=ir.Constant(I64, imm & self.mask), c=ir.Constant(I64, nxt if rd else 0),
-                       next_pc=ir.Constant(I64, target))
+            self.put(rd, lit(nxt, self.xlen))
+            row.update(b=lit(imm & self.mask, 64), c=lit(nxt if rd else 0, 64), next_pc=lit(target, 64))
             self.write_row(k, op_id, row)
             self.count_block()
             self.goto(target, pc)
         elif kind == JALR:
-            target = b.and_(b.add(a, self.const(imm)), self.const(~1))
-            bad = b.icmp_unsigned("!=", b.and_(target, self.const(3)), self.const(0))
-            ok, slow = self.fn.append_basic_block(), self.fn.append_basic_block()
-            b.cbranch(bad, slow, ok)
-            b.position_at_end(slow)
+            target = f.let(f"and {self.T} {f.let(f'add {self.T} {a}, {lit(imm, self.xlen)}')}, -2")
+            bad = f.let(f"icmp ne {self.T} {f.let(f'and {self.T} {target}, 3')}, 0")
+            ok, slow = f.new_label(), f.new_label()
+            f.do(f"br i1 {bad}, label %{slow}, label %{ok}")
+            f.place(slow)
             self.slow_exit(pc, k)
-            b.position_at_end(ok)
-            self.set_reg(rd, self.const(nxt))
-            row.update(a=self.to64(a), b=ir.Constant(I64, imm & self.mask),
-                       c=ir.Constant(I64, nxt if rd else 0), next_pc=self.to64(target))
+            f.place(ok)
+            self.put(rd, lit(nxt, self.xlen))
+            target64 = self.to64(target)
+            row.update(a=self.to64(a), b=lit(imm & self.mask, 64), c=lit(nxt if rd else 0, 64), next_pc=target64)
             self.write_row(k, op_id, row)
             self.count_block()
-            self.leave(self.to64(target), STATUS_CONTINUE, pc)
+            self.leave(target64, STATUS_CONTINUE, pc)
 
-    def compare(self, name: str, a, c) -> ir.Value:
-        b = self.b
-        return {"beq": lambda: b.icmp_unsigned("==", a, c), "bne": lambda: b.icmp_unsigned("!=", a, c),
-                "blt": lambda: b.icmp_signed("<", a, c), "bge": lambda: b.icmp_signed(">=", a, c),
-                "bltu": lambda: b.icmp_unsigned("<", a, c), "bgeu": lambda: b.icmp_unsigned(">=", a, c)}[name]()
+    def branch(self, taken: str, target: int, nxt: int, pc: int, next_pc: str) -> None:
+        """The end of a block with a conditional branch: targets inside the region directly, others by exit."""
+        f = self.f
+        inside = [t in self.leaders for t in (target, nxt)]
+        if not any(inside):
+            self.leave(next_pc, STATUS_CONTINUE, pc)
+            return
+        self.write_back()
+        labels = []
+        for t, internal in zip((target, nxt), inside):
+            labels.append(f"b_{t:x}" if internal else "exit")
+            if not internal:
+                self.exit_edge(str(t), STATUS_CONTINUE, pc)
+        f.do(f"br i1 {taken}, label %{labels[0]}, label %{labels[1]}")
+        self.forget()
 
     def write_row(self, k: int, op_id: int, row: dict) -> None:
         if self.mode != "full":
             return
-        b = self.b
-        index = b.sub(b.add(self.block_steps, ir.Constant(I64, k)), self.row_base)
-        base = b.mul(index, ir.Constant(I64, ROW_WORDS))
-        for offset, field in enumerate(_ROW_FIELDS):
-            b.store(row[field], b.gep(self.rows, [b.add(base, ir.Constant(I64, offset))]))
-        tail = ir.Constant(I64, op_id)
+        f = self.f
+        for offset, name in enumerate(_ROW_FIELDS):
+            field = f.let(f"getelementptr i64, ptr {self.row_pointer}, i64 {k * ROW_WORDS + offset}")
+            f.do(f"store i64 {row[name]}, ptr {field}")
+        tail = str(op_id)
         if row["flags"] is not None:
-            tail = b.or_(tail, b.shl(row["flags"], ir.Constant(I64, 16)))
-        b.store(tail, b.gep(self.rows, [b.add(base, ir.Constant(I64, len(_ROW_FIELDS)))]))
+            flags = row["flags"]
+            tail = f.let(f"or i64 {f.let(f'shl i64 {flags}, 16')}, {op_id}")
+        field = f.let(f"getelementptr i64, ptr {self.row_pointer}, i64 {k * ROW_WORDS + len(_ROW_FIELDS)}")
+        f.do(f"store i64 {tail}, ptr {field}")
 
     # ---- memory -------------------------------------------------------------
-    def address(self, rs1: int, imm: int):
-        b = self.b
-        base = self.reg(rs1)
-        addr = b.add(base, self.const(imm))
-        return base, addr, self.to64(addr)
+    def address(self, rs1: int, imm: int) -> tuple[str, str]:
+        base = self.get(rs1)
+        return base, self.to64(self.f.let(f"add {self.T} {base}, {lit(imm, self.xlen)}"))
 
-    def in_ram(self, off, size: int, lowest: int):
+    def in_ram(self, off: str, size: int, lowest: int) -> str:
         """off (from ram_base) covers size bytes of RAM at or above `lowest`, clear of the guard page.
 
         Each range test is one unsigned compare: x in [lo, hi] <=> x - lo <= hi - lo.
         """
-        b, lay = self.b, self.layout
+        f, lay = self.f, self.layout
 
-        def within(lo: int, hi: int):
+        def within(lo: int, hi: int) -> str:
             if hi < lo:
-                return ir.Constant(I1, 0)
-            return b.icmp_unsigned("<=", b.sub(off, ir.Constant(I64, lo)), ir.Constant(I64, hi - lo))
-        return b.or_(within(lowest, lay.guard_lo - size), within(lay.guard_hi, lay.ram_size - size))
+                return "false"
+            return f.let(f"icmp ule i64 {f.let(f'sub i64 {off}, {lit(lo, 64)}')}, {lit(hi - lo, 64)}")
+        return f.let(f"or i1 {within(lowest, lay.guard_lo - size)}, {within(lay.guard_hi, lay.ram_size - size)}")
 
-    def count_misaligned(self, addr64, size: int):
-        b = self.b
-        odd = b.icmp_unsigned("!=", b.and_(addr64, ir.Constant(I64, size - 1)), ir.Constant(I64, 0))
-        flag = b.zext(odd, I64)
-        b.store(b.add(b.load(self.v_mis), flag), self.v_mis)
+    def count_misaligned(self, addr64: str, size: int) -> str:
+        """Add one to the misaligned counter if the access is misaligned; the 0/1 flag for the row."""
+        if size == 1:
+            return "0"
+        f = self.f
+        low = f.let(f"and i64 {addr64}, {size - 1}")
+        flag = f.let(f"zext i1 {f.let(f'icmp ne i64 {low}, 0')} to i64")
+        self.put("mis", f.let(f"add i64 {self.get('mis')}, {flag}"))
         return flag
 
+    def next_log_position(self) -> str:
+        pos = self.get("logpos")
+        self.put("logpos", self.f.let(f"add i64 {pos}, 1"))
+        return self.f.let(f"getelementptr i64, ptr %log, i64 {pos}")
+
     def lift_load(self, name: str, rd: int, rs1: int, imm: int, pc: int, k: int, row: dict) -> None:
-        b = self.b
+        f = self.f
         size = access_size(name)
-        sized = ir.IntType(8 * size)
-        base, addr, a64 = self.address(rs1, imm)
+        S = f"i{8 * size}"
+        base, a64 = self.address(rs1, imm)
         if self.mode == "full":
-            pos = b.load(self.v_logpos)
-            raw64 = b.load(b.gep(self.log, [pos]))
-            b.store(b.add(pos, ir.Constant(I64, 1)), self.v_logpos)
-            raw = b.trunc(raw64, sized) if size < 8 else raw64
+            raw64 = f.let(f"load i64, ptr {self.next_log_position()}")
+            raw = f.let(f"trunc i64 {raw64} to {S}") if size < 8 else raw64
         else:
-            off = b.sub(a64, ir.Constant(I64, self.layout.ram_base))
-            from_ram, not_ram = self.fn.append_basic_block(), self.fn.append_basic_block()
-            from_input, slow = self.fn.append_basic_block(), self.fn.append_basic_block()
-            join = self.fn.append_basic_block()
-            b.cbranch(self.in_ram(off, size, 0), from_ram, not_ram)
-            b.position_at_end(from_ram)
-            v_ram = b.load(b.bitcast(b.gep(self.ram, [off]), sized.as_pointer()), align=1)
-            b.branch(join)
-            b.position_at_end(not_ram)
-            in_off = b.sub(a64, ir.Constant(I64, self.layout.input_base))
-            in_ok = b.icmp_unsigned("<=", in_off, b.sub(self.input_len, ir.Constant(I64, size)))
-            b.cbranch(in_ok, from_input, slow)
-            b.position_at_end(from_input)
-            v_in = b.load(b.bitcast(b.gep(self.input, [in_off]), sized.as_pointer()), align=1)
-            b.branch(join)
-            b.position_at_end(slow)
+            off = f.let(f"sub i64 {a64}, {lit(self.layout.ram_base, 64)}")
+            from_ram, not_ram, from_input, slow, join = (f.new_label() for _ in range(5))
+            f.do(f"br i1 {self.in_ram(off, size, 0)}, label %{from_ram}, label %{not_ram}")
+            f.place(from_ram)
+            v_ram = f.let(f"load {S}, ptr {f.let(f'getelementptr i8, ptr %ram, i64 {off}')}, align 1")
+            f.do(f"br label %{join}")
+            f.place(not_ram)
+            in_off = f.let(f"sub i64 {a64}, {lit(self.layout.input_base, 64)}")
+            in_ok = f.let(f"icmp ule i64 {in_off}, {f.let(f'sub i64 %input_len, {size}')}")
+            f.do(f"br i1 {in_ok}, label %{from_input}, label %{slow}")
+            f.place(from_input)
+            v_in = f.let(f"load {S}, ptr {f.let(f'getelementptr i8, ptr %input, i64 {in_off}')}, align 1")
+            f.do(f"br label %{join}")
+            f.place(slow)
             self.slow_exit(pc, k)
-            b.position_at_end(join)
-            raw = b.phi(sized)
-            raw.add_incoming(v_ram, from_ram)
-            raw.add_incoming(v_in, from_input)
-            raw64 = b.zext(raw, I64) if size < 8 else raw
+            f.place(join)
+            raw = f.let(f"phi {S} [ {v_ram}, %{from_ram} ], [ {v_in}, %{from_input} ]")
+            raw64 = f.let(f"zext {S} {raw} to i64") if size < 8 else raw
             if self.mode == "minimal":
-                pos = b.load(self.v_logpos)
-                b.store(raw64, b.gep(self.log, [pos]))
-                b.store(b.add(pos, ir.Constant(I64, 1)), self.v_logpos)
+                f.do(f"store i64 {raw64}, ptr {self.next_log_position()}")
         flag = self.count_misaligned(a64, size)
-        signed = name in ("lb", "lh", "lw")
         if size * 8 == self.xlen:
             value = raw
         elif size * 8 > self.xlen:
-            value = b.trunc(raw, self.T)
+            value = f.let(f"trunc {S} {raw} to {self.T}")
         else:
-            value = b.sext(raw, self.T) if signed else b.zext(raw, self.T)
-        self.set_reg(rd, value)
-        row.update(a=self.to64(base), b=ir.Constant(I64, imm & self.mask),
-                   c=self.to64(value) if rd else ir.Constant(I64, 0), addr=a64, mem=raw64, flags=flag)
+            value = f.let(f"{'sext' if name in ('lb', 'lh', 'lw') else 'zext'} {S} {raw} to {self.T}")
+        self.put(rd, value)
+        row.update(a=self.to64(base), b=lit(imm & self.mask, 64), c=self.to64(value) if rd else "0",
+                   addr=a64, mem=raw64, flags=flag)
 
     def lift_store(self, name: str, rs1: int, rs2: int, imm: int, pc: int, k: int, row: dict) -> None:
-        b = self.b
+        f = self.f
         size = access_size(name)
-        sized = ir.IntType(8 * size)
-        base, addr, a64 = self.address(rs1, imm)
-        value = self.reg(rs2)
-        narrow = value if size * 8 == self.xlen else b.trunc(value, sized)
+        S = f"i{8 * size}"
+        base, a64 = self.address(rs1, imm)
+        value = self.get(rs2)
+        narrow = value if size * 8 == self.xlen else f.let(f"trunc {self.T} {value} to {S}")
         if self.mode != "full":
-            off = b.sub(a64, ir.Constant(I64, self.layout.ram_base))
-            ok, slow = self.fn.append_basic_block(), self.fn.append_basic_block()
-            b.cbranch(self.in_ram(off, size, self.layout.writable_lo), ok, slow)
-            b.position_at_end(slow)
+            off = f.let(f"sub i64 {a64}, {lit(self.layout.ram_base, 64)}")
+            ok, slow = f.new_label(), f.new_label()
+            f.do(f"br i1 {self.in_ram(off, size, self.layout.writable_lo)}, label %{ok}, label %{slow}")
+            f.place(slow)
             self.slow_exit(pc, k)
-            b.position_at_end(ok)
-            b.store(narrow, b.bitcast(b.gep(self.ram, [off]), sized.as_pointer()), align=1)
+            f.place(ok)
+            f.do(f"store {S} {narrow}, ptr {f.let(f'getelementptr i8, ptr %ram, i64 {off}')}, align 1")
         flag = self.count_misaligned(a64, size)
-        stored = b.zext(narrow, I64) if size < 8 else narrow
+        stored = f.let(f"zext {S} {narrow} to i64") if size < 8 else narrow
         row.update(a=self.to64(base), b=self.to64(value), c=stored, addr=a64, flags=flag)
 
     # ---- arithmetic ---------------------------------------------------------
     def lift_alu(self, name: str, fmt: str, rd: int, rs1: int, rs2: int, imm: int, pc: int, row: dict) -> None:
         if name == "lui":
-            value, a, bv = self.const(imm), self.const(0), self.const(imm)
+            value, a, bv = lit(imm, self.xlen), "0", lit(imm, self.xlen)
         elif name == "auipc":
-            value, a, bv = self.const(pc + imm), self.const(0), self.const(imm)
+            value, a, bv = lit(pc + imm, self.xlen), "0", lit(imm, self.xlen)
         else:
-            a = self.reg(rs1)
-            bv = self.reg(rs2) if fmt == "R" else self.const(imm)
+            a = self.get(rs1)
+            bv = self.get(rs2) if fmt == "R" else lit(imm, self.xlen)
             value = self.operation(IMMEDIATE_TO_REGISTER.get(name, name), a, bv)
-        self.set_reg(rd, value)
-        row.update(a=self.to64(a), b=self.to64(bv), c=self.to64(value) if rd else ir.Constant(I64, 0))
+        self.put(rd, value)
+        row.update(a=self.to64(a), b=self.to64(bv), c=self.to64(value) if rd else "0")
 
-    def operation(self, name: str, a, c):
+    def operation(self, name: str, a: str, c: str) -> str:
         if name in _WORD_OPS:
-            b = self.b
-            narrow = _arith(b, name[:-1], b.trunc(a, I32), b.trunc(c, I32), 32)
-            return b.sext(narrow, I64)
-        return _arith(self.b, name, a, c, self.xlen)
+            f = self.f
+            narrow = arith(f, name[:-1], f.let(f"trunc i64 {a} to i32"), f.let(f"trunc i64 {c} to i32"), 32)
+            return f.let(f"sext i32 {narrow} to i64")
+        return arith(self.f, name, a, c, self.xlen)
 
 
-IMMEDIATE_TO_REGISTER = {"addi": "add", "slti": "slt", "sltiu": "sltu", "xori": "xor", "ori": "or",
-                         "andi": "and", "slli": "sll", "srli": "srl", "srai": "sra", "addiw": "addw",
-                         "slliw": "sllw", "srliw": "srlw", "sraiw": "sraw"}
-_WORD_OPS = {"addw", "subw", "sllw", "srlw", "sraw", "mulw", "divw", "divuw", "remw", "remuw"}
-
-
-def _arith(b: ir.IRBuilder, name: str, a, c, bits: int):
-    """One RV operation on `bits`-wide values, with RISC-V's answers where LLVM's would be undefined."""
-    T = ir.IntType(bits)
-    zero, one, ones = ir.Constant(T, 0), ir.Constant(T, 1), ir.Constant(T, (1 << bits) - 1)
-    int_min = ir.Constant(T, 1 << (bits - 1))
-    shamt = lambda: b.and_(c, ir.Constant(T, bits - 1))  # noqa: E731
-    wide = ir.IntType(2 * bits)
-
-    def high(x, y):
-        return b.trunc(b.lshr(b.mul(x, y), ir.Constant(wide, bits)), T)
-
-    simple = {
-        "add": lambda: b.add(a, c), "sub": lambda: b.sub(a, c), "xor": lambda: b.xor(a, c),
-        "or": lambda: b.or_(a, c), "and": lambda: b.and_(a, c),
-        "sll": lambda: b.shl(a, shamt()), "srl": lambda: b.lshr(a, shamt()), "sra": lambda: b.ashr(a, shamt()),
-        "slt": lambda: b.zext(b.icmp_signed("<", a, c), T), "sltu": lambda: b.zext(b.icmp_unsigned("<", a, c), T),
-        "mul": lambda: b.mul(a, c),
-        "mulh": lambda: high(b.sext(a, wide), b.sext(c, wide)),
-        "mulhsu": lambda: high(b.sext(a, wide), b.zext(c, wide)),
-        "mulhu": lambda: high(b.zext(a, wide), b.zext(c, wide)),
-    }
-    if name in simple:
-        return simple[name]()
-    by_zero = b.icmp_unsigned("==", c, zero)
-    overflow = b.and_(b.icmp_unsigned("==", a, int_min), b.icmp_unsigned("==", c, ones))
-    if name in ("div", "rem"):
-        safe = b.select(b.or_(by_zero, overflow), one, c)
-        if name == "div":
-            return b.select(by_zero, ones, b.select(overflow, int_min, b.sdiv(a, safe)))
-        return b.select(by_zero, a, b.select(overflow, zero, b.srem(a, safe)))
-    safe = b.select(by_zero, one, c)
-    if name == "divu":
-        return b.select(by_zero, ones, b.udiv(a, safe))
-    if name == "remu":
-        return b.select(by_zero, a, b.urem(a, safe))
-    raise ValueError(f"no semantics for {name}")
-
-
-def _tables():
-    from runtime.encoding import TABLE
-    return ({op.id: op.name for op in TABLE}, {op.id: op.format.name for op in TABLE})
-
-
-_NAME_OF, _FORMAT_OF = _tables()
-
-
-def lift_module(cm: CodeMap, regions: list[Region], mode: str, layout: Layout, name: str = "guest") -> ir.Module:
+def lift_module(cm: CodeMap, regions: list[Region], mode: str, layout: Layout, name: str = "guest") -> str:
+    """The IR text of one module holding the given regions."""
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}")
-    module = ir.Module(name)
-    for region in regions:
-        _RegionLifter(module, cm, region, mode, layout).lift()
-    return module
+    return "\n".join([f"; ModuleID = '{name}'",
+                      *(_RegionLifter(cm, region, mode, layout).lift() for region in regions)])
 
 
-def dispatcher_module(triple: str) -> ir.Module:
-    """`i32 dispatch(u64 *ctx)`: look the pc up in the table of region functions and call, until a status."""
-    module = ir.Module("dispatch")
-    module.triple = triple
-    fn = ir.Function(module, ir.FunctionType(I32, [CTX_TYPE]), name="dispatch")
-    ctx = fn.args[0]
-    entry, loop, call, out = (fn.append_basic_block(n) for n in ("entry", "loop", "call", "out"))
-    b = ir.IRBuilder(entry)
-    slot = lambda i: b.gep(ctx, [ir.Constant(I64, i)])  # noqa: E731
-    code_base, code_words = b.load(slot(SLOT_CODE_BASE)), b.load(slot(SLOT_CODE_WORDS))
-    table = b.inttoptr(b.load(slot(SLOT_TABLE)), I64.as_pointer())
-    b.branch(loop)
-    b.position_at_end(loop)
-    pc = b.load(slot(SLOT_PC))
-    delta = b.sub(pc, code_base)
-    index = b.lshr(delta, ir.Constant(I64, 2))
-    aligned = b.icmp_unsigned("==", b.and_(delta, ir.Constant(I64, 3)), ir.Constant(I64, 0))
-    inside = b.and_(aligned, b.icmp_unsigned("<", index, code_words))
-    safe_index = b.select(inside, index, ir.Constant(I64, 0))
-    address = b.load(b.gep(table, [safe_index]))
-    found = b.and_(inside, b.icmp_unsigned("!=", address, ir.Constant(I64, 0)))
-    b.cbranch(found, call, out)
-    b.position_at_end(call)
-    status = b.call(b.inttoptr(address, REGION_TYPE.as_pointer()), [ctx, pc])
-    b.cbranch(b.icmp_unsigned("==", status, ir.Constant(I32, STATUS_CONTINUE)), loop, out)
-    b.position_at_end(out)
-    result = b.phi(I32)
-    result.add_incoming(ir.Constant(I32, STATUS_MISS), loop)
-    result.add_incoming(status, call)
-    b.ret(result)
-    return module
+def dispatcher_module() -> str:
+    """`i32 dispatch(ptr ctx)`: look the pc up in the table of region functions and call, until a status."""
+    def slot(index: int) -> str:
+        return f"getelementptr i64, ptr %ctx, i64 {index}"
+    return f"""; ModuleID = 'dispatch'
+define i32 @dispatch(ptr %ctx) {{
+entry:
+  %s_base = {slot(SLOT_CODE_BASE)}
+  %code_base = load i64, ptr %s_base
+  %s_words = {slot(SLOT_CODE_WORDS)}
+  %code_words = load i64, ptr %s_words
+  %s_table = {slot(SLOT_TABLE)}
+  %table_addr = load i64, ptr %s_table
+  %table = inttoptr i64 %table_addr to ptr
+  %s_pc = {slot(SLOT_PC)}
+  br label %loop
+loop:
+  %pc = load i64, ptr %s_pc
+  %delta = sub i64 %pc, %code_base
+  %index = lshr i64 %delta, 2
+  %low = and i64 %delta, 3
+  %aligned = icmp eq i64 %low, 0
+  %below = icmp ult i64 %index, %code_words
+  %inside = and i1 %aligned, %below
+  %safe = select i1 %inside, i64 %index, i64 0
+  %entry_ptr = getelementptr i64, ptr %table, i64 %safe
+  %address = load i64, ptr %entry_ptr
+  %nonzero = icmp ne i64 %address, 0
+  %found = and i1 %inside, %nonzero
+  br i1 %found, label %call, label %out
+call:
+  %fn = inttoptr i64 %address to ptr
+  %status = call i32 %fn(ptr %ctx, i64 %pc)
+  %again = icmp eq i32 %status, {STATUS_CONTINUE}
+  br i1 %again, label %loop, label %out
+out:
+  %result = phi i32 [ {STATUS_MISS}, %loop ], [ %status, %call ]
+  ret i32 %result
+}}
+"""
