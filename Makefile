@@ -21,6 +21,8 @@ test: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(PY) bench/interpreter.py
 	$(PY) bench/translator.py
+	$(PY) bench/prover_kernels.py
+	$(PY) bench/prover.py
 
 examples: $(VENV)/.installed
 	$(PY) examples/build_all.py
