@@ -106,3 +106,13 @@ def test_build_prints_the_sha256_of_the_elf(tmp_path, capsys):
     out = tmp_path / "fib.elf"
     assert main(["build", str(FIB / "main.c"), "-o", str(out)]) == EXIT_OK
     assert f"sha256 {hashlib.sha256(out.read_bytes()).hexdigest()}" in capsys.readouterr().out
+
+
+def test_build_prints_the_program_id_of_the_elf(tmp_path, capsys):
+    from prover.riscv.rom import program_id
+    from translator.elf import load_elf
+    out = tmp_path / "fib.elf"
+    assert main(["build", str(FIB / "main.c"), "-o", str(out)]) == EXIT_OK
+    want = program_id(load_elf(out))
+    assert f"program id: {want}" in capsys.readouterr().out.splitlines()
+    assert want == program_id(load_elf(FIB / "guest.rv64im.elf"))     # reproducible build, same ID

@@ -74,6 +74,12 @@ def cmd_run(args) -> int:
     return EXIT_OK if result.exit_code == 0 else EXIT_GUEST_FAILED
 
 
+def _program_id(program) -> str:
+    """The ID a proof of this program is verified against (prover/riscv/rom.py)."""
+    from prover.riscv.rom import program_id
+    return program_id(program)
+
+
 def cmd_translate(args) -> int:
     from runtime.memory_map import MemoryMap
     from translator.executor import layout_for
@@ -84,6 +90,7 @@ def cmd_translate(args) -> int:
     modes = ["fast", "minimal", "full"] if args.mode == "all" else [args.mode]
     print(f"{program.name}: RV{program.xlen}, {int(code.is_code.sum()):,} instructions in {len(code.regions)} "
           f"regions, sha256 {program.sha256}")
+    print(f"program id: {_program_id(program)}")
     for mode in modes:
         t = translate(program, code_map(program, mode), mode, layout_for(program, MemoryMap()), args.opt)
         how = "already in the cache" if t.cached else f"compiled in {t.compile_seconds:.2f} s " \
@@ -156,6 +163,7 @@ def cmd_build(args) -> int:
     except BuildError as e:
         raise UsageError(str(e)) from None
     print(f"{args.output}: sha256 {digest}")
+    print(f"program id: {_program_id(load_elf(args.output))}")
     return EXIT_OK
 
 
