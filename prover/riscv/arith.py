@@ -1,0 +1,528 @@
+"""The Arith table: proves c = op(a, b) for the RISC-V M extension, on 16-bit limbs.
+
+See `arith_air` for exactly what is proven and why no identity can wrap modulo p;
+docs/riscv-air.md for the contract (limbs, buses, the range-check rule).  `arith_trace`
+builds the table's main trace from `runtime/trace.py` ALU_ROW rows (the "arith" derived
+table) and returns the range16/bitwise lookups it makes, so the caller can fill those
+tables' multiplicity columns (`ArithTrace.range16_mult`, `ArithTrace.bitwise_mult`).
+
+One multiplier serves every op: it proves P = X * Y + Z modulo 2^(2 XLEN) on the
+sign- or zero-extended operands.  A multiply puts (a, b, 0) there and reads c off P's
+low or high half; a division puts (divisor, quotient, remainder) there and requires P
+to be the extended dividend, plus |remainder| < |divisor| (one limb comparison) and the
+sign rule.  The W forms (RV64) are 64-bit operations on 32-bit operands extended to 64
+bits, whose result's low word is sign-extended into c.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from runtime.encoding import TABLE
+from runtime.trace import ALU_ROW
+
+from .. import field
+from ..air import Air
+from ..expr import as_expr
+from .limbs import n_limbs, to_limbs
+from .ranges import BITWISE, BITWISE_OPS, RANGE16, count_bitwise, count_range16
+
+ARITH = "arith"
+AND = BITWISE_OPS["and"]
+OPS32 = ("mul", "mulh", "mulhsu", "mulhu", "div", "divu", "rem", "remu")
+OPS64 = OPS32 + ("mulw", "divw", "divuw", "remw", "remuw")
+OP_IDS = {op.name: op.id for op in TABLE if op.name in OPS64}
+
+# op families (names; those absent from an XLEN are skipped)
+MULF = ("mul", "mulh", "mulhsu", "mulhu", "mulw")
+DIVF = ("div", "divu", "rem", "remu", "divw", "divuw", "remw", "remuw")
+WORD = ("mulw", "divw", "divuw", "remw", "remuw")
+SDIV = ("div", "rem", "divw", "remw")               # signed divisions
+DIV64 = ("div", "divu", "rem", "remu")              # full-width divisions
+DIVW = ("divw", "divuw", "remw", "remuw")
+SIGNED_X = ("mulh", "mulhsu") + SDIV                # X is sign-extended
+SIGNED_Y = ("mulh",) + SDIV                         # Y is sign-extended
+QUOT = ("div", "divu")
+REM = ("rem", "remu")
+MAX_CARRY_BITS = 14                                 # multiplier carries: range16(k) and range16(4 k)
+
+
+def arith_ops(xlen: int) -> tuple[str, ...]:
+    """The mnemonics the table proves for this XLEN, in flag-column order."""
+    n_limbs(xlen)
+    return OPS64 if xlen == 64 else OPS32
+
+
+def arith_columns(xlen: int) -> list[str]:
+    L = n_limbs(xlen)
+    cols = ["op"] + [f"{v}{i}" for v in "abc" for i in range(L)]
+    cols += [f"is_{o}" for o in arith_ops(xlen)]
+    cols += [f"x{j}" for j in range(2 * L)] + [f"y{j}" for j in range(2 * L)]   # X, Y as bytes
+    cols += [f"r{i}" for i in range(L)]                 # Z: the remainder (0 for multiplies)
+    cols += [f"p{i}" for i in range(2 * L)]             # P = X Y + Z mod 2^(2 XLEN)
+    cols += [f"k{i}" for i in range(2 * L)]             # multiplier carries
+    cols += [f"d{i}" for i in range(L)]                 # |X| - |Z| - 1 (divisions)
+    cols += [f"e{i}_{t}" for i in range(L - 1) for t in range(2)]   # its carries + 2, as 2 bits
+    cols += ["sx", "sy", "sz", "sa"] + (["sc"] if xlen == 64 else []) + ["ovf", "bz", "inv"]
+    return cols
+
+
+def _max_multiplier_sum(xlen: int) -> int:
+    """The largest left-hand side of a multiplier limb identity (all terms are >= 0)."""
+    nb = xlen // 4                                      # bytes of the 2 XLEN-bit operands
+    pairs = [m + 1 for m in range(nb)]                  # (i, j) with i + j = m, both < nb
+    worst = 0
+    carry = 0
+    for k in range(nb // 2):
+        s = 255 * 255 * (pairs[2 * k] + 256 * pairs[2 * k + 1]) + 0xFFFF + carry
+        carry = s >> 16
+        worst = max(worst, s)
+    return worst
+
+
+def arith_air(xlen: int) -> Air:
+    """The Arith table "arith" for RV`xlen` (L = xlen/16 limbs of 16 bits, XLEN = xlen).
+
+    What it proves.  Every row with real = 1 receives ("arith", [op, a_0..a_(L-1),
+    b_0..b_(L-1), c_0..c_(L-1)]) once (real = the sum of the op flags; padding rows are
+    all zero and receive nothing), and for every such message: a, b, c are 16-bit limbs
+    (range16, the contract's rule) and c = op(a, b) with the RISC-V M semantics for op in
+    mul mulh mulhsu mulhu div divu rem remu (and on RV64 mulw divw divuw remw remuw):
+    division by zero gives quotient 2^XLEN - 1 (W: -1) and remainder = the dividend (W:
+    its low word sign-extended); signed overflow (INT_MIN / -1) gives INT_MIN and
+    remainder 0 (W forms cannot overflow: see below).
+
+    Columns.  op; a, b, c limbs; one boolean flag is_<op> per op (at most one set,
+    op = the flagged op's id); the multiplier: X and Y as 2L bytes each (x_j, y_j),
+    their extension bits sx, sy (X_ext = X - 2^XLEN sx as an integer, likewise Y), Z as
+    L limbs r_i with extension bit sz, the 2L product limbs p_i and carries k_i; the
+    dividend's sign sa, the overflow flag ovf, the zero-divisor flag bz with inv; the
+    comparison limbs d_i and its carries (two bits each); on RV64 sc, bit 31 of c.
+
+    Identities (each gated by the op flags named; a flag times a degree-2 expression at
+    most, so every constraint has degree <= 3; bus fields have degree 1):
+    - Multiplier, every row (degree 2): for i < 2L,
+        sum_{u+v in {2i, 2i+1}} 256^(u+v-2i) xe_u ye_v + ze_i + k_(i-1) = p_i + 2^16 k_i
+      over the 4L bytes xe (x_j, then 255 sx), ye, and the 2L limbs ze (r_i, then
+      0xFFFF sz); so P = X_ext Y_ext + Z_ext mod 2^(2 XLEN) (products of bytes past
+      2 XLEN bits are dropped: they are multiples of 2^(2 XLEN)).
+    - Multiplies (mul mulh mulhsu mulhu mulw): X = a, Y = b, Z = 0, sz = 0; sx = the top
+      bit of a for mulh/mulhsu, else 0; sy = the top bit of b for mulh, else 0.  c = P's
+      low half (mul), high half (mulh*), or for mulw c_0,1 = p_0,1 and c_2,3 = 0xFFFF sc
+      with sc = bit 31 of c.  So c is the low XLEN bits of a * b, or the high XLEN bits
+      of the exact 2 XLEN-bit product of a and b read as signed/unsigned per the op.
+    - Divisions: X = B, the divisor (b; W: its low word sign- (divw, remw) or zero-
+      (divuw, remuw) extended: X_2 = X_3 = 0xFFFF sx, sx = bit 31 of b); P's low half is
+      A, the dividend, likewise from a (W: p_2 = p_3 = 0xFFFF sa), and its high half is
+      0xFFFF (sa - ovf); sx, sy, sz, sa are the top bits of X, Y, Z, A for signed ops and
+      0 for unsigned ones.  With Y = q and Z = r as signed (or unsigned) XLEN-bit
+      integers this is, away from overflow, the integer identity A = B q + r, because
+      |B q + r| < 2^(2 XLEN - 1) (unsigned: B q + r < 2^(2 XLEN)), so equality modulo
+      2^(2 XLEN) is equality.
+      - ovf => op is div/rem, a = INT_MIN and b = -1; then P = INT_MIN zero-extended, so
+        -q + r = 2^(XLEN-1) with |r| < 1: r = 0, q = INT_MIN.  Without ovf that case
+        would need q = 2^(XLEN-1), which is not an XLEN-bit signed value, so the prover
+        must set ovf exactly there.
+      - bz is a bit, bz => X = 0 and q = 2^XLEN - 1 (all limbs 0xFFFF), and
+        (sum X_i) inv = is_div - bz, so bz = 0 on a division => X != 0 (sum X_i < 2^18
+        < p).  With X = 0 the multiplier gives r = A.
+      - unless bz: D = |X| - |Z| - 1 = sum 2^(16 i) d_i with 16-bit limbs d_i, proven
+        limb by limb: t_i + e_(i-1) = d_i + 2^16 e_i, t_i = (1 - 2 sx) X_i - (1 - 2 sz)
+        r_i - [i = 0], e_i = b_i0 + 2 b_i1 - 2 in [-2, 1] (the honest carries lie there),
+        e_(L-1) = sz - sx (the 2^XLEN (sx - sz) of |X| - |Z| cancels the top carry).
+        So |r| < |B|.
+      - sign rule: sz => sa, and sa (1 - sz) (sum r_i) = 0 (a negative dividend has a
+        remainder <= 0).  With |r| < |B| this pins q = trunc(A / B) and r = A - B q.
+      c = q (div, divu), r (rem, remu); W: c_0,1 = q_0,1 or r_0,1, c_2,3 = 0xFFFF sc.
+      The W forms divide the 64-bit extensions of the low words, so |q| <= 2^31 always:
+      divw(INT32_MIN, -1) has q = 2^31, whose low word sign-extended is INT32_MIN, as
+      RISC-V requires, and by zero q = 2^64 - 1 gives c = -1.
+
+    Sign bits.  sx, sy: ("bitwise", [AND, byte, 128, 128 s]) on the top byte of X or Y
+    (divw/remw: byte 3 of X), with multiplicity the flags that need the bit;
+    otherwise s (1 - those flags) = 0 forces s = 0.  sa, sz, sc: booleans with
+    ("range16", [2 (limb - 2^15 s)]) on the limb holding the bit (limb < 2^16 by its own
+    range check, so the value is in [0, 2^16) iff s is that limb's bit 15).
+
+    Why nothing wraps modulo p (p = 15 2^27 + 1 > 2^30.9).  Range checks: a, b, c, r,
+    p, d limbs < 2^16 (range16); x, y bytes (bitwise AND x x x); multiplier carries
+    k_i < 2^14 (range16 of k_i and of 4 k_i); comparison carries in [-2, 1] (bits).
+    - Multiplier: both sides are non-negative integers; the left side is at most
+      sum of at most 4L products 255^2 in column 2i, 256 times that many in column 2i+1,
+      plus 0xFFFF and the carry: < 2^28 for RV64 (`_max_multiplier_sum`, checked at
+      import), and the right side is < 2^16 + 2^30.  Both are below p, so equality mod p
+      is equality of integers.
+    - Comparison: |t_i| < 2^17 + 1 and |e| <= 2, so both sides lie in (-2^19, 2^19).
+    - Every other identity is a flag (a bit) times a difference of two values of at most
+      17 bits (a limb against a limb, 0xFFFF times a bit, or a byte combination), or
+      (sum X_i) inv with sum X_i < 2^18, or products of bits with a sum of limbs < 2^18:
+      a difference of such values is zero mod p only if it is zero.
+    """
+    L = n_limbs(xlen)
+    NB = 2 * L
+    ops = arith_ops(xlen)
+    air = Air(ARITH, main=arith_columns(xlen))
+    col = air.col
+    a, b, c = ([col(f"{v}{i}") for i in range(L)] for v in "abc")
+    flag = {o: col(f"is_{o}") for o in ops}
+    x = [col(f"x{j}") for j in range(NB)]
+    y = [col(f"y{j}") for j in range(NB)]
+    r = [col(f"r{i}") for i in range(L)]
+    p = [col(f"p{i}") for i in range(NB)]
+    k = [col(f"k{i}") for i in range(NB)]
+    d = [col(f"d{i}") for i in range(L)]
+    sx, sy, sz, sa, ovf, bz, inv = air.cols("sx", "sy", "sz", "sa", "ovf", "bz", "inv")
+    sc = col("sc") if xlen == 64 else None
+    X = [x[2 * i] + 256 * x[2 * i + 1] for i in range(L)]
+    Y = [y[2 * i] + 256 * y[2 * i + 1] for i in range(L)]
+
+    def f(*names):
+        total = as_expr(0)
+        for n in names:
+            if n in flag:
+                total = total + flag[n]
+        return total
+
+    real = f(*ops)
+    is_mul, is_div = f(*MULF), f(*DIVF)
+
+    # ---- op flags and the bus
+    for o in ops:
+        air.constrain(flag[o] * (1 - flag[o]), f"is_{o} is a bit")
+    air.constrain(real * (1 - real), "at most one op flag is set")
+    op_id = as_expr(0)
+    for o in ops:
+        op_id = op_id + OP_IDS[o] * flag[o]
+    air.constrain(col("op") - op_id, "op is the flagged op's id")
+    air.receive(ARITH, [col("op")] + a + b + c, real)
+
+    # ---- range checks (multiplicity 1 on every row; padding rows send zeros)
+    for v in a + b + c + r + p + d:
+        air.send(RANGE16, [v])
+    for carry in k:
+        air.send(RANGE16, [carry])
+        air.send(RANGE16, [4 * carry])
+    for v in x + y:
+        air.send(BITWISE, [AND, v, v, v])
+
+    # ---- sign and extension bits
+    def is_bit(s, name):
+        air.constrain(s * (1 - s), f"{name} is a bit")
+
+    def top_byte_bit(s, byte, mult):
+        air.send(BITWISE, [AND, byte, 128, 128 * s], mult)
+
+    def limb_bit(s, limb, mult):
+        air.send(RANGE16, [2 * (limb - (1 << 15) * s)], mult)
+
+    air.constrain(sx * (1 - f(*SIGNED_X)), "sx = 0 unless X is signed")
+    air.constrain(sy * (1 - f(*SIGNED_Y)), "sy = 0 unless Y is signed")
+    air.constrain(sz * (1 - f(*SDIV)), "sz = 0 unless a signed division")
+    air.constrain(sa * (1 - f(*SDIV)), "sa = 0 unless a signed division")
+    is_bit(sz, "sz")
+    is_bit(sa, "sa")
+    top_byte_bit(sx, x[NB - 1], f("mulh", "mulhsu", "div", "rem"))
+    top_byte_bit(sy, y[NB - 1], f(*SIGNED_Y))
+    limb_bit(sz, r[L - 1], f(*SDIV))
+    limb_bit(sa, p[L - 1], f("div", "rem"))
+    if xlen == 64:
+        top_byte_bit(sx, x[3], f("divw", "remw"))
+        limb_bit(sa, p[1], f("divw", "remw"))
+        is_bit(sc, "sc")
+        air.constrain(sc * (1 - f(*WORD)), "sc = 0 unless a W form")
+        limb_bit(sc, c[1], f(*WORD))
+
+    # ---- the multiplier: P = X_ext Y_ext + Z_ext mod 2^(2 XLEN), every row
+    for i in range(NB):
+        terms = as_expr(0)
+        for m, weight in ((2 * i, 1), (2 * i + 1, 256)):
+            ext_y = as_expr(0)          # sum of y_v paired with X's extension bytes (u >= NB)
+            ext_x = as_expr(0)
+            for u in range(m + 1):
+                v = m - u
+                if u < NB and v < NB:
+                    terms = terms + weight * x[u] * y[v]
+                elif u >= NB:           # v < NB since m < 2 NB
+                    ext_y = ext_y + y[v]
+                else:
+                    ext_x = ext_x + x[u]
+            if not _is_zero(ext_y):
+                terms = terms + (255 * weight) * sx * ext_y
+            if not _is_zero(ext_x):
+                terms = terms + (255 * weight) * sy * ext_x
+        ze = r[i] if i < L else 0xFFFF * sz
+        carry_in = k[i - 1] if i else 0
+        air.constrain(terms + ze + carry_in - p[i] - 65536 * k[i], f"multiplier limb {i}")
+
+    # ---- multiplies
+    for i in range(L):
+        air.constrain(is_mul * (X[i] - a[i]), f"multiply: X_{i} = a_{i}")
+        air.constrain(is_mul * (Y[i] - b[i]), f"multiply: Y_{i} = b_{i}")
+        air.constrain(is_mul * r[i], f"multiply: Z_{i} = 0")
+        air.constrain(flag["mul"] * (c[i] - p[i]), f"mul: c_{i} = p_{i}")
+        air.constrain(f("mulh", "mulhsu", "mulhu") * (c[i] - p[L + i]), f"mulh*: c_{i} = p_{L + i}")
+    if xlen == 64:
+        for i in range(2):
+            air.constrain(flag["mulw"] * (c[i] - p[i]), f"mulw: c_{i} = p_{i}")
+        for i in range(2, 4):
+            air.constrain(f(*WORD) * (c[i] - 0xFFFF * sc), f"W: c_{i} = 0xFFFF sc")
+
+    # ---- divisions: A = B q + r
+    for i in range(L):
+        if xlen == 64 and i >= 2:
+            air.constrain(f(*DIV64) * (X[i] - b[i]), f"division: X_{i} = b_{i}")
+            air.constrain(f(*DIVW) * (X[i] - 0xFFFF * sx), f"W division: X_{i} = 0xFFFF sx")
+            air.constrain(f(*DIV64) * (p[i] - a[i]), f"division: p_{i} = a_{i}")
+            air.constrain(f(*DIVW) * (p[i] - 0xFFFF * sa), f"W division: p_{i} = 0xFFFF sa")
+        else:
+            air.constrain(is_div * (X[i] - b[i]), f"division: X_{i} = b_{i}")
+            air.constrain(is_div * (p[i] - a[i]), f"division: p_{i} = a_{i}")
+        air.constrain(is_div * (p[L + i] - 0xFFFF * (sa - ovf)), f"division: p_{L + i} = 0xFFFF (sa - ovf)")
+    is_bit(ovf, "ovf")
+    air.constrain(ovf * (1 - f("div", "rem")), "ovf only on div, rem")
+    int_min = [0] * (L - 1) + [0x8000]
+    for i in range(L):
+        air.constrain(ovf * (a[i] - int_min[i]), f"ovf: a_{i} is INT_MIN's")
+        air.constrain(ovf * (b[i] - 0xFFFF), f"ovf: b_{i} = 0xFFFF")
+    is_bit(bz, "bz")
+    air.constrain(bz * (1 - is_div), "bz only on divisions")
+    sum_x = as_expr(0)
+    for i in range(L):
+        air.constrain(bz * X[i], f"bz: X_{i} = 0")
+        air.constrain(bz * (Y[i] - 0xFFFF), f"bz: q_{i} = 0xFFFF")
+        sum_x = sum_x + X[i]
+    air.constrain(sum_x * inv - (is_div - bz), "a division with bz = 0 has X != 0")
+    # |Z| < |X| unless bz: D = |X| - |Z| - 1 >= 0
+    g = is_div - bz
+    bits = [(col(f"e{i}_0"), col(f"e{i}_1")) for i in range(L - 1)]
+    e = [b0 + 2 * b1 - 2 for b0, b1 in bits] + [sz - sx]
+    for i, (b0, b1) in enumerate(bits):
+        is_bit(b0, f"e{i}_0")
+        is_bit(b1, f"e{i}_1")
+    for i in range(L):
+        t = (1 - 2 * sx) * X[i] - (1 - 2 * sz) * r[i] - (1 if i == 0 else 0)
+        carry_in = e[i - 1] if i else 0
+        air.constrain(g * (t + carry_in - d[i] - 65536 * e[i]), f"remainder: |Z| < |X|, limb {i}")
+    sum_r = as_expr(0)
+    for i in range(L):
+        sum_r = sum_r + r[i]
+    air.constrain(sz * (1 - sa), "a negative remainder needs a negative dividend")
+    air.constrain(sa * (1 - sz) * sum_r, "a negative dividend has a remainder <= 0")
+    for i in range(L):
+        air.constrain(f(*QUOT) * (c[i] - Y[i]), f"div*: c_{i} = q_{i}")
+        air.constrain(f(*REM) * (c[i] - r[i]), f"rem*: c_{i} = r_{i}")
+    if xlen == 64:
+        for i in range(2):
+            air.constrain(f("divw", "divuw") * (c[i] - Y[i]), f"divw*: c_{i} = q_{i}")
+            air.constrain(f("remw", "remuw") * (c[i] - r[i]), f"remw*: c_{i} = r_{i}")
+    return air
+
+
+def _is_zero(e) -> bool:
+    return getattr(e, "value", None) == 0
+
+
+assert _max_multiplier_sum(64) < 1 << 28 and (_max_multiplier_sum(64) >> 16) < 1 << 12
+
+
+# ------------------------------------------------------------------ trace
+
+@dataclass
+class ArithTrace:
+    """The Arith table's main trace and the lookups it makes into range16 and bitwise."""
+    main: np.ndarray                            # (2^k, columns) uint32
+    range16: list[np.ndarray]                   # values sent to range16 (each array: one per lookup)
+    bitwise: dict[str, list[tuple[np.ndarray, np.ndarray]]]   # op -> [(x, y) byte arrays]
+
+    def range16_mult(self) -> np.ndarray:
+        return count_range16(*self.range16)
+
+    def bitwise_mult(self) -> np.ndarray:
+        return count_bitwise(self.bitwise)
+
+
+def _pow2_height(n: int) -> int:
+    return max(4, 1 << max(0, (n - 1).bit_length()))
+
+
+_U = np.uint64
+_M32 = _U(0xFFFF_FFFF)
+
+
+def _sext32(v):
+    return ((v & _M32) ^ _U(1 << 31)) - _U(1 << 31)
+
+
+def _neg(v):
+    return _U(0) - v
+
+
+def arith_trace(rows: np.ndarray, xlen: int, height: int | None = None, *,
+                quotients: np.ndarray | None = None, remainders: np.ndarray | None = None) -> ArithTrace:
+    """The main trace of `arith_air(xlen)` for ALU_ROW rows of arith ops, padded to a
+    power of two (at least 4, or `height`) with all-zero rows, and its lookups.
+
+    c is taken from the rows as given, so a wrong c gives a trace that fails the
+    constraints.  `quotients`/`remainders` (soundness tests only): XLEN-bit witnesses
+    that replace the true quotient/remainder on the division rows; the rest of the
+    witness is then computed from them as for an honest row."""
+    if rows.dtype != ALU_ROW or rows.ndim != 1:
+        raise TypeError(f"arith_trace takes a 1-d ALU_ROW array, not {rows.dtype} with shape {rows.shape}")
+    L = n_limbs(xlen)
+    NB = 2 * L
+    ops = arith_ops(xlen)
+    index = np.full(len(TABLE), -1, dtype=np.int64)
+    for j, o in enumerate(ops):
+        index[OP_IDS[o]] = j
+    n_real = rows.size
+    n = height or _pow2_height(n_real)
+    if n < n_real or n & (n - 1) or n < 4:
+        raise ValueError(f"height {n} is not a power of two >= max(4, {n_real})")
+    code = index[rows["op"].astype(np.int64)] if n_real else np.zeros(0, dtype=np.int64)
+    if (code < 0).any():
+        bad = int(np.flatnonzero(code < 0)[0])
+        raise ValueError(f"arith row {bad} (step {int(rows['step'][bad])}): op {int(rows['op'][bad])} "
+                         f"is not an RV{xlen} arith op")
+
+    def fl(*names):
+        idx = [ops.index(o) for o in names if o in ops]
+        return np.isin(code, idx)
+
+    mask = _U((1 << xlen) - 1)
+    top = _U(xlen - 1)
+    a = rows["a"].astype(_U) & mask
+    b = rows["b"].astype(_U) & mask
+    c = rows["c"].astype(_U) & mask
+    is_mul, is_div, word = fl(*MULF), fl(*DIVF), fl(*WORD)
+    sdiv = fl(*SDIV)
+
+    # ---- divisions, on the 64-bit extensions of the operands
+    narrow = word | np.full(n_real, xlen == 32)        # 32-bit operands
+    A = np.where(narrow, np.where(sdiv, _sext32(a), a & _M32), a)
+    B = np.where(narrow, np.where(sdiv, _sext32(b), b & _M32), b)
+    neg_a = sdiv & ((A >> _U(63)) == 1)
+    neg_b = sdiv & ((B >> _U(63)) == 1)
+    mag_a = np.where(neg_a, _neg(A), A)
+    mag_b = np.where(neg_b, _neg(B), B)
+    bz = is_div & (mag_b == 0)
+    safe = np.where(mag_b == 0, _U(1), mag_b)
+    qm, rm = mag_a // safe, mag_a % safe
+    q = np.where(neg_a ^ neg_b, _neg(qm), qm)
+    rem = np.where(neg_a, _neg(rm), rm)
+    q = np.where(bz, _U(0xFFFF_FFFF_FFFF_FFFF), q) & mask
+    rem = np.where(bz, A, rem) & mask
+    if quotients is not None:
+        q = np.where(is_div, np.asarray(quotients, dtype=_U) & mask, q)
+    if remainders is not None:
+        rem = np.where(is_div, np.asarray(remainders, dtype=_U) & mask, rem)
+
+    X = np.where(is_mul, a, np.where(is_div, B & mask, _U(0)))
+    Y = np.where(is_mul, b, np.where(is_div, q, _U(0)))
+    Z = np.where(is_div, rem, _U(0))
+    sx = fl(*SIGNED_X) & ((X >> top) == 1)
+    sy = fl(*SIGNED_Y) & ((Y >> top) == 1)
+    sz = sdiv & ((Z >> top) == 1)
+    sa = neg_a
+    ovf = fl("div", "rem") & (a == _U(1 << (xlen - 1))) & (b == mask)
+    sc = word & (((c >> _U(31)) & _U(1)) == 1)
+
+    # ---- the multiplier, exactly as its constraints add up
+    shifts = np.arange(NB, dtype=_U) * _U(8)
+    xe = np.concatenate([((X[:, None] >> shifts) & _U(0xFF)).astype(np.int64),
+                         np.repeat(255 * sx[:, None].astype(np.int64), NB, axis=1)], axis=1)
+    ye = np.concatenate([((Y[:, None] >> shifts) & _U(0xFF)).astype(np.int64),
+                         np.repeat(255 * sy[:, None].astype(np.int64), NB, axis=1)], axis=1)
+    conv = np.zeros((n_real, 2 * NB), dtype=np.int64)
+    for u in range(2 * NB):
+        conv[:, u:] += xe[:, u:u + 1] * ye[:, :2 * NB - u]
+    zl = to_limbs(Z, xlen).astype(np.int64)
+    ze = np.concatenate([zl, np.repeat(0xFFFF * sz[:, None].astype(np.int64), L, axis=1)], axis=1)
+    plimbs = np.zeros((n_real, NB), dtype=np.int64)
+    carries = np.zeros((n_real, NB), dtype=np.int64)
+    carry = np.zeros(n_real, dtype=np.int64)
+    for i in range(NB):
+        s = conv[:, 2 * i] + 256 * conv[:, 2 * i + 1] + ze[:, i] + carry
+        plimbs[:, i] = s & 0xFFFF
+        carry = s >> 16
+        carries[:, i] = carry
+
+    # ---- the remainder comparison: D = |X| - |Z| - 1, limb by limb
+    g = is_div & ~bz
+    xl = to_limbs(X, xlen).astype(np.int64)
+    sgx = 1 - 2 * sx.astype(np.int64)
+    sgz = 1 - 2 * sz.astype(np.int64)
+    dl = np.zeros((n_real, L), dtype=np.int64)
+    el = np.zeros((n_real, max(L - 1, 0)), dtype=np.int64)
+    e = np.zeros(n_real, dtype=np.int64)
+    for i in range(L):
+        v = sgx * xl[:, i] - sgz * zl[:, i] - (1 if i == 0 else 0) + e
+        dl[:, i] = v & 0xFFFF
+        e = v >> 16
+        if i < L - 1:
+            el[:, i] = e
+    dl[~g] = 0
+    el = np.where(g[:, None], np.clip(el + 2, 0, 3), 0)
+    inv = np.zeros(n_real, dtype=np.uint32)
+    sum_x = xl.sum(axis=1)
+    nz = g & (sum_x != 0)
+    if nz.any():
+        inv[nz] = field.inv(sum_x[nz].astype(np.uint32))
+
+    # ---- the main matrix
+    cols: dict[str, np.ndarray] = {"op": rows["op"].astype(np.int64)}
+    for v, arr in (("a", a), ("b", b), ("c", c)):
+        for i, limb in enumerate(to_limbs(arr, xlen).T):
+            cols[f"{v}{i}"] = limb
+    for j, o in enumerate(ops):
+        cols[f"is_{o}"] = code == j
+    for j in range(NB):
+        cols[f"x{j}"] = xe[:, j]
+        cols[f"y{j}"] = ye[:, j]
+        cols[f"p{j}"] = plimbs[:, j]
+        cols[f"k{j}"] = carries[:, j]
+    for i in range(L):
+        cols[f"r{i}"] = zl[:, i]
+        cols[f"d{i}"] = dl[:, i]
+    for i in range(L - 1):
+        cols[f"e{i}_0"] = el[:, i] & 1
+        cols[f"e{i}_1"] = el[:, i] >> 1
+    cols.update(sx=sx, sy=sy, sz=sz, sa=sa, ovf=ovf, bz=bz, inv=inv)
+    if xlen == 64:
+        cols["sc"] = sc
+    names = arith_columns(xlen)
+    main = np.zeros((n, len(names)), dtype=np.uint32)
+    for j, name in enumerate(names):
+        main[:n_real, j] = cols[name]
+
+    # ---- lookups, in the order and with the multiplicities `arith_air` declares
+    at = {name: main[:, j] for j, name in enumerate(names)}
+    pad = np.zeros(n - n_real, dtype=bool)
+
+    def rows_of(*names_):
+        return np.concatenate([fl(*names_), pad])
+
+    range16 = [main[:, names.index(f"{v}{i}")] for v in "abc" for i in range(L)]
+    range16 += [at[f"r{i}"] for i in range(L)] + [at[f"p{i}"] for i in range(NB)]
+    range16 += [at[f"d{i}"] for i in range(L)]
+    range16 += [at[f"k{i}"] for i in range(NB)] + [4 * at[f"k{i}"] for i in range(NB)]
+    bytes_ = [at[f"x{j}"] for j in range(NB)] + [at[f"y{j}"] for j in range(NB)]
+    lookups = [(v, v) for v in bytes_]
+
+    def limb_bit(s, limb, sel):
+        sel = rows_of(*sel)
+        range16.append(2 * (at[limb][sel].astype(np.int64) - (1 << 15) * at[s][sel].astype(np.int64)))
+
+    def byte_bit(byte, sel):
+        sel = rows_of(*sel)
+        lookups.append((at[byte][sel], np.full(int(sel.sum()), 128)))
+
+    byte_bit(f"x{NB - 1}", ("mulh", "mulhsu", "div", "rem"))
+    byte_bit(f"y{NB - 1}", SIGNED_Y)
+    limb_bit("sz", f"r{L - 1}", SDIV)
+    limb_bit("sa", f"p{L - 1}", ("div", "rem"))
+    if xlen == 64:
+        byte_bit("x3", ("divw", "remw"))
+        limb_bit("sa", "p1", ("divw", "remw"))
+        limb_bit("sc", "c1", WORD)
+    return ArithTrace(main, range16, {"and": lookups})
