@@ -16,7 +16,7 @@ from runtime.encoding import TABLE
 from runtime.trace import ALU_ROW, DERIVED_OPS
 
 from ..air import Air
-from .limbs import n_limbs, to_limbs
+from .limbs import n_limbs
 from .ranges import BITWISE, BITWISE_OPS, RANGE16, count_bitwise, count_range16
 
 ALU = "alu"
@@ -279,6 +279,19 @@ class AluTrace:
         return count_bitwise(self.bitwise)
 
 
+class _Columns:
+    """Writes named columns into a column-major buffer (and reads them back)."""
+
+    def __init__(self, buffer, position):
+        self.buffer, self.position = buffer, position
+
+    def __setitem__(self, name, values):
+        self.buffer[self.position[name]] = values
+
+    def __getitem__(self, name):
+        return self.buffer[self.position[name]]
+
+
 def _pow2_height(n: int) -> int:
     return max(4, 1 << max(0, (n - 1).bit_length()))
 
@@ -305,19 +318,19 @@ def alu_trace(rows: np.ndarray, xlen: int, height: int | None = None) -> AluTrac
         bad = op[(op >= len(TABLE)) | (index[np.minimum(op, len(TABLE) - 1)] < 0)][0]
         raise ValueError(f"op {bad} is not an RV{xlen} ALU op of this table")
     mask = (1 << xlen) - 1
-    cols = {name: np.zeros(n, dtype=np.int64) for name in alu_columns(xlen)}
-    sel = np.zeros((n, len(ops)), dtype=bool)
-    sel[np.arange(n_real), index[op]] = True
+    position = {name: i for i, name in enumerate(alu_columns(xlen))}
+    buffer = np.zeros((len(position), n), dtype=np.uint32)    # column-major while filling
+    cols = _Columns(buffer, position)
+    sel_index = np.full(n, -1, dtype=np.int64)
+    sel_index[:n_real] = index[op]
     for col, name in enumerate(names):
-        cols[f"s_{name}"] = sel[:, col].astype(np.int64)
-    opf = np.zeros(n, dtype=np.int64)
-    opf[:n_real] = op
-    cols["op"] = opf
-    real = sel.any(axis=1)
+        cols[f"s_{name}"] = sel_index == col
+    cols["op"] = np.concatenate([op, np.zeros(n - n_real, dtype=np.int64)])
+    real = sel_index >= 0
 
     def fam(*groups):
         idx = [names.index(nm) for g in groups for nm in g if nm in names]
-        return sel[:, idx].any(axis=1) if idx else np.zeros(n, dtype=bool)
+        return np.isin(sel_index, idx)
 
     def padded(v):
         out = np.zeros(n, dtype=np.uint64)
@@ -325,9 +338,10 @@ def alu_trace(rows: np.ndarray, xlen: int, height: int | None = None) -> AluTrac
         return out
 
     av, bv, cv = padded(rows["a"]), padded(rows["b"]), padded(rows["c"])
-    al, bl, cl = (to_limbs(v, xlen).astype(np.int64) for v in (av, bv, cv))
+    al, bl, cl = ([((v >> np.uint64(16 * i)) & np.uint64(0xFFFF)).astype(np.int32) for i in range(L)]
+                  for v in (av, bv, cv))
     for i in range(L):
-        cols[f"a{i}"], cols[f"b{i}"], cols[f"c{i}"] = al[:, i], bl[:, i], cl[:, i]
+        cols[f"a{i}"], cols[f"b{i}"], cols[f"c{i}"] = al[i], bl[i], cl[i]
     is_w = fam(WORD)
     is_bit = fam(BAND, BOR, BXOR)
     is_left, is_right = fam(SLL, SLLW), fam(SRL, SRA, SRLW, SRAW)
@@ -336,31 +350,30 @@ def alu_trace(rows: np.ndarray, xlen: int, height: int | None = None) -> AluTrac
 
     # scratch limbs d: a - b on compares, b0 >> nbits on shifts
     nbits = _shamt_bits(xlen)
-    dl = to_limbs(np.where(is_cmp, (av - bv) & np.uint64(mask), 0).astype(np.uint64), xlen).astype(np.int64)
-    dl[:, 0] = np.where(is_shift, bl[:, 0] >> nbits, dl[:, 0])
+    diff = np.where(is_cmp, (av - bv) & np.uint64(mask), np.uint64(0))
+    dl = [((diff >> np.uint64(16 * i)) & np.uint64(0xFFFF)).astype(np.int32) for i in range(L)]
+    dl[0] = np.where(is_shift, bl[0] >> nbits, dl[0]).astype(np.int32)
     for i in range(L):
-        cols[f"d{i}"] = dl[:, i]
+        cols[f"d{i}"] = dl[i]
 
-    # adder carries
-    add_rows = fam(ADD, ADDW)
-    sub_rows = fam(SUB, SUBW)
-    X = np.where(add_rows[:, None], al, np.where(sub_rows[:, None], cl, np.where(is_cmp[:, None], dl, 0)))
-    Y = np.where((add_rows | sub_rows | is_cmp)[:, None], bl, 0)
-    carry = np.zeros(n, dtype=np.int64)
+    # adder carries: X + Y + k_i = Z + 2^16 k_i+1
+    add_rows, sub_rows = fam(ADD, ADDW), fam(SUB, SUBW)
+    adder = add_rows | sub_rows | is_cmp
+    carry = np.zeros(n, dtype=np.int32)
     for i in range(L):
-        carry = (X[:, i] + Y[:, i] + carry) >> 16
+        X = np.where(add_rows, al[i], np.where(sub_rows, cl[i], dl[i]))
+        carry = np.where(adder, (X + bl[i] + carry) >> 16, 0).astype(np.int32)
         cols[f"k{i + 1}"] = carry
 
     # signs
-    top = 1 if xlen == 32 else 3
-    tops = [np.where(is_w, v[:, 1], v[:, top]) for v in (al, bl, cl)]
+    tops = [np.where(is_w, v[1], v[L - 1]) for v in (al, bl, cl)]
     if xlen == 64:
         cols["a_top"], cols["b_top"], cols["c_top"] = tops
     sa, sb, sc = (t >> 15 for t in tops)
     cols["sa"], cols["sb"], cols["sc"], cols["sx"] = sa, sb, sc, sa ^ sb
 
     # shift decomposition
-    b0 = np.where(is_shift, bl[:, 0], 0)
+    b0 = np.where(is_shift, bl[0], 0)
     bits = [(b0 >> t) & 1 for t in range(nbits)]
     for t in range(nbits):
         cols[f"sh{t}"] = bits[t]
@@ -371,40 +384,37 @@ def alu_trace(rows: np.ndarray, xlen: int, height: int | None = None) -> AluTrac
     else:
         kshift = bits[3] + 2 * bits[4]
     r = bits[0] + 2 * bits[1] + 4 * bits[2]
-    pw = np.int64(1) << r
-    pwi = np.int64(256) >> r
-    pow_ = np.where(is_left, pw, np.where(is_right, pwi, 0))
+    pw = np.left_shift(1, r).astype(np.int32)
+    pwi = np.right_shift(256, r).astype(np.int32)
+    pow_ = np.where(is_left, pw, np.where(is_right, pwi, 0)).astype(np.int32)
     cols["pw"], cols["pwi"], cols["pow"] = pw, pwi, pow_
     for j in range(NB):
-        cols[f"e{j}"] = (kshift == j).astype(np.int64)
+        cols[f"e{j}"] = kshift == j
     fs = sa & fam(SRA, SRAW)
     cols["fs"], cols["fill"] = fs, fs * (256 - pow_)
 
-    # byte lanes
-    xb = np.stack([(al[:, j // 2] >> (8 * (j % 2))) & 255 for j in range(NB)], axis=1)
-    ybits = np.stack([(bl[:, j // 2] >> (8 * (j % 2))) & 255 for j in range(NB)], axis=1)
-    zbits = np.stack([(cl[:, j // 2] >> (8 * (j % 2))) & 255 for j in range(NB)], axis=1)
-    prod = xb * pow_[:, None]
-    lo, hi = prod & 255, prod >> 8
-    ysh = np.where(is_shift[:, None], lo, np.where(is_bit[:, None], ybits, 0))
-    zsh = np.where(is_shift[:, None], xb & lo, np.where(is_bit[:, None], zbits, 0))
-    hsh = np.where(is_shift[:, None], hi, 0)
+    # byte lanes: bitwise rows (a, b, c) bytes; shift rows a's bytes x, x * pow = y + 256 h, z = x & y
+    xb, yb, hb = [], [], []
     for j in range(NB):
-        cols[f"x{j}"], cols[f"y{j}"], cols[f"z{j}"], cols[f"h{j}"] = xb[:, j], ysh[:, j], zsh[:, j], hsh[:, j]
+        x = (al[j // 2] >> (8 * (j % 2))) & 255
+        prod = x * pow_
+        y = np.where(is_shift, prod & 255, np.where(is_bit, (bl[j // 2] >> (8 * (j % 2))) & 255, 0))
+        z = np.where(is_shift, x & y, np.where(is_bit, (cl[j // 2] >> (8 * (j % 2))) & 255, 0))
+        h = np.where(is_shift, prod >> 8, 0)
+        cols[f"x{j}"], cols[f"y{j}"], cols[f"z{j}"], cols[f"h{j}"] = x, y, z, h
+        xb.append(x), yb.append(y), hb.append(h)
     for i in range(L):
-        cols[f"hz{i}"] = hsh[:, 2 * i] & hsh[:, 2 * i + 1]
+        cols[f"hz{i}"] = hb[2 * i] & hb[2 * i + 1]
 
-    main = np.stack([cols[name] for name in alu_columns(xlen)], axis=1).astype(np.uint32)
+    main = np.ascontiguousarray(buffer.T)
 
     # lookups
-    range16 = [v[real] for v in (al, bl, cl, dl)]
+    range16 = [v[real] for v in al + bl + cl + dl]
     range16 += [((t << 1) & 0xFFFF)[real] for t in tops]
-    lanes = is_bit | is_shift
     bitwise: dict[str, list] = {"and": [], "or": [], "xor": []}
     for opname, rowmask in (("and", fam(BAND) | is_shift), ("or", fam(BOR)), ("xor", fam(BXOR))):
-        rowmask = rowmask & lanes
         if rowmask.any():
-            bitwise[opname].append((xb[rowmask], ysh[rowmask]))
+            bitwise[opname] += [(xb[j][rowmask], yb[j][rowmask]) for j in range(NB)]
     if is_shift.any():
-        bitwise["and"].append((hsh[is_shift][:, 0::2], hsh[is_shift][:, 1::2]))
+        bitwise["and"] += [(hb[2 * i][is_shift], hb[2 * i + 1][is_shift]) for i in range(L)]
     return AluTrace(main, range16, bitwise)
