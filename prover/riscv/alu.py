@@ -117,6 +117,9 @@ def alu_air(xlen: int) -> Air:
     (+i) and every shift share the byte lanes and their bitwise lookups; the immediate
     forms share their register form's constraints exactly; the W shifts share the
     shift decomposition with the full ones (left: even the result constraint).
+
+    Size: RV64 113 main columns, 116 constraints, 1 receive + 31 lookups per row (19
+    range16, 12 bitwise); RV32 67 columns, 68 constraints, 1 + 17 (11 range16, 6 bitwise).
     """
     L = n_limbs(xlen)
     NB = 2 * L
