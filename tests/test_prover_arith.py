@@ -183,6 +183,9 @@ def test_an_op_outside_the_table_is_refused():
     rows["op"] = 0                                     # lui
     with pytest.raises(ValueError, match="not an RV64 arith op"):
         arith.arith_trace(rows, 64)
+    rows["op"] = 999
+    with pytest.raises(ValueError, match="not an RV64 arith op"):
+        arith.arith_trace(rows, 64)
     with pytest.raises(ValueError, match="not an RV32 arith op"):
         arith.arith_trace(make_rows([("mulw", 1, 1)], 64), 32)
 

@@ -25,7 +25,7 @@ from runtime.trace import ALU_ROW
 from .. import field
 from ..air import Air
 from ..expr import as_expr
-from .limbs import n_limbs, to_limbs
+from .limbs import n_limbs
 from .ranges import BITWISE, BITWISE_OPS, RANGE16, count_bitwise, count_range16
 
 ARITH = "arith"
@@ -45,7 +45,6 @@ SIGNED_X = ("mulh", "mulhsu") + SDIV                # X is sign-extended
 SIGNED_Y = ("mulh",) + SDIV                         # Y is sign-extended
 QUOT = ("div", "divu")
 REM = ("rem", "remu")
-MAX_CARRY_BITS = 14                                 # multiplier carries: range16(k) and range16(4 k)
 
 
 def arith_ops(xlen: int) -> tuple[str, ...]:
@@ -379,15 +378,16 @@ def arith_trace(rows: np.ndarray, xlen: int, height: int | None = None, *,
     n = height or _pow2_height(n_real)
     if n < n_real or n & (n - 1) or n < 4:
         raise ValueError(f"height {n} is not a power of two >= max(4, {n_real})")
-    code = index[rows["op"].astype(np.int64)] if n_real else np.zeros(0, dtype=np.int64)
+    op_ids = rows["op"].astype(np.int64)
+    code = np.where(op_ids < len(TABLE), index[np.minimum(op_ids, len(TABLE) - 1)], -1)
     if (code < 0).any():
         bad = int(np.flatnonzero(code < 0)[0])
         raise ValueError(f"arith row {bad} (step {int(rows['step'][bad])}): op {int(rows['op'][bad])} "
                          f"is not an RV{xlen} arith op")
 
     def fl(*names):
-        idx = [ops.index(o) for o in names if o in ops]
-        return np.isin(code, idx)
+        member = np.array([o in names for o in ops])
+        return member[code]
 
     mask = _U((1 << xlen) - 1)
     top = _U(xlen - 1)
@@ -427,82 +427,82 @@ def arith_trace(rows: np.ndarray, xlen: int, height: int | None = None, *,
     ovf = fl("div", "rem") & (a == _U(1 << (xlen - 1))) & (b == mask)
     sc = word & (((c >> _U(31)) & _U(1)) == 1)
 
-    # ---- the multiplier, exactly as its constraints add up
-    shifts = np.arange(NB, dtype=_U) * _U(8)
-    xe = np.concatenate([((X[:, None] >> shifts) & _U(0xFF)).astype(np.int64),
-                         np.repeat(255 * sx[:, None].astype(np.int64), NB, axis=1)], axis=1)
-    ye = np.concatenate([((Y[:, None] >> shifts) & _U(0xFF)).astype(np.int64),
-                         np.repeat(255 * sy[:, None].astype(np.int64), NB, axis=1)], axis=1)
-    conv = np.zeros((n_real, 2 * NB), dtype=np.int64)
-    for u in range(2 * NB):
-        conv[:, u:] += xe[:, u:u + 1] * ye[:, :2 * NB - u]
-    zl = to_limbs(Z, xlen).astype(np.int64)
-    ze = np.concatenate([zl, np.repeat(0xFFFF * sz[:, None].astype(np.int64), L, axis=1)], axis=1)
-    plimbs = np.zeros((n_real, NB), dtype=np.int64)
-    carries = np.zeros((n_real, NB), dtype=np.int64)
+    # ---- the witness, one 1-d array per column (transposed into the trace at the end)
+    names = arith_columns(xlen)
+    pos = {name: j for j, name in enumerate(names)}
+    cols_t = np.zeros((len(names), n), dtype=np.uint32)
+
+    def put(name, values):
+        cols_t[pos[name], :n_real] = values
+
+    put("op", rows["op"])
+    for v, arr in (("a", a), ("b", b), ("c", c)):
+        for i in range(L):
+            put(f"{v}{i}", (arr >> _U(16 * i)) & _U(0xFFFF))
+    for j in range(len(ops)):
+        put(f"is_{ops[j]}", code == j)
+    xb = [((X >> _U(8 * u)) & _U(0xFF)).astype(np.int32) for u in range(NB)]
+    yb = [((Y >> _U(8 * u)) & _U(0xFF)).astype(np.int32) for u in range(NB)]
+    zl = [((Z >> _U(16 * i)) & _U(0xFFFF)).astype(np.int64) for i in range(L)]
+    xl = [xb[2 * i].astype(np.int64) + 256 * xb[2 * i + 1] for i in range(L)]
+
+    # ---- the multiplier, exactly as its constraints add up (column sums < 2^20: int32)
+    conv = [np.zeros(n_real, dtype=np.int32) for _ in range(2 * NB)]
+    for u in range(NB):
+        for v in range(NB):
+            conv[u + v] += xb[u] * yb[v]
+    x_prefix, y_prefix = [xb[0]], [yb[0]]
+    for u in range(1, NB):
+        x_prefix.append(x_prefix[-1] + xb[u])
+        y_prefix.append(y_prefix[-1] + yb[u])
+    ext_x, ext_y = 255 * sx.astype(np.int32), 255 * sy.astype(np.int32)
+    for m in range(NB, 2 * NB):             # products with an extension byte (the other index <= m - NB)
+        conv[m] += ext_x * y_prefix[m - NB] + ext_y * x_prefix[m - NB]
+    ze = zl + [0xFFFF * sz.astype(np.int64)] * L
     carry = np.zeros(n_real, dtype=np.int64)
     for i in range(NB):
-        s = conv[:, 2 * i] + 256 * conv[:, 2 * i + 1] + ze[:, i] + carry
-        plimbs[:, i] = s & 0xFFFF
+        s = conv[2 * i] + 256 * conv[2 * i + 1].astype(np.int64) + ze[i] + carry
+        put(f"p{i}", s & 0xFFFF)
         carry = s >> 16
-        carries[:, i] = carry
+        put(f"k{i}", carry)
+    for u in range(NB):
+        put(f"x{u}", xb[u])
+        put(f"y{u}", yb[u])
 
-    # ---- the remainder comparison: D = |X| - |Z| - 1, limb by limb
+    # ---- the remainder comparison: D = |X| - |Z| - 1, limb by limb, on division rows with X != 0
     g = is_div & ~bz
-    xl = to_limbs(X, xlen).astype(np.int64)
     sgx = 1 - 2 * sx.astype(np.int64)
     sgz = 1 - 2 * sz.astype(np.int64)
-    dl = np.zeros((n_real, L), dtype=np.int64)
-    el = np.zeros((n_real, max(L - 1, 0)), dtype=np.int64)
     e = np.zeros(n_real, dtype=np.int64)
     for i in range(L):
-        v = sgx * xl[:, i] - sgz * zl[:, i] - (1 if i == 0 else 0) + e
-        dl[:, i] = v & 0xFFFF
+        v = sgx * xl[i] - sgz * zl[i] - (1 if i == 0 else 0) + e
+        put(f"d{i}", np.where(g, v & 0xFFFF, 0))
         e = v >> 16
         if i < L - 1:
-            el[:, i] = e
-    dl[~g] = 0
-    el = np.where(g[:, None], np.clip(el + 2, 0, 3), 0)
-    inv = np.zeros(n_real, dtype=np.uint32)
-    sum_x = xl.sum(axis=1)
+            bits = np.where(g, np.clip(e + 2, 0, 3), 0)     # honest carries lie in [-2, 1]
+            put(f"e{i}_0", bits & 1)
+            put(f"e{i}_1", bits >> 1)
+    sum_x = np.sum(xl, axis=0)
     nz = g & (sum_x != 0)
+    inv = np.zeros(n_real, dtype=np.uint32)
     if nz.any():
         inv[nz] = field.inv(sum_x[nz].astype(np.uint32))
-
-    # ---- the main matrix
-    cols: dict[str, np.ndarray] = {"op": rows["op"].astype(np.int64)}
-    for v, arr in (("a", a), ("b", b), ("c", c)):
-        for i, limb in enumerate(to_limbs(arr, xlen).T):
-            cols[f"{v}{i}"] = limb
-    for j, o in enumerate(ops):
-        cols[f"is_{o}"] = code == j
-    for j in range(NB):
-        cols[f"x{j}"] = xe[:, j]
-        cols[f"y{j}"] = ye[:, j]
-        cols[f"p{j}"] = plimbs[:, j]
-        cols[f"k{j}"] = carries[:, j]
     for i in range(L):
-        cols[f"r{i}"] = zl[:, i]
-        cols[f"d{i}"] = dl[:, i]
-    for i in range(L - 1):
-        cols[f"e{i}_0"] = el[:, i] & 1
-        cols[f"e{i}_1"] = el[:, i] >> 1
-    cols.update(sx=sx, sy=sy, sz=sz, sa=sa, ovf=ovf, bz=bz, inv=inv)
+        put(f"r{i}", zl[i])
+    for name, values in (("sx", sx), ("sy", sy), ("sz", sz), ("sa", sa), ("ovf", ovf), ("bz", bz), ("inv", inv)):
+        put(name, values)
     if xlen == 64:
-        cols["sc"] = sc
-    names = arith_columns(xlen)
-    main = np.zeros((n, len(names)), dtype=np.uint32)
-    for j, name in enumerate(names):
-        main[:n_real, j] = cols[name]
+        put("sc", sc)
+    main = _transpose(cols_t)
 
     # ---- lookups, in the order and with the multiplicities `arith_air` declares
-    at = {name: main[:, j] for j, name in enumerate(names)}
+    at = {name: cols_t[j] for j, name in enumerate(names)}
     pad = np.zeros(n - n_real, dtype=bool)
 
     def rows_of(*names_):
         return np.concatenate([fl(*names_), pad])
 
-    range16 = [main[:, names.index(f"{v}{i}")] for v in "abc" for i in range(L)]
+    range16 = [at[f"{v}{i}"] for v in "abc" for i in range(L)]
     range16 += [at[f"r{i}"] for i in range(L)] + [at[f"p{i}"] for i in range(NB)]
     range16 += [at[f"d{i}"] for i in range(L)]
     range16 += [at[f"k{i}"] for i in range(NB)] + [4 * at[f"k{i}"] for i in range(NB)]
@@ -526,3 +526,12 @@ def arith_trace(rows: np.ndarray, xlen: int, height: int | None = None, *,
         limb_bit("sa", "p1", ("divw", "remw"))
         limb_bit("sc", "c1", WORD)
     return ArithTrace(main, range16, {"and": lookups})
+
+
+def _transpose(columns: np.ndarray, block: int = 512) -> np.ndarray:
+    """(k, n) -> (n, k) C-ordered, in blocks of rows (a plain transposed copy is cache-bound)."""
+    k, n = columns.shape
+    out = np.empty((n, k), dtype=columns.dtype)
+    for lo in range(0, n, block):
+        out[lo:lo + block] = columns[:, lo:lo + block].T
+    return out
