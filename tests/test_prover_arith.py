@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from prover.air import ConstraintError
+from prover.constraints import evaluate_each
 from prover.riscv import arith
 from prover.stark import prove, setup, verify
 from runtime.trace import ALU_ROW, derive_tables
@@ -117,6 +118,29 @@ def prove_rows(rows, xlen: int, trace: arith.ArithTrace | None = None, check: bo
     return verify(key.verifying_key, {}, prove(key, traces, check=check))
 
 
+def sent_multiplicities(air, main):
+    """range16 and bitwise multiplicities counted from the messages the AIR itself sends on
+    `main` (evaluating its declared fields), keeping only messages the tables can match:
+    what a prover of a forged trace would best supply."""
+    n = main.shape[0]
+    r16 = np.zeros(1 << 16, dtype=np.int64)
+    bw = np.zeros((1 << 16, 3), dtype=np.int64)
+    for inter in air.interactions:
+        if inter.bus not in ("range16", "bitwise"):
+            continue
+        values = evaluate_each([inter.multiplicity, *inter.fields], main=main, next_shift=1,
+                               selectors=np.zeros((n, 3), dtype=np.uint32)).astype(np.int64)
+        mult, fields = values[:, 0], values[:, 1:]
+        if inter.bus == "range16":
+            ok = fields[:, 0] < 1 << 16
+            r16 += np.bincount(fields[ok, 0], weights=mult[ok], minlength=1 << 16).astype(np.int64)
+        else:
+            op, x, y = fields[:, 0], fields[:, 1], fields[:, 2]
+            ok = (x < 256) & (y < 256)
+            np.add.at(bw, (x[ok] * 256 + y[ok], op[ok] - 1), mult[ok])
+    return r16.astype(np.uint32).reshape(-1, 1), bw.astype(np.uint32)
+
+
 def example_rows(name: str, xlen: int, step_limit: int | None) -> np.ndarray:
     from translator.elf import load_elf
     from translator.expand import reference_trace
@@ -176,6 +200,16 @@ def test_trace_generation_is_vectorized_and_fast():
     start = time.perf_counter()
     arith.arith_trace(rows, 64)
     assert time.perf_counter() - start < 5.0
+
+
+@pytest.mark.parametrize("xlen", [64, 32])
+def test_the_lookups_the_trace_reports_are_the_messages_the_table_sends(xlen):
+    values = edge_values(xlen)[::2]
+    rows = make_rows([(op, a, b) for op in arith.arith_ops(xlen) for a in values for b in values], xlen)
+    trace = arith.arith_trace(rows, xlen)
+    r16, bw = sent_multiplicities(table(xlen), trace.main)
+    assert np.array_equal(trace.range16_mult(), r16)
+    assert np.array_equal(trace.bitwise_mult(), bw)
 
 
 def test_an_op_outside_the_table_is_refused():
@@ -242,9 +276,10 @@ def test_mulh_claimed_with_unsigned_sign_bits_fails_the_proof():
     main[:, column(xlen, "is_mulhu")] = 0
     main[:, column(xlen, "is_mulh")] = 1
     table(xlen).check(main)                                 # the polynomials alone accept it
-    trace.bitwise["and"].append((main[:, column(xlen, "x7")], np.full(4, 128)))
-    trace.bitwise["and"].append((main[:, column(xlen, "y7")], np.full(4, 128)))
-    assert not prove_rows(rows, xlen, trace, check=False)
+    r16, bw = sent_multiplicities(table(xlen), main)
+    key = keys(xlen)
+    traces = {"sender": sender_trace(rows, xlen), "arith": main, "range16": r16, "bitwise": bw}
+    assert not verify(key.verifying_key, {}, prove(key, traces, check=False))
 
 
 @pytest.mark.parametrize("xlen,op", [(64, "divu"), (64, "div"), (64, "divuw"), (64, "divw"), (32, "divu"), (32, "div")])
@@ -341,6 +376,37 @@ def test_divw_that_ignores_the_sign_of_the_low_word_fails():
     wrong = reference("divuw", a, b, 64)
     assert_rejected(make_rows([("divw", a, b)], 64, [wrong]), 64,
                     quotients=[0x7FFF_FFFC], remainders=[1])
+
+
+def test_a_product_limb_that_wraps_modulo_p_fails_only_the_carry_range_check():
+    """Adding p to limb 0's sum keeps every identity true mod p and yields another
+    'product' (low word and high word); only the carry bound k < 2^14 refuses it."""
+    from prover.field import P
+
+    xlen = 64
+    rows = make_rows([("mul", 0xFFFF_FFFF_FFFF_FFFF, 0xFFFF_FFFF_FFFF_FFFF)] * 4, xlen)
+    main = arith.arith_trace(rows, xlen).main.astype(np.int64)
+    p = [column(xlen, f"p{i}") for i in range(8)]
+    k = [column(xlen, f"k{i}") for i in range(8)]
+    sums = [main[:, p[i]] + (main[:, k[i]] << 16) - (main[:, k[i - 1]] if i else 0) for i in range(8)]
+    sums[0] = sums[0] + P
+    carry = 0
+    for i in range(8):
+        v = sums[i] + carry
+        main[:, p[i]], carry = v & 0xFFFF, v >> 16
+        main[:, k[i]] = carry
+    assert main[:, k].max() < 1 << 16 and main[:, k].max() >= 1 << 14
+    forged = sum(int(main[0, p[i]]) << (16 * i) for i in range(4))
+    assert forged != reference("mul", int(rows["a"][0]), int(rows["b"][0]), xlen)
+    rows["c"] = forged
+    for i in range(4):
+        main[:, column(xlen, f"c{i}")] = main[:, p[i]]
+    main = main.astype(np.uint32)
+    table(xlen).check(main)                                 # the polynomials accept it
+    r16, bw = sent_multiplicities(table(xlen), main)
+    key = keys(xlen)
+    traces = {"sender": sender_trace(rows, xlen), "arith": main, "range16": r16, "bitwise": bw}
+    assert not verify(key.verifying_key, {}, prove(key, traces, check=False))
 
 
 def test_a_wrong_product_proof_does_not_verify():
