@@ -129,10 +129,12 @@ def arith_air(xlen: int) -> Air:
       - unless bz: D = |X| - |Z| - 1 = sum 2^(16 i) d_i with 16-bit limbs d_i, proven
         limb by limb: t_i + e_(i-1) = d_i + 2^16 e_i, t_i = (1 - 2 sx) X_i - (1 - 2 sz)
         r_i - [i = 0], e_i = b_i0 + 2 b_i1 - 2 in [-2, 1] (the honest carries lie there),
-        e_(L-1) = sz - sx (the 2^XLEN (sx - sz) of |X| - |Z| cancels the top carry).
-        So |r| < |B|.
+        e_(L-1) = sz - sx (the 2^XLEN (sx - sz) of |X| - |Z| cancels the top carry);
+        |V| = (1 - 2 s) V + 2^XLEN s is the absolute value of the XLEN-bit V with
+        extension bit s.  So |r| < |B|.
       - sign rule: sz => sa, and sa (1 - sz) (sum r_i) = 0 (a negative dividend has a
-        remainder <= 0).  With |r| < |B| this pins q = trunc(A / B) and r = A - B q.
+        remainder <= 0), so r = 0 or r has A's sign.  With |r| < |B| this pins
+        q = trunc(A / B) and r = A - B q (unsigned: q = floor(A / B), r = A mod B).
       c = q (div, divu), r (rem, remu); W: c_0,1 = q_0,1 or r_0,1, c_2,3 = 0xFFFF sc.
       The W forms divide the 64-bit extensions of the low words, so |q| <= 2^31 always:
       divw(INT32_MIN, -1) has q = 2^31, whose low word sign-extended is INT32_MIN, as
@@ -152,7 +154,8 @@ def arith_air(xlen: int) -> Air:
       plus 0xFFFF and the carry: < 2^28 for RV64 (`_max_multiplier_sum`, checked at
       import), and the right side is < 2^16 + 2^30.  Both are below p, so equality mod p
       is equality of integers.
-    - Comparison: |t_i| < 2^17 + 1 and |e| <= 2, so both sides lie in (-2^19, 2^19).
+    - Comparison: |t_i| < 2^17 and e_i in [-2, 1] (bits; e_(L-1) = sz - sx in [-1, 1]),
+      so both sides lie in (-2^19, 2^19).
     - Every other identity is a flag (a bit) times a difference of two values of at most
       17 bits (a limb against a limb, 0xFFFF times a bit, or a byte combination), or
       (sum X_i) inv with sum X_i < 2^18, or products of bits with a sum of limbs < 2^18:
