@@ -12,6 +12,7 @@ import pytest
 from prover.air import ConstraintError
 from prover.constraints import evaluate_each
 from prover.riscv import arith
+from prover.riscv.ranges import TableTrace
 from prover.stark import prove, setup, verify
 from runtime.trace import ALU_ROW, derive_tables
 from riscv_helpers import FAST, range_tables, sender_air, sender_trace
@@ -109,7 +110,7 @@ def keys(xlen: int):
     return setup([sender_air(arith.ARITH, xlen), table(xlen)] + ranges, fixed=fixed, params=FAST)
 
 
-def prove_rows(rows, xlen: int, trace: arith.ArithTrace | None = None, check: bool = True):
+def prove_rows(rows, xlen: int, trace: TableTrace | None = None, check: bool = True):
     """Proves the sender (Main's stand-in), Arith, range16 and bitwise; returns the verdict."""
     trace = trace or arith.arith_trace(rows, xlen)
     key = keys(xlen)

@@ -3,12 +3,11 @@
 See `alu_air` for exactly what is proven and how; docs/riscv-air.md for the contract
 (limbs, buses, the range-check rule).  `alu_trace` builds the table's main trace from
 `runtime/trace.py` ALU_ROW rows and returns the range16/bitwise lookups it makes, so
-the caller can fill those tables' multiplicity columns (`AluTrace.range16_mult`,
-`AluTrace.bitwise_mult`).
+the caller can fill those tables' multiplicity columns (`TableTrace.range16_mult`,
+`TableTrace.bitwise_mult`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -17,7 +16,7 @@ from runtime.trace import ALU_ROW, DERIVED_OPS
 
 from ..air import Air
 from .limbs import n_limbs
-from .ranges import BITWISE, BITWISE_OPS, RANGE16, count_bitwise, count_range16
+from .ranges import BITWISE, BITWISE_OPS, RANGE16, TableTrace, pow2_height
 
 ALU = "alu"
 AND, OR, XOR = BITWISE_OPS["and"], BITWISE_OPS["or"], BITWISE_OPS["xor"]
@@ -268,18 +267,6 @@ def alu_air(xlen: int) -> Air:
 
 # ------------------------------------------------------------------ trace
 
-@dataclass
-class AluTrace:
-    """The ALU table's main trace and the lookups it makes into range16 and bitwise."""
-    main: np.ndarray                            # (2^k, columns) uint32
-    range16: list[np.ndarray]                   # values sent to range16 (each array: one per lookup)
-    bitwise: dict[str, list[tuple[np.ndarray, np.ndarray]]]   # op -> [(x, y) byte arrays]
-
-    def range16_mult(self) -> np.ndarray:
-        return count_range16(*self.range16)
-
-    def bitwise_mult(self) -> np.ndarray:
-        return count_bitwise(self.bitwise)
 
 
 class _Columns:
@@ -295,11 +282,7 @@ class _Columns:
         return self.buffer[self.position[name]]
 
 
-def _pow2_height(n: int) -> int:
-    return max(4, 1 << max(0, (n - 1).bit_length()))
-
-
-def alu_trace(rows: np.ndarray, xlen: int, height: int | None = None) -> AluTrace:
+def alu_trace(rows: np.ndarray, xlen: int, height: int | None = None) -> TableTrace:
     """The main trace of `alu_air(xlen)` for ALU_ROW rows (no auipc), padded to a power
     of two (or `height`) with all-selector-0 rows.  c is taken from the rows as given,
     so a wrong c gives a trace that fails the constraints."""
@@ -313,7 +296,7 @@ def alu_trace(rows: np.ndarray, xlen: int, height: int | None = None) -> AluTrac
     for col, (_, op_id) in enumerate(ops):
         index[op_id] = col
     n_real = rows.size
-    n = height or _pow2_height(n_real)
+    n = height or pow2_height(n_real)
     if n < n_real or n & (n - 1):
         raise ValueError(f"height {n} is not a power of two >= {n_real}")
     op = rows["op"].astype(np.int64)
@@ -420,4 +403,4 @@ def alu_trace(rows: np.ndarray, xlen: int, height: int | None = None) -> AluTrac
             bitwise[opname] += [(xb[j][rowmask], yb[j][rowmask]) for j in range(NB)]
     if is_shift.any():
         bitwise["and"] += [(hb[2 * i][is_shift], hb[2 * i + 1][is_shift]) for i in range(L)]
-    return AluTrace(main, range16, bitwise)
+    return TableTrace(main, range16, bitwise)

@@ -4,7 +4,7 @@ See `arith_air` for exactly what is proven and why no identity can wrap modulo p
 docs/riscv-air.md for the contract (limbs, buses, the range-check rule).  `arith_trace`
 builds the table's main trace from `runtime/trace.py` ALU_ROW rows (the "arith" derived
 table) and returns the range16/bitwise lookups it makes, so the caller can fill those
-tables' multiplicity columns (`ArithTrace.range16_mult`, `ArithTrace.bitwise_mult`).
+tables' multiplicity columns (`TableTrace.range16_mult`, `TableTrace.bitwise_mult`).
 
 One multiplier serves every op: it proves P = X * Y + Z modulo 2^(2 XLEN) on the
 sign- or zero-extended operands.  A multiply puts (a, b, 0) there and reads c off P's
@@ -15,7 +15,6 @@ bits, whose result's low word is sign-extended into c.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -26,7 +25,7 @@ from .. import field
 from ..air import Air
 from ..expr import as_expr
 from .limbs import n_limbs
-from .ranges import BITWISE, BITWISE_OPS, RANGE16, count_bitwise, count_range16
+from .ranges import BITWISE, BITWISE_OPS, RANGE16, TableTrace, pow2_height
 
 ARITH = "arith"
 AND = BITWISE_OPS["and"]
@@ -330,22 +329,6 @@ assert _max_multiplier_sum(64) < 1 << 28 and (_max_multiplier_sum(64) >> 16) < 1
 
 # ------------------------------------------------------------------ trace
 
-@dataclass
-class ArithTrace:
-    """The Arith table's main trace and the lookups it makes into range16 and bitwise."""
-    main: np.ndarray                            # (2^k, columns) uint32
-    range16: list[np.ndarray]                   # values sent to range16 (each array: one per lookup)
-    bitwise: dict[str, list[tuple[np.ndarray, np.ndarray]]]   # op -> [(x, y) byte arrays]
-
-    def range16_mult(self) -> np.ndarray:
-        return count_range16(*self.range16)
-
-    def bitwise_mult(self) -> np.ndarray:
-        return count_bitwise(self.bitwise)
-
-
-def _pow2_height(n: int) -> int:
-    return max(4, 1 << max(0, (n - 1).bit_length()))
 
 
 _U = np.uint64
@@ -361,7 +344,7 @@ def _neg(v):
 
 
 def arith_trace(rows: np.ndarray, xlen: int, height: int | None = None, *,
-                quotients: np.ndarray | None = None, remainders: np.ndarray | None = None) -> ArithTrace:
+                quotients: np.ndarray | None = None, remainders: np.ndarray | None = None) -> TableTrace:
     """The main trace of `arith_air(xlen)` for ALU_ROW rows of arith ops, padded to a
     power of two (at least 4, or `height`) with all-zero rows, and its lookups.
 
@@ -378,7 +361,7 @@ def arith_trace(rows: np.ndarray, xlen: int, height: int | None = None, *,
     for j, o in enumerate(ops):
         index[OP_IDS[o]] = j
     n_real = rows.size
-    n = height or _pow2_height(n_real)
+    n = height or pow2_height(n_real)
     if n < n_real or n & (n - 1) or n < 4:
         raise ValueError(f"height {n} is not a power of two >= max(4, {n_real})")
     op_ids = rows["op"].astype(np.int64)
@@ -528,7 +511,7 @@ def arith_trace(rows: np.ndarray, xlen: int, height: int | None = None, *,
         byte_bit("x3", ("divw", "remw"))
         limb_bit("sa", "p1", ("divw", "remw"))
         limb_bit("sc", "c1", WORD)
-    return ArithTrace(main, range16, {"and": lookups})
+    return TableTrace(main, range16, {"and": lookups})
 
 
 def _transpose(columns: np.ndarray, block: int = 512) -> np.ndarray:

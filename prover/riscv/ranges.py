@@ -10,6 +10,8 @@ Both are fixed (preprocessed) tables: their columns are committed once in the
 verifying key, and each proof supplies only the multiplicities, counted here from the
 messages the other tables send (`count_range16`, `count_bitwise`).
 """
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..air import Air
@@ -59,3 +61,22 @@ def count_bitwise(lookups: dict[str, list]) -> np.ndarray:
                 raise ValueError(f"a {op} lookup is not on bytes")
             out[:, k] += np.bincount(x * 256 + y, minlength=1 << 16)
     return out.astype(np.uint32)
+
+
+@dataclass
+class TableTrace:
+    """A table's main trace and the lookups it makes into range16 and bitwise."""
+    main: np.ndarray                            # (2^k, columns) uint32
+    range16: list[np.ndarray]                   # values sent to range16 (each array: one per lookup)
+    bitwise: dict[str, list[tuple[np.ndarray, np.ndarray]]]   # op -> [(x, y) byte arrays]
+
+    def range16_mult(self) -> np.ndarray:
+        return count_range16(*self.range16)
+
+    def bitwise_mult(self) -> np.ndarray:
+        return count_bitwise(self.bitwise)
+
+
+def pow2_height(n: int) -> int:
+    """The rows a table of n real rows is padded to: a power of two, at least 4."""
+    return max(4, 1 << max(0, (n - 1).bit_length()))
