@@ -18,12 +18,13 @@ from runtime.host import GuestExit
 from runtime.memory_map import MemoryMap
 from runtime.trace import CHECKPOINT
 from translator.interpreter import PROGRESS_SLICE, GuestFault, Interpreter, RunResult
-from translator.jit import DEFAULT_OPT, LoadedCode, translate
+from translator.jit import DEFAULT_OPT
 from translator.lifter import (CTX_SLOTS, SLOT_BLOCK_START, SLOT_BUDGET, SLOT_CODE_BASE, SLOT_CODE_WORDS,
                                SLOT_COUNTS, SLOT_INPUT, SLOT_INPUT_LEN, SLOT_LOG, SLOT_LOG_CAP, SLOT_LOG_POS,
                                SLOT_MISALIGNED, SLOT_PC, SLOT_PREV_PC, SLOT_RAM, SLOT_STEPS, SLOT_TABLE,
                                STATUS_MISS, STATUS_SLOW, STATUS_YIELD, Layout)
 from translator.regions import NORMAL, CodeMap, code_map
+from translator.tiering import RegionCode
 
 NO_LIMIT = (1 << 63) - 1
 LOG_CAPACITY = 1 << 20          # u64 entries buffered in native code between flushes
@@ -71,7 +72,7 @@ class NativeMachine:
 
     def __init__(self, program, input_bytes: bytes = b"", memory_map: MemoryMap = MemoryMap(),
                  mode: str = "fast", step_limit: int | None = None, on_console=None,
-                 chunk_log2: int = 18, opt: int = DEFAULT_OPT, cache_dir=None):
+                 chunk_log2: int = 18, opt: int = DEFAULT_OPT, cache_dir=None, tier_up: bool = True):
         if mode not in ("fast", "minimal"):
             raise ValueError(f"a native run is 'fast' or 'minimal', not {mode!r} (full traces are expanded)")
         self.program, self.mode = program, mode
@@ -79,15 +80,9 @@ class NativeMachine:
         self.memory = self.interp.memory
         self.cm = code_map(program, mode)
         self.block_len = block_lengths(self.cm)
-        self.translation = translate(program, self.cm, mode, layout_for(program, memory_map), opt, cache_dir)
-        self.code = LoadedCode(self.translation.objects)
-        self.table = np.zeros(len(self.cm.kind), np.uint64)
-        addresses: dict[str, int] = {}
-        for leader, name in self.translation.region_names.items():
-            if name not in addresses:
-                addresses[name] = self.code.address(name)
-            self.table[self.cm.index(leader)] = addresses[name]
-        self.dispatch = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p)(self.code.address("dispatch"))
+        self.code = RegionCode(program, self.cm, mode, layout_for(program, memory_map), opt, cache_dir, tier_up)
+        self.translation = self.code.translation
+        self.table, self.dispatch = self.code.table, self.code.dispatch
         self.step_limit = NO_LIMIT if step_limit is None else step_limit
         self.chunk = 1 << chunk_log2
         self.chunk_log2 = chunk_log2
@@ -180,7 +175,9 @@ class NativeMachine:
                     progress(steps)
                     next_progress = steps + PROGRESS_SLICE * 16
                 ctx[SLOT_BUDGET] = min(next_checkpoint, self.step_limit, steps + (PROGRESS_SLICE << 8))
+                entered = time.perf_counter()
                 status = self.dispatch(ctx.ctypes.data)
+                self.code.ran(time.perf_counter() - entered)
                 if status == STATUS_YIELD:
                     self._flush_log()
                 elif int(ctx[SLOT_STEPS]) >= self.step_limit:

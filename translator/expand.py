@@ -7,7 +7,7 @@ leaves to the interpreter (ecalls, atomics) are replayed by the interpreter on
 a ReplayMemory over the same log.  So expansion needs no memory image and any
 worker can take any chunk.
 """
-import ctypes
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,11 +17,12 @@ from runtime.memory_map import MemoryMap
 from runtime.trace import MAIN_ROW, PRECOMPILE_ROW
 from translator.executor import layout_for
 from translator.interpreter import Interpreter
-from translator.jit import DEFAULT_OPT, LoadedCode, translate
+from translator.jit import DEFAULT_OPT
 from translator.lifter import (CTX_SLOTS, SLOT_BUDGET, SLOT_CODE_BASE, SLOT_CODE_WORDS, SLOT_LOG, SLOT_LOG_POS,
                                SLOT_PC, SLOT_ROW_BASE, SLOT_ROWS, SLOT_STEPS, SLOT_TABLE)
 from translator.regions import code_map
 from translator.replay import ReplayMemory
+from translator.tiering import RegionCode
 
 
 @dataclass(frozen=True)
@@ -39,28 +40,16 @@ class Chunk:
     out_path: str | None = None     # a MAIN_ROW .npy covering the whole run: rows go straight into it
 
 
-class _FullCode:
-    """Full-mode code loaded once per worker process and reused for every chunk it expands."""
-
-    def __init__(self, program, memory_map: MemoryMap, opt: int, cache_dir):
-        self.cm = code_map(program, "full")
-        translation = translate(program, self.cm, "full", layout_for(program, memory_map), opt, cache_dir)
-        self.code = LoadedCode(translation.objects)
-        self.table = np.zeros(len(self.cm.kind), np.uint64)
-        addresses: dict[str, int] = {}
-        for leader, name in translation.region_names.items():
-            addresses.setdefault(name, self.code.address(name))
-            self.table[self.cm.index(leader)] = addresses[name]
-        self.dispatch = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p)(self.code.address("dispatch"))
+_loaded: dict[tuple, RegionCode] = {}
 
 
-_loaded: dict[tuple, _FullCode] = {}
-
-
-def _full_code(chunk: Chunk) -> _FullCode:
+def _full_code(chunk: Chunk) -> RegionCode:
+    """Full-mode code, loaded once per worker process and reused for every chunk it expands."""
     key = (chunk.program.sha256, chunk.memory_map, chunk.opt, chunk.cache_dir)
     if key not in _loaded:
-        _loaded[key] = _FullCode(chunk.program, chunk.memory_map, chunk.opt, chunk.cache_dir)
+        program = chunk.program
+        _loaded[key] = RegionCode(program, code_map(program, "full"), "full", layout_for(program, chunk.memory_map),
+                                  chunk.opt, chunk.cache_dir)
     return _loaded[key]
 
 
@@ -89,7 +78,9 @@ def expand_chunk(chunk: Chunk) -> tuple[np.ndarray, np.ndarray]:
     ctx[SLOT_ROWS], ctx[SLOT_ROW_BASE] = rows.ctypes.data, chunk.first_step
     ctx[SLOT_CODE_BASE], ctx[SLOT_CODE_WORDS], ctx[SLOT_TABLE] = full.cm.base, len(full.table), full.table.ctypes.data
     while int(ctx[SLOT_STEPS]) < chunk.end_step:
+        entered = time.perf_counter()
         full.dispatch(ctx.ctypes.data)
+        full.ran(time.perf_counter() - entered)
         if int(ctx[SLOT_STEPS]) >= chunk.end_step:
             break
         # whatever stopped the translated code (budget, slow step, mid-block pc), the interpreter takes one step

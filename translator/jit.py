@@ -24,6 +24,7 @@ from translator.lifter import Layout, dispatcher_module, lift_module, region_nam
 from translator.regions import CodeMap, Region
 
 DEFAULT_OPT = 0                 # measured: nearly O1's run speed for less than half its compile time
+QUICK_OPT = -1                  # the cold-start tier (translator/tiering.py): LLVM's O0 code generator, no passes
 PARALLEL_THRESHOLD = 1_500      # instructions; below it, one process compiles faster than a pool starts
 _SOURCES = (lifter.__file__, regions.__file__, __file__)
 _initialized = False
@@ -55,14 +56,19 @@ def translator_version() -> str:
 def compile_ir(module_text: str, opt: int) -> bytes:
     """Optimise and emit one module as a relocatable object file.
 
-    opt 0 is the light tier: only SROA (guest registers into SSA values) and CFG
-    simplification before the O1 code generator; 1-3 are LLVM's own pipelines
-    (bench/translator.py measures what each costs and gives).
+    opt 0 is the light tier: only SROA (the step and log counters into SSA
+    values) and CFG simplification before the O1 code generator; 1-3 are LLVM's
+    own pipelines (bench/translator.py measures what each costs and gives).
+    QUICK_OPT runs no passes and LLVM's O0 code generator (fast instruction
+    selection, the fast register allocator): several times quicker to produce,
+    up to 3x slower to run.  Each module gets its own LLVM context.
     """
-    tm = target_machine(max(opt, 1))
-    mod = llvm.parse_assembly(module_text)
+    mod = llvm.parse_assembly(module_text, llvm.create_context())
     mod.triple = llvm.get_process_triple()
     mod.verify()
+    if opt == QUICK_OPT:
+        return target_machine(0).emit_object(mod)
+    tm = target_machine(max(opt, 1))
     pb = llvm.create_pass_builder(tm, llvm.create_pipeline_tuning_options(speed_level=max(opt, 1)))
     if opt:
         pb.getModulePassManager().run(mod, pb)
@@ -114,12 +120,11 @@ def cache_key(program, mode: str, layout: Layout, opt: int) -> str:
 def translate(program, cm: CodeMap, mode: str, layout: Layout, opt: int = DEFAULT_OPT,
               cache_dir: Path | None = None, workers: int | None = None) -> Translation:
     """Compile every region for `mode`, or load the objects from the cache."""
+    translation = cached_translation(program, cm, mode, layout, opt, cache_dir)
+    if translation is not None:
+        return translation
     key = cache_key(program, mode, layout, opt)
     directory = Path(cache_dir or default_cache_dir()) / key
-    names = {entry: region_name(r) for r in cm.regions for entry in r.entries}
-    objects = _load_cached(directory)
-    if objects is not None:
-        return Translation(objects, names, 0.0, True, key)
     start = time.perf_counter()
     instructions = int(cm.is_code.sum())
     workers = workers or (os.cpu_count() or 1)
@@ -131,10 +136,22 @@ def translate(program, cm: CodeMap, mode: str, layout: Layout, opt: int = DEFAUL
             objects = pool.map(compile_partition, work)
     else:
         objects = [compile_partition(job) for job in work]
-    objects.append(compile_ir(dispatcher_module(), opt))
+    objects.append(compile_ir(dispatcher_module(), max(opt, DEFAULT_OPT)))   # it outlives a quick tier
     seconds = time.perf_counter() - start
     _store(directory, objects)
-    return Translation(objects, names, seconds, False, key)
+    return Translation(objects, _region_names(cm), seconds, False, key)
+
+
+def cached_translation(program, cm: CodeMap, mode: str, layout: Layout, opt: int = DEFAULT_OPT,
+                       cache_dir: Path | None = None) -> Translation | None:
+    """The translation from the cache, or None when it has not been compiled yet."""
+    key = cache_key(program, mode, layout, opt)
+    objects = _load_cached(Path(cache_dir or default_cache_dir()) / key)
+    return None if objects is None else Translation(objects, _region_names(cm), 0.0, True, key)
+
+
+def _region_names(cm: CodeMap) -> dict[int, str]:
+    return {entry: region_name(r) for r in cm.regions for entry in r.entries}
 
 
 def _load_cached(directory: Path) -> list[bytes] | None:
