@@ -117,10 +117,30 @@ def setup(airs: list[Air], fixed: dict[str, np.ndarray] | None = None,
     commits their fixed columns (given by table name, (n, f) uint32 on H)."""
     params = params or StarkParameters()
     fixed = fixed or {}
+    fixed_data = {}
+    for air in airs:
+        if not air.n_fixed:
+            continue
+        if air.name not in fixed:
+            raise ValueError(f"table {air.name} declares fixed columns {list(air.fixed_names)}: pass their values")
+        values = _check_matrix(fixed[air.name], air.n_fixed, f"table {air.name}: fixed columns", params)
+        log_rows = values.shape[0].bit_length() - 1
+        lde = ntt.lde(values, 1 << params.fri.log_blowup, coset_shift(log_rows + params.fri.log_blowup))
+        fixed_data[air.name] = _Fixed(values, lde, merkle.commit(lde))
+    commitments = {name: (f.values.shape[0].bit_length() - 1, f.tree.root) for name, f in fixed_data.items()}
+    return ProvingKey(verifying_key(airs, commitments, params), fixed_data)
+
+
+def verifying_key(airs: list[Air], fixed: dict[str, tuple[int, bytes]] | None = None,
+                  params: StarkParameters | None = None) -> VerifyingKey:
+    """The verifier's key from the tables and only the commitments to their fixed columns
+    (name -> (log2 rows, Merkle root)): a verifier need not hold the fixed values."""
+    params = params or StarkParameters()
+    fixed = fixed or {}
     names = [air.name for air in airs]
     if len(set(names)) != len(names):
         raise ValueError(f"table names must be distinct, got {names}")
-    tables, fixed_data = [], {}
+    tables = []
     digest = blake3.blake3(PROTOCOL)
     digest.update(repr((params.fri, params.max_constraint_degree)).encode())
     for air in airs:
@@ -128,20 +148,12 @@ def setup(airs: list[Air], fixed: dict[str, np.ndarray] | None = None,
         if air.max_degree > params.max_constraint_degree:
             raise ValueError(f"table {air.name}: a constraint has degree {air.max_degree} > "
                              f"{params.max_constraint_degree}")
-        root, log_rows = None, None
-        if air.n_fixed:
-            if air.name not in fixed:
-                raise ValueError(f"table {air.name} declares fixed columns {list(air.fixed_names)}: pass their values")
-            values = _check_matrix(fixed[air.name], air.n_fixed, f"table {air.name}: fixed columns", params)
-            log_rows = values.shape[0].bit_length() - 1
-            lde = ntt.lde(values, 1 << params.fri.log_blowup, coset_shift(log_rows + params.fri.log_blowup))
-            tree = merkle.commit(lde)
-            fixed_data[air.name] = _Fixed(values, lde, tree)
-            root = tree.root
+        if bool(air.n_fixed) != (air.name in fixed):
+            raise ValueError(f"table {air.name}: a commitment is needed exactly for tables with fixed columns")
+        log_rows, root = fixed.get(air.name, (None, None))
         tables.append(TableKey(air, compile_constraints(air.constraints), bus, log_rows, root))
         digest.update(air.digest() + (root or b"") + bytes([log_rows or 0]))
-    vk = VerifyingKey(params, tuple(tables), digest.digest())
-    return ProvingKey(vk, fixed_data)
+    return VerifyingKey(params, tuple(tables), digest.digest())
 
 
 # ---------------------------------------------------------------- proofs

@@ -4,7 +4,7 @@ import pytest
 
 import airs
 from prover.fri import FriParameters
-from prover.stark import Proof, ProofStats, StarkParameters, prove, security, setup, verify
+from prover.stark import Proof, ProofStats, StarkParameters, prove, security, setup, verify, verifying_key
 
 FAST = StarkParameters(FriParameters(num_queries=20, pow_bits=4))
 
@@ -97,3 +97,17 @@ def test_a_proof_states_the_security_level_of_its_parameters():
     proof = prove(key, {"fibonacci": trace}, {"fibonacci": public})
     assert 96 <= proof.meta.security_bits <= 128
     assert proof.meta.security_bits == round(security(key.verifying_key, [6]).conjectured_bits, 2)
+
+
+def test_a_verifying_key_built_from_fixed_commitments_alone_verifies():
+    counter, trace, public = airs.counter(log_rows=5)
+    table, bytes_fixed = airs.byte_table()
+    key = setup([counter, table], fixed={"bytes": bytes_fixed}, params=FAST)
+    mult = airs.byte_multiplicities(trace[:, 1], trace[:, 2])
+    proof = prove(key, {"counter": trace, "bytes": mult}, {"counter": public})
+    root = key.verifying_key.tables[1].fixed_root
+    counter2, _, _ = airs.counter(log_rows=5)
+    table2, _ = airs.byte_table()
+    vk = verifying_key([counter2, table2], {"bytes": (8, root)}, params=FAST)
+    assert vk.digest == key.verifying_key.digest
+    assert verify(vk, {"counter": public}, proof)
