@@ -1,0 +1,145 @@
+"""The op-class table: a fixed table that gives each opcode the class flags Main uses.
+
+What it proves.  The table receives ("optable", [op, f_alu_r, ..., f_writes, alu_op],
+mult) from its fixed columns.  Main sends one such message per real step (with the op
+its ROM message fixed), so once the bus balances every flag a Main row uses, and the op
+id it sends to the ALU, are the ones this table assigns to the step's opcode: the prover
+cannot, say, clear `alu_r` on an `add` and make its result a free witness.  The flags
+need no constraints of their own in Main (booleanity, exclusivity): they are fixed
+values, correct by construction.
+
+Rows (`optable_fixed(xlen)`): one per `runtime/encoding.py` TABLE entry legal for the
+XLEN that a step can retire, in TABLE order, then padding.  `ebreak` has no row: it
+always faults (docs/machine.md), so no step can be proven to run it.  Padding rows have
+op = p - 2: not a TABLE id, and not the ROM's padding op (p - 1) either, so a Main row
+can match a padding row of neither table.
+
+Flags (`FLAGS`, the fields after op, in order; alu_op last):
+- alu_r: sends ("alu", [alu_op, rs1, rs2, result]): the R-format ALU ops, and the
+  order branches blt/bge/bltu/bgeu, whose comparison result is the ALU's slt/sltu;
+- alu_i: sends ("alu", [alu_op, rs1, imm, result]): the I/SHIFT ALU ops and lui
+  (rs1 = x0 in the ROM, so a = 0 as the ALU requires);
+- auipc: sends ("alu", [add, pc, imm, result]);
+- arith: sends ("arith", [op, rs1, rs2, result]) (the M extension);
+- beq, bne: taken = [rs1 == rs2] / [rs1 != rs2];
+- blt, bge: taken = lt / 1 - lt, lt the comparison result (blt, bltu / bge, bgeu);
+- jal, jalr: the jumps (next pc pc + imm / (rs1 + imm) & ~1, link pc + 4);
+- wit: the value written to rd is a witness, range-checked but otherwise unconstrained
+  until the memory argument exists: loads, lr, sc, AMOs, ecall;
+- ecall: the step reads a0 and a7 and writes a0 (register numbers 10, 17, 10);
+- writes: the step writes rd (every class but branches, stores and fence).
+alu_op: the op id of the ALU message (the op itself for ALU ops; slt/sltu for order
+branches; add for auipc; 0 where no ALU message is sent).
+Every other step (stores, fence, ...) has all flags 0: next pc = pc + 4, no write.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from runtime.encoding import TABLE
+from runtime.trace import DERIVED_OPS
+
+from ..air import Air
+from ..field import P
+from .limbs import n_limbs
+
+OPTABLE = "optable"
+PAD_OP = P - 2
+FLAGS = ("alu_r", "alu_i", "auipc", "arith", "beq", "bne", "blt", "bge", "jal", "jalr", "wit", "ecall",
+         "writes")
+FIELDS = ("op",) + tuple(f"f_{f}" for f in FLAGS) + ("alu_op",)
+OP_ID = {}
+for _op in TABLE:
+    OP_ID.setdefault(_op.name, _op.id)
+NO_STEP = frozenset({"ebreak"})          # always faults: never a retired step
+
+
+def _flags(op, xlen: int) -> dict[str, int] | None:
+    """The flags and alu_op of one opcode, or None when no step can retire it."""
+    if xlen not in op.xlens or op.name in NO_STEP:
+        return None
+    name, fmt = op.name, op.format.name
+    f = dict.fromkeys(FLAGS, 0)
+    alu_op = 0
+    if name == "auipc":
+        f.update(auipc=1, writes=1)
+        alu_op = OP_ID["add"]
+    elif name in DERIVED_OPS["alu"]:
+        f["alu_r" if fmt == "R" else "alu_i"] = 1
+        f["writes"] = 1
+        alu_op = op.id
+    elif name in DERIVED_OPS["arith"]:
+        f.update(arith=1, writes=1)
+    elif name in ("beq", "bne"):
+        f[name] = 1
+    elif name in ("blt", "bge", "bltu", "bgeu"):
+        f.update({name[:3]: 1, "alu_r": 1})
+        alu_op = OP_ID["sltu" if name.endswith("u") else "slt"]
+    elif name in ("jal", "jalr"):
+        f.update({name: 1, "writes": 1})
+    elif fmt in ("LOAD", "LR", "AMO"):
+        f.update(wit=1, writes=1)
+    elif name == "ecall":
+        f.update(wit=1, ecall=1, writes=1)
+    elif fmt == "S" or name == "fence":
+        pass
+    else:                                   # pragma: no cover - a new TABLE row needs a class here
+        raise ValueError(f"op {name} has no class in the op-class table")
+    f["alu_op"] = alu_op
+    return f
+
+
+def optable_rows(xlen: int) -> np.ndarray:
+    """The real rows (TABLE order), (k, len(FIELDS)) uint32: op, flags, alu_op."""
+    n_limbs(xlen)
+    out = []
+    for op in TABLE:
+        f = _flags(op, xlen)
+        if f is not None:
+            out.append([op.id] + [f[x] for x in FLAGS] + [f["alu_op"]])
+    return np.array(out, dtype=np.uint32)
+
+
+def optable_fixed(xlen: int) -> np.ndarray:
+    """The fixed columns (2^k, len(FIELDS)): `optable_rows`, then padding rows (op p - 2, 0s)."""
+    rows = optable_rows(xlen)
+    n = 1 << (rows.shape[0] - 1).bit_length()
+    out = np.zeros((n, rows.shape[1]), dtype=np.uint32)
+    out[:rows.shape[0]] = rows
+    out[rows.shape[0]:, 0] = PAD_OP
+    return out
+
+
+def optable_air(xlen: int) -> Air:
+    """The op-class table: fixed columns FIELDS, main column mult; receives
+    ("optable", FIELDS, mult)."""
+    n_limbs(xlen)
+    air = Air(OPTABLE, main=["mult"], fixed=list(FIELDS))
+    air.receive(OPTABLE, [air.col(c) for c in FIELDS], air.col("mult"))
+    return air
+
+
+def op_flags(xlen: int) -> tuple[np.ndarray, np.ndarray]:
+    """(flags, legal): flags[(op id, field)] as `optable_rows` gives them (len(TABLE),
+    len(FIELDS)) and whether an op id has a row."""
+    rows = optable_rows(xlen)
+    flags = np.zeros((len(TABLE), rows.shape[1]), dtype=np.uint32)
+    legal = np.zeros(len(TABLE), dtype=bool)
+    flags[rows[:, 0]] = rows
+    legal[rows[:, 0]] = True
+    return flags, legal
+
+
+def optable_multiplicities(ops, xlen: int) -> np.ndarray:
+    """The table's `mult` column (rows of `optable_fixed`, 1) for the op ids Main's real
+    rows send; ValueError for an op without a row."""
+    rows = optable_rows(xlen)
+    index = np.full(len(TABLE), -1, dtype=np.int64)
+    index[rows[:, 0]] = np.arange(rows.shape[0])
+    ops = np.asarray(ops, dtype=np.int64)
+    if ops.size and (ops.max() >= len(TABLE) or (index[ops] < 0).any()):
+        bad = int(ops[(ops >= len(TABLE)) | (index[np.minimum(ops, len(TABLE) - 1)] < 0)][0])
+        raise ValueError(f"op {bad} has no row in the RV{xlen} op-class table: no step can retire it")
+    counts = np.zeros(optable_fixed(xlen).shape[0], dtype=np.int64)
+    counts[:rows.shape[0]] = np.bincount(index[ops], minlength=rows.shape[0])
+    return counts.astype(np.uint32).reshape(-1, 1)
