@@ -456,20 +456,38 @@ def main_trace(program, rows: np.ndarray, xlen: int | None = None, *, initial=No
     main = np.ascontiguousarray(buf.T)
     last = int(npc[-1])
     public = [int(pc[0]) & 0xFFFF, int(pc[0]) >> 16, last & 0xFFFF, last >> 16, n_real]
-    return MainTrace(main, public, main_lookups(main, xlen, initial=init), xlen)
+    return MainTrace(main, public, _lookups(buf, xlen, init), xlen)
 
 
 def main_lookups(main: np.ndarray, xlen: int, *, initial=None) -> MainLookups:
     """Every message a Main table sends, read off its columns: what the receiving tables'
     traces and multiplicities must be built from for the bus to balance."""
+    return _lookups(np.ascontiguousarray(np.asarray(main, dtype=np.uint32).T), xlen, initial)
+
+
+class _ColumnView(dict):
+    """Columns of a column-major table by name, as int64, converted on first use."""
+
+    def __init__(self, buf, index):
+        super().__init__()
+        self.buf, self.index = buf, index
+
+    def __missing__(self, name):
+        v = self.buf[self.index[name]].astype(np.int64)
+        self[name] = v
+        return v
+
+
+def _lookups(buf: np.ndarray, xlen: int, initial) -> MainLookups:
+    """`main_lookups` on the column-major table buf (columns, rows)."""
     L = n_limbs(xlen)
     index = _col_index(xlen)
-    col = {name: main[:, i].astype(np.int64) for name, i in index.items()}
+    col = _ColumnView(buf, index)
     real = col["is_real"] == 1
     flag = {name: col[f"f_{name}"] for name in FLAGS}
 
     def value(v):
-        return from_limbs(main[:, [index[f"{v}{i}"] for i in range(L)]])
+        return from_limbs(buf[[index[f"{v}{i}"] for i in range(L)]].T)
 
     a, s, c, imm = value("a"), value("s"), value("c"), value("imm")
     pc = (col["pc_lo"] + (col["pc_hi"] << 16)).astype(np.uint64)
@@ -481,7 +499,7 @@ def main_lookups(main: np.ndarray, xlen: int, *, initial=None) -> MainLookups:
         out["step"], out["op"], out["a"], out["b"], out["c"] = ts[sel], op[sel], x[sel], y[sel], c[sel]
         return out
 
-    add = np.full(main.shape[0], OP_ID["add"])
+    add = np.full(buf.shape[1], OP_ID["add"])
     alu = np.concatenate([alu_rows(flag["alu_r"] == 1, col["alu_op"], a, s),
                           alu_rows(flag["alu_i"] == 1, col["alu_op"], a, imm),
                           alu_rows(flag["auipc"] == 1, add, pc, imm)])
