@@ -1,0 +1,502 @@
+"""The memory argument: MemAccess and MemInit, offline memory checking on 8-byte words.
+
+docs/riscv-air.md ("Memory") is the contract; this docstring says what is proven and why.
+
+Cells.  Memory is a map from word index w = A >> 3 (A a byte address < 2^32, so
+w < 2^29) to 8 bytes, for RV64 and RV32 alike.  The bus "mem" carries
+("mem", [w, byte_0..byte_7, t]): "word w holds these bytes, last written or read at
+time t".  Every access of a word receives the word's current message and sends the
+updated one with its own time; MemInit sends each word's initial message at t = 0 and
+receives its final one.
+
+Times.  Main numbers its steps ts = 1, 2, ... (the register file's convention: time 0
+belongs to the initial state) and sends ("memop", [t, ...]) with t = 2 ts for an access
+and t = 2 ts + 1 for an AMO's write (its read is at 2 ts), so every access time is at
+least 2, the times of one word's accesses are distinct, and t < 2^29 (Main's rows are
+far fewer than 2^27).  `memop_times` computes them from MEMORY_ROW rows.
+
+MemAccess (`memaccess_air`): one row per memop.  It receives
+("memop", [t, addr_lo, addr_hi, size, is_write, value limbs (L)]) with multiplicity
+is_real, so it proves something about exactly the accesses Main makes, and per row:
+- offset: addr_lo = sum_j j e_j + 8 q, e_0..e_7 boolean and one-hot (sum = is_real),
+  q and 8 q in range16, so q < 2^13, the offset o = addr & 7 is the j with e_j = 1,
+  and addr_lo < 2^16; addr_hi in range16; the first word is w0 = 2^13 addr_hi + q
+  (< 2^29: no two addresses share a word index by wrapping mod p);
+- size: s_1, s_2, s_4 (, s_8 on RV64) boolean and one-hot, size = sum m s_m;
+- value: the bytes v_0..v_{NB-1} (NB = XLEN / 8) make the limbs
+  limb_i = v_2i + 256 v_2i+1, each pair range-checked by ("bitwise", [AND, v_2i,
+  v_2i+1, vz_i]) (so the received limbs are 16-bit too), and bytes at or beyond size
+  are 0 (the value is zero-extended raw bytes);
+- coverage: positions p = 0..15 are the bytes of w0 (0..7) and w0 + 1 (8..15);
+  c_p = [o <= p < o + size] = sum_j e_j [p - j < size] (columns, for p < 7 + NB; the
+  others can never be covered).  The access crosses into w0 + 1 iff c_8 = 1;
+- per word h (h = 0 always, h = 1 with multiplicity c_8): receive
+  ("mem", [w0 + h, old bytes, tp_h]) and send ("mem", [w0 + h, new bytes, t]), with
+  t - tp_h - 1 = da_h + 2^16 db_h, da_h, db_h and 4 db_h in range16, i.e.
+  0 <= t - tp_h - 1 < 2^30;
+- bytes: uncovered positions keep their value (new = old); a covered position holds
+  the value's byte there, X_p = sum_j e_j v_{p-j}: new_p = X_p; reads change nothing
+  (new = old), so for a read the covered old bytes are the value.
+So a misaligned access is one row touching one or two words (Zicclsm), and a sub-word
+access touches only its bytes; an AMO is two memops (read at t, write at t + 1).
+
+MemInit (`meminit_air`): one row per word the run touches or that the image or the
+input defines, real rows a prefix, w = wl + 2^16 wh strictly increasing
+(w' - w - 1 = d0 + 2^16 d1 with d0, d1, 4 d1 in range16), wl, wh and 8 wh in range16
+(w < 2^29).  It sends ("mem", [w, init, 0]) and receives ("mem", [w, final, t_final]).
+init comes from the Image table (is_image: receives ("image", [w, init])), the Input
+table (is_input: receives ("input", [w, init])) or is zero (neither flag); both flags
+boolean, exclusive and only on real rows.  Image rows are fixed with fixed
+multiplicity 1 and Input rows have multiplicity 1, so each is received by exactly one
+MemInit row (image.py says why the Input table has exactly the input region's words).
+
+Why this proves memory.  Fix a word w.  Every message with first field w is sent by its
+MemInit row (at most one: w strictly increases over the real rows, and padding rows
+neither send nor receive) or by an access of w, and the same for receives.  All times
+sent are 0 or Main's t < 2^29, and a received time equals a sent one; with both below
+2^29 < p - 2^30, "t - tp - 1 in [0, 2^30) mod p" means tp < t as integers (no wrap).  If
+w had no MemInit row, the access with the smallest tp would receive a message nobody
+sends (its sender would need time tp and a smaller tp of its own), so there is one;
+then the balanced multisets chain w's messages init (t = 0) -> accesses in increasing
+t -> final: each access receives exactly what the previous access of w (or init) sent.
+So every read sees, byte by byte, the last write before it, or the initial value, and
+the initial value is the program image's byte (every image word must be claimed, with
+its bytes, by the unique MemInit row of w), the input's, or zero.  Old bytes and final
+bytes need no range checks: they equal sent bytes, which are image, input or value
+bytes (all range-checked or fixed) or zero.  Word indices cannot wrap either: w < 2^29
+on every MemInit row, so w' - w - 1 in [0, 2^30) is an integer increase.
+
+What is left out (not proven here): whether an access is allowed by the memory map
+(the interpreter faults on unmapped memory, stores into code, read-only data or the
+input region; this table accepts any address < 2^32 and does not know which words are
+writable), writes by ecalls (precompiles write memory on their own and are not memops
+yet: a run using them does not balance), and binding the Input table to a public
+commitment.  The final memory (`FinalMemory`, `final_memory`) is the state a
+continuation would start from.
+
+Sizes: RV64 MemAccess 82 main columns, RV32 71; MemInit 24 (`memaccess_air`, `meminit_air`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from runtime.memory_map import MemoryMap
+from runtime.trace import MEMORY_ROW
+
+from ..air import Air
+from .image import (IMAGE, INPUT, WORD_BYTES, image_air, image_fixed, image_words, input_air, input_trace,
+                    input_words)
+from .limbs import n_limbs
+from .ranges import BITWISE, BITWISE_OPS, RANGE16, TableTrace, pow2_height
+
+MEMOP = "memop"
+MEM = "mem"
+MEMACCESS = "memaccess"
+MEMINIT = "meminit"
+AND = BITWISE_OPS["and"]
+WINDOW = 2 * WORD_BYTES            # byte positions of the two words an access can touch
+MAX_TIME = 1 << 29                 # times are below this (Main: t = 2 ts + 1, ts < 2^27)
+
+
+def access_sizes(xlen: int) -> tuple[int, ...]:
+    n_limbs(xlen)
+    return (1, 2, 4, 8) if xlen == 64 else (1, 2, 4)
+
+
+def _value_bytes(xlen: int) -> int:
+    return xlen // 8
+
+
+def _positions(xlen: int) -> int:
+    """Positions an access can cover: offset <= 7 plus at most NB bytes."""
+    return WORD_BYTES - 1 + _value_bytes(xlen)
+
+
+def memaccess_columns(xlen: int) -> list[str]:
+    NB = _value_bytes(xlen)
+    cols = ["is_real", "t", "addr_hi", "q", "is_write"]
+    cols += [f"e{j}" for j in range(WORD_BYTES)]
+    cols += [f"s{m}" for m in access_sizes(xlen)]
+    cols += [f"v{k}" for k in range(NB)] + [f"vz{i}" for i in range(NB // 2)]
+    cols += [f"c{p}" for p in range(_positions(xlen))]
+    cols += [f"old{p}" for p in range(WINDOW)] + [f"new{p}" for p in range(WINDOW)]
+    cols += ["tp0", "tp1", "da0", "db0", "da1", "db1"]
+    return cols
+
+
+def memop_columns(xlen: int) -> list[str]:
+    """The fields of a "memop" message, in order."""
+    return ["t", "addr_lo", "addr_hi", "size", "is_write"] + [f"value{i}" for i in range(n_limbs(xlen))]
+
+
+def memaccess_air(xlen: int) -> Air:
+    """The MemAccess table for RV`xlen` (module docstring: columns, constraints, why).
+
+    Constraints have degree <= 3 and bus fields degree 1.  Per row: 1 memop receive,
+    2 + 2 "mem" messages, 9 range16 and NB/2 bitwise lookups (RV64 82 columns, RV32 71)."""
+    NB = _value_bytes(xlen)
+    L = n_limbs(xlen)
+    NP = _positions(xlen)
+    sizes = access_sizes(xlen)
+    air = Air(MEMACCESS, main=memaccess_columns(xlen))
+    C = air.col
+    is_real, t, addr_hi, q, is_write = C("is_real"), C("t"), C("addr_hi"), C("q"), C("is_write")
+    e = [C(f"e{j}") for j in range(WORD_BYTES)]
+    s = {m: C(f"s{m}") for m in sizes}
+    v = [C(f"v{k}") for k in range(NB)]
+    vz = [C(f"vz{i}") for i in range(NB // 2)]
+    c = [C(f"c{p}") for p in range(NP)]
+    old = [C(f"old{p}") for p in range(WINDOW)]
+    new = [C(f"new{p}") for p in range(WINDOW)]
+    tp = [C("tp0"), C("tp1")]
+    da, db = [C("da0"), C("da1")], [C("db0"), C("db1")]
+
+    def size_above(k):          # [size > k]
+        return sum((s[m] for m in sizes if m > k), 0)
+
+    def size_at_most(k):        # [size <= k]
+        return sum((s[m] for m in sizes if m <= k), 0)
+
+    def offsets(p):             # the offsets j that can put a value byte at position p
+        return range(max(0, p - NB + 1), min(WORD_BYTES - 1, p) + 1)
+
+    air.constrain(is_real * (is_real - 1), "is_real is boolean")
+    air.constrain(is_write * (is_write - 1), "is_write is boolean")
+    for x in e + list(s.values()):
+        air.constrain(x * (x - 1), f"{x} is boolean")
+    air.constrain(sum(e) - is_real, "the offset is one-hot")
+    air.constrain(sum(s.values()) - is_real, "the size is one-hot")
+    for k in range(1, NB):
+        air.constrain(v[k] * size_at_most(k), f"v{k} = 0 when size <= {k}")
+    for p in range(NP):
+        air.constrain(c[p] - sum(e[j] * size_above(p - j) for j in offsets(p)), f"c{p} = [o <= {p} < o + size]")
+    for p in range(WINDOW):
+        if p < NP:
+            air.constrain((1 - c[p]) * (new[p] - old[p]), f"uncovered byte {p} is unchanged")
+            air.constrain(c[p] * (sum(e[j] * v[p - j] for j in offsets(p)) - new[p]), f"covered byte {p} is the value's")
+            air.constrain((1 - is_write) * (new[p] - old[p]), f"a read leaves byte {p} unchanged")
+        else:
+            air.constrain(new[p] - old[p], f"byte {p} is never covered")
+    cross = c[WORD_BYTES]
+    for h, mult in ((0, is_real), (1, cross)):
+        air.constrain(mult * (t - tp[h] - 1 - da[h] - 65536 * db[h]), f"word {h}: t - tp{h} - 1 = da{h} + 2^16 db{h}")
+
+    addr_lo = sum(j * e[j] for j in range(1, WORD_BYTES)) + 8 * q
+    size = sum(m * s[m] for m in sizes)
+    limbs = [v[2 * i] + 256 * v[2 * i + 1] for i in range(L)]
+    air.receive(MEMOP, [t, addr_lo, addr_hi, size, is_write] + limbs, is_real)
+    w0 = (1 << 13) * addr_hi + q
+    for h, mult in ((0, is_real), (1, cross)):
+        lane = slice(WORD_BYTES * h, WORD_BYTES * (h + 1))
+        air.receive(MEM, [w0 + h] + old[lane] + [tp[h]], mult)
+        air.send(MEM, [w0 + h] + new[lane] + [t], mult)
+    for x in (addr_hi, q, 8 * q):
+        air.send(RANGE16, [x], is_real)
+    for h, mult in ((0, is_real), (1, cross)):
+        for x in (da[h], db[h], 4 * db[h]):
+            air.send(RANGE16, [x], mult)
+    for i in range(NB // 2):
+        air.send(BITWISE, [AND, v[2 * i], v[2 * i + 1], vz[i]], is_real)
+    return air
+
+
+def meminit_columns() -> list[str]:
+    return (["is_real", "wl", "wh"] + [f"init{j}" for j in range(WORD_BYTES)]
+            + [f"final{j}" for j in range(WORD_BYTES)] + ["t_final", "is_image", "is_input", "d0", "d1"])
+
+
+def meminit_air() -> Air:
+    """The MemInit table (module docstring), the same for RV64 and RV32: 24 columns,
+    16 constraints, 2 "mem" messages, image and input receives, 6 range16 lookups."""
+    air = Air(MEMINIT, main=meminit_columns())
+    C = air.col
+    is_real, wl, wh, t_final = C("is_real"), C("wl"), C("wh"), C("t_final")
+    is_image, is_input, d0, d1 = C("is_image"), C("is_input"), C("d0"), C("d1")
+    init = [C(f"init{j}") for j in range(WORD_BYTES)]
+    final = [C(f"final{j}") for j in range(WORD_BYTES)]
+    w = wl + 65536 * wh
+
+    air.constrain(is_real * (is_real - 1), "is_real is boolean")
+    air.when_transition(is_real.next * (1 - is_real), "real rows are a prefix")
+    for f in (is_image, is_input):
+        air.constrain(f * (f - 1), f"{f} is boolean")
+        air.constrain(f * (1 - is_real), f"{f} only on real rows")
+    air.constrain(is_image * is_input, "a word is not both image and input")
+    for j in range(WORD_BYTES):
+        air.constrain((1 - is_image - is_input) * init[j], f"init{j} = 0 outside the image and the input")
+    air.when_transition(is_real.next * (wl.next + 65536 * wh.next - w - 1 - d0 - 65536 * d1),
+                        "w' - w - 1 = d0 + 2^16 d1 (strictly increasing)")
+    for x in (wl, wh, 8 * wh, d0, d1, 4 * d1):
+        air.send(RANGE16, [x], is_real)
+    air.send(MEM, [w] + init + [0], is_real)
+    air.receive(MEM, [w] + final + [t_final], is_real)
+    air.receive(IMAGE, [w] + init, is_image)
+    air.receive(INPUT, [w] + init, is_input)
+    return air
+
+
+# ------------------------------------------------------------------ trace
+
+def memop_times(rows: np.ndarray, first_ts: int = 1) -> np.ndarray:
+    """t of each MEMORY_ROW row: 2 ts (ts = step + first_ts), + 1 for an AMO's write (the
+    second row of its step)."""
+    step = rows["step"].astype(np.int64)
+    second = np.zeros(rows.size, dtype=bool)
+    second[1:] = step[1:] == step[:-1]
+    return 2 * (step + first_ts) + second
+
+
+def memop_messages(rows: np.ndarray, xlen: int, times=None, first_ts: int = 1) -> np.ndarray:
+    """The "memop" message of each row, (n, 5 + L) uint32: what Main sends."""
+    t = memop_times(rows, first_ts) if times is None else np.asarray(times, dtype=np.int64)
+    addr = rows["addr"].astype(np.int64)
+    value = rows["value"] & np.uint64((1 << xlen) - 1)
+    limbs = [((value >> np.uint64(16 * i)) & np.uint64(0xFFFF)).astype(np.int64) for i in range(n_limbs(xlen))]
+    cols = [t, addr & 0xFFFF, addr >> 16, rows["size"].astype(np.int64), rows["is_write"].astype(np.int64)] + limbs
+    return np.stack(cols, axis=1).astype(np.uint32) if rows.size else np.zeros((0, 5 + len(limbs)), np.uint32)
+
+
+@dataclass
+class FinalMemory:
+    """Every word MemInit lists, with its initial and final bytes and last access time."""
+    words: np.ndarray          # (K,) int64, increasing word indices (address >> 3)
+    initial: np.ndarray        # (K, 8) uint8
+    final: np.ndarray          # (K, 8) uint8
+    times: np.ndarray          # (K,) int64, 0 for words no access touched
+
+    def read(self, addr: int, n: int) -> bytes:
+        """n bytes at addr from the final memory (words not listed are zero)."""
+        out = bytearray(n)
+        for k in range(n):
+            w = (addr + k) >> 3
+            i = int(np.searchsorted(self.words, w))
+            if i < self.words.size and self.words[i] == w:
+                out[k] = self.final[i, (addr + k) & 7]
+        return bytes(out)
+
+
+@dataclass
+class MemoryTraces:
+    access: TableTrace         # MemAccess
+    init: TableTrace           # MemInit
+    input: TableTrace          # Input
+    memop: np.ndarray          # the memop messages Main sends, (n, 5 + L) uint32
+    final: FinalMemory
+
+    def tables(self) -> dict[str, np.ndarray]:
+        """{table name: main trace} for the memory tables (not Image: its trace is empty)."""
+        return {MEMACCESS: self.access.main, MEMINIT: self.init.main, INPUT: self.input.main}
+
+    def range16(self) -> list[np.ndarray]:
+        return self.access.range16 + self.init.range16 + self.input.range16
+
+    def bitwise(self) -> dict[str, list]:
+        out: dict[str, list] = {}
+        for t in (self.access, self.init, self.input):
+            for op, pairs in t.bitwise.items():
+                out.setdefault(op, []).extend(pairs)
+        return out
+
+
+def _height(n: int, height: int | None, what: str) -> int:
+    h = height or pow2_height(n)
+    if h < n or h & (h - 1):
+        raise ValueError(f"{what}: height {h} is not a power of two >= {n}")
+    return h
+
+
+def memory_traces(program, memory_rows: np.ndarray, input_bytes: bytes, xlen: int, *,
+                  first_ts: int = 1, times=None, memory_map: MemoryMap = MemoryMap(),
+                  heights: dict[str, int] | None = None) -> MemoryTraces:
+    """The MemAccess, MemInit and Input traces of a run's MEMORY_ROW rows (step order),
+    with their range16 and bitwise lookups and the final memory.
+
+    The rows are taken as given: a read's covered bytes are the value it claims, so a
+    row that reads something memory does not hold gives traces whose "mem" messages do
+    not balance (each table's own constraints still hold).  `times` overrides
+    `memop_times(memory_rows, first_ts)`; `heights` maps table names to trace heights."""
+    if memory_rows.dtype != MEMORY_ROW or memory_rows.ndim != 1:
+        raise TypeError(f"memory_traces takes a 1-d MEMORY_ROW array, not {memory_rows.dtype}")
+    heights = heights or {}
+    NB = _value_bytes(xlen)
+    NP = _positions(xlen)
+    sizes = access_sizes(xlen)
+    rows = memory_rows
+    n = rows.size
+    t = memop_times(rows, first_ts) if times is None else np.asarray(times, dtype=np.int64)
+    addr = rows["addr"].astype(np.int64)
+    size = rows["size"].astype(np.int64)
+    if n and (not np.isin(size, sizes).all() or (addr + size > 1 << 32).any()):
+        raise ValueError(f"a memory row has a size not in {sizes} or an address past 2^32")
+    if n and (t.min() < 1 or t.max() >= MAX_TIME):
+        raise ValueError("memop times must be in [1, 2^29)")
+    is_write = rows["is_write"].astype(bool)
+    o = addr & 7
+    w0 = addr >> 3
+    value = rows["value"] & np.uint64((1 << xlen) - 1)
+    vb = ((value[:, None] >> (np.uint64(8) * np.arange(NB, dtype=np.uint64))[None, :]) & np.uint64(255)).astype(np.int64)
+    k = np.arange(NB)
+    ridx = np.repeat(np.arange(n), NB)
+    pos = (o[:, None] + k[None, :]).reshape(-1)
+    in_size = (k[None, :] < size[:, None]).reshape(-1)
+    cov = np.zeros((n, WINDOW), dtype=bool)
+    cov[ridx[in_size], pos[in_size]] = True
+    win = np.zeros((n, WINDOW), dtype=np.int64)
+    win[ridx[in_size], pos[in_size]] = vb.reshape(-1)[in_size]
+    cross = cov[:, WORD_BYTES]
+
+    # word accesses: (row, h) for h = 0 on every row, h = 1 on crossing rows
+    xrows = np.flatnonzero(cross)
+    a_row = np.concatenate([np.arange(n), xrows])
+    a_h = np.concatenate([np.zeros(n, np.int64), np.ones(xrows.size, np.int64)])
+    a_w = w0[a_row] + a_h
+    a_t = t[a_row]
+    lanes = a_h[:, None] * WORD_BYTES + np.arange(WORD_BYTES)[None, :]
+    a_cov = cov[a_row[:, None], lanes]
+    a_byte = win[a_row[:, None], lanes]
+    a_write = is_write[a_row]
+
+    # the words MemInit lists and their initial bytes
+    iw, ib = image_words(program)
+    nw, nb = input_words(input_bytes, memory_map)
+    words = np.unique(np.concatenate([a_w, iw, nw]))
+    K = words.size
+    init = np.zeros((K, WORD_BYTES), dtype=np.int64)
+    src = np.zeros(K, dtype=np.int64)                       # 1 image, 2 input
+    for ws, bs, code in ((iw, ib, 1), (nw, nb, 2)):
+        at = np.searchsorted(words, ws)
+        init[at] = bs
+        src[at] = code
+    if (words >= MAX_TIME).any():
+        raise ValueError("a word index is 2^29 or more")
+
+    # previous access of each word: sort by (w, t)
+    order = np.lexsort((a_t, a_w))
+    sw, st = a_w[order], a_t[order]
+    m = order.size
+    idx = np.arange(m)
+    start = np.ones(m, dtype=bool)
+    start[1:] = sw[1:] != sw[:-1]
+    if m and (~start[1:] & (st[1:] == st[:-1])).any():
+        raise ValueError("two accesses of one word at the same time")
+    gstart = np.maximum.accumulate(np.where(start, idx, 0)) if m else idx
+    winit = init[np.searchsorted(words, sw)]                 # (m, 8)
+    scov, sbyte = a_cov[order], a_byte[order]
+    last = np.maximum.accumulate(np.where(scov, idx[:, None], -1), axis=0) if m else scov.astype(np.int64)
+    valid = last >= gstart[:, None]
+    new = np.where(valid, sbyte[np.maximum(last, 0), np.arange(WORD_BYTES)[None, :]], winit)
+    prev = np.empty_like(new)
+    if m:
+        prev[1:] = new[:-1]
+        prev[start] = winit[start]
+    swrite = a_write[order]
+    old = np.where(swrite[:, None], prev, new)
+    tprev = np.zeros(m, dtype=np.int64)
+    if m:
+        tprev[1:] = st[:-1]
+        tprev[start] = 0
+
+    # back to access order
+    a_old = np.empty_like(old)
+    a_new = np.empty_like(new)
+    a_tp = np.empty_like(tprev)
+    a_old[order], a_new[order], a_tp[order] = old, new, tprev
+    d = a_t - a_tp - 1
+
+    # MemAccess
+    H = _height(n, heights.get(MEMACCESS), MEMACCESS)
+    names = memaccess_columns(xlen)
+    col = {name: i for i, name in enumerate(names)}
+    buf = np.zeros((len(names), H), dtype=np.int64)
+
+    def put(name, values, rows_=slice(0, n)):
+        buf[col[name], rows_] = values
+
+    put("is_real", 1)
+    put("t", t)
+    put("addr_hi", addr >> 16)
+    q = (addr & 0xFFFF) >> 3
+    put("q", q)
+    put("is_write", is_write)
+    for j in range(WORD_BYTES):
+        put(f"e{j}", o == j)
+    for mm in sizes:
+        put(f"s{mm}", size == mm)
+    for kk in range(NB):
+        put(f"v{kk}", vb[:, kk])
+    for i in range(NB // 2):
+        put(f"vz{i}", vb[:, 2 * i] & vb[:, 2 * i + 1])
+    for p in range(NP):
+        put(f"c{p}", cov[:, p])
+    h0, h1 = np.arange(n), n + np.arange(xrows.size)
+    for j in range(WORD_BYTES):
+        put(f"old{j}", a_old[h0, j])
+        put(f"new{j}", a_new[h0, j])
+        # uncovered positions of the second word keep old = new: the word's bytes when
+        # the access crosses, zeros otherwise
+        put(f"old{WORD_BYTES + j}", a_old[h1, j], xrows)
+        put(f"new{WORD_BYTES + j}", a_new[h1, j], xrows)
+    put("tp0", a_tp[h0])
+    put("da0", d[h0] & 0xFFFF)
+    put("db0", d[h0] >> 16)
+    put("tp1", a_tp[h1], xrows)
+    put("da1", d[h1] & 0xFFFF, xrows)
+    put("db1", d[h1] >> 16, xrows)
+    access_main = np.ascontiguousarray(buf.T.astype(np.uint32))
+    access_r16 = [addr >> 16, q, 8 * q,
+                  d[h0] & 0xFFFF, d[h0] >> 16, 4 * (d[h0] >> 16),
+                  d[h1] & 0xFFFF, d[h1] >> 16, 4 * (d[h1] >> 16)]
+    access_bw = {"and": [(vb[:, 2 * i], vb[:, 2 * i + 1]) for i in range(NB // 2)]}
+
+    # final values: the last access of each word
+    final = init.copy()
+    ftime = np.zeros(K, dtype=np.int64)
+    if m:
+        end = np.ones(m, dtype=bool)
+        end[:-1] = start[1:]
+        at = np.searchsorted(words, sw[end])
+        final[at] = new[end]
+        ftime[at] = st[end]
+
+    # MemInit
+    HI = _height(K, heights.get(MEMINIT), MEMINIT)
+    inames = meminit_columns()
+    icol = {name: i for i, name in enumerate(inames)}
+    ibuf = np.zeros((len(inames), HI), dtype=np.int64)
+    gap = np.zeros(K, dtype=np.int64)
+    gap[:-1] = words[1:] - words[:-1] - 1
+    ivals = {"is_real": 1, "wl": words & 0xFFFF, "wh": words >> 16, "t_final": ftime,
+             "is_image": src == 1, "is_input": src == 2, "d0": gap & 0xFFFF, "d1": gap >> 16}
+    for name, vals in ivals.items():
+        ibuf[icol[name], :K] = vals
+    for j in range(WORD_BYTES):
+        ibuf[icol[f"init{j}"], :K] = init[:, j]
+        ibuf[icol[f"final{j}"], :K] = final[:, j]
+    init_main = np.ascontiguousarray(ibuf.T.astype(np.uint32))
+    init_r16 = [words & 0xFFFF, words >> 16, 8 * (words >> 16), gap & 0xFFFF, gap >> 16, 4 * (gap >> 16)]
+
+    inp = input_trace(input_bytes, memory_map, heights.get(INPUT))
+    fm = FinalMemory(words, init.astype(np.uint8), final.astype(np.uint8), ftime)
+    return MemoryTraces(TableTrace(access_main, access_r16, access_bw), TableTrace(init_main, init_r16, {}),
+                        inp, memop_messages(rows, xlen, t), fm)
+
+
+def final_memory(meminit_main: np.ndarray) -> FinalMemory:
+    """The final memory a MemInit trace states (its real rows)."""
+    names = meminit_columns()
+    c = {name: i for i, name in enumerate(names)}
+    real = meminit_main[:, c["is_real"]] == 1
+    rows = meminit_main[real].astype(np.int64)
+    words = rows[:, c["wl"]] + (rows[:, c["wh"]] << 16)
+    init = rows[:, c["init0"]:c["init0"] + WORD_BYTES].astype(np.uint8)
+    final = rows[:, c["final0"]:c["final0"] + WORD_BYTES].astype(np.uint8)
+    return FinalMemory(words, init, final, rows[:, c["t_final"]])
+
+
+def memory_tables(program, xlen: int, memory_map: MemoryMap = MemoryMap()):
+    """([MemAccess, MemInit, Image, Input Airs], {"image": the program's Image fixed columns})."""
+    return ([memaccess_air(xlen), meminit_air(), image_air(), input_air(memory_map)],
+            {IMAGE: image_fixed(program)})
+
