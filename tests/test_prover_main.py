@@ -11,11 +11,12 @@ import pytest
 from guest_asm import CODE, program_from_asm
 from prover.air import ConstraintError
 from prover.field import P
+from prover.riscv.alu import alu_trace
 from prover.riscv.limbs import from_limbs, n_limbs, to_limbs
-from prover.riscv.main import (MAIN, PUBLICS, main_air, main_columns, main_lookups, main_trace, steps_airs,
-                               steps_key, steps_traces)
+from prover.riscv.main import (MAIN, PUBLICS, main_air, main_columns, main_lookups, main_trace, prove_steps,
+                               steps_airs, steps_key, steps_traces)
 from prover.riscv.optable import FIELDS, PAD_OP, optable_fixed, optable_rows
-from prover.riscv.rom import ROM, rom_multiplicities
+from prover.riscv.rom import rom_multiplicities
 from prover.stark import prove, verify
 from riscv_helpers import FAST
 from runtime.encoding import TABLE
@@ -39,6 +40,14 @@ def example(name, xlen, data=None, step_limit=None):
 def fib(xlen):
     """A whole fibonacci run (fib(60)) to its exit."""
     return example("fibonacci", xlen, struct.pack("<I", 60))
+
+
+@cache
+def sort64():
+    """A whole sort run (100 random u32) to its exit."""
+    rng = np.random.default_rng(1)
+    data = struct.pack("<I", 100) + rng.integers(0, 1 << 32, 100, dtype=np.uint64).astype("<u4").tobytes()
+    return example("sort", 64, data)
 
 
 @cache
@@ -264,9 +273,17 @@ def test_a_whole_fibonacci_run_proves_and_verifies_with_its_entry_exit_and_step_
     assert verdict, verdict.reason
 
 
+def test_a_whole_sort_run_proves_and_verifies():
+    program, rows, result = sort64()
+    assert result.exit_code == 0 and len(rows) > 5000
+    k, proof, publics = prove_steps(program, rows, FAST)
+    verdict = verify(k.verifying_key, publics, proof.to_bytes())
+    assert verdict, verdict.reason
+    assert main_trace(program, rows).lookups.final_values.tolist() == result.regs
+
+
 @cache
 def prove_fib(xlen):
-    from prover.riscv.main import prove_steps
     program, rows, _ = fib(xlen)
     return prove_steps(program, rows, key=key(xlen))
 
@@ -367,7 +384,6 @@ def test_a_wrong_alu_result_is_refused():
     with pytest.raises(ConstraintError, match="table 'alu'"):
         prove(key(64), steps_traces(program, mt), {MAIN: mt.public})
     honest = main_trace(program, rows).lookups.alu_rows
-    from prover.riscv.alu import alu_trace
     refuse_bus(program, key(64), mt, alu=alu_trace(honest, 64).main,
                range16=steps_traces(program, main_trace(program, rows))["range16"])
 
@@ -418,3 +434,25 @@ def test_a_padding_row_with_a_flag_set_fails_the_constraints():
     main[len(rows), col(64, "f_writes")] = 1
     with pytest.raises(ConstraintError, match="padding rows have f_writes = 0"):
         main_air(64).check(main, public=mt.public)
+
+
+def test_a_write_to_x0_cannot_be_claimed():
+    program, rows, _ = every_class(64)
+    mt = main_trace(program, rows)
+    main = mt.main.copy()
+    x0 = np.flatnonzero((main[:, col(64, "f_writes")] == 1) & (main[:, col(64, "rd")] == 0)
+                        & (main[:, col(64, "is_real")] == 1))
+    assert x0.size >= 4                                   # add/addi/mul/lw/amoadd to zero
+    main[x0[0], col(64, "wr")] = 1
+    with pytest.raises(ConstraintError, match="no write to x0"):
+        main_air(64).check(main, public=mt.public)
+
+
+def test_a_trace_whose_operands_are_not_the_registers_values_is_refused_when_strict():
+    program, rows, _ = fib(64)
+    forged = rows.copy()
+    i = int(np.flatnonzero(rows["op"] == OP["add", 64])[0])
+    forged["a"][i] ^= 1
+    with pytest.raises(ValueError, match="register operands"):
+        main_trace(program, forged)
+    main_trace(program, forged, strict=False)             # the table takes the registers' values
