@@ -123,7 +123,9 @@ def main_air(xlen: int) -> Air:
     k = 1, 2, 3 (not 0, 1, 3), so that no access shares time 0 with the register
     file's initial values (the first step's rs1 read would otherwise need t_prev < 0).
 
-    Degree <= 3 everywhere, every bus field and multiplicity has degree 1.
+    Degree <= 3 everywhere, every bus field and multiplicity has degree 1.  Size: RV64
+    64 main columns, 52 constraints, 28 interactions (rom, optable, 6 reg, 3 alu, arith,
+    16 range16) in 15 aux columns; RV32 50 columns, 44 constraints, 26 interactions.
     """
     L = n_limbs(xlen)
     air = Air(MAIN, main=main_columns(xlen), public=PUBLICS)
