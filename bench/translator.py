@@ -86,13 +86,18 @@ def bench_example(name: str, cache: Path) -> dict:
     row["fast_s"], _ = best(5, lambda: native_run("fast"))
     row["fast_quick_s"], _ = best(5, lambda: native_run("fast", QUICK_OPT))
     row["minimal_s"], minimal = best(3, lambda: native_run("minimal"))
-    rows_file = cache / f"{name}-main.npy"                    # workers write rows here, as `zkaot trace` does
-    np.lib.format.open_memmap(rows_file, mode="w+", dtype=MAIN_ROW, shape=(minimal.result.steps,))
-    jobs = chunks_of(program, minimal.trace, minimal.result.steps, MemoryMap(), cache_dir=cache / "warm",
-                     out_path=str(rows_file))
+    def jobs_into_new_file():
+        """Chunks whose rows go into a new main.npy, as `zkaot trace` writes them."""
+        rows_file = cache / f"{name}-main.npy"
+        rows_file.unlink(missing_ok=True)
+        np.lib.format.open_memmap(rows_file, mode="w+", dtype=MAIN_ROW, shape=(minimal.result.steps,))
+        return chunks_of(program, minimal.trace, minimal.result.steps, MemoryMap(), cache_dir=cache / "warm",
+                         out_path=str(rows_file))
+
     for workers in (1, os.cpu_count() or 1):
         with local_executor(workers) as pool:
-            pool.map(expand_chunk, jobs)                       # workers start and load the code
+            pool.map(expand_chunk, jobs_into_new_file())       # workers start and load the code
+            jobs = jobs_into_new_file()
             start = time.perf_counter()
             pool.map(expand_chunk, jobs)
             row[f"expand_{workers}_s"] = time.perf_counter() - start

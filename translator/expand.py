@@ -7,6 +7,7 @@ leaves to the interpreter (ecalls, atomics) are replayed by the interpreter on
 a ReplayMemory over the same log.  So expansion needs no memory image and any
 worker can take any chunk.
 """
+import os
 import time
 from dataclasses import dataclass
 
@@ -56,10 +57,8 @@ def _full_code(chunk: Chunk) -> RegionCode:
 def expand_chunk(chunk: Chunk) -> tuple[np.ndarray, np.ndarray]:
     """Replay one chunk: its MAIN_ROW rows (one per step) and its PRECOMPILE_ROW rows."""
     full = _full_code(chunk)
-    if chunk.out_path:
-        rows = np.load(chunk.out_path, mmap_mode="r+")[chunk.first_step: chunk.end_step]
-    else:
-        rows = np.empty(chunk.end_step - chunk.first_step, MAIN_ROW)  # every row gets written
+    count = chunk.end_step - chunk.first_step
+    rows = _scratch(count) if chunk.out_path else np.empty(count, MAIN_ROW)    # every row gets written
     precompiles: list[tuple] = []
     memory = ReplayMemory(chunk.log)
     cursor = {"row": 0}
@@ -96,9 +95,38 @@ def expand_chunk(chunk: Chunk) -> tuple[np.ndarray, np.ndarray]:
         ctx[SLOT_PC], ctx[SLOT_STEPS], ctx[SLOT_LOG_POS] = interp.pc, interp.steps, memory.position
     precompile_rows = np.array(precompiles, PRECOMPILE_ROW) if precompiles else np.zeros(0, PRECOMPILE_ROW)
     if chunk.out_path:
-        rows.flush()
+        _write_rows(chunk.out_path, chunk.first_step, rows)
         return np.zeros(0, MAIN_ROW), precompile_rows       # the rows are in the file already
     return rows, precompile_rows
+
+
+_buffer = np.zeros(0, MAIN_ROW)
+
+
+def _scratch(count: int) -> np.ndarray:
+    """Rows to replay into before they go to the file, reused by every chunk a worker expands (fresh
+    memory for each chunk would cost a page fault per 4 KiB again)."""
+    global _buffer
+    if len(_buffer) < count:
+        _buffer = np.empty(count, MAIN_ROW)
+    return _buffer[:count]
+
+
+def _write_rows(path: str, first_step: int, rows: np.ndarray) -> None:
+    """Put rows into the MAIN_ROW .npy at their step with pwrite: one copy into the page cache, which every
+    process on this machine reads.  Writing through a memory map of the file instead faulted in every page
+    and then waited in msync for the disk: 12 M rows/s on one core, against 70-90 M rows/s this way."""
+    with open(path, "r+b") as f:
+        version = np.lib.format.read_magic(f)
+        if version == (1, 0):
+            np.lib.format.read_array_header_1_0(f)
+        else:
+            np.lib.format.read_array_header_2_0(f)
+        offset = f.tell() + first_step * MAIN_ROW.itemsize
+        data = memoryview(rows.view(np.uint8))
+        while data:
+            written = os.pwrite(f.fileno(), data, offset)
+            data, offset = data[written:], offset + written
 
 
 def chunks_of(program, trace, total_steps: int, memory_map: MemoryMap, opt: int = DEFAULT_OPT,
