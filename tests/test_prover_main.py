@@ -219,11 +219,11 @@ def every_class(xlen):
 # ---------------------------------------------------------------- declarations
 
 @pytest.mark.parametrize("xlen", [64, 32])
-def test_constraints_have_degree_at_most_three_and_bus_fields_and_multiplicities_degree_one(xlen):
+def test_constraints_have_degree_at_most_three_bus_fields_degree_one_and_multiplicities_at_most_two(xlen):
     air = main_air(xlen)
     assert air.max_degree <= 3
     assert all(f.degree <= 1 for i in air.interactions for f in i.fields)
-    assert all(i.multiplicity.degree <= 1 for i in air.interactions)
+    assert all(i.multiplicity.degree <= 2 for i in air.interactions)
 
 
 def test_the_op_class_table_has_one_row_per_op_a_step_can_retire_and_none_for_ebreak():
@@ -304,7 +304,7 @@ def test_the_register_file_ends_with_the_interpreters_final_registers():
         assert final.tolist() == result.regs
 
 
-def test_main_sends_auipc_as_an_add_of_the_pc_and_order_branches_as_compares():
+def test_main_sends_auipc_as_an_add_of_the_pc_order_branches_as_compares_and_no_result_for_x0():
     program, rows, _ = every_class(64)
     mt = main_trace(program, rows)
     alu = mt.lookups.alu_rows
@@ -315,7 +315,7 @@ def test_main_sends_auipc_as_an_add_of_the_pc_and_order_branches_as_compares():
     sent = alu[np.isin(alu["step"], bltu)]
     assert (sent["op"] == OP["sltu", 64]).all() and sent["c"].tolist() == rows["c"][bltu].tolist()
     x0 = np.flatnonzero((rows["op"] == OP["add", 64]) & (rows["c"] == 0))[0]
-    assert alu[alu["step"] == x0]["c"].tolist() == [2]          # add zero, 5, -3: the true result
+    assert not (alu["step"] == x0).any()          # add zero, 5, -3: written nowhere, so not checked
 
 
 # ---------------------------------------------------------------- forged runs

@@ -103,7 +103,9 @@ def main_air(xlen: int) -> Air:
     - results c:
       - f_alu_r: ("alu", [alu_op, a, s, c]); f_alu_i: ("alu", [alu_op, a, imm, c])
         (lui: rs1 = x0, a = 0); f_auipc: ("alu", [add, pc_lo, pc_hi, 0.., imm, c]);
-        f_arith: ("arith", [op, a, s, c]).  These tables range-check c's limbs.
+        f_arith: ("arith", [op, a, s, c]).  These tables range-check c's limbs.  Sent
+        only when the step writes (wr): a result that goes to x0 has no effect, so it
+        is not checked (order branches always send their comparison).
       - jal, jalr: c = pc + 4 (c_0 + 2^16 kc = pc_lo + 4, c_1 = pc_hi + kc, kc boolean,
         c_i = 0 above), its limbs in range16.
       - f_wit (loads, lr, sc, AMOs, ecall): c is a WITNESS, range-checked (every limb
@@ -209,10 +211,12 @@ def main_air(xlen: int) -> Air:
         air.constrain(link * c[i], f"link: c{i} = 0")
     for v in c:
         air.send(RANGE16, [v], link + f["wit"])
-    air.send(ALU, [alu_op] + a + s + c, f["alu_r"])
-    air.send(ALU, [alu_op] + a + imm + c, f["alu_i"])
-    air.send(ALU, [OP_ID["add"]] + pc + [0] * (L - 2) + imm + c, f["auipc"])
-    air.send(ARITH, [op] + a + s + c, f["arith"])
+    # a result written nowhere (rd = x0) is not checked: it has no effect (order branches
+    # write no register but always send their comparison)
+    air.send(ALU, [alu_op] + a + s + c, f["alu_r"] * wr + f["blt"] + f["bge"])
+    air.send(ALU, [alu_op] + a + imm + c, f["alu_i"] * wr)
+    air.send(ALU, [OP_ID["add"]] + pc + [0] * (L - 2) + imm + c, f["auipc"] * wr)
+    air.send(ARITH, [op] + a + s + c, f["arith"] * wr)
     return air
 
 
@@ -241,28 +245,6 @@ class MainTrace:
 
 def _col_index(xlen: int) -> dict[str, int]:
     return {name: i for i, name in enumerate(main_columns(xlen))}
-
-
-def _rd_x0_results(op, a, b, pc, imm, xlen) -> np.ndarray:
-    """True results of ALU/Arith steps whose rd is x0 (the trace's c is 0 there): rare
-    (nops), so evaluated once per distinct (op, a, b) with the interpreter's semantics."""
-    from translator.interpreter import IMMEDIATE_FORMS, alu_operations
-    ops = alu_operations(xlen)
-    mask = (1 << xlen) - 1
-    out = np.zeros(op.size, dtype=np.uint64)
-    keys = np.stack([op.astype(np.uint64), a, b, pc, imm], axis=1)
-    uniq, back = np.unique(keys, axis=0, return_inverse=True)
-    vals = []
-    for o, x, y, p, i in uniq.tolist():
-        name = TABLE[o].name
-        if name == "lui":
-            vals.append(i & mask)
-        elif name == "auipc":
-            vals.append((p + i) & mask)
-        else:
-            vals.append(ops[IMMEDIATE_FORMS.get(name, name)](x, y) & mask)
-    out[:] = np.array(vals, dtype=np.uint64)[back.reshape(-1)]
-    return out
 
 
 def _register_chain(r1, r2, rw, wr, written, init):
@@ -308,7 +290,7 @@ def main_trace(program, rows: np.ndarray, xlen: int | None = None, *, initial=No
     or `height`), with its public values and lookups.
 
     Taken from the trace: the pcs (the ROM gives each step's instruction), the value
-    each writing step writes to rd (c; for rd = x0 the ALU/Arith result is recomputed)
+    each writing step writes to rd (c; 0 for rd = x0, whose result is not checked)
     and nothing else: register values are those the writes leave, next pcs are computed
     from the instruction.  strict=True also requires the trace to agree (its op, a, b,
     next_pc and branch outcomes); strict=False builds the table of whatever steps are
@@ -365,11 +347,6 @@ def main_trace(program, rows: np.ndarray, xlen: int | None = None, *, initial=No
     link = is_["jal"] | is_["jalr"]
     cv = np.where(link & ~wr, (pc + np.uint64(4)) & mask, cv)
     cv = np.where(is_["wit"] & ~wr, written, cv)
-    computed = (is_["alu_r"] | is_["alu_i"] | is_["auipc"] | is_["arith"]) & ~order_branch & ~wr
-    if computed.any():
-        sel = np.flatnonzero(computed)
-        bval = np.where(is_["alu_i"] | is_["auipc"], imm, sv)
-        cv[sel] = _rd_x0_results(op[sel], av[sel], bval[sel], pc[sel], imm[sel], xlen)
 
     # branches
     al, sl = to_limbs(av, xlen).astype(np.int64), to_limbs(sv, xlen).astype(np.int64)
@@ -502,11 +479,13 @@ def _lookups(buf: np.ndarray, xlen: int, initial) -> MainLookups:
         return out
 
     add = np.full(buf.shape[1], OP_ID["add"])
-    alu = np.concatenate([alu_rows(flag["alu_r"] == 1, col["alu_op"], a, s),
-                          alu_rows(flag["alu_i"] == 1, col["alu_op"], a, imm),
-                          alu_rows(flag["auipc"] == 1, add, pc, imm)])
+    writes = col["wr"] == 1
+    order_branch = (flag["blt"] == 1) | (flag["bge"] == 1)
+    alu = np.concatenate([alu_rows(((flag["alu_r"] == 1) & writes) | order_branch, col["alu_op"], a, s),
+                          alu_rows((flag["alu_i"] == 1) & writes, col["alu_op"], a, imm),
+                          alu_rows((flag["auipc"] == 1) & writes, add, pc, imm)])
     alu = alu[np.argsort(alu["step"], kind="stable")]
-    arith = alu_rows(flag["arith"] == 1, col["op"], a, s)
+    arith = alu_rows((flag["arith"] == 1) & writes, col["op"], a, s)
 
     def repeat(v, mult):
         return np.repeat(v, np.asarray(mult, dtype=np.int64))
