@@ -30,6 +30,7 @@ from . import extension as ext
 from .air import Air
 from .constraints import compile_constraints, evaluate_each
 from .field import P
+from .opening import combine_columns
 
 CHALLENGES = ("logup.beta", "logup.gamma", "logup.sum")
 
@@ -88,21 +89,27 @@ def aux_trace(air: Air, layout: LogUpColumns, main: np.ndarray, fixed: np.ndarra
         exprs.extend(interaction.fields)
     values = evaluate_each(compile_constraints(exprs), main=main, fixed=fixed, next_shift=1,
                            selectors=np.zeros((n, 3), dtype=np.uint32), public=public)
-    fractions = []
-    col = 0
+    denominators, col = [], 0
     for interaction in air.interactions:
-        multiplicity = values[:, col]
-        d = np.broadcast_to(ext.add(gamma, ext.from_base(np.uint32(bus_id(interaction.bus)))), (n, ext.DEGREE))
+        k = len(interaction.fields)
+        # d = gamma + bus_id + sum_j beta^(j+1) field_j: a base matrix times extension powers
+        powers = np.empty((k, ext.DEGREE), dtype=np.uint32)
         power = beta
-        for j in range(len(interaction.fields)):
-            d = ext.add(d, ext.mul_base(np.broadcast_to(power, (n, ext.DEGREE)), values[:, col + 1 + j]))
+        for j in range(k):
+            powers[j] = power
             power = ext.mul(power, beta)
+        offset = ext.add(gamma, ext.from_base(np.uint32(bus_id(interaction.bus))))
+        denominators.append(ext.add(combine_columns(values[:, col + 1:col + 1 + k], powers), offset))
+        col += 1 + k
+    try:
+        inverses = ext.inv(np.stack(denominators))
+    except ZeroDivisionError as e:
+        raise ValueError(f"table {air.name}: a bus fingerprint is zero ({e}); prove again with another "
+                         "transcript (probability about rows/2^123)") from None
+    col, fractions = 0, []
+    for i, interaction in enumerate(air.interactions):
+        fractions.append(ext.mul_base(inverses[i], values[:, col]))
         col += 1 + len(interaction.fields)
-        try:
-            fractions.append(ext.mul_base(ext.inv(d), multiplicity))
-        except ZeroDivisionError as e:
-            raise ValueError(f"table {air.name}: a bus fingerprint is zero ({e}); prove again with another "
-                             "transcript (probability about rows/2^124)") from None
     aux = np.empty((n, layout.n_aux, ext.DEGREE), dtype=np.uint32)
     for g, group in enumerate(layout.groups):
         aux[:, g] = _ext_sum([fractions[i] for i in group])
