@@ -42,3 +42,22 @@ def range_tables():
     r16, r16_fixed = ranges.range16_table()
     bw, bw_fixed = ranges.bitwise_table()
     return [r16, bw], {"range16": r16_fixed, "bitwise": bw_fixed}
+
+
+def bus_sender_air(bus: str, fields: list[str], name: str = "sender") -> Air:
+    """A stand-in sender with one column per field and `mult`: sends (bus, fields) with
+    multiplicity mult (0 on padding rows)."""
+    air = Air(name, main=list(fields) + ["mult"])
+    air.send(bus, [air.col(f) for f in fields], air.col("mult"))
+    return air
+
+
+def bus_sender_trace(messages: np.ndarray, height: int | None = None) -> np.ndarray:
+    """`bus_sender_air`'s trace for (n, fields) messages: mult = 1 on those rows, padded
+    with zero rows to a power of two (at least 4) or to `height`."""
+    messages = np.asarray(messages, dtype=np.uint32)
+    n = height or max(4, 1 << max(0, (messages.shape[0] - 1).bit_length()))
+    out = np.zeros((n, messages.shape[1] + 1), dtype=np.uint32)
+    out[:messages.shape[0], :-1] = messages
+    out[:messages.shape[0], -1] = 1
+    return out

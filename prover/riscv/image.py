@@ -185,5 +185,13 @@ def input_trace(input_bytes: bytes, memory_map: MemoryMap = MemoryMap(), height:
     out[:k, pos["left"]] = (k - 1) - np.arange(k)
     r = (len(input_bytes) + 7) % 8
     out[:, pos["u0"] + r] = 1
-    bitwise = {"and": [(pairs[:, i, 0], pairs[:, i, 1]) for i in range(WORD_BYTES // 2)]}
-    return TableTrace(out, [np.array([int(data[0, 3]) << 13], dtype=np.int64)], bitwise)
+    return input_lookups(out)
+
+
+def input_lookups(main: np.ndarray) -> TableTrace:
+    """An Input trace with the range16 and bitwise lookups its AIR makes, read off its columns."""
+    col = {name: i for i, name in enumerate(input_columns())}
+    a = main.astype(np.int64)
+    real, first = a[:, col["is_real"]] == 1, a[:, col["first"]] == 1
+    bitwise = {"and": [(a[real, col[f"b{2 * i}"]], a[real, col[f"b{2 * i + 1}"]]) for i in range(WORD_BYTES // 2)]}
+    return TableTrace(main, [a[first, col["b3"]] << 13], bitwise)

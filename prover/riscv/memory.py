@@ -9,11 +9,13 @@ time t".  Every access of a word receives the word's current message and sends t
 updated one with its own time; MemInit sends each word's initial message at t = 0 and
 receives its final one.
 
-Times.  Main numbers its steps ts = 1, 2, ... (the register file's convention: time 0
-belongs to the initial state) and sends ("memop", [t, ...]) with t = 2 ts for an access
-and t = 2 ts + 1 for an AMO's write (its read is at 2 ts), so every access time is at
-least 2, the times of one word's accesses are distinct, and t < 2^29 (Main's rows are
-far fewer than 2^27).  `memop_times` computes them from MEMORY_ROW rows.
+Times.  Main's row number is ts = 0, 1, ... (the step minus the segment's first step)
+and it sends ("memop", [t, ...]) with t = 2 ts + 1 for an access and t = 2 ts + 2 for an
+AMO's write (its read is at 2 ts + 1): like Main's register times 4 ts + k with k >= 1,
+no access shares time 0 with the initial values, the times of one step's accesses
+follow each other, the times of one word's accesses are distinct, and t < 2^29 (Main's
+rows are far fewer than 2^27).  `memop_times` computes them from MEMORY_ROW rows.  (The
+contract's draft said 2 ts and 2 ts + 1, which would give a first-step load t = 0.)
 
 MemAccess (`memaccess_air`): one row per memop.  It receives
 ("memop", [t, addr_lo, addr_hi, size, is_write, value limbs (L)]) with multiplicity
@@ -97,7 +99,8 @@ MEMACCESS = "memaccess"
 MEMINIT = "meminit"
 AND = BITWISE_OPS["and"]
 WINDOW = 2 * WORD_BYTES            # byte positions of the two words an access can touch
-MAX_TIME = 1 << 29                 # times are below this (Main: t = 2 ts + 1, ts < 2^27)
+MAX_TIME = 1 << 29                 # times are below this (Main: t <= 2 ts + 2, ts < 2^27)
+MAX_WORD = 1 << 29                 # word indices of addresses < 2^32
 
 
 def access_sizes(xlen: int) -> tuple[int, ...]:
@@ -175,7 +178,8 @@ def memaccess_air(xlen: int) -> Air:
     for p in range(WINDOW):
         if p < NP:
             air.constrain((1 - c[p]) * (new[p] - old[p]), f"uncovered byte {p} is unchanged")
-            air.constrain(c[p] * (sum(e[j] * v[p - j] for j in offsets(p)) - new[p]), f"covered byte {p} is the value's")
+            x_p = sum(e[j] * v[p - j] for j in offsets(p))
+            air.constrain(c[p] * (x_p - new[p]), f"covered byte {p} is the value's")
             air.constrain((1 - is_write) * (new[p] - old[p]), f"a read leaves byte {p} unchanged")
         else:
             air.constrain(new[p] - old[p], f"byte {p} is never covered")
@@ -239,18 +243,18 @@ def meminit_air() -> Air:
 
 # ------------------------------------------------------------------ trace
 
-def memop_times(rows: np.ndarray, first_ts: int = 1) -> np.ndarray:
-    """t of each MEMORY_ROW row: 2 ts (ts = step + first_ts), + 1 for an AMO's write (the
-    second row of its step)."""
+def memop_times(rows: np.ndarray, first_step: int = 0) -> np.ndarray:
+    """t of each MEMORY_ROW row: 2 ts + 1 (ts = step - first_step, Main's row number),
+    + 1 for an AMO's write (the second row of its step)."""
     step = rows["step"].astype(np.int64)
     second = np.zeros(rows.size, dtype=bool)
     second[1:] = step[1:] == step[:-1]
-    return 2 * (step + first_ts) + second
+    return 2 * (step - first_step) + 1 + second
 
 
-def memop_messages(rows: np.ndarray, xlen: int, times=None, first_ts: int = 1) -> np.ndarray:
+def memop_messages(rows: np.ndarray, xlen: int, times=None, first_step: int = 0) -> np.ndarray:
     """The "memop" message of each row, (n, 5 + L) uint32: what Main sends."""
-    t = memop_times(rows, first_ts) if times is None else np.asarray(times, dtype=np.int64)
+    t = memop_times(rows, first_step) if times is None else np.asarray(times, dtype=np.int64)
     addr = rows["addr"].astype(np.int64)
     value = rows["value"] & np.uint64((1 << xlen) - 1)
     limbs = [((value >> np.uint64(16 * i)) & np.uint64(0xFFFF)).astype(np.int64) for i in range(n_limbs(xlen))]
@@ -308,7 +312,7 @@ def _height(n: int, height: int | None, what: str) -> int:
 
 
 def memory_traces(program, memory_rows: np.ndarray, input_bytes: bytes, xlen: int, *,
-                  first_ts: int = 1, times=None, memory_map: MemoryMap = MemoryMap(),
+                  first_step: int = 0, times=None, memory_map: MemoryMap = MemoryMap(),
                   heights: dict[str, int] | None = None) -> MemoryTraces:
     """The MemAccess, MemInit and Input traces of a run's MEMORY_ROW rows (step order),
     with their range16 and bitwise lookups and the final memory.
@@ -316,7 +320,7 @@ def memory_traces(program, memory_rows: np.ndarray, input_bytes: bytes, xlen: in
     The rows are taken as given: a read's covered bytes are the value it claims, so a
     row that reads something memory does not hold gives traces whose "mem" messages do
     not balance (each table's own constraints still hold).  `times` overrides
-    `memop_times(memory_rows, first_ts)`; `heights` maps table names to trace heights."""
+    `memop_times(memory_rows, first_step)`; `heights` maps table names to trace heights."""
     if memory_rows.dtype != MEMORY_ROW or memory_rows.ndim != 1:
         raise TypeError(f"memory_traces takes a 1-d MEMORY_ROW array, not {memory_rows.dtype}")
     heights = heights or {}
@@ -325,7 +329,7 @@ def memory_traces(program, memory_rows: np.ndarray, input_bytes: bytes, xlen: in
     sizes = access_sizes(xlen)
     rows = memory_rows
     n = rows.size
-    t = memop_times(rows, first_ts) if times is None else np.asarray(times, dtype=np.int64)
+    t = memop_times(rows, first_step) if times is None else np.asarray(times, dtype=np.int64)
     addr = rows["addr"].astype(np.int64)
     size = rows["size"].astype(np.int64)
     if n and (not np.isin(size, sizes).all() or (addr + size > 1 << 32).any()):
@@ -336,14 +340,15 @@ def memory_traces(program, memory_rows: np.ndarray, input_bytes: bytes, xlen: in
     o = addr & 7
     w0 = addr >> 3
     value = rows["value"] & np.uint64((1 << xlen) - 1)
-    vb = ((value[:, None] >> (np.uint64(8) * np.arange(NB, dtype=np.uint64))[None, :]) & np.uint64(255)).astype(np.int64)
+    shifts = np.uint64(8) * np.arange(NB, dtype=np.uint64)
+    vb = ((value[:, None] >> shifts[None, :]) & np.uint64(255)).astype(np.int64)
     k = np.arange(NB)
     ridx = np.repeat(np.arange(n), NB)
     pos = (o[:, None] + k[None, :]).reshape(-1)
     in_size = (k[None, :] < size[:, None]).reshape(-1)
     cov = np.zeros((n, WINDOW), dtype=bool)
     cov[ridx[in_size], pos[in_size]] = True
-    win = np.zeros((n, WINDOW), dtype=np.int64)
+    win = np.zeros((n, WINDOW), dtype=np.uint8)
     win[ridx[in_size], pos[in_size]] = vb.reshape(-1)[in_size]
     cross = cov[:, WORD_BYTES]
 
@@ -353,9 +358,8 @@ def memory_traces(program, memory_rows: np.ndarray, input_bytes: bytes, xlen: in
     a_h = np.concatenate([np.zeros(n, np.int64), np.ones(xrows.size, np.int64)])
     a_w = w0[a_row] + a_h
     a_t = t[a_row]
-    lanes = a_h[:, None] * WORD_BYTES + np.arange(WORD_BYTES)[None, :]
-    a_cov = cov[a_row[:, None], lanes]
-    a_byte = win[a_row[:, None], lanes]
+    a_cov = np.concatenate([cov[:, :WORD_BYTES], cov[xrows, WORD_BYTES:]])
+    a_byte = np.concatenate([win[:, :WORD_BYTES], win[xrows, WORD_BYTES:]])
     a_write = is_write[a_row]
 
     # the words MemInit lists and their initial bytes
@@ -363,20 +367,20 @@ def memory_traces(program, memory_rows: np.ndarray, input_bytes: bytes, xlen: in
     nw, nb = input_words(input_bytes, memory_map)
     words = np.unique(np.concatenate([a_w, iw, nw]))
     K = words.size
-    init = np.zeros((K, WORD_BYTES), dtype=np.int64)
+    init = np.zeros((K, WORD_BYTES), dtype=np.uint8)
     src = np.zeros(K, dtype=np.int64)                       # 1 image, 2 input
     for ws, bs, code in ((iw, ib, 1), (nw, nb, 2)):
         at = np.searchsorted(words, ws)
         init[at] = bs
         src[at] = code
-    if (words >= MAX_TIME).any():
+    if (words >= MAX_WORD).any():
         raise ValueError("a word index is 2^29 or more")
 
     # previous access of each word: sort by (w, t)
     order = np.lexsort((a_t, a_w))
     sw, st = a_w[order], a_t[order]
     m = order.size
-    idx = np.arange(m)
+    idx = np.arange(m, dtype=np.int32 if m < 1 << 31 else np.int64)
     start = np.ones(m, dtype=bool)
     start[1:] = sw[1:] != sw[:-1]
     if m and (~start[1:] & (st[1:] == st[:-1])).any():
@@ -384,9 +388,10 @@ def memory_traces(program, memory_rows: np.ndarray, input_bytes: bytes, xlen: in
     gstart = np.maximum.accumulate(np.where(start, idx, 0)) if m else idx
     winit = init[np.searchsorted(words, sw)]                 # (m, 8)
     scov, sbyte = a_cov[order], a_byte[order]
-    last = np.maximum.accumulate(np.where(scov, idx[:, None], -1), axis=0) if m else scov.astype(np.int64)
+    last = np.maximum.accumulate(np.where(scov, idx[:, None], -1), axis=0) if m else scov.astype(idx.dtype)
     valid = last >= gstart[:, None]
-    new = np.where(valid, sbyte[np.maximum(last, 0), np.arange(WORD_BYTES)[None, :]], winit)
+    flat = np.maximum(last, 0).astype(np.int64) * WORD_BYTES + np.arange(WORD_BYTES)[None, :]
+    new = np.where(valid, sbyte.reshape(-1)[flat], winit)
     prev = np.empty_like(new)
     if m:
         prev[1:] = new[:-1]
@@ -409,7 +414,7 @@ def memory_traces(program, memory_rows: np.ndarray, input_bytes: bytes, xlen: in
     H = _height(n, heights.get(MEMACCESS), MEMACCESS)
     names = memaccess_columns(xlen)
     col = {name: i for i, name in enumerate(names)}
-    buf = np.zeros((len(names), H), dtype=np.int64)
+    buf = np.zeros((len(names), H), dtype=np.uint32)        # column-major while filling
 
     def put(name, values, rows_=slice(0, n)):
         buf[col[name], rows_] = values
@@ -444,11 +449,7 @@ def memory_traces(program, memory_rows: np.ndarray, input_bytes: bytes, xlen: in
     put("tp1", a_tp[h1], xrows)
     put("da1", d[h1] & 0xFFFF, xrows)
     put("db1", d[h1] >> 16, xrows)
-    access_main = np.ascontiguousarray(buf.T.astype(np.uint32))
-    access_r16 = [addr >> 16, q, 8 * q,
-                  d[h0] & 0xFFFF, d[h0] >> 16, 4 * (d[h0] >> 16),
-                  d[h1] & 0xFFFF, d[h1] >> 16, 4 * (d[h1] >> 16)]
-    access_bw = {"and": [(vb[:, 2 * i], vb[:, 2 * i + 1]) for i in range(NB // 2)]}
+    access = memaccess_lookups(_transpose(buf), xlen)
 
     # final values: the last access of each word
     final = init.copy()
@@ -464,7 +465,7 @@ def memory_traces(program, memory_rows: np.ndarray, input_bytes: bytes, xlen: in
     HI = _height(K, heights.get(MEMINIT), MEMINIT)
     inames = meminit_columns()
     icol = {name: i for i, name in enumerate(inames)}
-    ibuf = np.zeros((len(inames), HI), dtype=np.int64)
+    ibuf = np.zeros((len(inames), HI), dtype=np.uint32)
     gap = np.zeros(K, dtype=np.int64)
     gap[:-1] = words[1:] - words[:-1] - 1
     ivals = {"is_real": 1, "wl": words & 0xFFFF, "wh": words >> 16, "t_final": ftime,
@@ -474,13 +475,43 @@ def memory_traces(program, memory_rows: np.ndarray, input_bytes: bytes, xlen: in
     for j in range(WORD_BYTES):
         ibuf[icol[f"init{j}"], :K] = init[:, j]
         ibuf[icol[f"final{j}"], :K] = final[:, j]
-    init_main = np.ascontiguousarray(ibuf.T.astype(np.uint32))
-    init_r16 = [words & 0xFFFF, words >> 16, 8 * (words >> 16), gap & 0xFFFF, gap >> 16, 4 * (gap >> 16)]
+    init_t = meminit_lookups(_transpose(ibuf))
 
     inp = input_trace(input_bytes, memory_map, heights.get(INPUT))
     fm = FinalMemory(words, init.astype(np.uint8), final.astype(np.uint8), ftime)
-    return MemoryTraces(TableTrace(access_main, access_r16, access_bw), TableTrace(init_main, init_r16, {}),
-                        inp, memop_messages(rows, xlen, t), fm)
+    return MemoryTraces(access, init_t, inp, memop_messages(rows, xlen, t), fm)
+
+
+def memaccess_lookups(main: np.ndarray, xlen: int) -> TableTrace:
+    """A MemAccess trace with the range16 and bitwise lookups its AIR makes, read off
+    its columns (values as the columns give them, so a forged column shows up here)."""
+    col = {name: i for i, name in enumerate(memaccess_columns(xlen))}
+    real = main[:, col["is_real"]] == 1
+    cross = real & (main[:, col[f"c{WORD_BYTES}"]] == 1)
+    get = lambda name, sel: main[sel, col[name]].astype(np.int64)       # noqa: E731
+    r16 = [get("addr_hi", real), get("q", real), 8 * get("q", real)]
+    for h, sel in ((0, real), (1, cross)):
+        r16 += [get(f"da{h}", sel), get(f"db{h}", sel), 4 * get(f"db{h}", sel)]
+    NB = _value_bytes(xlen)
+    bw = {"and": [(get(f"v{2 * i}", real), get(f"v{2 * i + 1}", real)) for i in range(NB // 2)]}
+    return TableTrace(main, r16, bw)
+
+
+def meminit_lookups(main: np.ndarray) -> TableTrace:
+    """A MemInit trace with the range16 lookups its AIR makes, read off its columns."""
+    col = {name: i for i, name in enumerate(meminit_columns())}
+    real = main[:, col["is_real"]] == 1
+    get = lambda name: main[real, col[name]].astype(np.int64)           # noqa: E731
+    return TableTrace(main, [get("wl"), get("wh"), 8 * get("wh"), get("d0"), get("d1"), 4 * get("d1")], {})
+
+
+def _transpose(columns: np.ndarray, block: int = 512) -> np.ndarray:
+    """(k, n) -> (n, k) C-ordered, in blocks of rows (a plain transposed copy is cache-bound)."""
+    k, n = columns.shape
+    out = np.empty((n, k), dtype=columns.dtype)
+    for lo in range(0, n, block):
+        out[lo:lo + block] = columns[:, lo:lo + block].T
+    return out
 
 
 def final_memory(meminit_main: np.ndarray) -> FinalMemory:
