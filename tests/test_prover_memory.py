@@ -10,10 +10,10 @@ from prover.air import ConstraintError
 from prover.field import P
 from prover.riscv.image import (IMAGE, INPUT, image_fixed, image_main, image_words, input_air, input_columns,
                                 input_lookups, input_trace, input_words)
-from prover.riscv.ranges import count_bitwise
 from prover.riscv.memory import (MEMACCESS, MEMINIT, MEMOP, final_memory, memaccess_air, memaccess_columns,
                                  memaccess_lookups, meminit_air, meminit_columns, meminit_lookups, memop_columns,
                                  memory_tables, memory_traces)
+from prover.riscv.ranges import count_bitwise, count_range16
 from prover.stark import prove, setup, verify
 from riscv_helpers import FAST, bus_sender_air, bus_sender_trace, range_tables
 from runtime.memory import GuestMemory
@@ -117,8 +117,12 @@ def test_real_runs_satisfy_every_memory_table(name):
 
 @pytest.mark.parametrize("name", list(RUNS))
 def test_real_runs_prove_and_verify(name):
+    mt = honest(name)[3]
+    traces = all_traces(name)
+    traces["range16"] = count_range16(*mt.range16())          # the builder's own lookups, all in range
+    traces["bitwise"] = count_bitwise(mt.bitwise())
     k = key(name)
-    proof = prove(k, all_traces(name))
+    proof = prove(k, traces)
     verdict = verify(k.verifying_key, {}, proof.to_bytes())
     assert verdict, verdict.reason
 
@@ -234,8 +238,10 @@ def _with_image_byte(program, addr, xor):
 
 def test_a_run_from_a_changed_image_byte_is_refused():
     program, input_bytes = program_of(MIS)
-    changed = _with_image_byte(program, program.symbols["digest"], 0x01)   # a .data word the run reads
+    digest = program.symbols["digest"]                 # a .data word the run reads
+    changed = _with_image_byte(program, digest, 0x01)
     rows = run(changed, input_bytes, None)
+    assert ((rows["addr"] >> 3) == digest >> 3).any()
     mt = memory_traces(changed, rows, input_bytes, 64)
     for air, trace in ((memaccess_air(64), mt.access.main), (meminit_air(), mt.init.main)):
         air.check(trace)
@@ -311,12 +317,15 @@ def test_an_access_with_a_timestamp_going_backwards_is_refused():
     main[i, T] = memop[i, 0] = t_new
     gap = (t_new - int(main[i, TP]) - 1) % P
     main[i, col(64, "da0")], main[i, col(64, "db0")] = gap & 0xFFFF, gap >> 16
+    followers = 0
     for r in range(n):                                # the word's next access now follows t_new
         for h in (0, 1):
             if main[r, col(64, f"tp{h}")] == t_old and w(r) + h == w(i) and (h == 0 or main[r, col(64, "c8")]):
                 main[r, col(64, f"tp{h}")] = t_new
                 d = int(main[r, T]) - t_new - 1
                 main[r, col(64, f"da{h}")], main[r, col(64, f"db{h}")] = d & 0xFFFF, d >> 16
+                followers += 1
+    assert followers == 1                             # so "mem" still balances (MemInit's t_final is unchanged)
     memaccess_air(64).check(main)                    # every polynomial holds; 4 db0 is not 16-bit
     assert refused(key(MIS), all_traces(MIS, access=main, memop=memop))
 
