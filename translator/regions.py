@@ -78,6 +78,34 @@ def code_map(program, mode: str) -> CodeMap:
     return discover(program, FULL_MODE_MAX_BLOCK if mode == "full" else None)
 
 
+def _loops_split(heads: np.ndarray, tails: np.ndarray, n: int) -> np.ndarray:
+    """For each word, how many loops (a backward branch at `tail` to `head`) a region start there would cut."""
+    delta = np.zeros(n + 1, np.int64)
+    np.add.at(delta, heads + 1, 1)
+    np.add.at(delta, tails + 1, -1)
+    return np.cumsum(delta)[:n]
+
+
+def _cut_long_regions(region_start: np.ndarray, is_leader: np.ndarray, splits: np.ndarray) -> None:
+    """Cut regions longer than MAX_REGION at block leaders, where the fewest loops are cut (the latest
+    such leader): a loop cut in two goes through the dispatcher twice per iteration (bignum's inner
+    loop did, at the 128th instruction of its function)."""
+    starts_at = np.flatnonzero(region_start)
+    for lo, hi in zip(starts_at, list(starts_at[1:]) + [len(region_start)]):
+        leaders_in = np.flatnonzero(is_leader[lo + 1:hi]) + lo + 1
+        last = lo
+        while hi - last > MAX_REGION:
+            rest = leaders_in[leaders_in > last]
+            if not len(rest):
+                break
+            window = rest[rest - last <= MAX_REGION]
+            if not len(window):
+                window = rest[:1]                       # one block longer than the cap
+            cost = splits[window]
+            last = int(window[np.flatnonzero(cost == cost.min())[-1]])
+            region_start[last] = True
+
+
 def discover(program, max_block: int | None = None) -> CodeMap:
     code = program.code_ranges()
     base, end = min(lo for lo, _ in code), max(hi for _, hi in code)
@@ -126,15 +154,9 @@ def discover(program, max_block: int | None = None) -> CodeMap:
         since_leader = index - np.maximum.accumulate(np.where(is_leader, index, 0))
         is_leader |= (since_leader % max_block == 0) & (since_leader > 0) & is_code
 
-    cap = MAX_REGION
-    starts_at = np.flatnonzero(region_start)
-    for lo, hi in zip(starts_at, list(starts_at[1:]) + [len(words)]):
-        leaders_in = np.flatnonzero(is_leader[lo:hi]) + lo
-        last = lo
-        for leader in leaders_in:
-            if leader - last >= cap:
-                region_start[leader] = True
-                last = leader
+    index = np.arange(len(words))
+    backward = direct & (t_index <= index)
+    _cut_long_regions(region_start, is_leader, _loops_split(t_index[backward], index[backward], len(words)))
     regions = []
     bounds = list(np.flatnonzero(region_start)) + [len(words)]
     for lo, hi in zip(bounds[:-1], bounds[1:]):
