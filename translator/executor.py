@@ -27,7 +27,7 @@ from translator.regions import NORMAL, CodeMap, code_map
 from translator.tiering import RegionCode
 
 NO_LIMIT = (1 << 63) - 1
-LOG_CAPACITY = 1 << 20          # u64 entries buffered in native code between flushes
+LOG_CAPACITY = 1 << 20          # u64 entries per segment of the load log that native code appends to
 
 
 def layout_for(program, memory_map: MemoryMap) -> Layout:
@@ -89,7 +89,8 @@ class NativeMachine:
         self.ctx = np.zeros(CTX_SLOTS, np.uint64)
         self._ram_view = ctypes.c_char.from_buffer(self.memory.ram)
         self._input = np.frombuffer(self.memory.input, np.uint8)
-        self.log_buffer = np.zeros(LOG_CAPACITY, np.uint64)
+        self.log_segments = [np.empty(LOG_CAPACITY, np.uint64)]   # native code appends to the last one
+        self.logged = 0                                            # entries in the segments before it
         self.block_counts = np.zeros(len(self.cm.kind), np.uint64)
         self.extra_counts = np.zeros(len(self.cm.kind), np.uint64)
         ctx = self.ctx
@@ -99,12 +100,10 @@ class NativeMachine:
         ctx[SLOT_CODE_BASE] = self.cm.base
         ctx[SLOT_CODE_WORDS] = len(self.table)
         ctx[SLOT_TABLE] = self.table.ctypes.data
-        ctx[SLOT_LOG] = self.log_buffer.ctypes.data
+        ctx[SLOT_LOG] = self.log_segments[-1].ctypes.data
         ctx[SLOT_LOG_CAP] = LOG_CAPACITY
         ctx[SLOT_COUNTS] = self.block_counts.ctypes.data
         ctx[SLOT_PC] = program.entry
-        self.log_chunks: list[np.ndarray] = []
-        self.logged = 0
         self.checkpoints: list[tuple] = []
 
     # ---- state shared with the interpreter --------------------------------
@@ -118,16 +117,20 @@ class NativeMachine:
         self.ctx[SLOT_PC] = self.interp.pc
         self.ctx[SLOT_STEPS] = self.interp.steps
 
-    def _flush_log(self) -> None:
+    def _log_room(self, entries: int) -> None:
+        """Room for `entries` more log entries in the current segment, else a new one.  Native code
+        writes the log where it stays; copying it out of one buffer at every yield took half of
+        sha256_soft's minimal-trace run."""
         pos = int(self.ctx[SLOT_LOG_POS])
-        if pos:
-            self.log_chunks.append(self.log_buffer[:pos].copy())
+        if pos + entries > len(self.log_segments[-1]):
+            self.log_segments[-1] = self.log_segments[-1][:pos]
             self.logged += pos
-            self.ctx[SLOT_LOG_POS] = 0
+            self.log_segments.append(np.empty(max(LOG_CAPACITY, entries), np.uint64))
+            self.ctx[SLOT_LOG], self.ctx[SLOT_LOG_POS] = self.log_segments[-1].ctypes.data, 0
+            self.ctx[SLOT_LOG_CAP] = len(self.log_segments[-1])
 
     def _interpret(self, steps: int) -> None:
         """Let the interpreter run `steps` steps from the current state (logging reads when tracing)."""
-        self._flush_log()
         self._to_interpreter()
         if self.mode == "minimal":
             self.memory.log = []
@@ -138,8 +141,11 @@ class NativeMachine:
         finally:
             if self.mode == "minimal":
                 if self.memory.log:
-                    self.log_chunks.append(np.array(self.memory.log, np.uint64))
-                    self.logged += len(self.memory.log)
+                    read = np.array(self.memory.log, np.uint64)
+                    self._log_room(len(read))
+                    pos = int(self.ctx[SLOT_LOG_POS])
+                    self.log_segments[-1][pos: pos + len(read)] = read
+                    self.ctx[SLOT_LOG_POS] = pos + len(read)
                 self.memory.log = None
                 if steps == 1:
                     self.extra_counts[self.cm.index(start_pc)] += 1
@@ -179,7 +185,7 @@ class NativeMachine:
                 status = self.dispatch(ctx.ctypes.data)
                 self.code.ran(time.perf_counter() - entered)
                 if status == STATUS_YIELD:
-                    self._flush_log()
+                    self._log_room(LOG_CAPACITY // 2)       # the next block's loads fit, with room to spare
                 elif int(ctx[SLOT_STEPS]) >= self.step_limit:
                     self._step_limit_fault()
                 elif status == STATUS_SLOW:
@@ -194,7 +200,6 @@ class NativeMachine:
         except GuestFault as e:
             fault = e
         seconds = time.perf_counter() - start
-        self._flush_log()
         result = RunResult(exit_code, bytes(self.interp.io.output), bytes(self.interp.io.console),
                            int(ctx[SLOT_STEPS]), int(ctx[SLOT_MISALIGNED]) + self.memory.misaligned, seconds,
                            int(ctx[SLOT_PC]), [0] + ctx[1:32].tolist(), fault)
@@ -219,7 +224,8 @@ class NativeMachine:
         checkpoints = np.zeros(len(self.checkpoints), CHECKPOINT)
         for i, (step, pc, regs, log_pos) in enumerate(self.checkpoints):
             checkpoints[i] = (step, pc, regs, log_pos)
-        log = np.concatenate(self.log_chunks) if self.log_chunks else np.zeros(0, np.uint64)
+        segments = self.log_segments[:-1] + [self.log_segments[-1][: int(self.ctx[SLOT_LOG_POS])]]
+        log = segments[0] if len(segments) == 1 else np.concatenate(segments)
         histogram = self.extra_counts.copy()
         leaders = np.flatnonzero(self.block_counts)
         if len(leaders):
