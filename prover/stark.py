@@ -325,12 +325,16 @@ def prove(key: ProvingKey, traces: dict[str, np.ndarray], public: dict[str, list
     return proof
 
 
-def verify(vk: VerifyingKey, public: dict[str, list[int]] | None, proof: Proof | bytes) -> Verdict:
-    """Accept the proof, or reject it with the reason.  Never raises on a bad proof."""
+def verify(vk: VerifyingKey, public: dict[str, list[int]] | None, proof: Proof | bytes, *,
+           commitments: dict[str, bytes] | None = None) -> Verdict:
+    """Accept the proof, or reject it with the reason.  Never raises on a bad proof.
+
+    commitments: table name -> the Merkle root its main trace must have (`main_root`):
+    a table whose whole trace the verifier knows only by a hash (a run's input, say)."""
     try:
         if isinstance(proof, (bytes, bytearray, memoryview)):
             proof = Proof.from_bytes(proof)
-        _verify(vk, public or {}, proof)
+        _verify(vk, public or {}, proof, commitments or {})
     except (ProofRejected, FriError, codec.ProofFormatError) as e:
         return Verdict(False, str(e))
     return Verdict(True)
@@ -528,6 +532,17 @@ def _open(tree, position):
     return tree.open(position)
 
 
+def main_root(key: ProvingKey, name: str, trace: np.ndarray) -> bytes:
+    """The root a proof's commitment to this table's main trace has (for `verify(commitments=)`)."""
+    vk = key.verifying_key
+    names = [t.air.name for t in vk.tables]
+    if name not in names:
+        raise ValueError(f"no table {name!r} in the key")
+    main = _check_matrix(trace, vk.tables[names.index(name)].air.n_main, f"table {name}: trace", vk.params)
+    log_lde = main.shape[0].bit_length() - 1 + vk.params.fri.log_blowup
+    return merkle.commit(ntt.lde(main, 1 << vk.params.fri.log_blowup, coset_shift(log_lde))).root
+
+
 def _root_words(tree) -> np.ndarray:
     if tree is None:
         return EMPTY_ROOT
@@ -536,10 +551,16 @@ def _root_words(tree) -> np.ndarray:
 
 # ---------------------------------------------------------------- verifier
 
-def _verify(vk: VerifyingKey, public: dict, proof: Proof) -> None:
+def _verify(vk: VerifyingKey, public: dict, proof: Proof, commitments: dict[str, bytes]) -> None:
     params = vk.params
     if not isinstance(proof, Proof) or len(proof.tables) != len(vk.tables):
         raise ProofRejected(f"the proof has {len(getattr(proof, 'tables', []))} tables, the key {len(vk.tables)}")
+    names = [t.air.name for t in vk.tables]
+    for name, root in commitments.items():
+        if name not in names:
+            raise ValueError(f"no table {name!r} in the key to compare a commitment with")
+        if _root_bytes(proof.tables[names.index(name)].main_root) != bytes(root):
+            raise ProofRejected(f"table {name}: its trace is not the one the given commitment names")
     expected = _parameters(params)
     if not np.array_equal(proof.meta.parameters, expected):
         raise ProofRejected(f"the proof was made with parameters {proof.meta.parameters.tolist()} (blowup log, arity "

@@ -4,7 +4,7 @@ import pytest
 
 import airs
 from prover.fri import FriParameters
-from prover.stark import Proof, ProofStats, StarkParameters, prove, security, setup, verify, verifying_key
+from prover.stark import Proof, ProofStats, StarkParameters, main_root, prove, security, setup, verify, verifying_key
 
 FAST = StarkParameters(FriParameters(num_queries=20, pow_bits=4))
 
@@ -111,3 +111,14 @@ def test_a_verifying_key_built_from_fixed_commitments_alone_verifies():
     vk = verifying_key([counter2, table2], {"bytes": (8, root)}, params=FAST)
     assert vk.digest == key.verifying_key.digest
     assert verify(vk, {"counter": public}, proof)
+
+
+def test_a_table_named_by_its_commitment_must_have_that_trace():
+    air, trace, public = airs.fibonacci(log_rows=4)
+    key = setup([air], params=FAST)
+    proof = prove(key, {"fibonacci": trace}, {"fibonacci": public})
+    root = main_root(key, "fibonacci", trace)
+    assert verify(key.verifying_key, {"fibonacci": public}, proof, commitments={"fibonacci": root})
+    other = main_root(key, "fibonacci", airs.fibonacci(log_rows=4, a0=2)[1])
+    verdict = verify(key.verifying_key, {"fibonacci": public}, proof, commitments={"fibonacci": other})
+    assert not verdict and "commitment" in verdict.reason
