@@ -5,9 +5,9 @@ yet (the memory values); docs/riscv-air.md for the contract.  `main_trace` build
 table from the trace's MAIN_ROW rows (vectorized numpy) and `main_lookups` derives, from
 the table alone, every message it sends to the other tables: the ROM pcs, the op
 classes, the ALU and Arith rows (ALU_ROW arrays, with the extra ALU messages of auipc
-and of the order branches), the range16 limbs and the register file's final state.
-`prove_steps` proves a run's control flow and registers with every table involved:
-Main, the register file, the ROM, the op-class table, ALU, Arith, range16 and bitwise.
+and of the order branches and AMOs), the "memop" messages (MEMORY_ROW rows and their
+times: what the memory argument is built from), the range16 limbs and the register
+file's final state.  `prover/riscv/machine.py` proves a whole run with every table.
 """
 from __future__ import annotations
 
@@ -17,21 +17,19 @@ from functools import cache
 import numpy as np
 
 from runtime.encoding import TABLE
-from runtime.trace import ALU_ROW
+from runtime.trace import ALU_ROW, MEMORY_ROW
 
 from .. import field
 from ..air import Air
 from ..field import P
-from ..stark import StarkParameters, prove, setup
-from . import ranges
-from .alu import ALU, alu_air, alu_trace
-from .arith import ARITH, arith_air, arith_trace
+from .alu import ALU
+from .arith import ARITH
 from .limbs import from_limbs, n_limbs, to_limbs
-from .optable import FIELDS as OPTABLE_FIELDS, FLAGS, OP_ID, OPTABLE, op_flags, optable_air, optable_fixed, \
-    optable_multiplicities
-from .ranges import RANGE16, count_bitwise, count_range16, pow2_height
-from .registers import N_REGS, REG, REGFILE, initial_registers, regfile_air, regfile_fixed, regfile_trace
-from .rom import ROM, rom_air, rom_fixed, rom_messages, rom_multiplicities
+from .memory import MEMOP
+from .optable import FIELDS as OPTABLE_FIELDS, FLAGS, OP_ID, OPTABLE, SIZE_FLAGS, op_flags
+from .ranges import RANGE16, pow2_height
+from .registers import N_REGS, REG, initial_registers
+from .rom import ROM, rom_messages
 
 MAIN = "main"
 PUBLICS = ["entry_lo", "entry_hi", "final_lo", "final_hi", "steps"]
@@ -51,6 +49,12 @@ def main_columns(xlen: int) -> list[str]:
     cols += ["eq"] + [f"inv{i}" for i in range(L)] + ["taken", "kc", "wr", "rinv"]
     for _, k in ACCESSES:
         cols += [f"d0_{k}", f"d1_{k}"]
+    cols += ["ea_lo", "ea_hi"] + [f"ek{i + 1}" for i in range(L)]        # the effective address rs1 + imm
+    cols += [f"mv{i}" for i in range(L)] + ["sg", "sgtop", "hb"]         # the value read or stored, its sign
+    if xlen == 64:
+        cols += ["B2", "B3", "sb2"]                                      # rs2 sign-extended from 32 bits
+    cols += [f"X{i}" for i in range(L)] + [f"mw{i}" for i in range(L)] + ["lt", "sel"]    # AMO results
+    cols += ["aq", "rv", "rk1", "rk2", "succ", "nm", "ri1", "ri2"]      # alignment, the reservation
     return cols
 
 
@@ -217,6 +221,89 @@ def main_air(xlen: int) -> Air:
     air.send(ALU, [alu_op] + a + imm + c, f["alu_i"] * wr)
     air.send(ALU, [OP_ID["add"]] + pc + [0] * (L - 2) + imm + c, f["auipc"] * wr)
     air.send(ARITH, [op] + a + s + c, f["arith"] * wr)
+
+    # ---- memory: the effective address rs1 + imm, below 2^32 (L-limb adder, top carry dropped)
+    ea_lo, ea_hi = C("ea_lo"), C("ea_hi")
+    ek = [0] + [C(f"ek{i + 1}") for i in range(L)]
+    mem = f["load"] + f["store"] + f["sc"]
+    for bit in ek[1:]:
+        air.constrain(bit * (bit - 1), f"{bit} is boolean")
+    for i in range(L):
+        z = ea_lo if i == 0 else (ea_hi if i == 1 else 0)
+        air.constrain(mem * (a[i] + imm[i] + ek[i] - z - 65536 * ek[i + 1]), f"address adder limb {i}")
+    m = {size: f[name] for size, name in SIZE_FLAGS.items()}
+    size = m[1] + 2 * m[2] + 4 * m[4] + 8 * m[8]
+    mv = [C(f"mv{i}") for i in range(L)]
+    mw = [C(f"mw{i}") for i in range(L)]
+    X = [C(f"X{i}") for i in range(L)]
+    sg, sgtop, hb, lt, sel = C("sg"), C("sgtop"), C("hb"), C("lt"), C("sel")
+    aq, rv, rk1, rk2, succ, nm, ri1, ri2 = (C(x) for x in ("aq", "rv", "rk1", "rk2", "succ", "nm", "ri1", "ri2"))
+    t1 = 2 * ts + 1
+    air.send(MEMOP, [t1, ea_lo, ea_hi, size, f["store"] + f["sc"]] + mv, f["load"] + f["store"] + succ)
+    air.send(MEMOP, [t1 + 1, ea_lo, ea_hi, size, 1] + mw, f["amo"])
+
+    # ---- reads (loads, lr, AMOs): rd = the value read, sign- or zero-extended from its size
+    air.constrain(sg * (sg - 1), "sg is boolean")
+    air.constrain(sg * (1 - f["signed"]), "sg = 0 unless the load sign-extends")
+    top = 256 * m[1] * mv[0] + m[2] * mv[0] + (m[4] * mv[1] if xlen == 64 else 0)
+    air.constrain(sgtop - top, "sgtop is the value's top 16 bits at its size")
+    air.send(RANGE16, [2 * sgtop - 65536 * sg], f["signed"])
+    air.constrain(f["load"] * (c[0] - mv[0]) - 0xFF00 * sg * m[1], "load: c0 is the value's, extended")
+    for i in range(1, L):
+        ext = m[1] + m[2] + (m[4] if i >= 2 else 0)
+        air.constrain(f["load"] * (c[i] - mv[i]) - 0xFFFF * sg * ext, f"load: c{i} is the value's, extended")
+
+    # ---- writes of rs2 (stores, sc): the value is rs2's low size bytes
+    wv = f["store"] + f["sc"]
+    for i in range(L):
+        covers = m[8] + (m[4] if i < 2 else 0) + (m[2] if i < 1 else 0)
+        air.constrain(wv * covers * (mv[i] - s[i]), f"store: value limb {i} is rs2's")
+    air.constrain(wv * m[1] * (s[0] - mv[0] - 256 * hb), "store byte: s0 = value + 256 hb")
+    air.send(RANGE16, [hb], m[1])
+
+    # ---- AMOs: the value written after the read, from c (the old value, extended) and B
+    if xlen == 64:
+        sb2 = C("sb2")
+        B = s[:2] + [C("B2"), C("B3")]
+        air.constrain(sb2 * (sb2 - 1), "sb2 is boolean")
+        air.send(RANGE16, [2 * s[1] - 65536 * sb2], m[4])
+        for i in (2, 3):
+            air.constrain(f["amo"] * (B[i] - s[i] - m[4] * (65535 * sb2 - s[i])), f"AMO: B{i} is rs2 at the width")
+    else:
+        B = s
+    alu_amo = f["amo"] - f["swap"] - f["amin"] - f["amax"]
+    minmax = f["amin"] + f["amax"]
+    air.constrain(lt * (lt - 1), "lt is boolean")
+    air.constrain(sel - lt - f["amax"] * (1 - 2 * lt), "sel = lt (min) or 1 - lt (max)")
+    for i in range(L):
+        air.constrain(f["swap"] * (X[i] - s[i]), f"amoswap: X{i} = rs2")
+        air.constrain(minmax * (X[i] - B[i] - sel * (c[i] - B[i])), f"amomin/max: X{i} is the selected operand")
+        air.constrain(f["amo"] * (1 if i < 2 else m[8]) * (mw[i] - X[i]), f"AMO: the written limb {i} is X's")
+    air.send(ALU, [alu_op] + c + B + X, alu_amo)
+    air.send(ALU, [alu_op] + c + B + [lt] + [0] * (L - 1), minmax)
+
+    # ---- atomics: naturally aligned; lr / sc and the reservation
+    atomic = f["lr"] + f["sc"] + f["amo"]
+    air.constrain(atomic * (ea_lo - (4 * m[4] + 8 * m[8]) * aq), "atomics are aligned")
+    air.send(RANGE16, [aq], atomic)
+    key = ea_lo + m[8]
+    air.constrain(rv * (rv - 1), "rv is boolean")
+    air.when_first(rv, "no reservation before the first step")
+    air.when_transition(rv.next - rv - f["lr"] * (1 - rv) + f["sc"] * rv, "lr sets the reservation, sc clears it")
+    air.when_transition(rk1.next - rk1 - f["lr"] * (key - rk1), "lr reserves its address and size (lo)")
+    air.when_transition(rk2.next - rk2 - f["lr"] * (ea_hi - rk2), "lr reserves its address (hi)")
+    for x in (succ, nm):
+        air.constrain(x * (x - 1), f"{x} is boolean")
+        air.constrain(x * (1 - f["sc"]), f"{x} only on sc")
+    air.constrain(f["sc"] * (rv - succ - nm), "sc: a reservation either matches or not")
+    air.constrain(succ * (rk1 - key), "sc succeeds on its reservation (lo, size)")
+    air.constrain(succ * (rk2 - ea_hi), "sc succeeds on its reservation (hi)")
+    air.constrain(nm * (1 - (rk1 - key) * ri1 - (rk2 - ea_hi) * ri2), "sc fails on another reservation")
+    air.constrain(f["sc"] * (c[0] - 1 + succ), "sc: rd = 0 on success, 1 on failure")
+    for i in range(1, L):
+        air.constrain(f["sc"] * c[i], f"sc: c{i} = 0")
+    for v in (ea_lo, ea_hi):
+        air.send(RANGE16, [v], f["sc"])
     return air
 
 
@@ -232,6 +319,8 @@ class MainLookups:
     range16: list[np.ndarray]           # the values sent to range16, one array per lookup
     final_values: np.ndarray            # (32,) uint64: the registers after the last step
     final_times: np.ndarray             # (32,) int64: the time of each register's last access
+    memory_rows: np.ndarray             # MEMORY_ROW: every "memop" message, in time order
+    memory_times: np.ndarray            # (memops,) int64: their times t (2 ts + 1, AMO writes 2 ts + 2)
 
 
 @dataclass
@@ -281,6 +370,117 @@ def _register_chain(r1, r2, rw, wr, written, init):
     final_v[sr[end]] = np.where(sw, sv, before)[end]
     final_t[sr[end]] = st[end]
     return out_before.reshape(n, 3), out_prev.reshape(n, 3), final_v, final_t
+
+
+def _memory_columns(rows, is_, F, av, sv, imm, xlen, strict) -> dict:
+    """The memory columns of Main's real rows (address, values read and written, sign
+    bits, AMO results, alignment, the reservation): {"columns": {name: values}, "ext":
+    the value read, extended as rd gets it, "padding": {name: value} for padding rows}."""
+    L = n_limbs(xlen)
+    n = rows.size
+    mask = np.uint64((1 << xlen) - 1)
+    load, store, sc, amo, lr = is_["load"], is_["store"], is_["sc"], is_["amo"], is_["lr"]
+    size = sum(F[f"f_{name}"] * k for k, name in SIZE_FLAGS.items()).astype(np.int64)
+    memrow = load | store | sc
+    width = np.where(size >= 8, np.uint64(0xFFFF_FFFF_FFFF_FFFF),
+                     (np.uint64(1) << (np.uint64(8) * size.astype(np.uint64))) - np.uint64(1)) & mask
+    width = np.where(memrow, width, np.uint64(0))
+    cols: dict[str, np.ndarray] = {}
+
+    # the effective address: taken from the trace (a forged one fails the adder)
+    ea = np.where(memrow, rows["addr"].astype(np.uint64), np.uint64(0))
+    if strict and not np.array_equal(ea[memrow], (av + imm)[memrow] & mask):
+        bad = int(np.flatnonzero(memrow & (ea != (av + imm) & mask))[0])
+        raise ValueError(f"step {bad}: the trace's address is not rs1 + imm")
+    if (ea >> np.uint64(32)).any():
+        bad = int(np.flatnonzero(ea >> np.uint64(32))[0])
+        raise ValueError(f"step {bad}: an access above 2^32 faults, it cannot retire")
+    ea = ea.astype(np.int64)
+    ez = np.zeros((n, L), dtype=np.int64)
+    ez[:, 0], ez[:, 1] = ea & 0xFFFF, ea >> 16
+    al, il = to_limbs(av, xlen).astype(np.int64), to_limbs(imm, xlen).astype(np.int64)
+    carry = np.zeros(n, dtype=np.int64)
+    cols["ea_lo"], cols["ea_hi"] = ez[:, 0], ez[:, 1]
+    for i in range(L):
+        carry = np.where(memrow, (al[:, i] + il[:, i] + carry - ez[:, i]) >> 16, 0)
+        cols[f"ek{i + 1}"] = carry
+
+    # the value read (loads: the trace's raw bytes) or written (stores: the trace's; sc: rs2's)
+    mv = np.where(load, rows["mem"].astype(np.uint64), np.uint64(0)) & width
+    mv = np.where(store, rows["c"].astype(np.uint64) & width, mv)
+    if strict and not np.array_equal(mv[store], sv[store] & width[store]):
+        raise ValueError("a store's value in the trace is not rs2's low bytes")
+    mv = np.where(sc, sv & width, mv)
+    signed = F["f_signed"].astype(bool)
+    top_bit = np.where(size > 0, np.uint64(8) * size.astype(np.uint64) - np.uint64(1), np.uint64(0))
+    sg = signed & (((mv >> top_bit) & np.uint64(1)) == 1)
+    ext = np.where(sg, mv | (mask & ~width), mv)
+    mvl = to_limbs(mv, xlen).astype(np.int64)
+    for i in range(L):
+        cols[f"mv{i}"] = mvl[:, i]
+    m = {k: F[f"f_{name}"] for k, name in SIZE_FLAGS.items()}
+    cols["sg"] = sg
+    cols["sgtop"] = 256 * m[1] * mvl[:, 0] + m[2] * mvl[:, 0] + (m[4] * mvl[:, 1] if xlen == 64 else 0)
+    sl = to_limbs(sv, xlen).astype(np.int64)
+    cols["hb"] = np.where(store & (m[1] == 1), (sl[:, 0] - mvl[:, 0]) >> 8, 0)
+
+    # AMOs: A = the old value extended (rd's value), B = rs2 at the width, X the result
+    A = ext
+    if xlen == 64:
+        sb2 = np.where(m[4] == 1, sl[:, 1] >> 15, 0)
+        low = sv & np.uint64(0xFFFF_FFFF)
+        B = np.where(amo & (m[4] == 1), np.where(sb2 == 1, low | np.uint64(0xFFFF_FFFF_0000_0000), low), sv)
+        B = np.where(amo, B, np.uint64(0))
+        Bl = to_limbs(B, xlen).astype(np.int64)
+        cols["B2"], cols["B3"], cols["sb2"] = Bl[:, 2], Bl[:, 3], sb2
+    else:
+        B = sv
+    alu_op = F["alu_op"]
+    sign = np.uint64(1 << (xlen - 1))
+    minmax = is_["amin"] | is_["amax"]
+    lt = np.where(alu_op == OP_ID["sltu"], A < B, (A ^ sign) < (B ^ sign)) & minmax
+    sel = np.where(is_["amax"], ~lt, lt)
+    X = np.zeros(n, dtype=np.uint64)
+    for name, value in (("add", (A + B) & mask), ("xor", A ^ B), ("and", A & B), ("or", A | B)):
+        X = np.where(amo & (alu_op == OP_ID[name]), value, X)
+    X = np.where(is_["swap"], sv, X)
+    X = np.where(minmax, np.where(sel, A, B), X)
+    X = np.where(amo, X, np.uint64(0))
+    Xl, mwl = to_limbs(X, xlen).astype(np.int64), to_limbs(X & width, xlen).astype(np.int64)
+    for i in range(L):
+        cols[f"X{i}"], cols[f"mw{i}"] = Xl[:, i], mwl[:, i]
+    cols["lt"], cols["sel"] = lt, sel & minmax
+
+    # atomics: aligned; the reservation (state before each step) and sc's outcome
+    atomic = lr | sc | amo
+    cols["aq"] = np.where(atomic, ez[:, 0] // np.maximum(size, 1), 0)
+    key = ez[:, 0] + m[8]
+    pos = np.arange(n)
+    last_ev = np.maximum.accumulate(np.where(lr | sc, pos, -1))
+    last_lr = np.maximum.accumulate(np.where(lr, pos, -1))
+    after_rv = (last_ev >= 0) & lr[np.maximum(last_ev, 0)]
+    after_k1 = np.where(last_lr >= 0, key[np.maximum(last_lr, 0)], 0)
+    after_k2 = np.where(last_lr >= 0, ez[np.maximum(last_lr, 0), 1], 0)
+    rv = np.concatenate([[False], after_rv[:-1]])
+    rk1 = np.concatenate([[0], after_k1[:-1]])
+    rk2 = np.concatenate([[0], after_k2[:-1]])
+    succ = sc & (rows["c"] == 0)
+    matches = rv & (rk1 == key) & (rk2 == ez[:, 1])
+    if strict and not np.array_equal(succ[sc], matches[sc]):
+        bad = int(np.flatnonzero(sc & (succ != matches))[0])
+        raise ValueError(f"step {bad}: the trace's sc outcome is not its reservation's")
+    nm = sc & rv & ~succ
+    d1, d2 = (rk1 - key) % P, (rk2 - ez[:, 1]) % P
+    ri1, ri2 = np.zeros(n, dtype=np.uint32), np.zeros(n, dtype=np.uint32)
+    first = nm & (d1 != 0)
+    second = nm & (d1 == 0) & (d2 != 0)
+    if first.any():
+        ri1[first] = field.inv(d1[first].astype(np.uint32))
+    if second.any():
+        ri2[second] = field.inv(d2[second].astype(np.uint32))
+    cols.update(rv=rv, rk1=rk1, rk2=rk2, succ=succ, nm=nm, ri1=ri1, ri2=ri2)
+    padding = {"rv": int(after_rv[-1]), "rk1": int(after_k1[-1]), "rk2": int(after_k2[-1])}
+    return {"columns": cols, "ext": ext, "padding": padding}
 
 
 def main_trace(program, rows: np.ndarray, xlen: int | None = None, *, initial=None, height: int | None = None,
@@ -347,6 +547,13 @@ def main_trace(program, rows: np.ndarray, xlen: int | None = None, *, initial=No
     link = is_["jal"] | is_["jalr"]
     cv = np.where(link & ~wr, (pc + np.uint64(4)) & mask, cv)
     cv = np.where(is_["wit"] & ~wr, written, cv)
+    memory = _memory_columns(rows, is_, F, av, sv, imm, xlen, strict)
+    load = is_["load"]
+    if strict and not np.array_equal(written[load & wr], memory["ext"][load & wr]):
+        bad = int(np.flatnonzero(load & wr & (written != memory["ext"]))[0])
+        raise ValueError(f"step {bad}: the value the trace loads into rd is not the value read, extended")
+    cv = np.where(load & ~wr, memory["ext"], cv)              # a load into x0 still reads: c = the value read
+    cv = np.where(is_["sc"], rows["c"].astype(np.uint64) & mask, cv)    # sc's result code, also for x0
 
     # branches
     al, sl = to_limbs(av, xlen).astype(np.int64), to_limbs(sv, xlen).astype(np.int64)
@@ -429,6 +636,10 @@ def main_trace(program, rows: np.ndarray, xlen: int | None = None, *, initial=No
     for col, (_, kk) in enumerate(ACCESSES):
         put(f"d0_{kk}", gap[:, col] & 0xFFFF)
         put(f"d1_{kk}", gap[:, col] >> 16)
+    for name, values in memory["columns"].items():
+        put(name, values)
+    for name, value in memory["padding"].items():       # the reservation after the last step
+        buf[index[name], n_real:] = value
     # padding rows: pc 0, every flag 0, so the adder gives npc = 4 (nq = 1); a = s = 0, so eq = 1
     buf[index["nq"], n_real:] = 1
     buf[index["eq"], n_real:] = 1
@@ -484,8 +695,24 @@ def _lookups(buf: np.ndarray, xlen: int, initial) -> MainLookups:
     alu = np.concatenate([alu_rows(((flag["alu_r"] == 1) & writes) | order_branch, col["alu_op"], a, s),
                           alu_rows((flag["alu_i"] == 1) & writes, col["alu_op"], a, imm),
                           alu_rows((flag["auipc"] == 1) & writes, add, pc, imm)])
+    B = value("s")
+    if xlen == 64:
+        B = (B & np.uint64(0xFFFF_FFFF)) | (col["B2"].astype(np.uint64) << np.uint64(32)) \
+            | (col["B3"].astype(np.uint64) << np.uint64(48))
+    X, lt = value("X"), col["lt"].astype(np.uint64)
+    minmax = (flag["amin"] == 1) | (flag["amax"] == 1)
+    alu_amo = (flag["amo"] == 1) & (flag["swap"] == 0) & ~minmax
+
+    def amo_rows(sel, result):
+        sel = np.flatnonzero(sel)
+        out = np.zeros(sel.size, dtype=ALU_ROW)
+        out["step"], out["op"], out["a"], out["b"], out["c"] = ts[sel], col["alu_op"][sel], c[sel], B[sel], result[sel]
+        return out
+
+    alu = np.concatenate([alu, amo_rows(alu_amo, X), amo_rows(minmax, lt)])
     alu = alu[np.argsort(alu["step"], kind="stable")]
     arith = alu_rows((flag["arith"] == 1) & writes, col["op"], a, s)
+    memory_rows, memory_times = _memops(col, flag, value, xlen)
 
     def repeat(v, mult):
         return np.repeat(v, np.asarray(mult, dtype=np.int64))
@@ -500,6 +727,11 @@ def _lookups(buf: np.ndarray, xlen: int, initial) -> MainLookups:
                 repeat(col["npc_hi"], col["is_real"])]
     cmult = flag["jal"] + flag["jalr"] + flag["wit"]
     range16 += [repeat(col[f"c{i}"], cmult) for i in range(L)]
+    atomic = flag["lr"] + flag["sc"] + flag["amo"]
+    range16 += [repeat((2 * col["sgtop"] - 65536 * col["sg"]) % P, flag["signed"]), repeat(col["hb"], flag["m1"]),
+                repeat(col["aq"], atomic), repeat(col["ea_lo"], flag["sc"]), repeat(col["ea_hi"], flag["sc"])]
+    if xlen == 64:
+        range16 += [repeat((2 * col["s1"] - 65536 * col["sb2"]) % P, flag["m4"])]
 
     # the register file's final state: each register's last access
     ecall = flag["ecall"]
@@ -518,65 +750,25 @@ def _lookups(buf: np.ndarray, xlen: int, initial) -> MainLookups:
         last[:-1] = regs[order][1:] != regs[order][:-1]
         final_v[regs[order][last]] = values[order][last]
         final_t[regs[order][last]] = times[order][last]
-    return MainLookups(pc[real], col["op"][real], alu, arith, range16, final_v, final_t)
+    return MainLookups(pc[real], col["op"][real], alu, arith, range16, final_v, final_t, memory_rows, memory_times)
 
 
-# ------------------------------------------------------------------ the whole proof
-
-@cache
-def steps_airs(xlen: int) -> tuple[Air, ...]:
-    """The tables of a proof of a run's steps: Main, the register file, the ROM, the
-    op-class table, ALU, Arith, range16 and bitwise."""
-    r16, _ = ranges.range16_table()
-    bw, _ = ranges.bitwise_table()
-    return (main_air(xlen), regfile_air(xlen), rom_air(xlen), optable_air(xlen), alu_air(xlen), arith_air(xlen),
-            r16, bw)
-
-
-@cache
-def _range_fixed():
-    return ranges.range16_table()[1], ranges.bitwise_table()[1]
-
-
-def steps_key(program, params: StarkParameters | None = None, *, initial=None):
-    """The proving key (`prover.stark.setup`) for `steps_airs(program.xlen)` with the
-    program's ROM, the op-class table, the register file's initial values and the range
-    tables as fixed columns."""
-    xlen = program.xlen
-    r16, bw = _range_fixed()
-    fixed = {ROM: rom_fixed(program), OPTABLE: optable_fixed(xlen), REGFILE: regfile_fixed(xlen, initial),
-             "range16": r16, "bitwise": bw}
-    return setup(list(steps_airs(xlen)), fixed=fixed, params=params)
-
-
-def steps_traces(program, mt: MainTrace, lookups: MainLookups | None = None) -> dict[str, np.ndarray]:
-    """Every table's trace for a Main trace: the receiving tables are built from the
-    messages Main sends (`lookups`, default `mt.lookups`)."""
-    lk = lookups or mt.lookups
-    xlen = mt.xlen
-    alu = alu_trace(lk.alu_rows, xlen)
-    arith = arith_trace(lk.arith_rows, xlen)
-    bitwise = {op: alu.bitwise.get(op, []) + arith.bitwise.get(op, []) for op in ranges.BITWISE_OPS}
-    return {
-        MAIN: mt.main,
-        REGFILE: regfile_trace(lk.final_values, lk.final_times, xlen),
-        ROM: rom_multiplicities(program, lk.pcs),
-        OPTABLE: optable_multiplicities(lk.ops, xlen),
-        ALU: alu.main,
-        ARITH: arith.main,
-        "range16": count_range16(*(lk.range16 + alu.range16 + arith.range16)),
-        "bitwise": count_bitwise(bitwise),
-    }
-
-
-def prove_steps(program, rows: np.ndarray, params: StarkParameters | None = None, *, key=None, initial=None,
-                check: bool = True, threads: int = 1):
-    """(key, proof, publics): a proof that the MAIN_ROW rows are a run of `program` from
-    its first row's pc with registers `initial` (default 0): its control flow and register
-    effects, with the memory values still unconstrained (`main_air`).  publics =
-    {"main": [entry_lo, entry_hi, final_lo, final_hi, steps]}, what `verify` needs."""
-    key = key or steps_key(program, params, initial=initial)
-    mt = main_trace(program, rows, initial=initial)
-    publics = {MAIN: mt.public}
-    proof = prove(key, steps_traces(program, mt), publics, check=check, threads=threads)
-    return key, proof, publics
+def _memops(col, flag, value, xlen: int) -> tuple[np.ndarray, np.ndarray]:
+    """The "memop" messages of a Main table as MEMORY_ROW rows and their times, in time
+    order: the access of loads, stores, lr, successful sc and AMO reads at 2 ts + 1,
+    the AMO writes at 2 ts + 2."""
+    size = col["f_m1"] + 2 * col["f_m2"] + 4 * col["f_m4"] + 8 * col["f_m8"]
+    addr = col["ea_lo"] + (col["ea_hi"] << 16)
+    first = np.flatnonzero((flag["load"] + flag["store"] + col["succ"]) == 1)
+    second = np.flatnonzero(flag["amo"] == 1)
+    sel = np.concatenate([first, second])
+    out = np.zeros(sel.size, dtype=MEMORY_ROW)
+    out["step"] = col["ts"][sel]
+    out["addr"] = addr[sel]
+    out["value"] = np.concatenate([value("mv")[first], value("mw")[second]])
+    out["size"] = size[sel]
+    out["is_write"] = np.concatenate([flag["store"][first] + flag["sc"][first], np.ones(second.size, np.int64)])
+    out["op"] = col["op"][sel]
+    times = np.concatenate([2 * col["ts"][first] + 1, 2 * col["ts"][second] + 2])
+    order = np.argsort(times, kind="stable")
+    return out[order], times[order]

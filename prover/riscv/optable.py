@@ -24,13 +24,25 @@ Flags (`FLAGS`, the fields after op, in order; alu_op last):
 - beq, bne: taken = [rs1 == rs2] / [rs1 != rs2];
 - blt, bge: taken = lt / 1 - lt, lt the comparison result (blt, bltu / bge, bgeu);
 - jal, jalr: the jumps (next pc pc + imm / (rs1 + imm) & ~1, link pc + 4);
-- wit: the value written to rd is a witness, range-checked but otherwise unconstrained
-  until the memory argument exists: loads, lr, sc, AMOs, ecall;
+- wit: the value written to rd is a witness, range-checked but otherwise unconstrained:
+  ecall only (its effects are not proven yet);
 - ecall: the step reads a0 and a7 and writes a0 (register numbers 10, 17, 10);
 - writes: the step writes rd (every class but branches, stores and fence).
+Memory classes (Main computes the address rs1 + imm for load, store and sc):
+- load: reads memory at 2 ts + 1 and writes rd = the value read, sign-extended (signed)
+  or zero-extended from its size: the plain loads, lr and the AMOs;
+- store: writes the low size bytes of rs2 at 2 ts + 1 (sb, sh, sw, sd);
+- lr: also sets the reservation; sc: store-conditional (writes the low bytes of rs2 when
+  the reservation holds, rd = 0 on success, 1 on failure);
+- amo: after its read, writes the AMO's result at 2 ts + 2; swap: the result is rs2;
+  amin / amax: min / max (minu / maxu) by an ALU slt / sltu (alu_op) of the old value
+  and rs2; any other AMO: the result is the ALU's alu_op (add, xor, and, or) of them;
+- m1, m2, m4, m8: the access size (one-hot on memory classes, 0 elsewhere);
+- signed: the load sign-extends (lb, lh, and on RV64 lw, lr.w and the .w AMOs).
 alu_op: the op id of the ALU message (the op itself for ALU ops; slt/sltu for order
-branches; add for auipc; 0 where no ALU message is sent).
-Every other step (stores, fence, ...) has all flags 0: next pc = pc + 4, no write.
+branches and AMO min/max; add for auipc and amoadd; xor/and/or for those AMOs; 0 where
+no ALU message is sent).
+Every other step (fence) has all flags 0: next pc = pc + 4, no write.
 """
 from __future__ import annotations
 
@@ -46,7 +58,10 @@ from .limbs import n_limbs
 OPTABLE = "optable"
 PAD_OP = P - 2
 FLAGS = ("alu_r", "alu_i", "auipc", "arith", "beq", "bne", "blt", "bge", "jal", "jalr", "wit", "ecall",
-         "writes")
+         "writes", "load", "store", "lr", "sc", "amo", "swap", "amin", "amax", "m1", "m2", "m4", "m8", "signed")
+SIZE_FLAGS = {1: "m1", 2: "m2", 4: "m4", 8: "m8"}
+_AMO_ALU = {"amoadd": "add", "amoxor": "xor", "amoand": "and", "amoor": "or",
+            "amomin": "slt", "amomax": "slt", "amominu": "sltu", "amomaxu": "sltu"}
 FIELDS = ("op",) + tuple(f"f_{f}" for f in FLAGS) + ("alu_op",)
 OP_ID = {}
 for _op in TABLE:
@@ -77,16 +92,45 @@ def _flags(op, xlen: int) -> dict[str, int] | None:
         alu_op = OP_ID["sltu" if name.endswith("u") else "slt"]
     elif name in ("jal", "jalr"):
         f.update({name: 1, "writes": 1})
-    elif fmt in ("LOAD", "LR", "AMO"):
-        f.update(wit=1, writes=1)
+    elif fmt in ("LOAD", "LR", "AMO", "S"):
+        size = _access_size(name)
+        f[SIZE_FLAGS[size]] = 1
+        if fmt == "S":
+            f["store"] = 1
+        elif name.startswith("sc."):
+            f.update(sc=1, writes=1)
+        else:
+            f.update(load=1, writes=1)
+            unsigned = fmt == "LOAD" and name.endswith("u")
+            f["signed"] = int(not unsigned and size < xlen // 8)
+            if fmt == "LR":
+                f["lr"] = 1
+            elif fmt == "AMO":
+                kind = name.split(".")[0]
+                f["amo"] = 1
+                if kind == "amoswap":
+                    f["swap"] = 1
+                else:
+                    alu_op = OP_ID[_AMO_ALU[kind]]
+                    if kind in ("amomin", "amominu"):
+                        f["amin"] = 1
+                    elif kind in ("amomax", "amomaxu"):
+                        f["amax"] = 1
     elif name == "ecall":
         f.update(wit=1, ecall=1, writes=1)
-    elif fmt == "S" or name == "fence":
+    elif name == "fence":
         pass
     else:                                   # pragma: no cover - a new TABLE row needs a class here
         raise ValueError(f"op {name} has no class in the op-class table")
     f["alu_op"] = alu_op
     return f
+
+
+def _access_size(name: str) -> int:
+    """The bytes a memory op accesses: lb/sb 1, lh/sh 2, lw/sw/.w 4, ld/sd/.d 8."""
+    if "." in name:
+        return {"w": 4, "d": 8}[name.split(".")[1]]
+    return {"b": 1, "h": 2, "w": 4, "d": 8}[name[1]]
 
 
 def optable_rows(xlen: int) -> np.ndarray:

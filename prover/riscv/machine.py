@@ -1,0 +1,124 @@
+"""The whole machine: every RISC-V table in one proof of a run.
+
+Tables (`machine_airs`): Main (`main.py`: control flow, registers, the loads' and
+stores' values and addresses, AMOs, LR/SC), the register file, the Program ROM, the
+op-class table, ALU, Arith, MemAccess and MemInit (`memory.py`), Image and Input
+(`image.py`), range16 and bitwise.  Fixed columns (the verifying key): the ROM, the
+op-class table, the register file's initial values, the Image and the range tables, so
+a key is one program's (`run_key`).
+
+Every receiving table is built from the messages Main sends (`main_lookups`): the ALU
+and Arith rows, the memops (so MemAccess's rows are exactly Main's accesses, in time
+order), the ROM and op-class multiplicities, the register file's final state; range16
+and bitwise multiplicities add up every table's lookups.  A trace the interpreter did
+not produce therefore shows up as an unbalanced bus or a failed constraint, never as a
+table built from other data.
+
+What a proof of `prove_run` states: the program (the key) ran `steps` steps from its
+entry with zero registers on memory that starts as its image, the Input table's input
+region and zeros, ending at the public final pc; see `main_air` for what Main does not
+prove yet (ecalls' effects, the input binding).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+
+from runtime.memory_map import MemoryMap
+
+from ..stark import StarkParameters, prove, setup
+from . import ranges
+from .alu import ALU, alu_air, alu_trace
+from .arith import ARITH, arith_air, arith_trace
+from .image import IMAGE, image_fixed, image_main
+from .main import MAIN, MainLookups, MainTrace, main_air, main_trace
+from .memory import MemoryTraces, memory_tables, memory_traces
+from .optable import OPTABLE, optable_air, optable_fixed, optable_multiplicities
+from .ranges import count_bitwise, count_range16
+from .registers import REGFILE, regfile_air, regfile_fixed, regfile_trace
+from .rom import ROM, rom_air, rom_fixed, rom_multiplicities
+
+
+@cache
+def _range_tables():
+    (r16, r16_fixed), (bw, bw_fixed) = ranges.range16_table(), ranges.bitwise_table()
+    return (r16, bw), {"range16": r16_fixed, "bitwise": bw_fixed}
+
+
+def machine_airs(program, memory_map: MemoryMap = MemoryMap()) -> tuple[list, dict]:
+    """([every table's Air], {name: fixed columns}) of a proof of a run of `program`
+    (the register file's fixed columns are added by `run_key`)."""
+    xlen = program.xlen
+    mem_airs, mem_fixed = memory_tables(program, xlen, memory_map)
+    range_airs, range_fixed = _range_tables()
+    airs = [main_air(xlen), regfile_air(xlen), rom_air(xlen), optable_air(xlen), alu_air(xlen), arith_air(xlen)]
+    airs += mem_airs + list(range_airs)
+    fixed = {ROM: rom_fixed(program), OPTABLE: optable_fixed(xlen), **mem_fixed, **range_fixed}
+    return airs, fixed
+
+
+def run_key(program, params: StarkParameters | None = None, *, initial=None,
+            memory_map: MemoryMap = MemoryMap()):
+    """The proving key (`prover.stark.setup`) of `machine_airs` for a program, with the
+    register file starting at `initial` (default all 0, a run from the entry)."""
+    airs, fixed = machine_airs(program, memory_map)
+    fixed[REGFILE] = regfile_fixed(program.xlen, initial)
+    return setup(airs, fixed=fixed, params=params)
+
+
+@dataclass
+class MachineTraces:
+    """Every table's trace of a run, and the parts they were built from."""
+    tables: dict[str, np.ndarray]
+    main: MainTrace
+    memory: MemoryTraces
+
+    @property
+    def publics(self) -> dict[str, list[int]]:
+        return {MAIN: self.main.public}
+
+
+def machine_traces(program, mt: MainTrace, input_bytes: bytes = b"", lookups: MainLookups | None = None, *,
+                   memory: MemoryTraces | None = None, memory_map: MemoryMap = MemoryMap()) -> MachineTraces:
+    """Every table's trace for a Main trace: the receiving tables are built from the
+    messages Main sends (`lookups`, default `mt.lookups`); `memory` overrides the memory
+    tables (default: built from Main's memops, the program's image and the input)."""
+    lk = lookups or mt.lookups
+    xlen = mt.xlen
+    if memory is None:
+        memory = memory_traces(program, lk.memory_rows, input_bytes, xlen, times=lk.memory_times,
+                               memory_map=memory_map)
+    alu = alu_trace(lk.alu_rows, xlen)
+    arith = arith_trace(lk.arith_rows, xlen)
+    mem_bitwise = memory.bitwise()
+    bitwise = {op: alu.bitwise.get(op, []) + arith.bitwise.get(op, []) + mem_bitwise.get(op, [])
+               for op in ranges.BITWISE_OPS}
+    tables = {
+        MAIN: mt.main,
+        REGFILE: regfile_trace(lk.final_values, lk.final_times, xlen),
+        ROM: rom_multiplicities(program, lk.pcs),
+        OPTABLE: optable_multiplicities(lk.ops, xlen),
+        ALU: alu.main,
+        ARITH: arith.main,
+        **memory.tables(),
+        IMAGE: image_main(image_fixed(program)),
+        "range16": count_range16(*(lk.range16 + alu.range16 + arith.range16 + memory.range16())),
+        "bitwise": count_bitwise(bitwise),
+    }
+    return MachineTraces(tables, mt, memory)
+
+
+def prove_run(program, rows: np.ndarray, input_bytes: bytes = b"", params: StarkParameters | None = None, *,
+              key=None, initial=None, check: bool = True, threads: int = 1,
+              memory_map: MemoryMap = MemoryMap()):
+    """(key, proof, publics): a proof that the MAIN_ROW rows are a run of `program` from
+    its first row's pc with registers `initial` (default 0) on the input `input_bytes`,
+    with every table.  publics = {"main": [entry_lo, entry_hi, final_lo, final_hi,
+    steps]}, what `verify` needs with `key.verifying_key`."""
+    key = key or run_key(program, params, initial=initial, memory_map=memory_map)
+    mt = main_trace(program, rows, initial=initial)
+    traces = machine_traces(program, mt, input_bytes, memory_map=memory_map)
+    proof = prove(key, traces.tables, traces.publics, check=check, threads=threads)
+    return key, proof, traces.publics
