@@ -81,10 +81,13 @@ class MachineTraces:
 
 
 def machine_traces(program, mt: MainTrace, input_bytes: bytes = b"", lookups: MainLookups | None = None, *,
-                   memory: MemoryTraces | None = None, memory_map: MemoryMap = MemoryMap()) -> MachineTraces:
+                   memory: MemoryTraces | None = None, memory_map: MemoryMap = MemoryMap(),
+                   count_range16=count_range16) -> MachineTraces:
     """Every table's trace for a Main trace: the receiving tables are built from the
     messages Main sends (`lookups`, default `mt.lookups`); `memory` overrides the memory
-    tables (default: built from Main's memops, the program's image and the input)."""
+    tables (default: built from Main's memops, the program's image and the input).
+    `count_range16` makes the range16 multiplicities from every table's lookups (the
+    soundness tests pass one that skips the out-of-range values of a forged column)."""
     lk = lookups or mt.lookups
     xlen = mt.xlen
     if memory is None:

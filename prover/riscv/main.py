@@ -387,7 +387,8 @@ def _memory_columns(rows, is_, F, av, sv, imm, xlen, strict) -> dict:
     width = np.where(memrow, width, np.uint64(0))
     cols: dict[str, np.ndarray] = {}
 
-    # the effective address: taken from the trace (a forged one fails the adder)
+    # the effective address: taken from the trace (a forged one fails the adder, whose
+    # carries are rs1 + imm's)
     ea = np.where(memrow, rows["addr"].astype(np.uint64), np.uint64(0))
     if strict and not np.array_equal(ea[memrow], (av + imm)[memrow] & mask):
         bad = int(np.flatnonzero(memrow & (ea != (av + imm) & mask))[0])
@@ -402,7 +403,7 @@ def _memory_columns(rows, is_, F, av, sv, imm, xlen, strict) -> dict:
     carry = np.zeros(n, dtype=np.int64)
     cols["ea_lo"], cols["ea_hi"] = ez[:, 0], ez[:, 1]
     for i in range(L):
-        carry = np.where(memrow, (al[:, i] + il[:, i] + carry - ez[:, i]) >> 16, 0)
+        carry = np.where(memrow, (al[:, i] + il[:, i] + carry) >> 16, 0)
         cols[f"ek{i + 1}"] = carry
 
     # the value read (loads: the trace's raw bytes) or written (stores: the trace's; sc: rs2's)
