@@ -1,7 +1,8 @@
-"""The Main (CPU) table: one row per step, proving the pc flow and the register effects.
+"""The Main (CPU) table: one row per step, proving the pc flow, the register effects and
+(with the memory argument) what loads, stores, AMOs and LR/SC read and write.
 
 See `main_air` for what is proven, with which columns and constraints, and what is not
-yet (the memory values); docs/riscv-air.md for the contract.  `main_trace` builds the
+yet (ecalls' effects); docs/riscv-air.md for the contract.  `main_trace` builds the
 table from the trace's MAIN_ROW rows (vectorized numpy) and `main_lookups` derives, from
 the table alone, every message it sends to the other tables: the ROM pcs, the op
 classes, the ALU and Arith rows (ALU_ROW arrays, with the extra ALU messages of auipc
@@ -67,7 +68,8 @@ def main_air(xlen: int) -> Air:
     number.  Public values: entry_lo/hi (row 0's pc), final_lo/hi (the last real row's
     next pc: where the run continues, or pc + 4 of the exiting ecall) and steps (the
     last real row's ts + 1).  Padding rows have every flag 0 ((1 - is_real) f = 0), so
-    they send nothing: every multiplicity is is_real, a flag or wr.
+    they send nothing: every multiplicity is is_real, a sum or product of flags, wr or
+    succ (0 unless f_sc).
 
     What a real row proves, and with what:
     - ("rom", [pc_lo, pc_hi, op, rd, rs1, rs2, imm_0..imm_L-1]): the instruction really
@@ -75,8 +77,9 @@ def main_air(xlen: int) -> Air:
       hence a 4-aligned code address below 2^32 with 16-bit limbs, and imm's limbs are
       16-bit.
     - ("optable", [op, f_alu_r, f_alu_i, f_auipc, f_arith, f_beq, f_bne, f_blt, f_bge,
-      f_jal, f_jalr, f_wit, f_ecall, f_writes, alu_op]): the class flags are op's
-      (`optable.py` lists the classes); ebreak and illegal ops have no row.
+      f_jal, f_jalr, f_wit, f_ecall, f_writes, f_load, f_store, f_lr, f_sc, f_amo,
+      f_swap, f_amin, f_amax, f_m1, f_m2, f_m4, f_m8, f_signed, alu_op]): the class
+      flags are op's (`optable.py` lists the classes); ebreak and illegal ops have no row.
     - registers, offline memory checking on "reg" with the register file table
       (`registers.py`): three accesses at t = 4 ts + k, k = 1 (rs1), 2 (rs2), 3 (rd);
       each receives ("reg", [r, old limbs, t_prev]) and sends ("reg", [r, new limbs, t])
@@ -112,26 +115,67 @@ def main_air(xlen: int) -> Air:
         is not checked (order branches always send their comparison).
       - jal, jalr: c = pc + 4 (c_0 + 2^16 kc = pc_lo + 4, c_1 = pc_hi + kc, kc boolean,
         c_i = 0 above), its limbs in range16.
-      - f_wit (loads, lr, sc, AMOs, ecall): c is a WITNESS, range-checked (every limb
-        in range16) and otherwise unconstrained: see below.
+      - f_wit (ecall only): c is a WITNESS, range-checked (every limb in range16) and
+        otherwise unconstrained: see below.
+      - loads, lr, AMOs (f_load), sc: below.
       Every value written to a register is therefore made of 16-bit limbs, so every
       register value read is too.
+    - memory (docs/riscv-air.md, "Memory"; `memory.py` receives the messages):
+      - address: ea = rs1 + imm on load, store and sc rows (mem = f_load + f_store +
+        f_sc) by an L-limb adder a_i + imm_i + ek_i = Z_i + 2^16 ek_(i+1), ek boolean,
+        Z = (ea_lo, ea_hi, 0, ..): the limbs above 32 bits are 0 (such an access faults),
+        the top carry is dropped.  MemAccess range-checks ea_lo (offset + 8 q) and ea_hi
+        of every access it receives; a failing sc sends none, so sc rows range-check
+        both here.
+      - ("memop", [2 ts + 1, ea_lo, ea_hi, size, f_store + f_sc, mv]) with multiplicity
+        f_load + f_store + succ (loads, lr, AMO reads, stores, successful sc) and
+        ("memop", [2 ts + 2, ea_lo, ea_hi, size, 1, mw]) with multiplicity f_amo (the
+        AMO's write); size = m1 + 2 m2 + 4 m4 + 8 m8 from the op-class flags.  MemAccess
+        proves that mv / mw are zero-extended raw bytes (bytes at and above size are 0,
+        every byte range-checked) and that a read's mv is what memory holds.
+      - reads (f_load): c = mv extended: c_0 = mv_0 + 0xFF00 sg m1, c_i = mv_i +
+        0xFFFF sg [i-th limb above size]; sg boolean, 0 unless f_signed, and the top
+        bit of sgtop = 256 m1 mv_0 + m2 mv_0 + m4 mv_1 (RV64) by ("range16", [2 sgtop -
+        2^16 sg]) with multiplicity f_signed (as the ALU proves signs).  A load into x0
+        still reads (its c is constrained, not written).
+      - writes of rs2 (f_store, f_sc): mv_i = s_i on the limbs inside size (degree 3:
+        (f_store + f_sc) * size flags * (mv_i - s_i)); a byte store: s_0 = mv_0 + 256 hb
+        with hb in range16 (multiplicity m1), so mv_0 = s_0 mod 256.  No register write.
+      - AMOs (f_amo, also f_load: rd = the old value extended): B = rs2 at the width
+        (RV64 .w: B_2 = B_3 = 0xFFFF sb2, sb2 the sign of s_1 by range16 with
+        multiplicity m4; else B = s), X the result: amoswap X = s; amomin/max(u) send
+        ("alu", [slt | sltu, c, B, lt, 0..]) and X = B + sel (c - B), sel = lt (min) or
+        1 - lt (max); the others send ("alu", [add | xor | and | or, c, B, X]); then
+        mw_i = X_i on the limbs inside size.  On RV64 .w, c and B are the sign-extended
+        32-bit values, whose signed and unsigned 64-bit orders are the 32-bit ones, and
+        whose sum / bitwise ops have the right low 32 bits.
+      - atomics (lr, sc, AMOs) are naturally aligned: ea_lo = size aq, aq in range16.
+      - the reservation: rv (boolean, 0 on row 0), rk1 = ea_lo + m8 and rk2 = ea_hi of
+        the last lr (rk1 is one-to-one on aligned (address, size)); rv' = 1 after lr,
+        0 after sc, else rv; rk' = the lr's key after lr, else rk.  On sc rows rv = succ +
+        nm (both boolean, 0 elsewhere): succ forces rk = (key, ea_hi); nm proves a
+        difference by inverses, 1 = (rk1 - key) ri1 + (rk2 - ea_hi) ri2; rd = 1 - succ.
+        So sc succeeds exactly when the last lr/sc before it was an lr of the same
+        address and size (docs/machine.md); plain stores do not clear it.
 
-    NOT PROVEN YET (the remaining gap; Main is not a sound proof of execution until it
-    is closed): the value a load, lr, sc or AMO writes to rd, and the value a0 holds
-    after an ecall, are unconstrained witnesses (class f_wit); stores, AMOs and sc
-    change memory, which nothing here models; and ecall side effects (exit code,
-    output, precompiles) are not checked.  The memory argument (docs/riscv-air.md,
-    "Memory") will bind them.  Everything else a step does to the pc and the registers
-    is proven.
+    NOT PROVEN YET (the remaining gap): the value a0 holds after an ecall is an
+    unconstrained witness (class f_wit), and ecall side effects (exit code, console and
+    public output, the precompiles' memory writes, which are not memops: a run using a
+    precompile does not balance) are not checked; nothing public binds the output, the
+    exit code or the Input table.  The memory map is not modeled either (memory.py):
+    an access to unmapped memory, or a store to code, read-only data or the input, is
+    accepted, and so is a failing sc's address.  A segment's reservation at its start
+    is taken to be empty (row 0 has rv = 0): right for a whole run from the entry.
+    Everything else a step does to the pc, the registers and memory is proven.
 
     Deviation from the contract's draft: register access times are 4 ts + k with
     k = 1, 2, 3 (not 0, 1, 3), so that no access shares time 0 with the register
     file's initial values (the first step's rs1 read would otherwise need t_prev < 0).
 
-    Degree <= 3 everywhere, every bus field and multiplicity has degree 1.  Size: RV64
-    64 main columns, 52 constraints, 28 interactions (rom, optable, 6 reg, 3 alu, arith,
-    16 range16) in 15 aux columns; RV32 50 columns, 44 constraints, 26 interactions.
+    Degree <= 3 everywhere, every bus field has degree 1 and every multiplicity degree
+    <= 2.  Size: RV64 111 main columns, 120 constraints, 38 interactions (rom, optable,
+    6 reg, 5 alu, arith, 2 memop, 22 range16) in 20 aux columns; RV32 86 columns, 93
+    constraints, 35 interactions (19 range16) in 19 aux columns.
     """
     L = n_limbs(xlen)
     air = Air(MAIN, main=main_columns(xlen), public=PUBLICS)
