@@ -177,7 +177,7 @@ def test_a_whole_run_proves_and_verifies_with_every_table_and_its_entry_exit_and
     assert result.exit_code == 0 and result.fault is None
     k, proof, publics = proved(name)
     entry, final = program.entry, int(rows["next_pc"][-1])
-    assert publics[MAIN] == [entry & 0xFFFF, entry >> 16, final & 0xFFFF, final >> 16, result.steps]
+    assert publics[MAIN] == [entry & 0xFFFF, entry >> 16, final & 0xFFFF, final >> 16, 1, 0, 0, result.steps]
     assert [t.air.name for t in k.verifying_key.tables] == [air.name for air in machine_airs(program)[0]]
     verdict = verify(k.verifying_key, publics, proof.to_bytes())
     assert verdict, verdict.reason

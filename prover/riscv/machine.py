@@ -3,7 +3,8 @@
 Tables (`machine_airs`): Main (`main.py`: control flow, registers, the loads' and
 stores' values and addresses, AMOs, LR/SC), the register file, the Program ROM, the
 op-class table, ALU, Arith, MemAccess and MemInit (`memory.py`), Image and Input
-(`image.py`), range16 and bitwise.  Fixed columns (the verifying key): the ROM, the
+(`image.py`), OutputRead and Output (`output.py`: the bytes of writes to fd 3), range16
+and bitwise.  Fixed columns (the verifying key): the ROM, the
 op-class table, the register file's initial values, the Image and the range tables, so
 a key is one program's (`run_key`).
 
@@ -16,8 +17,10 @@ table built from other data.
 
 What a proof of `prove_run` states: the program (the key) ran `steps` steps from its
 entry with zero registers on memory that starts as its image, the Input table's input
-region and zeros, ending at the public final pc; see `main_air` for what Main does not
-prove yet (ecalls' effects, the input binding).
+region and zeros, ending at the public final pc; when the public exited is 1, its last
+step is exit with the public exit code; its writes to fd 3 are the Output table's bytes,
+which `verify_run` pins to the claimed output by a commitment.  Not proven yet: the
+input binding (see `main_air`); runs using a precompile cannot be proven.
 """
 from __future__ import annotations
 
@@ -28,14 +31,15 @@ import numpy as np
 
 from runtime.memory_map import MemoryMap
 
-from ..stark import StarkParameters, prove, setup
+from ..stark import StarkParameters, Verdict, prove, setup, verify
 from . import ranges
 from .alu import ALU, alu_air, alu_trace
 from .arith import ARITH, arith_air, arith_trace
 from .image import IMAGE, image_fixed, image_main
 from .main import MAIN, MainLookups, MainTrace, main_air, main_trace
 from .memory import MemoryTraces, memory_tables, memory_traces
-from .optable import OPTABLE, optable_air, optable_fixed, optable_multiplicities
+from .optable import OP_ID, OPTABLE, optable_air, optable_fixed, optable_multiplicities
+from .output import OUTPUT, OUTREAD, OutputReadTrace, memory_at, output_air, output_root, output_trace, outread_air
 from .ranges import count_bitwise, count_range16
 from .registers import REGFILE, regfile_air, regfile_fixed, regfile_trace
 from .rom import ROM, rom_air, rom_fixed, rom_multiplicities
@@ -54,7 +58,7 @@ def machine_airs(program, memory_map: MemoryMap = MemoryMap()) -> tuple[list, di
     mem_airs, mem_fixed = memory_tables(program, xlen, memory_map)
     range_airs, range_fixed = _range_tables()
     airs = [main_air(xlen), regfile_air(xlen), rom_air(xlen), optable_air(xlen), alu_air(xlen), arith_air(xlen)]
-    airs += mem_airs + list(range_airs)
+    airs += mem_airs + [outread_air(xlen), output_air()] + list(range_airs)
     fixed = {ROM: rom_fixed(program), OPTABLE: optable_fixed(xlen), **mem_fixed, **range_fixed}
     return airs, fixed
 
@@ -74,10 +78,32 @@ class MachineTraces:
     tables: dict[str, np.ndarray]
     main: MainTrace
     memory: MemoryTraces
+    output: bytes = b""
 
     @property
     def publics(self) -> dict[str, list[int]]:
         return {MAIN: self.main.public}
+
+
+class RunPublics(dict):
+    """What `verify` takes ({"main": Main's public values}), and the run's claim read off
+    them: entry, final_pc, steps, exited, exit_code (signed 32-bit, None unless exited),
+    the public output and its commitment (`output_root`)."""
+
+    def __init__(self, main_public: list[int], output: bytes, root: bytes):
+        super().__init__({MAIN: list(main_public)})
+        entry_lo, entry_hi, final_lo, final_hi, exited, code_lo, code_hi, steps = main_public
+        self.entry, self.final_pc, self.steps = entry_lo + (entry_hi << 16), final_lo + (final_hi << 16), steps
+        self.exited = bool(exited)
+        code = code_lo + (code_hi << 16)
+        self.exit_code = (code - (1 << 32) if code >> 31 else code) if exited else None
+        self.output, self.output_root = bytes(output), root
+
+
+def main_publics(entry: int, final_pc: int, steps: int, exit_code: int) -> list[int]:
+    """Main's public values of a run that exited with `exit_code` (a signed 32-bit int)."""
+    code = exit_code & 0xFFFF_FFFF
+    return [entry & 0xFFFF, entry >> 16, final_pc & 0xFFFF, final_pc >> 16, 1, code & 0xFFFF, code >> 16, steps]
 
 
 def machine_traces(program, mt: MainTrace, input_bytes: bytes = b"", lookups: MainLookups | None = None, *,
@@ -90,14 +116,23 @@ def machine_traces(program, mt: MainTrace, input_bytes: bytes = b"", lookups: Ma
     soundness tests pass one that skips the out-of-range values of a forged column)."""
     lk = lookups or mt.lookups
     xlen = mt.xlen
+    outread = OutputReadTrace(
+        lk.output_calls,
+        lambda addrs, times: memory_at(program, input_bytes, lk.memory_rows, lk.memory_times,
+                                       (addrs[:, None] + np.arange(4)[None, :]).reshape(-1),
+                                       np.repeat(times, 4), memory_map),
+        xlen, OP_ID["ecall"])
     if memory is None:
-        memory = memory_traces(program, lk.memory_rows, input_bytes, xlen, times=lk.memory_times,
+        rows = np.concatenate([lk.memory_rows, outread.memory_rows])
+        times = np.concatenate([lk.memory_times, outread.memory_times])
+        order = np.argsort(times, kind="stable")
+        memory = memory_traces(program, rows[order], input_bytes, xlen, times=times[order],
                                memory_map=memory_map)
     alu = alu_trace(lk.alu_rows, xlen)
     arith = arith_trace(lk.arith_rows, xlen)
     mem_bitwise = memory.bitwise()
     bitwise = {op: alu.bitwise.get(op, []) + arith.bitwise.get(op, []) + mem_bitwise.get(op, [])
-               for op in ranges.BITWISE_OPS}
+               + outread.bitwise.get(op, []) for op in ranges.BITWISE_OPS}
     tables = {
         MAIN: mt.main,
         REGFILE: regfile_trace(lk.final_values, lk.final_times, xlen),
@@ -107,10 +142,13 @@ def machine_traces(program, mt: MainTrace, input_bytes: bytes = b"", lookups: Ma
         ARITH: arith.main,
         **memory.tables(),
         IMAGE: image_main(image_fixed(program)),
-        "range16": count_range16(*(lk.range16 + alu.range16 + arith.range16 + memory.range16())),
+        OUTREAD: outread.main,
+        OUTPUT: output_trace(outread.output),
+        "range16": count_range16(*(lk.range16 + alu.range16 + arith.range16 + memory.range16()
+                                   + outread.range16)),
         "bitwise": count_bitwise(bitwise),
     }
-    return MachineTraces(tables, mt, memory)
+    return MachineTraces(tables, mt, memory, outread.output)
 
 
 def prove_run(program, rows: np.ndarray, input_bytes: bytes = b"", params: StarkParameters | None = None, *,
@@ -118,10 +156,25 @@ def prove_run(program, rows: np.ndarray, input_bytes: bytes = b"", params: Stark
               memory_map: MemoryMap = MemoryMap()):
     """(key, proof, publics): a proof that the MAIN_ROW rows are a run of `program` from
     its first row's pc with registers `initial` (default 0) on the input `input_bytes`,
-    with every table.  publics = {"main": [entry_lo, entry_hi, final_lo, final_hi,
-    steps]}, what `verify` needs with `key.verifying_key`."""
+    with every table.  publics is a `RunPublics`: the dict {"main": [entry_lo, entry_hi,
+    final_lo, final_hi, exited, exit_lo, exit_hi, steps]} `verify` needs with
+    `key.verifying_key`, with .exit_code, .output and .output_root, the commitment
+    `verify(..., commitments={"output": root})` checks (`verify_run` does both)."""
     key = key or run_key(program, params, initial=initial, memory_map=memory_map)
     mt = main_trace(program, rows, initial=initial)
     traces = machine_traces(program, mt, input_bytes, memory_map=memory_map)
     proof = prove(key, traces.tables, traces.publics, check=check, threads=threads)
-    return key, proof, traces.publics
+    return key, proof, RunPublics(mt.public, traces.output, output_root(key, traces.output))
+
+
+def verify_run(key, proof, output: bytes, exit_code: int, *, entry: int, final_pc: int, steps: int):
+    """The verdict on "this program (key: a ProvingKey or VerifyingKey of `run_key`) ran
+    `steps` steps from `entry` to an exit with `exit_code` (signed 32-bit), at final_pc
+    (the exit's pc + 4), writing exactly `output` to fd 3".  A proof of a run that did
+    not end in exit, or of another output or exit code, is rejected.  (The input is
+    not bound yet: docs/riscv-air.md.)"""
+    vk = getattr(key, "verifying_key", key)
+    if not -(1 << 31) <= exit_code < 1 << 31:
+        return Verdict(False, f"exit code {exit_code} is not a signed 32-bit int")
+    return verify(vk, {MAIN: main_publics(entry, final_pc, steps, exit_code)}, proof,
+                  commitments={OUTPUT: output_root(vk, output)})

@@ -2,7 +2,7 @@
 (with the memory argument) what loads, stores, AMOs and LR/SC read and write.
 
 See `main_air` for what is proven, with which columns and constraints, and what is not
-yet (ecalls' effects); docs/riscv-air.md for the contract.  `main_trace` builds the
+yet (precompiles, the input binding); docs/riscv-air.md for the contract.  `main_trace` builds the
 table from the trace's MAIN_ROW rows (vectorized numpy) and `main_lookups` derives, from
 the table alone, every message it sends to the other tables: the ROM pcs, the op
 classes, the ALU and Arith rows (ALU_ROW arrays, with the extra ALU messages of auipc
@@ -33,9 +33,13 @@ from .registers import N_REGS, REG, initial_registers
 from .rom import ROM, rom_messages
 
 MAIN = "main"
-PUBLICS = ["entry_lo", "entry_hi", "final_lo", "final_hi", "steps"]
+PUBLICS = ["entry_lo", "entry_hi", "final_lo", "final_hi", "exited", "exit_lo", "exit_hi", "steps"]
 ACCESSES = (("rs1", 1), ("rs2", 2), ("rd", 3))      # register accesses of a step at t = 4 ts + k
 A0, A7 = 10, 17                                      # ecall reads a0 and a7 and writes a0
+A1, A2 = 11, 12                                      # ... and reads a1, a2 (at 4 ts + 1, 4 ts + 2)
+ECALL_READS = ((A1, "x", 4, 1), (A2, "y", 5, 2))     # (register, value columns, access k, time offset)
+SYS_EXIT, SYS_WRITE = 93, 64                         # runtime/abi.py (the prover does not import it)
+OUTRD = "outrd"                                      # the output-read chain (output.py)
 _FORMAT = np.array([op.format.name for op in TABLE])
 _INV_SMALL = np.array([0] + [field.ref_inv(i) for i in range(1, 64)], dtype=np.uint32)
 
@@ -56,6 +60,10 @@ def main_columns(xlen: int) -> list[str]:
         cols += ["B2", "B3", "sb2"]                                      # rs2 sign-extended from 32 bits
     cols += [f"X{i}" for i in range(L)] + [f"mw{i}" for i in range(L)] + ["lt", "sel"]    # AMO results
     cols += ["aq", "rv", "rk1", "rk2", "succ", "nm", "ri1", "ri2"]      # alignment, the reservation
+    cols += ["e_exit", "e_con", "e_out"]                                 # ecall kinds: exit, console / output write
+    cols += [f"x{i}" for i in range(L)] + [f"y{i}" for i in range(L)]   # a1 (ptr) and a2 (len) of an ecall
+    cols += ["d0_4", "d1_4", "d0_5", "d1_5"]                             # their register time gaps
+    cols += ["oi", "pq", "pb0", "pb1", "zk", "zq", "zb0", "zb1", "zhi"]  # output index; ptr, ptr + len as 4 q + o
     return cols
 
 
@@ -66,8 +74,10 @@ def main_air(xlen: int) -> Air:
     Rows.  One per step, real rows first: is_real is boolean, 1 on row 0, and never
     goes from 0 back to 1; ts = the row number (0 on row 0, ts' = ts + 1), the step
     number.  Public values: entry_lo/hi (row 0's pc), final_lo/hi (the last real row's
-    next pc: where the run continues, or pc + 4 of the exiting ecall) and steps (the
-    last real row's ts + 1).  Padding rows have every flag 0 ((1 - is_real) f = 0), so
+    next pc: where the run continues, or pc + 4 of the exiting ecall), exited (boolean:
+    1 = the last real row is an exit ecall), exit_lo/hi (exited * the low 32 bits of
+    that row's a0: the exit code, two 16-bit limbs) and steps (the last real row's
+    ts + 1).  Padding rows have every flag 0 ((1 - is_real) f = 0), so
     they send nothing: every multiplicity is is_real, a sum or product of flags, wr or
     succ (0 unless f_sc).
 
@@ -115,8 +125,7 @@ def main_air(xlen: int) -> Air:
         is not checked (order branches always send their comparison).
       - jal, jalr: c = pc + 4 (c_0 + 2^16 kc = pc_lo + 4, c_1 = pc_hi + kc, kc boolean,
         c_i = 0 above), its limbs in range16.
-      - f_wit (ecall only): c is a WITNESS, range-checked (every limb in range16) and
-        otherwise unconstrained: see below.
+      - f_wit (ecall only): c is range-checked and fixed by the ecall's kind (below).
       - loads, lr, AMOs (f_load), sc: below.
       Every value written to a register is therefore made of 16-bit limbs, so every
       register value read is too.
@@ -158,11 +167,23 @@ def main_air(xlen: int) -> Air:
         So sc succeeds exactly when the last lr/sc before it was an lr of the same
         address and size (docs/machine.md); plain stores do not clear it.
 
-    NOT PROVEN YET (the remaining gap): the value a0 holds after an ecall is an
-    unconstrained witness (class f_wit), and ecall side effects (exit code, console and
-    public output, the precompiles' memory writes, which are not memops: a run using a
-    precompile does not balance) are not checked; nothing public binds the output, the
-    exit code or the Input table.  The memory map is not modeled either (memory.py):
+    - ecalls (f_ecall; they also read a1 = x and a2 = y at 4 ts + 1 and 4 ts + 2, other
+      registers than a0 and a7, so the same times are fine): exactly one kind, e_exit +
+      e_con + e_out = f_ecall, with a7 (s) = 93 (exit) or 64 (write), its other limbs 0,
+      so a precompile or any other a7 cannot be proven.  exit: c = a (a0 unchanged), no
+      real row after it (e_exit is_real' = 0) and, when the public exited is 1, the last
+      real row is an exit and exit_lo/hi are its a0's low limbs.  write: c = y (a0 =
+      len); fd a = 3 (e_out) or 1, 2 (e_con: (a_0 - 1)(a_0 - 2) = 0), its limbs above 0
+      zero.  e_out: ptr and len below 2^32 (limbs >= 2 zero), ptr = 4 (pq + 2^14 x_1) +
+      pb0 + 2 pb1 and ptr + len = 4 (zq + 2^14 zhi) + zb0 + 2 zb1 (carry zk, no carry
+      out: zhi in range16; pq, zq < 2^14 by range16 of v and 4 v); oi (0 on row 0, +len
+      after each e_out row) is the output index; Main sends ("outrd", [ts, ptr as
+      (c, o), oi]) and receives ("outrd", [ts, ptr + len as (c, o), oi + len]): OutputRead
+      (`output.py`) reads the bytes between from memory and sends them to the Output
+      table, which `verify(commitments={"output": root})` pins to the claimed output.
+
+    NOT PROVEN YET (the remaining gap): the precompiles (no proof of a run that uses
+    one exists); the Input table is not bound to a public commitment.  The memory map is not modeled either (memory.py):
     an access to unmapped memory, or a store to code, read-only data or the input, is
     accepted, and so is a failing sc's address.  A segment's reservation at its start
     is taken to be empty (row 0 has rv = 0): right for a whole run from the entry.
@@ -173,9 +194,9 @@ def main_air(xlen: int) -> Air:
     file's initial values (the first step's rs1 read would otherwise need t_prev < 0).
 
     Degree <= 3 everywhere, every bus field has degree 1 and every multiplicity degree
-    <= 2.  Size: RV64 111 main columns, 120 constraints, 38 interactions (rom, optable,
-    6 reg, 5 alu, arith, 2 memop, 22 range16) in 20 aux columns; RV32 86 columns, 93
-    constraints, 35 interactions (19 range16) in 19 aux columns.
+    <= 2.  Size: RV64 135 main columns, 163 constraints, 55 interactions (rom, optable,
+    10 reg, 5 alu, arith, 2 memop, 2 outrd, 33 range16); RV32 106 columns, 124
+    constraints, 52 interactions.
     """
     L = n_limbs(xlen)
     air = Air(MAIN, main=main_columns(xlen), public=PUBLICS)
@@ -229,6 +250,15 @@ def main_air(xlen: int) -> Air:
         air.send(REG, [reg] + new + [t], mult)
         for v in (d0, d1, 4 * d1):
             air.send(RANGE16, [v], mult)
+    xv, yv = [C(f"x{i}") for i in range(L)], [C(f"y{i}") for i in range(L)]
+    for reg, v, kk, off in ECALL_READS:             # ecalls also read a1 and a2 (other registers, same times)
+        d0, d1 = C(f"d0_{kk}"), C(f"d1_{kk}")
+        t = 4 * ts + off
+        vals = xv if v == "x" else yv
+        air.receive(REG, [reg] + vals + [t - 1 - d0 - 65536 * d1], f["ecall"])
+        air.send(REG, [reg] + vals + [t], f["ecall"])
+        for w in (d0, d1, 4 * d1):
+            air.send(RANGE16, [w], f["ecall"])
 
     # ---- branches
     diff = [a[i] - s[i] for i in range(L)]
@@ -348,6 +378,46 @@ def main_air(xlen: int) -> Air:
         air.constrain(f["sc"] * c[i], f"sc: c{i} = 0")
     for v in (ea_lo, ea_hi):
         air.send(RANGE16, [v], f["sc"])
+
+    # ---- ecalls: exit and write (precompiles and other a7 have no kind: unprovable)
+    e_exit, e_con, e_out = C("e_exit"), C("e_con"), C("e_out")
+    e_wr = e_con + e_out
+    oi, pq, pb0, pb1, zk, zq, zb0, zb1, zhi = (C(x) for x in ("oi", "pq", "pb0", "pb1", "zk", "zq", "zb0", "zb1",
+                                                              "zhi"))
+    for x in (e_exit, e_con, e_out, pb0, pb1, zk, zb0, zb1):
+        air.constrain(x * (x - 1), f"{x} is boolean")
+    air.constrain(e_exit + e_con + e_out - f["ecall"], "an ecall is an exit or a write")
+    air.constrain(f["ecall"] * s[0] - SYS_EXIT * e_exit - SYS_WRITE * e_wr, "ecall: a7 is 93 (exit) or 64 (write)")
+    for i in range(1, L):
+        air.constrain(f["ecall"] * s[i], f"ecall: a7 limb {i} is 0")
+    for i in range(L):
+        air.constrain(e_exit * (c[i] - a[i]), f"exit: a0 limb {i} is unchanged")
+        air.constrain(e_wr * (c[i] - yv[i]), f"write: a0 limb {i} = len's")
+    for i in range(1, L):
+        air.constrain(e_wr * a[i], f"write: fd limb {i} is 0")
+    air.constrain(e_out * (a[0] - 3), "output write: fd 3")
+    air.constrain(e_con * (a[0] - 1) * (a[0] - 2), "console write: fd 1 or 2")
+    air.when_transition(e_exit * is_real.next, "no step after exit")
+    exited = pub("exited")
+    air.when_first(exited * (exited - 1), "exited is boolean")
+    for what, e in (("ends in an exit", exited * (1 - e_exit)), ("exit code lo", exited * a[0] - pub("exit_lo")),
+                    ("exit code hi", exited * a[1] - pub("exit_hi"))):
+        air.when_transition(ends * e, f"an exited run: the last real row {what}")
+        air.when_last(is_real * e, f"an exited run: a real last row {what}")
+    # the public output: oi = bytes written to fd 3 before this step; [ptr, ptr + len) below 2^32
+    length = yv[0] + 65536 * yv[1]
+    air.when_first(oi, "no output before the first step")
+    air.when_transition(oi.next - oi - e_out * length, "oi counts the output bytes")
+    for i in range(2, L):
+        air.constrain(e_out * xv[i], f"output write: ptr limb {i} is 0")
+        air.constrain(e_out * yv[i], f"output write: len limb {i} is 0")
+    air.constrain(e_out * (xv[0] - 4 * pq - pb0 - 2 * pb1), "output write: ptr_lo = 4 pq + pb")
+    air.constrain(e_out * (xv[0] + yv[0] - 4 * zq - zb0 - 2 * zb1 - 65536 * zk), "output write: end lo")
+    air.constrain(e_out * (xv[1] + yv[1] + zk - zhi), "output write: end hi (below 2^32)")
+    for v in (pq, 4 * pq, zq, 4 * zq, zhi):
+        air.send(RANGE16, [v], e_out)
+    air.send(OUTRD, [ts, pq + 16384 * xv[1], pb0 + 2 * pb1, oi], e_out)
+    air.receive(OUTRD, [ts, zq + 16384 * zhi, zb0 + 2 * zb1, oi + length], e_out)
     return air
 
 
@@ -365,6 +435,7 @@ class MainLookups:
     final_times: np.ndarray             # (32,) int64: the time of each register's last access
     memory_rows: np.ndarray             # MEMORY_ROW: every "memop" message, in time order
     memory_times: np.ndarray            # (memops,) int64: their times t (2 ts + 1, AMO writes 2 ts + 2)
+    output_calls: np.ndarray            # (writes to fd 3, 4) int64: ts, ptr, len, output index before it
 
 
 @dataclass
@@ -380,32 +451,33 @@ def _col_index(xlen: int) -> dict[str, int]:
     return {name: i for i, name in enumerate(main_columns(xlen))}
 
 
-def _register_chain(r1, r2, rw, wr, written, init):
+def _register_chain(regs, offsets, valid, writes, values, init):
     """Values before, and previous times of, every register access (vectorized offline
-    memory checking, reads at 4 i + 1, 4 i + 2, the write at 4 i + 3 where wr), and the
-    final state.  Returns (before (n, 3) uint64, t_prev (n, 3) int64, final values, final times)."""
-    n = r1.size
-    reg = np.stack([r1, r2, rw], axis=1).reshape(-1).astype(np.int64)
-    t = (4 * np.arange(n, dtype=np.int64)[:, None] + np.array([1, 2, 3])).reshape(-1)
-    zeros = np.zeros(n, dtype=bool)
-    valid = np.stack([~zeros, ~zeros, wr], axis=1).reshape(-1)
-    is_write = np.stack([zeros, zeros, wr], axis=1).reshape(-1)
-    value = np.stack([np.zeros(n, np.uint64), np.zeros(n, np.uint64), written], axis=1).reshape(-1)
+    memory checking): row i's access j is of register regs[i, j] at 4 i + offsets[j],
+    made when valid[i, j], a write of values[i, j] when writes[i, j] (offsets may repeat
+    for distinct registers).  Returns (before (n, A) uint64, t_prev (n, A) int64, final
+    values, final times)."""
+    n, A = regs.shape
+    reg = regs.reshape(-1).astype(np.int64)
+    t = (4 * np.arange(n, dtype=np.int64)[:, None] + np.asarray(offsets)[None, :]).reshape(-1)
+    valid = valid.reshape(-1)
+    is_write = (writes & valid.reshape(n, A)).reshape(-1)
+    value = values.reshape(-1)
     idx = np.flatnonzero(valid)
-    order = idx[np.argsort(reg[idx], kind="stable")]       # by register, then time
+    order = idx[np.lexsort((t[idx], reg[idx]))]             # by register, then time
     sr, st, sw, sv = reg[order], t[order], is_write[order], value[order]
     m = order.size
     pos = np.arange(m)
     start = np.ones(m, dtype=bool)
     start[1:] = sr[1:] != sr[:-1]
-    first = np.maximum.accumulate(np.where(start, pos, 0))
-    last_write = np.maximum.accumulate(np.where(sw, pos, -1))
+    first = np.maximum.accumulate(np.where(start, pos, 0)) if m else pos
+    last_write = np.maximum.accumulate(np.where(sw, pos, -1)) if m else pos
     prior = np.concatenate([[-1], last_write[:-1]])
     before = np.where(prior >= first, sv[np.maximum(prior, 0)], init[sr])
     prev_t = np.concatenate([[0], st[:-1]])
     prev_t[start] = 0
-    out_before = np.zeros(3 * n, dtype=np.uint64)
-    out_prev = np.zeros(3 * n, dtype=np.int64)
+    out_before = np.zeros(n * A, dtype=np.uint64)
+    out_prev = np.zeros(n * A, dtype=np.int64)
     out_before[order] = before
     out_prev[order] = prev_t
     end = np.ones(m, dtype=bool)
@@ -413,7 +485,7 @@ def _register_chain(r1, r2, rw, wr, written, init):
     final_v, final_t = init.copy(), np.zeros(N_REGS, dtype=np.int64)
     final_v[sr[end]] = np.where(sw, sv, before)[end]
     final_t[sr[end]] = st[end]
-    return out_before.reshape(n, 3), out_prev.reshape(n, 3), final_v, final_t
+    return out_before.reshape(n, A), out_prev.reshape(n, A), final_v, final_t
 
 
 def _memory_columns(rows, is_, F, av, sv, imm, xlen, strict) -> dict:
@@ -528,6 +600,40 @@ def _memory_columns(rows, is_, F, av, sv, imm, xlen, strict) -> dict:
     return {"columns": cols, "ext": ext, "padding": padding}
 
 
+def _ecall_columns(ecall, av, sv, xv, yv, written, n, strict) -> dict:
+    """The ecall columns of Main's real rows (kinds, the output-write decomposition, the
+    output index): {"columns": {name: values}, "total": output bytes}.  ValueError for an
+    ecall no proof can contain (a precompile or another a7, a write to another fd, an exit
+    before the last step, an output range reaching 2^32)."""
+    exit_ = ecall & (sv == SYS_EXIT)
+    write = ecall & (sv == SYS_WRITE)
+    if (ecall & ~exit_ & ~write).any():
+        bad = int(np.flatnonzero(ecall & ~exit_ & ~write)[0])
+        raise ValueError(f"step {bad}: ecall a7 = {int(sv[bad])}: only exit (93) and write (64) can be proven")
+    out = write & (av == 3)
+    con = write & ((av == 1) | (av == 2))
+    if (write & ~out & ~con).any():
+        bad = int(np.flatnonzero(write & ~out & ~con)[0])
+        raise ValueError(f"step {bad}: a write to fd {int(av[bad])} faults, it cannot retire")
+    if exit_[:-1].any():
+        raise ValueError(f"step {int(np.flatnonzero(exit_[:-1])[0])}: a step after the exit")
+    if strict and not (np.array_equal(written[exit_], av[exit_]) and np.array_equal(written[write], yv[write])):
+        raise ValueError("an ecall's a0 in the trace is not the call's result (exit: a0, write: len)")
+    ptr = np.where(out, xv, np.uint64(0)).astype(np.uint64)
+    ln = np.where(out, yv, np.uint64(0)).astype(np.uint64)
+    if ((ptr >> np.uint64(32)) | (ln >> np.uint64(32)) | ((ptr + ln) >> np.uint64(32))).any():
+        bad = int(np.flatnonzero((ptr >> np.uint64(32)) | (ln >> np.uint64(32)) | ((ptr + ln) >> np.uint64(32)))[0])
+        raise ValueError(f"step {bad}: an output write reaching 2^32 cannot be proven")
+    ptr, ln = ptr.astype(np.int64), ln.astype(np.int64)
+    end = ptr + ln
+    oi = np.concatenate([[0], np.cumsum(ln)[:-1]]) if n else ln
+    cols = {"e_exit": exit_, "e_con": con, "e_out": out, "oi": oi % P,
+            "pq": (ptr & 0xFFFF) >> 2, "pb0": ptr & 1, "pb1": (ptr >> 1) & 1,
+            "zk": ((ptr & 0xFFFF) + (ln & 0xFFFF)) >> 16, "zq": (end & 0xFFFF) >> 2, "zb0": end & 1,
+            "zb1": (end >> 1) & 1, "zhi": end >> 16}
+    return {"columns": cols, "total": int(ln.sum()) % P}
+
+
 def main_trace(program, rows: np.ndarray, xlen: int | None = None, *, initial=None, height: int | None = None,
                strict: bool = True) -> MainTrace:
     """The Main table of MAIN_ROW rows (steps 0.. of a run from `rows[0].pc`, with the
@@ -572,8 +678,16 @@ def main_trace(program, rows: np.ndarray, xlen: int | None = None, *, initial=No
     wr = is_["writes"] & (rw != 0)
     written = rows["c"].astype(np.uint64) & mask
 
-    before, t_prev, _, _ = _register_chain(r1, r2, rw, wr, written, init)
+    ecall_b = ecall.astype(bool)
+    ones, zeros = np.ones(n_real, bool), np.zeros(n_real, bool)
+    regs = np.stack([r1, r2, rw, np.full(n_real, A1), np.full(n_real, A2)], axis=1)
+    zero_v = np.zeros(n_real, np.uint64)
+    before, t_prev, _, _ = _register_chain(regs, [1, 2, 3, 1, 2], np.stack([ones, ones, wr, ecall_b, ecall_b], 1),
+                                           np.stack([zeros, zeros, wr, zeros, zeros], 1),
+                                           np.stack([zero_v, zero_v, written, zero_v, zero_v], 1), init)
     av, sv, ov = before[:, 0], before[:, 1], np.where(wr, before[:, 2], np.uint64(0))
+    xv, yv = np.where(ecall_b, before[:, 3], np.uint64(0)), np.where(ecall_b, before[:, 4], np.uint64(0))
+    ec = _ecall_columns(ecall_b, av, sv, xv, yv, written, n_real, strict)
     if strict:
         fmt = _FORMAT[op]
         has_a = ~np.isin(fmt, ["U", "J", "FENCE"])
@@ -676,11 +790,18 @@ def main_trace(program, rows: np.ndarray, xlen: int | None = None, *, initial=No
     put("kc", np.where(link, (pcl[:, 0] + 4) >> 16, 0))
     put("wr", wr)
     put("rinv", _INV_SMALL[rw])
-    t_now = 4 * np.arange(n_real, dtype=np.int64)[:, None] + np.array([1, 2, 3])
-    gap = np.where(np.stack([np.ones(n_real, bool), np.ones(n_real, bool), wr], axis=1), t_now - t_prev - 1, 0)
-    for col, (_, kk) in enumerate(ACCESSES):
+    t_now = 4 * np.arange(n_real, dtype=np.int64)[:, None] + np.array([1, 2, 3, 1, 2])
+    gap = np.where(np.stack([ones, ones, wr, ecall_b, ecall_b], axis=1), t_now - t_prev - 1, 0)
+    for col, kk in enumerate((1, 2, 3, 4, 5)):
         put(f"d0_{kk}", gap[:, col] & 0xFFFF)
         put(f"d1_{kk}", gap[:, col] >> 16)
+    for v, values in (("x", xv), ("y", yv)):
+        vl = to_limbs(values, xlen)
+        for i in range(L):
+            put(f"{v}{i}", vl[:, i])
+    for name, values in ec["columns"].items():
+        put(name, values)
+    buf[index["oi"], n_real:] = ec["total"]             # padding keeps the output count
     for name, values in memory["columns"].items():
         put(name, values)
     for name, value in memory["padding"].items():       # the reservation after the last step
@@ -690,7 +811,10 @@ def main_trace(program, rows: np.ndarray, xlen: int | None = None, *, initial=No
     buf[index["eq"], n_real:] = 1
     main = np.ascontiguousarray(buf.T)
     last = int(npc[-1])
-    public = [int(pc[0]) & 0xFFFF, int(pc[0]) >> 16, last & 0xFFFF, last >> 16, n_real]
+    exited = bool(ec["columns"]["e_exit"][-1])
+    code = int(av[-1]) & 0xFFFF_FFFF if exited else 0
+    public = [int(pc[0]) & 0xFFFF, int(pc[0]) >> 16, last & 0xFFFF, last >> 16, int(exited), code & 0xFFFF,
+              code >> 16, n_real]
     return MainTrace(main, public, _lookups(buf, xlen, init), xlen)
 
 
@@ -777,13 +901,22 @@ def _lookups(buf: np.ndarray, xlen: int, initial) -> MainLookups:
                 repeat(col["aq"], atomic), repeat(col["ea_lo"], flag["sc"]), repeat(col["ea_hi"], flag["sc"])]
     if xlen == 64:
         range16 += [repeat((2 * col["s1"] - 65536 * col["sb2"]) % P, flag["m4"])]
+    for _, _, kk, _ in ECALL_READS:
+        d0, d1 = col[f"d0_{kk}"], col[f"d1_{kk}"]
+        range16 += [repeat(d0, flag["ecall"]), repeat(d1, flag["ecall"]), repeat(4 * d1, flag["ecall"])]
+    e_out = col["e_out"]
+    range16 += [repeat(col["pq"], e_out), repeat(4 * col["pq"], e_out), repeat(col["zq"], e_out),
+                repeat(4 * col["zq"], e_out), repeat(col["zhi"], e_out)]
 
     # the register file's final state: each register's last access
     ecall = flag["ecall"]
-    regs = np.concatenate([col["rs1"] + A0 * ecall, col["rs2"] + A7 * ecall, col["rd"] + A0 * ecall])
-    times = np.concatenate([4 * col["ts"] + 1, 4 * col["ts"] + 2, 4 * col["ts"] + 3])
-    values = np.concatenate([a, s, c])
-    active = np.concatenate([real, real, wr == 1])
+    x, y = value("x"), value("y")
+    regs = np.concatenate([col["rs1"] + A0 * ecall, col["rs2"] + A7 * ecall, col["rd"] + A0 * ecall,
+                           np.full_like(ecall, A1), np.full_like(ecall, A2)])
+    times = np.concatenate([4 * col["ts"] + 1, 4 * col["ts"] + 2, 4 * col["ts"] + 3, 4 * col["ts"] + 1,
+                            4 * col["ts"] + 2])
+    values = np.concatenate([a, s, c, x, y])
+    active = np.concatenate([real, real, wr == 1, ecall == 1, ecall == 1])
     regs, times, values = regs[active], times[active], values[active]
     final_v = initial_registers(initial).copy()
     final_t = np.zeros(N_REGS, dtype=np.int64)
@@ -795,7 +928,11 @@ def _lookups(buf: np.ndarray, xlen: int, initial) -> MainLookups:
         last[:-1] = regs[order][1:] != regs[order][:-1]
         final_v[regs[order][last]] = values[order][last]
         final_t[regs[order][last]] = times[order][last]
-    return MainLookups(pc[real], col["op"][real], alu, arith, range16, final_v, final_t, memory_rows, memory_times)
+    outs = np.flatnonzero(e_out == 1)
+    calls = np.stack([col["ts"][outs], (x[outs] & np.uint64(0xFFFF_FFFF)).astype(np.int64),
+                      (y[outs] & np.uint64(0xFFFF_FFFF)).astype(np.int64), col["oi"][outs]], axis=1)
+    return MainLookups(pc[real], col["op"][real], alu, arith, range16, final_v, final_t, memory_rows, memory_times,
+                       calls.reshape(-1, 4))
 
 
 def _memops(col, flag, value, xlen: int) -> tuple[np.ndarray, np.ndarray]:

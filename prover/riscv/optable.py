@@ -24,9 +24,9 @@ Flags (`FLAGS`, the fields after op, in order; alu_op last):
 - beq, bne: taken = [rs1 == rs2] / [rs1 != rs2];
 - blt, bge: taken = lt / 1 - lt, lt the comparison result (blt, bltu / bge, bgeu);
 - jal, jalr: the jumps (next pc pc + imm / (rs1 + imm) & ~1, link pc + 4);
-- wit: the value written to rd is a witness, range-checked but otherwise unconstrained:
-  ecall only (its effects are not proven yet);
-- ecall: the step reads a0 and a7 and writes a0 (register numbers 10, 17, 10);
+- wit: the value written to rd is range-checked here and fixed by Main's ecall kinds
+  (exit: a0 unchanged; write: len): ecall only;
+- ecall: the step reads a0, a7, a1, a2 and writes a0 (Main: exit or write, nothing else);
 - writes: the step writes rd (every class but branches, stores and fence).
 Memory classes (Main computes the address rs1 + imm for load, store and sc):
 - load: reads memory at 2 ts + 1 and writes rd = the value read, sign-extended (signed)
