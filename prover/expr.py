@@ -382,3 +382,12 @@ def ref_eval(expr: Expr, *, column=None, public=(), challenges=(), selectors=(0,
                 v = binary(field.ref_mul, ext.ref_mul, x, y)
         values[id(node)] = v
     return values[id(expr)]
+
+
+def xor_bits(*xs) -> Expr:
+    """XOR of 2 or 3 bit-valued expressions as a polynomial (exact on 0/1): degree 2 or 3."""
+    if len(xs) == 2:
+        x, y = xs
+        return x + y - 2 * x * y
+    x, y, z = xs
+    return x + y + z - 2 * (x * y + y * z + x * z) + 4 * x * y * z

@@ -1,5 +1,4 @@
 """The STARK accepts honest proofs: single tables, tables joined by a bus, fixed tables."""
-import numpy as np
 import pytest
 
 import airs

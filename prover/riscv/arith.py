@@ -25,7 +25,7 @@ from .. import field
 from ..air import Air
 from ..expr import as_expr
 from .limbs import n_limbs
-from .ranges import BITWISE, BITWISE_OPS, RANGE16, TableTrace, pow2_height
+from .ranges import BITWISE, BITWISE_OPS, RANGE16, TableTrace, pow2_height, row_major
 
 ARITH = "arith"
 AND = BITWISE_OPS["and"]
@@ -479,7 +479,7 @@ def arith_trace(rows: np.ndarray, xlen: int, height: int | None = None, *,
         put(name, values)
     if xlen == 64:
         put("sc", sc)
-    main = _transpose(cols_t)
+    main = row_major(cols_t)
 
     # ---- lookups, in the order and with the multiplicities `arith_air` declares
     at = {name: cols_t[j] for j, name in enumerate(names)}
@@ -514,10 +514,3 @@ def arith_trace(rows: np.ndarray, xlen: int, height: int | None = None, *,
     return TableTrace(main, range16, {"and": lookups})
 
 
-def _transpose(columns: np.ndarray, block: int = 512) -> np.ndarray:
-    """(k, n) -> (n, k) C-ordered, in blocks of rows (a plain transposed copy is cache-bound)."""
-    k, n = columns.shape
-    out = np.empty((n, k), dtype=columns.dtype)
-    for lo in range(0, n, block):
-        out[lo:lo + block] = columns[:, lo:lo + block].T
-    return out

@@ -31,6 +31,7 @@ from runtime.precompiles import KECCAK_ROTATIONS, KECCAK_ROUND_CONSTANTS
 from runtime.trace import PRECOMPILE_ROW
 
 from ..air import Air
+from ..expr import xor_bits
 from ..field import P
 from .ranges import TableTrace
 
@@ -77,15 +78,6 @@ def rounds_air() -> tuple[Air, np.ndarray]:
     air = Air(ROUNDS_TABLE, main=["mult"], fixed=ROUND_FIELDS)
     air.receive(KECCAK_ROUND, [air.col(f) for f in ROUND_FIELDS], air.col("mult"))
     return air, rounds_fixed()
-
-
-def _xor(*xs):
-    """XOR of 2 or 3 bits as a polynomial (exact on 0/1): degree 2 or 3."""
-    if len(xs) == 2:
-        x, y = xs
-        return x + y - 2 * x * y
-    x, y, z = xs
-    return x + y + z - 2 * (x * y + y * z + x * z) + 4 * x * y * z
 
 
 def _limb(bits, k):
@@ -177,14 +169,14 @@ def keccak_air() -> Air:
             air.constrain(ap[i][z] * (ap[i][z] - 1), f"ap{i}_{z} is boolean")
     for x in range(5):
         for z in range(64):
-            air.constrain(cp[x][z] - _xor(c[x][z], c[(x - 1) % 5][z], c[(x + 1) % 5][(z - 1) % 64]),
+            air.constrain(cp[x][z] - xor_bits(c[x][z], c[(x - 1) % 5][z], c[(x + 1) % 5][(z - 1) % 64]),
                           f"cp{x}_{z} = c ^ D")
             s = sum(ap[x + 5 * y][z] for y in range(5))
             air.constrain((s - cp[x][z]) * (s - cp[x][z] - 2) * (s - cp[x][z] - 4),
                           f"the column parity of a' at ({x}, {z}) is cp")
     for i in range(25):
         x = i % 5
-        bits = [_xor(ap[i][z], c[x][z], cp[x][z]) for z in range(64)]
+        bits = [xor_bits(ap[i][z], c[x][z], cp[x][z]) for z in range(64)]
         for k in range(4):
             air.constrain(a[i][k] - _limb(bits, k), f"a{i}_{k} = a' ^ D")
 
@@ -203,7 +195,7 @@ def keccak_air() -> Air:
         else:
             for k in range(4):
                 air.constrain(app[i][k] - _limb(chi, k), f"app{i}_{k} = chi")
-    iota = [_xor(app0[z], rc[z]) if z in rc else app0[z] for z in range(64)]
+    iota = [xor_bits(app0[z], rc[z]) if z in rc else app0[z] for z in range(64)]
     for k in range(4):
         air.constrain(appp0[k] - _limb(iota, k), f"appp0_{k} = iota")
     out = [appp0] + app[1:]

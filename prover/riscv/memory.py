@@ -96,7 +96,7 @@ from ..air import Air
 from .image import (IMAGE, INPUT, WORD_BYTES, image_air, image_fixed, image_words, input_air, input_trace,
                     input_words)
 from .limbs import n_limbs
-from .ranges import BITWISE, BITWISE_OPS, RANGE16, TableTrace, pow2_height
+from .ranges import BITWISE, BITWISE_OPS, RANGE16, TableTrace, pow2_height, row_major
 
 MEMOP = "memop"
 MEM = "mem"
@@ -455,7 +455,7 @@ def memory_traces(program, memory_rows: np.ndarray, input_bytes: bytes, xlen: in
     put("tp1", a_tp[h1], xrows)
     put("da1", d[h1] & 0xFFFF, xrows)
     put("db1", d[h1] >> 16, xrows)
-    access = memaccess_lookups(_transpose(buf), xlen)
+    access = memaccess_lookups(row_major(buf), xlen)
 
     # final values: the last access of each word
     final = init.copy()
@@ -481,7 +481,7 @@ def memory_traces(program, memory_rows: np.ndarray, input_bytes: bytes, xlen: in
     for j in range(WORD_BYTES):
         ibuf[icol[f"init{j}"], :K] = init[:, j]
         ibuf[icol[f"final{j}"], :K] = final[:, j]
-    init_t = meminit_lookups(_transpose(ibuf))
+    init_t = meminit_lookups(row_major(ibuf))
 
     inp = input_trace(input_bytes, memory_map, heights.get(INPUT))
     fm = FinalMemory(words, init.astype(np.uint8), final.astype(np.uint8), ftime)
@@ -509,15 +509,6 @@ def meminit_lookups(main: np.ndarray) -> TableTrace:
     real = main[:, col["is_real"]] == 1
     get = lambda name: main[real, col[name]].astype(np.int64)           # noqa: E731
     return TableTrace(main, [get("wl"), get("wh"), 8 * get("wh"), get("d0"), get("d1"), 4 * get("d1")], {})
-
-
-def _transpose(columns: np.ndarray, block: int = 512) -> np.ndarray:
-    """(k, n) -> (n, k) C-ordered, in blocks of rows (a plain transposed copy is cache-bound)."""
-    k, n = columns.shape
-    out = np.empty((n, k), dtype=columns.dtype)
-    for lo in range(0, n, block):
-        out[lo:lo + block] = columns[:, lo:lo + block].T
-    return out
 
 
 def final_memory(meminit_main: np.ndarray) -> FinalMemory:

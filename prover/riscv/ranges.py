@@ -80,3 +80,13 @@ class TableTrace:
 def pow2_height(n: int) -> int:
     """The rows a table of n real rows is padded to: a power of two, at least 4."""
     return max(4, 1 << max(0, (n - 1).bit_length()))
+
+
+def row_major(columns: np.ndarray, block: int = 512) -> np.ndarray:
+    """A trace filled column by column, (k, n), as the prover's (n, k) C-ordered rows,
+    copied in blocks of rows (a plain transposed copy is cache-bound)."""
+    k, n = columns.shape
+    out = np.empty((n, k), dtype=columns.dtype)
+    for lo in range(0, n, block):
+        out[lo:lo + block] = columns[:, lo:lo + block].T
+    return out

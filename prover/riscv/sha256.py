@@ -36,6 +36,7 @@ from runtime.precompiles import SHA256_K
 from runtime.trace import PRECOMPILE_ROW
 
 from ..air import Air
+from ..expr import xor_bits
 from ..field import P
 from .ranges import RANGE16, TableTrace
 
@@ -106,15 +107,6 @@ def rounds_air() -> tuple[Air, np.ndarray]:
     air = Air(ROUNDS_TABLE, main=["mult"], fixed=ROUND_FIELDS)
     air.receive(SHA256_ROUND, [air.col(f) for f in ROUND_FIELDS], air.col("mult"))
     return air, rounds_fixed()
-
-
-def _xor(*xs):
-    """XOR of 2 or 3 bits as a polynomial (exact on 0/1): degree 2 or 3."""
-    if len(xs) == 2:
-        x, y = xs
-        return x + y - 2 * x * y
-    x, y, z = xs
-    return x + y + z - 2 * (x * y + y * z + x * z) + 4 * x * y * z
 
 
 def sha256_air() -> Air:
@@ -258,8 +250,8 @@ def sha256_air() -> Air:
     air.send(RANGE16, [m[1]], mult)
 
     # ---- round t
-    S1 = [_xor(e[(i + 6) % 32], e[(i + 11) % 32], e[(i + 25) % 32]) for i in range(32)]
-    S0 = [_xor(a[(i + 2) % 32], a[(i + 13) % 32], a[(i + 22) % 32]) for i in range(32)]
+    S1 = [xor_bits(e[(i + 6) % 32], e[(i + 11) % 32], e[(i + 25) % 32]) for i in range(32)]
+    S0 = [xor_bits(a[(i + 2) % 32], a[(i + 13) % 32], a[(i + 22) % 32]) for i in range(32)]
     ch = [e[i] * f[i] + (1 - e[i]) * g[i] for i in range(32)]
     maj = [a[i] * b[i] + c[i] * (a[i] + b[i] - 2 * a[i] * b[i]) for i in range(32)]
     X = wordsum([S1[i] + ch[i] + S0[i] + maj[i] for i in range(32)])
@@ -281,8 +273,8 @@ def sha256_air() -> Air:
 
     # ---- schedule
     w1, w14 = w[1], w[14]
-    sig0 = [_xor(w1[(i + 7) % 32], w1[(i + 18) % 32], *([w1[i + 3]] if i + 3 < 32 else [])) for i in range(32)]
-    sig1 = [_xor(w14[(i + 17) % 32], w14[(i + 19) % 32], *([w14[i + 10]] if i + 10 < 32 else []))
+    sig0 = [xor_bits(w1[(i + 7) % 32], w1[(i + 18) % 32], *([w1[i + 3]] if i + 3 < 32 else [])) for i in range(32)]
+    sig1 = [xor_bits(w14[(i + 17) % 32], w14[(i + 19) % 32], *([w14[i + 10]] if i + 10 < 32 else []))
             for i in range(32)]
     s = wordsum([sig0[i] + sig1[i] for i in range(32)])
     ks = [carry("ks", 0, 2), carry("ks", 2, 2)]
