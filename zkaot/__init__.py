@@ -1,7 +1,9 @@
-"""zkaot: run RISC-V zkVM guests, trace them and (soon) prove them.
+"""zkaot: run RISC-V zkVM guests, trace them and prove them.
 
 The public API follows the shape of the eth-act `ere` host interface.
 """
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from runtime.memory_map import MemoryMap
@@ -33,3 +35,71 @@ def execute(program: Program | str | Path, input_bytes: bytes = b"", engine: str
     native.result.compile_seconds = native.compile_seconds
     native.result.cached = native.cached
     return native.result
+
+
+# ---------------------------------------------------------------- proving
+
+MAX_PROVE_STEPS = 1 << 20       # one proof, no continuations yet: longer runs are refused
+
+
+class CannotProve(ValueError):
+    """The run cannot be proven (a precompile, too many steps, no exit)."""
+
+
+class GuestFaulted(CannotProve):
+    """The guest faulted: a run that did not exit has nothing to prove."""
+
+
+@dataclass
+class ProveResult:
+    claim: "RunClaim"           # prover.riscv.claim: the public claim and the STARK proof
+    proof: bytes                # the proof file's bytes (claim.encode())
+    run: RunResult
+    seconds: float              # proving time (tracing excluded)
+    security_bits: float
+
+    @property
+    def program_id(self) -> str:
+        return self.claim.program_id
+
+
+def prove(program: Program | str | Path, input_bytes: bytes = b"", *, max_steps: int = MAX_PROVE_STEPS,
+          memory_map: MemoryMap = MemoryMap(), progress: bool = False) -> ProveResult:
+    """Run a guest (the interpreter's full trace) and prove the whole run: a proof file
+    (prover/riscv/claim.py) that `verify` checks against the program ID alone.
+    CannotProve for runs using a precompile, longer than max_steps or not exiting."""
+    from prover.riscv.claim import prove_claim
+    from prover.stark import Proof
+    from translator.expand import reference_trace
+    if memory_map != MemoryMap():
+        raise CannotProve("only the default memory map can be proven")
+    if not isinstance(program, Program):
+        program = load_elf(program, memory_map)
+    result, rows, precompiles = reference_trace(program, input_bytes, memory_map, step_limit=max_steps)
+    if precompiles.size:
+        raise CannotProve(f"{program.name} calls a precompile ecall ({precompiles.size} calls): "
+                          "precompiles cannot be proven yet")
+    if result.fault is not None:
+        if result.steps >= max_steps:
+            raise CannotProve(f"the run is longer than {max_steps:,} steps, the most one proof holds "
+                              "(no continuations yet)")
+        raise GuestFaulted(f"{program.name}: the guest faulted ({result.fault}): only runs that exit can be proven")
+    start = time.perf_counter()
+    try:
+        claim = prove_claim(program, rows, input_bytes, progress=progress)
+    except ValueError as e:
+        raise CannotProve(f"{program.name}: cannot prove this run: {e}") from None
+    seconds = time.perf_counter() - start
+    data = claim.encode()
+    return ProveResult(claim, data, result, seconds, Proof.from_bytes(claim.proof).meta.security_bits)
+
+
+def verify(proof: bytes, program_id: str, expect_exit: int = 0, input_bytes: bytes | None = None):
+    """Verify a proof file's bytes against a program ID (hex), accepting only a run that
+    exited with `expect_exit` (and, given `input_bytes`, ran on them).  Returns
+    (verdict, claim): verdict.accepted / .reason / .security_bits, claim the decoded
+    public values (output, exit_code, steps, input_root).  ClaimFormatError (a
+    ValueError) if the bytes are not a proof file."""
+    from prover.riscv.claim import RunClaim, verify_claim
+    claim = RunClaim.decode(proof)
+    return verify_claim(claim, program_id, expect_exit, input_bytes), claim

@@ -167,6 +167,58 @@ def cmd_build(args) -> int:
     return EXIT_OK
 
 
+def cmd_prove(args) -> int:
+    import zkaot
+    from zkaot.files import write_atomic
+    program = load_elf(args.elf)
+    limit = zkaot.MAX_PROVE_STEPS if args.max_steps is None else min(args.max_steps, zkaot.MAX_PROVE_STEPS)
+    try:
+        proved = zkaot.prove(program, _read_input(args.input), max_steps=limit, progress=True)
+    except zkaot.GuestFaulted as e:
+        print(f"zkaot: error: {e}", file=sys.stderr)
+        return EXIT_GUEST_FAULT
+    except zkaot.CannotProve as e:
+        raise UsageError(str(e)) from None
+    write_atomic(args.output, proved.proof)
+    claim = proved.claim
+    print(f"program id:  {claim.program_id}")
+    print(f"steps:       {claim.steps:,}")
+    print(f"exit code:   {claim.exit_code}")
+    print(f"output:      {_show_output(claim.output)}")
+    print(f"input hash:  {claim.input_root.hex()}")
+    print(f"proof:       {args.output} ({len(proved.proof):,} bytes)")
+    print(f"prove time:  {proved.seconds:.2f} s")
+    print(f"security:    {proved.security_bits:.2f} bits (conjectured)")
+    return EXIT_OK
+
+
+def cmd_verify(args) -> int:
+    import zkaot
+    from prover.riscv.claim import ClaimFormatError
+    pid = args.program_id.strip().lower()
+    if len(pid) != 64 or any(ch not in "0123456789abcdef" for ch in pid):
+        raise UsageError(f"--program-id {args.program_id!r}: a program ID is 64 hex digits")
+    try:
+        data = Path(args.proof).read_bytes()
+    except OSError as e:
+        raise UsageError(f"{args.proof}: cannot read the proof: {e.strerror}") from None
+    input_bytes = None if args.input is None else _read_input(args.input)
+    try:
+        verdict, claim = zkaot.verify(data, pid, args.expect_exit, input_bytes)
+    except ClaimFormatError as e:
+        raise UsageError(f"{args.proof}: {e}") from None
+    if not verdict:
+        print(f"zkaot: proof rejected: {verdict.reason}", file=sys.stderr)
+        return EXIT_GUEST_FAILED
+    print(f"accepted:    the program {pid} exited with code {claim.exit_code}")
+    print(f"output:      {_show_output(claim.output)}")
+    print(f"exit code:   {claim.exit_code}")
+    print(f"steps:       {claim.steps:,}")
+    print(f"input hash:  {claim.input_root.hex()}" + ("  (the --input file's)" if input_bytes is not None else ""))
+    print(f"security:    {verdict.security_bits:.2f} bits (conjectured)")
+    return EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="zkaot", description="Run, trace and prove RISC-V zkVM guests.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -216,6 +268,21 @@ def parser() -> argparse.ArgumentParser:
     bld.add_argument("--arch", default="rv64im", choices=["rv64im", "rv64ima", "rv32im"])
     bld.add_argument("-o", "--output", required=True)
     bld.set_defaults(func=cmd_build)
+
+    pro = sub.add_parser("prove", help="run a guest and prove the whole run (a proof file)")
+    pro.add_argument("elf")
+    pro.add_argument("--input", help="file whose bytes the guest reads with read_input")
+    pro.add_argument("-o", "--output", required=True, help="the proof file to write")
+    pro.add_argument("--max-steps", type=int, default=None,
+                     help="refuse runs longer than this (default and most: one proof's limit)")
+    pro.set_defaults(func=cmd_prove)
+
+    ver = sub.add_parser("verify", help="check a proof file against a program ID; print the public output")
+    ver.add_argument("proof")
+    ver.add_argument("--program-id", required=True, help="the program ID (64 hex digits; zkaot build prints it)")
+    ver.add_argument("--expect-exit", type=int, default=0, help="the exit code to accept (default 0)")
+    ver.add_argument("--input", help="also check that the proven run read exactly this file")
+    ver.set_defaults(func=cmd_verify)
     return p
 
 

@@ -19,8 +19,14 @@ What a proof of `prove_run` states: the program (the key) ran `steps` steps from
 entry with zero registers on memory that starts as its image, the Input table's input
 region and zeros, ending at the public final pc; when the public exited is 1, its last
 step is exit with the public exit code; its writes to fd 3 are the Output table's bytes,
-which `verify_run` pins to the claimed output by a commitment.  Not proven yet: the
-input binding (see `main_air`); runs using a precompile cannot be proven.
+which `verify_run` pins to the claimed output by a commitment.  The input is bound when
+`verify_run` is given `input_root` (the Input table's main root, `input_root`): the
+Input trace is then the claimed input's, so the run read exactly those bytes.  Runs
+using a precompile cannot be proven.
+
+A verifier without the ELF builds the key from the program's fixed roots
+(`machine_verifying_key`, with the roots a `rom.ProgramCommitment` carries, which the
+program ID hashes): the other fixed tables depend on xlen only.
 """
 from __future__ import annotations
 
@@ -31,13 +37,13 @@ import numpy as np
 
 from runtime.memory_map import MemoryMap
 
-from ..stark import StarkParameters, Verdict, prove, setup, verify
+from ..stark import StarkParameters, Verdict, main_root, prove, setup, verify, verifying_key
 from . import ranges
 from .alu import ALU, alu_air, alu_trace
 from .arith import ARITH, arith_air, arith_trace
-from .image import IMAGE, image_fixed, image_main
+from .image import IMAGE, INPUT, image_air, image_fixed, image_main, input_air, input_trace
 from .main import MAIN, MainLookups, MainTrace, main_air, main_trace
-from .memory import MemoryTraces, memory_tables, memory_traces
+from .memory import MemoryTraces, memaccess_air, meminit_air, memory_tables, memory_traces
 from .optable import OP_ID, OPTABLE, optable_air, optable_fixed, optable_multiplicities
 from .output import OUTPUT, OUTREAD, OutputReadTrace, memory_at, output_air, output_root, output_trace, outread_air
 from .ranges import count_bitwise, count_range16
@@ -61,6 +67,42 @@ def machine_airs(program, memory_map: MemoryMap = MemoryMap()) -> tuple[list, di
     airs += mem_airs + [outread_air(xlen), output_air()] + list(range_airs)
     fixed = {ROM: rom_fixed(program), OPTABLE: optable_fixed(xlen), **mem_fixed, **range_fixed}
     return airs, fixed
+
+
+def machine_air_list(xlen: int, memory_map: MemoryMap = MemoryMap()) -> list:
+    """The Airs of `machine_airs`, in the same order, from xlen alone (no program)."""
+    range_airs, _ = _range_tables()
+    return ([main_air(xlen), regfile_air(xlen), rom_air(xlen), optable_air(xlen), alu_air(xlen), arith_air(xlen),
+             memaccess_air(xlen), meminit_air(), image_air(), input_air(memory_map), outread_air(xlen), output_air()]
+            + list(range_airs))
+
+
+@cache
+def _constant_roots(xlen: int, params: StarkParameters) -> dict:
+    """{name: (log2 rows, root)} of the fixed tables that do not depend on the program
+    (op-class table, register file from zero, range16, bitwise)."""
+    range_airs, range_fixed = _range_tables()
+    fixed = {OPTABLE: optable_fixed(xlen), REGFILE: regfile_fixed(xlen, None), **range_fixed}
+    vk = setup([optable_air(xlen), regfile_air(xlen)] + list(range_airs), fixed=fixed, params=params).verifying_key
+    return {t.air.name: (t.fixed_log_rows, t.fixed_root) for t in vk.tables}
+
+
+def machine_verifying_key(xlen: int, rom: tuple[int, bytes], image: tuple[int, bytes],
+                          params: StarkParameters | None = None, memory_map: MemoryMap = MemoryMap()):
+    """The verifying key of `run_key(program, params).verifying_key` (a run from zero
+    registers) from the program's two fixed roots alone, each (log2 rows, root): the ROM's
+    and the Image table's (`rom.ProgramCommitment`)."""
+    params = params or StarkParameters()
+    fixed = {**_constant_roots(xlen, params), ROM: tuple(rom), IMAGE: tuple(image)}
+    return verifying_key(machine_air_list(xlen, memory_map), fixed, params)
+
+
+def input_root(key, input_bytes: bytes, memory_map: MemoryMap = MemoryMap()) -> bytes:
+    """The commitment to an input: the main root the Input table of a proof of a run on
+    `input_bytes` has (`verify_run(..., input_root=)`); key is a ProvingKey or VerifyingKey."""
+    from types import SimpleNamespace
+    pk = key if hasattr(key, "verifying_key") else SimpleNamespace(verifying_key=key)
+    return main_root(pk, INPUT, input_trace(input_bytes, memory_map).main)
 
 
 def run_key(program, params: StarkParameters | None = None, *, initial=None,
@@ -153,28 +195,33 @@ def machine_traces(program, mt: MainTrace, input_bytes: bytes = b"", lookups: Ma
 
 def prove_run(program, rows: np.ndarray, input_bytes: bytes = b"", params: StarkParameters | None = None, *,
               key=None, initial=None, check: bool = True, threads: int = 1,
-              memory_map: MemoryMap = MemoryMap()):
+              memory_map: MemoryMap = MemoryMap(), progress: bool = False):
     """(key, proof, publics): a proof that the MAIN_ROW rows are a run of `program` from
     its first row's pc with registers `initial` (default 0) on the input `input_bytes`,
     with every table.  publics is a `RunPublics`: the dict {"main": [entry_lo, entry_hi,
     final_lo, final_hi, exited, exit_lo, exit_hi, steps]} `verify` needs with
     `key.verifying_key`, with .exit_code, .output and .output_root, the commitment
-    `verify(..., commitments={"output": root})` checks (`verify_run` does both)."""
+    `verify(..., commitments={"output": root})` checks (`verify_run` does both).
+    progress=True shows the prover's progress bar (stderr)."""
     key = key or run_key(program, params, initial=initial, memory_map=memory_map)
     mt = main_trace(program, rows, initial=initial)
     traces = machine_traces(program, mt, input_bytes, memory_map=memory_map)
-    proof = prove(key, traces.tables, traces.publics, check=check, threads=threads)
+    proof = prove(key, traces.tables, traces.publics, check=check, threads=threads, progress=progress)
     return key, proof, RunPublics(mt.public, traces.output, output_root(key, traces.output))
 
 
-def verify_run(key, proof, output: bytes, exit_code: int, *, entry: int, final_pc: int, steps: int):
+def verify_run(key, proof, output: bytes, exit_code: int, *, entry: int, final_pc: int, steps: int,
+               input_root: bytes | None = None):
     """The verdict on "this program (key: a ProvingKey or VerifyingKey of `run_key`) ran
     `steps` steps from `entry` to an exit with `exit_code` (signed 32-bit), at final_pc
     (the exit's pc + 4), writing exactly `output` to fd 3".  A proof of a run that did
-    not end in exit, or of another output or exit code, is rejected.  (The input is
-    not bound yet: docs/riscv-air.md.)"""
+    not end in exit, or of another output or exit code, is rejected.  With `input_root`
+    (`input_root(key, input_bytes)`) the run must also be on that input; without it the
+    input is not bound."""
     vk = getattr(key, "verifying_key", key)
     if not -(1 << 31) <= exit_code < 1 << 31:
         return Verdict(False, f"exit code {exit_code} is not a signed 32-bit int")
-    return verify(vk, {MAIN: main_publics(entry, final_pc, steps, exit_code)}, proof,
-                  commitments={OUTPUT: output_root(vk, output)})
+    commitments = {OUTPUT: output_root(vk, output)}
+    if input_root is not None:
+        commitments[INPUT] = bytes(input_root)
+    return verify(vk, {MAIN: main_publics(entry, final_pc, steps, exit_code)}, proof, commitments=commitments)

@@ -1,0 +1,192 @@
+"""`zkaot prove` and `zkaot verify`: a proof file verifies against the program ID alone,
+and only for its own program, output, exit code and input."""
+import dataclasses
+import struct
+from pathlib import Path
+
+import pytest
+
+from prover.riscv.claim import RunClaim
+from prover.riscv.machine import machine_verifying_key, run_key
+from prover.riscv.rom import program_commitment, program_id
+from translator.elf import load_elf
+from zkaot.cli import EXIT_BAD_INPUT, EXIT_GUEST_FAILED, EXIT_OK, main
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+FIB = EXAMPLES / "fibonacci" / "guest.rv64im.elf"
+FIB_ID = program_id(load_elf(FIB))
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    """Inputs and proof files of three fibonacci runs: fib(60), fib(61), and the run on
+    an empty input (fewer than 4 bytes: it exits 1)."""
+    d = tmp_path_factory.mktemp("proofs")
+    out = {}
+    for name, data in (("in60", struct.pack("<I", 60)), ("in61", struct.pack("<I", 61)), ("empty", b"")):
+        (d / f"{name}.bin").write_bytes(data)
+        out[name] = d / f"{name}.bin"
+        out[f"proof_{name}"] = d / f"{name}.proof"
+        status = main(["prove", str(FIB), "--input", str(out[name]), "-o", str(out[f"proof_{name}"])])
+        assert status == EXIT_OK                            # a failing run (exit 1) is proven too
+    out["dir"] = d
+    return out
+
+
+def verify(capsys, proof, *extra, program=FIB_ID):
+    capsys.readouterr()
+    status = main(["verify", str(proof), "--program-id", program, *extra])
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def edited(files, tmp_path, name="proof_in60", **fields) -> Path:
+    claim = RunClaim.decode(files[name].read_bytes())
+    path = tmp_path / "edited.proof"
+    path.write_bytes(dataclasses.replace(claim, **fields).encode())
+    return path
+
+
+def test_prove_prints_the_program_id_steps_exit_code_output_size_time_and_security(tmp_path, files, capsys):
+    capsys.readouterr()
+    assert main(["prove", str(FIB), "--input", str(files["in60"]), "-o", str(tmp_path / "p.proof")]) == EXIT_OK
+    out = capsys.readouterr().out
+    for label in (f"program id:  {FIB_ID}", "steps:       385", "exit code:   0", "output:      d012836c68010000",
+                  "prove time:", "security:    100."):
+        assert label in out
+    assert f"({(tmp_path / 'p.proof').stat().st_size:,} bytes)" in out
+
+
+def test_a_proof_of_fibonacci_verifies_against_its_program_id_and_prints_the_public_values(files, capsys):
+    status, out, err = verify(capsys, files["proof_in60"])
+    assert status == EXIT_OK, err
+    claim = RunClaim.decode(files["proof_in60"].read_bytes())
+    assert struct.unpack("<Q", claim.output)[0] == 1548008755920                 # fib(60)
+    for label in ("output:      d012836c68010000", "exit code:   0", "steps:       385",
+                  f"input hash:  {claim.input_root.hex()}", "security:    100."):
+        assert label in out
+
+
+def test_the_verifying_key_rebuilt_from_the_program_commitment_is_the_provers():
+    program = load_elf(FIB)
+    c = program_commitment(program)
+    vk = machine_verifying_key(c.xlen, (c.rom_log_rows, c.rom_root), (c.image_log_rows, c.image_root))
+    assert vk.digest == run_key(program).verifying_key.digest
+    assert c.id == FIB_ID
+
+
+def test_a_wrong_program_id_is_rejected(files, capsys):
+    status, _, err = verify(capsys, files["proof_in60"], program="00" * 32)
+    assert status == EXIT_GUEST_FAILED
+    assert err.count("\n") == 1 and f"the proof is for program {FIB_ID}" in err
+
+
+def test_the_id_of_another_program_is_rejected(files, capsys):
+    for other in (EXAMPLES / "fibonacci" / "guest.rv32im.elf", EXAMPLES / "sort" / "guest.rv64im.elf"):
+        status, _, err = verify(capsys, files["proof_in60"], program=program_id(load_elf(other)))
+        assert status == EXIT_GUEST_FAILED and "proof rejected" in err
+
+
+def test_a_file_whose_program_parts_are_of_another_program_is_rejected(files, tmp_path, capsys):
+    other = program_commitment(load_elf(EXAMPLES / "sort" / "guest.rv64im.elf"))
+    path = edited(files, tmp_path, program=other, program_id=other.id)
+    status, _, err = verify(capsys, path, program=other.id)          # consistent ID, but not this proof's key
+    assert status == EXIT_GUEST_FAILED and "STARK proof does not verify" in err
+    path = edited(files, tmp_path, program=other)                    # parts that do not hash to the ID
+    status, _, err = verify(capsys, path)
+    assert status == EXIT_GUEST_FAILED and "hash to" in err
+
+
+def test_an_edited_output_is_rejected_with_a_reason(files, tmp_path, capsys):
+    claim = RunClaim.decode(files["proof_in60"].read_bytes())
+    for output in (bytes([claim.output[0] ^ 1]) + claim.output[1:], claim.output[:-1], claim.output + b"\0"):
+        status, _, err = verify(capsys, edited(files, tmp_path, output=output))
+        assert status == EXIT_GUEST_FAILED and "does not verify" in err and err.count("\n") == 1
+
+
+def test_an_edited_exit_code_is_rejected_with_a_reason(files, tmp_path, capsys):
+    path = edited(files, tmp_path, name="proof_empty", exit_code=0)   # the run exited 1
+    status, _, err = verify(capsys, path)
+    assert status == EXIT_GUEST_FAILED and "does not verify" in err
+
+
+def test_edited_steps_and_final_pc_are_rejected(files, tmp_path, capsys):
+    claim = RunClaim.decode(files["proof_in60"].read_bytes())
+    for change in ({"steps": claim.steps + 1}, {"final_pc": claim.final_pc + 4}):
+        status, _, err = verify(capsys, edited(files, tmp_path, **change))
+        assert status == EXIT_GUEST_FAILED and "does not verify" in err
+
+
+def test_an_edited_input_hash_is_rejected_with_a_reason(files, tmp_path, capsys):
+    claim = RunClaim.decode(files["proof_in60"].read_bytes())
+    path = edited(files, tmp_path, input_root=bytes([claim.input_root[0] ^ 1]) + claim.input_root[1:])
+    status, _, err = verify(capsys, path)
+    assert status == EXIT_GUEST_FAILED and "input" in err
+
+
+def test_a_proof_for_another_input_of_the_program_is_rejected_against_the_other_inputs_hash(files, tmp_path, capsys):
+    other = RunClaim.decode(files["proof_in61"].read_bytes())
+    mine = RunClaim.decode(files["proof_in60"].read_bytes())
+    assert other.input_root != mine.input_root
+    status, _, err = verify(capsys, edited(files, tmp_path, input_root=other.input_root))
+    assert status == EXIT_GUEST_FAILED and "input" in err
+    status, _, err = verify(capsys, files["proof_in60"], "--input", str(files["in61"]))
+    assert status == EXIT_GUEST_FAILED
+
+
+def test_the_input_option_accepts_the_proofs_input_and_rejects_another(files, tmp_path, capsys):
+    status, out, _ = verify(capsys, files["proof_in60"], "--input", str(files["in60"]))
+    assert status == EXIT_OK and "(the --input file's)" in out
+    (tmp_path / "x.bin").write_bytes(struct.pack("<I", 60) + b"\0")
+    status, _, err = verify(capsys, files["proof_in60"], "--input", str(tmp_path / "x.bin"))
+    assert status == EXIT_GUEST_FAILED and "is not the input" in err
+
+
+def test_expect_exit_accepts_a_failing_run_only_with_its_exit_code(files, capsys):
+    status, _, err = verify(capsys, files["proof_empty"])
+    assert status == EXIT_GUEST_FAILED and "exited with code 1" in err
+    status, out, _ = verify(capsys, files["proof_empty"], "--expect-exit", "1")
+    assert status == EXIT_OK and "exit code:   1" in out
+    for code in ("2", "-1", str(1 + (1 << 32))):
+        assert verify(capsys, files["proof_empty"], "--expect-exit", code)[0] == EXIT_GUEST_FAILED
+    assert verify(capsys, files["proof_in60"], "--expect-exit", "1")[0] == EXIT_GUEST_FAILED
+
+
+def test_a_truncated_or_damaged_file_is_a_one_line_error(files, tmp_path, capsys):
+    data = files["proof_in60"].read_bytes()
+    for name, body in (("short", data[:len(data) // 2]), ("header", data[:20]), ("trailing", data + b"\0"),
+                       ("magic", b"X" + data[1:]), ("empty", b"")):
+        path = tmp_path / f"{name}.proof"
+        path.write_bytes(body)
+        status, _, err = verify(capsys, path)
+        assert status == EXIT_BAD_INPUT and err.startswith("zkaot: error:") and err.count("\n") == 1, (name, err)
+
+
+def test_a_damaged_stark_proof_inside_a_well_formed_file_is_rejected(files, tmp_path, capsys):
+    claim = RunClaim.decode(files["proof_in60"].read_bytes())
+    proof = bytearray(claim.proof)
+    proof[len(proof) // 2] ^= 1
+    status, _, err = verify(capsys, edited(files, tmp_path, proof=bytes(proof)))
+    assert status == EXIT_GUEST_FAILED and err.count("\n") == 1
+    status, _, err = verify(capsys, edited(files, tmp_path, proof=claim.proof[:-3]))
+    assert status == EXIT_GUEST_FAILED and "bad STARK proof" in err
+
+
+def test_a_program_id_that_is_not_64_hex_digits_is_a_usage_error(files, capsys):
+    status, _, err = verify(capsys, files["proof_in60"], program="xyz")
+    assert status == EXIT_BAD_INPUT and "64 hex digits" in err
+
+
+def test_a_run_longer_than_the_step_limit_cannot_be_proven(tmp_path, files, capsys):
+    status = main(["prove", str(FIB), "--input", str(files["in60"]), "-o", str(tmp_path / "p"), "--max-steps", "100"])
+    err = capsys.readouterr().err
+    assert status == EXIT_BAD_INPUT and "longer than 100 steps" in err and not (tmp_path / "p").exists()
+
+
+def test_a_guest_using_a_precompile_cannot_be_proven(tmp_path, capsys):
+    keccak = EXAMPLES / "keccak"
+    status = main(["prove", str(keccak / "guest.rv64im.elf"), "--input", str(keccak / "input.bin"),
+                   "-o", str(tmp_path / "p")])
+    err = capsys.readouterr().err
+    assert status == EXIT_BAD_INPUT and "precompile" in err and err.count("\n") == 1
