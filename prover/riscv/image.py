@@ -33,9 +33,10 @@ u0..u7 (one-hot of r below).  Constraints (degree <= 3):
   because it counts rows, so 8 left cannot wrap mod p either);
 - the u_j are boolean, one-hot, copied to every row; on the last row the bytes past
   the input's end are 0 (b_j = 0 for j > r), as the interpreter's zero fill.
-What this does not do yet: bind the bytes to anything public.  The table's trace is a
-witness: until its commitment becomes the public input commitment (issue 5), a proof
-shows a run on *some* input laid out as above, not on a given one.
+The bytes are bound to a given input from outside the table: the Input table's main
+commitment is the run's public input hash (`machine.input_root`), which the verifier
+compares with `verify(commitments=)`; without that comparison a proof shows a run on
+*some* input laid out as above.
 """
 from __future__ import annotations
 

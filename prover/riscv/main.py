@@ -183,7 +183,7 @@ def main_air(xlen: int) -> Air:
       table, which `verify(commitments={"output": root})` pins to the claimed output.
 
     NOT PROVEN YET (the remaining gap): the precompiles (no proof of a run that uses
-    one exists); the Input table is not bound to a public commitment.  The memory map is not modeled either (memory.py):
+    one exists).  The memory map is not modeled either (memory.py):
     an access to unmapped memory, or a store to code, read-only data or the input, is
     accepted, and so is a failing sc's address.  A segment's reservation at its start
     is taken to be empty (row 0 has rv = 0): right for a whole run from the entry.
