@@ -25,13 +25,16 @@ from dataclasses import dataclass
 
 import blake3
 import numpy as np
+from numba import njit, prange
 
 from . import extension as ext
 from .air import Air
 from .constraints import compile_constraints, evaluate_each
-from .field import P
-from .opening import combine_columns
+from .expr import Col, Const
+from .field import P, mont_mul_std
+from .opening import _to_mont
 
+_P64 = np.uint64(P)
 CHALLENGES = ("logup.beta", "logup.gamma", "logup.sum")
 
 
@@ -83,33 +86,27 @@ def aux_trace(air: Air, layout: LogUpColumns, main: np.ndarray, fixed: np.ndarra
               beta: np.ndarray, gamma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The bus columns (n, n_aux, 4) and the table's claimed sum (4,)."""
     n = main.shape[0]
-    exprs = []
-    for interaction in air.interactions:
-        exprs.append(_signed_multiplicity(interaction))
-        exprs.extend(interaction.fields)
-    values = evaluate_each(compile_constraints(exprs), main=main, fixed=fixed, next_shift=1,
-                           selectors=np.zeros((n, 3), dtype=np.uint32), public=public)
-    denominators, col = [], 0
-    for interaction in air.interactions:
-        k = len(interaction.fields)
-        # d = gamma + bus_id + sum_j beta^(j+1) field_j: a base matrix times extension powers
-        powers = np.empty((k, ext.DEGREE), dtype=np.uint32)
-        power = beta
-        for j in range(k):
-            powers[j] = power
+    messages = air.interactions
+    sources, multiplicity, fields = _message_sources(air, main, fixed, public)
+    width = max(len(i.fields) for i in messages)
+    index = np.zeros((len(messages), width), dtype=np.int64)
+    coeffs = np.zeros((len(messages), width, ext.DEGREE), dtype=np.uint32)
+    offsets = np.empty((len(messages), ext.DEGREE), dtype=np.uint32)
+    for t, interaction in enumerate(messages):
+        power = beta          # d = gamma + bus_id + sum_j beta^(j+1) field_j
+        for j in range(len(interaction.fields)):
+            index[t, j] = fields[t][j]
+            coeffs[t, j] = power
             power = ext.mul(power, beta)
-        offset = ext.add(gamma, ext.from_base(np.uint32(bus_id(interaction.bus))))
-        denominators.append(ext.add(combine_columns(values[:, col + 1:col + 1 + k], powers), offset))
-        col += 1 + k
+        offsets[t] = ext.add(gamma, ext.from_base(np.uint32(bus_id(interaction.bus))))
+    denominators = np.empty((len(messages), n, ext.DEGREE), dtype=np.uint32)
+    _fingerprint_kernel(sources, index, _to_mont(coeffs), offsets, denominators)
     try:
-        inverses = ext.inv(np.stack(denominators))
+        inverses = ext.inv(denominators)
     except ZeroDivisionError as e:
         raise ValueError(f"table {air.name}: a bus fingerprint is zero ({e}); prove again with another "
                          "transcript (probability about rows/2^123)") from None
-    col, fractions = 0, []
-    for i, interaction in enumerate(air.interactions):
-        fractions.append(ext.mul_base(inverses[i], values[:, col]))
-        col += 1 + len(interaction.fields)
+    fractions = [ext.mul_base(inverses[t], sources[:, multiplicity[t]]) for t in range(len(messages))]
     aux = np.empty((n, layout.n_aux, ext.DEGREE), dtype=np.uint32)
     for g, group in enumerate(layout.groups):
         aux[:, g] = _ext_sum([fractions[i] for i in group])
@@ -118,6 +115,50 @@ def aux_trace(air: Air, layout: LogUpColumns, main: np.ndarray, fixed: np.ndarra
         per_row += aux[:, g]
     aux[:, -1] = (np.cumsum(per_row % np.uint64(P), axis=0) % np.uint64(P)).astype(np.uint32)
     return aux, aux[-1, -1].copy()
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _fingerprint_kernel(sources, index, coeffs_mont, offsets, out):
+    """out[t, i] = offsets[t] + sum_j sources[i, index[t, j]] coeffs[t, j], one pass over the rows
+    (padding fields have coefficient 0)."""
+    n = sources.shape[0]
+    messages, width = index.shape
+    for i in prange(n):
+        row = sources[i]
+        for t in range(messages):
+            for k in range(4):
+                acc = np.uint64(offsets[t, k])
+                for j in range(width):
+                    acc += np.uint64(mont_mul_std(row[index[t, j]], coeffs_mont[t, j, k]))
+                out[t, i, k] = np.uint32(acc % _P64)
+
+
+def _message_sources(air: Air, main, fixed, public):
+    """The values every message's fields and multiplicity take, as columns of one (n, s)
+    matrix: main and fixed columns as they are, other expressions (constants, sums,
+    signed multiplicities) evaluated by the compiled evaluator and appended.  Returns the
+    matrix, each message's multiplicity column and each message's field columns."""
+    n = main.shape[0]
+    parts = [main] + ([fixed] if fixed is not None else [])
+    base = {"main": 0, "fixed": main.shape[1]}
+    width = sum(p.shape[1] for p in parts)
+    extra, seen = [], {}
+
+    def column(e) -> int:
+        if isinstance(e, Col) and not e.is_next and e.matrix in base and (e.matrix != "fixed" or fixed is not None):
+            return base[e.matrix] + e.index
+        key = str(e)                       # the canonical text: equal expressions share a column
+        if key not in seen:
+            seen[key] = width + len(extra)
+            extra.append(e)
+        return seen[key]
+
+    multiplicity = [column(_signed_multiplicity(i)) for i in air.interactions]
+    fields = [[column(f) for f in i.fields] for i in air.interactions]
+    if extra:
+        parts.append(evaluate_each(compile_constraints(extra), main=main, fixed=fixed, next_shift=1,
+                                   selectors=np.zeros((n, 3), dtype=np.uint32), public=public))
+    return np.ascontiguousarray(np.concatenate(parts, axis=1), dtype=np.uint32), multiplicity, fields
 
 
 def _fingerprint(interaction, beta, gamma):
