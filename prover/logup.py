@@ -30,7 +30,7 @@ from numba import njit, prange
 from . import extension as ext
 from .air import Air
 from .constraints import compile_constraints, evaluate_each
-from .expr import Col, Const
+from .expr import Col
 from .field import P, mont_mul_std
 from .opening import _to_mont
 
