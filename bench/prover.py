@@ -85,7 +85,8 @@ def report(meta: dict, rows: list[dict], security) -> str:
              f"Machine: {meta['machine']}, Python {meta['python']}, numba {meta['numba']}.  Table: the wide "
              f"degree-3 AIR of tests/airs.py ({rows[0]['columns']} columns, {rows[0]['constraints']} constraints), "
              f"default parameters: {security.conjectured_bits:.0f} bits of conjectured security.  "
-             "Best of two proofs; cells = rows x main columns.", "",
+             "Best of two proofs; cells = rows x main columns.  The machine has 2 cores, and other work may "
+             "hold one of them: check `uptime` when reading the two-core rows.", "",
              "| rows | cores | prove | M cells/s | M cells/s per core | verify | proof size |",
              "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in rows:
