@@ -23,6 +23,7 @@ bench: $(VENV)/.installed
 	$(PY) bench/translator.py
 	$(PY) bench/prover_kernels.py
 	$(PY) bench/prover.py
+	$(PY) bench/riscv.py
 
 examples: $(VENV)/.installed
 	$(PY) examples/build_all.py
