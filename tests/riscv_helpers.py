@@ -9,6 +9,7 @@ from prover.air import Air
 from prover.fri import FriParameters
 from prover.riscv import ranges
 from prover.riscv.limbs import n_limbs, to_limbs
+from prover.riscv.machine import run_key
 from prover.stark import StarkParameters
 
 FAST = StarkParameters(FriParameters(num_queries=8, pow_bits=0))
@@ -250,3 +251,14 @@ def refuse_run_bus(program, k, mt, input_bytes, lookups=None, *, memory=None, **
         prove(k, traces, public)
     verdict = verify(k.verifying_key, public, prove(k, traces, public, check=False))
     assert not verdict and "bus" in verdict.reason
+
+
+_KEYS: dict = {}
+
+
+def key_of(program):
+    """The run key of a program at FAST parameters, made once per session (programs are not hashable)."""
+    k = (program.name, program.xlen, program.sha256)
+    if k not in _KEYS:
+        _KEYS[k] = run_key(program, FAST)
+    return _KEYS[k]

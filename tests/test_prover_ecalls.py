@@ -8,9 +8,9 @@ import pytest
 
 from guest_asm import program_from_asm
 from prover.air import ConstraintError
-from prover.riscv.machine import prove_run, run_key, verify_run
+from prover.riscv.machine import prove_run, verify_run
 from prover.riscv.main import PUBLICS, main_air, main_trace
-from riscv_helpers import FAST, fib
+from riscv_helpers import fib, key_of
 from runtime.encoding import TABLE
 from translator.expand import reference_trace
 
@@ -50,16 +50,6 @@ def writes_run(xlen):
     result, rows, _ = reference_trace(program, b"")
     assert result.exit_code == -3 and result.output == b"bcdabcdabcdab", (result.fault, result.output)
     return program, rows, result
-
-
-_KEYS = {}
-
-
-def key_of(program):
-    k = (program.name, program.xlen, program.sha256)
-    if k not in _KEYS:
-        _KEYS[k] = run_key(program, FAST)
-    return _KEYS[k]
 
 
 @cache

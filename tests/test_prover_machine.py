@@ -11,11 +11,11 @@ from prover.air import ConstraintError
 from prover.field import P
 from prover.riscv.alu import alu_trace
 from prover.riscv.limbs import from_limbs, n_limbs, to_limbs
-from prover.riscv.machine import machine_airs, machine_traces, prove_run, run_key
+from prover.riscv.machine import machine_airs, machine_traces, prove_run
 from prover.riscv.main import MAIN, PUBLICS, main_air, main_columns, main_lookups, main_trace
 from prover.riscv.memory import memop_times
 from prover.stark import prove, verify
-from riscv_helpers import FAST, every_class, example, fib, refuse_run_bus, sort64
+from riscv_helpers import every_class, example, fib, key_of, refuse_run_bus, sort64
 from runtime.encoding import TABLE
 from runtime.trace import derive_tables
 from translator.expand import reference_trace
@@ -119,17 +119,6 @@ RUNS = {
     "atomics-asm-rv64": lambda: asm_run("atomics", 64),
     "atomics-asm-rv32": lambda: asm_run("atomics", 32),
 }
-
-
-_KEYS: dict = {}
-
-
-def key_of(program):
-    """The run key of a program, made once per session (programs are not hashable)."""
-    k = (program.name, program.xlen, program.sha256)
-    if k not in _KEYS:
-        _KEYS[k] = run_key(program, FAST)
-    return _KEYS[k]
 
 
 @cache
