@@ -150,26 +150,27 @@ def main_publics(entry: int, final_pc: int, steps: int, exit_code: int) -> list[
 
 def machine_traces(program, mt: MainTrace, input_bytes: bytes = b"", lookups: MainLookups | None = None, *,
                    memory: MemoryTraces | None = None, memory_map: MemoryMap = MemoryMap(),
-                   count_range16=count_range16) -> MachineTraces:
+                   count_range16=count_range16, state=None) -> MachineTraces:
     """Every table's trace for a Main trace: the receiving tables are built from the
     messages Main sends (`lookups`, default `mt.lookups`); `memory` overrides the memory
     tables (default: built from Main's memops, the program's image and the input).
     `count_range16` makes the range16 multiplicities from every table's lookups (the
-    soundness tests pass one that skips the out-of-range values of a forged column)."""
+    soundness tests pass one that skips the out-of-range values of a forged column).
+    `state` (words, bytes) is a later segment's starting memory (`memory.memory_traces`)."""
     lk = lookups or mt.lookups
     xlen = mt.xlen
     outread = OutputReadTrace(
         lk.output_calls,
         lambda addrs, times: memory_at(program, input_bytes, lk.memory_rows, lk.memory_times,
                                        (addrs[:, None] + np.arange(4)[None, :]).reshape(-1),
-                                       np.repeat(times, 4), memory_map),
+                                       np.repeat(times, 4), memory_map, state),
         xlen, OP_ID["ecall"])
     if memory is None:
         rows = np.concatenate([lk.memory_rows, outread.memory_rows])
         times = np.concatenate([lk.memory_times, outread.memory_times])
         order = np.argsort(times, kind="stable")
         memory = memory_traces(program, rows[order], input_bytes, xlen, times=times[order],
-                               memory_map=memory_map)
+                               memory_map=memory_map, state=state)
     alu = alu_trace(lk.alu_rows, xlen)
     arith = arith_trace(lk.arith_rows, xlen)
     mem_bitwise = memory.bitwise()

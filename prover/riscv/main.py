@@ -186,7 +186,9 @@ def main_air(xlen: int) -> Air:
     one exists).  The memory map is not modeled either (memory.py):
     an access to unmapped memory, or a store to code, read-only data or the input, is
     accepted, and so is a failing sc's address.  A segment's reservation at its start
-    is taken to be empty (row 0 has rv = 0): right for a whole run from the entry.
+    is empty (row 0 has rv = 0), and so is the reservation after the last step of a
+    segment that does not exit, so segments chain without carrying one (the prover
+    cuts a run where no reservation is held, `segments.py`).
     Everything else a step does to the pc, the registers and memory is proven.
 
     Deviation from the contract's draft: register access times are 4 ts + k with
@@ -366,6 +368,10 @@ def main_air(xlen: int) -> Air:
     air.when_transition(rv.next - rv - f["lr"] * (1 - rv) + f["sc"] * rv, "lr sets the reservation, sc clears it")
     air.when_transition(rk1.next - rk1 - f["lr"] * (key - rk1), "lr reserves its address and size (lo)")
     air.when_transition(rk2.next - rk2 - f["lr"] * (ea_hi - rk2), "lr reserves its address (hi)")
+    # a segment that does not exit hands over no reservation (the next one starts
+    # without): the padding row after its last step, which it must have, holds none
+    air.when_transition((1 - pub("exited")) * ends * rv.next, "no reservation after a segment's last step")
+    air.when_last((1 - pub("exited")) * is_real, "a segment that does not exit has a padding row")
     for x in (succ, nm):
         air.constrain(x * (x - 1), f"{x} is boolean")
         air.constrain(x * (1 - f["sc"]), f"{x} only on sc")
@@ -638,7 +644,8 @@ def main_trace(program, rows: np.ndarray, xlen: int | None = None, *, initial=No
                strict: bool = True) -> MainTrace:
     """The Main table of MAIN_ROW rows (steps 0.. of a run from `rows[0].pc`, with the
     registers `initial` before it, default all 0), padded to a power of two (at least 4,
-    or `height`), with its public values and lookups.
+    with a padding row after a run that does not exit, or `height`), with its public
+    values and lookups.
 
     Taken from the trace: the pcs (the ROM gives each step's instruction), the value
     each writing step writes to rd (c; 0 for rd = x0, whose result is not checked)
@@ -812,6 +819,8 @@ def main_trace(program, rows: np.ndarray, xlen: int | None = None, *, initial=No
     main = np.ascontiguousarray(buf.T)
     last = int(npc[-1])
     exited = bool(ec["columns"]["e_exit"][-1])
+    if height is None and not exited and n == n_real:   # a run cut before its exit ends with a padding row
+        return main_trace(program, rows, xlen, initial=initial, height=2 * n, strict=strict)
     code = int(av[-1]) & 0xFFFF_FFFF if exited else 0
     public = [int(pc[0]) & 0xFFFF, int(pc[0]) >> 16, last & 0xFFFF, last >> 16, int(exited), code & 0xFFFF,
               code >> 16, n_real]

@@ -97,6 +97,7 @@ from .image import (IMAGE, INPUT, WORD_BYTES, image_air, image_fixed, image_word
                     input_words)
 from .limbs import n_limbs
 from .ranges import BITWISE, BITWISE_OPS, RANGE16, TableTrace, pow2_height, row_major
+from .state import MEM_IN, MEM_OUT
 
 MEMOP = "memop"
 MEM = "mem"
@@ -214,36 +215,57 @@ def memaccess_air(xlen: int) -> Air:
 
 def meminit_columns() -> list[str]:
     return (["is_real", "wl", "wh"] + [f"init{j}" for j in range(WORD_BYTES)]
-            + [f"final{j}" for j in range(WORD_BYTES)] + ["t_final", "is_image", "is_input", "d0", "d1"])
+            + [f"final{j}" for j in range(WORD_BYTES)] + ["t_final", "is_image", "is_input", "is_state", "d0", "d1"])
 
 
-def meminit_air() -> Air:
-    """The MemInit table (module docstring), the same for RV64 and RV32: 24 columns,
-    16 constraints, 2 "mem" messages, image and input receives, 6 range16 lookups."""
+MEMINIT_KINDS = ("run", "first", "next")
+
+
+def meminit_air(kind: str = "run") -> Air:
+    """The MemInit table (module docstring), the same for RV64 and RV32: 25 columns,
+    19 constraints, 2 "mem" messages, image and input receives, 6 range16 lookups.
+
+    kind "run" proves a whole run; a segment of a longer run (`segments.py`) also sends
+    every word's final bytes to its "mem_out" state table (`state.py`): the first
+    segment ("first") takes initial values from the image and the input like a run, a
+    later one ("next") from its "mem_in" state table (is_state) instead: the words the
+    previous segments listed, with their final bytes."""
+    if kind not in MEMINIT_KINDS:
+        raise ValueError(f"MemInit kind is one of {MEMINIT_KINDS}, not {kind!r}")
     air = Air(MEMINIT, main=meminit_columns())
     C = air.col
     is_real, wl, wh, t_final = C("is_real"), C("wl"), C("wh"), C("t_final")
-    is_image, is_input, d0, d1 = C("is_image"), C("is_input"), C("d0"), C("d1")
+    is_image, is_input, is_state, d0, d1 = C("is_image"), C("is_input"), C("is_state"), C("d0"), C("d1")
     init = [C(f"init{j}") for j in range(WORD_BYTES)]
     final = [C(f"final{j}") for j in range(WORD_BYTES)]
     w = wl + 65536 * wh
+    sources = (is_state,) if kind == "next" else (is_image, is_input)
+    for f in (is_image, is_input, is_state):
+        if f in sources:
+            air.constrain(f * (f - 1), f"{f} is boolean")
+            air.constrain(f * (1 - is_real), f"{f} only on real rows")
+        else:
+            air.constrain(f, f"{f} = 0 in a MemInit of kind {kind}")
 
     air.constrain(is_real * (is_real - 1), "is_real is boolean")
     air.when_transition(is_real.next * (1 - is_real), "real rows are a prefix")
-    for f in (is_image, is_input):
-        air.constrain(f * (f - 1), f"{f} is boolean")
-        air.constrain(f * (1 - is_real), f"{f} only on real rows")
-    air.constrain(is_image * is_input, "a word is not both image and input")
+    if kind != "next":
+        air.constrain(is_image * is_input, "a word is not both image and input")
     for j in range(WORD_BYTES):
-        air.constrain((1 - is_image - is_input) * init[j], f"init{j} = 0 outside the image and the input")
+        air.constrain((1 - sum(sources)) * init[j], f"init{j} = 0 outside the initial values' sources")
     air.when_transition(is_real.next * (wl.next + 65536 * wh.next - w - 1 - d0 - 65536 * d1),
                         "w' - w - 1 = d0 + 2^16 d1 (strictly increasing)")
     for x in (wl, wh, 8 * wh, d0, d1, 4 * d1):
         air.send(RANGE16, [x], is_real)
     air.send(MEM, [w] + init + [0], is_real)
     air.receive(MEM, [w] + final + [t_final], is_real)
-    air.receive(IMAGE, [w] + init, is_image)
-    air.receive(INPUT, [w] + init, is_input)
+    if kind == "next":
+        air.receive(MEM_IN, [w] + init, is_state)
+    else:
+        air.receive(IMAGE, [w] + init, is_image)
+        air.receive(INPUT, [w] + init, is_input)
+    if kind != "run":
+        air.send(MEM_OUT, [w] + final, is_real)
     return air
 
 
@@ -291,23 +313,36 @@ class FinalMemory:
 class MemoryTraces:
     access: TableTrace         # MemAccess
     init: TableTrace           # MemInit
-    input: TableTrace          # Input
+    input: TableTrace | None   # Input (None for a segment that starts from a state)
     memop: np.ndarray          # the memop messages Main sends, (n, 5 + L) uint32
     final: FinalMemory
 
+    def _traces(self) -> list[TableTrace]:
+        return [t for t in (self.access, self.init, self.input) if t is not None]
+
     def tables(self) -> dict[str, np.ndarray]:
         """{table name: main trace} for the memory tables (not Image: its trace is empty)."""
-        return {MEMACCESS: self.access.main, MEMINIT: self.init.main, INPUT: self.input.main}
+        out = {MEMACCESS: self.access.main, MEMINIT: self.init.main}
+        return out if self.input is None else {**out, INPUT: self.input.main}
 
     def range16(self) -> list[np.ndarray]:
-        return self.access.range16 + self.init.range16 + self.input.range16
+        return [r for t in self._traces() for r in t.range16]
 
     def bitwise(self) -> dict[str, list]:
         out: dict[str, list] = {}
-        for t in (self.access, self.init, self.input):
+        for t in self._traces():
             for op, pairs in t.bitwise.items():
                 out.setdefault(op, []).extend(pairs)
         return out
+
+
+def initial_sources(program, input_bytes: bytes, memory_map: MemoryMap, state=None) -> list:
+    """Where initial memory comes from: [(words, bytes (k, 8), source code)], code 1 for
+    the image, 2 the input, 3 a segment's starting state (which replaces both)."""
+    if state is not None:
+        words, data = state
+        return [(np.asarray(words, dtype=np.int64), np.asarray(data, dtype=np.uint8).reshape(-1, WORD_BYTES), 3)]
+    return [(*image_words(program), 1), (*input_words(input_bytes, memory_map), 2)]
 
 
 def _height(n: int, height: int | None, what: str) -> int:
@@ -319,14 +354,17 @@ def _height(n: int, height: int | None, what: str) -> int:
 
 def memory_traces(program, memory_rows: np.ndarray, input_bytes: bytes, xlen: int, *,
                   first_step: int = 0, times=None, memory_map: MemoryMap = MemoryMap(),
-                  heights: dict[str, int] | None = None) -> MemoryTraces:
+                  heights: dict[str, int] | None = None, state=None) -> MemoryTraces:
     """The MemAccess, MemInit and Input traces of a run's MEMORY_ROW rows (step order),
     with their range16 and bitwise lookups and the final memory.
 
     The rows are taken as given: a read's covered bytes are the value it claims, so a
     row that reads something memory does not hold gives traces whose "mem" messages do
     not balance (each table's own constraints still hold).  `times` overrides
-    `memop_times(memory_rows, first_step)`; `heights` maps table names to trace heights."""
+    `memop_times(memory_rows, first_step)`; `heights` maps table names to trace heights.
+    `state` (words, bytes (k, 8)) is where a later segment starts (a MemInit of kind
+    "next"): those words take their initial bytes from it, every other word is zero, and
+    there is no Input trace (input is None)."""
     if memory_rows.dtype != MEMORY_ROW or memory_rows.ndim != 1:
         raise TypeError(f"memory_traces takes a 1-d MEMORY_ROW array, not {memory_rows.dtype}")
     heights = heights or {}
@@ -369,13 +407,12 @@ def memory_traces(program, memory_rows: np.ndarray, input_bytes: bytes, xlen: in
     a_write = is_write[a_row]
 
     # the words MemInit lists and their initial bytes
-    iw, ib = image_words(program)
-    nw, nb = input_words(input_bytes, memory_map)
-    words = np.unique(np.concatenate([a_w, iw, nw]))
+    sources = initial_sources(program, input_bytes, memory_map, state)
+    words = np.unique(np.concatenate([a_w] + [ws for ws, _, _ in sources]))
     K = words.size
     init = np.zeros((K, WORD_BYTES), dtype=np.uint8)
-    src = np.zeros(K, dtype=np.int64)                       # 1 image, 2 input
-    for ws, bs, code in ((iw, ib, 1), (nw, nb, 2)):
+    src = np.zeros(K, dtype=np.int64)                       # 1 image, 2 input, 3 state
+    for ws, bs, code in sources:
         at = np.searchsorted(words, ws)
         init[at] = bs
         src[at] = code
@@ -475,7 +512,7 @@ def memory_traces(program, memory_rows: np.ndarray, input_bytes: bytes, xlen: in
     gap = np.zeros(K, dtype=np.int64)
     gap[:-1] = words[1:] - words[:-1] - 1
     ivals = {"is_real": 1, "wl": words & 0xFFFF, "wh": words >> 16, "t_final": ftime,
-             "is_image": src == 1, "is_input": src == 2, "d0": gap & 0xFFFF, "d1": gap >> 16}
+             "is_image": src == 1, "is_input": src == 2, "is_state": src == 3, "d0": gap & 0xFFFF, "d1": gap >> 16}
     for name, vals in ivals.items():
         ibuf[icol[name], :K] = vals
     for j in range(WORD_BYTES):
@@ -483,7 +520,7 @@ def memory_traces(program, memory_rows: np.ndarray, input_bytes: bytes, xlen: in
         ibuf[icol[f"final{j}"], :K] = final[:, j]
     init_t = meminit_lookups(row_major(ibuf))
 
-    inp = input_trace(input_bytes, memory_map, heights.get(INPUT))
+    inp = None if state is not None else input_trace(input_bytes, memory_map, heights.get(INPUT))
     fm = FinalMemory(words, init.astype(np.uint8), final.astype(np.uint8), ftime)
     return MemoryTraces(access, init_t, inp, memop_messages(rows, xlen, t), fm)
 

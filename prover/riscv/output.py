@@ -51,9 +51,8 @@ from runtime.trace import MEMORY_ROW
 
 from ..air import Air
 from ..field import P
-from .image import image_words, input_words
 from .limbs import n_limbs
-from .memory import MEMOP
+from .memory import MEMOP, initial_sources
 from .ranges import BITWISE, BITWISE_OPS, RANGE16, TableTrace, pow2_height
 
 OUTREAD = "outread"
@@ -140,9 +139,10 @@ def output_root(key, output: bytes) -> bytes:
 
 
 def memory_at(program, input_bytes: bytes, memory_rows: np.ndarray, memory_times: np.ndarray, addrs, times,
-              memory_map) -> np.ndarray:
+              memory_map, state=None) -> np.ndarray:
     """The byte memory holds at each address just before each time: the last write (of
-    `memory_rows` at `memory_times`) before it, else the image's, the input's or 0."""
+    `memory_rows` at `memory_times`) before it, else the initial byte (the image's, the
+    input's, or a segment's starting `state`'s, `memory.initial_sources`) or 0."""
     addrs, times = np.asarray(addrs, dtype=np.int64), np.asarray(times, dtype=np.int64)
     w = memory_rows[memory_rows["is_write"] == 1]
     wt = np.asarray(memory_times, dtype=np.int64)[memory_rows["is_write"] == 1]
@@ -154,10 +154,9 @@ def memory_at(program, input_bytes: bytes, memory_rows: np.ndarray, memory_times
     bkey = (baddr << 30) + np.broadcast_to(wt[:, None], keep.shape)[keep]
     order = np.argsort(bkey, kind="stable")
     bkey, bval = bkey[order], bval[order].astype(np.uint8)
-    iw, ib = image_words(program)
-    nw, nb = input_words(input_bytes, memory_map)
-    words = np.concatenate([iw, nw])
-    wbytes = np.concatenate([ib, nb])
+    sources = initial_sources(program, input_bytes, memory_map, state)
+    words = np.concatenate([ws for ws, _, _ in sources])
+    wbytes = np.concatenate([bs for _, bs, _ in sources])
     wo = np.argsort(words)
     words, wbytes = words[wo], wbytes[wo]
     out = np.zeros(addrs.size, dtype=np.uint8)

@@ -27,6 +27,7 @@ import numpy as np
 
 from ..air import Air
 from .limbs import from_limbs, n_limbs, to_limbs
+from .state import REGS_IN, REGS_OUT
 
 REG = "reg"
 REGFILE = "regfile"
@@ -48,6 +49,32 @@ def regfile_air(xlen: int) -> Air:
     air.send(REG, [C("r")] + [C(f"init_{i}") for i in range(L)] + [0])
     air.receive(REG, [C("r")] + [C(f"final_{i}") for i in range(L)] + [C("final_t")])
     return air
+
+
+def chained_regfile_air(xlen: int) -> Air:
+    """The register file of a segment: initial values from the "regs_in" state table,
+    final values also sent to "regs_out" (module docstring).  x0 stays 0: the first
+    segment's regs_in is all zero and Main never writes x0."""
+    L = n_limbs(xlen)
+    init, final = [f"init_{i}" for i in range(L)], [f"final_{i}" for i in range(L)]
+    air = Air(REGFILE, main=init + final + ["final_t"], fixed=["r"])
+    C = air.col
+    r, init_v, final_v = C("r"), [C(c) for c in init], [C(c) for c in final]
+    air.send(REG, [r] + init_v + [0])
+    air.receive(REG, [r] + final_v + [C("final_t")])
+    air.receive(REGS_IN, [r] + init_v)
+    air.send(REGS_OUT, [r] + final_v)
+    return air
+
+
+def chained_regfile_fixed() -> np.ndarray:
+    return np.arange(N_REGS, dtype=np.uint32)[:, None]
+
+
+def chained_regfile_trace(initial, final_values, final_times, xlen: int) -> np.ndarray:
+    """The main trace (32, 2 L + 1): initial limbs, final limbs, final times."""
+    return np.concatenate([to_limbs(initial_registers(initial), xlen),
+                           regfile_trace(final_values, final_times, xlen)], axis=1)
 
 
 def initial_registers(values=None) -> np.ndarray:

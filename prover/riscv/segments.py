@@ -1,0 +1,260 @@
+"""Continuations: a long run proven as a chain of segments, each its own STARK proof.
+
+The prover's memory grows with the rows of one proof, so a run is cut into segments of
+at most `segment_steps` steps and each is proven alone (`prove_segments`), from the
+registers and memory the previous one left.  A segment's tables are the whole
+machine's (`machine.py`) with three changes:
+- the register file is `registers.chained_regfile_air`: initial values from the
+  segment's "regs_in" state table instead of fixed zeros, final values to "regs_out";
+- MemInit (`memory.meminit_air`) sends every listed word's final bytes to "mem_out";
+  the first segment ("first") starts memory from the image and the input as a whole
+  run does, every later one ("next") from its "mem_in" table, and has no Image or Input
+  table (their words are in "mem_in" already);
+- Main's public `exited` is 0 on every segment but the last, whose final pc is where
+  the next one starts (`main.py` also proves that a segment which does not exit holds
+  no LR reservation after its last step; `run_segments` cuts where none is held).
+
+What chains them (`verify_segments`): segment k's entry is segment k - 1's final pc;
+the main commitment of its "regs_in" and "mem_in" tables equals that of segment
+k - 1's "regs_out" and "mem_out" (`state.py` says why equal commitments are enough);
+the first segment's "regs_in" is all zero and its entry is the program's; only the last
+exits, with the exit code the verifier accepts; the output is the segments' outputs in
+order, each pinned by its Output table's commitment; the input by the first segment's
+Input table.  Step counts add up.
+
+Memory bound: a segment's tables are its own steps' rows, except MemInit and the memory
+state tables, which list every word touched so far (the image, the input and the
+words earlier segments used, at most the memory the run uses, never more than its
+length).  `run_segments` streams the interpreter's full trace segment by segment, so
+the rows of the whole run are never held at once.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+
+from runtime.encoding import TABLE
+from runtime.memory_map import MemoryMap
+from runtime.trace import MAIN_ROW, PRECOMPILE_ROW
+
+from ..stark import Proof, StarkParameters, Verdict, main_root, prove, setup, verify, verifying_key
+from . import machine
+from .image import IMAGE, INPUT
+from .main import MAIN, main_trace
+from .memory import MEMINIT, meminit_air
+from .output import OUTPUT, output_root
+from .registers import REGFILE, chained_regfile_air, chained_regfile_fixed, chained_regfile_trace
+from .rom import ROM
+from .state import MEM_IN, MEM_OUT, REGS_IN, REGS_OUT, mem_state_trace, reg_state_trace, state_airs
+
+KINDS = ("first", "next")
+DEFAULT_SEGMENT_STEPS = (1 << 18) - 1    # a segment that goes on needs one padding row in Main
+
+
+def _segment_air_list(airs: list, xlen: int, kind: str) -> list:
+    """A whole run's tables (machine order) turned into a segment's of `kind`."""
+    if kind not in KINDS:
+        raise ValueError(f"a segment is {' or '.join(KINDS)}, not {kind!r}")
+    swap = {REGFILE: chained_regfile_air(xlen), MEMINIT: meminit_air(kind)}
+    drop = {IMAGE, INPUT} if kind == "next" else set()
+    states = state_airs(xlen)
+    extra = [states[REGS_IN], states[REGS_OUT], states[MEM_OUT]] + ([states[MEM_IN]] if kind == "next" else [])
+    return [swap.get(a.name, a) for a in airs if a.name not in drop] + extra
+
+
+def segment_key(program, kind: str, params: StarkParameters | None = None,
+                memory_map: MemoryMap = MemoryMap()):
+    """The proving key of a segment of `kind` ("first" or "next") of a run of `program`."""
+    airs, fixed = machine.machine_airs(program, memory_map)
+    fixed[REGFILE] = chained_regfile_fixed()
+    if kind == "next":
+        fixed.pop(IMAGE)
+    return setup(_segment_air_list(airs, program.xlen, kind), fixed=fixed, params=params)
+
+
+@cache
+def _regfile_root(params: StarkParameters) -> tuple[int, bytes]:
+    vk = setup([chained_regfile_air(64)], fixed={REGFILE: chained_regfile_fixed()}, params=params).verifying_key
+    return vk.tables[0].fixed_log_rows, vk.tables[0].fixed_root
+
+
+def segment_verifying_key(xlen: int, kind: str, rom: tuple[int, bytes], image: tuple[int, bytes],
+                          params: StarkParameters | None = None, memory_map: MemoryMap = MemoryMap()):
+    """`segment_key(program, kind).verifying_key` from the program's ROM and Image roots
+    (`rom.ProgramCommitment`), as `machine.machine_verifying_key` for whole runs."""
+    params = params or StarkParameters()
+    fixed = {**machine._constant_roots(xlen, params), REGFILE: _regfile_root(params), ROM: tuple(rom)}
+    if kind == "first":
+        fixed[IMAGE] = tuple(image)
+    airs = _segment_air_list(machine.machine_air_list(xlen, memory_map), xlen, kind)
+    return verifying_key(airs, fixed, params)
+
+
+# ---------------------------------------------------------------- running
+
+_LR = np.array([e.id for e in TABLE if e.name.startswith("lr.")])
+_SC = np.array([e.id for e in TABLE if e.name.startswith("sc.")])
+
+
+class SegmentedRun:
+    """The interpreter's full trace of a run, segment by segment: iterating yields
+    (MAIN_ROW rows, PRECOMPILE_ROW rows, their step counted from the segment's first),
+    each at most segment_steps rows, a segment cut later only while an LR reservation is
+    held (until the next sc).  After the iteration, exit_code (None unless the guest
+    exited), fault (a GuestFault or a step-limit message) and steps say how it ended.
+    progress(steps) is called after each segment."""
+
+    def __init__(self, program, input_bytes: bytes = b"", segment_steps: int = DEFAULT_SEGMENT_STEPS,
+                 memory_map: MemoryMap = MemoryMap(), max_steps: int | None = None, progress=None):
+        if segment_steps < 1:
+            raise ValueError(f"segment_steps must be at least 1, not {segment_steps}")
+        self.program, self.input_bytes, self.memory_map = program, input_bytes, memory_map
+        self.segment_steps, self.max_steps, self.progress = segment_steps, max_steps, progress
+        self.exit_code, self.fault, self.steps = None, None, 0
+
+    def __iter__(self):
+        from translator.interpreter import GuestExit, GuestFault, Interpreter
+        rows: list[tuple] = []
+        precompiles: list[tuple] = []
+        interp = Interpreter(self.program, self.input_bytes, self.memory_map, record=rows.append)
+        interp.io.on_precompile = lambda kind, a0, a1, data, out: precompiles.append(
+            (len(rows), kind, a0, a1, np.frombuffer(data.ljust(264, b"\0"), np.uint8),
+             np.frombuffer(out.ljust(200, b"\0"), np.uint8)))
+        limit = self.max_steps
+        while self.exit_code is None and self.fault is None:
+            budget = self.segment_steps if limit is None else min(self.segment_steps, limit - interp.steps)
+            if budget <= 0:
+                self.fault = f"the step limit of {limit:,} steps was reached"
+                break
+            try:
+                interp.execute(budget)
+                while interp.reservation is not None and (limit is None or interp.steps < limit):
+                    interp.execute(1)
+            except GuestExit as e:
+                self.exit_code = e.code
+            except GuestFault as e:
+                self.fault = e
+            self.steps = interp.steps
+            if self.fault is None:
+                yield _rows(rows), _rows(precompiles, PRECOMPILE_ROW)
+            rows.clear()
+            precompiles.clear()
+            if self.progress:
+                self.progress(interp.steps)
+
+
+def _rows(items: list, dtype=MAIN_ROW) -> np.ndarray:
+    return np.array(items, dtype) if items else np.zeros(0, dtype)
+
+
+# ---------------------------------------------------------------- proving
+
+@dataclass
+class SegmentProof:
+    """One segment's public claim and its STARK proof."""
+    final_pc: int
+    steps: int
+    exited: bool
+    exit_code: int              # signed 32-bit; 0 unless exited
+    output: bytes               # what the segment wrote to fd 3
+    proof: Proof
+
+
+@dataclass
+class SegmentKeys:
+    first: object               # ProvingKey or VerifyingKey of the first segment
+    next: object                # of every later one
+
+    def of(self, k: int):
+        return self.first if k == 0 else self.next
+
+
+def segment_keys(program, params: StarkParameters | None = None, memory_map: MemoryMap = MemoryMap()) -> SegmentKeys:
+    return SegmentKeys(*(segment_key(program, kind, params, memory_map) for kind in KINDS))
+
+
+def prove_segments(program, segments, input_bytes: bytes = b"", keys: SegmentKeys | None = None, *,
+                   params: StarkParameters | None = None, threads: int = 1, check: bool = True,
+                   memory_map: MemoryMap = MemoryMap(), on_segment=None) -> list[SegmentProof]:
+    """Prove each (rows, precompiles) of `segments` (a `SegmentedRun`, or any iterable of
+    consecutive pieces of one run from the entry) as a segment; each starts from the
+    registers and memory the previous one ended with.  on_segment(k, SegmentProof) is
+    called as each is done."""
+    keys = keys or segment_keys(program, params, memory_map)
+    xlen = program.xlen
+    regs = np.zeros(32, dtype=np.uint64)
+    state = None                                    # (words, bytes) after the previous segment
+    proofs = []
+    for k, (rows, _precompiles) in enumerate(segments):
+        key = keys.of(k)
+        mt = main_trace(program, rows, initial=regs)
+        traces = machine.machine_traces(program, mt, input_bytes, memory_map=memory_map, state=state)
+        lk = mt.lookups
+        final = np.asarray(lk.final_values, dtype=np.uint64)
+        tables = dict(traces.tables)
+        tables[REGFILE] = chained_regfile_trace(regs, final, lk.final_times, xlen)
+        tables[REGS_IN], tables[REGS_OUT] = reg_state_trace(regs, xlen), reg_state_trace(final, xlen)
+        fm = traces.memory.final
+        tables[MEM_OUT] = mem_state_trace(fm.words, fm.final)
+        if state is not None:
+            tables[MEM_IN] = mem_state_trace(*state)
+            del tables[IMAGE]                   # (and no Input trace: memory_traces with a state)
+        proof = prove(key, tables, traces.publics, check=check, threads=threads)
+        pub = machine.RunPublics(mt.public, traces.output, b"")
+        proofs.append(SegmentProof(pub.final_pc, pub.steps, pub.exited, pub.exit_code or 0, pub.output, proof))
+        if on_segment:
+            on_segment(k, proofs[-1])
+        regs, state = final, (fm.words, fm.final)
+    return proofs
+
+
+# ---------------------------------------------------------------- verifying
+
+def table_root(vk, proof: Proof, name: str) -> bytes:
+    """The main commitment a proof made to one of its key's tables."""
+    names = [t.air.name for t in vk.tables]
+    return np.asarray(proof.tables[names.index(name)].main_root, dtype="<u4").tobytes()
+
+
+def zero_registers_root(vk, xlen: int) -> bytes:
+    """The commitment the first segment's "regs_in" must have: all registers zero."""
+    from types import SimpleNamespace
+    return main_root(SimpleNamespace(verifying_key=vk), REGS_IN, reg_state_trace(np.zeros(32, np.uint64), xlen))
+
+
+def verify_segments(keys: SegmentKeys, segments: list[SegmentProof], xlen: int, entry: int, exit_code: int,
+                    input_root: bytes | None = None) -> Verdict:
+    """The verdict on "this program ran from `entry` through these segments to an exit
+    with `exit_code`, writing the segments' outputs in order" (module docstring: what
+    chains them).  With `input_root` (`machine.input_root` of the first key) the run is
+    also bound to that input.  keys hold ProvingKeys or VerifyingKeys."""
+    if not segments:
+        return Verdict(False, "no segments")
+    if not -(1 << 31) <= exit_code < 1 << 31:
+        return Verdict(False, f"exit code {exit_code} is not a signed 32-bit int")
+    *middle, last = segments
+    for k, seg in enumerate(middle):
+        if seg.exited:
+            return Verdict(False, f"segment {k} exits, but {len(segments) - k - 1} segments follow it")
+    if not last.exited:
+        return Verdict(False, "the last segment does not exit")
+    pc, regs_root, mem_root = entry, None, None
+    for k, seg in enumerate(segments):
+        vk = getattr(keys.of(k), "verifying_key", keys.of(k))
+        code = exit_code if seg.exited else 0
+        code &= 0xFFFF_FFFF
+        public = {MAIN: [pc & 0xFFFF, pc >> 16, seg.final_pc & 0xFFFF, seg.final_pc >> 16, int(seg.exited),
+                         code & 0xFFFF, code >> 16, seg.steps]}
+        commitments = {OUTPUT: output_root(vk, seg.output),
+                       REGS_IN: zero_registers_root(vk, xlen) if k == 0 else regs_root}
+        if k == 0 and input_root is not None:
+            commitments[INPUT] = bytes(input_root)
+        if k > 0:
+            commitments[MEM_IN] = mem_root
+        verdict = verify(vk, public, seg.proof, commitments=commitments)
+        if not verdict:
+            return Verdict(False, f"segment {k} of {len(segments)}: {verdict.reason}")
+        pc, regs_root, mem_root = seg.final_pc, table_root(vk, seg.proof, REGS_OUT), table_root(vk, seg.proof, MEM_OUT)
+    return Verdict(True, "")
