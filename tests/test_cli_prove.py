@@ -41,8 +41,12 @@ def verify(capsys, proof, *extra, program=FIB_ID):
     return status, captured.out, captured.err
 
 
-def edited(files, tmp_path, name="proof_in60", **fields) -> Path:
+def edited(files, tmp_path, name="proof_in60", segment=None, **fields) -> Path:
+    """The proof file with claim fields replaced, and with `segment` (a dict) the last
+    segment's fields (final_pc, steps, output, proof)."""
     claim = RunClaim.decode(files[name].read_bytes())
+    if segment:
+        fields["segments"] = claim.segments[:-1] + (dataclasses.replace(claim.segments[-1], **segment),)
     path = tmp_path / "edited.proof"
     path.write_bytes(dataclasses.replace(claim, **fields).encode())
     return path
@@ -101,7 +105,7 @@ def test_a_file_whose_program_parts_are_of_another_program_is_rejected(files, tm
 def test_an_edited_output_is_rejected_with_a_reason(files, tmp_path, capsys):
     claim = RunClaim.decode(files["proof_in60"].read_bytes())
     for output in (bytes([claim.output[0] ^ 1]) + claim.output[1:], claim.output[:-1], claim.output + b"\0"):
-        status, _, err = verify(capsys, edited(files, tmp_path, output=output))
+        status, _, err = verify(capsys, edited(files, tmp_path, segment={"output": output}))
         assert status == EXIT_GUEST_FAILED and "does not verify" in err and err.count("\n") == 1
 
 
@@ -113,8 +117,8 @@ def test_an_edited_exit_code_is_rejected_with_a_reason(files, tmp_path, capsys):
 
 def test_edited_steps_and_final_pc_are_rejected(files, tmp_path, capsys):
     claim = RunClaim.decode(files["proof_in60"].read_bytes())
-    for change in ({"steps": claim.steps + 1}, {"final_pc": claim.final_pc + 4}):
-        status, _, err = verify(capsys, edited(files, tmp_path, **change))
+    for change in ({"steps": claim.steps + 1}, {"final_pc": claim.segments[-1].final_pc + 4}):
+        status, _, err = verify(capsys, edited(files, tmp_path, segment=change))
         assert status == EXIT_GUEST_FAILED and "does not verify" in err
 
 
@@ -165,11 +169,11 @@ def test_a_truncated_or_damaged_file_is_a_one_line_error(files, tmp_path, capsys
 
 def test_a_damaged_stark_proof_inside_a_well_formed_file_is_rejected(files, tmp_path, capsys):
     claim = RunClaim.decode(files["proof_in60"].read_bytes())
-    proof = bytearray(claim.proof)
+    proof = bytearray(claim.segments[-1].proof)
     proof[len(proof) // 2] ^= 1
-    status, _, err = verify(capsys, edited(files, tmp_path, proof=bytes(proof)))
+    status, _, err = verify(capsys, edited(files, tmp_path, segment={"proof": bytes(proof)}))
     assert status == EXIT_GUEST_FAILED and err.count("\n") == 1
-    status, _, err = verify(capsys, edited(files, tmp_path, proof=claim.proof[:-3]))
+    status, _, err = verify(capsys, edited(files, tmp_path, segment={"proof": proof[:-3]}))
     assert status == EXIT_GUEST_FAILED and "bad STARK proof" in err
 
 
@@ -184,9 +188,16 @@ def test_a_run_longer_than_the_step_limit_cannot_be_proven(tmp_path, files, caps
     assert status == EXIT_BAD_INPUT and "longer than 100 steps" in err and not (tmp_path / "p").exists()
 
 
-def test_a_guest_using_a_precompile_cannot_be_proven(tmp_path, capsys):
-    keccak = EXAMPLES / "keccak"
-    status = main(["prove", str(keccak / "guest.rv64im.elf"), "--input", str(keccak / "input.bin"),
-                   "-o", str(tmp_path / "p")])
-    err = capsys.readouterr().err
-    assert status == EXIT_BAD_INPUT and "precompile" in err and err.count("\n") == 1
+def test_a_long_run_is_proven_in_segments_and_verifies(tmp_path, files, capsys):
+    capsys.readouterr()
+    path = tmp_path / "seg.proof"
+    assert main(["prove", str(FIB), "--input", str(files["in60"]), "-o", str(path), "--segment-steps", "150"]) == EXIT_OK
+    assert "steps:       385 in 3 segments" in capsys.readouterr().out
+    status, out, err = verify(capsys, path, "--input", str(files["in60"]))
+    assert status == EXIT_OK, err
+    assert "output:      d012836c68010000" in out and "385 in 3 segments" in out
+
+
+def test_a_segment_size_below_one_step_is_a_usage_error(tmp_path, files, capsys):
+    status = main(["prove", str(FIB), "--input", str(files["in60"]), "-o", str(tmp_path / "p"), "--segment-steps", "0"])
+    assert status == EXIT_BAD_INPUT and "--segment-steps 0" in capsys.readouterr().err

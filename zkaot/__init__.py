@@ -39,11 +39,11 @@ def execute(program: Program | str | Path, input_bytes: bytes = b"", engine: str
 
 # ---------------------------------------------------------------- proving
 
-MAX_PROVE_STEPS = 1 << 20       # one proof, no continuations yet: longer runs are refused
+MAX_PROVE_STEPS = 1 << 30       # the longest run `prove` takes (segments chain up to this)
 
 
 class CannotProve(ValueError):
-    """The run cannot be proven (a precompile, too many steps, no exit)."""
+    """The run cannot be proven (too many steps, no exit, a step no table proves)."""
 
 
 class GuestFaulted(CannotProve):
@@ -52,10 +52,10 @@ class GuestFaulted(CannotProve):
 
 @dataclass
 class ProveResult:
-    claim: "RunClaim"           # prover.riscv.claim: the public claim and the STARK proof
+    claim: "RunClaim"           # prover.riscv.claim: the public claim and the STARK proofs
     proof: bytes                # the proof file's bytes (claim.encode())
     run: RunResult
-    seconds: float              # proving time (tracing excluded)
+    seconds: float              # proving time (the pre-run excluded)
     security_bits: float
 
     @property
@@ -64,34 +64,44 @@ class ProveResult:
 
 
 def prove(program: Program | str | Path, input_bytes: bytes = b"", *, max_steps: int = MAX_PROVE_STEPS,
-          memory_map: MemoryMap = MemoryMap(), progress: bool = False) -> ProveResult:
-    """Run a guest (the interpreter's full trace) and prove the whole run: a proof file
-    (prover/riscv/claim.py) that `verify` checks against the program ID alone.
-    CannotProve for runs using a precompile, longer than max_steps or not exiting."""
+          segment_steps: int | None = None, memory_map: MemoryMap = MemoryMap(),
+          progress: bool = False) -> ProveResult:
+    """Prove a whole run of a guest: a proof file (prover/riscv/claim.py) that `verify`
+    checks against the program ID alone.  The run is first executed once to see that it
+    exits; then the interpreter's full trace is proven segment by segment (at most
+    segment_steps steps each, default prover.riscv.segments.DEFAULT_SEGMENT_STEPS), so
+    the prover's memory is bounded by a segment.  CannotProve for runs longer than
+    max_steps or not exiting (GuestFaulted when the guest faulted)."""
     from prover.riscv.claim import prove_claim
+    from prover.riscv.segments import DEFAULT_SEGMENT_STEPS, SegmentedRun
     from prover.stark import Proof
-    from translator.expand import reference_trace
     if memory_map != MemoryMap():
         raise CannotProve("only the default memory map can be proven")
     if not isinstance(program, Program):
         program = load_elf(program, memory_map)
-    result, rows, precompiles = reference_trace(program, input_bytes, memory_map, step_limit=max_steps)
-    if precompiles.size:
-        raise CannotProve(f"{program.name} calls a precompile ecall ({precompiles.size} calls): "
-                          "precompiles cannot be proven yet")
+    result = Interpreter(program, input_bytes, memory_map, max_steps).run()
     if result.fault is not None:
         if result.steps >= max_steps:
-            raise CannotProve(f"the run is longer than {max_steps:,} steps, the most one proof holds "
-                              "(no continuations yet)")
+            raise CannotProve(f"the run is longer than {max_steps:,} steps (--max-steps)")
         raise GuestFaulted(f"{program.name}: the guest faulted ({result.fault}): only runs that exit can be proven")
+    bar = None
+    if progress:
+        from tqdm import tqdm
+        bar = tqdm(total=result.steps, desc="proving", unit=" steps", unit_scale=True, leave=False)
+    run = SegmentedRun(program, input_bytes, segment_steps or DEFAULT_SEGMENT_STEPS, memory_map, max_steps)
     start = time.perf_counter()
     try:
-        claim = prove_claim(program, rows, input_bytes, progress=progress)
+        claim = prove_claim(program, run, input_bytes,
+                            on_segment=(lambda k, seg: bar.update(seg.steps)) if bar else None)
     except ValueError as e:
         raise CannotProve(f"{program.name}: cannot prove this run: {e}") from None
+    finally:
+        if bar:
+            bar.close()
     seconds = time.perf_counter() - start
     data = claim.encode()
-    return ProveResult(claim, data, result, seconds, Proof.from_bytes(claim.proof).meta.security_bits)
+    security = min(Proof.from_bytes(s.proof).meta.security_bits for s in claim.segments)
+    return ProveResult(claim, data, result, seconds, security)
 
 
 def verify(proof: bytes, program_id: str, expect_exit: int = 0, input_bytes: bytes | None = None):

@@ -167,13 +167,21 @@ def cmd_build(args) -> int:
     return EXIT_OK
 
 
+def _segments(claim) -> str:
+    n = len(claim.segments)
+    return "1 segment" if n == 1 else f"{n} segments"
+
+
 def cmd_prove(args) -> int:
     import zkaot
     from zkaot.files import write_atomic
     program = load_elf(args.elf)
+    if args.segment_steps is not None and args.segment_steps < 1:
+        raise UsageError(f"--segment-steps {args.segment_steps}: a segment holds at least 1 step")
     limit = zkaot.MAX_PROVE_STEPS if args.max_steps is None else min(args.max_steps, zkaot.MAX_PROVE_STEPS)
     try:
-        proved = zkaot.prove(program, _read_input(args.input), max_steps=limit, progress=True)
+        proved = zkaot.prove(program, _read_input(args.input), max_steps=limit, segment_steps=args.segment_steps,
+                             progress=True)
     except zkaot.GuestFaulted as e:
         print(f"zkaot: error: {e}", file=sys.stderr)
         return EXIT_GUEST_FAULT
@@ -182,7 +190,7 @@ def cmd_prove(args) -> int:
     write_atomic(args.output, proved.proof)
     claim = proved.claim
     print(f"program id:  {claim.program_id}")
-    print(f"steps:       {claim.steps:,}")
+    print(f"steps:       {claim.steps:,} in {_segments(claim)}")
     print(f"exit code:   {claim.exit_code}")
     print(f"output:      {_show_output(claim.output)}")
     print(f"input hash:  {claim.input_root.hex()}")
@@ -213,7 +221,7 @@ def cmd_verify(args) -> int:
     print(f"accepted:    the program {pid} exited with code {claim.exit_code}")
     print(f"output:      {_show_output(claim.output)}")
     print(f"exit code:   {claim.exit_code}")
-    print(f"steps:       {claim.steps:,}")
+    print(f"steps:       {claim.steps:,} in {_segments(claim)}")
     print(f"input hash:  {claim.input_root.hex()}" + ("  (the --input file's)" if input_bytes is not None else ""))
     print(f"security:    {verdict.security_bits:.2f} bits (conjectured)")
     return EXIT_OK
@@ -274,7 +282,10 @@ def parser() -> argparse.ArgumentParser:
     pro.add_argument("--input", help="file whose bytes the guest reads with read_input")
     pro.add_argument("-o", "--output", required=True, help="the proof file to write")
     pro.add_argument("--max-steps", type=int, default=None,
-                     help="refuse runs longer than this (default and most: one proof's limit)")
+                     help="refuse runs longer than this (default and most: 2^30 steps)")
+    pro.add_argument("--segment-steps", type=int, default=None,
+                     help="prove long runs in segments of at most this many steps (default 2^18 - 1); "
+                          "the prover's memory grows with it")
     pro.set_defaults(func=cmd_prove)
 
     ver = sub.add_parser("verify", help="check a proof file against a program ID; print the public output")

@@ -1,22 +1,22 @@
-"""A proof of a run as one file: the STARK proof and the public claim it proves.
+"""A proof of a run as one file: the public claim and the STARK proofs of its segments.
 
 The claim (`RunClaim`): the program (its ID and the parts the ID hashes,
-`rom.ProgramCommitment`), the run's entry, final pc, steps and exit code, its public
-output bytes and the input commitment (the Input table's main root, `machine.input_root`).
-The verifier needs no ELF: `verify_claim` rebuilds the verifying key from the
-commitment's fixed roots (`machine.machine_verifying_key`), checks that the parts hash to
-the program ID it was given, and verifies the STARK proof against the claim
-(`machine.verify_run` with the output and input commitments).
+`rom.ProgramCommitment`), the run's entry, exit code and input commitment (the first
+segment's Input table main root, `machine.input_root`), then per segment
+(`segments.py`: a run is proven as a chain of segments, one when it is short) its final
+pc, steps, whether it exits, its public output bytes and its STARK proof.  The verifier
+needs no ELF: `verify_claim` rebuilds the segment verifying keys from the commitment's
+fixed roots (`segments.segment_verifying_key`), checks that the parts hash to the program
+ID it was given, and verifies the chain (`segments.verify_segments`).
 
-File format, version 1 (integers little-endian):
+File format, version 2 (integers little-endian):
     "ZKAOTRUN" || version (u16)
     || xlen (u32) || entry (u64) || log2 ROM rows (u32) || ROM root (32)
        || image digest (32) || log2 Image rows (u32) || Image root (32)   (the ProgramCommitment)
-    || program ID (32)
-    || entry (u64) || final pc (u64) || steps (u64) || exit code (i32)
-    || input root (32)
-    || output length (u32) || output bytes
-    || proof length (u32) || proof (`prover.stark.Proof.to_bytes`)
+    || program ID (32) || entry (u64) || exit code (i32) || input root (32)
+    || segments (u32), then per segment:
+       final pc (u64) || steps (u64) || exits (u8)
+       || output length (u32) || output bytes || proof length (u32) || proof (`Proof.to_bytes`)
 `decode` is strict: a short file, trailing bytes, another magic or version, or a field out
 of range is a `ClaimFormatError` with a one-line message.
 """
@@ -27,14 +27,18 @@ from dataclasses import dataclass
 
 from ..codec import ProofFormatError
 from ..stark import Proof, StarkParameters, Verdict
-from .machine import input_root, machine_verifying_key, prove_run, verify_run
+from .machine import input_root
 from .rom import ProgramCommitment, program_commitment
+from .segments import (KINDS, SegmentKeys, SegmentProof, prove_segments, segment_keys,
+                       segment_verifying_key, verify_segments)
 
 MAGIC = b"ZKAOTRUN"
-VERSION = 1
-MAX_FILE_BYTES = 1 << 30
+VERSION = 2
+MAX_FILE_BYTES = 1 << 32
+MAX_SEGMENTS = 1 << 20
 _COMMITMENT = struct.Struct("<IQI32s32sI32s")
-_CLAIM = struct.Struct("<32sQQQi32s")
+_CLAIM = struct.Struct("<32sQi32sI")
+_SEGMENT = struct.Struct("<QQB")
 
 
 class ClaimFormatError(ValueError):
@@ -42,28 +46,42 @@ class ClaimFormatError(ValueError):
 
 
 @dataclass(frozen=True)
+class SegmentClaim:
+    final_pc: int
+    steps: int
+    exits: bool
+    output: bytes
+    proof: bytes                # prover.stark.Proof.to_bytes()
+
+
+@dataclass(frozen=True)
 class RunClaim:
     program: ProgramCommitment
     program_id: str             # 64 hex digits, as stored (the verifier checks it is program.id)
     entry: int
-    final_pc: int
-    steps: int
     exit_code: int              # signed 32-bit
-    input_root: bytes           # the Input table's main root: the input's commitment
-    output: bytes
-    proof: bytes                # prover.stark.Proof.to_bytes()
+    input_root: bytes           # the first segment's Input table main root: the input's commitment
+    segments: tuple[SegmentClaim, ...]
+
+    @property
+    def output(self) -> bytes:
+        return b"".join(s.output for s in self.segments)
+
+    @property
+    def steps(self) -> int:
+        return sum(s.steps for s in self.segments)
 
     def encode(self) -> bytes:
         c = self.program
-        return b"".join([
-            MAGIC, struct.pack("<H", VERSION),
-            _COMMITMENT.pack(c.xlen, c.entry, c.rom_log_rows, c.rom_root, c.image_digest, c.image_log_rows,
-                             c.image_root),
-            _CLAIM.pack(bytes.fromhex(self.program_id), self.entry, self.final_pc, self.steps, self.exit_code,
-                        self.input_root),
-            struct.pack("<I", len(self.output)), self.output,
-            struct.pack("<I", len(self.proof)), self.proof,
-        ])
+        parts = [MAGIC, struct.pack("<H", VERSION),
+                 _COMMITMENT.pack(c.xlen, c.entry, c.rom_log_rows, c.rom_root, c.image_digest, c.image_log_rows,
+                                  c.image_root),
+                 _CLAIM.pack(bytes.fromhex(self.program_id), self.entry, self.exit_code, self.input_root,
+                             len(self.segments))]
+        for seg in self.segments:
+            parts += [_SEGMENT.pack(seg.final_pc, seg.steps, int(seg.exits)),
+                      struct.pack("<I", len(seg.output)), seg.output, struct.pack("<I", len(seg.proof)), seg.proof]
+        return b"".join(parts)
 
     @staticmethod
     def decode(data: bytes) -> RunClaim:
@@ -88,26 +106,36 @@ class RunClaim:
             take(_COMMITMENT.size, "the program commitment"))
         if xlen not in (32, 64) or not rom_rows <= 30 or not image_rows <= 30:
             raise ClaimFormatError(f"bad program commitment (xlen {xlen}, log2 rows {rom_rows} and {image_rows})")
-        pid, claim_entry, final_pc, steps, exit_code, in_root = _CLAIM.unpack(take(_CLAIM.size, "the claim"))
-        (n,) = struct.unpack("<I", take(4, "the output length"))
-        output = take(n, "the output")
-        (n,) = struct.unpack("<I", take(4, "the proof length"))
-        proof = take(n, "the proof")
+        pid, claim_entry, exit_code, in_root, n_segments = _CLAIM.unpack(take(_CLAIM.size, "the claim"))
+        if not 1 <= n_segments <= MAX_SEGMENTS:
+            raise ClaimFormatError(f"{n_segments} segments: a proof file holds 1 to {MAX_SEGMENTS:,}")
+        segments = []
+        for k in range(n_segments):
+            final_pc, steps, exits = _SEGMENT.unpack(take(_SEGMENT.size, f"segment {k}"))
+            if exits > 1:
+                raise ClaimFormatError(f"segment {k}: the exit flag is {exits}, not 0 or 1")
+            (n,) = struct.unpack("<I", take(4, f"segment {k}'s output length"))
+            output = take(n, f"segment {k}'s output")
+            (n,) = struct.unpack("<I", take(4, f"segment {k}'s proof length"))
+            segments.append(SegmentClaim(final_pc, steps, bool(exits), output, take(n, f"segment {k}'s proof")))
         if pos != len(data):
             raise ClaimFormatError(f"{len(data) - pos} trailing bytes after the proof")
         program = ProgramCommitment(xlen, entry, rom_rows, rom_root, digest, image_rows, image_root)
-        return RunClaim(program, pid.hex(), claim_entry, final_pc, steps, exit_code, in_root, output, proof)
+        return RunClaim(program, pid.hex(), claim_entry, exit_code, in_root, tuple(segments))
 
 
-def prove_claim(program, rows, input_bytes: bytes = b"", *, progress: bool = False, threads: int = 1) -> RunClaim:
-    """Prove a whole run (MAIN_ROW rows from the entry to its exit ecall) with default
-    parameters, the ones the program ID's roots are computed with."""
-    key, proof, pub = prove_run(program, rows, input_bytes, progress=progress, threads=threads)
-    if not pub.exited:
+def prove_claim(program, segments, input_bytes: bytes = b"", *, threads: int = 1, on_segment=None) -> RunClaim:
+    """Prove a whole run, given as its segments (a `segments.SegmentedRun` from the entry
+    to the exit ecall), with default parameters, the ones the program ID's roots are
+    computed with.  on_segment(k, SegmentProof) is called as each segment is proven."""
+    keys = segment_keys(program)
+    proofs = prove_segments(program, segments, input_bytes, keys, threads=threads, on_segment=on_segment)
+    if not proofs or not proofs[-1].exited:
         raise ValueError("the run does not end in an exit ecall: only whole runs can be proven")
     commitment = program_commitment(program)
-    return RunClaim(commitment, commitment.id, pub.entry, pub.final_pc, pub.steps, pub.exit_code,
-                    input_root(key, input_bytes), pub.output, proof.to_bytes())
+    return RunClaim(commitment, commitment.id, program.entry, proofs[-1].exit_code,
+                    input_root(keys.first, input_bytes),
+                    tuple(SegmentClaim(p.final_pc, p.steps, p.exited, p.output, p.proof.to_bytes()) for p in proofs))
 
 
 @dataclass(frozen=True)
@@ -134,16 +162,20 @@ def verify_claim(claim: RunClaim, program_id: str, expect_exit: int = 0,
     if claim.exit_code != expect_exit:
         return no(f"the run exited with code {claim.exit_code}, and exit code {expect_exit} is the one accepted")
     c = claim.program
-    vk = machine_verifying_key(c.xlen, (c.rom_log_rows, c.rom_root), (c.image_log_rows, c.image_root),
-                               StarkParameters())
-    if input_bytes is not None and input_root(vk, input_bytes) != claim.input_root:
+    keys = SegmentKeys(*(segment_verifying_key(c.xlen, kind, (c.rom_log_rows, c.rom_root),
+                                               (c.image_log_rows, c.image_root), StarkParameters())
+                         for kind in KINDS))
+    if input_bytes is not None and input_root(keys.first, input_bytes) != claim.input_root:
         return no(f"the input given ({len(input_bytes)} bytes) is not the input the proof's input hash names")
-    try:
-        proof = Proof.from_bytes(claim.proof)
-    except ProofFormatError as e:
-        return no(f"bad STARK proof: {e}")
-    verdict = verify_run(vk, proof, claim.output, expect_exit, entry=c.entry, final_pc=claim.final_pc,
-                         steps=claim.steps, input_root=claim.input_root)
+    proofs = []
+    for k, seg in enumerate(claim.segments):
+        try:
+            proof = Proof.from_bytes(seg.proof)
+        except ProofFormatError as e:
+            return no(f"segment {k}: bad STARK proof: {e}")
+        proofs.append(SegmentProof(seg.final_pc, seg.steps, seg.exits, expect_exit if seg.exits else 0,
+                                   seg.output, proof))
+    verdict = verify_segments(keys, proofs, c.xlen, c.entry, expect_exit, input_root=claim.input_root)
     if not verdict:
         return no(f"the STARK proof does not verify: {verdict.reason}")
-    return ClaimVerdict(True, "", proof.meta.security_bits)
+    return ClaimVerdict(True, "", min(p.proof.meta.security_bits for p in proofs))

@@ -175,6 +175,31 @@ def segment_keys(program, params: StarkParameters | None = None, memory_map: Mem
     return SegmentKeys(*(segment_key(program, kind, params, memory_map) for kind in KINDS))
 
 
+def prove_segment(program, key, rows: np.ndarray, input_bytes: bytes = b"", registers=None, state=None, *,
+                  threads: int = 1, check: bool = True, memory_map: MemoryMap = MemoryMap()):
+    """(SegmentProof, final registers, final state) of one segment: MAIN_ROW rows run
+    from `registers` (32 values, default 0) on memory `state` ((words, bytes), None for
+    the first segment: the image and the input).  key is the segment's kind's."""
+    xlen = program.xlen
+    regs = np.zeros(32, dtype=np.uint64) if registers is None else np.asarray(registers, dtype=np.uint64)
+    mt = main_trace(program, rows, initial=regs)
+    traces = machine.machine_traces(program, mt, input_bytes, memory_map=memory_map, state=state)
+    lk = mt.lookups
+    final = np.asarray(lk.final_values, dtype=np.uint64)
+    tables = dict(traces.tables)
+    tables[REGFILE] = chained_regfile_trace(regs, final, lk.final_times, xlen)
+    tables[REGS_IN], tables[REGS_OUT] = reg_state_trace(regs, xlen), reg_state_trace(final, xlen)
+    fm = traces.memory.final
+    tables[MEM_OUT] = mem_state_trace(fm.words, fm.final)
+    if state is not None:
+        tables[MEM_IN] = mem_state_trace(*state)
+        del tables[IMAGE]                   # (and no Input trace: memory_traces with a state)
+    proof = prove(key, tables, traces.publics, check=check, threads=threads)
+    pub = machine.RunPublics(mt.public, traces.output, b"")
+    segment = SegmentProof(pub.final_pc, pub.steps, pub.exited, pub.exit_code or 0, pub.output, proof)
+    return segment, final, (fm.words, fm.final)
+
+
 def prove_segments(program, segments, input_bytes: bytes = b"", keys: SegmentKeys | None = None, *,
                    params: StarkParameters | None = None, threads: int = 1, check: bool = True,
                    memory_map: MemoryMap = MemoryMap(), on_segment=None) -> list[SegmentProof]:
@@ -183,30 +208,14 @@ def prove_segments(program, segments, input_bytes: bytes = b"", keys: SegmentKey
     registers and memory the previous one ended with.  on_segment(k, SegmentProof) is
     called as each is done."""
     keys = keys or segment_keys(program, params, memory_map)
-    xlen = program.xlen
-    regs = np.zeros(32, dtype=np.uint64)
-    state = None                                    # (words, bytes) after the previous segment
+    regs = state = None
     proofs = []
     for k, (rows, _precompiles) in enumerate(segments):
-        key = keys.of(k)
-        mt = main_trace(program, rows, initial=regs)
-        traces = machine.machine_traces(program, mt, input_bytes, memory_map=memory_map, state=state)
-        lk = mt.lookups
-        final = np.asarray(lk.final_values, dtype=np.uint64)
-        tables = dict(traces.tables)
-        tables[REGFILE] = chained_regfile_trace(regs, final, lk.final_times, xlen)
-        tables[REGS_IN], tables[REGS_OUT] = reg_state_trace(regs, xlen), reg_state_trace(final, xlen)
-        fm = traces.memory.final
-        tables[MEM_OUT] = mem_state_trace(fm.words, fm.final)
-        if state is not None:
-            tables[MEM_IN] = mem_state_trace(*state)
-            del tables[IMAGE]                   # (and no Input trace: memory_traces with a state)
-        proof = prove(key, tables, traces.publics, check=check, threads=threads)
-        pub = machine.RunPublics(mt.public, traces.output, b"")
-        proofs.append(SegmentProof(pub.final_pc, pub.steps, pub.exited, pub.exit_code or 0, pub.output, proof))
+        segment, regs, state = prove_segment(program, keys.of(k), rows, input_bytes, regs, state,
+                                             threads=threads, check=check, memory_map=memory_map)
+        proofs.append(segment)
         if on_segment:
-            on_segment(k, proofs[-1])
-        regs, state = final, (fm.words, fm.final)
+            on_segment(k, segment)
     return proofs
 
 
