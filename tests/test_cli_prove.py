@@ -75,7 +75,7 @@ def test_a_proof_of_fibonacci_verifies_against_its_program_id_and_prints_the_pub
 def test_the_verifying_key_rebuilt_from_the_program_commitment_is_the_provers():
     program = load_elf(FIB)
     c = program_commitment(program)
-    vk = machine_verifying_key(c.xlen, (c.rom_log_rows, c.rom_root), (c.image_log_rows, c.image_root))
+    vk = machine_verifying_key(c)
     assert vk.digest == run_key(program).verifying_key.digest
     assert c.id == FIB_ID
 

@@ -12,8 +12,9 @@ from prover.riscv.image import (IMAGE, INPUT, image_fixed, image_main, image_wor
                                 input_lookups, input_trace, input_words)
 from prover.riscv.memory import (MEMACCESS, MEMINIT, MEMOP, final_memory, memaccess_air, memaccess_columns,
                                  memaccess_lookups, meminit_air, meminit_columns, meminit_lookups, memop_columns,
-                                 memory_tables, memory_traces)
+                                 memory_tables, memory_traces, regions_trace)
 from prover.riscv.ranges import count_bitwise, count_range16
+from prover.riscv.regions import REGIONS, regions, regions_fixed
 from prover.stark import prove, setup, verify
 from riscv_helpers import FAST, bus_sender_air, bus_sender_trace, range_tables
 from runtime.memory import GuestMemory
@@ -72,10 +73,10 @@ def _range16_tolerant(values):
     return counts.astype(np.uint32).reshape(-1, 1)
 
 
-def all_traces(name, mt=None, access=None, init=None, inp=None, memop=None):
+def all_traces(name, mt=None, access=None, init=None, inp=None, memop=None, regions=None):
     """Every table's trace for the key of run `name` (default: its honest traces); the
-    range16 and bitwise multiplicities are read off the (possibly forged) MemAccess,
-    MemInit and Input traces."""
+    range16, bitwise and region multiplicities are read off the (possibly forged)
+    MemAccess, MemInit and Input traces (`regions` overrides the last)."""
     program = program_of(name)[0]
     mt = mt or honest(name)[3]
     a = memaccess_lookups(mt.access.main if access is None else access, program.xlen)
@@ -87,6 +88,7 @@ def all_traces(name, mt=None, access=None, init=None, inp=None, memop=None):
             bitwise.setdefault(op, []).extend(pairs)
     return {"sender": bus_sender_trace(mt.memop if memop is None else memop),
             MEMACCESS: a.main, MEMINIT: i.main, INPUT: n.main, IMAGE: image_main(image_fixed(program)),
+            REGIONS: regions_trace(i.main, regions_fixed(program)) if regions is None else regions,
             "range16": _range16_tolerant(a.range16 + i.range16 + n.range16), "bitwise": count_bitwise(bitwise)}
 
 
@@ -361,3 +363,64 @@ def test_an_input_table_starting_elsewhere_fails_the_constraints():
     trace[:, c["w"]] += 1
     with pytest.raises(ConstraintError, match="INPUT_BASE"):
         input_air().check(trace)
+
+
+# ---------------------------------------------------------------- the memory map (regions.py)
+
+def test_the_regions_are_ram_without_the_guard_page_with_read_only_segments_unwritable():
+    program, _ = program_of(MIS)
+    mm = MemoryMap()
+    table = regions(program)
+    assert table[0, 0] == mm.ram_base >> 3 and table[-1, 1] == mm.ram_end >> 3
+    guard_lo, guard_hi = mm.stack_guard
+    assert [guard_lo >> 3, guard_hi >> 3] in [[a[1], b[0]] for a, b in zip(table[:-1], table[1:])]
+    for seg in program.segments:
+        lo, hi = seg.vaddr >> 3, (seg.vaddr + len(seg.data) - 1) >> 3
+        for w in (lo, hi):
+            row = table[(table[:, 0] <= w) & (w < table[:, 1])]
+            assert row.shape == (1, 3) and row[0, 2] == int(seg.writable)
+
+
+def _forged_store(name, addr):
+    """The run's memory rows with its first store moved to `addr`."""
+    program, input_bytes, rows, _ = honest(name)
+    forged = rows.copy()
+    k = int(np.flatnonzero((rows["is_write"] == 1) & (rows["size"] == 4))[0])
+    forged["addr"][k] = addr
+    return program, input_bytes, forged
+
+
+@pytest.mark.parametrize("target", ["code", "input"])
+def test_a_store_into_read_only_memory_is_refused(target):
+    program, input_bytes = program_of(MIS)
+    addr = program.entry if target == "code" else MemoryMap().input_base
+    program, input_bytes, forged = _forged_store(MIS, addr)
+    mt = memory_traces(program, forged, input_bytes, 64)
+    with pytest.raises(ConstraintError, match="a write needs a writable word"):
+        memaccess_air(64).check(mt.access.main)
+    proof = prove(key(MIS), all_traces(MIS, mt), check=False)
+    assert not verify(key(MIS).verifying_key, {}, proof.to_bytes())
+
+
+def test_a_read_only_word_claimed_writable_is_refused():
+    program, _, _, mt = honest(MIS)
+    init, access = mt.init.main.copy(), mt.access.main.copy()
+    touched = (init[:, ICOL["is_real"]] == 1) & (init[:, ICOL["wr"]] == 0) & (init[:, ICOL["t_final"]] > 0) \
+        & (init[:, ICOL["is_input"]] == 0)
+    i = int(np.flatnonzero(touched)[0])                    # a read-only image word the run reads
+    w = int(init[i, ICOL["wl"]]) + (int(init[i, ICOL["wh"]]) << 16)
+    init[i, ICOL["wr"]] = 1
+    w0 = (access[:, col(64, "addr_hi")].astype(np.int64) << 13) + access[:, col(64, "q")]
+    access[(w0 == w) & (access[:, col(64, "is_real")] == 1), col(64, "wr0")] = 1
+    meminit_air().check(init)                              # every table is consistent on its own
+    memaccess_air(64).check(access)
+    assert refused(key(MIS), all_traces(MIS, mt, access=access, init=init, regions=mt.regions))
+
+
+@pytest.mark.parametrize("where", ["guard", "null", "unmapped"])
+def test_an_access_outside_the_memory_map_cannot_be_traced(where):
+    mm = MemoryMap()
+    addr = {"guard": mm.stack_guard[0] + 64, "null": 0x100, "unmapped": 0x2000_0000}[where]
+    program, input_bytes, forged = _forged_store(MIS, addr)
+    with pytest.raises(ValueError, match=f"0x{addr & ~7:08x} .*outside the memory map"):
+        memory_traces(program, forged, input_bytes, 64)

@@ -9,11 +9,12 @@ import pytest
 from guest_asm import program_from_asm
 from prover.air import ConstraintError
 from prover.riscv.rom import program_commitment
-from prover.riscv.segments import (KINDS, SegmentedRun, SegmentKeys, prove_segment, prove_segments, segment_keys,
+from prover.riscv.segments import (KINDS, SegmentKeys, prove_segment, prove_segments, segment_keys,
                                    segment_verifying_key, verify_segments)
 from riscv_helpers import FAST, fib
 from runtime.trace import MAIN_ROW
 from translator.interpreter import Interpreter
+from translator.segments import SegmentedRun
 
 SEGMENT = 7
 
@@ -70,8 +71,7 @@ def proved_loop(xlen, input_bytes=INPUT):
 
 def verifying_keys(program) -> SegmentKeys:
     c = program_commitment(program)
-    return SegmentKeys(*(segment_verifying_key(c.xlen, kind, (c.rom_log_rows, c.rom_root),
-                                               (c.image_log_rows, c.image_root), FAST) for kind in KINDS))
+    return SegmentKeys(*(segment_verifying_key(c, kind, FAST) for kind in KINDS))
 
 
 def check(program, proofs, exit_code=5):
@@ -146,10 +146,11 @@ def test_a_segment_of_a_run_on_another_input_is_rejected():
 def test_a_segment_started_from_other_memory_is_rejected():
     program, _, proofs = proved_loop(64)
     rows = list(SegmentedRun(program, INPUT, SEGMENT))
-    first, regs, (words, data) = prove_segment(program, keys(program).first, rows[0][0], INPUT)
-    forged = data.copy()
+    first, regs, state = prove_segment(program, keys(program).first, rows[0][0], INPUT)
+    forged = state.data.copy()
     forged[-1, 0] ^= 1                              # a word no step reads again
-    second, _, _ = prove_segment(program, keys(program).next, rows[1][0], INPUT, regs, (words, forged))
+    second, _, _ = prove_segment(program, keys(program).next, rows[1][0], INPUT, regs,
+                                 replace(state, data=forged))
     verdict = check(program, [first, second] + proofs[2:])
     assert not verdict and "mem_in" in verdict.reason
 

@@ -73,7 +73,8 @@ def prove(program: Program | str | Path, input_bytes: bytes = b"", *, max_steps:
     the prover's memory is bounded by a segment.  CannotProve for runs longer than
     max_steps or not exiting (GuestFaulted when the guest faulted)."""
     from prover.riscv.claim import prove_claim
-    from prover.riscv.segments import DEFAULT_SEGMENT_STEPS, SegmentedRun
+    from prover.riscv.segments import DEFAULT_SEGMENT_STEPS
+    from translator.segments import SegmentedRun
     from prover.stark import Proof
     if memory_map != MemoryMap():
         raise CannotProve("only the default memory map can be proven")

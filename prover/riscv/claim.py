@@ -12,7 +12,8 @@ ID it was given, and verifies the chain (`segments.verify_segments`).
 File format, version 2 (integers little-endian):
     "ZKAOTRUN" || version (u16)
     || xlen (u32) || entry (u64) || log2 ROM rows (u32) || ROM root (32)
-       || image digest (32) || log2 Image rows (u32) || Image root (32)   (the ProgramCommitment)
+       || image digest (32) || log2 Image rows (u32) || Image root (32)
+       || log2 Regions rows (u32) || Regions root (32)                      (the ProgramCommitment)
     || program ID (32) || entry (u64) || exit code (i32) || input root (32)
     || segments (u32), then per segment:
        final pc (u64) || steps (u64) || exits (u8)
@@ -36,7 +37,7 @@ MAGIC = b"ZKAOTRUN"
 VERSION = 2
 MAX_FILE_BYTES = 1 << 32
 MAX_SEGMENTS = 1 << 20
-_COMMITMENT = struct.Struct("<IQI32s32sI32s")
+_COMMITMENT = struct.Struct("<IQI32s32sI32sI32s")
 _CLAIM = struct.Struct("<32sQi32sI")
 _SEGMENT = struct.Struct("<QQB")
 
@@ -75,7 +76,7 @@ class RunClaim:
         c = self.program
         parts = [MAGIC, struct.pack("<H", VERSION),
                  _COMMITMENT.pack(c.xlen, c.entry, c.rom_log_rows, c.rom_root, c.image_digest, c.image_log_rows,
-                                  c.image_root),
+                                  c.image_root, c.regions_log_rows, c.regions_root),
                  _CLAIM.pack(bytes.fromhex(self.program_id), self.entry, self.exit_code, self.input_root,
                              len(self.segments))]
         for seg in self.segments:
@@ -102,10 +103,11 @@ class RunClaim:
         (version,) = struct.unpack("<H", take(2, "the version"))
         if version != VERSION:
             raise ClaimFormatError(f"proof file version {version}, this verifier reads version {VERSION}")
-        xlen, entry, rom_rows, rom_root, digest, image_rows, image_root = _COMMITMENT.unpack(
+        xlen, entry, rom_rows, rom_root, digest, image_rows, image_root, region_rows, region_root = _COMMITMENT.unpack(
             take(_COMMITMENT.size, "the program commitment"))
-        if xlen not in (32, 64) or not rom_rows <= 30 or not image_rows <= 30:
-            raise ClaimFormatError(f"bad program commitment (xlen {xlen}, log2 rows {rom_rows} and {image_rows})")
+        if xlen not in (32, 64) or max(rom_rows, image_rows, region_rows) > 30:
+            raise ClaimFormatError(f"bad program commitment (xlen {xlen}, log2 rows {rom_rows}, {image_rows} and "
+                                   f"{region_rows})")
         pid, claim_entry, exit_code, in_root, n_segments = _CLAIM.unpack(take(_CLAIM.size, "the claim"))
         if not 1 <= n_segments <= MAX_SEGMENTS:
             raise ClaimFormatError(f"{n_segments} segments: a proof file holds 1 to {MAX_SEGMENTS:,}")
@@ -120,12 +122,13 @@ class RunClaim:
             segments.append(SegmentClaim(final_pc, steps, bool(exits), output, take(n, f"segment {k}'s proof")))
         if pos != len(data):
             raise ClaimFormatError(f"{len(data) - pos} trailing bytes after the proof")
-        program = ProgramCommitment(xlen, entry, rom_rows, rom_root, digest, image_rows, image_root)
+        program = ProgramCommitment(xlen, entry, rom_rows, rom_root, digest, image_rows, image_root, region_rows,
+                                    region_root)
         return RunClaim(program, pid.hex(), claim_entry, exit_code, in_root, tuple(segments))
 
 
 def prove_claim(program, segments, input_bytes: bytes = b"", *, threads: int = 1, on_segment=None) -> RunClaim:
-    """Prove a whole run, given as its segments (a `segments.SegmentedRun` from the entry
+    """Prove a whole run, given as its segments (a `translator.segments.SegmentedRun` from the entry
     to the exit ecall), with default parameters, the ones the program ID's roots are
     computed with.  on_segment(k, SegmentProof) is called as each segment is proven."""
     keys = segment_keys(program)
@@ -162,9 +165,7 @@ def verify_claim(claim: RunClaim, program_id: str, expect_exit: int = 0,
     if claim.exit_code != expect_exit:
         return no(f"the run exited with code {claim.exit_code}, and exit code {expect_exit} is the one accepted")
     c = claim.program
-    keys = SegmentKeys(*(segment_verifying_key(c.xlen, kind, (c.rom_log_rows, c.rom_root),
-                                               (c.image_log_rows, c.image_root), StarkParameters())
-                         for kind in KINDS))
+    keys = SegmentKeys(*(segment_verifying_key(c, kind, StarkParameters()) for kind in KINDS))
     if input_bytes is not None and input_root(keys.first, input_bytes) != claim.input_root:
         return no(f"the input given ({len(input_bytes)} bytes) is not the input the proof's input hash names")
     proofs = []

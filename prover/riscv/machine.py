@@ -47,6 +47,7 @@ from .memory import MemoryTraces, memaccess_air, meminit_air, memory_tables, mem
 from .optable import OP_ID, OPTABLE, optable_air, optable_fixed, optable_multiplicities
 from .output import OUTPUT, OUTREAD, OutputReadTrace, memory_at, output_air, output_root, output_trace, outread_air
 from .ranges import count_bitwise, count_range16
+from .regions import regions_air
 from .registers import REGFILE, regfile_air, regfile_fixed, regfile_trace
 from .rom import ROM, rom_air, rom_fixed, rom_multiplicities
 
@@ -73,7 +74,8 @@ def machine_air_list(xlen: int, memory_map: MemoryMap = MemoryMap()) -> list:
     """The Airs of `machine_airs`, in the same order, from xlen alone (no program)."""
     range_airs, _ = _range_tables()
     return ([main_air(xlen), regfile_air(xlen), rom_air(xlen), optable_air(xlen), alu_air(xlen), arith_air(xlen),
-             memaccess_air(xlen), meminit_air(), image_air(), input_air(memory_map), outread_air(xlen), output_air()]
+             memaccess_air(xlen), meminit_air(), image_air(), input_air(memory_map), regions_air(), outread_air(xlen),
+             output_air()]
             + list(range_airs))
 
 
@@ -87,14 +89,12 @@ def _constant_roots(xlen: int, params: StarkParameters) -> dict:
     return {t.air.name: (t.fixed_log_rows, t.fixed_root) for t in vk.tables}
 
 
-def machine_verifying_key(xlen: int, rom: tuple[int, bytes], image: tuple[int, bytes],
-                          params: StarkParameters | None = None, memory_map: MemoryMap = MemoryMap()):
+def machine_verifying_key(commitment, params: StarkParameters | None = None, memory_map: MemoryMap = MemoryMap()):
     """The verifying key of `run_key(program, params).verifying_key` (a run from zero
-    registers) from the program's two fixed roots alone, each (log2 rows, root): the ROM's
-    and the Image table's (`rom.ProgramCommitment`)."""
+    registers) from the program's fixed roots alone (a `rom.ProgramCommitment`)."""
     params = params or StarkParameters()
-    fixed = {**_constant_roots(xlen, params), ROM: tuple(rom), IMAGE: tuple(image)}
-    return verifying_key(machine_air_list(xlen, memory_map), fixed, params)
+    fixed = {**_constant_roots(commitment.xlen, params), **commitment.fixed_roots()}
+    return verifying_key(machine_air_list(commitment.xlen, memory_map), fixed, params)
 
 
 def input_root(key, input_bytes: bytes, memory_map: MemoryMap = MemoryMap()) -> bytes:
@@ -156,7 +156,7 @@ def machine_traces(program, mt: MainTrace, input_bytes: bytes = b"", lookups: Ma
     tables (default: built from Main's memops, the program's image and the input).
     `count_range16` makes the range16 multiplicities from every table's lookups (the
     soundness tests pass one that skips the out-of-range values of a forged column).
-    `state` (words, bytes) is a later segment's starting memory (`memory.memory_traces`)."""
+    `state` (a `state.MemoryState`) is a later segment's starting memory (`memory.memory_traces`)."""
     lk = lookups or mt.lookups
     xlen = mt.xlen
     outread = OutputReadTrace(

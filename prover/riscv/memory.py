@@ -97,6 +97,7 @@ from .image import (IMAGE, INPUT, WORD_BYTES, image_air, image_fixed, image_word
                     input_words)
 from .limbs import n_limbs
 from .ranges import BITWISE, BITWISE_OPS, RANGE16, TableTrace, pow2_height, row_major
+from .regions import REGION, REGIONS, region_of, regions, regions_air, regions_fixed
 from .state import MEM_IN, MEM_OUT
 
 MEMOP = "memop"
@@ -131,7 +132,7 @@ def memaccess_columns(xlen: int) -> list[str]:
     cols += [f"v{k}" for k in range(NB)] + [f"vz{i}" for i in range(NB // 2)]
     cols += [f"c{p}" for p in range(_positions(xlen))]
     cols += [f"old{p}" for p in range(WINDOW)] + [f"new{p}" for p in range(WINDOW)]
-    cols += ["tp0", "tp1", "da0", "db0", "da1", "db1"]
+    cols += ["tp0", "tp1", "da0", "db0", "da1", "db1", "wr0", "wr1"]
     return cols
 
 
@@ -162,6 +163,7 @@ def memaccess_air(xlen: int) -> Air:
     new = [C(f"new{p}") for p in range(WINDOW)]
     tp = [C("tp0"), C("tp1")]
     da, db = [C("da0"), C("da1")], [C("db0"), C("db1")]
+    wr = [C("wr0"), C("wr1")]
 
     def size_above(k):          # [size > k]
         return sum((s[m] for m in sizes if m > k), 0)
@@ -193,6 +195,7 @@ def memaccess_air(xlen: int) -> Air:
     cross = c[WORD_BYTES]
     for h, mult in ((0, is_real), (1, cross)):
         air.constrain(mult * (t - tp[h] - 1 - da[h] - 65536 * db[h]), f"word {h}: t - tp{h} - 1 = da{h} + 2^16 db{h}")
+        air.constrain(mult * is_write * (1 - wr[h]), f"word {h}: a write needs a writable word (regions.py)")
 
     addr_lo = sum(j * e[j] for j in range(1, WORD_BYTES)) + 8 * q
     size = sum(m * s[m] for m in sizes)
@@ -201,8 +204,8 @@ def memaccess_air(xlen: int) -> Air:
     w0 = (1 << 13) * addr_hi + q
     for h, mult in ((0, is_real), (1, cross)):
         lane = slice(WORD_BYTES * h, WORD_BYTES * (h + 1))
-        air.receive(MEM, [w0 + h] + old[lane] + [tp[h]], mult)
-        air.send(MEM, [w0 + h] + new[lane] + [t], mult)
+        air.receive(MEM, [w0 + h] + old[lane] + [tp[h], wr[h]], mult)
+        air.send(MEM, [w0 + h] + new[lane] + [t, wr[h]], mult)
     for x in (addr_hi, q, 8 * q):
         air.send(RANGE16, [x], is_real)
     for h, mult in ((0, is_real), (1, cross)):
@@ -215,7 +218,8 @@ def memaccess_air(xlen: int) -> Air:
 
 def meminit_columns() -> list[str]:
     return (["is_real", "wl", "wh"] + [f"init{j}" for j in range(WORD_BYTES)]
-            + [f"final{j}" for j in range(WORD_BYTES)] + ["t_final", "is_image", "is_input", "is_state", "d0", "d1"])
+            + [f"final{j}" for j in range(WORD_BYTES)] + ["t_final", "is_image", "is_input", "is_state", "d0", "d1",
+                                                         "wr", "rlo", "rhi", "ea0", "ea1", "eb0", "eb1"])
 
 
 MEMINIT_KINDS = ("run", "first", "next")
@@ -236,6 +240,7 @@ def meminit_air(kind: str = "run") -> Air:
     C = air.col
     is_real, wl, wh, t_final = C("is_real"), C("wl"), C("wh"), C("t_final")
     is_image, is_input, is_state, d0, d1 = C("is_image"), C("is_input"), C("is_state"), C("d0"), C("d1")
+    wr, rlo, rhi, ea0, ea1, eb0, eb1 = (C(name) for name in ("wr", "rlo", "rhi", "ea0", "ea1", "eb0", "eb1"))
     init = [C(f"init{j}") for j in range(WORD_BYTES)]
     final = [C(f"final{j}") for j in range(WORD_BYTES)]
     w = wl + 65536 * wh
@@ -257,15 +262,25 @@ def meminit_air(kind: str = "run") -> Air:
                         "w' - w - 1 = d0 + 2^16 d1 (strictly increasing)")
     for x in (wl, wh, 8 * wh, d0, d1, 4 * d1):
         air.send(RANGE16, [x], is_real)
-    air.send(MEM, [w] + init + [0], is_real)
-    air.receive(MEM, [w] + final + [t_final], is_real)
+    # the word's permission: from its region (regions.py), 0 for the input, a state's own
+    air.constrain(wr * (wr - 1), "wr is boolean")
+    air.constrain(is_input * wr, "input words are read-only")
+    in_region = is_real - is_input - is_state
+    air.constrain(in_region * (w - rlo - ea0 - 65536 * ea1), "w - lo = ea0 + 2^16 ea1 (w >= lo)")
+    air.constrain(in_region * (rhi - 1 - w - eb0 - 65536 * eb1), "hi - 1 - w = eb0 + 2^16 eb1 (w < hi)")
+    for x in (ea0, ea1, 4 * ea1, eb0, eb1, 4 * eb1):
+        air.send(RANGE16, [x], in_region)
+    air.send(REGION, [rlo, rhi, wr], in_region)
+
+    air.send(MEM, [w] + init + [0, wr], is_real)
+    air.receive(MEM, [w] + final + [t_final, wr], is_real)
     if kind == "next":
-        air.receive(MEM_IN, [w] + init, is_state)
+        air.receive(MEM_IN, [w] + init + [wr], is_state)
     else:
         air.receive(IMAGE, [w] + init, is_image)
         air.receive(INPUT, [w] + init, is_input)
     if kind != "run":
-        air.send(MEM_OUT, [w] + final, is_real)
+        air.send(MEM_OUT, [w] + final + [wr], is_real)
     return air
 
 
@@ -297,6 +312,7 @@ class FinalMemory:
     initial: np.ndarray        # (K, 8) uint8
     final: np.ndarray          # (K, 8) uint8
     times: np.ndarray          # (K,) int64, 0 for words no access touched
+    writable: np.ndarray       # (K,) bool: the words' permissions (regions.py)
 
     def read(self, addr: int, n: int) -> bytes:
         """n bytes at addr from the final memory (words not listed are zero)."""
@@ -316,13 +332,14 @@ class MemoryTraces:
     input: TableTrace | None   # Input (None for a segment that starts from a state)
     memop: np.ndarray          # the memop messages Main sends, (n, 5 + L) uint32
     final: FinalMemory
+    regions: np.ndarray        # the Regions table's main trace (mult)
 
     def _traces(self) -> list[TableTrace]:
         return [t for t in (self.access, self.init, self.input) if t is not None]
 
     def tables(self) -> dict[str, np.ndarray]:
         """{table name: main trace} for the memory tables (not Image: its trace is empty)."""
-        out = {MEMACCESS: self.access.main, MEMINIT: self.init.main}
+        out = {MEMACCESS: self.access.main, MEMINIT: self.init.main, REGIONS: self.regions}
         return out if self.input is None else {**out, INPUT: self.input.main}
 
     def range16(self) -> list[np.ndarray]:
@@ -340,8 +357,7 @@ def initial_sources(program, input_bytes: bytes, memory_map: MemoryMap, state=No
     """Where initial memory comes from: [(words, bytes (k, 8), source code)], code 1 for
     the image, 2 the input, 3 a segment's starting state (which replaces both)."""
     if state is not None:
-        words, data = state
-        return [(np.asarray(words, dtype=np.int64), np.asarray(data, dtype=np.uint8).reshape(-1, WORD_BYTES), 3)]
+        return [(state.words, state.data, 3)]
     return [(*image_words(program), 1), (*input_words(input_bytes, memory_map), 2)]
 
 
@@ -362,9 +378,10 @@ def memory_traces(program, memory_rows: np.ndarray, input_bytes: bytes, xlen: in
     row that reads something memory does not hold gives traces whose "mem" messages do
     not balance (each table's own constraints still hold).  `times` overrides
     `memop_times(memory_rows, first_step)`; `heights` maps table names to trace heights.
-    `state` (words, bytes (k, 8)) is where a later segment starts (a MemInit of kind
-    "next"): those words take their initial bytes from it, every other word is zero, and
-    there is no Input trace (input is None)."""
+    `state` (a `state.MemoryState`) is where a later segment starts (a MemInit of kind
+    "next"): its words take their initial bytes and permission from it, every other word
+    is zero, and there is no Input trace (input is None).  ValueError for a word outside
+    the memory map (`regions.py`)."""
     if memory_rows.dtype != MEMORY_ROW or memory_rows.ndim != 1:
         raise TypeError(f"memory_traces takes a 1-d MEMORY_ROW array, not {memory_rows.dtype}")
     heights = heights or {}
@@ -418,6 +435,16 @@ def memory_traces(program, memory_rows: np.ndarray, input_bytes: bytes, xlen: in
         src[at] = code
     if (words >= MAX_WORD).any():
         raise ValueError("a word index is 2^29 or more")
+    table = regions(program, memory_map)
+    region = region_of(words, table)
+    in_region = src < 2
+    if (in_region & (region < 0)).any():
+        bad = int(words[in_region & (region < 0)][0]) * WORD_BYTES
+        raise ValueError(f"an access at 0x{bad:08x} (word) is outside the memory map: "
+                         f"{memory_map.region_name(bad)}")
+    writable = np.where(in_region, table[np.maximum(region, 0), 2], 0).astype(bool)
+    if state is not None:
+        writable[src == 3] = state.writable
 
     # previous access of each word: sort by (w, t)
     order = np.lexsort((a_t, a_w))
@@ -490,6 +517,9 @@ def memory_traces(program, memory_rows: np.ndarray, input_bytes: bytes, xlen: in
     put("da0", d[h0] & 0xFFFF)
     put("db0", d[h0] >> 16)
     put("tp1", a_tp[h1], xrows)
+    a_wr = writable[np.searchsorted(words, a_w)]
+    put("wr0", a_wr[h0])
+    put("wr1", a_wr[h1], xrows)
     put("da1", d[h1] & 0xFFFF, xrows)
     put("db1", d[h1] >> 16, xrows)
     access = memaccess_lookups(row_major(buf), xlen)
@@ -512,7 +542,12 @@ def memory_traces(program, memory_rows: np.ndarray, input_bytes: bytes, xlen: in
     gap = np.zeros(K, dtype=np.int64)
     gap[:-1] = words[1:] - words[:-1] - 1
     ivals = {"is_real": 1, "wl": words & 0xFFFF, "wh": words >> 16, "t_final": ftime,
-             "is_image": src == 1, "is_input": src == 2, "is_state": src == 3, "d0": gap & 0xFFFF, "d1": gap >> 16}
+             "is_image": src == 1, "is_input": src == 2, "is_state": src == 3, "d0": gap & 0xFFFF, "d1": gap >> 16,
+             "wr": writable}
+    lo, hi = table[np.maximum(region, 0), 0], table[np.maximum(region, 0), 1]
+    for name, vals in (("rlo", lo), ("rhi", hi), ("ea0", (words - lo) & 0xFFFF), ("ea1", (words - lo) >> 16),
+                       ("eb0", (hi - 1 - words) & 0xFFFF), ("eb1", (hi - 1 - words) >> 16)):
+        ivals[name] = np.where(in_region, vals, 0)
     for name, vals in ivals.items():
         ibuf[icol[name], :K] = vals
     for j in range(WORD_BYTES):
@@ -521,8 +556,9 @@ def memory_traces(program, memory_rows: np.ndarray, input_bytes: bytes, xlen: in
     init_t = meminit_lookups(row_major(ibuf))
 
     inp = None if state is not None else input_trace(input_bytes, memory_map, heights.get(INPUT))
-    fm = FinalMemory(words, init.astype(np.uint8), final.astype(np.uint8), ftime)
-    return MemoryTraces(access, init_t, inp, memop_messages(rows, xlen, t), fm)
+    fm = FinalMemory(words, init.astype(np.uint8), final.astype(np.uint8), ftime, writable)
+    return MemoryTraces(access, init_t, inp, memop_messages(rows, xlen, t), fm,
+                        regions_trace(init_t.main, regions_fixed(program, memory_map)))
 
 
 def memaccess_lookups(main: np.ndarray, xlen: int) -> TableTrace:
@@ -544,8 +580,32 @@ def meminit_lookups(main: np.ndarray) -> TableTrace:
     """A MemInit trace with the range16 lookups its AIR makes, read off its columns."""
     col = {name: i for i, name in enumerate(meminit_columns())}
     real = main[:, col["is_real"]] == 1
-    get = lambda name: main[real, col[name]].astype(np.int64)           # noqa: E731
-    return TableTrace(main, [get("wl"), get("wh"), 8 * get("wh"), get("d0"), get("d1"), 4 * get("d1")], {})
+    region = _in_region(main)
+    get = lambda name, sel=real: main[sel, col[name]].astype(np.int64)           # noqa: E731
+    return TableTrace(main, [get("wl"), get("wh"), 8 * get("wh"), get("d0"), get("d1"), 4 * get("d1")]
+                      + [get("ea0", region), get("ea1", region), 4 * get("ea1", region),
+                         get("eb0", region), get("eb1", region), 4 * get("eb1", region)], {})
+
+
+def _in_region(meminit_main: np.ndarray) -> np.ndarray:
+    """The MemInit rows that look their word's region up."""
+    col = {name: i for i, name in enumerate(meminit_columns())}
+    return (meminit_main[:, col["is_real"]] == 1) & (meminit_main[:, col["is_input"]] == 0) \
+        & (meminit_main[:, col["is_state"]] == 0)
+
+
+def regions_trace(meminit_main: np.ndarray, fixed: np.ndarray) -> np.ndarray:
+    """The Regions table's main trace (mult) for the region messages of a MemInit trace."""
+    col = {name: i for i, name in enumerate(meminit_columns())}
+    sent = meminit_main[_in_region(meminit_main)][:, [col["rlo"], col["rhi"], col["wr"]]]
+    keys = {tuple(r): i for i, r in enumerate(fixed.tolist())}
+    mult = np.zeros((fixed.shape[0], 1), dtype=np.uint32)
+    rows, counts = np.unique(sent, axis=0, return_counts=True) if sent.size else (sent, [])
+    for r, n in zip(rows.tolist(), counts):
+        if tuple(r) not in keys:
+            raise ValueError(f"MemInit sends the region {tuple(r)}, which the memory map has not")
+        mult[keys[tuple(r)], 0] = n
+    return mult
 
 
 def final_memory(meminit_main: np.ndarray) -> FinalMemory:
@@ -557,11 +617,12 @@ def final_memory(meminit_main: np.ndarray) -> FinalMemory:
     words = rows[:, c["wl"]] + (rows[:, c["wh"]] << 16)
     init = rows[:, c["init0"]:c["init0"] + WORD_BYTES].astype(np.uint8)
     final = rows[:, c["final0"]:c["final0"] + WORD_BYTES].astype(np.uint8)
-    return FinalMemory(words, init, final, rows[:, c["t_final"]])
+    return FinalMemory(words, init, final, rows[:, c["t_final"]], rows[:, c["wr"]].astype(bool))
 
 
 def memory_tables(program, xlen: int, memory_map: MemoryMap = MemoryMap()):
-    """([MemAccess, MemInit, Image, Input Airs], {"image": the program's Image fixed columns})."""
-    return ([memaccess_air(xlen), meminit_air(), image_air(), input_air(memory_map)],
-            {IMAGE: image_fixed(program)})
+    """([MemAccess, MemInit, Image, Input, Regions Airs], {name: the program's Image and
+    Regions fixed columns})."""
+    return ([memaccess_air(xlen), meminit_air(), image_air(), input_air(memory_map), regions_air()],
+            {IMAGE: image_fixed(program), REGIONS: regions_fixed(program, memory_map)})
 

@@ -37,18 +37,20 @@ program that has not already faulted runs there.  So a prover that puts a nonzer
 multiplicity on a padding row only unbalances the bus.
 
 The program ID (`program_id`) is BLAKE3 of a canonical encoding of what fixes a run:
-    "zkaot-program-v2\\0" || xlen (u32) || entry (u64) || log2 ROM rows (u32)
+    "zkaot-program-v3\\0" || xlen (u32) || entry (u64) || log2 ROM rows (u32)
     || ROM fixed root (32 bytes) || image digest (32 bytes)
     || log2 Image rows (u32) || Image fixed root (32 bytes)
+    || log2 Regions rows (u32) || Regions fixed root (32 bytes)
 (integers little-endian).  The roots are the Merkle roots `prover.stark.setup` computes
-for the ROM's and the Image table's (`image.py`) fixed columns with default
-StarkParameters (`TableKey.fixed_root`: the same code path, so a verifying key and the
-ID cannot disagree).  They are every fixed commitment of a proof of a run
-(`machine.run_key`) that depends on the program; the others (op-class table, register
-file from zero, range tables) depend on xlen only.  So the ID alone pins the verifying
-key: a verifier given the ID and these parts (`ProgramCommitment`, which a proof file
-carries: `claim.py`) rebuilds the key with `machine.machine_verifying_key` and checks
-that the parts hash to the ID, without the ELF.  The image digest is BLAKE3 of
+for the ROM's, the Image table's (`image.py`) and the Regions table's (`regions.py`, the
+default memory map) fixed columns with default StarkParameters (`TableKey.fixed_root`:
+the same code path, so a verifying key and the ID cannot disagree).  They are every
+fixed commitment of a proof of a run (`machine.run_key`, `segments.segment_key`) that
+depends on the program; the others (op-class table, register file, range tables)
+depend on xlen only.  So the ID alone pins the verifying key: a verifier given the ID
+and these parts (`ProgramCommitment`, which a proof file carries: `claim.py`) rebuilds
+the key with `machine.machine_verifying_key` or `segments.segment_verifying_key` and
+checks that the parts hash to the ID, without the ELF.  The image digest is BLAKE3 of
     "zkaot-image-v1\\0" || segment count (u32) || per PT_LOAD segment in address order:
     vaddr (u64) || memsz (u64) || flags (u8: R=4, W=2, X=1) || n (u64) || n bytes
 where the n bytes are the segment's initial contents without their trailing zeros
@@ -70,10 +72,11 @@ from ..air import Air
 from ..field import P
 from ..stark import StarkParameters, setup
 from .image import IMAGE, image_air, image_fixed
+from .regions import REGIONS, regions_air, regions_fixed
 from .limbs import n_limbs, to_limbs
 
 ROM = "rom"
-PROGRAM_DOMAIN = b"zkaot-program-v2\0"
+PROGRAM_DOMAIN = b"zkaot-program-v3\0"
 IMAGE_DOMAIN = b"zkaot-image-v1\0"
 PAD_PC = 0                      # below RAM: no segment, no step, is ever there
 PAD_OP = P - 1                  # -1: not a TABLE id
@@ -214,10 +217,18 @@ class ProgramCommitment:
     image_digest: bytes
     image_log_rows: int
     image_root: bytes
+    regions_log_rows: int
+    regions_root: bytes
 
     def encode(self) -> bytes:
         return (PROGRAM_DOMAIN + struct.pack("<IQI", self.xlen, self.entry, self.rom_log_rows)
-                + self.rom_root + self.image_digest + struct.pack("<I", self.image_log_rows) + self.image_root)
+                + self.rom_root + self.image_digest + struct.pack("<I", self.image_log_rows) + self.image_root
+                + struct.pack("<I", self.regions_log_rows) + self.regions_root)
+
+    def fixed_roots(self) -> dict[str, tuple[int, bytes]]:
+        """{table name: (log2 rows, root)} of the program's fixed tables."""
+        return {ROM: (self.rom_log_rows, self.rom_root), IMAGE: (self.image_log_rows, self.image_root),
+                REGIONS: (self.regions_log_rows, self.regions_root)}
 
     @property
     def id(self) -> str:
@@ -236,25 +247,17 @@ def image_digest(program) -> bytes:
     return h.digest()
 
 
-def rom_root(program) -> tuple[int, bytes]:
-    """(log2 rows, Merkle root) of the ROM's fixed columns, as `prover.stark.setup` commits
-    them with default parameters."""
-    key = setup([rom_air(program.xlen)], fixed={ROM: rom_fixed(program)}, params=StarkParameters())
-    table = key.verifying_key.tables[0]
-    return table.fixed_log_rows, table.fixed_root
-
-
-def image_root(program) -> tuple[int, bytes]:
-    """(log2 rows, Merkle root) of the Image table's fixed columns (`image.image_fixed`),
-    as `prover.stark.setup` commits them with default parameters."""
-    key = setup([image_air()], fixed={IMAGE: image_fixed(program)}, params=StarkParameters())
-    table = key.verifying_key.tables[0]
+def _fixed_root(air, fixed) -> tuple[int, bytes]:
+    """(log2 rows, Merkle root) of a table's fixed columns, as `prover.stark.setup`
+    commits them with default parameters."""
+    table = setup([air], fixed={air.name: fixed}, params=StarkParameters()).verifying_key.tables[0]
     return table.fixed_log_rows, table.fixed_root
 
 
 def program_commitment(program) -> ProgramCommitment:
-    log_rows, root = rom_root(program)
-    return ProgramCommitment(program.xlen, program.entry, log_rows, root, image_digest(program), *image_root(program))
+    return ProgramCommitment(program.xlen, program.entry, *_fixed_root(rom_air(program.xlen), rom_fixed(program)),
+                             image_digest(program), *_fixed_root(image_air(), image_fixed(program)),
+                             *_fixed_root(regions_air(), regions_fixed(program)))
 
 
 def program_id(program) -> str:

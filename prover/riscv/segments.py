@@ -12,7 +12,8 @@ machine's (`machine.py`) with three changes:
   table (their words are in "mem_in" already);
 - Main's public `exited` is 0 on every segment but the last, whose final pc is where
   the next one starts (`main.py` also proves that a segment which does not exit holds
-  no LR reservation after its last step; `run_segments` cuts where none is held).
+  no LR reservation after its last step; `translator.segments.SegmentedRun` cuts
+  where none is held).
 
 What chains them (`verify_segments`): segment k's entry is segment k - 1's final pc;
 the main commitment of its "regs_in" and "mem_in" tables equals that of segment
@@ -25,8 +26,8 @@ Input table.  Step counts add up.
 Memory bound: a segment's tables are its own steps' rows, except MemInit and the memory
 state tables, which list every word touched so far (the image, the input and the
 words earlier segments used, at most the memory the run uses, never more than its
-length).  `run_segments` streams the interpreter's full trace segment by segment, so
-the rows of the whole run are never held at once.
+length).  `translator.segments.SegmentedRun` streams the interpreter's full trace
+segment by segment, so the rows of the whole run are never held at once.
 """
 from __future__ import annotations
 
@@ -35,9 +36,7 @@ from functools import cache
 
 import numpy as np
 
-from runtime.encoding import TABLE
 from runtime.memory_map import MemoryMap
-from runtime.trace import MAIN_ROW, PRECOMPILE_ROW
 
 from ..stark import Proof, StarkParameters, Verdict, main_root, prove, setup, verify, verifying_key
 from . import machine
@@ -46,8 +45,7 @@ from .main import MAIN, main_trace
 from .memory import MEMINIT, meminit_air
 from .output import OUTPUT, output_root
 from .registers import REGFILE, chained_regfile_air, chained_regfile_fixed, chained_regfile_trace
-from .rom import ROM
-from .state import MEM_IN, MEM_OUT, REGS_IN, REGS_OUT, mem_state_trace, reg_state_trace, state_airs
+from .state import MEM_IN, MEM_OUT, REGS_IN, REGS_OUT, MemoryState, mem_state_trace, reg_state_trace, state_airs
 
 KINDS = ("first", "next")
 DEFAULT_SEGMENT_STEPS = (1 << 18) - 1    # a segment that goes on needs one padding row in Main
@@ -80,73 +78,17 @@ def _regfile_root(params: StarkParameters) -> tuple[int, bytes]:
     return vk.tables[0].fixed_log_rows, vk.tables[0].fixed_root
 
 
-def segment_verifying_key(xlen: int, kind: str, rom: tuple[int, bytes], image: tuple[int, bytes],
-                          params: StarkParameters | None = None, memory_map: MemoryMap = MemoryMap()):
-    """`segment_key(program, kind).verifying_key` from the program's ROM and Image roots
-    (`rom.ProgramCommitment`), as `machine.machine_verifying_key` for whole runs."""
+def segment_verifying_key(commitment, kind: str, params: StarkParameters | None = None,
+                          memory_map: MemoryMap = MemoryMap()):
+    """`segment_key(program, kind).verifying_key` from the program's fixed roots (a
+    `rom.ProgramCommitment`), as `machine.machine_verifying_key` for whole runs."""
     params = params or StarkParameters()
-    fixed = {**machine._constant_roots(xlen, params), REGFILE: _regfile_root(params), ROM: tuple(rom)}
-    if kind == "first":
-        fixed[IMAGE] = tuple(image)
+    xlen = commitment.xlen
+    fixed = {**machine._constant_roots(xlen, params), **commitment.fixed_roots(), REGFILE: _regfile_root(params)}
+    if kind == "next":
+        del fixed[IMAGE]
     airs = _segment_air_list(machine.machine_air_list(xlen, memory_map), xlen, kind)
     return verifying_key(airs, fixed, params)
-
-
-# ---------------------------------------------------------------- running
-
-_LR = np.array([e.id for e in TABLE if e.name.startswith("lr.")])
-_SC = np.array([e.id for e in TABLE if e.name.startswith("sc.")])
-
-
-class SegmentedRun:
-    """The interpreter's full trace of a run, segment by segment: iterating yields
-    (MAIN_ROW rows, PRECOMPILE_ROW rows, their step counted from the segment's first),
-    each at most segment_steps rows, a segment cut later only while an LR reservation is
-    held (until the next sc).  After the iteration, exit_code (None unless the guest
-    exited), fault (a GuestFault or a step-limit message) and steps say how it ended.
-    progress(steps) is called after each segment."""
-
-    def __init__(self, program, input_bytes: bytes = b"", segment_steps: int = DEFAULT_SEGMENT_STEPS,
-                 memory_map: MemoryMap = MemoryMap(), max_steps: int | None = None, progress=None):
-        if segment_steps < 1:
-            raise ValueError(f"segment_steps must be at least 1, not {segment_steps}")
-        self.program, self.input_bytes, self.memory_map = program, input_bytes, memory_map
-        self.segment_steps, self.max_steps, self.progress = segment_steps, max_steps, progress
-        self.exit_code, self.fault, self.steps = None, None, 0
-
-    def __iter__(self):
-        from translator.interpreter import GuestExit, GuestFault, Interpreter
-        rows: list[tuple] = []
-        precompiles: list[tuple] = []
-        interp = Interpreter(self.program, self.input_bytes, self.memory_map, record=rows.append)
-        interp.io.on_precompile = lambda kind, a0, a1, data, out: precompiles.append(
-            (len(rows), kind, a0, a1, np.frombuffer(data.ljust(264, b"\0"), np.uint8),
-             np.frombuffer(out.ljust(200, b"\0"), np.uint8)))
-        limit = self.max_steps
-        while self.exit_code is None and self.fault is None:
-            budget = self.segment_steps if limit is None else min(self.segment_steps, limit - interp.steps)
-            if budget <= 0:
-                self.fault = f"the step limit of {limit:,} steps was reached"
-                break
-            try:
-                interp.execute(budget)
-                while interp.reservation is not None and (limit is None or interp.steps < limit):
-                    interp.execute(1)
-            except GuestExit as e:
-                self.exit_code = e.code
-            except GuestFault as e:
-                self.fault = e
-            self.steps = interp.steps
-            if self.fault is None:
-                yield _rows(rows), _rows(precompiles, PRECOMPILE_ROW)
-            rows.clear()
-            precompiles.clear()
-            if self.progress:
-                self.progress(interp.steps)
-
-
-def _rows(items: list, dtype=MAIN_ROW) -> np.ndarray:
-    return np.array(items, dtype) if items else np.zeros(0, dtype)
 
 
 # ---------------------------------------------------------------- proving
@@ -178,8 +120,8 @@ def segment_keys(program, params: StarkParameters | None = None, memory_map: Mem
 def prove_segment(program, key, rows: np.ndarray, input_bytes: bytes = b"", registers=None, state=None, *,
                   threads: int = 1, check: bool = True, memory_map: MemoryMap = MemoryMap()):
     """(SegmentProof, final registers, final state) of one segment: MAIN_ROW rows run
-    from `registers` (32 values, default 0) on memory `state` ((words, bytes), None for
-    the first segment: the image and the input).  key is the segment's kind's."""
+    from `registers` (32 values, default 0) on memory `state` (a `state.MemoryState`,
+    None for the first segment: the image and the input).  key is the segment's kind's."""
     xlen = program.xlen
     regs = np.zeros(32, dtype=np.uint64) if registers is None else np.asarray(registers, dtype=np.uint64)
     mt = main_trace(program, rows, initial=regs)
@@ -190,23 +132,23 @@ def prove_segment(program, key, rows: np.ndarray, input_bytes: bytes = b"", regi
     tables[REGFILE] = chained_regfile_trace(regs, final, lk.final_times, xlen)
     tables[REGS_IN], tables[REGS_OUT] = reg_state_trace(regs, xlen), reg_state_trace(final, xlen)
     fm = traces.memory.final
-    tables[MEM_OUT] = mem_state_trace(fm.words, fm.final)
+    tables[MEM_OUT] = mem_state_trace(MemoryState(fm.words, fm.final, fm.writable))
     if state is not None:
-        tables[MEM_IN] = mem_state_trace(*state)
+        tables[MEM_IN] = mem_state_trace(state)
         del tables[IMAGE]                   # (and no Input trace: memory_traces with a state)
     proof = prove(key, tables, traces.publics, check=check, threads=threads)
     pub = machine.RunPublics(mt.public, traces.output, b"")
     segment = SegmentProof(pub.final_pc, pub.steps, pub.exited, pub.exit_code or 0, pub.output, proof)
-    return segment, final, (fm.words, fm.final)
+    return segment, final, MemoryState(fm.words, fm.final, fm.writable)
 
 
 def prove_segments(program, segments, input_bytes: bytes = b"", keys: SegmentKeys | None = None, *,
                    params: StarkParameters | None = None, threads: int = 1, check: bool = True,
                    memory_map: MemoryMap = MemoryMap(), on_segment=None) -> list[SegmentProof]:
-    """Prove each (rows, precompiles) of `segments` (a `SegmentedRun`, or any iterable of
-    consecutive pieces of one run from the entry) as a segment; each starts from the
-    registers and memory the previous one ended with.  on_segment(k, SegmentProof) is
-    called as each is done."""
+    """Prove each (rows, precompiles) of `segments` (a `translator.segments.SegmentedRun`,
+    or any iterable of consecutive pieces of one run from the entry) as a segment; each
+    starts from the registers and memory the previous one ended with.
+    on_segment(k, SegmentProof) is called as each is done."""
     keys = keys or segment_keys(program, params, memory_map)
     regs = state = None
     proofs = []

@@ -15,12 +15,15 @@ once (fixed r = 0..31; strictly increasing w), and every one of their rows sends
 their (key, final) pairs and the in table's real rows exactly their (key, initial)
 pairs.  Row order, and what padding rows (is_real = 0) hold, say nothing.
 
-Columns: is_real (boolean), then the message's fields (`REG_STATE_FIELDS`: r and the
-register's limbs; `MEM_STATE_FIELDS`: w and the word's 8 bytes).  No other constraint:
+Columns: is_real (boolean), then the message's fields (`reg_state_fields`: r and the
+register's limbs; `mem_state_fields`: w, the word's 8 bytes and wr, its permission,
+`regions.py`).  No other constraint:
 the values are range-checked where they were produced (Main's writes, MemAccess's bytes,
 the image), and the in table's are those of the previous segment's out table.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -39,7 +42,16 @@ def reg_state_fields(xlen: int) -> list[str]:
 
 
 def mem_state_fields() -> list[str]:
-    return ["w"] + [f"b{j}" for j in range(WORD_BYTES)]
+    return ["w"] + [f"b{j}" for j in range(WORD_BYTES)] + ["wr"]
+
+
+@dataclass(frozen=True)
+class MemoryState:
+    """The memory a segment starts from: the words listed so far (increasing), their
+    bytes and whether each is writable."""
+    words: np.ndarray           # (k,) int64
+    data: np.ndarray            # (k, 8) uint8
+    writable: np.ndarray        # (k,) bool
 
 
 def state_air(name: str, fields: list[str], *, sends: bool) -> Air:
@@ -69,21 +81,16 @@ def reg_state_trace(values, xlen: int) -> np.ndarray:
     return np.concatenate([np.ones_like(r), r, to_limbs(values, xlen)], axis=1).astype(np.uint32)
 
 
-def mem_state_trace(words, data) -> np.ndarray:
-    """(H, 1 + 1 + 8): the words (increasing) with their bytes, then zero padding rows;
-    H a power of two (at least 4).  Canonical, so equal states have equal commitments."""
-    words = np.asarray(words, dtype=np.int64)
-    data = np.asarray(data, dtype=np.uint8).reshape(-1, WORD_BYTES)
-    if words.shape[0] != data.shape[0]:
-        raise ValueError("a memory state needs one 8-byte row per word")
-    out = np.zeros((pow2_height(words.size), 2 + WORD_BYTES), dtype=np.uint32)
-    out[:words.size, 0] = 1
-    out[:words.size, 1] = words
-    out[:words.size, 2:] = data
+def mem_state_trace(state: MemoryState) -> np.ndarray:
+    """(H, 1 + 1 + 8 + 1): the words (increasing) with their bytes and permissions, then
+    zero padding rows; H a power of two (at least 4).  Canonical, so equal states have
+    equal commitments."""
+    k = state.words.size
+    if state.data.shape != (k, WORD_BYTES) or state.writable.shape != (k,):
+        raise ValueError("a memory state needs one 8-byte row and one permission per word")
+    out = np.zeros((pow2_height(k), 3 + WORD_BYTES), dtype=np.uint32)
+    out[:k, 0] = 1
+    out[:k, 1] = state.words
+    out[:k, 2:2 + WORD_BYTES] = state.data
+    out[:k, 2 + WORD_BYTES] = state.writable
     return out
-
-
-def mem_state_of(trace: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(words, bytes (k, 8) uint8) of a memory state table's real rows."""
-    real = trace[:, 0] == 1
-    return trace[real, 1].astype(np.int64), trace[real, 2:].astype(np.uint8)

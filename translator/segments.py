@@ -1,0 +1,69 @@
+"""A run's full trace in segments, for proving long runs piece by piece.
+
+The prover (prover/riscv/segments.py) proves a run as a chain of segments, each from
+the registers and memory the previous one left, so that its memory is bounded by one
+segment.  `SegmentedRun` streams the interpreter's full trace (the same MAIN_ROW rows
+as `expand.reference_trace`, which the tests compare with the translator's) one
+segment at a time: the rows of the whole run are never held at once.
+
+Where a segment ends: after at most segment_steps steps, or later while an LR
+reservation is held, until the sc that ends it.  The proof carries no reservation from
+one segment to the next (prover/riscv/main.py), so a cut there could not be proven.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from runtime.memory_map import MemoryMap
+from runtime.trace import MAIN_ROW, PRECOMPILE_ROW
+
+from .interpreter import GuestExit, GuestFault, Interpreter
+
+
+class SegmentedRun:
+    """Iterating yields (MAIN_ROW rows, PRECOMPILE_ROW rows with their step counted from
+    the segment's first) per segment (module docstring: where segments end).  After the
+    iteration, exit_code (None unless the guest exited), fault (a GuestFault, or a
+    message when max_steps was reached) and steps say how the run ended.
+    progress(steps) is called after each segment."""
+
+    def __init__(self, program, input_bytes: bytes, segment_steps: int,
+                 memory_map: MemoryMap = MemoryMap(), max_steps: int | None = None, progress=None):
+        if segment_steps < 1:
+            raise ValueError(f"segment_steps must be at least 1, not {segment_steps}")
+        self.program, self.input_bytes, self.memory_map = program, input_bytes, memory_map
+        self.segment_steps, self.max_steps, self.progress = segment_steps, max_steps, progress
+        self.exit_code, self.fault, self.steps = None, None, 0
+
+    def __iter__(self):
+        rows: list[tuple] = []
+        precompiles: list[tuple] = []
+        interp = Interpreter(self.program, self.input_bytes, self.memory_map, record=rows.append)
+        interp.io.on_precompile = lambda kind, a0, a1, data, out: precompiles.append(
+            (len(rows), kind, a0, a1, np.frombuffer(data.ljust(264, b"\0"), np.uint8),
+             np.frombuffer(out.ljust(200, b"\0"), np.uint8)))
+        limit = self.max_steps
+        while self.exit_code is None and self.fault is None:
+            budget = self.segment_steps if limit is None else min(self.segment_steps, limit - interp.steps)
+            if budget <= 0:
+                self.fault = f"the step limit of {limit:,} steps was reached"
+                break
+            try:
+                interp.execute(budget)
+                while interp.reservation is not None and (limit is None or interp.steps < limit):
+                    interp.execute(1)
+            except GuestExit as e:
+                self.exit_code = e.code
+            except GuestFault as e:
+                self.fault = e
+            self.steps = interp.steps
+            if self.fault is None:
+                yield _rows(rows, MAIN_ROW), _rows(precompiles, PRECOMPILE_ROW)
+            rows.clear()
+            precompiles.clear()
+            if self.progress:
+                self.progress(interp.steps)
+
+
+def _rows(items: list, dtype) -> np.ndarray:
+    return np.array(items, dtype) if items else np.zeros(0, dtype)
