@@ -4,7 +4,9 @@ The prover (prover/riscv/segments.py) proves a run as a chain of segments, each 
 the registers and memory the previous one left, so that its memory is bounded by one
 segment.  `SegmentedRun` streams the interpreter's full trace (the same MAIN_ROW rows
 as `expand.reference_trace`, which the tests compare with the translator's) one
-segment at a time: the rows of the whole run are never held at once.
+segment at a time: the rows of the whole run are never held at once.  `TraceSegments`
+cuts a full trace that is already written (the translator's main.npy and
+precompile.npy, `zkaot trace --mode full`, memory-mapped) the same way.
 
 Where a segment ends: after at most segment_steps steps, or later while an LR
 reservation is held, until the sc that ends it.  The proof carries no reservation from
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from runtime.encoding import TABLE
 from runtime.memory_map import MemoryMap
 from runtime.trace import MAIN_ROW, PRECOMPILE_ROW
 
@@ -67,3 +70,47 @@ class SegmentedRun:
 
 def _rows(items: list, dtype) -> np.ndarray:
     return np.array(items, dtype) if items else np.zeros(0, dtype)
+
+
+_LR = np.array([op.id for op in TABLE if op.name.startswith("lr.")])
+_SC = np.array([op.id for op in TABLE if op.name.startswith("sc.")])
+
+
+def cut_points(ops: np.ndarray, segment_steps: int) -> np.ndarray:
+    """Where segments of a run with these op ids end (exclusive step indices, the last
+    is the run's length): after segment_steps steps, or later while an LR reservation is
+    held (the cuts `SegmentedRun` makes)."""
+    if segment_steps < 1:
+        raise ValueError(f"segment_steps must be at least 1, not {segment_steps}")
+    n = ops.size
+    events = np.flatnonzero(np.isin(ops, _LR) | np.isin(ops, _SC))
+    last = np.full(n, -1, dtype=np.int64)
+    last[events] = events
+    last = np.maximum.accumulate(last) if n else last
+    held = (last >= 0) & np.isin(ops[np.maximum(last, 0)], _LR)        # a reservation after step i
+    free = np.flatnonzero(~held) + 1                                    # the cuts allowed
+    cuts, end = [], 0
+    while end < n:
+        at = int(np.searchsorted(free, min(end + segment_steps, n)))    # the first at or after
+        end = int(free[at]) if at < free.size else n
+        cuts.append(end)
+    return np.array(cuts, dtype=np.int64)
+
+
+class TraceSegments:
+    """A written full trace cut into segments (`cut_points`): iterating yields (MAIN_ROW
+    rows, PRECOMPILE_ROW rows with their step counted from the segment's first), slices
+    of `rows` (a memory-mapped array is read one segment at a time)."""
+
+    def __init__(self, rows: np.ndarray, precompiles: np.ndarray, segment_steps: int):
+        self.rows, self.precompiles = rows, precompiles
+        self.cuts = cut_points(np.asarray(rows["op"]), segment_steps)
+
+    def __iter__(self):
+        start = 0
+        steps = self.precompiles["step"].astype(np.int64)
+        for end in self.cuts:
+            pre = self.precompiles[(steps >= start) & (steps < end)].copy()
+            pre["step"] -= start
+            yield np.ascontiguousarray(self.rows[start:end]), pre
+            start = int(end)

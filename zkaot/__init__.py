@@ -54,8 +54,7 @@ class GuestFaulted(CannotProve):
 class ProveResult:
     claim: "RunClaim"           # prover.riscv.claim: the public claim and the STARK proofs
     proof: bytes                # the proof file's bytes (claim.encode())
-    run: RunResult
-    seconds: float              # proving time (the pre-run excluded)
+    seconds: float              # proving time (the run that makes the trace excluded)
     security_bits: float
 
     @property
@@ -64,45 +63,63 @@ class ProveResult:
 
 
 def prove(program: Program | str | Path, input_bytes: bytes = b"", *, max_steps: int = MAX_PROVE_STEPS,
-          segment_steps: int | None = None, memory_map: MemoryMap = MemoryMap(),
-          progress: bool = False) -> ProveResult:
+          segment_steps: int | None = None, engine: str = "jit", memory_map: MemoryMap = MemoryMap(),
+          progress: bool = False, cache_dir=None) -> ProveResult:
     """Prove a whole run of a guest: a proof file (prover/riscv/claim.py) that `verify`
-    checks against the program ID alone.  The run is first executed once to see that it
-    exits; then the interpreter's full trace is proven segment by segment (at most
+    checks against the program ID alone.  The witness is the run's full trace: with
+    engine "jit" the translator's (a minimal-trace run, expanded in parallel into a
+    temporary directory and read back memory-mapped, `zkaot trace --mode full`), with
+    "interp" the interpreter's, streamed.  It is proven segment by segment (at most
     segment_steps steps each, default prover.riscv.segments.DEFAULT_SEGMENT_STEPS), so
-    the prover's memory is bounded by a segment.  CannotProve for runs longer than
-    max_steps or not exiting (GuestFaulted when the guest faulted)."""
+    the prover's memory is bounded by a segment (docs/continuations.md).  CannotProve for
+    runs longer than max_steps or not exiting (GuestFaulted when the guest faulted)."""
+    import tempfile
+
     from prover.riscv.claim import prove_claim
     from prover.riscv.segments import DEFAULT_SEGMENT_STEPS
-    from translator.segments import SegmentedRun
     from prover.stark import Proof
+    from runtime.trace_files import read_trace
+    from translator.segments import SegmentedRun, TraceSegments
+    from zkaot.tracing import trace
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
     if memory_map != MemoryMap():
         raise CannotProve("only the default memory map can be proven")
     if not isinstance(program, Program):
         program = load_elf(program, memory_map)
-    result = Interpreter(program, input_bytes, memory_map, max_steps).run()
-    if result.fault is not None:
-        if result.steps >= max_steps:
-            raise CannotProve(f"the run is longer than {max_steps:,} steps (--max-steps)")
-        raise GuestFaulted(f"{program.name}: the guest faulted ({result.fault}): only runs that exit can be proven")
-    bar = None
-    if progress:
-        from tqdm import tqdm
-        bar = tqdm(total=result.steps, desc="proving", unit=" steps", unit_scale=True, leave=False)
-    run = SegmentedRun(program, input_bytes, segment_steps or DEFAULT_SEGMENT_STEPS, memory_map, max_steps)
-    start = time.perf_counter()
-    try:
-        claim = prove_claim(program, run, input_bytes,
-                            on_segment=(lambda k, seg: bar.update(seg.steps)) if bar else None)
-    except ValueError as e:
-        raise CannotProve(f"{program.name}: cannot prove this run: {e}") from None
-    finally:
-        if bar:
-            bar.close()
-    seconds = time.perf_counter() - start
+    segment_steps = segment_steps or DEFAULT_SEGMENT_STEPS
+    with tempfile.TemporaryDirectory(prefix="zkaot-prove-") as scratch:
+        if engine == "jit":
+            summary = trace(program, input_bytes, Path(scratch), "full", memory_map=memory_map,
+                            step_limit=max_steps, cache_dir=cache_dir)
+            steps, fault = summary["steps"], summary["fault"]
+            files = read_trace(scratch)
+            segments = TraceSegments(files["main"], files["precompile"], segment_steps)
+        else:
+            result = Interpreter(program, input_bytes, memory_map, max_steps).run()
+            steps, fault = result.steps, result.fault
+            segments = SegmentedRun(program, input_bytes, segment_steps, memory_map, max_steps)
+        if fault is not None:
+            if steps >= max_steps:
+                raise CannotProve(f"the run is longer than {max_steps:,} steps (--max-steps)")
+            raise GuestFaulted(f"{program.name}: the guest faulted ({fault}): only runs that exit can be proven")
+        bar = None
+        if progress:
+            from tqdm import tqdm
+            bar = tqdm(total=steps, desc="proving", unit=" steps", unit_scale=True, leave=False)
+        start = time.perf_counter()
+        try:
+            claim = prove_claim(program, segments, input_bytes,
+                                on_segment=(lambda k, seg: bar.update(seg.steps)) if bar else None)
+        except ValueError as e:
+            raise CannotProve(f"{program.name}: cannot prove this run: {e}") from None
+        finally:
+            if bar:
+                bar.close()
+        seconds = time.perf_counter() - start
     data = claim.encode()
     security = min(Proof.from_bytes(s.proof).meta.security_bits for s in claim.segments)
-    return ProveResult(claim, data, result, seconds, security)
+    return ProveResult(claim, data, seconds, security)
 
 
 def verify(proof: bytes, program_id: str, expect_exit: int = 0, input_bytes: bytes | None = None):

@@ -181,7 +181,7 @@ def cmd_prove(args) -> int:
     limit = zkaot.MAX_PROVE_STEPS if args.max_steps is None else min(args.max_steps, zkaot.MAX_PROVE_STEPS)
     try:
         proved = zkaot.prove(program, _read_input(args.input), max_steps=limit, segment_steps=args.segment_steps,
-                             progress=True)
+                             engine=args.engine, progress=True)
     except zkaot.GuestFaulted as e:
         print(f"zkaot: error: {e}", file=sys.stderr)
         return EXIT_GUEST_FAULT
@@ -286,6 +286,8 @@ def parser() -> argparse.ArgumentParser:
     pro.add_argument("--segment-steps", type=int, default=None,
                      help="prove long runs in segments of at most this many steps (default 2^18 - 1); "
                           "the prover's memory grows with it")
+    pro.add_argument("--engine", default="jit", choices=["jit", "interp"],
+                     help="whose full trace is proven: the translator's (default) or the interpreter's")
     pro.set_defaults(func=cmd_prove)
 
     ver = sub.add_parser("verify", help="check a proof file against a program ID; print the public output")
