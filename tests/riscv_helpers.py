@@ -232,7 +232,7 @@ def every_class(xlen):
     return program, rows, result, b""
 
 
-def refuse_run_bus(program, k, mt, input_bytes, lookups=None, *, memory=None, **overrides):
+def refuse_run_bus(program, k, mt, input_bytes, lookups=None, *, memory=None, precompiles=None, **overrides):
     """A forged run whose every table satisfies its own constraints, built with
     `prover.riscv.machine.machine_traces` (tables in `overrides` replaced; range16 counts
     only the in-range values sent): the buses do not balance, so prove refuses, and a
@@ -241,7 +241,7 @@ def refuse_run_bus(program, k, mt, input_bytes, lookups=None, *, memory=None, **
     from prover.riscv.machine import machine_airs, machine_traces
     from prover.riscv.main import MAIN
     from prover.stark import prove, verify
-    traces = dict(machine_traces(program, mt, input_bytes, lookups, memory=memory,
+    traces = dict(machine_traces(program, mt, input_bytes, lookups, memory=memory, precompiles=precompiles,
                                  count_range16=range16_tolerant).tables, **overrides)
     public = {MAIN: mt.public}
     for air in machine_airs(program)[0]:                    # every table's own constraints hold

@@ -140,12 +140,12 @@ def test_a_run_cut_before_its_exit_ecall_is_refused():
         main_air(64).check(mt.main, public=public)
 
 
-def test_an_ecall_other_than_exit_or_write_and_a_write_to_another_fd_cannot_be_proven():
-    """The registers a7 (a keccakf precompile) or a0 (fd 4) hold at the first write: no
+def test_an_unknown_ecall_and_a_write_to_another_fd_cannot_be_proven():
+    """The registers a7 (0x802, no such ecall) or a0 (fd 4) hold at the first write: no
     ecall kind matches, so no table exists (and a forged one fails the ecall constraints)."""
     program, rows, _ = writes_run(64)
     i = int(np.flatnonzero(rows["op"] == ECALL)[0])
-    for back, value, reason in ((1, 0x800, "only exit"), (4, 4, "fd 4")):
+    for back, value, reason in ((1, 0x802, "only exit"), (4, 4, "fd 4")):
         forged = rows.copy()
         forged["c"][i - back] = value                       # addi a7, zero, 64 / addi a0, zero, 3
         with pytest.raises(ValueError, match=reason):

@@ -3,14 +3,19 @@
 Tables (`machine_airs`): Main (`main.py`: control flow, registers, the loads' and
 stores' values and addresses, AMOs, LR/SC), the register file, the Program ROM, the
 op-class table, ALU, Arith, MemAccess and MemInit (`memory.py`), Image and Input
-(`image.py`), OutputRead and Output (`output.py`: the bytes of writes to fd 3), range16
-and bitwise.  Fixed columns (the verifying key): the ROM, the
-op-class table, the register file's initial values, the Image and the range tables, so
-a key is one program's (`run_key`).
+(`image.py`), OutputRead and Output (`output.py`: the bytes of writes to fd 3), the
+precompile bridge and its layout (`precompile.py`), Keccak-f and SHA-256 with their
+round tables (`keccak.py`, `sha256.py`: every key has them, a run without precompile
+calls gives them padding only), range16 and bitwise.  Fixed columns (the verifying
+key): the ROM, the op-class table, the register file's initial values, the Image, the
+precompile layout and round tables and the range tables, so a key is one program's
+(`run_key`).
 
 Every receiving table is built from the messages Main sends (`main_lookups`): the ALU
 and Arith rows, the memops (so MemAccess's rows are exactly Main's accesses, in time
-order), the ROM and op-class multiplicities, the register file's final state; range16
+order), the ROM and op-class multiplicities, the register file's final state, the
+precompile calls (with the trace's PRECOMPILE_ROW rows: the bridge's memops and the
+Keccak-f and SHA-256 tables); range16
 and bitwise multiplicities add up every table's lookups.  A trace the interpreter did
 not produce therefore shows up as an unbalanced bus or a failed constraint, never as a
 table built from other data.
@@ -21,8 +26,8 @@ region and zeros, ending at the public final pc; when the public exited is 1, it
 step is exit with the public exit code; its writes to fd 3 are the Output table's bytes,
 which `verify_run` pins to the claimed output by a commitment.  The input is bound when
 `verify_run` is given `input_root` (the Input table's main root, `input_root`): the
-Input trace is then the claimed input's, so the run read exactly those bytes.  Runs
-using a precompile cannot be proven.
+Input trace is then the claimed input's, so the run read exactly those bytes.  Its
+keccakf and sha256_compress ecalls read and wrote memory as the host does.
 
 A verifier without the ELF builds the key from the program's fixed roots
 (`machine_verifying_key`, with the roots a `rom.ProgramCommitment` carries, which the
@@ -46,6 +51,7 @@ from .main import MAIN, MainLookups, MainTrace, main_air, main_trace
 from .memory import MemoryTraces, memaccess_air, meminit_air, memory_tables, memory_traces
 from .optable import OP_ID, OPTABLE, optable_air, optable_fixed, optable_multiplicities
 from .output import OUTPUT, OUTREAD, OutputReadTrace, memory_at, output_air, output_root, output_trace, outread_air
+from .precompile import PrecompileTraces, precompile_airs, precompile_traces
 from .ranges import count_bitwise, count_range16
 from .regions import regions_air
 from .registers import REGFILE, regfile_air, regfile_fixed, regfile_trace
@@ -65,8 +71,9 @@ def machine_airs(program, memory_map: MemoryMap = MemoryMap()) -> tuple[list, di
     mem_airs, mem_fixed = memory_tables(program, xlen, memory_map)
     range_airs, range_fixed = _range_tables()
     airs = [main_air(xlen), regfile_air(xlen), rom_air(xlen), optable_air(xlen), alu_air(xlen), arith_air(xlen)]
-    airs += mem_airs + [outread_air(xlen), output_air()] + list(range_airs)
-    fixed = {ROM: rom_fixed(program), OPTABLE: optable_fixed(xlen), **mem_fixed, **range_fixed}
+    pre_airs, pre_fixed = precompile_airs(xlen)
+    airs += mem_airs + [outread_air(xlen), output_air()] + pre_airs + list(range_airs)
+    fixed = {ROM: rom_fixed(program), OPTABLE: optable_fixed(xlen), **mem_fixed, **pre_fixed, **range_fixed}
     return airs, fixed
 
 
@@ -76,16 +83,19 @@ def machine_air_list(xlen: int, memory_map: MemoryMap = MemoryMap()) -> list:
     return ([main_air(xlen), regfile_air(xlen), rom_air(xlen), optable_air(xlen), alu_air(xlen), arith_air(xlen),
              memaccess_air(xlen), meminit_air(), image_air(), input_air(memory_map), regions_air(), outread_air(xlen),
              output_air()]
-            + list(range_airs))
+            + precompile_airs(xlen)[0] + list(range_airs))
 
 
 @cache
 def _constant_roots(xlen: int, params: StarkParameters) -> dict:
     """{name: (log2 rows, root)} of the fixed tables that do not depend on the program
-    (op-class table, register file from zero, range16, bitwise)."""
+    (op-class table, register file from zero, the precompiles' layout and round tables,
+    range16, bitwise)."""
     range_airs, range_fixed = _range_tables()
-    fixed = {OPTABLE: optable_fixed(xlen), REGFILE: regfile_fixed(xlen, None), **range_fixed}
-    vk = setup([optable_air(xlen), regfile_air(xlen)] + list(range_airs), fixed=fixed, params=params).verifying_key
+    pre_airs, pre_fixed = precompile_airs(xlen)
+    fixed = {OPTABLE: optable_fixed(xlen), REGFILE: regfile_fixed(xlen, None), **pre_fixed, **range_fixed}
+    airs = [optable_air(xlen), regfile_air(xlen)] + [a for a in pre_airs if a.name in pre_fixed] + list(range_airs)
+    vk = setup(airs, fixed=fixed, params=params).verifying_key
     return {t.air.name: (t.fixed_log_rows, t.fixed_root) for t in vk.tables}
 
 
@@ -121,6 +131,7 @@ class MachineTraces:
     main: MainTrace
     memory: MemoryTraces
     output: bytes = b""
+    precompile: PrecompileTraces | None = None
 
     @property
     def publics(self) -> dict[str, list[int]]:
@@ -150,24 +161,29 @@ def main_publics(entry: int, final_pc: int, steps: int, exit_code: int) -> list[
 
 def machine_traces(program, mt: MainTrace, input_bytes: bytes = b"", lookups: MainLookups | None = None, *,
                    memory: MemoryTraces | None = None, memory_map: MemoryMap = MemoryMap(),
-                   count_range16=count_range16, state=None) -> MachineTraces:
+                   count_range16=count_range16, state=None, precompiles: np.ndarray | None = None) -> MachineTraces:
     """Every table's trace for a Main trace: the receiving tables are built from the
     messages Main sends (`lookups`, default `mt.lookups`); `memory` overrides the memory
     tables (default: built from Main's memops, the program's image and the input).
     `count_range16` makes the range16 multiplicities from every table's lookups (the
     soundness tests pass one that skips the out-of-range values of a forged column).
-    `state` (a `state.MemoryState`) is a later segment's starting memory (`memory.memory_traces`)."""
+    `state` (a `state.MemoryState`) is a later segment's starting memory (`memory.memory_traces`).
+    `precompiles` are the trace's PRECOMPILE_ROW rows, one per precompile ecall of the
+    run in order (needed when it makes any: the calls' inputs and outputs, `precompile.py`)."""
     lk = lookups or mt.lookups
     xlen = mt.xlen
+    pre = precompile_traces(lk.precompile_calls, precompiles, xlen, OP_ID["ecall"])
+    main_rows = np.concatenate([lk.memory_rows, pre.memory_rows])          # every write before OutputRead's reads
+    main_times = np.concatenate([lk.memory_times, pre.memory_times])
     outread = OutputReadTrace(
         lk.output_calls,
-        lambda addrs, times: memory_at(program, input_bytes, lk.memory_rows, lk.memory_times,
+        lambda addrs, times: memory_at(program, input_bytes, main_rows, main_times,
                                        (addrs[:, None] + np.arange(4)[None, :]).reshape(-1),
                                        np.repeat(times, 4), memory_map, state),
         xlen, OP_ID["ecall"])
     if memory is None:
-        rows = np.concatenate([lk.memory_rows, outread.memory_rows])
-        times = np.concatenate([lk.memory_times, outread.memory_times])
+        rows = np.concatenate([main_rows, outread.memory_rows])
+        times = np.concatenate([main_times, outread.memory_times])
         order = np.argsort(times, kind="stable")
         memory = memory_traces(program, rows[order], input_bytes, xlen, times=times[order],
                                memory_map=memory_map, state=state)
@@ -175,7 +191,7 @@ def machine_traces(program, mt: MainTrace, input_bytes: bytes = b"", lookups: Ma
     arith = arith_trace(lk.arith_rows, xlen)
     mem_bitwise = memory.bitwise()
     bitwise = {op: alu.bitwise.get(op, []) + arith.bitwise.get(op, []) + mem_bitwise.get(op, [])
-               + outread.bitwise.get(op, []) for op in ranges.BITWISE_OPS}
+               + outread.bitwise.get(op, []) + pre.bridge.bitwise.get(op, []) for op in ranges.BITWISE_OPS}
     tables = {
         MAIN: mt.main,
         REGFILE: regfile_trace(lk.final_values, lk.final_times, xlen),
@@ -187,26 +203,28 @@ def machine_traces(program, mt: MainTrace, input_bytes: bytes = b"", lookups: Ma
         IMAGE: image_main(image_fixed(program)),
         OUTREAD: outread.main,
         OUTPUT: output_trace(outread.output),
+        **pre.tables(),
         "range16": count_range16(*(lk.range16 + alu.range16 + arith.range16 + memory.range16()
-                                   + outread.range16)),
+                                   + outread.range16 + pre.sha256.range16)),
         "bitwise": count_bitwise(bitwise),
     }
-    return MachineTraces(tables, mt, memory, outread.output)
+    return MachineTraces(tables, mt, memory, outread.output, pre)
 
 
 def prove_run(program, rows: np.ndarray, input_bytes: bytes = b"", params: StarkParameters | None = None, *,
               key=None, initial=None, check: bool = True, threads: int = 1,
-              memory_map: MemoryMap = MemoryMap(), progress: bool = False):
+              memory_map: MemoryMap = MemoryMap(), progress: bool = False, precompiles: np.ndarray | None = None):
     """(key, proof, publics): a proof that the MAIN_ROW rows are a run of `program` from
     its first row's pc with registers `initial` (default 0) on the input `input_bytes`,
-    with every table.  publics is a `RunPublics`: the dict {"main": [entry_lo, entry_hi,
-    final_lo, final_hi, exited, exit_lo, exit_hi, steps]} `verify` needs with
+    with every table; `precompiles` are the run's PRECOMPILE_ROW rows (`machine_traces`).
+    publics is a `RunPublics`: the dict {"main": [entry_lo, entry_hi, final_lo,
+    final_hi, exited, exit_lo, exit_hi, steps]} `verify` needs with
     `key.verifying_key`, with .exit_code, .output and .output_root, the commitment
     `verify(..., commitments={"output": root})` checks (`verify_run` does both).
     progress=True shows the prover's progress bar (stderr)."""
     key = key or run_key(program, params, initial=initial, memory_map=memory_map)
     mt = main_trace(program, rows, initial=initial)
-    traces = machine_traces(program, mt, input_bytes, memory_map=memory_map)
+    traces = machine_traces(program, mt, input_bytes, memory_map=memory_map, precompiles=precompiles)
     proof = prove(key, traces.tables, traces.publics, check=check, threads=threads, progress=progress)
     return key, proof, RunPublics(mt.public, traces.output, output_root(key, traces.output))
 

@@ -2,13 +2,14 @@
 (with the memory argument) what loads, stores, AMOs and LR/SC read and write.
 
 See `main_air` for what is proven, with which columns and constraints, and what is not
-yet (precompiles, the input binding); docs/riscv-air.md for the contract.  `main_trace` builds the
+yet (the memory map); docs/riscv-air.md for the contract.  `main_trace` builds the
 table from the trace's MAIN_ROW rows (vectorized numpy) and `main_lookups` derives, from
 the table alone, every message it sends to the other tables: the ROM pcs, the op
 classes, the ALU and Arith rows (ALU_ROW arrays, with the extra ALU messages of auipc
 and of the order branches and AMOs), the "memop" messages (MEMORY_ROW rows and their
-times: what the memory argument is built from), the range16 limbs and the register
-file's final state.  `prover/riscv/machine.py` proves a whole run with every table.
+times: what the memory argument is built from), the output writes and precompile
+calls, the range16 limbs and the register file's final state.
+`prover/riscv/machine.py` proves a whole run with every table.
 """
 from __future__ import annotations
 
@@ -26,8 +27,9 @@ from ..field import P
 from .alu import ALU
 from .arith import ARITH
 from .limbs import from_limbs, n_limbs, to_limbs
-from .memory import MEMOP
+from .memory import MEM_SLOTS, MEMOP
 from .optable import FIELDS as OPTABLE_FIELDS, FLAGS, OP_ID, OPTABLE, SIZE_FLAGS, op_flags
+from .precompile import KECCAK, PCALL, SHA_BLOCK, SHA_STATE, UNITS
 from .ranges import RANGE16, pow2_height
 from .registers import N_REGS, REG, initial_registers
 from .rom import ROM, rom_messages
@@ -39,6 +41,7 @@ A0, A7 = 10, 17                                      # ecall reads a0 and a7 and
 A1, A2 = 11, 12                                      # ... and reads a1, a2 (at 4 ts + 1, 4 ts + 2)
 ECALL_READS = ((A1, "x", 4, 1), (A2, "y", 5, 2))     # (register, value columns, access k, time offset)
 SYS_EXIT, SYS_WRITE = 93, 64                         # runtime/abi.py (the prover does not import it)
+SYS_KECCAKF, SYS_SHA256_COMPRESS = 0x800, 0x801       # the precompiles (precompile.py)
 OUTRD = "outrd"                                      # the output-read chain (output.py)
 _FORMAT = np.array([op.format.name for op in TABLE])
 _INV_SMALL = np.array([0] + [field.ref_inv(i) for i in range(1, 64)], dtype=np.uint32)
@@ -60,7 +63,8 @@ def main_columns(xlen: int) -> list[str]:
         cols += ["B2", "B3", "sb2"]                                      # rs2 sign-extended from 32 bits
     cols += [f"X{i}" for i in range(L)] + [f"mw{i}" for i in range(L)] + ["lt", "sel"]    # AMO results
     cols += ["aq", "rv", "rk1", "rk2", "succ", "nm", "ri1", "ri2"]      # alignment, the reservation
-    cols += ["e_exit", "e_con", "e_out"]                                 # ecall kinds: exit, console / output write
+    cols += ["e_exit", "e_con", "e_out", "e_kec", "e_sha"]               # ecall kinds: exit, console / output write,
+    cols += ["pa"]                                                       # ... precompiles; their state's alignment
     cols += [f"x{i}" for i in range(L)] + [f"y{i}" for i in range(L)]   # a1 (ptr) and a2 (len) of an ecall
     cols += ["d0_4", "d1_4", "d0_5", "d1_5"]                             # their register time gaps
     cols += ["oi", "pq", "pb0", "pb1", "zk", "zq", "zb0", "zb1", "zhi"]  # output index; ptr, ptr + len as 4 q + o
@@ -94,7 +98,7 @@ def main_air(xlen: int) -> Air:
       (`registers.py`): three accesses at t = 4 ts + k, k = 1 (rs1), 2 (rs2), 3 (rd);
       each receives ("reg", [r, old limbs, t_prev]) and sends ("reg", [r, new limbs, t])
       with t_prev = t - 1 - d0 - 2^16 d1, d0, d1 and 4 d1 in range16, so 0 <= t - t_prev
-      - 1 < 2^30 and t_prev < t cannot wrap mod p (t < 2^28 + 4: at most 2^26 rows).
+      - 1 < 2^30 and t_prev < t cannot wrap mod p (t < 2^24 + 4: at most 2^22 rows).
       Reads (multiplicity is_real) send back what they received: a (rs1's value) for
       register rs1 + 10 f_ecall, s (rs2's value) for rs2 + 17 f_ecall (ecall reads a0
       and a7; the ROM has rs1 = rs2 = 0 there).  The write (multiplicity wr) receives
@@ -136,12 +140,13 @@ def main_air(xlen: int) -> Air:
         the top carry is dropped.  MemAccess range-checks ea_lo (offset + 8 q) and ea_hi
         of every access it receives; a failing sc sends none, so sc rows range-check
         both here.
-      - ("memop", [2 ts + 1, ea_lo, ea_hi, size, f_store + f_sc, mv]) with multiplicity
-        f_load + f_store + succ (loads, lr, AMO reads, stores, successful sc) and
-        ("memop", [2 ts + 2, ea_lo, ea_hi, size, 1, mw]) with multiplicity f_amo (the
-        AMO's write); size = m1 + 2 m2 + 4 m4 + 8 m8 from the op-class flags.  MemAccess
-        proves that mv / mw are zero-extended raw bytes (bytes at and above size are 0,
-        every byte range-checked) and that a read's mv is what memory holds.
+      - ("memop", [MEM_SLOTS ts + 1, ea_lo, ea_hi, size, f_store + f_sc, mv]) with
+        multiplicity f_load + f_store + succ (loads, lr, AMO reads, stores, successful sc)
+        and ("memop", [MEM_SLOTS ts + 2, ea_lo, ea_hi, size, 1, mw]) with multiplicity
+        f_amo (the AMO's write): slots 0 and 1 of step ts (memory.py, MEM_SLOTS = 128);
+        size = m1 + 2 m2 + 4 m4 + 8 m8 from the op-class flags.  MemAccess proves that
+        mv / mw are zero-extended raw bytes (bytes at and above size are 0, every byte
+        range-checked) and that a read's mv is what memory holds.
       - reads (f_load): c = mv extended: c_0 = mv_0 + 0xFF00 sg m1, c_i = mv_i +
         0xFFFF sg [i-th limb above size]; sg boolean, 0 unless f_signed, and the top
         bit of sgtop = 256 m1 mv_0 + m2 mv_0 + m4 mv_1 (RV64) by ("range16", [2 sgtop -
@@ -169,8 +174,9 @@ def main_air(xlen: int) -> Air:
 
     - ecalls (f_ecall; they also read a1 = x and a2 = y at 4 ts + 1 and 4 ts + 2, other
       registers than a0 and a7, so the same times are fine): exactly one kind, e_exit +
-      e_con + e_out = f_ecall, with a7 (s) = 93 (exit) or 64 (write), its other limbs 0,
-      so a precompile or any other a7 cannot be proven.  exit: c = a (a0 unchanged), no
+      e_con + e_out + e_kec + e_sha = f_ecall, with a7 (s) = 93 (exit), 64 (write), 0x800
+      (keccakf) or 0x801 (sha256_compress), its other limbs 0, so any other a7 cannot be
+      proven.  exit: c = a (a0 unchanged), no
       real row after it (e_exit is_real' = 0) and, when the public exited is 1, the last
       real row is an exit and exit_lo/hi are its a0's low limbs.  write: c = y (a0 =
       len); fd a = 3 (e_out) or 1, 2 (e_con: (a_0 - 1)(a_0 - 2) = 0), its limbs above 0
@@ -181,10 +187,17 @@ def main_air(xlen: int) -> Air:
       (c, o), oi]) and receives ("outrd", [ts, ptr + len as (c, o), oi + len]): OutputRead
       (`output.py`) reads the bytes between from memory and sends them to the Output
       table, which `verify(commitments={"output": root})` pins to the claimed output.
+      Precompiles (e_pre = e_kec + e_sha): c = a (a0 unchanged, as the host leaves it);
+      a0's limbs above 32 bits are 0, and a1's for sha256_compress (higher pointers
+      fault); a_0 = 8 pa (keccakf) or 4 pa (sha256_compress) with pa in range16, so the
+      state is aligned as the host requires; Main sends ("pcall", [ts, KECCAK | SHA_STATE,
+      a_0, a_1]) with multiplicity 50 e_kec + 16 e_sha and ("pcall", [ts, SHA_BLOCK, x_0,
+      x_1]) with multiplicity 16 e_sha: one message per memory unit of the call, received
+      by the bridge (`precompile.py`), which reads and writes the units by memops at
+      slots of step ts and sends them to the Keccak-f / SHA-256 tables.
 
-    NOT PROVEN YET (the remaining gap): the precompiles (no proof of a run that uses
-    one exists).  The memory map is not modeled either (memory.py):
-    an access to unmapped memory, or a store to code, read-only data or the input, is
+    NOT PROVEN YET (the remaining gap): the memory map is not modeled (memory.py): an
+    access to unmapped memory, or a store to code, read-only data or the input, is
     accepted, and so is a failing sc's address.  A segment's reservation at its start
     is empty (row 0 has rv = 0), and so is the reservation after the last step of a
     segment that does not exit, so segments chain without carrying one (the prover
@@ -196,9 +209,9 @@ def main_air(xlen: int) -> Air:
     file's initial values (the first step's rs1 read would otherwise need t_prev < 0).
 
     Degree <= 3 everywhere, every bus field has degree 1 and every multiplicity degree
-    <= 2.  Size: RV64 135 main columns, 163 constraints, 55 interactions (rom, optable,
-    10 reg, 5 alu, arith, 2 memop, 2 outrd, 33 range16); RV32 106 columns, 124
-    constraints, 52 interactions.
+    <= 2.  Size: RV64 138 main columns, 172 constraints, 58 interactions (rom, optable,
+    10 reg, 5 alu, arith, 2 memop, 2 outrd, 2 pcall, 34 range16); RV32 109 columns, 129
+    constraints, 55 interactions.
     """
     L = n_limbs(xlen)
     air = Air(MAIN, main=main_columns(xlen), public=PUBLICS)
@@ -314,7 +327,7 @@ def main_air(xlen: int) -> Air:
     X = [C(f"X{i}") for i in range(L)]
     sg, sgtop, hb, lt, sel = C("sg"), C("sgtop"), C("hb"), C("lt"), C("sel")
     aq, rv, rk1, rk2, succ, nm, ri1, ri2 = (C(x) for x in ("aq", "rv", "rk1", "rk2", "succ", "nm", "ri1", "ri2"))
-    t1 = 2 * ts + 1
+    t1 = MEM_SLOTS * ts + 1                         # slot 0 of step ts (memory.py), the AMO's write slot 1
     air.send(MEMOP, [t1, ea_lo, ea_hi, size, f["store"] + f["sc"]] + mv, f["load"] + f["store"] + succ)
     air.send(MEMOP, [t1 + 1, ea_lo, ea_hi, size, 1] + mw, f["amo"])
 
@@ -385,19 +398,20 @@ def main_air(xlen: int) -> Air:
     for v in (ea_lo, ea_hi):
         air.send(RANGE16, [v], f["sc"])
 
-    # ---- ecalls: exit and write (precompiles and other a7 have no kind: unprovable)
-    e_exit, e_con, e_out = C("e_exit"), C("e_con"), C("e_out")
-    e_wr = e_con + e_out
+    # ---- ecalls: exit, write and the precompiles (any other a7 has no kind: unprovable)
+    e_exit, e_con, e_out, e_kec, e_sha = C("e_exit"), C("e_con"), C("e_out"), C("e_kec"), C("e_sha")
+    e_wr, e_pre = e_con + e_out, e_kec + e_sha
     oi, pq, pb0, pb1, zk, zq, zb0, zb1, zhi = (C(x) for x in ("oi", "pq", "pb0", "pb1", "zk", "zq", "zb0", "zb1",
                                                               "zhi"))
-    for x in (e_exit, e_con, e_out, pb0, pb1, zk, zb0, zb1):
+    for x in (e_exit, e_con, e_out, e_kec, e_sha, pb0, pb1, zk, zb0, zb1):
         air.constrain(x * (x - 1), f"{x} is boolean")
-    air.constrain(e_exit + e_con + e_out - f["ecall"], "an ecall is an exit or a write")
-    air.constrain(f["ecall"] * s[0] - SYS_EXIT * e_exit - SYS_WRITE * e_wr, "ecall: a7 is 93 (exit) or 64 (write)")
+    air.constrain(e_exit + e_con + e_out + e_pre - f["ecall"], "an ecall is an exit, a write or a precompile")
+    air.constrain(f["ecall"] * s[0] - SYS_EXIT * e_exit - SYS_WRITE * e_wr - SYS_KECCAKF * e_kec
+                  - SYS_SHA256_COMPRESS * e_sha, "ecall: a7 is 93 (exit), 64 (write), 0x800 or 0x801 (precompiles)")
     for i in range(1, L):
         air.constrain(f["ecall"] * s[i], f"ecall: a7 limb {i} is 0")
     for i in range(L):
-        air.constrain(e_exit * (c[i] - a[i]), f"exit: a0 limb {i} is unchanged")
+        air.constrain((e_exit + e_pre) * (c[i] - a[i]), f"exit, precompile: a0 limb {i} is unchanged")
         air.constrain(e_wr * (c[i] - yv[i]), f"write: a0 limb {i} = len's")
     for i in range(1, L):
         air.constrain(e_wr * a[i], f"write: fd limb {i} is 0")
@@ -424,6 +438,16 @@ def main_air(xlen: int) -> Air:
         air.send(RANGE16, [v], e_out)
     air.send(OUTRD, [ts, pq + 16384 * xv[1], pb0 + 2 * pb1, oi], e_out)
     air.receive(OUTRD, [ts, zq + 16384 * zhi, zb0 + 2 * zb1, oi + length], e_out)
+    # the precompiles: a0 (and a1) below 2^32, the state aligned; the bridge does the rest
+    pa = C("pa")
+    for i in range(2, L):
+        air.constrain(e_pre * a[i], f"precompile: a0 limb {i} is 0")
+        air.constrain(e_sha * xv[i], f"sha256_compress: a1 limb {i} is 0")
+    air.constrain(e_pre * a[0] - (8 * e_kec + 4 * e_sha) * pa, "precompile: the state is 8- (keccakf) or 4-aligned")
+    air.send(RANGE16, [pa], e_pre)
+    air.send(PCALL, [ts, KECCAK * e_kec + SHA_STATE * e_sha, a[0], a[1]],
+             UNITS[KECCAK] * e_kec + UNITS[SHA_STATE] * e_sha)
+    air.send(PCALL, [ts, SHA_BLOCK, xv[0], xv[1]], UNITS[SHA_BLOCK] * e_sha)
     return air
 
 
@@ -440,8 +464,9 @@ class MainLookups:
     final_values: np.ndarray            # (32,) uint64: the registers after the last step
     final_times: np.ndarray             # (32,) int64: the time of each register's last access
     memory_rows: np.ndarray             # MEMORY_ROW: every "memop" message, in time order
-    memory_times: np.ndarray            # (memops,) int64: their times t (2 ts + 1, AMO writes 2 ts + 2)
+    memory_times: np.ndarray            # (memops,) int64: their times t (MEM_SLOTS ts + 1, AMO writes + 1)
     output_calls: np.ndarray            # (writes to fd 3, 4) int64: ts, ptr, len, output index before it
+    precompile_calls: np.ndarray        # (precompile ecalls, 4) uint64: ts, a7, a0, a1 ("pcall", precompile.py)
 
 
 @dataclass
@@ -608,14 +633,26 @@ def _memory_columns(rows, is_, F, av, sv, imm, xlen, strict) -> dict:
 
 def _ecall_columns(ecall, av, sv, xv, yv, written, n, strict) -> dict:
     """The ecall columns of Main's real rows (kinds, the output-write decomposition, the
-    output index): {"columns": {name: values}, "total": output bytes}.  ValueError for an
-    ecall no proof can contain (a precompile or another a7, a write to another fd, an exit
-    before the last step, an output range reaching 2^32)."""
+    output index, the precompile state's alignment): {"columns": {name: values}, "total":
+    output bytes}.  ValueError for an ecall no proof can contain (another a7, a write to
+    another fd, an exit before the last step, an output range reaching 2^32, a
+    precompile that faults: its pointers at or above 2^32, a misaligned state)."""
     exit_ = ecall & (sv == SYS_EXIT)
     write = ecall & (sv == SYS_WRITE)
-    if (ecall & ~exit_ & ~write).any():
-        bad = int(np.flatnonzero(ecall & ~exit_ & ~write)[0])
-        raise ValueError(f"step {bad}: ecall a7 = {int(sv[bad])}: only exit (93) and write (64) can be proven")
+    kec = ecall & (sv == SYS_KECCAKF)
+    sha = ecall & (sv == SYS_SHA256_COMPRESS)
+    pre = kec | sha
+    if (ecall & ~exit_ & ~write & ~pre).any():
+        bad = int(np.flatnonzero(ecall & ~exit_ & ~write & ~pre)[0])
+        raise ValueError(f"step {bad}: ecall a7 = {int(sv[bad])}: only exit (93), write (64), keccakf (0x800) and "
+                         "sha256_compress (0x801) exist")
+    align = np.where(kec, 8, 4)
+    bad_pre = pre & (((av >> np.uint64(32)) != 0) | (sha & ((xv >> np.uint64(32)) != 0))
+                     | ((av & np.uint64(7)).astype(np.int64) % align != 0))
+    if bad_pre.any():
+        bad = int(np.flatnonzero(bad_pre)[0])
+        raise ValueError(f"step {bad}: a precompile with a0 = {int(av[bad]):#x}, a1 = {int(xv[bad]):#x} faults "
+                         "(a misaligned state or a pointer above 2^32), it cannot retire")
     out = write & (av == 3)
     con = write & ((av == 1) | (av == 2))
     if (write & ~out & ~con).any():
@@ -623,8 +660,9 @@ def _ecall_columns(ecall, av, sv, xv, yv, written, n, strict) -> dict:
         raise ValueError(f"step {bad}: a write to fd {int(av[bad])} faults, it cannot retire")
     if exit_[:-1].any():
         raise ValueError(f"step {int(np.flatnonzero(exit_[:-1])[0])}: a step after the exit")
-    if strict and not (np.array_equal(written[exit_], av[exit_]) and np.array_equal(written[write], yv[write])):
-        raise ValueError("an ecall's a0 in the trace is not the call's result (exit: a0, write: len)")
+    keep = exit_ | pre
+    if strict and not (np.array_equal(written[keep], av[keep]) and np.array_equal(written[write], yv[write])):
+        raise ValueError("an ecall's a0 in the trace is not the call's result (exit, precompiles: a0, write: len)")
     ptr = np.where(out, xv, np.uint64(0)).astype(np.uint64)
     ln = np.where(out, yv, np.uint64(0)).astype(np.uint64)
     if ((ptr >> np.uint64(32)) | (ln >> np.uint64(32)) | ((ptr + ln) >> np.uint64(32))).any():
@@ -633,7 +671,8 @@ def _ecall_columns(ecall, av, sv, xv, yv, written, n, strict) -> dict:
     ptr, ln = ptr.astype(np.int64), ln.astype(np.int64)
     end = ptr + ln
     oi = np.concatenate([[0], np.cumsum(ln)[:-1]]) if n else ln
-    cols = {"e_exit": exit_, "e_con": con, "e_out": out, "oi": oi % P,
+    cols = {"e_exit": exit_, "e_con": con, "e_out": out, "e_kec": kec, "e_sha": sha,
+            "pa": np.where(pre, (av & np.uint64(0xFFFF)).astype(np.int64) // align, 0), "oi": oi % P,
             "pq": (ptr & 0xFFFF) >> 2, "pb0": ptr & 1, "pb1": (ptr >> 1) & 1,
             "zk": ((ptr & 0xFFFF) + (ln & 0xFFFF)) >> 16, "zq": (end & 0xFFFF) >> 2, "zb0": end & 1,
             "zb1": (end >> 1) & 1, "zhi": end >> 16}
@@ -661,8 +700,8 @@ def main_trace(program, rows: np.ndarray, xlen: int | None = None, *, initial=No
     n = height or pow2_height(n_real)
     if n < n_real or n & (n - 1):
         raise ValueError(f"height {n} is not a power of two >= {n_real}")
-    if n > 1 << 26:
-        raise ValueError(f"{n_real} steps: Main has at most 2^26 rows (register times must stay below 2^28)")
+    if n > 1 << 22:
+        raise ValueError(f"{n_real} steps: Main has at most 2^22 rows (memory times must stay below 2^29)")
     init = initial_registers(initial)
     mask = np.uint64((1 << xlen) - 1)
     pc = rows["pc"].astype(np.uint64)
@@ -916,6 +955,8 @@ def _lookups(buf: np.ndarray, xlen: int, initial) -> MainLookups:
     e_out = col["e_out"]
     range16 += [repeat(col["pq"], e_out), repeat(4 * col["pq"], e_out), repeat(col["zq"], e_out),
                 repeat(4 * col["zq"], e_out), repeat(col["zhi"], e_out)]
+    e_pre = col["e_kec"] + col["e_sha"]
+    range16 += [repeat(col["pa"], e_pre)]
 
     # the register file's final state: each register's last access
     ecall = flag["ecall"]
@@ -940,14 +981,16 @@ def _lookups(buf: np.ndarray, xlen: int, initial) -> MainLookups:
     outs = np.flatnonzero(e_out == 1)
     calls = np.stack([col["ts"][outs], (x[outs] & np.uint64(0xFFFF_FFFF)).astype(np.int64),
                       (y[outs] & np.uint64(0xFFFF_FFFF)).astype(np.int64), col["oi"][outs]], axis=1)
+    pre = np.flatnonzero(e_pre == 1)
+    pcalls = np.stack([ts[pre], s[pre], a[pre], x[pre]], axis=1).reshape(-1, 4)
     return MainLookups(pc[real], col["op"][real], alu, arith, range16, final_v, final_t, memory_rows, memory_times,
-                       calls.reshape(-1, 4))
+                       calls.reshape(-1, 4), pcalls)
 
 
 def _memops(col, flag, value, xlen: int) -> tuple[np.ndarray, np.ndarray]:
     """The "memop" messages of a Main table as MEMORY_ROW rows and their times, in time
-    order: the access of loads, stores, lr, successful sc and AMO reads at 2 ts + 1,
-    the AMO writes at 2 ts + 2."""
+    order: the access of loads, stores, lr, successful sc and AMO reads at slot 0
+    (MEM_SLOTS ts + 1), the AMO writes at slot 1."""
     size = col["f_m1"] + 2 * col["f_m2"] + 4 * col["f_m4"] + 8 * col["f_m8"]
     addr = col["ea_lo"] + (col["ea_hi"] << 16)
     first = np.flatnonzero((flag["load"] + flag["store"] + col["succ"]) == 1)
@@ -960,6 +1003,6 @@ def _memops(col, flag, value, xlen: int) -> tuple[np.ndarray, np.ndarray]:
     out["size"] = size[sel]
     out["is_write"] = np.concatenate([flag["store"][first] + flag["sc"][first], np.ones(second.size, np.int64)])
     out["op"] = col["op"][sel]
-    times = np.concatenate([2 * col["ts"][first] + 1, 2 * col["ts"][second] + 2])
+    times = np.concatenate([MEM_SLOTS * col["ts"][first] + 1, MEM_SLOTS * col["ts"][second] + 2])
     order = np.argsort(times, kind="stable")
     return out[order], times[order]

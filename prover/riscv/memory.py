@@ -10,11 +10,19 @@ updated one with its own time; MemInit sends each word's initial message at t = 
 receives its final one.
 
 Times.  Main's row number is ts = 0, 1, ... (the step minus the segment's first step)
-and it sends ("memop", [t, ...]) with t = 2 ts + 1 for an access and t = 2 ts + 2 for an
-AMO's write (its read is at 2 ts + 1): like Main's register times 4 ts + k with k >= 1,
-no access shares time 0 with the initial values, the times of one step's accesses
-follow each other, and t < 2^29 (Main has fewer than 2^26 rows).  `memop_times` computes them from MEMORY_ROW rows.  (The
-contract's draft said 2 ts and 2 ts + 1, which would give a first-step load t = 0.)
+and every memop of step ts is at t = MEM_SLOTS ts + 1 + slot, slot in 0..MEM_SLOTS - 1
+(MEM_SLOTS = 128): Main's access (and an AMO's read) at slot 0, an AMO's write at
+slot 1, OutputRead's reads of a write to fd 3 at slot h (bit 2 of the chunk), and the
+k-th memop of a precompile call (`precompile.py`, at most 100: a keccakf on RV32 is 50
+reads then 50 writes) at slot k.  A step touches one 8-byte word several times (two u32
+halves, the two 4-byte memops of an RV32 lane, a SHA-256 state and block sharing a
+word), and one word's accesses need strictly increasing times: distinct slots give
+them.  Like Main's register times 4 ts + k with k >= 1, no access shares time 0 with
+the initial values, a step's times lie in [MEM_SLOTS ts + 1, MEM_SLOTS (ts + 1)] so
+they follow the previous step's, and t < 2^29 = MAX_TIME: Main has at most 2^22 rows
+(`main.main_trace` refuses more), so t <= 128 (2^22 - 1) + 1 + 99 < 2^29.
+`memop_times` computes Main's times from MEMORY_ROW rows.  (The contract's draft said
+2 ts and 2 ts + 1, which would give a first-step load t = 0.)
 
 MemAccess (`memaccess_air`): one row per memop.  It receives
 ("memop", [t, addr_lo, addr_hi, size, is_write, value limbs (L)]) with multiplicity
@@ -53,7 +61,7 @@ MemInit row (image.py says why the Input table has exactly the input region's wo
 
 Why this proves memory.  Fix a word w.  Its MemInit row is unique if it exists (w
 strictly increases over the real rows; padding rows neither send nor receive).  All
-times sent are 0 or Main's t < 2^29 (Main has < 2^26 rows, the prover's maximum), and a
+times sent are 0 or a step's t < 2^29 (Main has <= 2^22 rows, the prover's maximum), and a
 received time equals a sent one, so with both below 2^29 < p - 2^30, "t - tp - 1 in
 [0, 2^30) mod p" means tp < t as integers (no wrap).  A balanced bus is a bijection from
 w's sends to w's receives with equal messages: an edge from each sender to the access
@@ -73,10 +81,9 @@ w' - w - 1 in [0, 2^30) is an integer increase.
 What is left out (not proven here): whether an access is allowed by the memory map
 (the interpreter faults on unmapped memory, stores into code, read-only data or the
 input region; this table accepts any address < 2^32 and does not know which words are
-writable), writes by ecalls (precompiles write memory on their own and are not memops
-yet: a run using them does not balance), and binding the Input table to a public
-commitment.  The final memory (`FinalMemory`, `final_memory`) is the state a
-continuation would start from.
+writable) and binding the Input table to a public commitment.  (Precompile ecalls
+read and write memory by memops like Main's: `precompile.py`.)  The final memory
+(`FinalMemory`, `final_memory`) is the state a continuation would start from.
 
 Sizes: MemAccess RV64 82 main columns and 86 constraints, RV32 71 and 69; MemInit 24
 and 16 (`memaccess_air`, `meminit_air`).  Trace building is vectorized (one sort of the
@@ -106,7 +113,8 @@ MEMACCESS = "memaccess"
 MEMINIT = "meminit"
 AND = BITWISE_OPS["and"]
 WINDOW = 2 * WORD_BYTES            # byte positions of the two words an access can touch
-MAX_TIME = 1 << 29                 # times are below this (Main: t <= 2 ts + 2, ts < 2^27)
+MEM_SLOTS = 128                    # memop times per step: t = MEM_SLOTS ts + 1 + slot (module docstring)
+MAX_TIME = 1 << 29                 # times are below this (ts < 2^22, slot < 100)
 MAX_WORD = 1 << 29                 # word indices of addresses < 2^32
 
 
@@ -287,12 +295,12 @@ def meminit_air(kind: str = "run") -> Air:
 # ------------------------------------------------------------------ trace
 
 def memop_times(rows: np.ndarray, first_step: int = 0) -> np.ndarray:
-    """t of each MEMORY_ROW row: 2 ts + 1 (ts = step - first_step, Main's row number),
-    + 1 for an AMO's write (the second row of its step)."""
+    """t of each of Main's MEMORY_ROW rows: MEM_SLOTS ts + 1 (ts = step - first_step,
+    Main's row number), + 1 for an AMO's write (the second row of its step)."""
     step = rows["step"].astype(np.int64)
     second = np.zeros(rows.size, dtype=bool)
     second[1:] = step[1:] == step[:-1]
-    return 2 * (step - first_step) + 1 + second
+    return MEM_SLOTS * (step - first_step) + 1 + second
 
 
 def memop_messages(rows: np.ndarray, xlen: int, times=None, first_step: int = 0) -> np.ndarray:

@@ -25,17 +25,19 @@ Flags (`FLAGS`, the fields after op, in order; alu_op last):
 - blt, bge: taken = lt / 1 - lt, lt the comparison result (blt, bltu / bge, bgeu);
 - jal, jalr: the jumps (next pc pc + imm / (rs1 + imm) & ~1, link pc + 4);
 - wit: the value written to rd is range-checked here and fixed by Main's ecall kinds
-  (exit: a0 unchanged; write: len): ecall only;
-- ecall: the step reads a0, a7, a1, a2 and writes a0 (Main: exit or write, nothing else);
+  (exit and the precompiles: a0 unchanged; write: len): ecall only;
+- ecall: the step reads a0, a7, a1, a2 and writes a0 (Main: exit, write, keccakf or
+  sha256_compress, nothing else);
 - writes: the step writes rd (every class but branches, stores and fence).
 Memory classes (Main computes the address rs1 + imm for load, store and sc):
-- load: reads memory at 2 ts + 1 and writes rd = the value read, sign-extended (signed)
-  or zero-extended from its size: the plain loads, lr and the AMOs;
-- store: writes the low size bytes of rs2 at 2 ts + 1 (sb, sh, sw, sd);
+- load: reads memory at slot 0 (t = 128 ts + 1, memory.py MEM_SLOTS) and writes rd =
+  the value read, sign-extended (signed) or zero-extended from its size: the plain
+  loads, lr and the AMOs;
+- store: writes the low size bytes of rs2 at slot 0 (sb, sh, sw, sd);
 - lr: also sets the reservation; sc: store-conditional (writes the low bytes of rs2 when
   the reservation holds, rd = 0 on success, 1 on failure);
-- amo: after its read, writes the AMO's result at 2 ts + 2; swap: the result is rs2;
-  amin / amax: min / max (minu / maxu) by an ALU slt / sltu (alu_op) of the old value
+- amo: after its read, writes the AMO's result at slot 1 (t = 128 ts + 2); swap: the
+  result is rs2; amin / amax: min / max (minu / maxu) by an ALU slt / sltu (alu_op) of the old value
   and rs2; any other AMO: the result is the ALU's alu_op (add, xor, and, or) of them;
 - m1, m2, m4, m8: the access size (one-hot on memory classes, 0 elsewhere);
 - signed: the load sign-extends (lb, lh, and on RV64 lw, lr.w and the .w AMOs).

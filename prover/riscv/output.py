@@ -8,7 +8,8 @@ ptr + len < 2^32).  A node (ts, c, o, i) reads "byte 4 c + o of memory is output
 i".  Each OutputRead row covers bytes lo..hi-1 (0 <= lo < hi <= 4) of one aligned 4-byte
 chunk c: it receives ("outrd", [ts, c, lo, base + lo]) and sends the node after its
 bytes, ("outrd", [ts, c + [hi = 4], hi - 4 [hi = 4], base + hi]); it reads the chunk with
-("memop", [2 ts + 1 + h, 4 c, size 4, read, b0 + 256 b1, b2 + 256 b3, 0..]) and sends
+("memop", [MEM_SLOTS ts + 1 + h, 4 c, size 4, read, b0 + 256 b1, b2 + 256 b3, 0..])
+(memory.py's time slots: slot h of step ts) and sends
 ("output", [base + j, b_j]) for lo <= j < hi.
 
 OutputRead (`outread_air`): columns is_real, ts, cl, ch (c = cl + 2^14 ch), h, one-hot
@@ -28,11 +29,12 @@ an edge, so each write's rows are one path from (ptr, oi) to (ptr + len, oi + le
 (none for len = 0: Main's two messages cancel).  Along an edge i - phi is kept, so the
 byte at address A in [ptr, ptr + len) is sent once, as output byte oi + A - ptr; the
 rows' byte ranges tile [ptr, ptr + len).  Its value is what memory holds at time
-2 ts + 1 + h: MemAccess proves a read's bytes are memory's (the b's are bytes, so
+MEM_SLOTS ts + 1 + h: MemAccess proves a read's bytes are memory's (the b's are bytes, so
 b0 + 256 b1 = MemAccess's limb forces them), and h is boolean with ts a Main step
-(the node's ts is Main's), so t is 2 ts + 1 or 2 ts + 2 < 2^29 as MemAccess needs; an
-ecall step has no memop of its own and every other step's are at other times, so the
-read sees memory after step ts - 1.  Main's oi starts at 0 and grows by each write's
+(the node's ts is Main's), so t is slot 0 or 1 of step ts, below 2^29 as MemAccess
+needs; a write ecall has no other memop (Main sends none for an ecall, no precompile
+runs in that step) and every other step's are at other times, so the read sees memory
+after step ts - 1.  Main's oi starts at 0 and grows by each write's
 len, so the indices sent are exactly 0 .. N - 1 (N < 2^30 messages: no wrap), each
 once.  Output (`output_air`: is_real, idx, byte; receives ("output", [idx, byte]) with
 multiplicity is_real) has its whole trace pinned by `verify(commitments={"output":
@@ -52,7 +54,7 @@ from runtime.trace import MEMORY_ROW
 from ..air import Air
 from ..field import P
 from .limbs import n_limbs
-from .memory import MEMOP, initial_sources
+from .memory import MEM_SLOTS, MEMOP, initial_sources
 from .ranges import BITWISE, BITWISE_OPS, RANGE16, TableTrace, pow2_height
 
 OUTREAD = "outread"
@@ -93,8 +95,8 @@ def outread_air(xlen: int) -> Air:
     c = cl + 16384 * ch
     air.receive(OUTRD, [ts, c, lo, base + lo], is_real)
     air.send(OUTRD, [ts, c + H[4], hi - 4 * H[4], base + hi], is_real)
-    air.send(MEMOP, [2 * ts + 1 + h, 4 * cl, ch, CHUNK, 0, b[0] + 256 * b[1], b[2] + 256 * b[3]] + [0] * (L - 2),
-             is_real)
+    air.send(MEMOP, [MEM_SLOTS * ts + 1 + h, 4 * cl, ch, CHUNK, 0, b[0] + 256 * b[1], b[2] + 256 * b[3]]
+             + [0] * (L - 2), is_real)
     air.send(BITWISE, [AND, b[0], b[1], C("z01")], is_real)
     air.send(BITWISE, [AND, b[2], b[3], C("z23")], is_real)
     for v in (cl, 4 * cl):
@@ -189,7 +191,7 @@ class OutputReadTrace:
         n = r.size
         rts = ts[r]
         h = c & 1
-        t = 2 * rts + 1 + h
+        t = MEM_SLOTS * rts + 1 + h
         b = chunk_bytes(4 * c, t).reshape(n, 4) if n else np.zeros((0, 4), np.uint8)
         H = height or pow2_height(n)
         names = outread_columns()
