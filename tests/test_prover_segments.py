@@ -13,8 +13,10 @@ from prover.riscv.segments import (KINDS, SegmentKeys, prove_segment, prove_segm
                                    segment_verifying_key, verify_segments)
 from riscv_helpers import FAST, fib
 from runtime.trace import MAIN_ROW
+from translator.elf import load_elf
 from translator.interpreter import Interpreter
 from translator.segments import SegmentedRun
+from zkaot import execute
 
 SEGMENT = 7
 
@@ -202,3 +204,13 @@ def test_another_output_of_a_segment_is_rejected():
     k = next(k for k, p in enumerate(proofs) if p.output)
     forged = proofs[:k] + [replace(proofs[k], output=bytes(len(proofs[k].output)))] + proofs[k + 1:]
     assert not check(program, forged)
+
+
+@pytest.mark.parametrize("example, data", [("keccak", b"abc"), ("sha256", b"abc" * 30)])
+def test_runs_that_call_precompiles_prove_in_segments(example, data):
+    program = load_elf(f"examples/{example}/guest.rv64im.elf")
+    run = SegmentedRun(program, data, 150)
+    proofs = prove_segments(program, run, data, keys(program))
+    assert run.exit_code == 0 and len(proofs) >= 4
+    assert check(program, proofs, 0)
+    assert b"".join(p.output for p in proofs) == execute(program, data, engine="interp").output

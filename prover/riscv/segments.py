@@ -118,14 +118,17 @@ def segment_keys(program, params: StarkParameters | None = None, memory_map: Mem
 
 
 def prove_segment(program, key, rows: np.ndarray, input_bytes: bytes = b"", registers=None, state=None, *,
-                  threads: int = 1, check: bool = True, memory_map: MemoryMap = MemoryMap()):
+                  precompiles: np.ndarray | None = None, threads: int = 1, check: bool = True,
+                  memory_map: MemoryMap = MemoryMap()):
     """(SegmentProof, final registers, final state) of one segment: MAIN_ROW rows run
     from `registers` (32 values, default 0) on memory `state` (a `state.MemoryState`,
-    None for the first segment: the image and the input).  key is the segment's kind's."""
+    None for the first segment: the image and the input), with the PRECOMPILE_ROW rows
+    of its precompile calls.  key is the segment's kind's."""
     xlen = program.xlen
     regs = np.zeros(32, dtype=np.uint64) if registers is None else np.asarray(registers, dtype=np.uint64)
     mt = main_trace(program, rows, initial=regs)
-    traces = machine.machine_traces(program, mt, input_bytes, memory_map=memory_map, state=state)
+    traces = machine.machine_traces(program, mt, input_bytes, memory_map=memory_map, state=state,
+                                    precompiles=precompiles)
     lk = mt.lookups
     final = np.asarray(lk.final_values, dtype=np.uint64)
     tables = dict(traces.tables)
@@ -152,9 +155,10 @@ def prove_segments(program, segments, input_bytes: bytes = b"", keys: SegmentKey
     keys = keys or segment_keys(program, params, memory_map)
     regs = state = None
     proofs = []
-    for k, (rows, _precompiles) in enumerate(segments):
+    for k, (rows, precompiles) in enumerate(segments):
         segment, regs, state = prove_segment(program, keys.of(k), rows, input_bytes, regs, state,
-                                             threads=threads, check=check, memory_map=memory_map)
+                                             precompiles=precompiles, threads=threads, check=check,
+                                             memory_map=memory_map)
         proofs.append(segment)
         if on_segment:
             on_segment(k, segment)
