@@ -9,8 +9,8 @@ import pytest
 from guest_asm import program_from_asm
 from prover.air import ConstraintError
 from prover.riscv.rom import program_commitment
-from prover.riscv.segments import (KINDS, SegmentKeys, prove_segment, prove_segments, segment_keys,
-                                   segment_verifying_key, verify_segments)
+from prover.riscv.segments import (KINDS, SegmentKeys, prove_segment, prove_segments, segment_keys, segment_verifying_keys,
+                                   verify_segments)
 from riscv_helpers import FAST, fib
 from runtime.trace import MAIN_ROW
 from translator.elf import load_elf
@@ -72,8 +72,7 @@ def proved_loop(xlen, input_bytes=INPUT):
 
 
 def verifying_keys(program) -> SegmentKeys:
-    c = program_commitment(program)
-    return SegmentKeys(*(segment_verifying_key(c, kind, FAST) for kind in KINDS))
+    return segment_verifying_keys(program_commitment(program), FAST)
 
 
 def check(program, proofs, exit_code=5):
@@ -100,8 +99,8 @@ def test_a_run_proven_in_segments_verifies_with_its_whole_output(xlen):
 def test_segments_verify_with_keys_rebuilt_from_the_program_commitment():
     program, _, proofs = proved_loop(64)
     vks = verifying_keys(program)
-    assert [vks.first.digest, vks.next.digest] == [k.verifying_key.digest for k in (keys(program).first,
-                                                                                     keys(program).next)]
+    for k, precompiles in ((0, False), (1, False), (0, True), (1, True)):
+        assert vks.of(k, precompiles).digest == keys(program).of(k, precompiles).verifying_key.digest
     assert verify_segments(vks, proofs, 64, program.entry, 5)
 
 
@@ -148,10 +147,10 @@ def test_a_segment_of_a_run_on_another_input_is_rejected():
 def test_a_segment_started_from_other_memory_is_rejected():
     program, _, proofs = proved_loop(64)
     rows = list(SegmentedRun(program, INPUT, SEGMENT))
-    first, regs, state = prove_segment(program, keys(program).first, rows[0][0], INPUT)
+    first, regs, state = prove_segment(program, keys(program), 0, rows[0][0], INPUT)
     forged = state.data.copy()
     forged[-1, 0] ^= 1                              # a word no step reads again
-    second, _, _ = prove_segment(program, keys(program).next, rows[1][0], INPUT, regs,
+    second, _, _ = prove_segment(program, keys(program), 1, rows[1][0], INPUT, regs,
                                  replace(state, data=forged))
     verdict = check(program, [first, second] + proofs[2:])
     assert not verdict and "mem_in" in verdict.reason
@@ -160,10 +159,10 @@ def test_a_segment_started_from_other_memory_is_rejected():
 def test_a_segment_started_from_other_registers_is_rejected():
     program, _, proofs = proved_loop(64)
     rows = list(SegmentedRun(program, INPUT, SEGMENT))
-    first, regs, state = prove_segment(program, keys(program).first, rows[0][0], INPUT)
+    first, regs, state = prove_segment(program, keys(program), 0, rows[0][0], INPUT)
     regs = regs.copy()
     regs[31] += 1                                   # t6: never read
-    second, _, _ = prove_segment(program, keys(program).next, rows[1][0], INPUT, regs, state)
+    second, _, _ = prove_segment(program, keys(program), 1, rows[1][0], INPUT, regs, state)
     verdict = check(program, [first, second] + proofs[2:])
     assert not verdict and "regs_in" in verdict.reason
 
@@ -176,7 +175,7 @@ def test_a_first_segment_from_nonzero_registers_is_rejected():
     interp.execute(SEGMENT + 2)                     # to just after the first sc
     regs = np.zeros(32, np.uint64)
     regs[31] = 7
-    first, _, _ = prove_segment(program, keys(program).first, np.array(rows, MAIN_ROW), INPUT, regs)
+    first, _, _ = prove_segment(program, keys(program), 0, np.array(rows, MAIN_ROW), INPUT, regs)
     _, _, proofs = proved_loop(64)
     verdict = check(program, [first] + proofs[1:])
     assert not verdict and "regs_in" in verdict.reason
@@ -212,5 +211,15 @@ def test_runs_that_call_precompiles_prove_in_segments(example, data):
     run = SegmentedRun(program, data, 150)
     proofs = prove_segments(program, run, data, keys(program))
     assert run.exit_code == 0 and len(proofs) >= 4
+    assert [p.precompiles for p in proofs] != [True] * len(proofs)      # only segments with a call have the tables
     assert check(program, proofs, 0)
     assert b"".join(p.output for p in proofs) == execute(program, data, engine="interp").output
+
+
+def test_a_segment_that_calls_a_precompile_cannot_be_proven_without_the_precompile_tables():
+    program = load_elf("examples/keccak/guest.rv64im.elf")
+    rows, pre = next(iter(SegmentedRun(program, b"abc", 1000)))
+    assert pre.size
+    no_tables = SegmentKeys(lambda kind, _: keys(program).of(KINDS.index(kind), False))
+    with pytest.raises(ValueError, match="no precompile tables"):
+        prove_segment(program, no_tables, 0, rows, b"abc", precompiles=pre)

@@ -16,7 +16,8 @@ File format, version 2 (integers little-endian):
        || log2 Regions rows (u32) || Regions root (32)                      (the ProgramCommitment)
     || program ID (32) || entry (u64) || exit code (i32) || input root (32)
     || segments (u32), then per segment:
-       final pc (u64) || steps (u64) || exits (u8)
+       final pc (u64) || steps (u64) || flags (u8: 1 = exits, 2 = its key has the
+       precompile tables)
        || output length (u32) || output bytes || proof length (u32) || proof (`Proof.to_bytes`)
 `decode` is strict: a short file, trailing bytes, another magic or version, or a field out
 of range is a `ClaimFormatError` with a one-line message.
@@ -30,8 +31,7 @@ from ..codec import ProofFormatError
 from ..stark import Proof, StarkParameters, Verdict
 from .machine import input_root
 from .rom import ProgramCommitment, program_commitment
-from .segments import (KINDS, SegmentKeys, SegmentProof, prove_segments, segment_keys,
-                       segment_verifying_key, verify_segments)
+from .segments import SegmentProof, prove_segments, segment_keys, segment_verifying_keys, verify_segments
 
 MAGIC = b"ZKAOTRUN"
 VERSION = 2
@@ -53,7 +53,7 @@ class SegmentClaim:
     exits: bool
     output: bytes
     proof: bytes                # prover.stark.Proof.to_bytes()
-
+    precompiles: bool = False   # its key has the precompile tables
 
 @dataclass(frozen=True)
 class RunClaim:
@@ -80,7 +80,7 @@ class RunClaim:
                  _CLAIM.pack(bytes.fromhex(self.program_id), self.entry, self.exit_code, self.input_root,
                              len(self.segments))]
         for seg in self.segments:
-            parts += [_SEGMENT.pack(seg.final_pc, seg.steps, int(seg.exits)),
+            parts += [_SEGMENT.pack(seg.final_pc, seg.steps, int(seg.exits) | 2 * int(seg.precompiles)),
                       struct.pack("<I", len(seg.output)), seg.output, struct.pack("<I", len(seg.proof)), seg.proof]
         return b"".join(parts)
 
@@ -113,13 +113,14 @@ class RunClaim:
             raise ClaimFormatError(f"{n_segments} segments: a proof file holds 1 to {MAX_SEGMENTS:,}")
         segments = []
         for k in range(n_segments):
-            final_pc, steps, exits = _SEGMENT.unpack(take(_SEGMENT.size, f"segment {k}"))
-            if exits > 1:
-                raise ClaimFormatError(f"segment {k}: the exit flag is {exits}, not 0 or 1")
+            final_pc, steps, flags = _SEGMENT.unpack(take(_SEGMENT.size, f"segment {k}"))
+            if flags > 3:
+                raise ClaimFormatError(f"segment {k}: flags 0x{flags:02x} (only 1 = exits and 2 = precompiles exist)")
             (n,) = struct.unpack("<I", take(4, f"segment {k}'s output length"))
             output = take(n, f"segment {k}'s output")
             (n,) = struct.unpack("<I", take(4, f"segment {k}'s proof length"))
-            segments.append(SegmentClaim(final_pc, steps, bool(exits), output, take(n, f"segment {k}'s proof")))
+            segments.append(SegmentClaim(final_pc, steps, bool(flags & 1), output, take(n, f"segment {k}'s proof"),
+                                         bool(flags & 2)))
         if pos != len(data):
             raise ClaimFormatError(f"{len(data) - pos} trailing bytes after the proof")
         program = ProgramCommitment(xlen, entry, rom_rows, rom_root, digest, image_rows, image_root, region_rows,
@@ -137,8 +138,9 @@ def prove_claim(program, segments, input_bytes: bytes = b"", *, threads: int = 1
         raise ValueError("the run does not end in an exit ecall: only whole runs can be proven")
     commitment = program_commitment(program)
     return RunClaim(commitment, commitment.id, program.entry, proofs[-1].exit_code,
-                    input_root(keys.first, input_bytes),
-                    tuple(SegmentClaim(p.final_pc, p.steps, p.exited, p.output, p.proof.to_bytes()) for p in proofs))
+                    input_root(keys.of(0), input_bytes),
+                    tuple(SegmentClaim(p.final_pc, p.steps, p.exited, p.output, p.proof.to_bytes(), p.precompiles)
+                          for p in proofs))
 
 
 @dataclass(frozen=True)
@@ -165,8 +167,8 @@ def verify_claim(claim: RunClaim, program_id: str, expect_exit: int = 0,
     if claim.exit_code != expect_exit:
         return no(f"the run exited with code {claim.exit_code}, and exit code {expect_exit} is the one accepted")
     c = claim.program
-    keys = SegmentKeys(*(segment_verifying_key(c, kind, StarkParameters()) for kind in KINDS))
-    if input_bytes is not None and input_root(keys.first, input_bytes) != claim.input_root:
+    keys = segment_verifying_keys(c, StarkParameters())
+    if input_bytes is not None and input_root(keys.of(0), input_bytes) != claim.input_root:
         return no(f"the input given ({len(input_bytes)} bytes) is not the input the proof's input hash names")
     proofs = []
     for k, seg in enumerate(claim.segments):
@@ -175,7 +177,7 @@ def verify_claim(claim: RunClaim, program_id: str, expect_exit: int = 0,
         except ProofFormatError as e:
             return no(f"segment {k}: bad STARK proof: {e}")
         proofs.append(SegmentProof(seg.final_pc, seg.steps, seg.exits, expect_exit if seg.exits else 0,
-                                   seg.output, proof))
+                                   seg.output, proof, seg.precompiles))
     verdict = verify_segments(keys, proofs, c.xlen, c.entry, expect_exit, input_root=claim.input_root)
     if not verdict:
         return no(f"the STARK proof does not verify: {verdict.reason}")

@@ -64,26 +64,33 @@ def _range_tables():
     return (r16, bw), {"range16": r16_fixed, "bitwise": bw_fixed}
 
 
-def machine_airs(program, memory_map: MemoryMap = MemoryMap()) -> tuple[list, dict]:
+def _precompile_tables(xlen: int, precompiles: bool) -> tuple[list, dict]:
+    return precompile_airs(xlen) if precompiles else ([], {})
+
+
+def machine_airs(program, memory_map: MemoryMap = MemoryMap(), precompiles: bool = True) -> tuple[list, dict]:
     """([every table's Air], {name: fixed columns}) of a proof of a run of `program`
-    (the register file's fixed columns are added by `run_key`)."""
+    (the register file's fixed columns are added by `run_key`).  precompiles=False
+    leaves out the precompile tables (`precompile.py`): a run that makes no precompile
+    call needs none (a call's "pcall" messages would find no receiver), and they cost
+    every proof about 0.9 s and 1.4 MiB at the default parameters."""
     xlen = program.xlen
     mem_airs, mem_fixed = memory_tables(program, xlen, memory_map)
     range_airs, range_fixed = _range_tables()
     airs = [main_air(xlen), regfile_air(xlen), rom_air(xlen), optable_air(xlen), alu_air(xlen), arith_air(xlen)]
-    pre_airs, pre_fixed = precompile_airs(xlen)
+    pre_airs, pre_fixed = _precompile_tables(xlen, precompiles)
     airs += mem_airs + [outread_air(xlen), output_air()] + pre_airs + list(range_airs)
     fixed = {ROM: rom_fixed(program), OPTABLE: optable_fixed(xlen), **mem_fixed, **pre_fixed, **range_fixed}
     return airs, fixed
 
 
-def machine_air_list(xlen: int, memory_map: MemoryMap = MemoryMap()) -> list:
+def machine_air_list(xlen: int, memory_map: MemoryMap = MemoryMap(), precompiles: bool = True) -> list:
     """The Airs of `machine_airs`, in the same order, from xlen alone (no program)."""
     range_airs, _ = _range_tables()
     return ([main_air(xlen), regfile_air(xlen), rom_air(xlen), optable_air(xlen), alu_air(xlen), arith_air(xlen),
              memaccess_air(xlen), meminit_air(), image_air(), input_air(memory_map), regions_air(), outread_air(xlen),
              output_air()]
-            + precompile_airs(xlen)[0] + list(range_airs))
+            + _precompile_tables(xlen, precompiles)[0] + list(range_airs))
 
 
 @cache
@@ -99,12 +106,13 @@ def _constant_roots(xlen: int, params: StarkParameters) -> dict:
     return {t.air.name: (t.fixed_log_rows, t.fixed_root) for t in vk.tables}
 
 
-def machine_verifying_key(commitment, params: StarkParameters | None = None, memory_map: MemoryMap = MemoryMap()):
-    """The verifying key of `run_key(program, params).verifying_key` (a run from zero
-    registers) from the program's fixed roots alone (a `rom.ProgramCommitment`)."""
+def machine_verifying_key(commitment, params: StarkParameters | None = None, memory_map: MemoryMap = MemoryMap(),
+                          precompiles: bool = True):
+    """The verifying key of `run_key(program, params, precompiles=).verifying_key` (a run
+    from zero registers) from the program's fixed roots alone (a `rom.ProgramCommitment`)."""
     params = params or StarkParameters()
     fixed = {**_constant_roots(commitment.xlen, params), **commitment.fixed_roots()}
-    return verifying_key(machine_air_list(commitment.xlen, memory_map), fixed, params)
+    return verifying_key(machine_air_list(commitment.xlen, memory_map, precompiles), fixed, params)
 
 
 def input_root(key, input_bytes: bytes, memory_map: MemoryMap = MemoryMap()) -> bytes:
@@ -116,10 +124,11 @@ def input_root(key, input_bytes: bytes, memory_map: MemoryMap = MemoryMap()) -> 
 
 
 def run_key(program, params: StarkParameters | None = None, *, initial=None,
-            memory_map: MemoryMap = MemoryMap()):
+            memory_map: MemoryMap = MemoryMap(), precompiles: bool = True):
     """The proving key (`prover.stark.setup`) of `machine_airs` for a program, with the
-    register file starting at `initial` (default all 0, a run from the entry)."""
-    airs, fixed = machine_airs(program, memory_map)
+    register file starting at `initial` (default all 0, a run from the entry), with or
+    without the precompile tables."""
+    airs, fixed = machine_airs(program, memory_map, precompiles)
     fixed[REGFILE] = regfile_fixed(program.xlen, initial)
     return setup(airs, fixed=fixed, params=params)
 
@@ -136,6 +145,19 @@ class MachineTraces:
     @property
     def publics(self) -> dict[str, list[int]]:
         return {MAIN: self.main.public}
+
+    @property
+    def calls_precompiles(self) -> bool:
+        return bool(len(self.main.lookups.precompile_calls))
+
+    def tables_for(self, key) -> dict[str, np.ndarray]:
+        """The traces of the tables `key` has: without the precompile tables (`run_key(...,
+        precompiles=False)`) only for a run that calls no precompile."""
+        names = {t.air.name for t in getattr(key, "verifying_key", key).tables}
+        left_out = set(self.precompile.tables()) - names
+        if left_out and self.calls_precompiles:
+            raise ValueError("the run calls precompiles, and this key has no precompile tables")
+        return {name: trace for name, trace in self.tables.items() if name not in left_out}
 
 
 class RunPublics(dict):
@@ -225,7 +247,7 @@ def prove_run(program, rows: np.ndarray, input_bytes: bytes = b"", params: Stark
     key = key or run_key(program, params, initial=initial, memory_map=memory_map)
     mt = main_trace(program, rows, initial=initial)
     traces = machine_traces(program, mt, input_bytes, memory_map=memory_map, precompiles=precompiles)
-    proof = prove(key, traces.tables, traces.publics, check=check, threads=threads, progress=progress)
+    proof = prove(key, traces.tables_for(key), traces.publics, check=check, threads=threads, progress=progress)
     return key, proof, RunPublics(mt.public, traces.output, output_root(key, traces.output))
 
 

@@ -196,9 +196,10 @@ def main_air(xlen: int) -> Air:
       by the bridge (`precompile.py`), which reads and writes the units by memops at
       slots of step ts and sends them to the Keccak-f / SHA-256 tables.
 
-    NOT PROVEN YET (the remaining gap): the memory map is not modeled (memory.py): an
-    access to unmapped memory, or a store to code, read-only data or the input, is
-    accepted, and so is a failing sc's address.  A segment's reservation at its start
+    NOT PROVEN (the remaining gap): a failing sc makes no memory access, so its address
+    is not checked against the memory map (the interpreter faults on a failing sc to
+    unmapped or read-only memory; a proof shows it failing, rd = 1).  Every other
+    access is checked (memory.py: the Regions table).  A segment's reservation at its start
     is empty (row 0 has rv = 0), and so is the reservation after the last step of a
     segment that does not exit, so segments chain without carrying one (the prover
     cuts a run where no reservation is held, `segments.py`).

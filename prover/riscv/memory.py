@@ -78,15 +78,19 @@ they equal sent bytes, which are image, input or value bytes (fixed or range-che
 or zero.  Word indices cannot wrap either: w < 2^29 on every MemInit row, so
 w' - w - 1 in [0, 2^30) is an integer increase.
 
-What is left out (not proven here): whether an access is allowed by the memory map
-(the interpreter faults on unmapped memory, stores into code, read-only data or the
-input region; this table accepts any address < 2^32 and does not know which words are
-writable) and binding the Input table to a public commitment.  (Precompile ecalls
-read and write memory by memops like Main's: `precompile.py`.)  The final memory
-(`FinalMemory`, `final_memory`) is the state a continuation would start from.
+The memory map.  Every "mem" message also carries wr, whether the word may be written:
+MemInit sets it when it introduces the word (from the word's region of the fixed
+Regions table, `regions.py`, which MemInit proves holds w; 0 for input words; a
+segment's starting state's own), every access passes it on, and MemAccess refuses a
+write to a word with wr = 0.  A word in no region cannot be introduced, so no access
+can touch unmapped memory, a guard page or the input region past the input, and no
+store into code, read-only data or the input can be proven.  (Precompile ecalls read
+and write memory by memops like Main's: `precompile.py`.)  Binding the Input table to
+the input is the verifier's (a commitment).  The final memory (`FinalMemory`,
+`final_memory`) is the state the next segment of a run starts from (`segments.py`).
 
-Sizes: MemAccess RV64 82 main columns and 86 constraints, RV32 71 and 69; MemInit 24
-and 16 (`memaccess_air`, `meminit_air`).  Trace building is vectorized (one sort of the
+Sizes: MemAccess RV64 84 main columns and 88 constraints, RV32 73 and 71; MemInit 32
+and 21 (`memaccess_air`, `meminit_air`).  Trace building is vectorized (one sort of the
 word accesses by (w, t), per-byte np.maximum.accumulate for the last covering access):
 about 2.5-4 s for 500 k accesses on a loaded 2-core machine.
 """

@@ -63,9 +63,10 @@ def _segment_air_list(airs: list, xlen: int, kind: str) -> list:
 
 
 def segment_key(program, kind: str, params: StarkParameters | None = None,
-                memory_map: MemoryMap = MemoryMap()):
-    """The proving key of a segment of `kind` ("first" or "next") of a run of `program`."""
-    airs, fixed = machine.machine_airs(program, memory_map)
+                memory_map: MemoryMap = MemoryMap(), precompiles: bool = True):
+    """The proving key of a segment of `kind` ("first" or "next") of a run of `program`,
+    with or without the precompile tables (`machine.machine_airs`)."""
+    airs, fixed = machine.machine_airs(program, memory_map, precompiles)
     fixed[REGFILE] = chained_regfile_fixed()
     if kind == "next":
         fixed.pop(IMAGE)
@@ -79,15 +80,15 @@ def _regfile_root(params: StarkParameters) -> tuple[int, bytes]:
 
 
 def segment_verifying_key(commitment, kind: str, params: StarkParameters | None = None,
-                          memory_map: MemoryMap = MemoryMap()):
-    """`segment_key(program, kind).verifying_key` from the program's fixed roots (a
-    `rom.ProgramCommitment`), as `machine.machine_verifying_key` for whole runs."""
+                          memory_map: MemoryMap = MemoryMap(), precompiles: bool = True):
+    """`segment_key(program, kind, precompiles=).verifying_key` from the program's fixed
+    roots (a `rom.ProgramCommitment`), as `machine.machine_verifying_key` for whole runs."""
     params = params or StarkParameters()
     xlen = commitment.xlen
     fixed = {**machine._constant_roots(xlen, params), **commitment.fixed_roots(), REGFILE: _regfile_root(params)}
     if kind == "next":
         del fixed[IMAGE]
-    airs = _segment_air_list(machine.machine_air_list(xlen, memory_map), xlen, kind)
+    airs = _segment_air_list(machine.machine_air_list(xlen, memory_map, precompiles), xlen, kind)
     return verifying_key(airs, fixed, params)
 
 
@@ -102,28 +103,42 @@ class SegmentProof:
     exit_code: int              # signed 32-bit; 0 unless exited
     output: bytes               # what the segment wrote to fd 3
     proof: Proof
+    precompiles: bool = False   # whether its key has the precompile tables (it calls one)
 
 
-@dataclass
 class SegmentKeys:
-    first: object               # ProvingKey or VerifyingKey of the first segment
-    next: object                # of every later one
+    """A program's segment keys (ProvingKeys or VerifyingKeys), each made when first
+    asked for: by kind (segment 0 is "first", every later one "next") and by whether the
+    segment's key has the precompile tables."""
 
-    def of(self, k: int):
-        return self.first if k == 0 else self.next
+    def __init__(self, make):
+        self._make, self._keys = make, {}
+
+    def of(self, k: int, precompiles: bool = False):
+        which = (KINDS[int(k > 0)], bool(precompiles))
+        if which not in self._keys:
+            self._keys[which] = self._make(*which)
+        return self._keys[which]
 
 
 def segment_keys(program, params: StarkParameters | None = None, memory_map: MemoryMap = MemoryMap()) -> SegmentKeys:
-    return SegmentKeys(*(segment_key(program, kind, params, memory_map) for kind in KINDS))
+    """The proving keys of `program`'s segments."""
+    return SegmentKeys(lambda kind, pre: segment_key(program, kind, params, memory_map, pre))
 
 
-def prove_segment(program, key, rows: np.ndarray, input_bytes: bytes = b"", registers=None, state=None, *,
-                  precompiles: np.ndarray | None = None, threads: int = 1, check: bool = True,
+def segment_verifying_keys(commitment, params: StarkParameters | None = None,
+                           memory_map: MemoryMap = MemoryMap()) -> SegmentKeys:
+    """The verifying keys of a program's segments, from its `rom.ProgramCommitment`."""
+    return SegmentKeys(lambda kind, pre: segment_verifying_key(commitment, kind, params, memory_map, pre))
+
+
+def prove_segment(program, keys: SegmentKeys, k: int, rows: np.ndarray, input_bytes: bytes = b"", registers=None,
+                  state=None, *, precompiles: np.ndarray | None = None, threads: int = 1, check: bool = True,
                   memory_map: MemoryMap = MemoryMap()):
-    """(SegmentProof, final registers, final state) of one segment: MAIN_ROW rows run
+    """(SegmentProof, final registers, final state) of segment k: MAIN_ROW rows run
     from `registers` (32 values, default 0) on memory `state` (a `state.MemoryState`,
     None for the first segment: the image and the input), with the PRECOMPILE_ROW rows
-    of its precompile calls.  key is the segment's kind's."""
+    of its precompile calls.  Its key has the precompile tables only if it calls one."""
     xlen = program.xlen
     regs = np.zeros(32, dtype=np.uint64) if registers is None else np.asarray(registers, dtype=np.uint64)
     mt = main_trace(program, rows, initial=regs)
@@ -131,7 +146,8 @@ def prove_segment(program, key, rows: np.ndarray, input_bytes: bytes = b"", regi
                                     precompiles=precompiles)
     lk = mt.lookups
     final = np.asarray(lk.final_values, dtype=np.uint64)
-    tables = dict(traces.tables)
+    key = keys.of(k, traces.calls_precompiles)
+    tables = traces.tables_for(key)
     tables[REGFILE] = chained_regfile_trace(regs, final, lk.final_times, xlen)
     tables[REGS_IN], tables[REGS_OUT] = reg_state_trace(regs, xlen), reg_state_trace(final, xlen)
     fm = traces.memory.final
@@ -141,7 +157,8 @@ def prove_segment(program, key, rows: np.ndarray, input_bytes: bytes = b"", regi
         del tables[IMAGE]                   # (and no Input trace: memory_traces with a state)
     proof = prove(key, tables, traces.publics, check=check, threads=threads)
     pub = machine.RunPublics(mt.public, traces.output, b"")
-    segment = SegmentProof(pub.final_pc, pub.steps, pub.exited, pub.exit_code or 0, pub.output, proof)
+    segment = SegmentProof(pub.final_pc, pub.steps, pub.exited, pub.exit_code or 0, pub.output, proof,
+                           traces.calls_precompiles)
     return segment, final, MemoryState(fm.words, fm.final, fm.writable)
 
 
@@ -156,7 +173,7 @@ def prove_segments(program, segments, input_bytes: bytes = b"", keys: SegmentKey
     regs = state = None
     proofs = []
     for k, (rows, precompiles) in enumerate(segments):
-        segment, regs, state = prove_segment(program, keys.of(k), rows, input_bytes, regs, state,
+        segment, regs, state = prove_segment(program, keys, k, rows, input_bytes, regs, state,
                                              precompiles=precompiles, threads=threads, check=check,
                                              memory_map=memory_map)
         proofs.append(segment)
@@ -197,7 +214,8 @@ def verify_segments(keys: SegmentKeys, segments: list[SegmentProof], xlen: int, 
         return Verdict(False, "the last segment does not exit")
     pc, regs_root, mem_root = entry, None, None
     for k, seg in enumerate(segments):
-        vk = getattr(keys.of(k), "verifying_key", keys.of(k))
+        key = keys.of(k, seg.precompiles)
+        vk = getattr(key, "verifying_key", key)
         code = exit_code if seg.exited else 0
         code &= 0xFFFF_FFFF
         public = {MAIN: [pc & 0xFFFF, pc >> 16, seg.final_pc & 0xFFFF, seg.final_pc >> 16, int(seg.exited),
