@@ -13,10 +13,13 @@ configuration is proven twice and the faster run is kept (the machine is shared;
 first proof also loads the numba kernels).  One example is also proven on one core,
 to show the scaling.
 
-There are no continuations yet: a run is one proof, so each example gets an input that
-it accepts and that keeps its run near 2^17 steps (the inputs are built in `EXAMPLES`;
-the steps proven are in the results).  Runs that make precompile ecalls are proven
-with their PRECOMPILE_ROW rows; a run the prover refuses is reported with its reason.
+Each run is one proof (the tables of `machine.run_key`, no segments: `zkaot prove`'s
+chains of segments are measured by bench/continuations.py), so each example gets an
+input that it accepts and that keeps its run near 2^17 steps (the inputs are built in
+`EXAMPLES`; the steps proven are in the results).  Runs that make precompile ecalls
+are proven with their PRECOMPILE_ROW rows and a key with the precompile tables; the
+others with a key without them, as `zkaot prove` does; a run the prover refuses is
+reported with its reason.
 
 Results go to bench/results/riscv.md and riscv.json.
 
@@ -128,7 +131,7 @@ def measure(name: str, threads: int) -> dict:
         row["not_provable"] = f"the run did not exit ({result.fault})"
         return row
     start = time.perf_counter()
-    key = run_key(program)
+    key = run_key(program, precompiles=bool(precompiles.size))
     row["key_s"] = time.perf_counter() - start
     best = None
     for _ in range(REPEATS):
@@ -237,7 +240,7 @@ def report(meta: dict, rows: list[dict], security) -> str:
     main2 = [r for r in proven if r["threads"] == THREADS]
     lines = [f"# RISC-V proving benchmark ({meta['date']})", "",
              f"Machine: {meta['machine']}, Python {meta['python']}, numba {meta['numba']}.  One proof of every "
-             f"table of a whole run (no continuations yet), default parameters: blowup {1 << meta['log_blowup']}, "
+             f"table of a whole run (one proof, no segments), default parameters: blowup {1 << meta['log_blowup']}, "
              f"{meta['num_queries']} queries, {meta['pow_bits']} bits of grinding, "
              f"{security.conjectured_bits:.0f} bits of conjectured security; commit {meta['commit']}"
              f"{' with local changes to ' + ', '.join(c[3:] for c in meta['local_changes']) if meta['local_changes'] else ''}.  Best of {REPEATS} proofs; steps/s = "

@@ -2,6 +2,7 @@
 
 The public API follows the shape of the eth-act `ere` host interface.
 """
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,11 +72,13 @@ def prove(program: Program | str | Path, input_bytes: bytes = b"", *, max_steps:
     temporary directory and read back memory-mapped, `zkaot trace --mode full`), with
     "interp" the interpreter's, streamed.  It is proven segment by segment (at most
     segment_steps steps each, default prover.riscv.segments.DEFAULT_SEGMENT_STEPS), so
-    the prover's memory is bounded by a segment (docs/continuations.md).  CannotProve for
+    the prover's memory is bounded by a segment (docs/continuations.md), on every core;
+    the constraints are not evaluated on the traces first, the finished proof is
+    verified instead (CannotProve if it does not verify).  CannotProve for
     runs longer than max_steps or not exiting (GuestFaulted when the guest faulted)."""
     import tempfile
 
-    from prover.riscv.claim import prove_claim
+    from prover.riscv.claim import prove_claim, verify_claim
     from prover.riscv.segments import DEFAULT_SEGMENT_STEPS
     from prover.stark import Proof
     from runtime.trace_files import read_trace
@@ -109,7 +112,7 @@ def prove(program: Program | str | Path, input_bytes: bytes = b"", *, max_steps:
             bar = tqdm(total=steps, desc="proving", unit=" steps", unit_scale=True, leave=False)
         start = time.perf_counter()
         try:
-            claim = prove_claim(program, segments, input_bytes,
+            claim = prove_claim(program, segments, input_bytes, threads=os.cpu_count() or 1, check=False,
                                 on_segment=(lambda k, seg: bar.update(seg.steps)) if bar else None)
         except ValueError as e:
             raise CannotProve(f"{program.name}: cannot prove this run: {e}") from None
@@ -117,6 +120,9 @@ def prove(program: Program | str | Path, input_bytes: bytes = b"", *, max_steps:
             if bar:
                 bar.close()
         seconds = time.perf_counter() - start
+    verdict = verify_claim(claim, claim.program_id, claim.exit_code, input_bytes)
+    if not verdict:                         # the witness is the trace, unchecked while proving: check the result
+        raise CannotProve(f"{program.name}: internal error: the proof does not verify ({verdict.reason})")
     data = claim.encode()
     security = min(Proof.from_bytes(s.proof).meta.security_bits for s in claim.segments)
     return ProveResult(claim, data, seconds, security)

@@ -128,12 +128,16 @@ class RunClaim:
         return RunClaim(program, pid.hex(), claim_entry, exit_code, in_root, tuple(segments))
 
 
-def prove_claim(program, segments, input_bytes: bytes = b"", *, threads: int = 1, on_segment=None) -> RunClaim:
-    """Prove a whole run, given as its segments (a `translator.segments.SegmentedRun` from the entry
-    to the exit ecall), with default parameters, the ones the program ID's roots are
-    computed with.  on_segment(k, SegmentProof) is called as each segment is proven."""
+def prove_claim(program, segments, input_bytes: bytes = b"", *, threads: int = 1, check: bool = True,
+                on_segment=None) -> RunClaim:
+    """Prove a whole run, given as its segments (a `translator.segments.SegmentedRun` from
+    the entry to the exit ecall), with default parameters, the ones the program ID's roots
+    are computed with.  check=True evaluates every constraint on the traces first (a
+    ConstraintError names a bad witness's table, constraint and row).
+    on_segment(k, SegmentProof) is called as each segment is proven."""
     keys = segment_keys(program)
-    proofs = prove_segments(program, segments, input_bytes, keys, threads=threads, on_segment=on_segment)
+    proofs = prove_segments(program, segments, input_bytes, keys, threads=threads, check=check,
+                            on_segment=on_segment)
     if not proofs or not proofs[-1].exited:
         raise ValueError("the run does not end in an exit ecall: only whole runs can be proven")
     commitment = program_commitment(program)
