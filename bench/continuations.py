@@ -73,8 +73,10 @@ def report(meta: dict, rows: list[dict]) -> str:
     lines = [f"# Continuations: peak memory against run length ({meta['date']})", "",
              f"fibonacci (rv64), `zkaot.prove` with default parameters on {THREADS} cores, one fresh process per row "
              f"(peak = ru_maxrss); machine: {meta['machine']}, Python {meta['python']}, commit {meta['commit']}.",
-             "Prove time excludes the pre-run that checks the run exits; verify is `zkaot.verify` of the file's bytes "
-             "against the program ID and the input.", "",
+             "Prove time excludes making the witness (the translator's minimal-trace run and its parallel expansion "
+             "into the full trace) and the check that the finished proof verifies; verify is `zkaot.verify` of the "
+             "file's bytes against the program ID and the input (keys rebuilt from the program commitment, then "
+             "every segment).", "",
              "| steps | segment steps | segments | prove s | steps/s | proof | verify ms | peak MiB |",
              "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in rows:
