@@ -698,11 +698,6 @@ def main_trace(program, rows: np.ndarray, xlen: int | None = None, *, initial=No
     if rows.ndim != 1 or rows.size == 0:
         raise ValueError("main_trace needs at least one step")
     n_real = rows.size
-    n = height or pow2_height(n_real)
-    if n < n_real or n & (n - 1):
-        raise ValueError(f"height {n} is not a power of two >= {n_real}")
-    if n > 1 << 22:
-        raise ValueError(f"{n_real} steps: Main has at most 2^22 rows (memory times must stay below 2^29)")
     init = initial_registers(initial)
     mask = np.uint64((1 << xlen) - 1)
     pc = rows["pc"].astype(np.uint64)
@@ -804,7 +799,13 @@ def main_trace(program, rows: np.ndarray, xlen: int | None = None, *, initial=No
         bad = int(np.flatnonzero(npc.astype(np.uint64) != rows["next_pc"])[0])
         raise ValueError(f"step {bad}: the trace's next pc is not the instruction's")
 
-    # the table, column-major while filling
+    # the table, column-major while filling; a run cut before its exit ends with a padding row
+    exited = bool(ec["columns"]["e_exit"][-1])
+    n = height or pow2_height(n_real + (not exited))
+    if n < n_real or n & (n - 1):
+        raise ValueError(f"height {n} is not a power of two >= {n_real}")
+    if n > 1 << 22:
+        raise ValueError(f"{n_real} steps: Main has at most 2^22 rows (memory times must stay below 2^29)")
     index = _col_index(xlen)
     buf = np.zeros((len(index), n), dtype=np.uint32)
 
@@ -858,9 +859,6 @@ def main_trace(program, rows: np.ndarray, xlen: int | None = None, *, initial=No
     buf[index["eq"], n_real:] = 1
     main = np.ascontiguousarray(buf.T)
     last = int(npc[-1])
-    exited = bool(ec["columns"]["e_exit"][-1])
-    if height is None and not exited and n == n_real:   # a run cut before its exit ends with a padding row
-        return main_trace(program, rows, xlen, initial=initial, height=2 * n, strict=strict)
     code = int(av[-1]) & 0xFFFF_FFFF if exited else 0
     public = [int(pc[0]) & 0xFFFF, int(pc[0]) >> 16, last & 0xFFFF, last >> 16, int(exited), code & 0xFFFF,
               code >> 16, n_real]
