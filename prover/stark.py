@@ -532,9 +532,10 @@ def _open(tree, position):
     return tree.open(position)
 
 
-def main_root(key: ProvingKey, name: str, trace: np.ndarray) -> bytes:
-    """The root a proof's commitment to this table's main trace has (for `verify(commitments=)`)."""
-    vk = key.verifying_key
+def main_root(key: ProvingKey | VerifyingKey, name: str, trace: np.ndarray) -> bytes:
+    """The root a proof's commitment to this table's main trace has (for `verify(commitments=)`);
+    the verifying key is enough."""
+    vk = getattr(key, "verifying_key", key)
     names = [t.air.name for t in vk.tables]
     if name not in names:
         raise ValueError(f"no table {name!r} in the key")

@@ -118,9 +118,7 @@ def machine_verifying_key(commitment, params: StarkParameters | None = None, mem
 def input_root(key, input_bytes: bytes, memory_map: MemoryMap = MemoryMap()) -> bytes:
     """The commitment to an input: the main root the Input table of a proof of a run on
     `input_bytes` has (`verify_run(..., input_root=)`); key is a ProvingKey or VerifyingKey."""
-    from types import SimpleNamespace
-    pk = key if hasattr(key, "verifying_key") else SimpleNamespace(verifying_key=key)
-    return main_root(pk, INPUT, input_trace(input_bytes, memory_map).main)
+    return main_root(key, INPUT, input_trace(input_bytes, memory_map).main)
 
 
 def run_key(program, params: StarkParameters | None = None, *, initial=None,
@@ -175,10 +173,12 @@ class RunPublics(dict):
         self.output, self.output_root = bytes(output), root
 
 
-def main_publics(entry: int, final_pc: int, steps: int, exit_code: int) -> list[int]:
-    """Main's public values of a run that exited with `exit_code` (a signed 32-bit int)."""
-    code = exit_code & 0xFFFF_FFFF
-    return [entry & 0xFFFF, entry >> 16, final_pc & 0xFFFF, final_pc >> 16, 1, code & 0xFFFF, code >> 16, steps]
+def main_publics(entry: int, final_pc: int, steps: int, exit_code: int | None) -> list[int]:
+    """Main's public values of a run that exited with `exit_code` (a signed 32-bit int),
+    or, with None, of one that did not exit (a segment that another one follows)."""
+    code = 0 if exit_code is None else exit_code & 0xFFFF_FFFF
+    return [entry & 0xFFFF, entry >> 16, final_pc & 0xFFFF, final_pc >> 16, int(exit_code is not None),
+            code & 0xFFFF, code >> 16, steps]
 
 
 def machine_traces(program, mt: MainTrace, input_bytes: bytes = b"", lookups: MainLookups | None = None, *,

@@ -133,11 +133,8 @@ def output_trace(output: bytes) -> np.ndarray:
 def output_root(key, output: bytes) -> bytes:
     """The commitment `verify(commitments={"output": ...})` takes for these output bytes;
     key is a ProvingKey or a VerifyingKey."""
-    from types import SimpleNamespace
-
     from ..stark import main_root
-    pk = key if hasattr(key, "verifying_key") else SimpleNamespace(verifying_key=key)
-    return main_root(pk, OUTPUT, output_trace(output))
+    return main_root(key, OUTPUT, output_trace(output))
 
 
 def memory_at(program, input_bytes: bytes, memory_rows: np.ndarray, memory_times: np.ndarray, addrs, times,

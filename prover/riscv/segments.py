@@ -3,13 +3,14 @@
 The prover's memory grows with the rows of one proof, so a run is cut into segments of
 at most `segment_steps` steps and each is proven alone (`prove_segments`), from the
 registers and memory the previous one left.  A segment's tables are the whole
-machine's (`machine.py`) with three changes:
+machine's (`machine.py`) with these changes:
 - the register file is `registers.chained_regfile_air`: initial values from the
   segment's "regs_in" state table instead of fixed zeros, final values to "regs_out";
 - MemInit (`memory.meminit_air`) sends every listed word's final bytes to "mem_out";
   the first segment ("first") starts memory from the image and the input as a whole
   run does, every later one ("next") from its "mem_in" table, and has no Image or Input
   table (their words are in "mem_in" already);
+- only a segment that calls a precompile has the precompile tables in its key;
 - Main's public `exited` is 0 on every segment but the last, whose final pc is where
   the next one starts (`main.py` also proves that a segment which does not exit holds
   no LR reservation after its last step; `translator.segments.SegmentedRun` cuts
@@ -44,7 +45,7 @@ from .image import IMAGE, INPUT
 from .main import MAIN, main_trace
 from .memory import MEMINIT, meminit_air
 from .output import OUTPUT, output_root
-from .registers import REGFILE, chained_regfile_air, chained_regfile_fixed, chained_regfile_trace
+from .registers import REGFILE, chained_regfile_air, chained_regfile_fixed, chained_regfile_trace, initial_registers
 from .state import MEM_IN, MEM_OUT, REGS_IN, REGS_OUT, MemoryState, mem_state_trace, reg_state_trace, state_airs
 
 KINDS = ("first", "next")
@@ -140,7 +141,7 @@ def prove_segment(program, keys: SegmentKeys, k: int, rows: np.ndarray, input_by
     None for the first segment: the image and the input), with the PRECOMPILE_ROW rows
     of its precompile calls.  Its key has the precompile tables only if it calls one."""
     xlen = program.xlen
-    regs = np.zeros(32, dtype=np.uint64) if registers is None else np.asarray(registers, dtype=np.uint64)
+    regs = initial_registers(registers)
     mt = main_trace(program, rows, initial=regs)
     traces = machine.machine_traces(program, mt, input_bytes, memory_map=memory_map, state=state,
                                     precompiles=precompiles)
@@ -151,7 +152,8 @@ def prove_segment(program, keys: SegmentKeys, k: int, rows: np.ndarray, input_by
     tables[REGFILE] = chained_regfile_trace(regs, final, lk.final_times, xlen)
     tables[REGS_IN], tables[REGS_OUT] = reg_state_trace(regs, xlen), reg_state_trace(final, xlen)
     fm = traces.memory.final
-    tables[MEM_OUT] = mem_state_trace(MemoryState(fm.words, fm.final, fm.writable))
+    final_state = MemoryState(fm.words, fm.final, fm.writable)
+    tables[MEM_OUT] = mem_state_trace(final_state)
     if state is not None:
         tables[MEM_IN] = mem_state_trace(state)
         del tables[IMAGE]                   # (and no Input trace: memory_traces with a state)
@@ -159,7 +161,7 @@ def prove_segment(program, keys: SegmentKeys, k: int, rows: np.ndarray, input_by
     pub = machine.RunPublics(mt.public, traces.output, b"")
     segment = SegmentProof(pub.final_pc, pub.steps, pub.exited, pub.exit_code or 0, pub.output, proof,
                            traces.calls_precompiles)
-    return segment, final, MemoryState(fm.words, fm.final, fm.writable)
+    return segment, final, final_state
 
 
 def prove_segments(program, segments, input_bytes: bytes = b"", keys: SegmentKeys | None = None, *,
@@ -192,8 +194,7 @@ def table_root(vk, proof: Proof, name: str) -> bytes:
 
 def zero_registers_root(vk, xlen: int) -> bytes:
     """The commitment the first segment's "regs_in" must have: all registers zero."""
-    from types import SimpleNamespace
-    return main_root(SimpleNamespace(verifying_key=vk), REGS_IN, reg_state_trace(np.zeros(32, np.uint64), xlen))
+    return main_root(vk, REGS_IN, reg_state_trace(np.zeros(32, np.uint64), xlen))
 
 
 def verify_segments(keys: SegmentKeys, segments: list[SegmentProof], xlen: int, entry: int, exit_code: int,
@@ -216,10 +217,7 @@ def verify_segments(keys: SegmentKeys, segments: list[SegmentProof], xlen: int, 
     for k, seg in enumerate(segments):
         key = keys.of(k, seg.precompiles)
         vk = getattr(key, "verifying_key", key)
-        code = exit_code if seg.exited else 0
-        code &= 0xFFFF_FFFF
-        public = {MAIN: [pc & 0xFFFF, pc >> 16, seg.final_pc & 0xFFFF, seg.final_pc >> 16, int(seg.exited),
-                         code & 0xFFFF, code >> 16, seg.steps]}
+        public = {MAIN: machine.main_publics(pc, seg.final_pc, seg.steps, exit_code if seg.exited else None)}
         commitments = {OUTPUT: output_root(vk, seg.output),
                        REGS_IN: zero_registers_root(vk, xlen) if k == 0 else regs_root}
         if k == 0 and input_root is not None:
