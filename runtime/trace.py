@@ -36,6 +36,20 @@ PRECOMPILE_ROW = np.dtype([
     ("input", "u1", (264,)), ("output", "u1", (200,)),
 ])
 
+
+
+def precompile_record(step: int, kind: int, a0: int, a1: int, data: bytes, out: bytes) -> tuple:
+    """One PRECOMPILE_ROW row as a tuple (for np.array): the call's bytes in and out,
+    zero-filled to the fields' sizes."""
+    return (step, kind, a0, a1, np.frombuffer(data.ljust(PRECOMPILE_ROW["input"].shape[0], b"\0"), np.uint8),
+            np.frombuffer(out.ljust(PRECOMPILE_ROW["output"].shape[0], b"\0"), np.uint8))
+
+
+def records(items: list[tuple], dtype: np.dtype) -> np.ndarray:
+    """Recorded rows (tuples) as an array of `dtype`, empty when there are none."""
+    return np.array(items, dtype) if items else np.zeros(0, dtype)
+
+
 # The minimal trace: a checkpoint at the start of each chunk.
 CHECKPOINT = np.dtype([("step", "<u8"), ("pc", "<u8"), ("regs", "<u8", (32,)), ("log_pos", "<u8")])
 

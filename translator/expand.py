@@ -15,7 +15,7 @@ import numpy as np
 
 from runtime.host import GuestExit
 from runtime.memory_map import MemoryMap
-from runtime.trace import MAIN_ROW, PRECOMPILE_ROW
+from runtime.trace import MAIN_ROW, PRECOMPILE_ROW, precompile_record, records
 from translator.executor import layout_for
 from translator.interpreter import Interpreter
 from translator.jit import DEFAULT_OPT
@@ -67,9 +67,7 @@ def expand_chunk(chunk: Chunk) -> tuple[np.ndarray, np.ndarray]:
         rows[cursor["row"]] = row
 
     interp = Interpreter(chunk.program, memory=memory, record=record)
-    interp.io.on_precompile = lambda kind, a0, a1, data, out: precompiles.append(
-        (interp.steps, kind, a0, a1, np.frombuffer(data.ljust(264, b"\0"), np.uint8),
-         np.frombuffer(out.ljust(200, b"\0"), np.uint8)))
+    interp.io.on_precompile = lambda *call: precompiles.append(precompile_record(interp.steps, *call))
     ctx = np.zeros(CTX_SLOTS, np.uint64)
     ctx[:32] = chunk.regs
     ctx[SLOT_PC], ctx[SLOT_STEPS], ctx[SLOT_BUDGET] = chunk.pc, chunk.first_step, chunk.end_step
@@ -151,9 +149,6 @@ def reference_trace(program, input_bytes: bytes = b"", memory_map: MemoryMap = M
     rows: list[tuple] = []
     precompiles: list[tuple] = []
     interp = Interpreter(program, input_bytes, memory_map, step_limit, record=rows.append)
-    interp.io.on_precompile = lambda kind, a0, a1, data, out: precompiles.append(
-        (len(rows), kind, a0, a1, np.frombuffer(data.ljust(264, b"\0"), np.uint8),
-         np.frombuffer(out.ljust(200, b"\0"), np.uint8)))
+    interp.io.on_precompile = lambda *call: precompiles.append(precompile_record(len(rows), *call))
     result = interp.run()
-    return (result, np.array(rows, MAIN_ROW) if rows else np.zeros(0, MAIN_ROW),
-            np.array(precompiles, PRECOMPILE_ROW) if precompiles else np.zeros(0, PRECOMPILE_ROW))
+    return result, records(rows, MAIN_ROW), records(precompiles, PRECOMPILE_ROW)

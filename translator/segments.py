@@ -18,7 +18,7 @@ import numpy as np
 
 from runtime.encoding import TABLE
 from runtime.memory_map import MemoryMap
-from runtime.trace import MAIN_ROW, PRECOMPILE_ROW
+from runtime.trace import MAIN_ROW, PRECOMPILE_ROW, precompile_record, records
 
 from .interpreter import GuestExit, GuestFault, Interpreter
 
@@ -42,9 +42,7 @@ class SegmentedRun:
         rows: list[tuple] = []
         precompiles: list[tuple] = []
         interp = Interpreter(self.program, self.input_bytes, self.memory_map, record=rows.append)
-        interp.io.on_precompile = lambda kind, a0, a1, data, out: precompiles.append(
-            (len(rows), kind, a0, a1, np.frombuffer(data.ljust(264, b"\0"), np.uint8),
-             np.frombuffer(out.ljust(200, b"\0"), np.uint8)))
+        interp.io.on_precompile = lambda *call: precompiles.append(precompile_record(len(rows), *call))
         limit = self.max_steps
         while self.exit_code is None and self.fault is None:
             budget = self.segment_steps if limit is None else min(self.segment_steps, limit - interp.steps)
@@ -61,15 +59,11 @@ class SegmentedRun:
                 self.fault = e
             self.steps = interp.steps
             if self.fault is None:
-                yield _rows(rows, MAIN_ROW), _rows(precompiles, PRECOMPILE_ROW)
+                yield records(rows, MAIN_ROW), records(precompiles, PRECOMPILE_ROW)
             rows.clear()
             precompiles.clear()
             if self.progress:
                 self.progress(interp.steps)
-
-
-def _rows(items: list, dtype) -> np.ndarray:
-    return np.array(items, dtype) if items else np.zeros(0, dtype)
 
 
 _LR = np.array([op.id for op in TABLE if op.name.startswith("lr.")])
