@@ -80,7 +80,6 @@ def prove(program: Program | str | Path, input_bytes: bytes = b"", *, max_steps:
 
     from prover.riscv.claim import prove_claim, verify_claim
     from prover.riscv.segments import DEFAULT_SEGMENT_STEPS
-    from prover.stark import Proof
     from runtime.trace_files import read_trace
     from translator.segments import SegmentedRun, TraceSegments
     from zkaot.tracing import trace
@@ -123,9 +122,7 @@ def prove(program: Program | str | Path, input_bytes: bytes = b"", *, max_steps:
     verdict = verify_claim(claim, claim.program_id, claim.exit_code, input_bytes)
     if not verdict:                         # the witness is the trace, unchecked while proving: check the result
         raise CannotProve(f"{program.name}: internal error: the proof does not verify ({verdict.reason})")
-    data = claim.encode()
-    security = min(Proof.from_bytes(s.proof).meta.security_bits for s in claim.segments)
-    return ProveResult(claim, data, seconds, security)
+    return ProveResult(claim, claim.encode(), seconds, verdict.security_bits)
 
 
 def verify(proof: bytes, program_id: str, expect_exit: int = 0, input_bytes: bytes | None = None):
