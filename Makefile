@@ -15,11 +15,8 @@ $(VENV)/.installed: pyproject.toml
 run: $(VENV)/.installed
 	$(VENV)/bin/zkaot run examples/$(EXAMPLE)/guest.rv64im.elf --input examples/$(EXAMPLE)/input.bin
 
-# A test whose worker process crashes is run once more in a fresh worker (failures are not):
-# a rare abort inside LLVM (llvmlite's MCJIT finalize_object), seen once in long-lived
-# workers that also run numba, takes the whole worker down.
 test: $(VENV)/.installed
-	$(PY) -m pytest -n 2 --reruns 1 --only-rerun "crashed while running"
+	$(PY) -m pytest -n 2
 
 bench: $(VENV)/.installed
 	$(PY) bench/interpreter.py

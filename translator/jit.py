@@ -192,14 +192,20 @@ def _store(directory: Path, objects: list[bytes]) -> None:
 
 
 class LoadedCode:
-    """Compiled objects linked into an MCJIT engine; function addresses by name."""
+    """Compiled objects linked into an MCJIT engine; function addresses by name.
+
+    The engine uses llvmlite's memory manager, which maps each object's code and data as one block.
+    LLVM's default maps them separately, and in a fragmented address space they can land more than
+    2 GiB apart, out of reach of the PC-relative references between them (jump tables, constants):
+    LLVM then aborts the process in finalize_object.
+    """
 
     def __init__(self, objects: list[bytes]):
         _init()
         tm = target_machine(0)
         empty = llvm.parse_assembly("")
         empty.triple = llvm.get_process_triple()
-        self.engine = llvm.create_mcjit_compiler(empty, tm)
+        self.engine = llvm.create_mcjit_compiler(empty, tm, use_lmm=True)
         for obj in objects:
             self.engine.add_object_file(llvm.ObjectFileRef.from_data(obj))
         self.engine.finalize_object()
