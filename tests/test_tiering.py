@@ -1,5 +1,7 @@
 """Tier-up: a cold start runs on the quick tier while the requested tier compiles in the background;
 both tiers give the interpreter's results, and the swap in the middle of runs changes nothing."""
+import gc
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -7,6 +9,7 @@ import pytest
 
 from runtime.memory_map import MemoryMap
 from translator.elf import load_elf
+from translator import tiering
 from translator.executor import NativeMachine, layout_for
 from translator.interpreter import Interpreter
 from translator.jit import DEFAULT_OPT, QUICK_OPT, cache_key, cached_translation
@@ -58,3 +61,18 @@ def test_machines_started_during_a_background_compile_share_it(tmp_path):
     for machine in (first, second):
         machine.code.wait()
         assert machine.run().result.exit_code == 0
+
+
+def test_short_cold_runs_leave_no_compiled_code_behind(tmp_path):
+    """A run that ends before its tier-up starts takes the upgrade and its engines with it."""
+    program, input_bytes = example("fibonacci")
+    engines = []
+    for _ in range(20):
+        machine = NativeMachine(program, input_bytes, cache_dir=tmp_path)
+        assert machine.run().result.exit_code == 0
+        assert machine.code._upgrade is not None, "a cold start, too short to tier up"
+        engines += [weakref.ref(code.engine) for code in machine.code._loaded]
+        del machine
+    gc.collect()
+    assert [entry for entry in tiering._upgrades if entry.startswith(str(tmp_path))] == []
+    assert sum(engine() is not None for engine in engines) == 0

@@ -11,11 +11,14 @@ counters live in the context), a table entry is one aligned 8-byte store, and
 the quick code stays loaded in case it is still running.  llvmlite runs LLVM
 under one lock with the GIL released, and the guest runs in native code
 without the GIL, so the compile overlaps the run on another core.  Machines
-started while a compile is under way share it.
+started while a compile is under way share it.  A compile that has not started
+when the last machine waiting for it is gone is dropped with them (short runs
+leave nothing behind); one under way finishes and fills the cache.
 """
 import atexit
 import ctypes
 import threading
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +29,8 @@ from translator.regions import CodeMap
 
 TIER_UP_AFTER = 0.05    # seconds of running: from then on the requested tier's compile time pays off
 _lock = threading.Lock()
-_upgrades: dict[str, "_Upgrade"] = {}      # cache entry -> the compile under way
+# cache entry -> the compile under way; held by its machines and, once started, by its thread
+_upgrades: "weakref.WeakValueDictionary[str, _Upgrade]" = weakref.WeakValueDictionary()
 
 
 class _Upgrade:
@@ -34,15 +38,15 @@ class _Upgrade:
 
     def __init__(self, entry: str, compile_it):
         self.entry, self.compile_it = entry, compile_it
-        self.waiting: list[RegionCode] = []
+        self.waiting: weakref.WeakSet[RegionCode] = weakref.WeakSet()    # a machine that is gone waits no more
         self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, name=f"zkaot tier-up {entry[-8:]}", daemon=True)
-        self._started = False
+        self.thread: threading.Thread | None = None     # made when started: it would keep the upgrade alive
 
     def start(self) -> None:
         with _lock:
-            if not self._started:
-                self._started = True
+            if self.thread is None:
+                self.thread = threading.Thread(target=self._run, name=f"zkaot tier-up {self.entry[-8:]}",
+                                               daemon=True)
                 self.thread.start()
 
     def _run(self) -> None:
@@ -63,7 +67,7 @@ class _Upgrade:
 def _finish_upgrades() -> None:
     """Let background compiles end (and fill the cache) before the interpreter tears LLVM down."""
     with _lock:
-        threads = [u.thread for u in _upgrades.values() if u._started]
+        threads = [u.thread for u in list(_upgrades.values()) if u.thread is not None]
     for thread in threads:
         thread.join()
 
@@ -90,19 +94,14 @@ class RegionCode:
                     if self._upgrade is None:
                         self._upgrade = _upgrades[entry] = _Upgrade(
                             entry, lambda: translate(program, cm, mode, layout, opt, cache_dir))
-                    self._upgrade.waiting.append(self)
-        try:
-            if self._upgrade is not None:
-                translation = translate(program, cm, mode, layout, QUICK_OPT, cache_dir, workers=1)
-            elif translation is None:
-                translation = translate(program, cm, mode, layout, opt, cache_dir)
-            self.translation = translation            # what the run started on (compile time, cached or not)
-            code = self._install(translation, rank=0)
-            self.dispatch = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p)(code.address("dispatch"))
-        except BaseException:
-            if self._upgrade is not None:
-                self._upgrade.start()       # others may be waiting for it
-            raise
+                    self._upgrade.waiting.add(self)
+        if self._upgrade is not None:
+            translation = translate(program, cm, mode, layout, QUICK_OPT, cache_dir, workers=1)
+        elif translation is None:
+            translation = translate(program, cm, mode, layout, opt, cache_dir)
+        self.translation = translation            # what the run started on (compile time, cached or not)
+        code = self._install(translation, rank=0)
+        self.dispatch = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p)(code.address("dispatch"))
 
     def _install(self, translation: Translation, rank: int) -> LoadedCode:
         """Load a translation and point the table at it, unless a better one is there already."""
