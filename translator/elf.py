@@ -21,6 +21,7 @@ from operator import itemgetter
 from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
 
+from runtime.files import read_limited
 from runtime.memory_map import MemoryMap
 
 ELF_MAGIC = b"\x7fELF"
@@ -34,6 +35,10 @@ _EHDR_SIZE = {32: 52, 64: 64}
 _PHDR_SIZE = {32: 32, 64: 56}
 _SHDR_SIZE = {32: 40, 64: 64}
 _SYM_SIZE = {32: 16, 64: 24}
+
+# The loadable bytes must fit in RAM (below 4 GiB, 128 MiB by default); the rest is
+# symbols and debug info.  Real guests are kilobytes to megabytes.
+MAX_ELF_BYTES = 1 << 30
 
 # Symbols that name no code or data: RISC-V mapping symbols ($x, $d) and local labels.
 _IGNORED_PREFIXES = ("$", ".L")
@@ -101,8 +106,7 @@ def load_elf(source: str | os.PathLike | bytes, memory_map: MemoryMap = MemoryMa
     else:
         name = name or os.fsdecode(source)
         try:
-            with open(source, "rb") as f:
-                data = f.read()
+            data = read_limited(source, MAX_ELF_BYTES)
         except OSError as e:
             raise ElfError(f"{name}: cannot read file: {e.strerror or e}") from None
     return _Loader(data, name, memory_map).load()

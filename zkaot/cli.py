@@ -3,10 +3,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from runtime.memory import InputTooLarge
+from runtime.files import read_limited
+from runtime.memory_map import MemoryMap
 from translator.elf import ElfError, load_elf
 
 EXIT_OK, EXIT_GUEST_FAILED, EXIT_GUEST_FAULT, EXIT_BAD_INPUT = 0, 1, 2, 3
+
+# Larger than the proof of the longest run zkaot proves (2^30 steps: 5 to 11 GiB in
+# segments of the default size, about 1.1 to 2.5 MiB each).
+MAX_PROOF_BYTES = 16 << 30
 
 
 class UsageError(Exception):
@@ -17,7 +22,7 @@ def _read_input(path: str | None) -> bytes:
     if path is None:
         return b""
     try:
-        return Path(path).read_bytes()
+        return read_limited(path, MemoryMap().max_input)
     except OSError as e:
         raise UsageError(f"{path}: cannot read input: {e.strerror}") from None
 
@@ -207,7 +212,7 @@ def cmd_verify(args) -> int:
     if len(pid) != 64 or any(ch not in "0123456789abcdef" for ch in pid):
         raise UsageError(f"--program-id {args.program_id!r}: a program ID is 64 hex digits")
     try:
-        data = Path(args.proof).read_bytes()
+        data = read_limited(args.proof, MAX_PROOF_BYTES)
     except OSError as e:
         raise UsageError(f"{args.proof}: cannot read the proof: {e.strerror}") from None
     input_bytes = None if args.input is None else _read_input(args.input)
@@ -303,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ElfError, UsageError, InputTooLarge) as e:
+    except (ElfError, UsageError) as e:
         print(f"zkaot: error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
