@@ -1,12 +1,17 @@
-"""Every bad path or file gets one error line and exit status 3, never a traceback; no file fills memory."""
+"""Every bad path or file gets one error line and exit status 3, never a traceback; outputs are
+checked before any work; no file fills memory."""
 import os
+import tempfile
 import threading
+from pathlib import Path
 
 import pytest
 
+import zkaot
+import zkaot.build
 from runtime.files import read_limited
-from test_cli import FIB
-from zkaot.cli import EXIT_BAD_INPUT, main
+from test_cli import FIB, exiting_with, guest_elf
+from zkaot.cli import EXIT_BAD_INPUT, EXIT_OK, main
 
 ELF = str(FIB / "guest.rv64im.elf")
 A_PROGRAM_ID = "ab" * 32
@@ -16,6 +21,93 @@ def one_error(capsys, phrase: str) -> None:
     """The command printed one `zkaot: error:` line, and it carries `phrase`."""
     err = capsys.readouterr().err
     assert err.startswith("zkaot: error: ") and err.count("\n") == 1 and phrase in err, err
+
+
+@pytest.fixture
+def read_only_dir(tmp_path):
+    """A directory no file can be created in.  Root ignores permission bits, but not sysfs's."""
+    if os.geteuid() == 0:
+        folder = Path("/sys")
+    else:
+        folder = tmp_path / "read-only"
+        folder.mkdir(mode=0o555)
+    try:
+        tempfile.TemporaryFile(dir=folder).close()
+    except OSError:
+        return folder
+    pytest.skip(f"{folder} is writable here")
+
+
+@pytest.fixture
+def no_work(monkeypatch):
+    """Running, proving or building fails the test: an output check must come first."""
+    def work(*args, **kwargs):
+        raise AssertionError("the work started before the output was checked")
+    for module, name in ((zkaot, "execute"), (zkaot, "prove"), (zkaot.build, "build")):
+        monkeypatch.setattr(module, name, work)
+
+
+# ---------------------------------------------------------------- outputs: checked first, status 3
+
+def test_run_output_into_a_missing_directory_creates_it(tmp_path, capsys):
+    out = tmp_path / "new" / "dir" / "out.bin"
+    assert main(["run", ELF, "--input", str(FIB / "input.bin"), "--output", str(out)]) == EXIT_OK
+    assert out.read_bytes() == (FIB / "expected_output.bin").read_bytes()
+
+
+def test_run_output_into_a_read_only_directory_is_an_error_before_running(read_only_dir, capsys, no_work):
+    assert main(["run", ELF, "--output", str(read_only_dir / "out.bin")]) == EXIT_BAD_INPUT
+    one_error(capsys, f"{read_only_dir / 'out.bin'}: cannot write the output file: ")
+
+
+def test_run_output_onto_an_existing_directory_is_an_error_before_running(tmp_path, capsys, no_work):
+    assert main(["run", ELF, "--output", str(tmp_path)]) == EXIT_BAD_INPUT
+    one_error(capsys, "cannot write the output file: it is a directory")
+
+
+def test_run_output_under_a_regular_file_is_an_error_before_running(tmp_path, capsys, no_work):
+    (tmp_path / "file").write_bytes(b"")
+    assert main(["run", ELF, "--output", str(tmp_path / "file" / "sub" / "out.bin")]) == EXIT_BAD_INPUT
+    one_error(capsys, f"{tmp_path / 'file'} is not a directory")
+
+
+def test_trace_into_a_read_only_directory_is_an_error(read_only_dir, capsys):
+    assert main(["trace", ELF, "-o", str(read_only_dir / "trace")]) == EXIT_BAD_INPUT
+    one_error(capsys, "cannot write the output directory: ")
+
+
+def test_trace_onto_an_existing_file_is_an_error(tmp_path, capsys):
+    (tmp_path / "file").write_bytes(b"keep")
+    assert main(["trace", ELF, "-o", str(tmp_path / "file")]) == EXIT_BAD_INPUT
+    one_error(capsys, f"cannot write the output directory: {tmp_path / 'file'} is not a directory")
+    assert (tmp_path / "file").read_bytes() == b"keep"
+
+
+def test_profile_chart_into_a_missing_directory_creates_it(tmp_path, capsys):
+    chart = tmp_path / "new" / "chart.png"
+    assert main(["profile", str(guest_elf(tmp_path, exiting_with(0))), "-o", str(chart)]) == EXIT_OK
+    assert chart.read_bytes().startswith(b"\x89PNG")
+
+
+def test_build_into_a_read_only_directory_is_an_error_before_compiling(read_only_dir, capsys, no_work):
+    assert main(["build", str(FIB / "main.c"), "-o", str(read_only_dir / "guest.elf")]) == EXIT_BAD_INPUT
+    one_error(capsys, "cannot write the output file: ")
+
+
+def test_prove_into_a_read_only_directory_is_an_error_before_proving(read_only_dir, capsys, no_work):
+    assert main(["prove", ELF, "-o", str(read_only_dir / "p.proof")]) == EXIT_BAD_INPUT
+    one_error(capsys, "cannot write the output file: ")
+
+
+def test_prove_into_a_missing_directory_creates_it_before_proving(tmp_path, monkeypatch, capsys):
+    proof = tmp_path / "new" / "p.proof"
+
+    def prove(*args, **kwargs):
+        assert proof.parent.is_dir()
+        raise zkaot.CannotProve("stopped after the check")
+    monkeypatch.setattr(zkaot, "prove", prove)
+    assert main(["prove", ELF, "-o", str(proof)]) == EXIT_BAD_INPUT
+    one_error(capsys, "stopped after the check")
 
 
 # ---------------------------------------------------------------- reads: bounded, status 3

@@ -6,6 +6,7 @@ from pathlib import Path
 from runtime.files import read_limited
 from runtime.memory_map import MemoryMap
 from translator.elf import ElfError, load_elf
+from zkaot.files import CannotWrite, check_writable, write_atomic
 
 EXIT_OK, EXIT_GUEST_FAILED, EXIT_GUEST_FAULT, EXIT_BAD_INPUT = 0, 1, 2, 3
 
@@ -45,6 +46,8 @@ def _progress_bar():
 
 def cmd_run(args) -> int:
     import zkaot
+    if args.output:
+        check_writable(args.output)
     program = load_elf(args.elf)
     input_bytes = _read_input(args.input)
     bar, progress = _progress_bar()
@@ -61,7 +64,6 @@ def cmd_run(args) -> int:
     finally:
         bar.close()
     if args.output:
-        from zkaot.files import write_atomic
         write_atomic(args.output, result.output)
     rate = result.steps / result.seconds if result.seconds else 0.0
     print(f"output:      {_show_output(result.output)}")
@@ -107,6 +109,7 @@ def cmd_translate(args) -> int:
 def cmd_trace(args) -> int:
     import json
     from zkaot.tracing import trace
+    out_dir = check_writable(args.output, "directory")
     program = load_elf(args.elf)
     bar, progress = _progress_bar()
     expand_bar = None
@@ -120,7 +123,7 @@ def cmd_trace(args) -> int:
         expand_bar.update(done - expand_bar.n)
 
     try:
-        summary = trace(program, _read_input(args.input), Path(args.output), args.mode, args.chunk_log2,
+        summary = trace(program, _read_input(args.input), out_dir, args.mode, args.chunk_log2,
                         step_limit=args.max_steps, opt=args.opt, workers=args.workers, scheduler=args.scheduler,
                         progress=progress, expand_progress=expand_progress)
     finally:
@@ -133,6 +136,8 @@ def cmd_trace(args) -> int:
 
 def cmd_profile(args) -> int:
     from zkaot.profile import profile, write_chart
+    if args.output:
+        check_writable(args.output)
     program = load_elf(args.elf)
     prof = profile(program, _read_input(args.input))
     print(f"{program.name}: {prof.total:,} steps")
@@ -163,8 +168,9 @@ def cmd_disasm(args) -> int:
 
 def cmd_build(args) -> int:
     from zkaot.build import BuildError, build
+    output = check_writable(args.output)
     try:
-        digest = build([Path(s) for s in args.sources], Path(args.output), arch=args.arch)
+        digest = build([Path(s) for s in args.sources], output, arch=args.arch)
     except BuildError as e:
         raise UsageError(str(e)) from None
     print(f"{args.output}: sha256 {digest}")
@@ -179,7 +185,7 @@ def _segments(claim) -> str:
 
 def cmd_prove(args) -> int:
     import zkaot
-    from zkaot.files import write_atomic
+    check_writable(args.output)
     program = load_elf(args.elf)
     if args.segment_steps is not None and args.segment_steps < 1:
         raise UsageError(f"--segment-steps {args.segment_steps}: a segment holds at least 1 step")
@@ -308,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ElfError, UsageError) as e:
+    except (ElfError, UsageError, CannotWrite) as e:
         print(f"zkaot: error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
