@@ -1,6 +1,9 @@
-"""Every bad path or file gets one error line and exit status 3, never a traceback; outputs are
-checked before any work; no file fills memory."""
+"""Every bad command line, path or file gets one error line and its own exit status, never a
+traceback; outputs are checked before any work; no file fills memory; SIGTERM unwinds like Ctrl-C."""
 import os
+import signal
+import subprocess
+import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -11,7 +14,7 @@ import zkaot
 import zkaot.build
 from runtime.files import read_limited
 from test_cli import FIB, exiting_with, guest_elf
-from zkaot.cli import EXIT_BAD_INPUT, EXIT_OK, main
+from zkaot.cli import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, EXIT_USAGE, main
 
 ELF = str(FIB / "guest.rv64im.elf")
 A_PROGRAM_ID = "ab" * 32
@@ -45,6 +48,47 @@ def no_work(monkeypatch):
         raise AssertionError("the work started before the output was checked")
     for module, name in ((zkaot, "execute"), (zkaot, "prove"), (zkaot.build, "build")):
         monkeypatch.setattr(module, name, work)
+
+
+# ---------------------------------------------------------------- usage errors: status 64
+
+@pytest.mark.parametrize("argv, prog", [
+    (["run", ELF, "--engine", "fast"], "zkaot run"),
+    (["run", ELF, "--no-such-flag"], "zkaot run"),
+    (["run", ELF, "--max-steps", "many"], "zkaot run"),
+    (["run"], "zkaot run"),
+    (["no-such-command"], "zkaot"),
+    ([], "zkaot"),
+])
+def test_a_bad_command_line_exits_64_with_one_error_line_and_a_hint(argv, prog, capsys):
+    assert main(argv) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err.splitlines() == [err.splitlines()[0], f"try '{prog} --help'"]
+    assert err.startswith(f"{prog}: error: ")
+
+
+@pytest.mark.parametrize("argv, phrase", [
+    (["run", ELF, "--max-steps", "-5"], "argument --max-steps: -5 is out of range (at least 0)"),
+    (["trace", ELF, "-o", "OUT", "--chunk-log2", "-1"], "argument --chunk-log2: -1 is out of range (0 to 63)"),
+    (["trace", ELF, "-o", "OUT", "--workers", "0"], "argument --workers: 0 is out of range (at least 1)"),
+    (["prove", ELF, "-o", "OUT", "--segment-steps", "0"], "argument --segment-steps: 0 is out of range"),
+    (["profile", ELF, "--top", "0"], "argument --top: 0 is out of range"),
+    (["verify", "x.proof", "--program-id", "xyz"], "'xyz' is not a program ID (64 hex digits)"),
+])
+def test_numeric_options_out_of_range_are_usage_errors_before_any_work(argv, phrase, tmp_path, capsys, no_work):
+    argv = [str(tmp_path / "out") if a == "OUT" else a for a in argv]
+    assert main(argv) == EXIT_USAGE
+    assert phrase in capsys.readouterr().err.splitlines()[0]
+    assert not (tmp_path / "out").exists()
+
+
+def test_help_lists_the_exit_statuses(capsys):
+    with pytest.raises(SystemExit) as exit:
+        main(["--help"])
+    assert exit.value.code == 0
+    out = capsys.readouterr().out
+    for line in ("exit status:", "  3    bad input", "  64   usage", "  130  interrupted", "  143  terminated"):
+        assert line in out
 
 
 # ---------------------------------------------------------------- outputs: checked first, status 3
@@ -154,3 +198,31 @@ def test_a_pipe_is_read_up_to_the_limit_and_no_further():
     os.close(small_write)
     assert read_limited(f"/dev/fd/{small_read}", 11) == b"guest input"
     os.close(small_read)
+
+
+# ---------------------------------------------------------------- signals
+
+SPIN_AFTER_A_BYTE = """
+    auipc a1, 0
+    addi a0, zero, 1
+    addi a2, zero, 1
+    addi a7, zero, 64
+    ecall
+spin: jal zero, spin
+"""
+
+
+@pytest.mark.parametrize("engine", ["jit", "interp"])
+@pytest.mark.parametrize("sig, status, line", [
+    (signal.SIGTERM, EXIT_TERMINATED, "zkaot: terminated"),
+    (signal.SIGINT, EXIT_INTERRUPTED, "zkaot: interrupted"),
+])
+def test_a_signal_ends_the_run_with_its_own_status_and_one_line(sig, status, line, engine, tmp_path, jit_cache):
+    elf = guest_elf(tmp_path, SPIN_AFTER_A_BYTE)
+    proc = subprocess.Popen([sys.executable, "-m", "zkaot", "run", str(elf), "--engine", engine],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, "ZKAOT_CACHE": str(jit_cache)})
+    assert proc.stdout.read(1)          # the guest is running, the handlers are in place
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == status and err.decode() == line + "\n"

@@ -10,7 +10,7 @@ from prover.riscv.claim import RunClaim
 from prover.riscv.machine import machine_verifying_key, run_key
 from prover.riscv.rom import program_commitment, program_id
 from translator.elf import load_elf
-from zkaot.cli import EXIT_BAD_INPUT, EXIT_GUEST_FAILED, EXIT_OK, main
+from zkaot.cli import EXIT_BAD_INPUT, EXIT_GUEST_FAILED, EXIT_OK, EXIT_USAGE, main
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -179,7 +179,7 @@ def test_a_damaged_stark_proof_inside_a_well_formed_file_is_rejected(files, tmp_
 
 def test_a_program_id_that_is_not_64_hex_digits_is_a_usage_error(files, capsys):
     status, _, err = verify(capsys, files["proof_in60"], program="xyz")
-    assert status == EXIT_BAD_INPUT and "64 hex digits" in err
+    assert status == EXIT_USAGE and "64 hex digits" in err
 
 
 def test_a_run_longer_than_the_step_limit_cannot_be_proven(tmp_path, files, capsys):
@@ -200,4 +200,4 @@ def test_a_long_run_is_proven_in_segments_and_verifies(tmp_path, files, capsys):
 
 def test_a_segment_size_below_one_step_is_a_usage_error(tmp_path, files, capsys):
     status = main(["prove", str(FIB), "--input", str(files["in60"]), "-o", str(tmp_path / "p"), "--segment-steps", "0"])
-    assert status == EXIT_BAD_INPUT and "--segment-steps 0" in capsys.readouterr().err
+    assert status == EXIT_USAGE and "argument --segment-steps: 0 is out of range" in capsys.readouterr().err

@@ -1,5 +1,6 @@
 """The `zkaot` command line."""
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -9,14 +10,43 @@ from translator.elf import ElfError, load_elf
 from zkaot.files import CannotWrite, check_writable, write_atomic
 
 EXIT_OK, EXIT_GUEST_FAILED, EXIT_GUEST_FAULT, EXIT_BAD_INPUT = 0, 1, 2, 3
+EXIT_USAGE = 64                 # EX_USAGE (sysexits.h): argparse's own 2 would read as "the guest faulted"
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143        # 128 + SIGINT, 128 + SIGTERM
 
 # Larger than the proof of the longest run zkaot proves (2^30 steps: 5 to 11 GiB in
 # segments of the default size, about 1.1 to 2.5 MiB each).
 MAX_PROOF_BYTES = 16 << 30
 
+EXIT_STATUS = """\
+exit status:
+  0    the guest exited 0; prove: the proof is written; verify: it is accepted
+  1    the guest exited with another code; verify: the proof is rejected
+  2    the guest faulted
+  3    bad input: a file zkaot cannot read or use (ELF, input, proof), an output
+       it cannot write, a build error, a run it cannot prove
+  64   usage: an unknown option, a missing argument, a value of the wrong form or
+       out of range
+  130  interrupted (SIGINT, Ctrl-C)
+  143  terminated (SIGTERM)
+"""
 
-class UsageError(Exception):
-    """A problem with what the user gave us (file missing, bad ELF, input too large)."""
+
+class BadInput(Exception):
+    """A file or run zkaot cannot use (missing, malformed, too large, not provable): exit status 3."""
+
+
+class BadCommandLine(Exception):
+    """The command line does not parse: exit status 64; str() is the error line and a hint."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised wherever Python is when it arrives, like Ctrl-C's KeyboardInterrupt:
+    `finally` blocks and context managers remove temporaries on the way out, and whatever
+    stops its workers on KeyboardInterrupt stops them for SIGTERM too."""
+
+
+def _terminated(signum, frame):
+    raise Terminated
 
 
 def _read_input(path: str | None) -> bytes:
@@ -25,7 +55,7 @@ def _read_input(path: str | None) -> bytes:
     try:
         return read_limited(path, MemoryMap().max_input)
     except OSError as e:
-        raise UsageError(f"{path}: cannot read input: {e.strerror}") from None
+        raise BadInput(f"{path}: cannot read input: {e.strerror}") from None
 
 
 def _show_output(data: bytes) -> str:
@@ -172,7 +202,7 @@ def cmd_build(args) -> int:
     try:
         digest = build([Path(s) for s in args.sources], output, arch=args.arch)
     except BuildError as e:
-        raise UsageError(str(e)) from None
+        raise BadInput(str(e)) from None
     print(f"{args.output}: sha256 {digest}")
     print(f"program id: {_program_id(load_elf(args.output))}")
     return EXIT_OK
@@ -187,8 +217,6 @@ def cmd_prove(args) -> int:
     import zkaot
     check_writable(args.output)
     program = load_elf(args.elf)
-    if args.segment_steps is not None and args.segment_steps < 1:
-        raise UsageError(f"--segment-steps {args.segment_steps}: a segment holds at least 1 step")
     limit = zkaot.MAX_PROVE_STEPS if args.max_steps is None else min(args.max_steps, zkaot.MAX_PROVE_STEPS)
     try:
         proved = zkaot.prove(program, _read_input(args.input), max_steps=limit, segment_steps=args.segment_steps,
@@ -197,7 +225,7 @@ def cmd_prove(args) -> int:
         print(f"zkaot: error: {e}", file=sys.stderr)
         return EXIT_GUEST_FAULT
     except zkaot.CannotProve as e:
-        raise UsageError(str(e)) from None
+        raise BadInput(str(e)) from None
     write_atomic(args.output, proved.proof)
     claim = proved.claim
     print(f"program id:  {claim.program_id}")
@@ -214,22 +242,19 @@ def cmd_prove(args) -> int:
 def cmd_verify(args) -> int:
     import zkaot
     from prover.riscv.claim import ClaimFormatError
-    pid = args.program_id.strip().lower()
-    if len(pid) != 64 or any(ch not in "0123456789abcdef" for ch in pid):
-        raise UsageError(f"--program-id {args.program_id!r}: a program ID is 64 hex digits")
     try:
         data = read_limited(args.proof, MAX_PROOF_BYTES)
     except OSError as e:
-        raise UsageError(f"{args.proof}: cannot read the proof: {e.strerror}") from None
+        raise BadInput(f"{args.proof}: cannot read the proof: {e.strerror}") from None
     input_bytes = None if args.input is None else _read_input(args.input)
     try:
-        verdict, claim = zkaot.verify(data, pid, args.expect_exit, input_bytes)
+        verdict, claim = zkaot.verify(data, args.program_id, args.expect_exit, input_bytes)
     except ClaimFormatError as e:
-        raise UsageError(f"{args.proof}: {e}") from None
+        raise BadInput(f"{args.proof}: {e}") from None
     if not verdict:
         print(f"zkaot: proof rejected: {verdict.reason}", file=sys.stderr)
         return EXIT_GUEST_FAILED
-    print(f"accepted:    the program {pid} exited with code {claim.exit_code}")
+    print(f"accepted:    the program {args.program_id} exited with code {claim.exit_code}")
     print(f"output:      {_show_output(claim.output)}")
     print(f"exit code:   {claim.exit_code}")
     print(f"steps:       {claim.steps:,} in {_segments(claim)}")
@@ -238,8 +263,47 @@ def cmd_verify(args) -> int:
     return EXIT_OK
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad command line is one error line, a hint and EXIT_USAGE."""
+
+    def error(self, message):
+        raise BadCommandLine(f"{self.prog}: error: {message}\ntry '{self.prog} --help'")
+
+    def parse_known_args(self, args=None, namespace=None):
+        """A subcommand reports its own unknown arguments, so that the hint names its --help."""
+        namespace, extra = super().parse_known_args(args, namespace)
+        if extra:
+            self.error(f"unrecognized arguments: {' '.join(extra)}")
+        return namespace, extra
+
+
+class _Count:
+    """An integer option with a range, checked while parsing (`int` alone takes --max-steps -5)."""
+
+    def __init__(self, least: int, most: int | None = None):
+        self.least, self.most = least, most
+
+    def __call__(self, text: str) -> int:
+        value = int(text)
+        if value < self.least or (self.most is not None and value > self.most):
+            bounds = f"at least {self.least}" if self.most is None else f"{self.least} to {self.most}"
+            raise argparse.ArgumentTypeError(f"{value} is out of range ({bounds})")
+        return value
+
+    def __repr__(self) -> str:
+        return "int"                # argparse's word for it in "invalid int value: 'x'"
+
+
+def _program_id_option(text: str) -> str:
+    pid = text.strip().lower()
+    if len(pid) != 64 or any(ch not in "0123456789abcdef" for ch in pid):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a program ID (64 hex digits)")
+    return pid
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="zkaot", description="Run, trace and prove RISC-V zkVM guests.")
+    p = _Parser(prog="zkaot", description="Run, trace and prove RISC-V zkVM guests.", epilog=EXIT_STATUS,
+                formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run a guest and report its output, exit code and counts")
@@ -248,7 +312,7 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--engine", default="jit", choices=["jit", "interp"],
                      help="jit: LLVM-translated code (default); interp: the reference interpreter")
     run.add_argument("--opt", type=int, default=None, choices=[0, 1, 2, 3], help="LLVM optimisation tier for jit")
-    run.add_argument("--max-steps", type=int, default=None, help="stop the guest after this many steps")
+    run.add_argument("--max-steps", type=_Count(0), default=None, help="stop the guest after this many steps")
     run.add_argument("--output", help="also write the public output to this file")
     run.add_argument("--quiet", action="store_true", help="do not show the guest's console output")
     run.set_defaults(func=cmd_run)
@@ -264,10 +328,10 @@ def parser() -> argparse.ArgumentParser:
     trc.add_argument("--input", help="file whose bytes the guest reads with read_input")
     trc.add_argument("--mode", default="full", choices=["minimal", "full"])
     trc.add_argument("-o", "--output", required=True, help="directory for the trace files")
-    trc.add_argument("--chunk-log2", type=int, default=18, help="chunks of about 2^K steps")
-    trc.add_argument("--max-steps", type=int, default=None)
+    trc.add_argument("--chunk-log2", type=_Count(0, 63), default=18, help="chunks of about 2^K steps")
+    trc.add_argument("--max-steps", type=_Count(0), default=None)
     trc.add_argument("--opt", type=int, default=0, choices=[0, 1, 2, 3])
-    trc.add_argument("--workers", type=int, default=None, help="local worker processes for expansion")
+    trc.add_argument("--workers", type=_Count(1), default=None, help="local worker processes for expansion")
     trc.add_argument("--scheduler", help="address of a Dask scheduler to expand chunks on (tcp://host:8786)")
     trc.set_defaults(func=cmd_trace)
 
@@ -275,7 +339,7 @@ def parser() -> argparse.ArgumentParser:
     prf.add_argument("elf")
     prf.add_argument("--input", help="file whose bytes the guest reads with read_input")
     prf.add_argument("-o", "--output", help="also draw the hot spots as a PNG bar chart here")
-    prf.add_argument("--top", type=int, default=15)
+    prf.add_argument("--top", type=_Count(1), default=15)
     prf.set_defaults(func=cmd_profile)
 
     dis = sub.add_parser("disasm", help="list the decoded program with symbols")
@@ -292,9 +356,9 @@ def parser() -> argparse.ArgumentParser:
     pro.add_argument("elf")
     pro.add_argument("--input", help="file whose bytes the guest reads with read_input")
     pro.add_argument("-o", "--output", required=True, help="the proof file to write")
-    pro.add_argument("--max-steps", type=int, default=None,
+    pro.add_argument("--max-steps", type=_Count(0), default=None,
                      help="refuse runs longer than this (default and most: 2^30 steps)")
-    pro.add_argument("--segment-steps", type=int, default=None,
+    pro.add_argument("--segment-steps", type=_Count(1), default=None,
                      help="prove long runs in segments of at most this many steps (default 2^18 - 1); "
                           "the prover's memory grows with it")
     pro.add_argument("--engine", default="jit", choices=["jit", "interp"],
@@ -303,7 +367,8 @@ def parser() -> argparse.ArgumentParser:
 
     ver = sub.add_parser("verify", help="check a proof file against a program ID; print the public output")
     ver.add_argument("proof")
-    ver.add_argument("--program-id", required=True, help="the program ID (64 hex digits; zkaot build prints it)")
+    ver.add_argument("--program-id", required=True, type=_program_id_option,
+                     help="the program ID (64 hex digits; zkaot build prints it)")
     ver.add_argument("--expect-exit", type=int, default=0, help="the exit code to accept (default 0)")
     ver.add_argument("--input", help="also check that the proven run read exactly this file")
     ver.set_defaults(func=cmd_verify)
@@ -311,15 +376,25 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    try:
+        args = parser().parse_args(argv)
+    except BadCommandLine as e:
+        print(e, file=sys.stderr)
+        return EXIT_USAGE
+    previous = signal.signal(signal.SIGTERM, _terminated)
     try:
         return args.func(args)
-    except (ElfError, UsageError, CannotWrite) as e:
+    except (ElfError, BadInput, CannotWrite) as e:
         print(f"zkaot: error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except Terminated:
+        print("zkaot: terminated", file=sys.stderr)
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
         print("zkaot: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":
