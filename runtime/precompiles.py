@@ -1,4 +1,4 @@
-"""Host implementations of the precompile ecalls (runtime.abi.SYS_KECCAKF, SYS_SHA256_COMPRESS).
+"""Host implementations of the precompile ecalls (runtime/calls.py: keccakf, sha256_compress).
 
 A guest hashes by calling these instead of running the permutation in RISC-V code; the
 executor computes the result here and records the call for the precompile tables.  Plain

@@ -7,11 +7,10 @@ import numpy as np
 import pytest
 
 from prover.air import ConstraintError
-from prover.riscv.keccak import (IDLE, KECCAKF, ROUNDS_TABLE, keccak_air, keccak_columns, keccak_messages,
-                                 keccak_trace, rounds_air)
+from prover.riscv.keccak import (IDLE, KECCAKF, ROUNDS_TABLE, SYS_KECCAKF, keccak_air, keccak_columns,
+                                 keccak_messages, keccak_trace, rounds_air)
 from prover.stark import prove, setup, verify
 from riscv_helpers import FAST, bus_sender_air, bus_sender_trace
-from runtime.abi import SYS_KECCAKF
 from runtime.precompiles import keccak_f1600, keccakf_bytes
 from runtime.trace import PRECOMPILE_ROW
 from translator.elf import load_elf

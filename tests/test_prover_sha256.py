@@ -8,11 +8,10 @@ import pytest
 
 from prover.air import ConstraintError
 from prover.riscv import ranges
-from prover.riscv.sha256 import (ROUNDS_TABLE, SHA256, rounds_air, sha256_air, sha256_columns, sha256_messages,
-                                 sha256_trace)
+from prover.riscv.sha256 import (ROUNDS_TABLE, SHA256, SYS_SHA256_COMPRESS, rounds_air, sha256_air, sha256_columns,
+                                 sha256_messages, sha256_trace)
 from prover.stark import prove, setup, verify
 from riscv_helpers import FAST, bus_sender_air, bus_sender_trace
-from runtime.abi import SYS_SHA256_COMPRESS
 from runtime.precompiles import SHA256_IV, sha256_compress, sha256_compress_bytes
 from runtime.trace import PRECOMPILE_ROW
 from translator.elf import load_elf

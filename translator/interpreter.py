@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from runtime import abi
+from runtime.calls import ZKAOT
 from runtime.host import EcallError, GuestExit, HostIO, handle_ecall
 from runtime.memory import GuestMemory, MemoryFault
 from runtime.memory_map import MemoryMap
@@ -374,9 +374,8 @@ class Interpreter:
         r, mem, io = self.regs, self.memory, self.io
 
         def ecall():
-            result = handle_ecall(r[abi.REG_A7], r[abi.REG_A0], r[abi.REG_A1], r[abi.REG_A2], mem, io)
-            if result is not None:
-                r[abi.REG_A0] = result & self.mask
+            for reg, value in handle_ecall(ZKAOT, r, mem, io):
+                r[reg] = value & self.mask
             return nxt
         return ecall
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from runtime.abi import SYS_KECCAKF
+from runtime.calls import ZKAOT
 from runtime.precompiles import KECCAK_ROTATIONS, KECCAK_ROUND_CONSTANTS
 from runtime.trace import PRECOMPILE_ROW
 
@@ -36,6 +36,7 @@ from ..field import P
 from .ranges import TableTrace
 
 KECCAKF = "keccakf"                     # the message bus (receives the calls' lanes)
+SYS_KECCAKF = ZKAOT.proven_by(KECCAKF).selector.number   # the call it proves (PRECOMPILE_ROW kind)
 KECCAK_ROUND = "keccak_round"           # this table -> the fixed round table
 ROUNDS_TABLE = "keccak_rounds"
 ROUNDS = 24

@@ -18,6 +18,7 @@ from functools import cache
 
 import numpy as np
 
+from runtime.calls import A0, A1, A2, A7, ZKAOT
 from runtime.encoding import TABLE
 from runtime.trace import ALU_ROW, MEMORY_ROW
 
@@ -26,6 +27,7 @@ from ..air import Air
 from ..field import P
 from .alu import ALU
 from .arith import ARITH
+from .keccak import SYS_KECCAKF
 from .limbs import from_limbs, n_limbs, to_limbs
 from .memory import MEM_SLOTS, MEMOP
 from .optable import FIELDS as OPTABLE_FIELDS, FLAGS, OP_ID, OPTABLE, SIZE_FLAGS, op_flags
@@ -33,16 +35,16 @@ from .precompile import KECCAK, PCALL, SHA_BLOCK, SHA_STATE, UNITS
 from .ranges import RANGE16, pow2_height
 from .registers import N_REGS, REG, initial_registers
 from .rom import ROM, rom_messages
+from .sha256 import SYS_SHA256_COMPRESS
 
 MAIN = "main"
 PUBLICS = ["entry_lo", "entry_hi", "final_lo", "final_hi", "exited", "exit_lo", "exit_hi", "steps"]
 ACCESSES = (("rs1", 1), ("rs2", 2), ("rd", 3))      # register accesses of a step at t = 4 ts + k
-A0, A7 = 10, 17                                      # ecall reads a0 and a7 and writes a0
-A1, A2 = 11, 12                                      # ... and reads a1, a2 (at 4 ts + 1, 4 ts + 2)
-ECALL_READS = ((A1, "x", 4, 1), (A2, "y", 5, 2))     # (register, value columns, access k, time offset)
-SYS_EXIT, SYS_WRITE = 93, 64                         # runtime/abi.py (the prover does not import it)
-SYS_KECCAKF, SYS_SHA256_COMPRESS = 0x800, 0x801       # the precompiles (precompile.py)
+ECALL_READS = ((A1, "x", 4, 1), (A2, "y", 5, 2))     # (register, value columns, access k, time offset): an
+                                                     # ecall reads a0 and a7 as rs1 and rs2, writes a0 as rd
+SYS_EXIT, SYS_WRITE = (ZKAOT.proven_by(kind).selector.number for kind in ("exit", "write"))   # Main's own calls
 OUTRD = "outrd"                                      # the output-read chain (output.py)
+_PROVEN = ", ".join(f"{c.name} ({c.selector.number})" for c in ZKAOT.calls if c.proven_by)   # the calls Main knows
 _FORMAT = np.array([op.format.name for op in TABLE])
 _INV_SMALL = np.array([0] + [field.ref_inv(i) for i in range(1, 64)], dtype=np.uint32)
 
@@ -408,7 +410,7 @@ def main_air(xlen: int) -> Air:
         air.constrain(x * (x - 1), f"{x} is boolean")
     air.constrain(e_exit + e_con + e_out + e_pre - f["ecall"], "an ecall is an exit, a write or a precompile")
     air.constrain(f["ecall"] * s[0] - SYS_EXIT * e_exit - SYS_WRITE * e_wr - SYS_KECCAKF * e_kec
-                  - SYS_SHA256_COMPRESS * e_sha, "ecall: a7 is 93 (exit), 64 (write), 0x800 or 0x801 (precompiles)")
+                  - SYS_SHA256_COMPRESS * e_sha, f"ecall: a7 is one of {_PROVEN}")
     for i in range(1, L):
         air.constrain(f["ecall"] * s[i], f"ecall: a7 limb {i} is 0")
     for i in range(L):
@@ -645,8 +647,7 @@ def _ecall_columns(ecall, av, sv, xv, yv, written, n, strict) -> dict:
     pre = kec | sha
     if (ecall & ~exit_ & ~write & ~pre).any():
         bad = int(np.flatnonzero(ecall & ~exit_ & ~write & ~pre)[0])
-        raise ValueError(f"step {bad}: ecall a7 = {int(sv[bad])}: only exit (93), write (64), keccakf (0x800) and "
-                         "sha256_compress (0x801) exist")
+        raise ValueError(f"step {bad}: ecall a7 = {int(sv[bad])}: only {_PROVEN} exist")
     align = np.where(kec, 8, 4)
     bad_pre = pre & (((av >> np.uint64(32)) != 0) | (sha & ((xv >> np.uint64(32)) != 0))
                      | ((av & np.uint64(7)).astype(np.int64) % align != 0))

@@ -80,17 +80,16 @@ from functools import cache
 
 import numpy as np
 
-from runtime.abi import SYS_KECCAKF, SYS_SHA256_COMPRESS
 from runtime.trace import MEMORY_ROW, PRECOMPILE_ROW
 
 from ..air import Air
-from .keccak import KECCAKF, KeccakTrace, keccak_air, keccak_trace
+from .keccak import KECCAKF, SYS_KECCAKF, KeccakTrace, keccak_air, keccak_trace
 from .keccak import rounds_air as keccak_rounds_air
 from .keccak import ROUNDS_TABLE as KECCAK_ROUNDS
 from .limbs import n_limbs
 from .memory import MEM_SLOTS, MEMOP
 from .ranges import BITWISE, BITWISE_OPS, TableTrace, pow2_height
-from .sha256 import SHA256, Sha256Trace, sha256_air, sha256_trace
+from .sha256 import SHA256, SYS_SHA256_COMPRESS, Sha256Trace, sha256_air, sha256_trace
 from .sha256 import rounds_air as sha256_rounds_air
 from .sha256 import ROUNDS_TABLE as SHA256_ROUNDS
 
@@ -100,7 +99,6 @@ PCALL = "pcall"                         # Main -> bridge
 PLAYOUT = "playout"                     # bridge -> layout
 KECCAK, SHA_STATE, SHA_BLOCK = 1, 2, 3  # call kinds: which base a unit is at
 UNITS = {KECCAK: 50, SHA_STATE: 16, SHA_BLOCK: 16}
-SYSCALLS = (SYS_KECCAKF, SYS_SHA256_COMPRESS)
 LAYOUT_FIELDS = ["kind", "idx", "off", "wr", "slot", "lane", "be"]
 AND = BITWISE_OPS["and"]
 

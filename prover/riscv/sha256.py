@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from runtime.abi import SYS_SHA256_COMPRESS
+from runtime.calls import ZKAOT
 from runtime.precompiles import SHA256_K
 from runtime.trace import PRECOMPILE_ROW
 
@@ -41,6 +41,7 @@ from ..field import P
 from .ranges import RANGE16, TableTrace
 
 SHA256 = "sha256"                   # the message bus (receives the calls' words)
+SYS_SHA256_COMPRESS = ZKAOT.proven_by(SHA256).selector.number   # the call it proves (PRECOMPILE_ROW kind)
 SHA256_ROUND = "sha256_round"       # this table -> the fixed round table
 ROUNDS_TABLE = "sha256_rounds"
 ROWS_PER_CALL = 64

@@ -1,0 +1,184 @@
+"""The machine's calls, in one registry: what selects each call, its host handler, the
+registers and memory it reads and writes, the trace record it leaves and which part of
+the prover proves it.
+
+Everything else follows from here: `runtime/host.py` dispatches through a Registry, the
+trace's PRECOMPILE_ROW (`runtime/trace.py`) is checked to hold every precompile's bytes,
+the prover (`prover/riscv/`) looks its calls up by the table that proves them, and tests
+hold the guest SDK (`runtime/guest/`) and docs/machine.md to these numbers.  Profiles
+that select calls differently (t0, CSRs, custom opcodes) add selectors and registries.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Sequence
+
+from runtime.host import EcallError, GuestExit, HostIO
+from runtime.isa import ABI_NAMES, REGISTER_NUMBERS
+from runtime.memory import GuestMemory
+from runtime.precompiles import keccakf_bytes, sha256_compress_bytes
+
+A0, A1, A2, A7 = (REGISTER_NUMBERS[name] for name in ("a0", "a1", "a2", "a7"))
+
+FD_STDOUT = 1            # console: shown, not committed
+FD_STDERR = 2            # console: shown, not committed
+FD_PUBLIC_OUTPUT = 3     # appended to the committed public output
+
+# Precompiles live in a vendor range so they never collide with Linux syscall numbers.
+PRECOMPILE_BASE = 0x800
+
+PRECOMPILE = "precompile"    # the trace record of a precompile: one PRECOMPILE_ROW
+
+
+@dataclass(frozen=True)
+class Ecall:
+    """An ecall selected by `number` in `register` (zkaot: a7; SP1 and RISC Zero use t0)."""
+    register: int
+    number: int
+
+
+@dataclass(frozen=True)
+class Span:
+    """Guest memory a call touches: `size` bytes, or as many as register `size_reg` holds,
+    at the address in register `base`, which must be `align`-byte aligned (`what` names
+    the pointer in the fault)."""
+    base: int
+    what: str
+    size: int = 0
+    size_reg: int | None = None
+    align: int = 1
+
+    def address(self, regs: Sequence[int]) -> int:
+        addr = regs[self.base]
+        if addr % self.align:
+            raise EcallError(f"{self.what} pointer 0x{addr:08x} is not {self.align}-byte aligned")
+        return addr
+
+    def read(self, regs: Sequence[int], memory: GuestMemory) -> bytes:
+        return memory.read(self.address(regs), self.size if self.size_reg is None else regs[self.size_reg])
+
+
+Handler = Callable[["Call", Sequence[int], GuestMemory, HostIO], tuple[int, ...]]
+
+
+@dataclass(frozen=True)
+class Call:
+    """One call of the machine.  `handler(call, regs, memory, io)` runs it and returns the
+    new values of the registers in `writes`, in order; `reads` are the argument registers
+    it depends on (the selector aside).  `record` is the trace record it leaves (None, or
+    PRECOMPILE: a PRECOMPILE_ROW of its memory reads and writes); `proven_by` names what
+    proves it in prover/riscv/ (Main's "exit" and "write", or a precompile's table), None
+    when nothing can."""
+    name: str
+    selector: Ecall
+    handler: Handler = field(repr=False)
+    reads: tuple[int, ...] = ()
+    writes: tuple[int, ...] = ()
+    memory_reads: tuple[Span, ...] = ()
+    memory_writes: tuple[Span, ...] = ()
+    record: str | None = None
+    proven_by: str | None = None
+
+    @property
+    def input_size(self) -> int:
+        """The bytes a precompile reads (its PRECOMPILE_ROW input)."""
+        return sum(span.size for span in self.memory_reads)
+
+    @property
+    def output_size(self) -> int:
+        """The bytes a precompile writes (its PRECOMPILE_ROW output)."""
+        return sum(span.size for span in self.memory_writes)
+
+
+class Registry:
+    """A profile's calls, keyed by selector.  Every call of a registry is an ecall selected
+    by the same register."""
+
+    def __init__(self, calls: Iterable[Call]):
+        self.calls = tuple(calls)
+        registers = {call.selector.register for call in self.calls}
+        if len(registers) != 1:
+            raise ValueError(f"a registry's ecalls are selected by one register, not {sorted(registers)}")
+        (self.register,) = registers
+        self.by_selector = {call.selector: call for call in self.calls}
+        proven = [call for call in self.calls if call.proven_by]
+        self._proven_by = {call.proven_by: call for call in proven}
+        if len(self.by_selector) < len(self.calls) or len(self._proven_by) < len(proven):
+            raise ValueError("two calls share a selector or a prover kind")
+
+    def selected(self, regs: Sequence[int]) -> Call:
+        """The call that `regs` select; EcallError when none does."""
+        number = regs[self.register]
+        call = self.by_selector.get(Ecall(self.register, number))
+        if call is None:
+            raise EcallError(f"unknown ecall {ABI_NAMES[self.register]}={number} (see runtime/calls.py)")
+        return call
+
+    def proven_by(self, kind: str) -> Call:
+        """The call that the prover's `kind` ("exit", "write" or a precompile's table) proves."""
+        return self._proven_by[kind]
+
+    def precompiles(self) -> tuple[Call, ...]:
+        return tuple(call for call in self.calls if call.record == PRECOMPILE)
+
+
+def _signed32(value: int) -> int:
+    value &= 0xFFFF_FFFF
+    return value - (1 << 32) if value >> 31 else value
+
+
+def _exit(call: Call, regs: Sequence[int], memory: GuestMemory, io: HostIO) -> tuple[int, ...]:
+    """The exit code is a0 as a signed 32-bit int (C's int main)."""
+    raise GuestExit(_signed32(regs[A0]))
+
+
+def _write(call: Call, regs: Sequence[int], memory: GuestMemory, io: HostIO) -> tuple[int, ...]:
+    """The buffer is read before the fd is checked, so a bad buffer faults as a bad buffer."""
+    (buffer,) = call.memory_reads
+    data = buffer.read(regs, memory)
+    fd = regs[A0]
+    if fd == FD_PUBLIC_OUTPUT:
+        io.output += data
+    elif fd in (FD_STDOUT, FD_STDERR):
+        io.console += data
+        if io.on_console:
+            io.on_console(fd, data)
+    else:
+        raise EcallError(f"write to fd {fd}: only 1 and 2 (console) and 3 (public output) exist")
+    return (regs[A2],)
+
+
+def _precompile(name: str, number: int, compute: Callable[..., bytes], memory_reads: tuple[Span, ...],
+                memory_writes: tuple[Span, ...], proven_by: str) -> Call:
+    """A call that reads its spans (checking every alignment first), applies `compute` to
+    their bytes, writes the result over its write spans and records a PRECOMPILE_ROW
+    (a0 and a1 as the registers held them)."""
+    def handler(call: Call, regs: Sequence[int], memory: GuestMemory, io: HostIO) -> tuple[int, ...]:
+        reads, writes = call.memory_reads, call.memory_writes
+        addresses = [span.address(regs) for span in reads + writes]     # every alignment before any access
+        inputs = [memory.read(addr, span.size) for span, addr in zip(reads, addresses)]
+        result = compute(*inputs)
+        offset = 0
+        for span, addr in zip(writes, addresses[len(reads):]):
+            memory.write(addr, result[offset:offset + span.size])
+            offset += span.size
+        if io.on_precompile:
+            io.on_precompile(call.selector.number, regs[A0], regs[A1], b"".join(inputs), result)
+        return ()
+    return Call(name, Ecall(A7, number), handler, reads=tuple(dict.fromkeys(s.base for s in memory_reads)),
+                memory_reads=memory_reads, memory_writes=memory_writes, record=PRECOMPILE, proven_by=proven_by)
+
+
+KECCAK_STATE = Span(A0, "keccak-f state", size=200, align=8)     # 25 little-endian u64 lanes
+SHA256_STATE = Span(A0, "sha256 state", size=32, align=4)        # 8 little-endian u32 words
+
+EXIT = Call("exit", Ecall(A7, 93), _exit, reads=(A0,), proven_by="exit")
+WRITE = Call("write", Ecall(A7, 64), _write, reads=(A0, A1, A2), writes=(A0,),
+             memory_reads=(Span(A1, "write buffer", size_reg=A2),), proven_by="write")
+KECCAKF = _precompile("keccakf", 0x800, keccakf_bytes, (KECCAK_STATE,), (KECCAK_STATE,),
+                      proven_by="keccakf")
+SHA256_COMPRESS = _precompile("sha256_compress", 0x801, sha256_compress_bytes,
+                              (SHA256_STATE, Span(A1, "sha256 block", size=64)), (SHA256_STATE,),
+                              proven_by="sha256")
+
+ZKAOT = Registry([EXIT, WRITE, KECCAKF, SHA256_COMPRESS])     # the zkaot profile's calls
