@@ -17,6 +17,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "zkaot.h"
+
 int guest_main(void);
 
 char _heap_start[0x4000000]; /* _heap_end comes from --defsym */
@@ -93,20 +95,20 @@ static void sha256_compress(uint32_t st[8], const uint8_t *block) {
 
 long zkaot_host_ecall(long num, long a0, long a1, long a2) {
   switch (num) {
-  case 93:
+  case ZKAOT_SYS_EXIT:
     exit_code = (int)a0;
     longjmp(exit_jump, 1);
-  case 64:
-    if (a0 == 3) {
+  case ZKAOT_SYS_WRITE:
+    if (a0 == ZKAOT_FD_PUBLIC_OUTPUT) {
       if (output_len + (size_t)a2 > sizeof output) abort();
       memcpy(output + output_len, (const void *)a1, (size_t)a2);
       output_len += (size_t)a2;
     }
     return a2;
-  case 0x800:
+  case ZKAOT_SYS_KECCAKF:
     keccakf((uint64_t *)a0);
     return a0;
-  case 0x801:
+  case ZKAOT_SYS_SHA256_COMPRESS:
     sha256_compress((uint32_t *)a0, (const uint8_t *)a1);
     return a0;
   }

@@ -6,7 +6,7 @@
  * of the data segment) are already zero here: no clearing loop is needed.
  *
  * _start: set gp and sp, call `int main(void)`, exit with its return value
- * (ecall a7 = 93, see runtime/abi.py). Nothing here depends on XLEN: lla,
+ * (the exit ecall, see runtime/calls.py). Nothing here depends on XLEN: lla,
  * li and call assemble for RV32 and RV64 alike.
  */
     .section .text.init, "ax", @progbits

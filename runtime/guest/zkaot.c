@@ -1,14 +1,14 @@
 /*
  * zkaot guest SDK library (RV32 and RV64, freestanding).
  *
- *   I/O and exit          ecalls 64 (write) and 93 (exit), see zkaot.h
+ *   I/O and exit          the write and exit ecalls, see zkaot.h
  *   heap                  bump allocator over [_heap_start, _heap_end)
  *   mem*, strlen          compilers emit calls to these even freestanding
- *   zkvm_keccak256        sponge + padding here, keccak-f[1600] by ecall 0x800
- *   zkvm_sha256           padding here, compression by ecall 0x801
+ *   zkvm_keccak256        sponge + padding here, keccak-f[1600] by the keccakf ecall
+ *   zkvm_sha256           padding here, compression by the sha256_compress ecall
  *   zkvm_modexp           schoolbook bignum on 32-bit limbs (Knuth division)
  *
- * The ecall numbers mirror runtime/abi.py (the source of truth).
+ * The ecall numbers mirror runtime/calls.py (the source of truth).
  */
 #include "zkaot.h"
 #include "zkvm_accelerators.h"

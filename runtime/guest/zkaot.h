@@ -18,7 +18,7 @@ extern "C" {
 #endif
 
 /* ---- Machine contract --------------------------------------------------
- * Mirrors runtime/abi.py and runtime/memory_map.py, which are the source of
+ * Mirrors runtime/calls.py and runtime/memory_map.py, which are the source of
  * truth: change them there first.                                         */
 #define ZKAOT_SYS_WRITE            64      /* a0 = fd, a1 = ptr, a2 = len    */
 #define ZKAOT_SYS_EXIT             93      /* a0 = exit code                 */

@@ -3,7 +3,7 @@
 //! A Zig guest imports this module as `zkaot` and exports the C symbol
 //! `main`, which crt0.S's `_start` calls (after setting sp and gp) and whose
 //! result becomes the exit code. zkaot/build.py links the guest with crt0.S,
-//! zkaot.c and zkaot.ld. The ecall numbers mirror runtime/abi.py (the source
+//! zkaot.c and zkaot.ld. The ecall numbers mirror runtime/calls.py (the source
 //! of truth) and zkaot.h.
 //!
 //!     const zk = @import("zkaot");
@@ -17,7 +17,7 @@
 
 const std = @import("std");
 
-// ---- Machine contract (runtime/abi.py, runtime/memory_map.py) ----------
+// ---- Machine contract (runtime/calls.py, runtime/memory_map.py) --------
 pub const SYS_WRITE: usize = 64;
 pub const SYS_EXIT: usize = 93;
 pub const FD_STDOUT: usize = 1;
@@ -161,7 +161,7 @@ fn heapFree(_: *anyopaque, _: []u8, _: std.mem.Alignment, _: usize) void {}
 
 // ---- Keccak-256 ----------------------------------------------------------
 
-/// keccak-f[1600] on 25 little-endian lanes, in place (precompile 0x800).
+/// keccak-f[1600] on 25 little-endian lanes, in place (the keccakf precompile).
 pub fn keccakF(state: *align(8) [25]u64) void {
     _ = syscall(SYS_KECCAKF, @intFromPtr(state), 0, 0);
 }
@@ -185,7 +185,8 @@ pub fn keccak256(data: []const u8) [32]u8 {
 
 // ---- SHA-256 -------------------------------------------------------------
 
-/// SHA-256 compression of one 64-byte block into state (precompile 0x801).
+/// SHA-256 compression of one 64-byte block into state (the sha256_compress
+/// precompile).
 pub fn sha256Compress(state: *[8]u32, block: *const [64]u8) void {
     _ = syscall(SYS_SHA256_COMPRESS, @intFromPtr(state), @intFromPtr(block), 0);
 }

@@ -11,9 +11,9 @@
  *
  * Provided (implemented in zkaot.c):
  *   zkvm_keccak256  Keccak-256 as used by Ethereum (padding 0x01..0x80);
- *                   the keccak-f[1600] permutation is precompile ecall 0x800.
+ *                   the keccak-f[1600] permutation is the keccakf precompile.
  *   zkvm_sha256     SHA-256 (EVM precompile 0x02); the compression function
- *                   is precompile ecall 0x801.
+ *                   is the sha256_compress precompile.
  *   zkvm_modexp     base^exp mod modulus (EVM precompile 0x05), computed in
  *                   portable guest software (32-bit limbs, RV32 and RV64).
  *
