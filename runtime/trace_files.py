@@ -1,63 +1,29 @@
 """Trace directories: one .npy file per array plus summary.json (docs/trace-format.md).
 
-Every file is written whole or not at all: to a hidden temporary name in the same
-directory, then renamed over the target, so a reader (or a crash) never sees half a
-file and a failed write leaves the previous file in place.  summary.json is written
-last by convention: a directory without it is an incomplete trace.
+Every file is written whole or not at all: to an unnamed file in the same directory (a
+hidden temporary name where the filesystem needs one), then put in place of the target
+in one step, so a reader (or a crash) never sees half a file, a failed write leaves the
+previous file in place, and a killed writer leaves no temporary (runtime/scratch.py).
+summary.json is written last by convention: a directory without it is an incomplete trace.
 """
 import json
 import os
 import re
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
+from runtime.scratch import new_file
+
 SUMMARY_FILE = "summary.json"
 MEMMAP_BYTES = 64 << 20          # arrays at least this large are written through a memory map
 _NAME = re.compile(r"[a-z0-9_]+")
 
 
-def _umask() -> int:
-    """The process umask, read without changing it where Linux allows (os.umask races with threads)."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except OSError:
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-_FILE_MODE = 0o666 & ~_umask()   # what open() would give; mkstemp's 0600 would hide traces from other users
-
-
-@contextmanager
-def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
-    """Yields a temporary path beside `path`; renames it onto `path` when the block succeeds,
-    deletes it when the block raises."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        os.chmod(tmp, _FILE_MODE)
-        yield Path(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
 def write_atomic(path: str | os.PathLike, data: bytes) -> None:
-    with atomic_path(path) as tmp:
+    with new_file(path) as tmp:
         tmp.write_bytes(data)
 
 
@@ -72,9 +38,11 @@ def _array_path(directory: str | os.PathLike, name: str) -> Path:
 @contextmanager
 def create_trace_array(directory: str | os.PathLike, name: str, dtype, shape) -> Iterator[np.memmap]:
     """Yields a zero-filled writable memory map of `name`.npy; the file appears under its
-    name only when the block completes without raising."""
-    with atomic_path(_array_path(directory, name)) as tmp:
-        out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.dtype(dtype), shape=shape)
+    name only when the block completes without raising.  Its `filename` opens the file
+    from other processes of this user on this machine as well (parallel writers)."""
+    with new_file(_array_path(directory, name)) as tmp:
+        # a str: memmap resolves a Path's links, and the /proc name of an unnamed file must stay
+        out = np.lib.format.open_memmap(str(tmp), mode="w+", dtype=np.dtype(dtype), shape=shape)
         try:
             yield out
             out.flush()
@@ -92,7 +60,7 @@ def write_trace_array(directory: str | os.PathLike, name: str, array: np.ndarray
             out[...] = array
         return Path(directory) / f"{name}.npy"
     path = _array_path(directory, name)
-    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+    with new_file(path) as tmp, open(tmp, "wb") as f:
         np.save(f, array, allow_pickle=False)
     return path
 
