@@ -69,7 +69,8 @@ def prove(program: Program | str | Path, input_bytes: bytes = b"", *, max_steps:
     """Prove a whole run of a guest: a proof file (prover/riscv/claim.py) that `verify`
     checks against the program ID alone.  The witness is the run's full trace: with
     engine "jit" the translator's (a minimal-trace run, expanded in parallel into a
-    temporary directory and read back memory-mapped, `zkaot trace --mode full`), with
+    temporary directory and read back memory-mapped, `zkaot trace --mode full`; the
+    directory of a killed prover is removed by the next one, runtime.scratch), with
     "interp" the interpreter's, streamed.  It is proven segment by segment (at most
     segment_steps steps each, default prover.riscv.segments.DEFAULT_SEGMENT_STEPS), so
     the prover's memory is bounded by a segment (docs/continuations.md), on every core;
@@ -80,6 +81,7 @@ def prove(program: Program | str | Path, input_bytes: bytes = b"", *, max_steps:
 
     from prover.riscv.claim import prove_claim, verify_claim
     from prover.riscv.segments import DEFAULT_SEGMENT_STEPS
+    from runtime.scratch import scratch_dir
     from runtime.trace_files import read_trace
     from translator.segments import SegmentedRun, TraceSegments
     from zkaot.tracing import trace
@@ -90,7 +92,7 @@ def prove(program: Program | str | Path, input_bytes: bytes = b"", *, max_steps:
     if not isinstance(program, Program):
         program = load_elf(program, memory_map)
     segment_steps = segment_steps or DEFAULT_SEGMENT_STEPS
-    with tempfile.TemporaryDirectory(prefix="zkaot-prove-") as scratch:
+    with scratch_dir(tempfile.gettempdir(), "zkaot-prove-") as scratch:
         if engine == "jit":
             summary = trace(program, input_bytes, Path(scratch), "full", memory_map=memory_map,
                             step_limit=max_steps, cache_dir=cache_dir)
