@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 EXAMPLE ?= sha256
 
-.PHONY: run test bench examples clean
+.PHONY: run test fuzz bench examples clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,13 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	$(PY) -m pytest -n 2
+
+# The fuzz targets of tests/fuzzing.py with random seeds for SECONDS; each failing case (its
+# file and how it was made) is written to FUZZ_OUT.  `make test` runs them on fixed seeds.
+SECONDS ?= 600
+FUZZ_OUT ?= fuzz-failures
+fuzz: $(VENV)/.installed
+	$(PY) tests/fuzzing.py --seconds $(SECONDS) --out $(FUZZ_OUT)
 
 bench: $(VENV)/.installed
 	$(PY) bench/interpreter.py
