@@ -1,4 +1,4 @@
-"""The ecall ABI (runtime/abi.py): exit with a signed 32-bit code, write to the console
+"""The ecall ABI (runtime/calls.py): exit with a signed 32-bit code, write to the console
 (fd 1, 2) or the public output (fd 3) returning the length in a0, and clear faults for
 a bad fd, an unknown call number or a buffer the guest may not read."""
 import pytest
