@@ -1,12 +1,12 @@
 """Running translated code: the context, the dispatcher loop and the hand-offs to the interpreter.
 
 Generated code runs until something it leaves to others happens: a step budget
-(chunk boundary, step limit) or a full load log (STATUS_YIELD), an instruction
-it does not translate or an access its fast checks do not cover (STATUS_SLOW),
-or a pc with no translated block (STATUS_MISS).  The interpreter then performs
-exactly the steps in question on the same registers and the same memory, so
-faults, ecalls and atomics have one implementation and the two executors
-cannot drift apart on them.
+(chunk boundary, step limit) or a full load log (STATUS_YIELD), an access its
+fast checks do not cover (STATUS_SLOW), or a pc with no translated block: an
+instruction it does not translate, or the middle of a block (STATUS_MISS).  The
+interpreter then performs exactly the steps in question on the same registers
+and the same memory, so faults, ecalls and atomics have one implementation and
+the two executors cannot drift apart on them.
 """
 import ctypes
 import time
@@ -23,7 +23,7 @@ from translator.lifter import (CTX_SLOTS, SLOT_BLOCK_START, SLOT_BUDGET, SLOT_CO
                                SLOT_COUNTS, SLOT_INPUT, SLOT_INPUT_LEN, SLOT_LOG, SLOT_LOG_CAP, SLOT_LOG_POS,
                                SLOT_MISALIGNED, SLOT_PC, SLOT_PREV_PC, SLOT_RAM, SLOT_STEPS, SLOT_TABLE,
                                STATUS_MISS, STATUS_SLOW, STATUS_YIELD, Layout)
-from translator.regions import NORMAL, CodeMap, code_map
+from translator.regions import NORMAL, CodeMap, code_map, word_indices
 from translator.tiering import RegionCode
 
 NO_LIMIT = (1 << 63) - 1
@@ -40,11 +40,13 @@ def layout_for(program, memory_map: MemoryMap) -> Layout:
 
 def block_lengths(cm: CodeMap) -> np.ndarray:
     """Instructions from each word to the end of its block (what a block starting there would run)."""
-    n = len(cm.kind)
+    index = word_indices(len(cm.kind))
     ends = (cm.kind != NORMAL) | np.append(cm.is_leader[1:], True)
-    end_index = np.where(ends, np.arange(n), n)
-    end_index = np.minimum.accumulate(end_index[::-1])[::-1]
-    return end_index - np.arange(n) + 1
+    lengths = np.where(ends, index, len(index) - 1)
+    np.minimum.accumulate(lengths[::-1], out=lengths[::-1])
+    lengths -= index
+    lengths += 1
+    return lengths
 
 
 @dataclass
@@ -212,7 +214,8 @@ class NativeMachine:
                          self.program.symbol_at(pc))
 
     def _miss(self) -> None:
-        """No translated block here: code reached mid-block runs in the interpreter; anything else faults."""
+        """No translated block here: code (an instruction left to the interpreter, or the middle of a
+        block) runs in the interpreter; anything else faults."""
         pc = int(self.ctx[SLOT_PC])
         if self.interp._in_code(pc):
             self._interpret(1)

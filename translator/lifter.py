@@ -4,10 +4,12 @@ One region (translator/regions.py) becomes one function
 `i32 region_<start>(ptr ctx, i64 pc)` that starts at the block for `pc`, runs
 guest blocks that branch to each other directly, and returns a status with
 ctx[SLOT_PC] set to where execution goes next.  Every guest memory access is
-checked against the memory map in the generated code; anything unusual (an
-access the fast checks do not cover, ecalls, atomics, illegal words, bad jumps)
-leaves the function with STATUS_SLOW so that the interpreter performs exactly
-that step.
+checked against the memory map in the generated code; an access the fast
+checks do not cover or a misaligned jalr target leaves the function with
+STATUS_SLOW so that the interpreter performs exactly that step.  Instructions
+left to the interpreter (ecalls, atomics, illegal words, bad jumps) have no
+block: control reaching one leaves the function for a pc the dispatcher has no
+code for (STATUS_MISS).
 
 The IR is written as text, not built through llvmlite.ir: building bignum's
 IR object by object and printing it took 0.23 s, as long as compiling it
@@ -33,7 +35,7 @@ from dataclasses import dataclass
 
 from runtime.encoding import TABLE
 from runtime.trace import MAIN_ROW
-from translator.regions import BRANCH, JAL, JALR, NORMAL, SLOW, CodeMap, Region
+from translator.regions import BRANCH, JAL, JALR, NORMAL, CodeMap, Region
 from translator.tracing import access_size
 
 MODES = ("fast", "minimal", "full")
@@ -311,10 +313,6 @@ class _RegionLifter:
         f, cm = self.f, self.cm
         indices = cm.block(leader, self.region)
         self.leader = leader
-        if cm.kind[indices[0]] == SLOW:
-            self.leave(str(leader), STATUS_SLOW, leader, leader)
-            self.forget()
-            return
         n = len(indices)
         steps = self.get("steps")
         over = f.let(f"icmp ugt i64 {f.let(f'add i64 {steps}, {n}')}, %budget")

@@ -6,14 +6,17 @@ each other directly, so LLVM can keep guest registers in host registers across
 loops.  Control leaving a region goes back through the dispatcher.
 
 Instructions the translator leaves to the interpreter ("slow": ecall, ebreak,
-LR/SC and AMOs, illegal words, jumps whose static target is not code) are blocks
-of their own, so a block never stops half-way except on a memory fault.
+LR/SC and AMOs, illegal words, jumps whose static target is not code) end the
+block before them, so a block never stops half-way except on a memory fault,
+and have no block of their own: reaching one is a miss (no code at that pc),
+and the interpreter runs it or reports it.  So a run of illegal words (zero
+fill in a code segment) costs nothing until it is reached.
 """
 from dataclasses import dataclass
 
 import numpy as np
 
-from runtime.encoding import TABLE, decode_words
+from runtime.encoding import DECODED, TABLE, decode_words
 
 NORMAL, BRANCH, JAL, JALR, SLOW = range(5)
 
@@ -39,7 +42,7 @@ OP_CLASSES = _op_classes()
 class Region:
     start: int
     end: int
-    leaders: tuple[int, ...]     # every block start
+    leaders: tuple[int, ...]     # every block start (slow words have no block)
     entries: tuple[int, ...]     # the block starts the dispatcher may enter at (not the cuts of long blocks)
 
 
@@ -50,10 +53,27 @@ class CodeMap:
     xlen: int
     decoded: np.ndarray            # runtime.encoding.DECODED per word
     is_code: np.ndarray            # bool: inside an executable segment
-    kind: np.ndarray               # NORMAL/BRANCH/JAL/JALR/SLOW per word
-    target: np.ndarray             # static target of branches and jal
-    is_leader: np.ndarray
+    kind: np.ndarray               # NORMAL/BRANCH/JAL/JALR/SLOW per word (SLOW also outside code)
+    is_leader: np.ndarray          # a block boundary: a block starts here, or the word is SLOW
     regions: list[Region]
+
+    def __getstate__(self) -> dict:
+        """Compact, for the compile workers: the decodable words and bit masks, not per-word arrays
+        that are mostly zero fill in a program with a large code segment."""
+        legal = np.flatnonzero(self.decoded["op"] >= 0)
+        return {"base": self.base, "xlen": self.xlen, "words": len(self.kind), "legal": legal,
+                "decoded": self.decoded[legal], "kind": self.kind[legal], "is_code": np.packbits(self.is_code),
+                "is_leader": np.packbits(self.is_leader), "regions": self.regions}
+
+    def __setstate__(self, state: dict) -> None:
+        n, legal = state["words"], state["legal"]
+        self.base, self.xlen, self.regions = state["base"], state["xlen"], state["regions"]
+        self.decoded = _illegal(n)
+        self.decoded[legal] = state["decoded"]
+        self.kind = np.full(n, SLOW, np.int8)            # every word that does not decode is slow
+        self.kind[legal] = state["kind"]
+        self.is_code = np.unpackbits(state["is_code"], count=n).astype(bool)
+        self.is_leader = np.unpackbits(state["is_leader"], count=n).astype(bool)
 
     def index(self, pc: int) -> int:
         return (pc - self.base) >> 2
@@ -78,94 +98,149 @@ def code_map(program, mode: str) -> CodeMap:
     return discover(program, FULL_MODE_MAX_BLOCK if mode == "full" else None)
 
 
-def _loops_split(heads: np.ndarray, tails: np.ndarray, n: int) -> np.ndarray:
-    """For each word, how many loops (a backward branch at `tail` to `head`) a region start there would cut."""
-    delta = np.zeros(n + 1, np.int64)
-    np.add.at(delta, heads + 1, 1)
-    np.add.at(delta, tails + 1, -1)
-    return np.cumsum(delta)[:n]
+def word_indices(n: int) -> np.ndarray:
+    """0 .. n-1 in the narrowest type that holds them: per-word arrays of large code are large."""
+    return np.arange(n, dtype=np.int32 if n < 1 << 31 else np.int64)
 
 
-def _cut_long_regions(region_start: np.ndarray, is_leader: np.ndarray, splits: np.ndarray) -> None:
-    """Cut regions longer than MAX_REGION at block leaders, where the fewest loops are cut (the latest
-    such leader): a loop cut in two goes through the dispatcher twice per iteration (bignum's inner
-    loop did, at the 128th instruction of its function)."""
-    starts_at = np.flatnonzero(region_start)
-    for lo, hi in zip(starts_at, list(starts_at[1:]) + [len(region_start)]):
-        leaders_in = np.flatnonzero(is_leader[lo + 1:hi]) + lo + 1
+def _illegal(n: int) -> np.ndarray:
+    """n words decoded as illegal (what decode_words gives a word that is no instruction)."""
+    decoded = np.zeros(n, DECODED)
+    decoded["op"] = -1
+    return decoded
+
+
+def _decode(words: np.ndarray, xlen: int) -> np.ndarray:
+    """decode_words on the distinct words that can be instructions (low bits 11): zero fill and
+    other filler cost a sort, not a pass per opcode over every word."""
+    decoded = _illegal(len(words))
+    candidates = np.flatnonzero(words & 3 == 3)
+    distinct, which = np.unique(words[candidates], return_inverse=True)
+    decoded[candidates] = decode_words(distinct, xlen)[which]
+    return decoded
+
+
+def _loops_split(heads: np.ndarray, tails: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """For each index in `at`, how many loops (a backward branch at `tail` to `head`) a region start
+    there would cut: those with head < at <= tail."""
+    return np.searchsorted(np.sort(heads), at) - np.searchsorted(np.sort(tails), at)
+
+
+def _cut_long_regions(bounds: np.ndarray, end: int, leaders: np.ndarray, splits: np.ndarray) -> np.ndarray:
+    """Cuts for regions (from each bound to the next, the last to `end`; positions count instructions)
+    longer than MAX_REGION, at block leaders where the fewest loops are cut (the latest such leader): a
+    loop cut in two goes through the dispatcher twice per iteration (bignum's inner loop did, at the
+    128th instruction of its function).  From a position, the next cut is the best leader within
+    MAX_REGION, else the first leader after it; that choice is computed for every leader at once (a
+    sparse table of window minima), so following the chain of cuts costs a step per cut."""
+    m = len(leaders)
+    his = np.append(bounds[1:], end)
+    long = his - bounds > MAX_REGION
+    if not m or not long.any():
+        return np.zeros(0, np.int64)
+    levels = [splits * (m + 1) + (m - np.arange(m))]     # least splits first, then the latest leader
+    while 1 << len(levels) <= MAX_REGION:               # levels[k][i]: the least over ranks i .. i + 2**k - 1
+        half = 1 << (len(levels) - 1)
+        levels.append(np.minimum(levels[-1][:-half], levels[-1][half:]))
+    table = np.full((len(levels), m), np.iinfo(np.int64).max)
+    for k, level in enumerate(levels):
+        table[k, :len(level)] = level
+
+    def next_cut(position: np.ndarray) -> np.ndarray:
+        """The rank of the leader a region reaching past position + MAX_REGION is cut at (m: none)."""
+        a = np.searchsorted(leaders, position, "right")
+        b = np.minimum(np.maximum(np.searchsorted(leaders, position + MAX_REGION, "right"), a + 1), m)
+        k = np.log2(np.maximum(b - a, 1)).astype(np.int64)
+        best = np.minimum(table[k, np.minimum(a, m - 1)], table[k, np.maximum(b - (1 << k), 0)])
+        return np.where(a < m, m - best % (m + 1), m)
+
+    after = next_cut(leaders).tolist()
+    at, cuts = leaders.tolist() + [end], []
+    for lo, hi, rank in zip(bounds[long].tolist(), his[long].tolist(), next_cut(bounds[long]).tolist()):
         last = lo
-        while hi - last > MAX_REGION:
-            rest = leaders_in[leaders_in > last]
-            if not len(rest):
-                break
-            window = rest[rest - last <= MAX_REGION]
-            if not len(window):
-                window = rest[:1]                       # one block longer than the cap
-            cost = splits[window]
-            last = int(window[np.flatnonzero(cost == cost.min())[-1]])
-            region_start[last] = True
+        while hi - last > MAX_REGION and at[rank] < hi:
+            last = at[rank]
+            cuts.append(last)
+            rank = after[rank]
+    return np.array(cuts, np.int64)
 
 
 def discover(program, max_block: int | None = None) -> CodeMap:
+    """The code map of a program, linear in the size of the code (n log n in the number of blocks)."""
     code = program.code_ranges()
     base, end = min(lo for lo, _ in code), max(hi for _, hi in code)
-    words = np.zeros((end - base) // 4, np.uint32)
-    is_code = np.zeros(len(words), bool)
+    n = (end - base) // 4
+    words = np.zeros(n, np.uint32)
+    is_code = np.zeros(n, bool)
     for seg in program.segments:
         if seg.executable:
-            n = len(seg.data) // 4
+            count = len(seg.data) // 4
             i = (seg.vaddr - base) // 4
-            words[i: i + n] = np.frombuffer(seg.data[: 4 * n], "<u4")
-            is_code[i: i + n] = True
-    decoded = decode_words(words, program.xlen)
-    pcs = base + 4 * np.arange(len(words), dtype=np.int64)
+            words[i: i + count] = np.frombuffer(seg.data, "<u4", count)
+            is_code[i: i + count] = True
+    decoded = _decode(words, program.xlen)
     op = decoded["op"]
     kind = np.where(op >= 0, OP_CLASSES[np.maximum(op, 0)], SLOW).astype(np.int8)
     kind[~is_code] = SLOW
-    target = pcs + decoded["imm"]                   # out-of-span targets are invalid, wrapped or not
-    direct = (kind == BRANCH) | (kind == JAL)
+    direct = np.flatnonzero((kind == BRANCH) | (kind == JAL))
+    target = base + 4 * direct + decoded["imm"][direct]      # out-of-span targets are invalid, wrapped or not
     t_index = (target - base) >> 2
-    valid = (target & 3 == 0) & (target >= base) & (t_index < len(words))
+    valid = (target & 3 == 0) & (target >= base) & (t_index < n)
     valid[valid] &= is_code[t_index[valid]]
-    t_index = np.where(valid, t_index, 0)
-    kind[direct & ~valid] = SLOW                     # the interpreter reports the bad jump
-    direct &= valid
+    kind[direct[~valid]] = SLOW                               # the interpreter reports the bad jump
+    direct, t_index = direct[valid], t_index[valid]
+    slow = kind == SLOW
 
-    is_leader = np.zeros(len(words) + 1, bool)
-    region_start = np.zeros(len(words) + 1, bool)
+    is_leader = np.zeros(n + 1, bool)
+    region_start = np.zeros(n + 1, bool)
     starts = [program.entry] + [s for s, _, _ in program.functions] + [lo for lo, _ in code]
     for pc in starts:
         if base <= pc < end and pc % 4 == 0:
             is_leader[(pc - base) >> 2] = region_start[(pc - base) >> 2] = True
-    is_leader[t_index[direct]] = True
-    calls = direct & (kind == JAL) & (decoded["rd"] != 0)
+    is_leader[t_index] = True
+    calls = (kind[direct] == JAL) & (decoded["rd"][direct] != 0)
     region_start[t_index[calls]] = True
-    ends_block = kind != NORMAL
-    is_leader[1:][ends_block] = True
-    is_leader[:-1][kind == SLOW] = True
+    is_leader[1:][kind != NORMAL] = True
     is_leader, region_start = is_leader[:-1], region_start[:-1]
-    is_leader &= is_code
+    is_leader |= slow                                         # no block runs into a slow word
     region_start &= is_code
+    is_entry = is_leader & ~slow
     # With max_block, long straight-line runs are cut into blocks of that many instructions; the
     # cuts are not entry points, so the dispatcher's table and the region switches stay the same.
-    is_entry = is_leader.copy()
     if max_block:
-        index = np.arange(len(words))
-        since_leader = index - np.maximum.accumulate(np.where(is_leader, index, 0))
-        is_leader |= (since_leader % max_block == 0) & (since_leader > 0) & is_code
+        since_leader = word_indices(n)
+        last_leader = np.where(is_leader, since_leader, 0)
+        since_leader -= np.maximum.accumulate(last_leader, out=last_leader)
+        is_leader |= (since_leader % max_block == 0) & (since_leader > 0)
 
-    index = np.arange(len(words))
-    backward = direct & (t_index <= index)
-    _cut_long_regions(region_start, is_leader, _loops_split(t_index[backward], index[backward], len(words)))
+    leaders = np.flatnonzero(is_leader & ~slow)
+    backward = t_index <= direct
+    splits = _loops_split(t_index[backward], direct[backward], leaders)
+    # Regions are measured in the instructions they translate: a position counts the words before it
+    # that are not slow, so a stretch of slow words takes no room.
+    counted = np.flatnonzero(~slow)
+    at = np.searchsorted(counted, leaders)
+    cuts = _cut_long_regions(np.searchsorted(counted, np.flatnonzero(region_start)), len(counted), at, splits)
+    region_start[leaders[np.searchsorted(at, cuts)]] = True
+    entries = np.flatnonzero((region_start | is_entry) & ~slow)
+    regions = _regions(base, np.flatnonzero(region_start), leaders, entries, np.append(is_leader, True))
+    return CodeMap(base, program.xlen, decoded, is_code, kind, is_leader, regions)
+
+
+def _regions(base: int, bounds: np.ndarray, leaders: np.ndarray, entries: np.ndarray,
+             boundary: np.ndarray) -> list[Region]:
+    """A Region for each stretch from a bound to the next that has blocks, from its first block to the
+    end of its last: a stretch of slow words (zero fill) is no region at all."""
+    ends = np.append(bounds[1:], len(boundary) - 1)
+    first, stop = np.searchsorted(leaders, bounds), np.searchsorted(leaders, ends)
+    entry_first, entry_stop = np.searchsorted(entries, bounds), np.searchsorted(entries, ends)
     regions = []
-    bounds = list(np.flatnonzero(region_start)) + [len(words)]
-    for lo, hi in zip(bounds[:-1], bounds[1:]):
-        # a region never spans a gap between executable segments
-        gap = np.flatnonzero(~is_code[lo:hi])
-        if len(gap):
-            hi = lo + int(gap[0])
-        leaders = base + 4 * np.flatnonzero(is_leader[lo:hi]) + 4 * lo
-        entries = base + 4 * np.flatnonzero(is_entry[lo:hi] | region_start[lo:hi]) + 4 * lo
-        regions.append(Region(base + 4 * lo, base + 4 * hi, tuple(int(x) for x in leaders),
-                              tuple(int(x) for x in entries)))
-    return CodeMap(base, program.xlen, decoded, is_code, kind, target, is_leader, regions)
+    for lo, hi, e_lo, e_hi in zip(first.tolist(), stop.tolist(), entry_first.tolist(), entry_stop.tolist()):
+        if lo == hi:
+            continue
+        last = int(leaders[hi - 1])
+        block_end = last + 1 + int(boundary[last + 1:].argmax())      # argmax stops at the first True
+        regions.append(Region(base + 4 * int(leaders[lo]), base + 4 * block_end,
+                              tuple((base + 4 * leaders[lo:hi]).tolist()),
+                              tuple((base + 4 * entries[e_lo:e_hi]).tolist())))
+    return regions
