@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from zkaot.files import write_atomic  # noqa: E402
+from runtime.files import write_atomic  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 ELF = ROOT / "examples" / "fibonacci" / "guest.rv64im.elf"

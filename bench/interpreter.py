@@ -17,7 +17,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 from native import native_available, run_native  # noqa: E402
 
 import zkaot  # noqa: E402
-from zkaot.files import write_atomic  # noqa: E402
+from runtime.files import write_atomic  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 GOAL_INSTRUCTIONS_PER_SECOND = 1e6

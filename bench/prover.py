@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 import airs  # noqa: E402
 from prover.security import security_level  # noqa: E402
 from prover.stark import ProofStats, StarkParameters, prove, setup, verify  # noqa: E402
-from zkaot.files import write_atomic  # noqa: E402
+from runtime.files import write_atomic  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 GOAL_CELLS_PER_CORE = 5e6

@@ -1,7 +1,9 @@
-"""Reading a file whose size the user controls, without letting it fill memory."""
+"""Files read without letting them fill memory, and written whole or not at all."""
 import errno
 import os
 import stat
+
+from runtime.scratch import new_file
 
 _CHUNK = 1 << 20
 
@@ -27,3 +29,14 @@ def read_limited(path: str | os.PathLike, limit: int) -> bytes:
     if size > limit:
         raise too_large
     return b"".join(chunks)
+
+
+def write_atomic(path: str | os.PathLike, data: bytes, executable: bool = False) -> None:
+    """Replace `path` with `data` in one step: a reader, a failure or a kill never leaves half a file
+    or a temporary behind (runtime/scratch.py).  The mode is 0o666 less the umask (plus x where r
+    is set for `executable`)."""
+    with new_file(path) as tmp:
+        tmp.write_bytes(data)
+        if executable:
+            mode = os.stat(tmp).st_mode & 0o777
+            os.chmod(tmp, mode | (mode & 0o444) >> 2)

@@ -15,16 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
+from runtime.files import write_atomic
 from runtime.scratch import new_file
 
 SUMMARY_FILE = "summary.json"
 MEMMAP_BYTES = 64 << 20          # arrays at least this large are written through a memory map
 _NAME = re.compile(r"[a-z0-9_]+")
-
-
-def write_atomic(path: str | os.PathLike, data: bytes) -> None:
-    with new_file(path) as tmp:
-        tmp.write_bytes(data)
 
 
 def _array_path(directory: str | os.PathLike, name: str) -> Path:

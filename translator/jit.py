@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from pathlib import Path
 import llvmlite
 import llvmlite.binding as llvm
 
+from runtime.scratch import scratch_dir
 from translator import lifter, regions
 from translator.lifter import Layout, dispatcher_module, lift_module, region_name
 from translator.regions import CodeMap, Region
@@ -176,17 +176,17 @@ def _load_cached(directory: Path) -> list[bytes] | None:
 
 
 def _store(directory: Path, objects: list[bytes]) -> None:
-    """Write the cache entry whole or not at all: build it beside, then rename into place."""
+    """Write the cache entry whole or not at all: build it beside, then rename into place (a killed
+    writer's directory is swept by the next one, runtime/scratch.py)."""
     directory.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=directory.parent))
     try:
-        for i, obj in enumerate(objects):
-            (tmp / f"part{i}.o").write_bytes(obj)
-        manifest = {"sha256": [hashlib.sha256(obj).hexdigest() for obj in objects]}
-        (tmp / "manifest.json").write_text(json.dumps(manifest))
-        os.replace(tmp, directory)
+        with scratch_dir(directory.parent, ".tmp-") as tmp:
+            for i, obj in enumerate(objects):
+                (tmp / f"part{i}.o").write_bytes(obj)
+            manifest = {"sha256": [hashlib.sha256(obj).hexdigest() for obj in objects]}
+            (tmp / "manifest.json").write_text(json.dumps(manifest))
+            os.replace(tmp, directory)
     except OSError:
-        shutil.rmtree(tmp, ignore_errors=True)
         if not (directory / "manifest.json").exists():
             raise
 

@@ -14,7 +14,6 @@ live. The symbol table is kept for profiling.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import shutil
 import subprocess
@@ -22,6 +21,9 @@ import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+
+from runtime.files import write_atomic
+from runtime.scratch import scratch_dir
 
 __all__ = ["ARCHS", "BuildError", "GUEST_DIR", "build", "build_command", "check_elf"]
 
@@ -186,7 +188,7 @@ def build(
     guest = _guest_dir()
     out = Path(out)
 
-    with tempfile.TemporaryDirectory(prefix="zkaot-build-") as tmp:
+    with scratch_dir(tempfile.gettempdir(), "zkaot-build-") as tmp:
         root = Path(tmp)
         (root / "sdk").mkdir()
         (root / "src").mkdir()
@@ -225,18 +227,7 @@ def build(
         data = (root / "guest.elf").read_bytes()
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_out = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp_out, 0o755)
-        os.replace(tmp_out, out)
-    except BaseException:
-        try:
-            os.unlink(tmp_out)
-        except OSError:
-            pass
-        raise
+    write_atomic(out, data, executable=True)
     return hashlib.sha256(data).hexdigest()
 
 

@@ -4,10 +4,10 @@ import signal
 import sys
 from pathlib import Path
 
-from runtime.files import read_limited
+from runtime.files import read_limited, write_atomic
 from runtime.memory_map import MemoryMap
 from translator.elf import ElfError, load_elf
-from zkaot.files import CannotWrite, check_writable, write_atomic
+from zkaot.files import CannotWrite, check_writable
 
 EXIT_OK, EXIT_GUEST_FAILED, EXIT_GUEST_FAULT, EXIT_BAD_INPUT = 0, 1, 2, 3
 EXIT_USAGE = 64                 # EX_USAGE (sysexits.h): argparse's own 2 would read as "the guest faulted"

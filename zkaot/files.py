@@ -1,4 +1,4 @@
-"""Output files: checked before any work, then written whole or not at all."""
+"""Output locations, checked before any work (runtime/files.py writes them whole or not at all)."""
 import errno
 import os
 import tempfile
@@ -29,19 +29,3 @@ def check_writable(path: str | os.PathLike, kind: str = "file") -> Path:
     except OSError as e:
         raise CannotWrite(f"{path}: cannot write the output {kind}: {e.strerror}") from None
     return path
-
-
-def write_atomic(path: str | os.PathLike, data: bytes) -> None:
-    """Write to a temporary name beside the target, then rename: never a half-written file."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)      # mkstemp's 0600 is not what an output file wants
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise

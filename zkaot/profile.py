@@ -40,7 +40,7 @@ def write_chart(prof: Profile, path, title: str, top: int = 20) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from zkaot.files import write_atomic
+    from runtime.files import write_atomic
     names, steps = prof.names[:top][::-1], prof.steps[:top][::-1]
     fig, ax = plt.subplots(figsize=(9, 0.35 * len(names) + 1.5))
     bars = ax.barh(names, steps, color="#3b7dd8")
