@@ -35,7 +35,7 @@ from translator.interpreter import Interpreter  # noqa: E402
 from translator.jit import DEFAULT_OPT, QUICK_OPT, LoadedCode, translate  # noqa: E402
 from translator.parallel import local_executor  # noqa: E402
 from translator.regions import code_map  # noqa: E402
-from zkaot.files import write_atomic  # noqa: E402
+from runtime.files import write_atomic  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 EXAMPLES = ["fibonacci", "sort", "bignum", "zig_collatz", "coremark_like", "sha256_soft"]
