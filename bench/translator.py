@@ -67,7 +67,7 @@ def bench_example(name: str, cache: Path) -> dict:
     row.update(steps=interp.steps, interp_s=interp.seconds)
 
     layout = layout_for(program, MemoryMap())
-    row["instructions"] = int(code_map(program, "fast").is_code.sum())
+    row["instructions"] = code_map(program, "fast").instructions
     for mode in ("fast", "minimal", "full"):
         code = code_map(program, mode)
         quick = translate(program, code, mode, layout, QUICK_OPT, cache_dir=cache / "quick" / mode, workers=1)

@@ -235,15 +235,31 @@ DECODED = np.dtype([("op", "<i2"), ("rd", "u1"), ("rs1", "u1"), ("rs2", "u1"), (
                     ("imm", "<i8")])
 
 
+def illegal_words(n: int) -> np.ndarray:
+    """n DECODED records of words that are no instruction (op -1)."""
+    decoded = np.zeros(n, DECODED)
+    decoded["op"] = -1
+    return decoded
+
+
 def decode_words(words: np.ndarray, xlen: int) -> np.ndarray:
     """Decode an array of words at once; op is the row id, or -1 where the word is illegal.
 
     The vectorized twin of translator.decoder.decode (tests hold them equal), for
-    whole code segments: region discovery and the prover's program ROM.
+    whole code segments: region discovery and the prover's program ROM.  Only the
+    distinct words that can be instructions (low bits 11) are matched against the
+    rows, so zero fill and other filler cost a sort, not a pass per row.
     """
-    words = np.asarray(words, dtype=np.uint32).astype(np.int64)
-    out = np.zeros(len(words), DECODED)
-    out["op"] = -1
+    words = np.asarray(words, dtype=np.uint32)
+    out = illegal_words(len(words))
+    candidates = np.flatnonzero(words & 3 == 3)
+    distinct, which = np.unique(words[candidates], return_inverse=True)
+    out[candidates] = _decode_distinct(distinct.astype(np.int64), xlen)[which]
+    return out
+
+
+def _decode_distinct(words: np.ndarray, xlen: int) -> np.ndarray:
+    out = illegal_words(len(words))
     for op in TABLE:
         if xlen not in op.xlens:
             continue

@@ -93,6 +93,14 @@ def test_disasm_lists_instructions_under_their_symbols(tmp_path, capsys):
     assert "80000008:  00000073  ecall" in out
 
 
+def test_disasm_folds_a_run_of_identical_illegal_words_into_one_line(tmp_path, capsys):
+    from test_regions import zero_filled
+    from translator.disasm import listing
+    lines = list(listing(zero_filled("addi a0, zero, 0\n", 64 << 20)))
+    assert lines[-2:] == ["  80000004:  00000000  .word 0x00000000  # illegal",
+                          f"  ...       the same word {(16 << 20) - 2:,} more times, to 83fffffc"]
+
+
 def test_process_survives_a_garbage_elf_and_reports_it(tmp_path):
     path = tmp_path / "garbage.elf"
     path.write_bytes(b"\x7fELF" + bytes(range(256)) * 4)

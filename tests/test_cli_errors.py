@@ -87,8 +87,18 @@ def test_help_lists_the_exit_statuses(capsys):
         main(["--help"])
     assert exit.value.code == 0
     out = capsys.readouterr().out
-    for line in ("exit status:", "  3    bad input", "  64   usage", "  130  interrupted", "  143  terminated"):
+    for line in ("exit status:", "  3    bad input", "  64   usage", "  130  interrupted", "  141  the reader",
+                 "  143  terminated"):
         assert line in out
+
+
+@pytest.mark.parametrize("doc", ["README.md", "docs/machine.md"])
+def test_the_docs_list_the_exit_statuses_of_the_help(doc):
+    from zkaot.cli import EXIT_STATUS
+    statuses = {line.split()[0] for line in EXIT_STATUS.splitlines()[1:] if line[:3].strip().isdigit()}
+    text = (Path(__file__).parent.parent / doc).read_text()
+    rows = text[text.index("| status | meaning |"):].split("\n\n")[0].splitlines()[2:]
+    assert {row.split("|")[1].strip() for row in rows} == statuses
 
 
 # ---------------------------------------------------------------- outputs: checked first, status 3
@@ -226,3 +236,35 @@ def test_a_signal_ends_the_run_with_its_own_status_and_one_line(sig, status, lin
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == status and err.decode() == line + "\n"
+
+
+def test_a_closed_pipe_on_stdout_ends_quietly_with_status_141():
+    proc = subprocess.Popen([sys.executable, "-m", "zkaot", "disasm", ELF], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    assert proc.stdout.readline()
+    proc.stdout.close()                 # the reader goes away, as `| head -1` does
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 141 and err == b""
+
+
+SIGTERM_IN_A_FINALIZER = """
+import gc, os, signal, time
+from zkaot import cli
+signal.signal(signal.SIGTERM, cli._terminated)
+class Finalized:
+    def __del__(self):
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(0.05)
+Finalized()
+try:
+    time.sleep(30)
+except cli.Terminated:
+    print("terminated after the finalizer")
+"""
+
+
+def test_sigterm_inside_a_finalizer_is_delivered_once_it_returns():
+    """An exception raised in __del__ is dropped by Python; the signal must not be."""
+    proc = subprocess.run([sys.executable, "-c", SIGTERM_IN_A_FINALIZER], capture_output=True, text=True,
+                          timeout=60, cwd=Path(__file__).parent.parent)
+    assert proc.stdout == "terminated after the finalizer\n" and "Exception ignored" not in proc.stderr

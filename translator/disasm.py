@@ -1,4 +1,9 @@
 """Text form of decoded instructions, spelled from the format syntax in encoding.py."""
+from collections.abc import Iterator
+
+import numpy as np
+
+from runtime.encoding import decode_words
 from runtime.isa import ABI_NAMES
 from translator.decoder import Instruction, try_decode
 
@@ -33,3 +38,32 @@ def format_instruction(instr: Instruction, pc: int, xlen: int = 64) -> str:
 def disassemble_word(word: int, pc: int, xlen: int = 64) -> str:
     instr = try_decode(word, xlen)
     return format_instruction(instr, pc, xlen) if instr else f".word 0x{word:08x}  # illegal"
+
+
+FOLD_RUN = 3        # this many identical illegal words in a row print as one line and a count (zero fill)
+
+
+def listing(program) -> Iterator[str]:
+    """The lines of `zkaot disasm`: every word of the executable segments with the function
+    symbols as headings; a run of identical words that are no instruction (zero fill, padding)
+    is one line and a count, as objdump shows zeros, so a large fill prints in no time."""
+    starts = {start: name for start, _, name in program.functions}
+    for seg in program.segments:
+        if not seg.executable:
+            continue
+        words = np.frombuffer(seg.data, "<u4", len(seg.data) // 4)
+        if not len(words):
+            continue
+        illegal = decode_words(words, program.xlen)["op"] < 0
+        run_start = np.flatnonzero(np.diff(words, prepend=~words[:1]) != 0)
+        run_len = np.diff(run_start, append=len(words))
+        for i, n in zip(run_start.tolist(), run_len.tolist()):
+            fold = n >= FOLD_RUN and illegal[i]
+            for j in range(i, i + (1 if fold else n)):
+                pc = seg.vaddr + 4 * j
+                if pc in starts:
+                    yield f"\n{pc:08x} <{starts[pc]}>:"
+                yield f"  {pc:08x}:  {int(words[j]):08x}  {disassemble_word(int(words[j]), pc, program.xlen)}"
+            if fold:
+                last = seg.vaddr + 4 * (i + n - 1)
+                yield f"  ...       the same word {n - 1:,} more times, to {last:08x}"

@@ -127,9 +127,8 @@ def translate(program, cm: CodeMap, mode: str, layout: Layout, opt: int = DEFAUL
     key = cache_key(program, mode, layout, opt)
     directory = Path(cache_dir or default_cache_dir()) / key
     start = time.perf_counter()
-    instructions = int(cm.is_code.sum())
     workers = workers or (os.cpu_count() or 1)
-    jobs = workers if instructions >= PARALLEL_THRESHOLD and workers > 1 else 1
+    jobs = workers if cm.instructions >= PARALLEL_THRESHOLD and workers > 1 else 1
     work = [(cm, part, mode, layout, opt) for part in partitions(cm.regions, cm, jobs)]
     if len(work) > 1:
         from translator.parallel import local_executor

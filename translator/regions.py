@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from runtime.encoding import DECODED, TABLE, decode_words
+from runtime.encoding import TABLE, decode_words, illegal_words
 
 NORMAL, BRANCH, JAL, JALR, SLOW = range(5)
 
@@ -68,12 +68,17 @@ class CodeMap:
     def __setstate__(self, state: dict) -> None:
         n, legal = state["words"], state["legal"]
         self.base, self.xlen, self.regions = state["base"], state["xlen"], state["regions"]
-        self.decoded = _illegal(n)
+        self.decoded = illegal_words(n)
         self.decoded[legal] = state["decoded"]
         self.kind = np.full(n, SLOW, np.int8)            # every word that does not decode is slow
         self.kind[legal] = state["kind"]
         self.is_code = np.unpackbits(state["is_code"], count=n).astype(bool)
         self.is_leader = np.unpackbits(state["is_leader"], count=n).astype(bool)
+
+    @property
+    def instructions(self) -> int:
+        """Words of code that decode: what gets translated (filler and data in code do not)."""
+        return int(((self.decoded["op"] >= 0) & self.is_code).sum())
 
     def index(self, pc: int) -> int:
         return (pc - self.base) >> 2
@@ -101,23 +106,6 @@ def code_map(program, mode: str) -> CodeMap:
 def word_indices(n: int) -> np.ndarray:
     """0 .. n-1 in the narrowest type that holds them: per-word arrays of large code are large."""
     return np.arange(n, dtype=np.int32 if n < 1 << 31 else np.int64)
-
-
-def _illegal(n: int) -> np.ndarray:
-    """n words decoded as illegal (what decode_words gives a word that is no instruction)."""
-    decoded = np.zeros(n, DECODED)
-    decoded["op"] = -1
-    return decoded
-
-
-def _decode(words: np.ndarray, xlen: int) -> np.ndarray:
-    """decode_words on the distinct words that can be instructions (low bits 11): zero fill and
-    other filler cost a sort, not a pass per opcode over every word."""
-    decoded = _illegal(len(words))
-    candidates = np.flatnonzero(words & 3 == 3)
-    distinct, which = np.unique(words[candidates], return_inverse=True)
-    decoded[candidates] = decode_words(distinct, xlen)[which]
-    return decoded
 
 
 def _loops_split(heads: np.ndarray, tails: np.ndarray, at: np.ndarray) -> np.ndarray:
@@ -178,7 +166,7 @@ def discover(program, max_block: int | None = None) -> CodeMap:
             i = (seg.vaddr - base) // 4
             words[i: i + count] = np.frombuffer(seg.data, "<u4", count)
             is_code[i: i + count] = True
-    decoded = _decode(words, program.xlen)
+    decoded = decode_words(words, program.xlen)
     op = decoded["op"]
     kind = np.where(op >= 0, OP_CLASSES[np.maximum(op, 0)], SLOW).astype(np.int8)
     kind[~is_code] = SLOW

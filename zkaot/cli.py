@@ -1,7 +1,9 @@
 """The `zkaot` command line."""
 import argparse
+import os
 import signal
 import sys
+import threading
 from pathlib import Path
 
 from runtime.files import read_limited, write_atomic
@@ -11,7 +13,7 @@ from zkaot.files import CannotWrite, check_writable
 
 EXIT_OK, EXIT_GUEST_FAILED, EXIT_GUEST_FAULT, EXIT_BAD_INPUT = 0, 1, 2, 3
 EXIT_USAGE = 64                 # EX_USAGE (sysexits.h): argparse's own 2 would read as "the guest faulted"
-EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143        # 128 + SIGINT, 128 + SIGTERM
+EXIT_INTERRUPTED, EXIT_BROKEN_PIPE, EXIT_TERMINATED = 130, 141, 143    # 128 + SIGINT, SIGPIPE, SIGTERM
 
 # Larger than the proof of the longest run zkaot proves (2^30 steps: 5 to 11 GiB in
 # segments of the default size, about 1.1 to 2.5 MiB each).
@@ -27,6 +29,7 @@ exit status:
   64   usage: an unknown option, a missing argument, a value of the wrong form or
        out of range
   130  interrupted (SIGINT, Ctrl-C)
+  141  the reader of standard output went away (a closed pipe)
   143  terminated (SIGTERM)
 """
 
@@ -46,7 +49,22 @@ class Terminated(KeyboardInterrupt):
 
 
 def _terminated(signum, frame):
+    if _in_finalizer(frame):
+        # Python prints and drops an exception raised in a finalizer ("Exception ignored in"),
+        # and the work would go on: deliver the signal again once the finalizer has returned.
+        threading.Timer(0.01, os.kill, (os.getpid(), signal.SIGTERM)).start()
+        return
     raise Terminated
+
+
+def _in_finalizer(frame) -> bool:
+    """Whether the signal arrived inside a __del__ or a weak reference's callback."""
+    while frame is not None:
+        code = frame.f_code
+        if code.co_name == "__del__" or code.co_filename.endswith(("weakref.py", "_weakrefset.py")):
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _read_input(path: str | None) -> bytes:
@@ -123,15 +141,16 @@ def cmd_translate(args) -> int:
     from translator.jit import default_cache_dir, translate
     from translator.regions import code_map
     program = load_elf(args.elf)
-    code = code_map(program, "fast")
+    code = code_map(program, "fast")          # fast and minimal share it; full cuts long blocks
     modes = ["fast", "minimal", "full"] if args.mode == "all" else [args.mode]
-    print(f"{program.name}: RV{program.xlen}, {int(code.is_code.sum()):,} instructions in {len(code.regions)} "
+    print(f"{program.name}: RV{program.xlen}, {code.instructions:,} instructions in {len(code.regions)} "
           f"regions, sha256 {program.sha256}")
     print(f"program id: {_program_id(program)}")
     for mode in modes:
-        t = translate(program, code_map(program, mode), mode, layout_for(program, MemoryMap()), args.opt)
+        cm = code_map(program, mode) if mode == "full" else code
+        t = translate(program, cm, mode, layout_for(program, MemoryMap()), args.opt)
         how = "already in the cache" if t.cached else f"compiled in {t.compile_seconds:.2f} s " \
-            f"({code.is_code.sum() / t.compile_seconds:,.0f} instructions/s)"
+            f"({code.instructions / t.compile_seconds:,.0f} instructions/s)"
         print(f"  {mode:8s} {how}: {default_cache_dir() / t.key}")
     return EXIT_OK
 
@@ -180,19 +199,11 @@ def cmd_profile(args) -> int:
 
 
 def cmd_disasm(args) -> int:
-    from translator.disasm import disassemble_word
+    from translator.disasm import listing
     program = load_elf(args.elf)
-    starts = {start: name for start, _, name in program.functions}
     print(f"{program.name}: RV{program.xlen}, entry 0x{program.entry:08x}, sha256 {program.sha256}")
-    for seg in program.segments:
-        if not seg.executable:
-            continue
-        for off in range(0, len(seg.data) - 3, 4):
-            pc = seg.vaddr + off
-            if pc in starts:
-                print(f"\n{pc:08x} <{starts[pc]}>:")
-            word = int.from_bytes(seg.data[off: off + 4], "little")
-            print(f"  {pc:08x}:  {word:08x}  {disassemble_word(word, pc, program.xlen)}")
+    for line in listing(program):
+        print(line)
     return EXIT_OK
 
 
@@ -393,6 +404,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("zkaot: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # the reader of stdout went away (zkaot disasm | head): no traceback, nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     finally:
         signal.signal(signal.SIGTERM, previous)
 
