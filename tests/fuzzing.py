@@ -41,7 +41,7 @@ from random_programs import STEP_LIMIT, jit_matches_interpreter, programs, run_l
 from runtime.memory_map import RAM_BASE, MemoryMap
 from translator.assembler import assemble
 from translator.elf import ElfError, Program, load_elf
-from translator.interpreter import Interpreter, RunResult
+from translator.interpreter import RunResult
 from zkaot.cli import main as cli_main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -123,10 +123,6 @@ class Target:
 # ---- ELF mutants ------------------------------------------------------------------------------
 
 ELF_STEP_LIMIT = 20_000
-# Issue 10, point 3: the JIT (and disasm, a line per word) take minutes over megabytes of
-# zero-filled code, which a p_memsz mutant makes easily.  Until that is fixed, mutants with
-# more code than this only load and run on the interpreter.
-MAX_JIT_CODE = 64 << 10
 
 # Field layouts: name:struct code, A the address size (Q for ELF64, I for ELF32).
 IDENT = "ei_class:B ei_data:B ei_version:B ei_osabi:B ei_abiversion:B"
@@ -253,9 +249,6 @@ class ElfMutants(Target):
             status, out, err = cli(["disasm", str(self.path)])
             assert (status, out, err) == (3, "", f"zkaot: error: {message}\n"), \
                 f"disasm of a file load_elf refuses: exit {status}, stdout {out[:200]!r}, stderr {err[:500]!r}"
-            return
-        if sum(len(s.data) for s in program.segments if s.executable) > MAX_JIT_CODE:
-            Interpreter(program, case.extra, MemoryMap(), ELF_STEP_LIMIT).run()
             return
         status, out, err = cli(["disasm", str(self.path)])
         assert status == 0 and not err and out.startswith(f"{self.path}: RV{program.xlen}"), \
