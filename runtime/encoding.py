@@ -1,112 +1,133 @@
-"""The one table of instruction encodings, in the spirit of QEMU's decodetree.
+"""The one table of instruction encodings and facts, in the spirit of QEMU's decodetree
+and ZisK's zisk_ops.rs.
 
 Every other view of the instruction set is derived from TABLE: the decoder
 (translator/decoder.py), the disassembler (translator/disasm.py), the test
-assembler (translator/assembler.py) and the opcode numbers the traces use.
+assembler (translator/assembler.py), the opcode numbers the traces use, and what
+the interpreter, the lifter, the trace writers and the prover need to know about
+an op (its class, access size, signedness, the table that proves it): they read
+these columns, never the mnemonic.
 
-A row is `name  format  xlen  pattern`.  The pattern spells bits 31..0 (spaces
-are ignored): 0 and 1 are fixed bits, '.' bits belong to the format's operands.
-xlen is 32, 64 or * for both.  A word that matches no row of its xlen is illegal.
+A row is `id  name  format  xlen  class  table  size  sign  fn  pattern`:
+  id       the op id that traces, program IDs and proofs carry: fixed, never the
+           row's position (rows may be inserted anywhere; ids stay 0..n-1)
+  format   the operand layout (FORMATS); it also says whether the second operand is
+           rs2 or the immediate
+  xlen     32, 64 or * for both
+  class    alu arith branch jal jalr load store lr sc amo fence ecall ebreak
+  table    the derived trace table (runtime/trace.py) and prover table that proves
+           the step beyond Main: alu arith branch memory, or main for none
+  size     bytes accessed by memory classes, else -
+  sign     s or u: whether the value read into rd is sign- or zero-extended (loads,
+           lr, amo), else -
+  fn       the operation computed: for alu and arith ops the register-register op
+           (addi: add, addiw: addw, add: add), for AMOs how the old value and rs2
+           combine (AMO_FNS); - where the name alone says it (lui, auipc, branches)
+  pattern  bits 31..0 (spaces are ignored): 0 and 1 are fixed bits, '.' bits belong
+           to the format's operands
+The decoder tries rows in table order.  A word that matches no row of its xlen is
+illegal.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 TABLE_TEXT = """
+# id name       format xlen class  table   size sign fn    pattern (bits 31..0)
 # ---- RV32I / RV64I --------------------------------------------------------
-lui        U      *   .................... ..... 0110111
-auipc      U      *   .................... ..... 0010111
-jal        J      *   .................... ..... 1101111
-jalr       JALR   *   ............ ..... 000 ..... 1100111
-beq        B      *   ....... ..... ..... 000 ..... 1100011
-bne        B      *   ....... ..... ..... 001 ..... 1100011
-blt        B      *   ....... ..... ..... 100 ..... 1100011
-bge        B      *   ....... ..... ..... 101 ..... 1100011
-bltu       B      *   ....... ..... ..... 110 ..... 1100011
-bgeu       B      *   ....... ..... ..... 111 ..... 1100011
-lb         LOAD   *   ............ ..... 000 ..... 0000011
-lh         LOAD   *   ............ ..... 001 ..... 0000011
-lw         LOAD   *   ............ ..... 010 ..... 0000011
-ld         LOAD   64  ............ ..... 011 ..... 0000011
-lbu        LOAD   *   ............ ..... 100 ..... 0000011
-lhu        LOAD   *   ............ ..... 101 ..... 0000011
-lwu        LOAD   64  ............ ..... 110 ..... 0000011
-sb         S      *   ....... ..... ..... 000 ..... 0100011
-sh         S      *   ....... ..... ..... 001 ..... 0100011
-sw         S      *   ....... ..... ..... 010 ..... 0100011
-sd         S      64  ....... ..... ..... 011 ..... 0100011
-addi       I      *   ............ ..... 000 ..... 0010011
-slti       I      *   ............ ..... 010 ..... 0010011
-sltiu      I      *   ............ ..... 011 ..... 0010011
-xori       I      *   ............ ..... 100 ..... 0010011
-ori        I      *   ............ ..... 110 ..... 0010011
-andi       I      *   ............ ..... 111 ..... 0010011
-slli       SHIFT  64  000000 ...... ..... 001 ..... 0010011
-srli       SHIFT  64  000000 ...... ..... 101 ..... 0010011
-srai       SHIFT  64  010000 ...... ..... 101 ..... 0010011
-slli       SHIFT  32  0000000 ..... ..... 001 ..... 0010011
-srli       SHIFT  32  0000000 ..... ..... 101 ..... 0010011
-srai       SHIFT  32  0100000 ..... ..... 101 ..... 0010011
-add        R      *   0000000 ..... ..... 000 ..... 0110011
-sub        R      *   0100000 ..... ..... 000 ..... 0110011
-sll        R      *   0000000 ..... ..... 001 ..... 0110011
-slt        R      *   0000000 ..... ..... 010 ..... 0110011
-sltu       R      *   0000000 ..... ..... 011 ..... 0110011
-xor        R      *   0000000 ..... ..... 100 ..... 0110011
-srl        R      *   0000000 ..... ..... 101 ..... 0110011
-sra        R      *   0100000 ..... ..... 101 ..... 0110011
-or         R      *   0000000 ..... ..... 110 ..... 0110011
-and        R      *   0000000 ..... ..... 111 ..... 0110011
-fence      FENCE  *   ............ ..... 000 ..... 0001111
-ecall      NONE   *   000000000000 00000 000 00000 1110011
-ebreak     NONE   *   000000000001 00000 000 00000 1110011
+0    lui        U      *    alu    alu     -    -    -     .................... ..... 0110111
+1    auipc      U      *    alu    alu     -    -    -     .................... ..... 0010111
+2    jal        J      *    jal    branch  -    -    -     .................... ..... 1101111
+3    jalr       JALR   *    jalr   branch  -    -    -     ............ ..... 000 ..... 1100111
+4    beq        B      *    branch branch  -    -    -     ....... ..... ..... 000 ..... 1100011
+5    bne        B      *    branch branch  -    -    -     ....... ..... ..... 001 ..... 1100011
+6    blt        B      *    branch branch  -    -    -     ....... ..... ..... 100 ..... 1100011
+7    bge        B      *    branch branch  -    -    -     ....... ..... ..... 101 ..... 1100011
+8    bltu       B      *    branch branch  -    -    -     ....... ..... ..... 110 ..... 1100011
+9    bgeu       B      *    branch branch  -    -    -     ....... ..... ..... 111 ..... 1100011
+10   lb         LOAD   *    load   memory  1    s    -     ............ ..... 000 ..... 0000011
+11   lh         LOAD   *    load   memory  2    s    -     ............ ..... 001 ..... 0000011
+12   lw         LOAD   *    load   memory  4    s    -     ............ ..... 010 ..... 0000011
+13   ld         LOAD   64   load   memory  8    s    -     ............ ..... 011 ..... 0000011
+14   lbu        LOAD   *    load   memory  1    u    -     ............ ..... 100 ..... 0000011
+15   lhu        LOAD   *    load   memory  2    u    -     ............ ..... 101 ..... 0000011
+16   lwu        LOAD   64   load   memory  4    u    -     ............ ..... 110 ..... 0000011
+17   sb         S      *    store  memory  1    -    -     ....... ..... ..... 000 ..... 0100011
+18   sh         S      *    store  memory  2    -    -     ....... ..... ..... 001 ..... 0100011
+19   sw         S      *    store  memory  4    -    -     ....... ..... ..... 010 ..... 0100011
+20   sd         S      64   store  memory  8    -    -     ....... ..... ..... 011 ..... 0100011
+21   addi       I      *    alu    alu     -    -    add   ............ ..... 000 ..... 0010011
+22   slti       I      *    alu    alu     -    -    slt   ............ ..... 010 ..... 0010011
+23   sltiu      I      *    alu    alu     -    -    sltu  ............ ..... 011 ..... 0010011
+24   xori       I      *    alu    alu     -    -    xor   ............ ..... 100 ..... 0010011
+25   ori        I      *    alu    alu     -    -    or    ............ ..... 110 ..... 0010011
+26   andi       I      *    alu    alu     -    -    and   ............ ..... 111 ..... 0010011
+27   slli       SHIFT  64   alu    alu     -    -    sll   000000 ...... ..... 001 ..... 0010011
+28   srli       SHIFT  64   alu    alu     -    -    srl   000000 ...... ..... 101 ..... 0010011
+29   srai       SHIFT  64   alu    alu     -    -    sra   010000 ...... ..... 101 ..... 0010011
+30   slli       SHIFT  32   alu    alu     -    -    sll   0000000 ..... ..... 001 ..... 0010011
+31   srli       SHIFT  32   alu    alu     -    -    srl   0000000 ..... ..... 101 ..... 0010011
+32   srai       SHIFT  32   alu    alu     -    -    sra   0100000 ..... ..... 101 ..... 0010011
+33   add        R      *    alu    alu     -    -    add   0000000 ..... ..... 000 ..... 0110011
+34   sub        R      *    alu    alu     -    -    sub   0100000 ..... ..... 000 ..... 0110011
+35   sll        R      *    alu    alu     -    -    sll   0000000 ..... ..... 001 ..... 0110011
+36   slt        R      *    alu    alu     -    -    slt   0000000 ..... ..... 010 ..... 0110011
+37   sltu       R      *    alu    alu     -    -    sltu  0000000 ..... ..... 011 ..... 0110011
+38   xor        R      *    alu    alu     -    -    xor   0000000 ..... ..... 100 ..... 0110011
+39   srl        R      *    alu    alu     -    -    srl   0000000 ..... ..... 101 ..... 0110011
+40   sra        R      *    alu    alu     -    -    sra   0100000 ..... ..... 101 ..... 0110011
+41   or         R      *    alu    alu     -    -    or    0000000 ..... ..... 110 ..... 0110011
+42   and        R      *    alu    alu     -    -    and   0000000 ..... ..... 111 ..... 0110011
+43   fence      FENCE  *    fence  main    -    -    -     ............ ..... 000 ..... 0001111
+44   ecall      NONE   *    ecall  main    -    -    -     000000000000 00000 000 00000 1110011
+45   ebreak     NONE   *    ebreak main    -    -    -     000000000001 00000 000 00000 1110011
 # ---- RV64I word operations ------------------------------------------------
-addiw      I      64  ............ ..... 000 ..... 0011011
-slliw      SHIFT  64  0000000 ..... ..... 001 ..... 0011011
-srliw      SHIFT  64  0000000 ..... ..... 101 ..... 0011011
-sraiw      SHIFT  64  0100000 ..... ..... 101 ..... 0011011
-addw       R      64  0000000 ..... ..... 000 ..... 0111011
-subw       R      64  0100000 ..... ..... 000 ..... 0111011
-sllw       R      64  0000000 ..... ..... 001 ..... 0111011
-srlw       R      64  0000000 ..... ..... 101 ..... 0111011
-sraw       R      64  0100000 ..... ..... 101 ..... 0111011
+46   addiw      I      64   alu    alu     -    -    addw  ............ ..... 000 ..... 0011011
+47   slliw      SHIFT  64   alu    alu     -    -    sllw  0000000 ..... ..... 001 ..... 0011011
+48   srliw      SHIFT  64   alu    alu     -    -    srlw  0000000 ..... ..... 101 ..... 0011011
+49   sraiw      SHIFT  64   alu    alu     -    -    sraw  0100000 ..... ..... 101 ..... 0011011
+50   addw       R      64   alu    alu     -    -    addw  0000000 ..... ..... 000 ..... 0111011
+51   subw       R      64   alu    alu     -    -    subw  0100000 ..... ..... 000 ..... 0111011
+52   sllw       R      64   alu    alu     -    -    sllw  0000000 ..... ..... 001 ..... 0111011
+53   srlw       R      64   alu    alu     -    -    srlw  0000000 ..... ..... 101 ..... 0111011
+54   sraw       R      64   alu    alu     -    -    sraw  0100000 ..... ..... 101 ..... 0111011
 # ---- M ----------------------------------------------------------------------
-mul        R      *   0000001 ..... ..... 000 ..... 0110011
-mulh       R      *   0000001 ..... ..... 001 ..... 0110011
-mulhsu     R      *   0000001 ..... ..... 010 ..... 0110011
-mulhu      R      *   0000001 ..... ..... 011 ..... 0110011
-div        R      *   0000001 ..... ..... 100 ..... 0110011
-divu       R      *   0000001 ..... ..... 101 ..... 0110011
-rem        R      *   0000001 ..... ..... 110 ..... 0110011
-remu       R      *   0000001 ..... ..... 111 ..... 0110011
-mulw       R      64  0000001 ..... ..... 000 ..... 0111011
-divw       R      64  0000001 ..... ..... 100 ..... 0111011
-divuw      R      64  0000001 ..... ..... 101 ..... 0111011
-remw       R      64  0000001 ..... ..... 110 ..... 0111011
-remuw      R      64  0000001 ..... ..... 111 ..... 0111011
+55   mul        R      *    arith  arith   -    -    mul   0000001 ..... ..... 000 ..... 0110011
+56   mulh       R      *    arith  arith   -    -    mulh  0000001 ..... ..... 001 ..... 0110011
+57   mulhsu     R      *    arith  arith   -    -    mulhsu 0000001 ..... ..... 010 ..... 0110011
+58   mulhu      R      *    arith  arith   -    -    mulhu 0000001 ..... ..... 011 ..... 0110011
+59   div        R      *    arith  arith   -    -    div   0000001 ..... ..... 100 ..... 0110011
+60   divu       R      *    arith  arith   -    -    divu  0000001 ..... ..... 101 ..... 0110011
+61   rem        R      *    arith  arith   -    -    rem   0000001 ..... ..... 110 ..... 0110011
+62   remu       R      *    arith  arith   -    -    remu  0000001 ..... ..... 111 ..... 0110011
+63   mulw       R      64   arith  arith   -    -    mulw  0000001 ..... ..... 000 ..... 0111011
+64   divw       R      64   arith  arith   -    -    divw  0000001 ..... ..... 100 ..... 0111011
+65   divuw      R      64   arith  arith   -    -    divuw 0000001 ..... ..... 101 ..... 0111011
+66   remw       R      64   arith  arith   -    -    remw  0000001 ..... ..... 110 ..... 0111011
+67   remuw      R      64   arith  arith   -    -    remuw 0000001 ..... ..... 111 ..... 0111011
 # ---- A (single hart) ------------------------------------------------------
-lr.w       LR     *   00010 .. 00000 ..... 010 ..... 0101111
-sc.w       AMO    *   00011 .. ..... ..... 010 ..... 0101111
-amoswap.w  AMO    *   00001 .. ..... ..... 010 ..... 0101111
-amoadd.w   AMO    *   00000 .. ..... ..... 010 ..... 0101111
-amoxor.w   AMO    *   00100 .. ..... ..... 010 ..... 0101111
-amoand.w   AMO    *   01100 .. ..... ..... 010 ..... 0101111
-amoor.w    AMO    *   01000 .. ..... ..... 010 ..... 0101111
-amomin.w   AMO    *   10000 .. ..... ..... 010 ..... 0101111
-amomax.w   AMO    *   10100 .. ..... ..... 010 ..... 0101111
-amominu.w  AMO    *   11000 .. ..... ..... 010 ..... 0101111
-amomaxu.w  AMO    *   11100 .. ..... ..... 010 ..... 0101111
-lr.d       LR     64  00010 .. 00000 ..... 011 ..... 0101111
-sc.d       AMO    64  00011 .. ..... ..... 011 ..... 0101111
-amoswap.d  AMO    64  00001 .. ..... ..... 011 ..... 0101111
-amoadd.d   AMO    64  00000 .. ..... ..... 011 ..... 0101111
-amoxor.d   AMO    64  00100 .. ..... ..... 011 ..... 0101111
-amoand.d   AMO    64  01100 .. ..... ..... 011 ..... 0101111
-amoor.d    AMO    64  01000 .. ..... ..... 011 ..... 0101111
-amomin.d   AMO    64  10000 .. ..... ..... 011 ..... 0101111
-amomax.d   AMO    64  10100 .. ..... ..... 011 ..... 0101111
-amominu.d  AMO    64  11000 .. ..... ..... 011 ..... 0101111
-amomaxu.d  AMO    64  11100 .. ..... ..... 011 ..... 0101111
+68   lr.w       LR     *    lr     memory  4    s    -     00010 .. 00000 ..... 010 ..... 0101111
+69   sc.w       AMO    *    sc     memory  4    -    -     00011 .. ..... ..... 010 ..... 0101111
+70   amoswap.w  AMO    *    amo    memory  4    s    swap  00001 .. ..... ..... 010 ..... 0101111
+71   amoadd.w   AMO    *    amo    memory  4    s    add   00000 .. ..... ..... 010 ..... 0101111
+72   amoxor.w   AMO    *    amo    memory  4    s    xor   00100 .. ..... ..... 010 ..... 0101111
+73   amoand.w   AMO    *    amo    memory  4    s    and   01100 .. ..... ..... 010 ..... 0101111
+74   amoor.w    AMO    *    amo    memory  4    s    or    01000 .. ..... ..... 010 ..... 0101111
+75   amomin.w   AMO    *    amo    memory  4    s    min   10000 .. ..... ..... 010 ..... 0101111
+76   amomax.w   AMO    *    amo    memory  4    s    max   10100 .. ..... ..... 010 ..... 0101111
+77   amominu.w  AMO    *    amo    memory  4    s    minu  11000 .. ..... ..... 010 ..... 0101111
+78   amomaxu.w  AMO    *    amo    memory  4    s    maxu  11100 .. ..... ..... 010 ..... 0101111
+79   lr.d       LR     64   lr     memory  8    s    -     00010 .. 00000 ..... 011 ..... 0101111
+80   sc.d       AMO    64   sc     memory  8    -    -     00011 .. ..... ..... 011 ..... 0101111
+81   amoswap.d  AMO    64   amo    memory  8    s    swap  00001 .. ..... ..... 011 ..... 0101111
+82   amoadd.d   AMO    64   amo    memory  8    s    add   00000 .. ..... ..... 011 ..... 0101111
+83   amoxor.d   AMO    64   amo    memory  8    s    xor   00100 .. ..... ..... 011 ..... 0101111
+84   amoand.d   AMO    64   amo    memory  8    s    and   01100 .. ..... ..... 011 ..... 0101111
+85   amoor.d    AMO    64   amo    memory  8    s    or    01000 .. ..... ..... 011 ..... 0101111
+86   amomin.d   AMO    64   amo    memory  8    s    min   10000 .. ..... ..... 011 ..... 0101111
+87   amomax.d   AMO    64   amo    memory  8    s    max   10100 .. ..... ..... 011 ..... 0101111
+88   amominu.d  AMO    64   amo    memory  8    s    minu  11000 .. ..... ..... 011 ..... 0101111
+89   amomaxu.d  AMO    64   amo    memory  8    s    maxu  11100 .. ..... ..... 011 ..... 0101111
 """
 
 
@@ -125,13 +146,16 @@ class Format:
 
     `fields` maps an operand name to (hi, lo) bit ranges of the word; for
     immediates, `imm_parts` lists (word_hi, word_lo, imm_lo) slices and
-    `imm_bits` the width to sign-extend from (0: unsigned).
+    `imm_bits` the width to sign-extend from (0: unsigned).  `operand` is the
+    step's second operand (the trace's b, the ALU's right-hand side): "rs2",
+    "imm" or "" (none).
     """
     name: str
     fields: tuple[tuple[str, int, int], ...]
     imm_parts: tuple[tuple[int, int, int], ...] = ()
     imm_bits: int = 0
     syntax: str = ""
+    operand: str = ""
 
     def extract(self, word: int) -> dict[str, int]:
         ops = {name: _bits(word, hi, lo) for name, hi, lo in self.fields}
@@ -165,34 +189,56 @@ RD, RS1, RS2 = ("rd", 11, 7), ("rs1", 19, 15), ("rs2", 24, 20)
 AQRL = ("aqrl", 26, 25)
 
 FORMATS = {f.name: f for f in (
-    Format("R", (RD, RS1, RS2), syntax="{rd}, {rs1}, {rs2}"),
-    Format("I", (RD, RS1), ((31, 20, 0),), 12, "{rd}, {rs1}, {imm}"),
-    Format("JALR", (RD, RS1), ((31, 20, 0),), 12, "{rd}, {imm}({rs1})"),
-    Format("LOAD", (RD, RS1), ((31, 20, 0),), 12, "{rd}, {imm}({rs1})"),
-    Format("SHIFT", (RD, RS1), ((25, 20, 0),), 0, "{rd}, {rs1}, {imm}"),
-    Format("S", (RS1, RS2), ((31, 25, 5), (11, 7, 0)), 12, "{rs2}, {imm}({rs1})"),
-    Format("B", (RS1, RS2), ((31, 31, 12), (7, 7, 11), (30, 25, 5), (11, 8, 1)), 13, "{rs1}, {rs2}, {target}"),
-    Format("U", (RD,), ((31, 12, 12),), 32, "{rd}, {uimm}"),
-    Format("J", (RD,), ((31, 31, 20), (19, 12, 12), (20, 20, 11), (30, 21, 1)), 21, "{rd}, {target}"),
-    Format("AMO", (RD, RS1, RS2, AQRL), syntax="{rd}, {rs2}, ({rs1})"),
+    Format("R", (RD, RS1, RS2), syntax="{rd}, {rs1}, {rs2}", operand="rs2"),
+    Format("I", (RD, RS1), ((31, 20, 0),), 12, "{rd}, {rs1}, {imm}", "imm"),
+    Format("JALR", (RD, RS1), ((31, 20, 0),), 12, "{rd}, {imm}({rs1})", "imm"),
+    Format("LOAD", (RD, RS1), ((31, 20, 0),), 12, "{rd}, {imm}({rs1})", "imm"),
+    Format("SHIFT", (RD, RS1), ((25, 20, 0),), 0, "{rd}, {rs1}, {imm}", "imm"),
+    Format("S", (RS1, RS2), ((31, 25, 5), (11, 7, 0)), 12, "{rs2}, {imm}({rs1})", "rs2"),
+    Format("B", (RS1, RS2), ((31, 31, 12), (7, 7, 11), (30, 25, 5), (11, 8, 1)), 13, "{rs1}, {rs2}, {target}", "rs2"),
+    Format("U", (RD,), ((31, 12, 12),), 32, "{rd}, {uimm}", "imm"),
+    Format("J", (RD,), ((31, 31, 20), (19, 12, 12), (20, 20, 11), (30, 21, 1)), 21, "{rd}, {target}", "imm"),
+    Format("AMO", (RD, RS1, RS2, AQRL), syntax="{rd}, {rs2}, ({rs1})", operand="rs2"),
     Format("LR", (RD, RS1, AQRL), syntax="{rd}, ({rs1})"),
     Format("FENCE", (("fm", 31, 28), ("pred", 27, 24), ("succ", 23, 20), RS1, RD), syntax="{pred}, {succ}"),
     Format("NONE", (), syntax=""),
 )}
 
 
+CLASSES = ("alu", "arith", "branch", "jal", "jalr", "load", "store", "lr", "sc", "amo", "fence", "ecall", "ebreak")
+TABLES = ("main", "alu", "arith", "branch", "memory")
+AMO_FNS = ("swap", "add", "xor", "and", "or", "min", "max", "minu", "maxu")
+MEMORY_CLASSES = frozenset({"load", "store", "lr", "sc", "amo"})
+_EXTENDS = frozenset({"load", "lr", "amo"})          # classes that read memory into rd: a sign column
+# class -> (the formats its rows may have, the tables that may prove them)
+_CLASS_RULES = {
+    "alu": ({"R", "I", "SHIFT", "U"}, {"alu"}), "arith": ({"R"}, {"arith"}),
+    "branch": ({"B"}, {"branch"}), "jal": ({"J"}, {"branch"}), "jalr": ({"JALR"}, {"branch"}),
+    "load": ({"LOAD"}, {"memory"}), "store": ({"S"}, {"memory"}), "lr": ({"LR"}, {"memory"}),
+    "sc": ({"AMO"}, {"memory"}), "amo": ({"AMO"}, {"memory"}),
+    "fence": ({"FENCE"}, {"main"}), "ecall": ({"NONE"}, {"main"}), "ebreak": ({"NONE"}, {"main"}),
+}
+
+
 @dataclass(frozen=True)
 class Opcode:
-    """One row of the table: an instruction as the hardware tells it apart."""
+    """One row of the table: an instruction as the hardware tells it apart, and its facts
+    (the columns described at the top; size 0, signed False and fn "" where the column is -)."""
     id: int
     name: str
     format: Format
     xlens: tuple[int, ...]
+    cls: str
+    table: str
+    size: int
+    signed: bool
+    fn: str
     mask: int
     match: int
 
     def matches(self, word: int) -> bool:
         return word & self.mask == self.match
+
 
 
 def _parse_pattern(pattern: str) -> tuple[int, int, int]:
@@ -208,7 +254,7 @@ def _parse_pattern(pattern: str) -> tuple[int, int, int]:
 def _shift_width_fixup(fmt: Format, free_bits: int) -> Format:
     """SHIFT rows take their shamt width (5 or 6 bits) from the pattern's free bits."""
     shamt_bits = free_bits - 10
-    return Format(fmt.name, fmt.fields, ((20 + shamt_bits - 1, 20, 0),), 0, fmt.syntax)
+    return replace(fmt, imm_parts=((20 + shamt_bits - 1, 20, 0),))
 
 
 def _parse_table(text: str) -> tuple[Opcode, ...]:
@@ -217,18 +263,77 @@ def _parse_table(text: str) -> tuple[Opcode, ...]:
         line = line.split("#", 1)[0].strip()
         if not line:
             continue
-        name, fmt_name, xlen, pattern = line.split(None, 3)
+        op_id, name, fmt_name, xlen, cls, table, size, sign, fn, pattern = line.split(None, 9)
         mask, match, free = _parse_pattern(pattern)
         fmt = FORMATS[fmt_name]
         if fmt_name == "SHIFT":
             fmt = _shift_width_fixup(fmt, free)
         xlens = (32, 64) if xlen == "*" else (int(xlen),)
-        rows.append(Opcode(len(rows), name, fmt, xlens, mask, match))
-    return tuple(rows)
+        rows.append(Opcode(int(op_id), name, fmt, xlens, cls, table, 0 if size == "-" else int(size),
+                           sign == "s", "" if fn == "-" else fn, mask, match))
+        _check_row(rows[-1], sign)
+    return _check_table(tuple(rows))
+
+
+def _check_row(op: Opcode, sign: str) -> None:
+    """The columns of one row agree with each other and with its format."""
+    def bad(why: str):
+        raise ValueError(f"encoding table row {op.id} {op.name}: {why}")
+    if op.cls not in _CLASS_RULES:
+        bad(f"unknown class {op.cls!r}")
+    formats, tables = _CLASS_RULES[op.cls]
+    if op.format.name not in formats:
+        bad(f"class {op.cls} cannot have format {op.format.name}")
+    if op.table not in tables:
+        bad(f"class {op.cls} is not proven by table {op.table!r}")
+    if op.size not in ((1, 2, 4, 8) if op.cls in MEMORY_CLASSES else (0,)):
+        bad(f"size {op.size or '-'} for class {op.cls}")
+    if sign not in (("s", "u") if op.cls in _EXTENDS else ("-",)):
+        bad(f"sign {sign} for class {op.cls}")
+    computes = op.cls == "amo" or op.cls in ("alu", "arith") and op.format.name != "U"
+    if bool(op.fn) != computes:
+        bad(f"fn {op.fn or '-'} for class {op.cls} format {op.format.name}")
+    if op.cls == "amo" and op.fn not in AMO_FNS:
+        bad(f"AMO operation {op.fn} is not one of {' '.join(AMO_FNS)}")
+    if op.format.name == "R" and op.fn != op.name:
+        bad(f"a register-register op computes itself, not {op.fn}")
+
+
+def _check_table(rows: tuple[Opcode, ...]) -> tuple[Opcode, ...]:
+    """Ids are 0..n-1 in some order (dense, so id-indexed arrays have no holes), a name
+    names one row per xlen, and an immediate op computes a register op of its xlens."""
+    ids = sorted(op.id for op in rows)
+    if ids != list(range(len(rows))):
+        raise ValueError(f"encoding table ids must be 0..{len(rows) - 1}, each once")
+    seen = set()
+    for op in rows:
+        for x in op.xlens:
+            if (op.name, x) in seen:
+                raise ValueError(f"encoding table: two RV{x} rows named {op.name}")
+            seen.add((op.name, x))
+    register_ops = {(op.name, x) for op in rows if op.format.name == "R" for x in op.xlens}
+    for op in rows:
+        if op.cls in ("alu", "arith") and op.fn and any((op.fn, x) not in register_ops for x in op.xlens):
+            raise ValueError(f"encoding table row {op.id} {op.name}: computes {op.fn}, no register op of its xlen")
+    return rows
 
 
 TABLE: tuple[Opcode, ...] = _parse_table(TABLE_TEXT)
+BY_ID: tuple[Opcode, ...] = tuple(sorted(TABLE, key=lambda op: op.id))    # BY_ID[op id]
 MNEMONICS = frozenset(op.name for op in TABLE)
+
+
+def by_id(fact, dtype) -> np.ndarray:
+    """A lookup array of fact(op) indexed by op id, for the consumers that index by a
+    trace's or a decoded program's op column."""
+    return np.array([fact(op) for op in BY_ID], dtype=dtype)
+
+
+OP_CLASS = by_id(lambda op: CLASSES.index(op.cls), np.uint8)        # codes: CLASSES.index(name)
+OP_TABLE = by_id(lambda op: TABLES.index(op.table), np.uint8)       # codes: TABLES.index(name)
+OP_SIZE = by_id(lambda op: op.size, np.uint8)
+OP_AMO = by_id(lambda op: AMO_FNS.index(op.fn) if op.cls == "amo" else -1, np.int8)
+OP_LEGAL = {x: by_id(lambda op: x in op.xlens, bool) for x in (32, 64)}
 
 
 DECODED = np.dtype([("op", "<i2"), ("rd", "u1"), ("rs1", "u1"), ("rs2", "u1"), ("aqrl", "u1"),
@@ -243,7 +348,7 @@ def illegal_words(n: int) -> np.ndarray:
 
 
 def decode_words(words: np.ndarray, xlen: int) -> np.ndarray:
-    """Decode an array of words at once; op is the row id, or -1 where the word is illegal.
+    """Decode an array of words at once; op is the op id, or -1 where the word is illegal.
 
     The vectorized twin of translator.decoder.decode (tests hold them equal), for
     whole code segments: region discovery and the prover's program ROM.  Only the
