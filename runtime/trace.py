@@ -3,7 +3,7 @@
 One row of MAIN_ROW per step (retired instruction).  Its fields, for the
 instruction at `pc` (documented in full in docs/trace-format.md):
   pc, next_pc   the instruction's address and the address executed after it
-  op            the opcode id: the row number in runtime/encoding.py TABLE
+  op            the op id: the id column of runtime/encoding.py TABLE
   a             rs1's value before the step (ecall: a0)
   b             rs2's value before the step for R, S, B and AMO formats; the
                 immediate (two's complement, masked to XLEN) for I, SHIFT,
@@ -21,7 +21,7 @@ All values are unsigned, masked to the guest's XLEN.
 import numpy as np
 
 from runtime.calls import ZKAOT
-from runtime.encoding import TABLE
+from runtime.encoding import AMO_FNS, BY_ID, OP_AMO, OP_LEGAL, OP_SIZE, OP_TABLE, TABLE, TABLES, by_id
 
 FLAG_MISALIGNED = 1
 
@@ -86,52 +86,16 @@ assert BRANCH_ROW.itemsize == 56
 DERIVED_DTYPES = {"memory": MEMORY_ROW, "alu": ALU_ROW, "arith": ALU_ROW, "branch": BRANCH_ROW}
 
 
-# Which mnemonics each derived table holds: names, never ids, so TABLE can be reordered.
-_ALU_NAMES = frozenset("""
-    add sub sll slt sltu xor srl sra or and
-    addi slti sltiu xori ori andi slli srli srai
-    addw subw sllw srlw sraw addiw slliw srliw sraiw
-    lui auipc""".split())
-_ARITH_NAMES = frozenset("mul mulh mulhsu mulhu div divu rem remu mulw divw divuw remw remuw".split())
-_BRANCH_NAMES = frozenset("beq bne blt bge bltu bgeu jal jalr".split())
+# Which ops each derived table holds: the encoding table's `table` column.
+DERIVED_OPS = {t: frozenset(op.name for op in TABLE if op.table == t) for t in DERIVED_DTYPES}
+UNTABLED_OPS = frozenset(op.name for op in TABLE if op.table == "main")   # only in main (ecalls: also precompile)
 
-DERIVED_OPS = {   # table name -> the TABLE mnemonics whose steps it holds
-    "memory": frozenset(op.name for op in TABLE if op.format.name in ("LOAD", "S", "LR", "AMO")),
-    "alu": _ALU_NAMES & {op.name for op in TABLE},
-    "arith": _ARITH_NAMES & {op.name for op in TABLE},
-    "branch": _BRANCH_NAMES & {op.name for op in TABLE},
-}
-UNTABLED_OPS = frozenset({"fence", "ecall", "ebreak"})   # only in main (ecalls: also precompile)
-
-# Lookup arrays indexed by op id, built once.
 _N_OPS = len(TABLE)
-_IN_TABLE = {t: np.array([op.name in names for op in TABLE], dtype=bool) for t, names in DERIVED_OPS.items()}
-_LEGAL = {x: np.array([x in op.xlens for op in TABLE], dtype=bool) for x in (32, 64)}
+_IN_TABLE = {t: OP_TABLE == TABLES.index(t) for t in DERIVED_DTYPES}     # indexed by op id
 
 _MEM_NONE, _MEM_READ, _MEM_WRITE, _MEM_SC, _MEM_AMO = range(5)   # LR counts as a read
-_AMO_KINDS = ("amoswap", "amoadd", "amoxor", "amoand", "amoor", "amomin", "amomax", "amominu", "amomaxu")
-
-
-def _access_size(name: str) -> int:
-    if "." in name:
-        return {"w": 4, "d": 8}[name.split(".")[1]]
-    return {"b": 1, "h": 2, "w": 4, "d": 8}[name[1]]    # lb lbu lh lhu lw lwu ld sb sh sw sd
-
-
-def _mem_kind(name: str, fmt: str) -> int:
-    if name not in DERIVED_OPS["memory"]:
-        return _MEM_NONE
-    if fmt in ("LOAD", "LR"):
-        return _MEM_READ
-    if fmt == "S":
-        return _MEM_WRITE
-    return _MEM_SC if name.startswith("sc.") else _MEM_AMO
-
-
-_MEM_KIND = np.array([_mem_kind(op.name, op.format.name) for op in TABLE], dtype=np.uint8)
-_MEM_SIZE = np.array([_access_size(op.name) if _MEM_KIND[op.id] else 0 for op in TABLE], dtype=np.uint8)
-_AMO_KIND = np.array([_AMO_KINDS.index(op.name.split(".")[0]) if _MEM_KIND[op.id] == _MEM_AMO else -1
-                      for op in TABLE], dtype=np.int8)
+_MEM_KIND = by_id(lambda op: {"load": _MEM_READ, "lr": _MEM_READ, "store": _MEM_WRITE, "sc": _MEM_SC,
+                               "amo": _MEM_AMO}.get(op.cls, _MEM_NONE), np.uint8)
 _WIDTH_MASK = np.array([(1 << (8 * s)) - 1 for s in range(9)], dtype=np.uint64)    # indexed by size
 _SIGN_BIT = np.array([1 << (8 * s - 1) if s else 0 for s in range(9)], dtype=np.uint64)
 
@@ -145,15 +109,15 @@ def derive_tables(main: np.ndarray, first_step: int, xlen: int) -> dict[str, np.
     """
     if main.dtype != MAIN_ROW or main.ndim != 1:
         raise TypeError(f"derive_tables takes a 1-d MAIN_ROW array, not {main.dtype} with shape {main.shape}")
-    if xlen not in _LEGAL:
+    if xlen not in OP_LEGAL:
         raise ValueError(f"xlen must be 32 or 64, not {xlen}")
     op = main["op"].astype(np.intp)
     bad = np.flatnonzero(op >= _N_OPS)
     if not bad.size:
-        bad = np.flatnonzero(~_LEGAL[xlen][op])
+        bad = np.flatnonzero(~OP_LEGAL[xlen][op])
     if bad.size:
         i = int(bad[0])
-        what = TABLE[op[i]].name if op[i] < _N_OPS else "unknown"
+        what = BY_ID[op[i]].name if op[i] < _N_OPS else "unknown"
         raise ValueError(f"step {first_step + i}: op {int(op[i])} ({what}) is not an RV{xlen} instruction")
     steps = np.uint64(first_step) + np.arange(len(main), dtype=np.uint64)
     tables = {name: _select(main, steps, _IN_TABLE[name][op], DERIVED_DTYPES[name])
@@ -176,7 +140,7 @@ def _memory_rows(main: np.ndarray, op: np.ndarray, steps: np.ndarray) -> np.ndar
     rows = np.flatnonzero(_MEM_KIND[op])
     m = main[rows]
     kind = _MEM_KIND[op[rows]]
-    size = _MEM_SIZE[op[rows]]
+    size = OP_SIZE[op[rows]]
     width = _WIDTH_MASK[size]
 
     count = np.where(kind == _MEM_AMO, 2, 1)
@@ -190,7 +154,7 @@ def _memory_rows(main: np.ndarray, op: np.ndarray, steps: np.ndarray) -> np.ndar
     sc = kind == _MEM_SC
     written[sc] = m["b"][sc] & width[sc]
     amo = np.flatnonzero(kind == _MEM_AMO)
-    written[amo] = _amo_results(_AMO_KIND[op[rows[amo]]], m["mem"][amo], m["b"][amo], size[amo])
+    written[amo] = _amo_results(OP_AMO[op[rows[amo]]], m["mem"][amo], m["b"][amo], size[amo])
 
     is_write = (kind[src] == _MEM_WRITE) | (kind[src] == _MEM_SC) | second
     out = np.zeros(src.size, dtype=MEMORY_ROW)
@@ -211,29 +175,29 @@ def _amo_results(kinds: np.ndarray, old: np.ndarray, b: np.ndarray, size: np.nda
     old = old & width
     v = b & width
     result = np.zeros(old.size, dtype=np.uint64)
-    for k, name in enumerate(_AMO_KINDS):
+    for k, name in enumerate(AMO_FNS):
         sel = kinds == k
         if not sel.any():
             continue
         o, x = old[sel], v[sel]
-        if name in ("amomin", "amomax"):                  # compare as signed at the access width
+        if name in ("min", "max"):                  # compare as signed at the access width
             s = sign[sel]
             signed_o, signed_x = ((o ^ s) - s).view(np.int64), ((x ^ s) - s).view(np.int64)
-        if name == "amoswap":
+        if name == "swap":
             r = x
-        elif name == "amoadd":
+        elif name == "add":
             r = o + x
-        elif name == "amoxor":
+        elif name == "xor":
             r = o ^ x
-        elif name == "amoand":
+        elif name == "and":
             r = o & x
-        elif name == "amoor":
+        elif name == "or":
             r = o | x
-        elif name == "amomin":
+        elif name == "min":
             r = np.where(signed_o <= signed_x, o, x)
-        elif name == "amomax":
+        elif name == "max":
             r = np.where(signed_o >= signed_x, o, x)
-        elif name == "amominu":
+        elif name == "minu":
             r = np.minimum(o, x)
         else:
             r = np.maximum(o, x)

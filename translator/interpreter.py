@@ -139,32 +139,25 @@ def alu_operations(xlen: int) -> dict[str, Callable[[int, int], int]]:
     return ops
 
 
-IMMEDIATE_FORMS = {"addi": "add", "slti": "slt", "sltiu": "sltu", "xori": "xor", "ori": "or",
-                   "andi": "and", "slli": "sll", "srli": "srl", "srai": "sra", "addiw": "addw",
-                   "slliw": "sllw", "srliw": "srlw", "sraiw": "sraw"}
-
 BRANCHES = {"beq": lambda a, b, s: a == b, "bne": lambda a, b, s: a != b,
             "blt": lambda a, b, s: (a ^ s) < (b ^ s), "bge": lambda a, b, s: (a ^ s) >= (b ^ s),
             "bltu": lambda a, b, s: a < b, "bgeu": lambda a, b, s: a >= b}
 
-LOADS = {"lb": (1, True), "lh": (2, True), "lw": (4, True), "ld": (8, False),
-         "lbu": (1, False), "lhu": (2, False), "lwu": (4, False)}
-STORES = {"sb": 1, "sh": 2, "sw": 4, "sd": 8}
-
 
 def amo_operations(bits: int) -> dict[str, Callable[[int, int], int]]:
-    """AMO combining functions on unsigned `bits`-wide memory values."""
+    """AMO combining functions on unsigned `bits`-wide memory values, by the encoding
+    table's fn column (runtime/encoding.py AMO_FNS)."""
     mask, sign = (1 << bits) - 1, 1 << (bits - 1)
     return {
-        "amoswap": lambda old, v: v & mask,
-        "amoadd": lambda old, v: (old + v) & mask,
-        "amoxor": lambda old, v: (old ^ v) & mask,
-        "amoand": lambda old, v: old & v & mask,
-        "amoor": lambda old, v: (old | v) & mask,
-        "amomin": lambda old, v: min(old, v & mask, key=lambda x: x ^ sign),
-        "amomax": lambda old, v: max(old, v & mask, key=lambda x: x ^ sign),
-        "amominu": lambda old, v: min(old, v & mask),
-        "amomaxu": lambda old, v: max(old, v & mask),
+        "swap": lambda old, v: v & mask,
+        "add": lambda old, v: (old + v) & mask,
+        "xor": lambda old, v: (old ^ v) & mask,
+        "and": lambda old, v: old & v & mask,
+        "or": lambda old, v: (old | v) & mask,
+        "min": lambda old, v: min(old, v & mask, key=lambda x: x ^ sign),
+        "max": lambda old, v: max(old, v & mask, key=lambda x: x ^ sign),
+        "minu": lambda old, v: min(old, v & mask),
+        "maxu": lambda old, v: max(old, v & mask),
     }
 
 
@@ -285,26 +278,25 @@ class Interpreter:
     def _build(self, ins: Instruction, pc: int) -> Callable[[], int]:
         """A closure performing `ins` at `pc` and returning the next pc."""
         name, r, mask, nxt = ins.name, self.regs, self.mask, (pc + 4) & self.mask
-        rd = ins.rd or X0_SINK
+        opcode, rd = ins.opcode, ins.rd or X0_SINK
         rs1, rs2, imm = ins.rs1, ins.rs2, ins.imm
         mem = self.memory
 
-        if name in self._alu:
-            op = self._alu[name]
-
-            def alu_rr():
-                r[rd] = op(r[rs1], r[rs2])
-                return nxt
-            return alu_rr
-        if name in IMMEDIATE_FORMS:
-            op, b = self._alu[IMMEDIATE_FORMS[name]], imm & mask
+        if opcode.cls in ("alu", "arith") and opcode.fn:          # all but lui and auipc
+            op = self._alu[opcode.fn]
+            if opcode.format.operand == "rs2":
+                def alu_rr():
+                    r[rd] = op(r[rs1], r[rs2])
+                    return nxt
+                return alu_rr
+            b = imm & mask
 
             def alu_ri():
                 r[rd] = op(r[rs1], b)
                 return nxt
             return alu_ri
-        if name in LOADS:
-            size, signed = LOADS[name]
+        if opcode.cls == "load":
+            size, signed = opcode.size, opcode.signed and 8 * opcode.size < self.xlen
             load, sign = mem.load, 1 << (8 * size - 1)
 
             def load_op():
@@ -312,14 +304,14 @@ class Interpreter:
                 r[rd] = ((value ^ sign) - sign) & mask if signed else value
                 return nxt
             return load_op
-        if name in STORES:
-            size, store = STORES[name], mem.store
+        if opcode.cls == "store":
+            size, store = opcode.size, mem.store
 
             def store_op():
                 store((r[rs1] + imm) & mask, size, r[rs2])
                 return nxt
             return store_op
-        if name in BRANCHES:
+        if opcode.cls == "branch":
             taken, sign, target = BRANCHES[name], 1 << (self.xlen - 1), (pc + imm) & mask
 
             def branch():
@@ -343,7 +335,7 @@ class Interpreter:
                 r[rd] = value
                 return nxt
             return auipc
-        if name == "jal":
+        if opcode.cls == "jal":
             target = (pc + imm) & mask
 
             def jal():
@@ -352,7 +344,7 @@ class Interpreter:
                 r[rd] = nxt
                 return target
             return jal
-        if name == "jalr":
+        if opcode.cls == "jalr":
             def jalr():
                 target = (r[rs1] + imm) & mask & ~1
                 if target & 3:
@@ -360,11 +352,11 @@ class Interpreter:
                 r[rd] = nxt
                 return target
             return jalr
-        if name == "fence":
+        if opcode.cls == "fence":
             return lambda: nxt
-        if name == "ecall":
+        if opcode.cls == "ecall":
             return self._ecall_handler(nxt)
-        if name == "ebreak":
+        if opcode.cls == "ebreak":
             def ebreak():
                 raise Trap("ebreak: the guest asked for a debugger, and there is none")
             return ebreak
@@ -381,8 +373,7 @@ class Interpreter:
 
     def _atomic_handler(self, ins: Instruction, rd: int, nxt: int) -> Callable[[], int]:
         """LR/SC and AMOs: naturally aligned only (Zicclsm covers plain loads and stores)."""
-        kind, width = ins.name.split(".")
-        size = 4 if width == "w" else 8
+        kind, size = ins.opcode.cls, ins.opcode.size
         bits, r, mem, mask, rs1, rs2 = 8 * size, self.regs, self.memory, self.mask, ins.rs1, ins.rs2
         sign = 1 << (bits - 1)
 
@@ -414,7 +405,7 @@ class Interpreter:
                 r[rd] = 0 if success else 1
                 return nxt
             return sc
-        combine = self._amo[bits][kind]
+        combine = self._amo[bits][ins.opcode.fn]
 
         def amo():
             addr = address()

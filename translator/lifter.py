@@ -33,10 +33,9 @@ memory, and every step writes its runtime.trace.MAIN_ROW.
 """
 from dataclasses import dataclass
 
-from runtime.encoding import TABLE
+from runtime.encoding import BY_ID, Opcode
 from runtime.trace import MAIN_ROW
 from translator.regions import BRANCH, JAL, JALR, NORMAL, CodeMap, Region
-from translator.tracing import access_size
 
 MODES = ("fast", "minimal", "full")
 
@@ -53,11 +52,6 @@ STATUS_CONTINUE, STATUS_YIELD, STATUS_SLOW, STATUS_MISS = 0, 1, 2, 3
 ROW_WORDS = MAIN_ROW.itemsize // 8
 _ROW_FIELDS = ("pc", "next_pc", "a", "b", "c", "addr", "mem")
 
-_NAME_OF = {op.id: op.name for op in TABLE}
-_FORMAT_OF = {op.id: op.format.name for op in TABLE}
-IMMEDIATE_TO_REGISTER = {"addi": "add", "slti": "slt", "sltiu": "sltu", "xori": "xor", "ori": "or",
-                         "andi": "and", "slli": "sll", "srli": "srl", "srai": "sra", "addiw": "addw",
-                         "slliw": "sllw", "srliw": "srlw", "sraiw": "sraw"}
 _WORD_OPS = {"addw", "subw", "sllw", "srlw", "sraw", "mulw", "divw", "divuw", "remw", "remuw"}
 _COMPARE = {"beq": "eq", "bne": "ne", "blt": "slt", "bge": "sge", "bltu": "ult", "bgeu": "uge"}
 _SIMPLE = {"add": "add", "sub": "sub", "xor": "xor", "or": "or", "and": "and", "mul": "mul"}
@@ -336,7 +330,7 @@ class _RegionLifter:
 
     def is_load(self, i: int) -> bool:
         op = self.cm.decoded["op"][i]
-        return op >= 0 and _FORMAT_OF[int(op)] == "LOAD"
+        return op >= 0 and BY_ID[op].cls == "load"
 
     def count_block(self) -> None:
         if self.mode == "minimal":
@@ -350,18 +344,18 @@ class _RegionLifter:
         f, cm = self.f, self.cm
         d = cm.decoded[i]
         op_id, rd, rs1, rs2, imm = int(d["op"]), int(d["rd"]), int(d["rs1"]), int(d["rs2"]), int(d["imm"])
-        name, fmt = _NAME_OF[op_id], _FORMAT_OF[op_id]
+        opcode = BY_ID[op_id]
         pc = cm.base + 4 * i
         nxt = (pc + 4) & self.mask
         kind = cm.kind[i]
         row = dict(pc=str(pc), next_pc=str(nxt), a="0", b="0", c="0", addr="0", mem="0", flags=None)
         if kind == NORMAL:
-            if fmt == "LOAD":
-                self.lift_load(name, rd, rs1, imm, pc, k, row)
-            elif fmt == "S":
-                self.lift_store(name, rs1, rs2, imm, pc, k, row)
-            elif fmt != "FENCE":
-                self.lift_alu(name, fmt, rd, rs1, rs2, imm, pc, row)
+            if opcode.cls == "load":
+                self.lift_load(opcode, rd, rs1, imm, pc, k, row)
+            elif opcode.cls == "store":
+                self.lift_store(opcode, rs1, rs2, imm, pc, k, row)
+            elif opcode.cls != "fence":
+                self.lift_alu(opcode, rd, rs1, rs2, imm, pc, row)
             self.write_row(k, op_id, row)
             if last:
                 self.count_block()
@@ -370,7 +364,7 @@ class _RegionLifter:
         a = self.get(rs1) if kind in (BRANCH, JALR) else "0"
         if kind == BRANCH:
             c = self.get(rs2)
-            taken = f.let(f"icmp {_COMPARE[name]} {self.T} {a}, {c}")
+            taken = f.let(f"icmp {_COMPARE[opcode.name]} {self.T} {a}, {c}")
             target = (pc + imm) & self.mask
             row.update(a=self.to64(a), b=self.to64(c), c=f.let(f"zext i1 {taken} to i64"),
                        next_pc=f.let(f"select i1 {taken}, i64 {lit(target, 64)}, i64 {lit(nxt, 64)}"))
@@ -462,9 +456,9 @@ class _RegionLifter:
         self.put("logpos", self.f.let(f"add i64 {pos}, 1"))
         return self.f.let(f"getelementptr i64, ptr %log, i64 {pos}")
 
-    def lift_load(self, name: str, rd: int, rs1: int, imm: int, pc: int, k: int, row: dict) -> None:
+    def lift_load(self, opcode: Opcode, rd: int, rs1: int, imm: int, pc: int, k: int, row: dict) -> None:
         f = self.f
-        size = access_size(name)
+        size = opcode.size
         S = f"i{8 * size}"
         base, a64 = self.address(rs1, imm)
         if self.mode == "full":
@@ -497,14 +491,14 @@ class _RegionLifter:
         elif size * 8 > self.xlen:
             value = f.let(f"trunc {S} {raw} to {self.T}")
         else:
-            value = f.let(f"{'sext' if name in ('lb', 'lh', 'lw') else 'zext'} {S} {raw} to {self.T}")
+            value = f.let(f"{'sext' if opcode.signed else 'zext'} {S} {raw} to {self.T}")
         self.put(rd, value)
         row.update(a=self.to64(base), b=lit(imm & self.mask, 64), c=self.to64(value) if rd else "0",
                    addr=a64, mem=raw64, flags=flag)
 
-    def lift_store(self, name: str, rs1: int, rs2: int, imm: int, pc: int, k: int, row: dict) -> None:
+    def lift_store(self, opcode: Opcode, rs1: int, rs2: int, imm: int, pc: int, k: int, row: dict) -> None:
         f = self.f
-        size = access_size(name)
+        size = opcode.size
         S = f"i{8 * size}"
         base, a64 = self.address(rs1, imm)
         value = self.get(rs2)
@@ -522,15 +516,15 @@ class _RegionLifter:
         row.update(a=self.to64(base), b=self.to64(value), c=stored, addr=a64, flags=flag)
 
     # ---- arithmetic ---------------------------------------------------------
-    def lift_alu(self, name: str, fmt: str, rd: int, rs1: int, rs2: int, imm: int, pc: int, row: dict) -> None:
-        if name == "lui":
+    def lift_alu(self, opcode: Opcode, rd: int, rs1: int, rs2: int, imm: int, pc: int, row: dict) -> None:
+        if opcode.name == "lui":
             value, a, bv = lit(imm, self.xlen), "0", lit(imm, self.xlen)
-        elif name == "auipc":
+        elif opcode.name == "auipc":
             value, a, bv = lit(pc + imm, self.xlen), "0", lit(imm, self.xlen)
         else:
             a = self.get(rs1)
-            bv = self.get(rs2) if fmt == "R" else lit(imm, self.xlen)
-            value = self.operation(IMMEDIATE_TO_REGISTER.get(name, name), a, bv)
+            bv = self.get(rs2) if opcode.format.operand == "rs2" else lit(imm, self.xlen)
+            value = self.operation(opcode.fn, a, bv)
         self.put(rd, value)
         row.update(a=self.to64(a), b=self.to64(bv), c=self.to64(value) if rd else "0")
 

@@ -16,26 +16,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from runtime.encoding import TABLE, decode_words, illegal_words
+from runtime.encoding import by_id, decode_words, illegal_words
 
 NORMAL, BRANCH, JAL, JALR, SLOW = range(5)
 
 
-def _op_classes() -> np.ndarray:
-    classes = np.full(len(TABLE), NORMAL, np.int8)
-    for op in TABLE:
-        if op.format.name == "B":
-            classes[op.id] = BRANCH
-        elif op.name == "jal":
-            classes[op.id] = JAL
-        elif op.name == "jalr":
-            classes[op.id] = JALR
-        elif op.name in ("ecall", "ebreak") or op.format.name in ("AMO", "LR"):
-            classes[op.id] = SLOW
-    return classes
-
-
-OP_CLASSES = _op_classes()
+_KIND_OF_CLASS = {"branch": BRANCH, "jal": JAL, "jalr": JALR,
+                  "ecall": SLOW, "ebreak": SLOW, "lr": SLOW, "sc": SLOW, "amo": SLOW}
+OP_CLASSES = by_id(lambda op: _KIND_OF_CLASS.get(op.cls, NORMAL), np.int8)
 
 
 @dataclass(frozen=True)

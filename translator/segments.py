@@ -66,8 +66,8 @@ class SegmentedRun:
                 self.progress(interp.steps)
 
 
-_LR = np.array([op.id for op in TABLE if op.name.startswith("lr.")])
-_SC = np.array([op.id for op in TABLE if op.name.startswith("sc.")])
+_LR = np.array([op.id for op in TABLE if op.cls == "lr"])
+_SC = np.array([op.id for op in TABLE if op.cls == "sc"])
 
 
 def cut_points(ops: np.ndarray, segment_steps: int) -> np.ndarray:
