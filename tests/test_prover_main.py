@@ -18,7 +18,7 @@ from prover.riscv.optable import FIELDS, PAD_OP, optable_fixed, optable_rows
 from prover.riscv.rom import rom_multiplicities
 from prover.stark import prove
 from riscv_helpers import FAST, FIB_INPUT, every_class, example, fib, refuse_run_bus
-from runtime.encoding import TABLE
+from runtime.encoding import BY_ID, TABLE
 
 OP = {(op.name, x): op.id for op in TABLE for x in op.xlens}
 CAP = 1 << 15
@@ -74,7 +74,7 @@ def test_the_op_class_table_has_one_row_per_op_a_step_can_retire_and_none_for_eb
         assert rows[:, 0].tolist() == legal
         fixed = optable_fixed(xlen)
         assert (fixed[len(legal):, 0] == PAD_OP).all() and not fixed[len(legal):, 1:].any()
-        flags = {TABLE[r[0]].name: dict(zip(FIELDS, r.tolist())) for r in rows}
+        flags = {BY_ID[r[0]].name: dict(zip(FIELDS, r.tolist())) for r in rows}
         assert flags["add"]["f_alu_r"] and flags["addi"]["f_alu_i"] and flags["lui"]["f_alu_i"]
         assert flags["bltu"]["f_blt"] and flags["bltu"]["alu_op"] == OP["sltu", xlen]
         assert flags["bge"]["f_alu_r"] and flags["bge"]["alu_op"] == OP["slt", xlen]

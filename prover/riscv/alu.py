@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from runtime.encoding import TABLE
-from runtime.trace import ALU_ROW, DERIVED_OPS
+from runtime.trace import ALU_ROW
 
 from ..air import Air
 from .limbs import n_limbs
@@ -39,7 +39,7 @@ def alu_ops(xlen: int) -> list[tuple[str, int]]:
     """(mnemonic, op id) of every op the ALU table proves for this XLEN, in column order."""
     n_limbs(xlen)
     return [(op.name, op.id) for op in TABLE
-            if op.name in DERIVED_OPS["alu"] and op.name != "auipc" and xlen in op.xlens]
+            if op.table == "alu" and op.name != "auipc" and xlen in op.xlens]
 
 
 def alu_columns(xlen: int) -> list[str]:
@@ -75,7 +75,7 @@ def alu_air(xlen: int) -> Air:
     Receives ("alu", [op, a_0..a_L-1, b_0..b_L-1, c_0..c_L-1]) (16-bit limbs, L = xlen/16)
     once per row with multiplicity real = sum of the selectors, and proves for every
     received message that c = op(a, b) with RISC-V semantics, for every op of
-    `DERIVED_OPS["alu"]` except auipc: add sub sll slt sltu xor srl sra or and, their
+    the encoding table's table `alu` except auipc: add sub sll slt sltu xor srl sra or and, their
     immediate forms (b = the immediate masked to XLEN; shifts use the low 6 (RV64) or 5
     (RV32, W forms) bits of b, whatever b's other bits are), lui (a = 0 and c = b) and on
     RV64 the W forms (low 32 bits, 32-bit result sign-extended to 64).  Padding rows

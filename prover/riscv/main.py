@@ -19,7 +19,7 @@ from functools import cache
 import numpy as np
 
 from runtime.calls import A0, A1, A2, A7, ZKAOT
-from runtime.encoding import TABLE
+from runtime.encoding import BY_ID, CLASSES, OP_CLASS, by_id
 from runtime.trace import ALU_ROW, MEMORY_ROW
 
 from .. import field
@@ -45,7 +45,7 @@ ECALL_READS = ((A1, "x", 4, 1), (A2, "y", 5, 2))     # (register, value columns,
 SYS_EXIT, SYS_WRITE = (ZKAOT.proven_by(kind).selector.number for kind in ("exit", "write"))   # Main's own calls
 OUTRD = "outrd"                                      # the output-read chain (output.py)
 _PROVEN = ", ".join(f"{c.name} ({c.selector.number})" for c in ZKAOT.calls if c.proven_by)   # the calls Main knows
-_FORMAT = np.array([op.format.name for op in TABLE])
+_FORMAT = by_id(lambda op: op.format.name, object)
 _INV_SMALL = np.array([0] + [field.ref_inv(i) for i in range(1, 64)], dtype=np.uint32)
 
 
@@ -709,7 +709,7 @@ def main_trace(program, rows: np.ndarray, xlen: int | None = None, *, initial=No
     flags, legal = op_flags(xlen)
     if not legal[op].all():
         bad = int(op[~legal[op]][0])
-        raise ValueError(f"a step runs {TABLE[bad].name}, which no step can retire")
+        raise ValueError(f"a step runs {BY_ID[bad].name}, which no step can retire")
     fl = flags[op].astype(np.int64)
     F = {name: fl[:, j] for j, name in enumerate(OPTABLE_FIELDS)}
     is_ = {name: F[f"f_{name}"].astype(bool) for name in FLAGS}
@@ -770,7 +770,7 @@ def main_trace(program, rows: np.ndarray, xlen: int | None = None, *, initial=No
     taken = ((is_["beq"] & eq) | (is_["bne"] & ~eq) | (is_["blt"] & (cl[:, 0] == 1))
              | (is_["bge"] & (cl[:, 0] == 0)))
     if strict:
-        branch = _FORMAT[op] == "B"
+        branch = OP_CLASS[op] == CLASSES.index("branch")
         if not np.array_equal(taken[branch], rows["c"][branch] == 1):
             raise ValueError("a branch outcome of the trace is not the comparison of its registers")
 

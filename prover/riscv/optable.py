@@ -50,8 +50,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from runtime.encoding import TABLE
-from runtime.trace import DERIVED_OPS
+from runtime.encoding import MEMORY_CLASSES, TABLE
 
 from ..air import Air
 from ..field import P
@@ -62,77 +61,69 @@ PAD_OP = P - 2
 FLAGS = ("alu_r", "alu_i", "auipc", "arith", "beq", "bne", "blt", "bge", "jal", "jalr", "wit", "ecall",
          "writes", "load", "store", "lr", "sc", "amo", "swap", "amin", "amax", "m1", "m2", "m4", "m8", "signed")
 SIZE_FLAGS = {1: "m1", 2: "m2", 4: "m4", 8: "m8"}
-_AMO_ALU = {"amoadd": "add", "amoxor": "xor", "amoand": "and", "amoor": "or",
-            "amomin": "slt", "amomax": "slt", "amominu": "sltu", "amomaxu": "sltu"}
+_AMO_ALU = {"add": "add", "xor": "xor", "and": "and", "or": "or",        # by the AMO's fn
+            "min": "slt", "max": "slt", "minu": "sltu", "maxu": "sltu"}
+_BRANCH = {"beq": ("beq", ""), "bne": ("bne", ""), "blt": ("blt", "slt"), "bge": ("bge", "slt"),
+           "bltu": ("blt", "sltu"), "bgeu": ("bge", "sltu")}       # branch -> (its flag, the ALU compare)
 FIELDS = ("op",) + tuple(f"f_{f}" for f in FLAGS) + ("alu_op",)
 OP_ID = {}
 for _op in TABLE:
     OP_ID.setdefault(_op.name, _op.id)
-NO_STEP = frozenset({"ebreak"})          # always faults: never a retired step
+NO_STEP = frozenset({"ebreak"})          # classes that always fault: never a retired step
 
 
 def _flags(op, xlen: int) -> dict[str, int] | None:
-    """The flags and alu_op of one opcode, or None when no step can retire it."""
-    if xlen not in op.xlens or op.name in NO_STEP:
+    """The flags and alu_op of one opcode (from its encoding-table columns), or None when
+    no step can retire it."""
+    if xlen not in op.xlens or op.cls in NO_STEP:
         return None
-    name, fmt = op.name, op.format.name
+    cls = op.cls
     f = dict.fromkeys(FLAGS, 0)
     alu_op = 0
-    if name == "auipc":
+    if op.name == "auipc":
         f.update(auipc=1, writes=1)
         alu_op = OP_ID["add"]
-    elif name in DERIVED_OPS["alu"]:
-        f["alu_r" if fmt == "R" else "alu_i"] = 1
+    elif cls == "alu":
+        f["alu_r" if op.format.operand == "rs2" else "alu_i"] = 1
         f["writes"] = 1
         alu_op = op.id
-    elif name in DERIVED_OPS["arith"]:
+    elif cls == "arith":
         f.update(arith=1, writes=1)
-    elif name in ("beq", "bne"):
-        f[name] = 1
-    elif name in ("blt", "bge", "bltu", "bgeu"):
-        f.update({name[:3]: 1, "alu_r": 1})
-        alu_op = OP_ID["sltu" if name.endswith("u") else "slt"]
-    elif name in ("jal", "jalr"):
-        f.update({name: 1, "writes": 1})
-    elif fmt in ("LOAD", "LR", "AMO", "S"):
-        size = _access_size(name)
-        f[SIZE_FLAGS[size]] = 1
-        if fmt == "S":
+    elif cls == "branch":
+        flag, compare = _BRANCH[op.name]
+        f[flag] = 1
+        if compare:
+            f["alu_r"] = 1
+            alu_op = OP_ID[compare]
+    elif cls in ("jal", "jalr"):
+        f.update({cls: 1, "writes": 1})
+    elif cls in MEMORY_CLASSES:
+        f[SIZE_FLAGS[op.size]] = 1
+        if cls == "store":
             f["store"] = 1
-        elif name.startswith("sc."):
+        elif cls == "sc":
             f.update(sc=1, writes=1)
         else:
             f.update(load=1, writes=1)
-            unsigned = fmt == "LOAD" and name.endswith("u")
-            f["signed"] = int(not unsigned and size < xlen // 8)
-            if fmt == "LR":
+            f["signed"] = int(op.signed and op.size < xlen // 8)
+            if cls == "lr":
                 f["lr"] = 1
-            elif fmt == "AMO":
-                kind = name.split(".")[0]
+            elif cls == "amo":
                 f["amo"] = 1
-                if kind == "amoswap":
+                if op.fn == "swap":
                     f["swap"] = 1
                 else:
-                    alu_op = OP_ID[_AMO_ALU[kind]]
-                    if kind in ("amomin", "amominu"):
+                    alu_op = OP_ID[_AMO_ALU[op.fn]]
+                    if op.fn in ("min", "minu"):
                         f["amin"] = 1
-                    elif kind in ("amomax", "amomaxu"):
+                    elif op.fn in ("max", "maxu"):
                         f["amax"] = 1
-    elif name == "ecall":
+    elif cls == "ecall":
         f.update(wit=1, ecall=1, writes=1)
-    elif name == "fence":
-        pass
-    else:                                   # pragma: no cover - a new TABLE row needs a class here
-        raise ValueError(f"op {name} has no class in the op-class table")
+    elif cls != "fence":                    # pragma: no cover - a new class needs flags here
+        raise ValueError(f"op {op.name} has no class in the op-class table")
     f["alu_op"] = alu_op
     return f
-
-
-def _access_size(name: str) -> int:
-    """The bytes a memory op accesses: lb/sb 1, lh/sh 2, lw/sw/.w 4, ld/sd/.d 8."""
-    if "." in name:
-        return {"w": 4, "d": 8}[name.split(".")[1]]
-    return {"b": 1, "h": 2, "w": 4, "d": 8}[name[1]]
 
 
 def optable_rows(xlen: int) -> np.ndarray:

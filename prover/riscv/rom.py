@@ -66,7 +66,7 @@ from dataclasses import dataclass
 import blake3
 import numpy as np
 
-from runtime.encoding import TABLE, decode_words
+from runtime.encoding import by_id, decode_words
 
 from ..air import Air
 from ..field import P
@@ -82,9 +82,8 @@ PAD_PC = 0                      # below RAM: no segment, no step, is ever there
 PAD_OP = P - 1                  # -1: not a TABLE id
 MIN_ROWS = 4                    # prover.stark.MIN_LOG_ROWS
 
-# Formats whose immediate is in the ROM (others: 0), by op id.
-_IMM_FORMATS = frozenset({"I", "SHIFT", "LOAD", "JALR", "U", "J", "S", "B"})
-_HAS_IMM = np.array([op.format.name in _IMM_FORMATS for op in TABLE], dtype=bool)
+# Whether an op's immediate is in the ROM (its format has one; others: 0), by op id.
+_HAS_IMM = by_id(lambda op: bool(op.format.imm_parts), bool)
 
 
 def rom_columns(xlen: int) -> list[str]:
