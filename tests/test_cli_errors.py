@@ -229,12 +229,18 @@ spin: jal zero, spin
 ])
 def test_a_signal_ends_the_run_with_its_own_status_and_one_line(sig, status, line, engine, tmp_path, jit_cache):
     elf = guest_elf(tmp_path, SPIN_AFTER_A_BYTE)
+    # A shell starts background jobs with SIGINT ignored, and Python then leaves it ignored:
+    # the child gets the default disposition, as a command typed at a terminal has.
     proc = subprocess.Popen([sys.executable, "-m", "zkaot", "run", str(elf), "--engine", engine],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env={**os.environ, "ZKAOT_CACHE": str(jit_cache)})
-    assert proc.stdout.read(1)          # the guest is running, the handlers are in place
-    proc.send_signal(sig)
-    _, err = proc.communicate(timeout=60)
+                            env={**os.environ, "ZKAOT_CACHE": str(jit_cache)},
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        assert proc.stdout.read(1)          # the guest is running, the handlers are in place
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()                         # the guest spins forever: never leave it behind
     assert proc.returncode == status and err.decode() == line + "\n"
 
 
