@@ -77,7 +77,9 @@ def _read_input(path: str | None) -> bytes:
 
 
 def _show_output(data: bytes) -> str:
-    """Hex always; the text too when the output reads as text."""
+    """Hex always; the text too when the output reads as text; `(empty)` rather than nothing."""
+    if not data:
+        return "(empty)"
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -305,20 +307,42 @@ class _Count:
         return "int"                # argparse's word for it in "invalid int value: 'x'"
 
 
+def _without_0x(text: str) -> str:
+    """Hex digits as people paste them: surrounding spaces, either case, an optional 0x."""
+    text = text.strip().lower()
+    return text[2:] if text.startswith("0x") else text
+
+
 def _program_id_option(text: str) -> str:
-    pid = text.strip().lower()
+    pid = _without_0x(text)
     if len(pid) != 64 or any(ch not in "0123456789abcdef" for ch in pid):
         raise argparse.ArgumentTypeError(f"{text!r} is not a program ID (64 hex digits)")
     return pid
 
 
+class _Version(argparse.Action):
+    """--version, with the translator's source hash (the compile cache's key), computed only when asked."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                         help="print the version of zkaot and of its translator, and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from importlib.metadata import version
+
+        from translator.jit import translator_version
+        print(f"zkaot {version('zkaot')} (translator {translator_version()})")
+        parser.exit()
+
+
 def parser() -> argparse.ArgumentParser:
     p = _Parser(prog="zkaot", description="Run, trace and prove RISC-V zkVM guests.", epilog=EXIT_STATUS,
                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--version", action=_Version)
     sub = p.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run a guest and report its output, exit code and counts")
-    run.add_argument("elf")
+    run.add_argument("elf", help="the guest: a RISC-V ELF executable")
     run.add_argument("--input", help="file whose bytes the guest reads with read_input")
     run.add_argument("--engine", default="jit", choices=["jit", "interp"],
                      help="jit: LLVM-translated code (default); interp: the reference interpreter")
@@ -329,42 +353,45 @@ def parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
 
     tra = sub.add_parser("translate", help="compile a guest ahead of time into the on-disk cache")
-    tra.add_argument("elf")
-    tra.add_argument("--mode", default="all", choices=["fast", "minimal", "full", "all"])
-    tra.add_argument("--opt", type=int, default=0, choices=[0, 1, 2, 3])
+    tra.add_argument("elf", help="the guest: a RISC-V ELF executable")
+    tra.add_argument("--mode", default="all", choices=["fast", "minimal", "full", "all"],
+                     help="the trace mode to compile for (default all three)")
+    tra.add_argument("--opt", type=int, default=0, choices=[0, 1, 2, 3], help="LLVM optimisation tier (default 0)")
     tra.set_defaults(func=cmd_translate)
 
     trc = sub.add_parser("trace", help="run a guest and write its minimal or full trace")
-    trc.add_argument("elf")
+    trc.add_argument("elf", help="the guest: a RISC-V ELF executable")
     trc.add_argument("--input", help="file whose bytes the guest reads with read_input")
-    trc.add_argument("--mode", default="full", choices=["minimal", "full"])
+    trc.add_argument("--mode", default="full", choices=["minimal", "full"],
+                     help="minimal: what the run reads; full: every step's row, expanded from it (default)")
     trc.add_argument("-o", "--output", required=True, help="directory for the trace files")
     trc.add_argument("--chunk-log2", type=_Count(0, 63), default=18, help="chunks of about 2^K steps")
-    trc.add_argument("--max-steps", type=_Count(0), default=None)
-    trc.add_argument("--opt", type=int, default=0, choices=[0, 1, 2, 3])
+    trc.add_argument("--max-steps", type=_Count(0), default=None, help="stop the guest after this many steps")
+    trc.add_argument("--opt", type=int, default=0, choices=[0, 1, 2, 3], help="LLVM optimisation tier (default 0)")
     trc.add_argument("--workers", type=_Count(1), default=None, help="local worker processes for expansion")
     trc.add_argument("--scheduler", help="address of a Dask scheduler to expand chunks on (tcp://host:8786)")
     trc.set_defaults(func=cmd_trace)
 
     prf = sub.add_parser("profile", help="where the guest spends its steps, by function (text and PNG)")
-    prf.add_argument("elf")
+    prf.add_argument("elf", help="the guest: a RISC-V ELF executable")
     prf.add_argument("--input", help="file whose bytes the guest reads with read_input")
     prf.add_argument("-o", "--output", help="also draw the hot spots as a PNG bar chart here")
-    prf.add_argument("--top", type=_Count(1), default=15)
+    prf.add_argument("--top", type=_Count(1), default=15, help="how many functions to list (default 15)")
     prf.set_defaults(func=cmd_profile)
 
     dis = sub.add_parser("disasm", help="list the decoded program with symbols")
-    dis.add_argument("elf")
+    dis.add_argument("elf", help="the guest: a RISC-V ELF executable")
     dis.set_defaults(func=cmd_disasm)
 
     bld = sub.add_parser("build", help="compile a C or Zig guest with the bundled Zig toolchain")
-    bld.add_argument("sources", nargs="+")
-    bld.add_argument("--arch", default="rv64im", choices=["rv64im", "rv64ima", "rv32im"])
-    bld.add_argument("-o", "--output", required=True)
+    bld.add_argument("sources", nargs="+", help="the guest's C or Zig source files")
+    bld.add_argument("--arch", default="rv64im", choices=["rv64im", "rv64ima", "rv32im"],
+                     help="the instruction set to compile for (default rv64im)")
+    bld.add_argument("-o", "--output", required=True, help="the ELF file to write")
     bld.set_defaults(func=cmd_build)
 
     pro = sub.add_parser("prove", help="run a guest and prove the whole run (a proof file)")
-    pro.add_argument("elf")
+    pro.add_argument("elf", help="the guest: a RISC-V ELF executable")
     pro.add_argument("--input", help="file whose bytes the guest reads with read_input")
     pro.add_argument("-o", "--output", required=True, help="the proof file to write")
     pro.add_argument("--max-steps", type=_Count(0), default=None,
@@ -377,9 +404,9 @@ def parser() -> argparse.ArgumentParser:
     pro.set_defaults(func=cmd_prove)
 
     ver = sub.add_parser("verify", help="check a proof file against a program ID; print the public output")
-    ver.add_argument("proof")
+    ver.add_argument("proof", help="the proof file (zkaot prove writes it)")
     ver.add_argument("--program-id", required=True, type=_program_id_option,
-                     help="the program ID (64 hex digits; zkaot build prints it)")
+                     help="the program ID (64 hex digits, 0x allowed; zkaot build prints it)")
     ver.add_argument("--expect-exit", type=int, default=0, help="the exit code to accept (default 0)")
     ver.add_argument("--input", help="also check that the proven run read exactly this file")
     ver.set_defaults(func=cmd_verify)

@@ -1,0 +1,46 @@
+"""The command line's conventions (issues 12 and 14): --version, help for every option,
+input from stdin or hex, `(empty)` outputs, 0x program IDs, `input-hash`, and `--json` on
+run, prove and verify."""
+import argparse
+import subprocess
+import sys
+from importlib.metadata import version
+
+import pytest
+
+from test_cli import FIB, exiting_with, guest_elf
+from zkaot.cli import EXIT_OK, main, parser
+
+FIB_ELF = str(FIB / "guest.rv64im.elf")
+
+
+def test_version_prints_the_package_version_and_the_translator_hash(capsys):
+    from translator.jit import translator_version
+    with pytest.raises(SystemExit) as exit:
+        main(["--version"])
+    assert exit.value.code == 0
+    assert capsys.readouterr().out == f"zkaot {version('zkaot')} (translator {translator_version()})\n"
+
+
+def test_every_argument_of_every_command_has_help_text():
+    def parsers(p):
+        yield p
+        for action in p._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub in action.choices.values():
+                    yield from parsers(sub)
+
+    for p in parsers(parser()):
+        for action in p._actions:
+            if not isinstance(action, argparse._SubParsersAction):
+                assert action.help and action.help.strip(), f"{p.prog} {action.option_strings or action.dest}"
+
+
+def test_an_empty_public_output_prints_as_empty(tmp_path, capsys):
+    assert main(["run", str(guest_elf(tmp_path, exiting_with(0)))]) == EXIT_OK
+    assert "output:      (empty)" in capsys.readouterr().out.splitlines()
+
+
+def test_a_program_id_may_have_a_0x_prefix():
+    args = parser().parse_args(["verify", "x.proof", "--program-id", "0x" + "AB" * 32])
+    assert args.program_id == "ab" * 32
