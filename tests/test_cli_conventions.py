@@ -9,7 +9,7 @@ from importlib.metadata import version
 import pytest
 
 from test_cli import FIB, exiting_with, guest_elf
-from zkaot.cli import EXIT_OK, main, parser
+from zkaot.cli import EXIT_OK, EXIT_USAGE, main, parser
 
 FIB_ELF = str(FIB / "guest.rv64im.elf")
 
@@ -44,3 +44,26 @@ def test_an_empty_public_output_prints_as_empty(tmp_path, capsys):
 def test_a_program_id_may_have_a_0x_prefix():
     args = parser().parse_args(["verify", "x.proof", "--program-id", "0x" + "AB" * 32])
     assert args.program_id == "ab" * 32
+
+
+def test_input_dash_reads_standard_input():
+    proc = subprocess.run([sys.executable, "-m", "zkaot", "run", FIB_ELF, "--engine", "interp", "--input", "-"],
+                          input=(FIB / "input.bin").read_bytes(), capture_output=True)
+    assert proc.returncode == EXIT_OK, proc.stderr
+    assert f"output:      {(FIB / 'expected_output.bin').read_bytes().hex()}" in proc.stdout.decode()
+
+
+def test_input_hex_gives_the_guest_those_bytes(capsys):
+    hex_input = "0x" + (FIB / "input.bin").read_bytes().hex().upper()
+    assert main(["run", FIB_ELF, "--input-hex", hex_input]) == EXIT_OK
+    assert f"output:      {(FIB / 'expected_output.bin').read_bytes().hex()}" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv, phrase", [
+    (["--input-hex", "abc"], "argument --input-hex: 'abc' is not hex (pairs of hex digits)"),
+    (["--input-hex", "zz"], "argument --input-hex: 'zz' is not hex"),
+    (["--input-hex", "00", "--input", "x.bin"], "argument --input: not allowed with argument --input-hex"),
+])
+def test_bad_input_hex_is_a_usage_error(argv, phrase, capsys):
+    assert main(["run", FIB_ELF, *argv]) == EXIT_USAGE
+    assert phrase in capsys.readouterr().err.splitlines()[0]

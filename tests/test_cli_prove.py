@@ -141,7 +141,7 @@ def test_a_proof_for_another_input_of_the_program_is_rejected_against_the_other_
 
 def test_the_input_option_accepts_the_proofs_input_and_rejects_another(files, tmp_path, capsys):
     status, out, _ = verify(capsys, files["proof_in60"], "--input", str(files["in60"]))
-    assert status == EXIT_OK and "(the --input file's)" in out
+    assert status == EXIT_OK and "(the given input's)" in out
     (tmp_path / "x.bin").write_bytes(struct.pack("<I", 60) + b"\0")
     status, _, err = verify(capsys, files["proof_in60"], "--input", str(tmp_path / "x.bin"))
     assert status == EXIT_GUEST_FAILED and "is not the input" in err

@@ -67,13 +67,18 @@ def _in_finalizer(frame) -> bool:
     return False
 
 
-def _read_input(path: str | None) -> bytes:
-    if path is None:
-        return b""
+def _read_input(args, absent: bytes | None = b"") -> bytes | None:
+    """The bytes of --input-hex, or of the --input file (`-`: standard input, bounded like a
+    file), or `absent` when neither is given."""
+    if args.input_hex is not None:
+        return args.input_hex
+    if args.input is None:
+        return absent
+    path, name = ("/dev/stdin", "standard input") if args.input == "-" else (args.input, args.input)
     try:
         return read_limited(path, MemoryMap().max_input)
     except OSError as e:
-        raise BadInput(f"{path}: cannot read input: {e.strerror}") from None
+        raise BadInput(f"{name}: cannot read input: {e.strerror}") from None
 
 
 def _show_output(data: bytes) -> str:
@@ -99,7 +104,7 @@ def cmd_run(args) -> int:
     if args.output:
         check_writable(args.output)
     program = load_elf(args.elf)
-    input_bytes = _read_input(args.input)
+    input_bytes = _read_input(args)
     bar, progress = _progress_bar()
 
     def console(fd: int, data: bytes) -> None:
@@ -174,7 +179,7 @@ def cmd_trace(args) -> int:
         expand_bar.update(done - expand_bar.n)
 
     try:
-        summary = trace(program, _read_input(args.input), out_dir, args.mode, args.chunk_log2,
+        summary = trace(program, _read_input(args), out_dir, args.mode, args.chunk_log2,
                         step_limit=args.max_steps, opt=args.opt, workers=args.workers, scheduler=args.scheduler,
                         progress=progress, expand_progress=expand_progress)
     finally:
@@ -190,7 +195,7 @@ def cmd_profile(args) -> int:
     if args.output:
         check_writable(args.output)
     program = load_elf(args.elf)
-    prof = profile(program, _read_input(args.input))
+    prof = profile(program, _read_input(args))
     print(f"{program.name}: {prof.total:,} steps")
     for name, steps in list(zip(prof.names, prof.steps))[: args.top]:
         print(f"  {100 * steps / prof.total:6.2f}%  {steps:>14,}  {name}")
@@ -232,7 +237,7 @@ def cmd_prove(args) -> int:
     program = load_elf(args.elf)
     limit = zkaot.MAX_PROVE_STEPS if args.max_steps is None else min(args.max_steps, zkaot.MAX_PROVE_STEPS)
     try:
-        proved = zkaot.prove(program, _read_input(args.input), max_steps=limit, segment_steps=args.segment_steps,
+        proved = zkaot.prove(program, _read_input(args), max_steps=limit, segment_steps=args.segment_steps,
                              engine=args.engine, progress=True)
     except zkaot.GuestFaulted as e:
         print(f"zkaot: error: {e}", file=sys.stderr)
@@ -259,7 +264,7 @@ def cmd_verify(args) -> int:
         data = read_limited(args.proof, MAX_PROOF_BYTES)
     except OSError as e:
         raise BadInput(f"{args.proof}: cannot read the proof: {e.strerror}") from None
-    input_bytes = None if args.input is None else _read_input(args.input)
+    input_bytes = _read_input(args, absent=None)
     try:
         verdict, claim = zkaot.verify(data, args.program_id, args.expect_exit, input_bytes)
     except ClaimFormatError as e:
@@ -271,7 +276,7 @@ def cmd_verify(args) -> int:
     print(f"output:      {_show_output(claim.output)}")
     print(f"exit code:   {claim.exit_code}")
     print(f"steps:       {claim.steps:,} in {_segments(claim)}")
-    print(f"input hash:  {claim.input_root.hex()}" + ("  (the --input file's)" if input_bytes is not None else ""))
+    print(f"input hash:  {claim.input_root.hex()}" + ("  (the given input's)" if input_bytes is not None else ""))
     print(f"security:    {verdict.security_bits:.2f} bits (conjectured)")
     return EXIT_OK
 
@@ -313,6 +318,20 @@ def _without_0x(text: str) -> str:
     return text[2:] if text.startswith("0x") else text
 
 
+def _hex_option(text: str) -> bytes:
+    try:
+        return bytes.fromhex(_without_0x(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not hex (pairs of hex digits)") from None
+
+
+def _input_options(p: argparse.ArgumentParser, what: str = "the bytes the guest reads with read_input") -> None:
+    """--input FILE or --input-hex HEX, not both."""
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--input", metavar="FILE", help=f"a file holding {what} ('-': standard input)")
+    group.add_argument("--input-hex", metavar="HEX", type=_hex_option, help=f"{what}, as hex digits")
+
+
 def _program_id_option(text: str) -> str:
     pid = _without_0x(text)
     if len(pid) != 64 or any(ch not in "0123456789abcdef" for ch in pid):
@@ -343,7 +362,7 @@ def parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run a guest and report its output, exit code and counts")
     run.add_argument("elf", help="the guest: a RISC-V ELF executable")
-    run.add_argument("--input", help="file whose bytes the guest reads with read_input")
+    _input_options(run)
     run.add_argument("--engine", default="jit", choices=["jit", "interp"],
                      help="jit: LLVM-translated code (default); interp: the reference interpreter")
     run.add_argument("--opt", type=int, default=None, choices=[0, 1, 2, 3], help="LLVM optimisation tier for jit")
@@ -361,7 +380,7 @@ def parser() -> argparse.ArgumentParser:
 
     trc = sub.add_parser("trace", help="run a guest and write its minimal or full trace")
     trc.add_argument("elf", help="the guest: a RISC-V ELF executable")
-    trc.add_argument("--input", help="file whose bytes the guest reads with read_input")
+    _input_options(trc)
     trc.add_argument("--mode", default="full", choices=["minimal", "full"],
                      help="minimal: what the run reads; full: every step's row, expanded from it (default)")
     trc.add_argument("-o", "--output", required=True, help="directory for the trace files")
@@ -374,7 +393,7 @@ def parser() -> argparse.ArgumentParser:
 
     prf = sub.add_parser("profile", help="where the guest spends its steps, by function (text and PNG)")
     prf.add_argument("elf", help="the guest: a RISC-V ELF executable")
-    prf.add_argument("--input", help="file whose bytes the guest reads with read_input")
+    _input_options(prf)
     prf.add_argument("-o", "--output", help="also draw the hot spots as a PNG bar chart here")
     prf.add_argument("--top", type=_Count(1), default=15, help="how many functions to list (default 15)")
     prf.set_defaults(func=cmd_profile)
@@ -392,7 +411,7 @@ def parser() -> argparse.ArgumentParser:
 
     pro = sub.add_parser("prove", help="run a guest and prove the whole run (a proof file)")
     pro.add_argument("elf", help="the guest: a RISC-V ELF executable")
-    pro.add_argument("--input", help="file whose bytes the guest reads with read_input")
+    _input_options(pro)
     pro.add_argument("-o", "--output", required=True, help="the proof file to write")
     pro.add_argument("--max-steps", type=_Count(0), default=None,
                      help="refuse runs longer than this (default and most: 2^30 steps)")
@@ -408,7 +427,7 @@ def parser() -> argparse.ArgumentParser:
     ver.add_argument("--program-id", required=True, type=_program_id_option,
                      help="the program ID (64 hex digits, 0x allowed; zkaot build prints it)")
     ver.add_argument("--expect-exit", type=int, default=0, help="the exit code to accept (default 0)")
-    ver.add_argument("--input", help="also check that the proven run read exactly this file")
+    _input_options(ver, "the input to check that the proven run read")
     ver.set_defaults(func=cmd_verify)
     return p
 
