@@ -2,14 +2,17 @@
 input from stdin or hex, `(empty)` outputs, 0x program IDs, `input-hash`, and `--json` on
 run, prove and verify."""
 import argparse
+import json
 import subprocess
 import sys
 from importlib.metadata import version
 
 import pytest
 
+from runtime.memory_map import RAM_BASE
 from test_cli import FIB, exiting_with, guest_elf
-from zkaot.cli import EXIT_OK, EXIT_USAGE, main, parser
+from translator.assembler import assemble
+from zkaot.cli import EXIT_GUEST_FAULT, EXIT_OK, EXIT_USAGE, main, parser
 
 FIB_ELF = str(FIB / "guest.rv64im.elf")
 
@@ -67,3 +70,40 @@ def test_input_hex_gives_the_guest_those_bytes(capsys):
 def test_bad_input_hex_is_a_usage_error(argv, phrase, capsys):
     assert main(["run", FIB_ELF, *argv]) == EXIT_USAGE
     assert phrase in capsys.readouterr().err.splitlines()[0]
+
+
+def run_json(capsys, *argv) -> tuple[int, dict]:
+    """The status of `zkaot run --json ...` and the object it printed, which must be all of stdout."""
+    capsys.readouterr()
+    status = main(["run", *argv, "--json"])
+    return status, json.loads(capsys.readouterr().out)
+
+
+def test_run_json_prints_one_object_with_the_execution_report_fields(capsys):
+    status, report = run_json(capsys, FIB_ELF, "--input", str(FIB / "input.bin"))
+    assert status == EXIT_OK
+    duration = report.pop("execution_duration")
+    assert set(duration) == {"secs", "nanos"} and 0 <= duration["nanos"] < 10**9
+    assert report == {"total_num_cycles": 500_085, "region_cycles": {}, "profile": "zkaot", "exit_code": 0,
+                      "fault": None, "public_output": (FIB / "expected_output.bin").read_bytes().hex(),
+                      "stdout": "", "stderr": "", "misaligned": 0}
+
+
+def test_run_json_puts_the_guests_fd_1_and_fd_2_apart_as_hex(tmp_path, capsys):
+    source = ("auipc a1, 0\naddi a7, zero, 64\n"
+              "addi a0, zero, 1\naddi a2, zero, 4\necall\n"      # fd 1: the first 4 bytes of the code
+              "addi a0, zero, 2\naddi a2, zero, 8\necall\n"      # fd 2: the first 8
+              "addi a0, zero, 3\naddi a2, zero, 2\necall\n"      # fd 3, the public output: the first 2
+              + exiting_with(0))
+    code = assemble(source, RAM_BASE)
+    status, report = run_json(capsys, str(guest_elf(tmp_path, source)))
+    assert status == EXIT_OK
+    assert (report["stdout"], report["stderr"], report["public_output"]) == (code[:4].hex(), code[:8].hex(),
+                                                                            code[:2].hex())
+
+
+def test_run_json_reports_a_fault_with_a_null_exit_code_and_exit_status_2(tmp_path, capsys):
+    status, report = run_json(capsys, str(guest_elf(tmp_path, "spin: jal zero, spin\n")), "--max-steps", "1000")
+    assert status == EXIT_GUEST_FAULT
+    assert report["exit_code"] is None and "step limit of 1000 steps reached" in report["fault"]
+    assert report["total_num_cycles"] == 1000

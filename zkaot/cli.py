@@ -1,5 +1,6 @@
 """The `zkaot` command line."""
 import argparse
+import json
 import os
 import signal
 import sys
@@ -93,6 +94,17 @@ def _show_output(data: bytes) -> str:
     return data.hex() + (f"  {text!r}" if readable else "")
 
 
+def _print_json(report: dict) -> None:
+    """The one object a --json command prints on stdout; bytes fields as lowercase hex."""
+    print(json.dumps(report, indent=2, default=bytes.hex))
+
+
+def _duration(seconds: float) -> dict:
+    """A time as ere's reports carry it (serde's form of Rust's Duration)."""
+    secs, nanos = divmod(round(seconds * 1e9), 10**9)
+    return {"secs": secs, "nanos": nanos}
+
+
 def _progress_bar():
     from tqdm import tqdm
     bar = tqdm(unit=" steps", unit_scale=True, disable=None, leave=False, file=sys.stderr)
@@ -106,24 +118,34 @@ def cmd_run(args) -> int:
     program = load_elf(args.elf)
     input_bytes = _read_input(args)
     bar, progress = _progress_bar()
+    captured = {1: bytearray(), 2: bytearray()}         # --json: the guest's fd 1 and 2, for the report
 
-    def console(fd: int, data: bytes) -> None:
+    def show(fd: int, data: bytes) -> None:
         stream = sys.stdout if fd == 1 else sys.stderr
         bar.clear()
         stream.write(data.decode("utf-8", "replace"))
         stream.flush()
 
+    console = (lambda fd, data: captured[fd].extend(data)) if args.json else None if args.quiet else show
     try:
         result = zkaot.execute(program, input_bytes, engine=args.engine, step_limit=args.max_steps,
-                               progress=progress, on_console=None if args.quiet else console, opt=args.opt)
+                               progress=progress, on_console=console, opt=args.opt)
     finally:
         bar.close()
     if args.output:
         write_atomic(args.output, result.output)
+    fault = f"{program.name}: {result.fault}" if result.fault else None
+    status = EXIT_GUEST_FAULT if fault else EXIT_OK if result.exit_code == 0 else EXIT_GUEST_FAILED
+    if args.json:
+        _print_json({"total_num_cycles": result.steps, "region_cycles": {},
+                     "execution_duration": _duration(result.seconds), "profile": "zkaot",
+                     "exit_code": result.exit_code, "fault": fault, "public_output": result.output,
+                     "stdout": bytes(captured[1]), "stderr": bytes(captured[2]), "misaligned": result.misaligned})
+        return status
     rate = result.steps / result.seconds if result.seconds else 0.0
     print(f"output:      {_show_output(result.output)}")
-    if result.fault:
-        print(f"fault:       {program.name}: {result.fault}")
+    if fault:
+        print(f"fault:       {fault}")
     else:
         print(f"exit code:   {result.exit_code}")
     print(f"steps:       {result.steps:,}")
@@ -131,9 +153,7 @@ def cmd_run(args) -> int:
     print(f"wall time:   {result.seconds:.3f} s ({rate / 1e6:.2f} M instructions/s, engine {args.engine})")
     if args.engine == "jit":
         print(f"compile:     {result.compile_seconds:.3f} s" + (" (loaded from the cache)" if result.cached else ""))
-    if result.fault:
-        return EXIT_GUEST_FAULT
-    return EXIT_OK if result.exit_code == 0 else EXIT_GUEST_FAILED
+    return status
 
 
 def _program_id(program) -> str:
@@ -163,7 +183,6 @@ def cmd_translate(args) -> int:
 
 
 def cmd_trace(args) -> int:
-    import json
     from zkaot.tracing import trace
     out_dir = check_writable(args.output, "directory")
     program = load_elf(args.elf)
@@ -369,6 +388,9 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--max-steps", type=_Count(0), default=None, help="stop the guest after this many steps")
     run.add_argument("--output", help="also write the public output to this file")
     run.add_argument("--quiet", action="store_true", help="do not show the guest's console output")
+    run.add_argument("--json", action="store_true",
+                     help="print one JSON object (ere's execution report; the console output in it as hex) "
+                          "and nothing else on stdout")
     run.set_defaults(func=cmd_run)
 
     tra = sub.add_parser("translate", help="compile a guest ahead of time into the on-disk cache")
