@@ -107,3 +107,15 @@ def test_run_json_reports_a_fault_with_a_null_exit_code_and_exit_status_2(tmp_pa
     assert status == EXIT_GUEST_FAULT
     assert report["exit_code"] is None and "step limit of 1000 steps reached" in report["fault"]
     assert report["total_num_cycles"] == 1000
+
+
+def test_input_hash_of_a_file_and_of_its_bytes_as_hex_agree(capsys):
+    assert main(["input-hash", str(FIB / "input.bin")]) == EXIT_OK
+    of_file = capsys.readouterr().out
+    assert main(["input-hash", "--input-hex", (FIB / "input.bin").read_bytes().hex()]) == EXIT_OK
+    assert capsys.readouterr().out == of_file and len(of_file.strip()) == 64
+
+
+def test_input_hash_needs_a_file_or_hex(capsys):
+    assert main(["input-hash"]) == EXIT_USAGE
+    assert "one of the arguments FILE --input-hex is required" in capsys.readouterr().err

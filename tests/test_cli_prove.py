@@ -201,3 +201,10 @@ def test_a_long_run_is_proven_in_segments_and_verifies(tmp_path, files, capsys):
 def test_a_segment_size_below_one_step_is_a_usage_error(tmp_path, files, capsys):
     status = main(["prove", str(FIB), "--input", str(files["in60"]), "-o", str(tmp_path / "p"), "--segment-steps", "0"])
     assert status == EXIT_USAGE and "argument --segment-steps: 0 is out of range" in capsys.readouterr().err
+
+
+def test_input_hash_prints_the_input_hash_the_proof_commits_to(files, capsys):
+    for name in ("in60", "empty"):
+        capsys.readouterr()
+        assert main(["input-hash", str(files[name])]) == EXIT_OK
+        assert capsys.readouterr().out == RunClaim.decode(files[f"proof_{name}"].read_bytes()).input_root.hex() + "\n"

@@ -127,6 +127,17 @@ def prove(program: Program | str | Path, input_bytes: bytes = b"", *, max_steps:
     return ProveResult(claim, claim.encode(), seconds, verdict.security_bits)
 
 
+def input_hash(input_bytes: bytes) -> bytes:
+    """The input hash a proof of a run on `input_bytes` commits to (its claim's input_root,
+    which `verify(input_bytes=)` recomputes), without the program: machine.input_root reads
+    only the key's Input table and parameters, so a key holding that table alone at the
+    default parameters gives the same root."""
+    from prover.riscv.image import input_air
+    from prover.riscv.machine import input_root
+    from prover.stark import verifying_key
+    return input_root(verifying_key([input_air()]), input_bytes)
+
+
 def verify(proof: bytes, program_id: str, expect_exit: int = 0, input_bytes: bytes | None = None):
     """Verify a proof file's bytes against a program ID (hex), accepting only a run that
     exited with `expect_exit` (and, given `input_bytes`, ran on them).  Returns

@@ -276,6 +276,12 @@ def cmd_prove(args) -> int:
     return EXIT_OK
 
 
+def cmd_input_hash(args) -> int:
+    import zkaot
+    print(zkaot.input_hash(_read_input(args)).hex())
+    return EXIT_OK
+
+
 def cmd_verify(args) -> int:
     import zkaot
     from prover.riscv.claim import ClaimFormatError
@@ -344,10 +350,13 @@ def _hex_option(text: str) -> bytes:
         raise argparse.ArgumentTypeError(f"{text!r} is not hex (pairs of hex digits)") from None
 
 
-def _input_options(p: argparse.ArgumentParser, what: str = "the bytes the guest reads with read_input") -> None:
-    """--input FILE or --input-hex HEX, not both."""
-    group = p.add_mutually_exclusive_group()
-    group.add_argument("--input", metavar="FILE", help=f"a file holding {what} ('-': standard input)")
+def _input_options(p: argparse.ArgumentParser, what: str = "the bytes the guest reads with read_input",
+                   positional: bool = False) -> None:
+    """--input FILE (or, positional, FILE, and then one of the two is required) or --input-hex HEX, not both."""
+    group = p.add_mutually_exclusive_group(required=positional)
+    file = {"nargs": "?"} if positional else {}
+    group.add_argument("input" if positional else "--input", metavar="FILE",
+                       help=f"a file holding {what} ('-': standard input)", **file)
     group.add_argument("--input-hex", metavar="HEX", type=_hex_option, help=f"{what}, as hex digits")
 
 
@@ -451,6 +460,10 @@ def parser() -> argparse.ArgumentParser:
     ver.add_argument("--expect-exit", type=int, default=0, help="the exit code to accept (default 0)")
     _input_options(ver, "the input to check that the proven run read")
     ver.set_defaults(func=cmd_verify)
+
+    inh = sub.add_parser("input-hash", help="print the input hash a proof of a run on this input commits to")
+    _input_options(inh, "the input", positional=True)
+    inh.set_defaults(func=cmd_input_hash)
     return p
 
 
