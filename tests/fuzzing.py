@@ -328,12 +328,16 @@ ecall
 """
 
 
+def tiny_elf() -> bytes:
+    """TINY_GUEST as an ELF file."""
+    return build_elf([Seg(RAM_BASE, PF_R | PF_X, assemble(TINY_GUEST, RAM_BASE, 64))])
+
+
 @cache
 def tiny_proof() -> tuple[bytes, str]:
     """(proof file, program ID) of TINY_GUEST, proven once per process (about 5 s)."""
     import zkaot
-    elf = build_elf([Seg(RAM_BASE, PF_R | PF_X, assemble(TINY_GUEST, RAM_BASE, 64))])
-    proved = zkaot.prove(load_elf(elf, name="tiny.elf"), engine="interp")
+    proved = zkaot.prove(load_elf(tiny_elf(), name="tiny.elf"), engine="interp")
     return proved.proof, proved.program_id
 
 

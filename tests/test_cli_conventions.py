@@ -2,17 +2,20 @@
 input from stdin or hex, `(empty)` outputs, 0x program IDs, `input-hash`, and `--json` on
 run, prove and verify."""
 import argparse
+import io
 import json
 import subprocess
 import sys
+from contextlib import redirect_stdout
 from importlib.metadata import version
 
 import pytest
 
 from runtime.memory_map import RAM_BASE
+from fuzzing import tiny_elf
 from test_cli import FIB, exiting_with, guest_elf
 from translator.assembler import assemble
-from zkaot.cli import EXIT_GUEST_FAULT, EXIT_OK, EXIT_USAGE, main, parser
+from zkaot.cli import EXIT_GUEST_FAILED, EXIT_GUEST_FAULT, EXIT_OK, EXIT_USAGE, main, parser
 
 FIB_ELF = str(FIB / "guest.rv64im.elf")
 
@@ -119,3 +122,49 @@ def test_input_hash_of_a_file_and_of_its_bytes_as_hex_agree(capsys):
 def test_input_hash_needs_a_file_or_hex(capsys):
     assert main(["input-hash"]) == EXIT_USAGE
     assert "one of the arguments FILE --input-hex is required" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def proved(tmp_path_factory):
+    """`zkaot prove --json` of the fuzz suite's tiny guest, run once: (status, stdout, ELF, proof file)."""
+    d = tmp_path_factory.mktemp("tiny")
+    elf, proof = d / "tiny.elf", d / "tiny.proof"
+    elf.write_bytes(tiny_elf())
+    with redirect_stdout(io.StringIO()) as out:
+        status = main(["prove", str(elf), "-o", str(proof), "--engine", "interp", "--json"])
+    return status, out.getvalue(), elf, proof
+
+
+def test_prove_json_prints_the_proving_report_and_the_proofs_public_values(proved):
+    import zkaot
+    from prover.riscv.rom import program_id
+    from translator.elf import load_elf
+    status, out, elf, proof = proved
+    assert status == EXIT_OK
+    report = json.loads(out)
+    assert set(report.pop("proving_time")) == {"secs", "nanos"}
+    assert report.pop("security_bits") > 90
+    assert report == {"program_id": program_id(load_elf(elf)), "total_num_cycles": 8, "segments": 1, "exit_code": 0,
+                      "public_output": load_elf(elf).segments[0].data[:8].hex(),
+                      "input_hash": zkaot.input_hash(b"").hex(), "proof": str(proof),
+                      "proof_size": proof.stat().st_size}
+
+
+def test_verify_json_accepts_with_the_proofs_public_values(proved, capsys):
+    _, proving, _, proof = proved
+    report = json.loads(proving)
+    assert main(["verify", str(proof), "--program-id", report["program_id"], "--input-hex", "", "--json"]) == EXIT_OK
+    verdict = json.loads(capsys.readouterr().out)
+    for key in ("program_id", "total_num_cycles", "segments", "exit_code", "public_output", "input_hash"):
+        assert verdict[key] == report[key]
+    assert (verdict["accepted"], verdict["reason"], verdict["input_checked"]) == (True, None, True)
+    assert verdict["security_bits"] == report["security_bits"]
+
+
+def test_verify_json_rejects_with_the_reason_and_exit_status_1(proved, capsys):
+    _, _, _, proof = proved
+    assert main(["verify", str(proof), "--program-id", "00" * 32, "--json"]) == EXIT_GUEST_FAILED
+    captured = capsys.readouterr()
+    verdict = json.loads(captured.out)
+    assert verdict["accepted"] is False and verdict["security_bits"] is None
+    assert verdict["reason"].startswith("the proof is for program ") and captured.err == ""

@@ -245,6 +245,12 @@ def cmd_build(args) -> int:
     return EXIT_OK
 
 
+def _claim_report(claim) -> dict:
+    """The public values of a proof, for prove's and verify's --json."""
+    return {"program_id": claim.program_id, "total_num_cycles": claim.steps, "segments": len(claim.segments),
+            "exit_code": claim.exit_code, "public_output": claim.output, "input_hash": claim.input_root}
+
+
 def _segments(claim) -> str:
     n = len(claim.segments)
     return "1 segment" if n == 1 else f"{n} segments"
@@ -265,6 +271,10 @@ def cmd_prove(args) -> int:
         raise BadInput(str(e)) from None
     write_atomic(args.output, proved.proof)
     claim = proved.claim
+    if args.json:
+        _print_json({"proving_time": _duration(proved.seconds), **_claim_report(claim), "proof": args.output,
+                     "proof_size": len(proved.proof), "security_bits": proved.security_bits})
+        return EXIT_OK
     print(f"program id:  {claim.program_id}")
     print(f"steps:       {claim.steps:,} in {_segments(claim)}")
     print(f"exit code:   {claim.exit_code}")
@@ -294,6 +304,11 @@ def cmd_verify(args) -> int:
         verdict, claim = zkaot.verify(data, args.program_id, args.expect_exit, input_bytes)
     except ClaimFormatError as e:
         raise BadInput(f"{args.proof}: {e}") from None
+    if args.json:
+        _print_json({"accepted": bool(verdict), "reason": verdict.reason or None, **_claim_report(claim),
+                     "input_checked": input_bytes is not None,
+                     "security_bits": verdict.security_bits if verdict else None})
+        return EXIT_OK if verdict else EXIT_GUEST_FAILED
     if not verdict:
         print(f"zkaot: proof rejected: {verdict.reason}", file=sys.stderr)
         return EXIT_GUEST_FAILED
@@ -451,6 +466,9 @@ def parser() -> argparse.ArgumentParser:
                           "the prover's memory grows with it")
     pro.add_argument("--engine", default="jit", choices=["jit", "interp"],
                      help="whose full trace is proven: the translator's (default) or the interpreter's")
+    pro.add_argument("--json", action="store_true",
+                     help="print one JSON object (ere's proving report and the proof's public values) "
+                          "and nothing else on stdout")
     pro.set_defaults(func=cmd_prove)
 
     ver = sub.add_parser("verify", help="check a proof file against a program ID; print the public output")
@@ -459,6 +477,9 @@ def parser() -> argparse.ArgumentParser:
                      help="the program ID (64 hex digits, 0x allowed; zkaot build prints it)")
     ver.add_argument("--expect-exit", type=int, default=0, help="the exit code to accept (default 0)")
     _input_options(ver, "the input to check that the proven run read")
+    ver.add_argument("--json", action="store_true",
+                     help="print one JSON object (the verdict, the reason of a rejection and the proof's "
+                          "public values) and nothing else on stdout")
     ver.set_defaults(func=cmd_verify)
 
     inh = sub.add_parser("input-hash", help="print the input hash a proof of a run on this input commits to")
