@@ -383,7 +383,7 @@ def _program_id_option(text: str) -> str:
 
 
 class _Version(argparse.Action):
-    """--version, with the translator's source hash (the compile cache's key), computed only when asked."""
+    """--version, with the translator's source hash (part of the compile cache's key), computed only when asked."""
 
     def __init__(self, option_strings, dest, **kwargs):
         super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
