@@ -290,3 +290,16 @@ def test_dask_crashing_worker_gives_a_clear_error(dask_cluster):
         with pytest.raises(WorkerCrashedError, match=r"while running item 1 of 3") as info:
             within_guard(lambda: ex.map(crash_on_one, [("exit", x) for x in range(3)]))
         assert info.value.index == 1
+
+
+def test_workers_start_under_a_temporary_directory_too_long_for_a_socket(tmp_path):
+    """The forkserver's socket is made under TMPDIR; AF_UNIX allows 107 bytes of path."""
+    import subprocess
+    import sys
+    long_tmp = tmp_path / ("d" * 100)
+    long_tmp.mkdir()
+    code = "from translator.parallel import local_executor\nwith local_executor(2) as pool:\n" \
+           "    print(pool.map(abs, [-1, -2, -3]))"
+    proc = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, TMPDIR=str(long_tmp)),
+                          cwd=Path(__file__).parent.parent, capture_output=True, text=True, timeout=120)
+    assert proc.stdout == "[1, 2, 3]\n", proc.stderr

@@ -74,11 +74,13 @@ from __future__ import annotations
 import mmap
 import multiprocessing
 import multiprocessing.connection
+import multiprocessing.util
 import os
 import pickle
 import select
 import signal
 import socket
+import tempfile
 import threading
 import time
 import traceback
@@ -374,6 +376,23 @@ def _preferred_start_method() -> str:
     return "forkserver" if "forkserver" in methods else "spawn"
 
 
+_SOCKET_PATH_MAX = 107          # bytes in an AF_UNIX path (Linux sun_path, less its NUL)
+_SOCKET_IN_TEMP_DIR = len("/pymp-12345678/listener-12345678")
+
+
+def _short_socket_directory() -> None:
+    """The forkserver listens on a socket in multiprocessing's temporary directory, which it
+    makes under TMPDIR on first use: under a TMPDIR longer than about 75 bytes the socket's
+    path is too long for AF_UNIX and the first map fails ("AF_UNIX path too long").  Then
+    that directory is made in /tmp instead (it holds only the socket)."""
+    if len(tempfile.gettempdir()) + _SOCKET_IN_TEMP_DIR > _SOCKET_PATH_MAX:
+        saved, tempfile.tempdir = tempfile.tempdir, "/tmp"
+        try:
+            multiprocessing.util.get_temp_dir()     # made once per process, and kept
+        finally:
+            tempfile.tempdir = saved
+
+
 class LocalExecutor(_Base):
     """Worker processes on this machine (see the module docstring). Workers start on the
     first `map` that needs them and are kept until `close()`; a worker killed by a crash
@@ -387,6 +406,8 @@ class LocalExecutor(_Base):
         self.workers = workers
         self.start_method = None if workers == 1 else (start_method or _preferred_start_method())
         self._ctx = None if workers == 1 else multiprocessing.get_context(self.start_method)
+        if self.start_method == "forkserver":
+            _short_socket_directory()
         self._pool: list[_Worker] = []
         self._started = 0
         self._finalizer = weakref.finalize(self, _stop_all, self._pool)
