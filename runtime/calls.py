@@ -58,14 +58,15 @@ class Span:
         return memory.read(self.address(regs), self.size if self.size_reg is None else regs[self.size_reg])
 
 
-Handler = Callable[["Call", Sequence[int], GuestMemory, HostIO], tuple[int, ...]]
+Handler = Callable[["Call", Sequence[int], GuestMemory, HostIO, int], tuple[int, ...]]
 
 
 @dataclass(frozen=True)
 class Call:
-    """One call of the machine.  `handler(call, regs, memory, io)` runs it and returns the
-    new values of the registers in `writes`, in order; `reads` are the argument registers
-    it depends on (the selector aside).  `record` is the trace record it leaves (None, or
+    """One call of the machine.  `handler(call, regs, memory, io, step)` runs it at `step`
+    (instructions retired before this ecall) and returns the new values of the registers
+    in `writes`, in order; `reads` are the argument registers it depends on (the selector
+    aside) and `reads_step` says whether it depends on the step.  `record` is the trace record it leaves (None, or
     PRECOMPILE: a PRECOMPILE_ROW of its memory reads and writes); `proven_by` names what
     proves it in prover/riscv/ (Main's "exit" and "write", or a precompile's table), None
     when nothing can."""
@@ -76,6 +77,7 @@ class Call:
     writes: tuple[int, ...] = ()
     memory_reads: tuple[Span, ...] = ()
     memory_writes: tuple[Span, ...] = ()
+    reads_step: bool = False
     record: str | None = None
     proven_by: str | None = None
 
@@ -127,22 +129,21 @@ def _signed32(value: int) -> int:
     return value - (1 << 32) if value >> 31 else value
 
 
-def _exit(call: Call, regs: Sequence[int], memory: GuestMemory, io: HostIO) -> tuple[int, ...]:
+def _exit(call: Call, regs: Sequence[int], memory: GuestMemory, io: HostIO, step: int) -> tuple[int, ...]:
     """The exit code is a0 as a signed 32-bit int (C's int main)."""
     raise GuestExit(_signed32(regs[A0]))
 
 
-def _write(call: Call, regs: Sequence[int], memory: GuestMemory, io: HostIO) -> tuple[int, ...]:
-    """The buffer is read before the fd is checked, so a bad buffer faults as a bad buffer."""
+def _write(call: Call, regs: Sequence[int], memory: GuestMemory, io: HostIO, step: int) -> tuple[int, ...]:
+    """The buffer is read before the fd is checked, so a bad buffer faults as a bad buffer.
+    The step is read by stdout's region markers (HostIO.write_console)."""
     (buffer,) = call.memory_reads
     data = buffer.read(regs, memory)
     fd = regs[A0]
     if fd == FD_PUBLIC_OUTPUT:
         io.output += data
     elif fd in (FD_STDOUT, FD_STDERR):
-        io.console += data
-        if io.on_console:
-            io.on_console(fd, data)
+        io.write_console(fd, data, step)
     else:
         raise EcallError(f"write to fd {fd}: only 1 and 2 (console) and 3 (public output) exist")
     return (regs[A2],)
@@ -153,7 +154,7 @@ def _precompile(name: str, number: int, compute: Callable[..., bytes], memory_re
     """A call that reads its spans (checking every alignment first), applies `compute` to
     their bytes, writes the result over its write spans and records a PRECOMPILE_ROW
     (a0 and a1 as the registers held them)."""
-    def handler(call: Call, regs: Sequence[int], memory: GuestMemory, io: HostIO) -> tuple[int, ...]:
+    def handler(call: Call, regs: Sequence[int], memory: GuestMemory, io: HostIO, step: int) -> tuple[int, ...]:
         reads, writes = call.memory_reads, call.memory_writes
         addresses = [span.address(regs) for span in reads + writes]     # every alignment before any access
         inputs = [memory.read(addr, span.size) for span, addr in zip(reads, addresses)]
@@ -169,16 +170,38 @@ def _precompile(name: str, number: int, compute: Callable[..., bytes], memory_re
                 memory_reads=memory_reads, memory_writes=memory_writes, record=PRECOMPILE, proven_by=proven_by)
 
 
+def _cycle_scope(call: Call, regs: Sequence[int], memory: GuestMemory, io: HostIO, step: int) -> tuple[int, ...]:
+    """A region's start or end, named by the UTF-8 bytes at a0 (a1 of them)."""
+    (name,) = call.memory_reads
+    mark = io.regions.start if call is CYCLE_SCOPE_START else io.regions.end
+    mark(name.read(regs, memory).decode("utf-8", "replace"), step)
+    return ()
+
+
+def _cycle_count(call: Call, regs: Sequence[int], memory: GuestMemory, io: HostIO, step: int) -> tuple[int, ...]:
+    """The instructions retired before this ecall (so not counting itself)."""
+    return (step,)
+
+
 KECCAK_STATE = Span(A0, "keccak-f state", size=200, align=8)     # 25 little-endian u64 lanes
 SHA256_STATE = Span(A0, "sha256 state", size=32, align=4)        # 8 little-endian u32 words
 
 EXIT = Call("exit", Ecall(A7, 93), _exit, reads=(A0,), proven_by="exit")
 WRITE = Call("write", Ecall(A7, 64), _write, reads=(A0, A1, A2), writes=(A0,),
-             memory_reads=(Span(A1, "write buffer", size_reg=A2),), proven_by="write")
+             memory_reads=(Span(A1, "write buffer", size_reg=A2),), reads_step=True, proven_by="write")
 KECCAKF = _precompile("keccakf", 0x800, keccakf_bytes, (KECCAK_STATE,), (KECCAK_STATE,),
                       proven_by="keccakf")
 SHA256_COMPRESS = _precompile("sha256_compress", 0x801, sha256_compress_bytes,
                               (SHA256_STATE, Span(A1, "sha256 block", size=64)), (SHA256_STATE,),
                               proven_by="sha256")
 
-ZKAOT = Registry([EXIT, WRITE, KECCAKF, SHA256_COMPRESS])     # the zkaot profile's calls
+REGION_NAME = Span(A0, "region name", size_reg=A1)
+# Host calls sit in the vendor range after the precompiles; nothing proves them (zkaot prove refuses them).
+CYCLE_SCOPE_START = Call("cycle_scope_start", Ecall(A7, 0x810), _cycle_scope, reads=(A0, A1),
+                         memory_reads=(REGION_NAME,), reads_step=True)
+CYCLE_SCOPE_END = Call("cycle_scope_end", Ecall(A7, 0x811), _cycle_scope, reads=(A0, A1),
+                       memory_reads=(REGION_NAME,), reads_step=True)
+CYCLE_COUNT = Call("cycle_count", Ecall(A7, 0x812), _cycle_count, writes=(A0,), reads_step=True)
+
+ZKAOT = Registry([EXIT, WRITE, KECCAKF, SHA256_COMPRESS,
+                  CYCLE_SCOPE_START, CYCLE_SCOPE_END, CYCLE_COUNT])     # the zkaot profile's calls

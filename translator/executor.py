@@ -202,9 +202,11 @@ class NativeMachine:
         except GuestFault as e:
             fault = e
         seconds = time.perf_counter() - start
-        result = RunResult(exit_code, bytes(self.interp.io.output), bytes(self.interp.io.console),
+        io = self.interp.io
+        io.flush()
+        result = RunResult(exit_code, bytes(io.output), bytes(io.console),
                            int(ctx[SLOT_STEPS]), int(ctx[SLOT_MISALIGNED]) + self.memory.misaligned, seconds,
-                           int(ctx[SLOT_PC]), [0] + ctx[1:32].tolist(), fault)
+                           int(ctx[SLOT_PC]), [0] + ctx[1:32].tolist(), fault, region_cycles=io.regions.totals)
         trace = self._minimal_trace() if minimal else None
         return NativeRun(result, self.translation.compile_seconds, seconds, self.translation.cached, trace)
 

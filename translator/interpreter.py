@@ -7,6 +7,7 @@ unsigned modulo 2^XLEN; slot 32 is where writes to x0 go, so x0 reads stay 0.
 """
 import time
 from dataclasses import dataclass, field
+from operator import length_hint
 from typing import Callable
 
 from runtime.calls import ZKAOT
@@ -47,6 +48,7 @@ class RunResult:
     fault: GuestFault | None = None
     compile_seconds: float = 0.0   # translated engines: time spent in LLVM (0 when loaded from the cache)
     cached: bool = False
+    region_cycles: dict[str, int] = field(default_factory=dict)   # per region name (runtime.host.RegionCycles)
 
     @property
     def succeeded(self) -> bool:
@@ -204,17 +206,20 @@ class Interpreter:
             exit_code = e.code
         except GuestFault as e:
             fault = e
+        self.io.flush()
         return RunResult(exit_code, bytes(self.io.output), bytes(self.io.console), self.steps,
                          self.memory.misaligned, time.perf_counter() - start, self.pc,
-                         self.regs[:32], fault)
+                         self.regs[:32], fault, region_cycles=self.io.regions.totals)
 
     def execute(self, budget: int) -> None:
         """Run up to `budget` steps; GuestExit and GuestFault end it with steps and pc exact."""
         handlers, handler_at = self._handlers, self._handler_at
         pc = prev = self.pc
         i = 0
+        self._retiring = retiring = iter(range(budget))
+        self._retired_by = self.steps + budget       # the step count when `retiring` is exhausted
         try:
-            for i in range(budget):
+            for i in retiring:
                 handler = handlers.get(pc)
                 if handler is None:
                     handler = handler_at(pc, prev)
@@ -362,11 +367,17 @@ class Interpreter:
             return ebreak
         return self._atomic_handler(ins, rd, nxt)
 
+    def _step(self) -> int:
+        """The step running now (instructions retired before it), inside `execute`, whose
+        loop counts in a local: the loop's iterator says how many steps remain, so keeping
+        the count exact costs nothing per step."""
+        return self._retired_by - 1 - length_hint(self._retiring)
+
     def _ecall_handler(self, nxt: int) -> Callable[[], int]:
         r, mem, io = self.regs, self.memory, self.io
 
         def ecall():
-            for reg, value in handle_ecall(ZKAOT, r, mem, io):
+            for reg, value in handle_ecall(ZKAOT, r, mem, io, self._step()):
                 r[reg] = value & self.mask
             return nxt
         return ecall

@@ -18,7 +18,7 @@ from functools import cache
 
 import numpy as np
 
-from runtime.calls import A0, A1, A2, A7, ZKAOT
+from runtime.calls import A0, A1, A2, A7, ZKAOT, Ecall
 from runtime.encoding import BY_ID, CLASSES, OP_CLASS, by_id
 from runtime.trace import ALU_ROW, MEMORY_ROW
 
@@ -647,7 +647,9 @@ def _ecall_columns(ecall, av, sv, xv, yv, written, n, strict) -> dict:
     pre = kec | sha
     if (ecall & ~exit_ & ~write & ~pre).any():
         bad = int(np.flatnonzero(ecall & ~exit_ & ~write & ~pre)[0])
-        raise ValueError(f"step {bad}: ecall a7 = {int(sv[bad])}: only {_PROVEN} exist")
+        call = ZKAOT.by_selector.get(Ecall(A7, int(sv[bad])))
+        named = f" ({call.name}: nothing proves it)" if call else ""
+        raise ValueError(f"step {bad}: ecall a7 = {int(sv[bad])}{named}: only {_PROVEN} exist")
     align = np.where(kec, 8, 4)
     bad_pre = pre & (((av >> np.uint64(32)) != 0) | (sha & ((xv >> np.uint64(32)) != 0))
                      | ((av & np.uint64(7)).astype(np.int64) % align != 0))
