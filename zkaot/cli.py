@@ -137,7 +137,7 @@ def cmd_run(args) -> int:
     fault = f"{program.name}: {result.fault}" if result.fault else None
     status = EXIT_GUEST_FAULT if fault else EXIT_OK if result.exit_code == 0 else EXIT_GUEST_FAILED
     if args.json:
-        _print_json({"total_num_cycles": result.steps, "region_cycles": {},
+        _print_json({"total_num_cycles": result.steps, "region_cycles": result.region_cycles,
                      "execution_duration": _duration(result.seconds), "profile": "zkaot",
                      "exit_code": result.exit_code, "fault": fault, "public_output": result.output,
                      "stdout": bytes(captured[1]), "stderr": bytes(captured[2]), "misaligned": result.misaligned})
@@ -153,6 +153,11 @@ def cmd_run(args) -> int:
     print(f"wall time:   {result.seconds:.3f} s ({rate / 1e6:.2f} M instructions/s, engine {args.engine})")
     if args.engine == "jit":
         print(f"compile:     {result.compile_seconds:.3f} s" + (" (loaded from the cache)" if result.cached else ""))
+    if result.region_cycles:
+        width = max(len("region"), *map(len, result.region_cycles))
+        print(f"\n{'region':<{width}}  {'cycles':>13}")
+        for name, cycles in result.region_cycles.items():
+            print(f"{name:<{width}}  {cycles:>13,}")
     return status
 
 

@@ -28,6 +28,9 @@ extern "C" {
 #define ZKAOT_PRECOMPILE_BASE      0x800
 #define ZKAOT_SYS_KECCAKF          0x800   /* a0 = 25 u64 lanes, 8-aligned   */
 #define ZKAOT_SYS_SHA256_COMPRESS  0x801   /* a0 = u32 state[8], a1 = block  */
+#define ZKAOT_SYS_CYCLE_SCOPE_START 0x810  /* a0 = name, a1 = its length     */
+#define ZKAOT_SYS_CYCLE_SCOPE_END  0x811   /* a0 = name, a1 = its length     */
+#define ZKAOT_SYS_CYCLE_COUNT      0x812   /* returns the steps so far in a0 */
 
 #define ZKAOT_INPUT_BASE           0x40000000u /* u64 LE length, then bytes  */
 #define ZKAOT_RAM_BASE             0x80000000u
@@ -47,6 +50,22 @@ void zkaot_print(const char *s);               /* NUL-terminated string   */
 
 /* Raw ecall with up to three arguments; returns a0. */
 long zkaot_syscall(long num, long a0, long a1, long a2);
+
+/* ---- Region cycles ----------------------------------------------------
+ * Counts the instructions retired between a start and an end with the same
+ * name (the marking ecalls excluded), summed per name; `zkaot run` prints the
+ * table. The console form works too: zkaot_print("cycle-tracker-start: x\n").
+ * Inline, so that guests which do not use them keep their bytes.            */
+static inline void zkvm_cycle_scope_start(const char *name) {
+  zkaot_syscall(ZKAOT_SYS_CYCLE_SCOPE_START, (long)name, (long)__builtin_strlen(name), 0);
+}
+static inline void zkvm_cycle_scope_end(const char *name) {
+  zkaot_syscall(ZKAOT_SYS_CYCLE_SCOPE_END, (long)name, (long)__builtin_strlen(name), 0);
+}
+/* The instructions retired before this call's ecall. */
+static inline uint64_t zkvm_cycle_count(void) {
+  return (uint64_t)zkaot_syscall(ZKAOT_SYS_CYCLE_COUNT, 0, 0, 0);
+}
 
 /* ---- Termination ------------------------------------------------------- */
 

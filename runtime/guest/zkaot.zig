@@ -26,6 +26,9 @@ pub const FD_PUBLIC_OUTPUT: usize = 3;
 pub const PRECOMPILE_BASE: usize = 0x800;
 pub const SYS_KECCAKF: usize = 0x800;
 pub const SYS_SHA256_COMPRESS: usize = 0x801;
+pub const SYS_CYCLE_SCOPE_START: usize = 0x810;
+pub const SYS_CYCLE_SCOPE_END: usize = 0x811;
+pub const SYS_CYCLE_COUNT: usize = 0x812;
 pub const INPUT_BASE: usize = 0x4000_0000;
 pub const ABORT_CODE: i32 = 134;
 
@@ -105,6 +108,21 @@ pub fn print(s: []const u8) void {
 /// Console output on fd 2: shown, not committed.
 pub fn eprint(s: []const u8) void {
     _ = syscall(SYS_WRITE, FD_STDERR, @intFromPtr(s.ptr), s.len);
+}
+
+/// Region cycles: the instructions retired between a start and an end with the
+/// same name (the marking ecalls excluded), summed per name (`zkaot run` prints them).
+pub fn cycleScopeStart(name: []const u8) void {
+    _ = syscall(SYS_CYCLE_SCOPE_START, @intFromPtr(name.ptr), name.len, 0);
+}
+
+pub fn cycleScopeEnd(name: []const u8) void {
+    _ = syscall(SYS_CYCLE_SCOPE_END, @intFromPtr(name.ptr), name.len, 0);
+}
+
+/// The instructions retired before this call's ecall.
+pub fn cycleCount() u64 {
+    return syscall(SYS_CYCLE_COUNT, 0, 0, 0);
 }
 
 pub fn exit(code: i32) noreturn {
