@@ -122,3 +122,31 @@ def test_the_jit_counts_the_same_regions_as_the_interpreter(program, tmp_path):
     jit, interp = results["jit"], results["interp"]
     assert jit.region_cycles == interp.region_cycles and len(jit.region_cycles) == 3
     assert (jit.steps, jit.console) == (interp.steps, interp.console)
+
+
+def marking_elf(tmp_path):
+    """A guest for the command line: marks region "t" with SP1's console lines around the five
+    instructions between its two writes (the marker text follows the code)."""
+    from test_cli import guest_elf
+    text = b"cycle-tracker-start: t\ncycle-tracker-end: t\n"
+    padded = text.ljust(-(-len(text) // 4) * 4, b"\0")
+    words = "".join(f".word 0x{int.from_bytes(padded[i:i + 4], 'little'):08x}\n" for i in range(0, len(padded), 4))
+    source = ("auipc a1, 0\naddi a1, a1, 60\naddi a0, zero, 1\naddi a2, zero, 23\naddi a7, zero, 64\necall\n"
+              "addi t0, zero, 3\naddi t0, zero, 4\naddi a0, zero, 1\naddi a1, a1, 23\naddi a2, zero, 21\necall\n"
+              "addi a0, zero, 0\naddi a7, zero, 93\necall\n" + words)
+    return guest_elf(tmp_path, source)
+
+
+def test_zkaot_run_prints_the_regions_as_a_table(tmp_path, capsys):
+    from zkaot.cli import main
+    assert main(["run", str(marking_elf(tmp_path)), "--engine", "interp"]) == 0
+    out = capsys.readouterr().out
+    assert "cycle-tracker" not in out
+    assert out.splitlines()[-1].split() == ["t", "5"]
+
+
+def test_zkaot_run_json_fills_region_cycles(tmp_path, capsys):
+    from zkaot.cli import main
+    assert main(["run", str(marking_elf(tmp_path)), "--engine", "interp", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["region_cycles"] == {"t": 5} and report["stdout"] == ""
