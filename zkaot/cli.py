@@ -233,6 +233,17 @@ def cmd_disasm(args) -> int:
     return EXIT_OK
 
 
+def cmd_check(args) -> int:
+    from zkaot.check import check
+    problems = check(args.elf)
+    for line in problems:
+        print(line)
+    if problems:
+        return EXIT_BAD_INPUT
+    print(f"{args.elf}: ok: zkaot can load and run it")
+    return EXIT_OK
+
+
 def cmd_build(args) -> int:
     from zkaot.build import BuildError, build
     output = check_writable(args.output)
@@ -447,6 +458,10 @@ def parser() -> argparse.ArgumentParser:
     dis = sub.add_parser("disasm", help="list the decoded program with symbols")
     dis.add_argument("elf", help="the guest: a RISC-V ELF executable")
     dis.set_defaults(func=cmd_disasm)
+
+    chk = sub.add_parser("check", help="check that an ELF runs on zkaot; name each rule it breaks and the fix")
+    chk.add_argument("elf", help="the guest: a RISC-V ELF executable")
+    chk.set_defaults(func=cmd_check)
 
     bld = sub.add_parser("build", help="compile a C or Zig guest with the bundled Zig toolchain")
     bld.add_argument("sources", nargs="+", help="the guest's C or Zig source files")
