@@ -248,7 +248,9 @@ def cmd_build(args) -> int:
     from zkaot.build import BuildError, build
     output = check_writable(args.output)
     try:
-        digest = build([Path(s) for s in args.sources], output, arch=args.arch)
+        digest = build([Path(s) for s in args.sources], output, arch=args.arch, opt=f"-O{args.O}",
+                       defines={k: v if eq else None for k, eq, v in (d.partition("=") for d in args.D)},
+                       extra_flags=[f"-I{Path(d).resolve()}" for d in args.I], debug=args.debug)
     except BuildError as e:
         raise BadInput(str(e)) from None
     print(f"{args.output}: sha256 {digest}")
@@ -468,6 +470,13 @@ def parser() -> argparse.ArgumentParser:
     bld.add_argument("--arch", default="rv64im", choices=["rv64im", "rv64ima", "rv32im"],
                      help="the instruction set to compile for (default rv64im)")
     bld.add_argument("-o", "--output", required=True, help="the ELF file to write")
+    bld.add_argument("-O", default="2", choices=["0", "1", "2", "3", "s", "z"],
+                     help="optimisation level, as the C compiler's -O (Zig: 0 Debug, 1 ReleaseSafe, 2 and 3 "
+                          "ReleaseFast, s and z ReleaseSmall; default 2)")
+    bld.add_argument("-D", action="append", default=[], metavar="NAME[=VALUE]", help="define a C macro")
+    bld.add_argument("-I", action="append", default=[], metavar="DIR", help="also search DIR for headers")
+    bld.add_argument("-g", "--debug", action="store_true",
+                     help="keep DWARF line info, for profiles (the ELF is then not reproducible)")
     bld.set_defaults(func=cmd_build)
 
     pro = sub.add_parser("prove", help="run a guest and prove the whole run (a proof file)")
@@ -513,7 +522,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except (ElfError, BadInput, CannotWrite) as e:
-        print(f"zkaot: error: {e}", file=sys.stderr)
+        for line in str(e).splitlines():      # a build shows every compiler error, one to a line
+            print(f"zkaot: error: {line}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except Terminated:
         print("zkaot: terminated", file=sys.stderr)
