@@ -214,8 +214,9 @@ def cmd_profile(args) -> int:
     if args.output:
         check_writable(args.output)
     program = load_elf(args.elf)
-    prof = profile(program, _read_input(args))
-    print(f"{program.name}: {prof.total:,} steps")
+    prof = profile(program, _read_input(args), step_limit=args.max_steps)
+    fault = prof.result.fault
+    print(f"{program.name}: {prof.total:,} steps" + (f" (stopped: {fault})" if fault else ""))
     for name, steps in list(zip(prof.names, prof.steps))[: args.top]:
         print(f"  {100 * steps / prof.total:6.2f}%  {steps:>14,}  {name}")
     if args.output:
@@ -454,6 +455,8 @@ def parser() -> argparse.ArgumentParser:
     prf.add_argument("elf", help="the guest: a RISC-V ELF executable")
     _input_options(prf)
     prf.add_argument("-o", "--output", help="also draw the hot spots as a PNG bar chart here")
+    prf.add_argument("--max-steps", type=_Count(0), default=None,
+                     help="stop the guest after this many steps and profile the run so far")
     prf.add_argument("--top", type=_Count(1), default=15, help="how many functions to list (default 15)")
     prf.set_defaults(func=cmd_profile)
 
