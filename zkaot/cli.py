@@ -10,6 +10,7 @@ from pathlib import Path
 from runtime.files import read_limited, write_atomic
 from runtime.memory_map import MemoryMap
 from translator.elf import ElfError, load_elf
+from zkaot import Interrupted
 from zkaot.files import CannotWrite, check_writable
 
 EXIT_OK, EXIT_GUEST_FAILED, EXIT_GUEST_FAULT, EXIT_BAD_INPUT = 0, 1, 2, 3
@@ -528,12 +529,11 @@ def main(argv: list[str] | None = None) -> int:
         for line in str(e).splitlines():      # a build shows every compiler error, one to a line
             print(f"zkaot: error: {line}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except Terminated:
-        print("zkaot: terminated", file=sys.stderr)
-        return EXIT_TERMINATED
-    except KeyboardInterrupt:
-        print("zkaot: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as e:
+        terminated = isinstance(e, Terminated) or isinstance(e.__cause__, Terminated)
+        where = f" at {e}" if isinstance(e, Interrupted) else ""
+        print(f"zkaot: {'terminated' if terminated else 'interrupted'}{where}", file=sys.stderr)
+        return EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
     except BrokenPipeError:
         # the reader of stdout went away (zkaot disasm | head): no traceback, nothing more to say
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
