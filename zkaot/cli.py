@@ -443,7 +443,7 @@ def parser() -> argparse.ArgumentParser:
     trc.add_argument("elf", help="the guest: a RISC-V ELF executable")
     _input_options(trc)
     trc.add_argument("--mode", default="full", choices=["minimal", "full"],
-                     help="minimal: what the run reads; full: every step's row, expanded from it (default)")
+                     help="minimal: what the run reads; full: every step's row, expanded from it (default full)")
     trc.add_argument("-o", "--output", required=True, help="directory for the trace files")
     trc.add_argument("--chunk-log2", type=_Count(0, 63), default=18, help="chunks of about 2^K steps")
     trc.add_argument("--max-steps", type=_Count(0), default=None, help="stop the guest after this many steps")
