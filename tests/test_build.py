@@ -134,3 +134,19 @@ def test_elf_layout_follows_the_memory_map(tmp_path):
         spans.sort()
         assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))
         assert spans[-1][1] <= sym["_heap_start"]
+
+
+def test_every_compiler_error_is_shown_one_to_a_line(tmp_path):
+    src = tmp_path / "two.c"
+    src.write_text("int main(void) { return a + b; }\n")
+    with pytest.raises(BuildError) as info:
+        build([src], tmp_path / "x.elf")
+    assert str(info.value).splitlines() == [f"{src}:1:25: error: use of undeclared identifier 'a'",
+                                            f"{src}:1:29: error: use of undeclared identifier 'b'"]
+
+
+def test_debug_keeps_dwarf_line_info(tmp_path):
+    out = tmp_path / "guest.elf"
+    build([EXAMPLES / "fibonacci" / "main.c"], out, debug=True)
+    with open(out, "rb") as fh:
+        assert ELFFile(fh).get_section_by_name(".debug_line") is not None

@@ -124,3 +124,22 @@ def test_build_prints_the_program_id_of_the_elf(tmp_path, capsys):
     want = program_id(load_elf(out))
     assert f"program id: {want}" in capsys.readouterr().out.splitlines()
     assert want == program_id(load_elf(FIB / "guest.rv64im.elf"))     # reproducible build, same ID
+
+
+def test_build_passes_defines_include_dirs_and_the_optimisation_level(tmp_path, capsys):
+    """-D, -I and -O reach the compiler: the guest exits with a macro from a header of another directory."""
+    (tmp_path / "inc").mkdir()
+    (tmp_path / "inc" / "code.h").write_text("#define CODE (BASE + 2)\n")
+    (tmp_path / "main.c").write_text('#include "code.h"\nint main(void) { return CODE; }\n')
+    elf = tmp_path / "guest.elf"
+    assert main(["build", str(tmp_path / "main.c"), "-DBASE=5", "-I", str(tmp_path / "inc"), "-O0",
+                 "-o", str(elf)]) == EXIT_OK
+    assert main(["run", str(elf), "--engine", "interp"]) == EXIT_GUEST_FAILED
+    assert "exit code:   7" in capsys.readouterr().out
+
+
+def test_build_shows_every_compiler_error_on_its_own_line(tmp_path, capsys):
+    (tmp_path / "two.c").write_text("int main(void) { return a + b; }\n")
+    assert main(["build", str(tmp_path / "two.c"), "-o", str(tmp_path / "x.elf")]) == EXIT_BAD_INPUT
+    assert [line.split(": error: ")[-1] for line in capsys.readouterr().err.splitlines()] == [
+        "use of undeclared identifier 'a'", "use of undeclared identifier 'b'"]

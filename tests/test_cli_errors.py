@@ -1,6 +1,7 @@
 """Every bad command line, path or file gets one error line and its own exit status, never a
 traceback; outputs are checked before any work; no file fills memory; SIGTERM unwinds like Ctrl-C."""
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -223,11 +224,12 @@ spin: jal zero, spin
 
 
 @pytest.mark.parametrize("engine", ["jit", "interp"])
-@pytest.mark.parametrize("sig, status, line", [
-    (signal.SIGTERM, EXIT_TERMINATED, "zkaot: terminated"),
-    (signal.SIGINT, EXIT_INTERRUPTED, "zkaot: interrupted"),
+@pytest.mark.parametrize("sig, status, word", [
+    (signal.SIGTERM, EXIT_TERMINATED, "terminated"),
+    (signal.SIGINT, EXIT_INTERRUPTED, "interrupted"),
 ])
-def test_a_signal_ends_the_run_with_its_own_status_and_one_line(sig, status, line, engine, tmp_path, jit_cache):
+def test_a_signal_ends_the_run_with_its_own_status_and_one_line_saying_where(sig, status, word, engine, tmp_path,
+                                                                             jit_cache):
     elf = guest_elf(tmp_path, SPIN_AFTER_A_BYTE)
     # A shell starts background jobs with SIGINT ignored, and Python then leaves it ignored:
     # the child gets the default disposition, as a command typed at a terminal has.
@@ -241,7 +243,9 @@ def test_a_signal_ends_the_run_with_its_own_status_and_one_line(sig, status, lin
         _, err = proc.communicate(timeout=60)
     finally:
         proc.kill()                         # the guest spins forever: never leave it behind
-    assert proc.returncode == status and err.decode() == line + "\n"
+    assert proc.returncode == status
+    # at the spin loop, or still at the ecall whose write the test saw
+    assert re.fullmatch(rf"zkaot: {word} at pc 0x8000001[04] <main\+0x1[04]> after [0-9,]+ steps\n", err.decode())
 
 
 def test_a_closed_pipe_on_stdout_ends_quietly_with_status_141():

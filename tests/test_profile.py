@@ -22,3 +22,10 @@ def test_profile_command_draws_a_png_chart(tmp_path, jit_cache, monkeypatch, cap
                  "-o", str(chart)]) == 0
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "quicksort" in capsys.readouterr().out
+
+
+def test_profile_max_steps_profiles_the_run_up_to_the_limit(jit_cache, monkeypatch, capsys):
+    monkeypatch.setenv("ZKAOT_CACHE", str(jit_cache))
+    assert main(["profile", str(SORT / "guest.rv64im.elf"), "--input", str(SORT / "input.bin"),
+                 "--max-steps", "1000"]) == 0
+    assert "1,000 steps (stopped: " in capsys.readouterr().out.splitlines()[0]

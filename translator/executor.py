@@ -108,6 +108,15 @@ class NativeMachine:
         ctx[SLOT_PC] = program.entry
         self.checkpoints: list[tuple] = []
 
+    @property
+    def pc(self) -> int:
+        """The guest's pc between blocks: where a run stopped by a signal was."""
+        return int(self.ctx[SLOT_PC])
+
+    @property
+    def steps(self) -> int:
+        return int(self.ctx[SLOT_STEPS])
+
     # ---- state shared with the interpreter --------------------------------
     def _to_interpreter(self) -> None:
         self.interp.regs[1:32] = self.ctx[1:32].tolist()

@@ -233,7 +233,7 @@ class Interpreter:
             self.steps += i
             self.pc = pc
             raise GuestFault(pc, str(e), self._text_at(pc), self.program.symbol_at(pc)) from None
-        except GuestFault:
+        except (GuestFault, KeyboardInterrupt):     # KeyboardInterrupt: Ctrl-C's report says where
             self.steps += i
             self.pc = pc
             raise

@@ -6,12 +6,28 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from runtime.memory_map import MemoryMap
 from translator.elf import Program, load_elf
 from translator.interpreter import Interpreter, RunResult
 
+if TYPE_CHECKING:                   # the prover is imported only when something is proven
+    from prover.riscv.claim import RunClaim
+
 ENGINES = ("jit", "interp")
+
+
+class Interrupted(KeyboardInterrupt):
+    """A run stopped by Ctrl-C (or by SIGTERM, raised as a KeyboardInterrupt, then the __cause__):
+    str() says where the guest was, `pc <symbol+off> after N steps`."""
+
+    def __init__(self, pc: int, steps: int, symbol: str | None):
+        super().__init__(pc, steps, symbol)
+        self.pc, self.steps, self.symbol = pc, steps, symbol
+
+    def __str__(self) -> str:
+        return f"pc 0x{self.pc:x}" + (f" <{self.symbol}>" if self.symbol else "") + f" after {self.steps:,} steps"
 
 
 def execute(program: Program | str | Path, input_bytes: bytes = b"", engine: str = "jit",
@@ -27,15 +43,21 @@ def execute(program: Program | str | Path, input_bytes: bytes = b"", engine: str
     if not isinstance(program, Program):
         program = load_elf(program, memory_map)
     if engine == "interp":
-        return Interpreter(program, input_bytes, memory_map, step_limit, on_console).run(progress)
-    from translator.executor import NativeMachine
-    from translator.jit import DEFAULT_OPT
-    machine = NativeMachine(program, input_bytes, memory_map, "fast", step_limit, on_console,
-                            opt=DEFAULT_OPT if opt is None else opt, cache_dir=cache_dir)
-    native = machine.run(progress)
-    native.result.compile_seconds = native.compile_seconds
-    native.result.cached = native.cached
-    return native.result
+        machine = Interpreter(program, input_bytes, memory_map, step_limit, on_console)
+    else:
+        from translator.executor import NativeMachine
+        from translator.jit import DEFAULT_OPT
+        machine = NativeMachine(program, input_bytes, memory_map, "fast", step_limit, on_console,
+                                opt=DEFAULT_OPT if opt is None else opt, cache_dir=cache_dir)
+    try:
+        run = machine.run(progress)
+    except KeyboardInterrupt as e:
+        raise Interrupted(machine.pc, machine.steps, program.symbol_at(machine.pc)) from e
+    if engine == "interp":
+        return run
+    run.result.compile_seconds = run.compile_seconds
+    run.result.cached = run.cached
+    return run.result
 
 
 # ---------------------------------------------------------------- proving

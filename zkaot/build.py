@@ -48,6 +48,7 @@ _C_OPTS = {v: k for k, v in reversed(list(_ZIG_MODES.items()))}  # Zig mode -> f
 GUEST_DIR = Path(__file__).resolve().parent.parent / "runtime" / "guest"
 _SDK_FILES = ("crt0.S", "zkaot.c", "zkaot.h", "zkvm_accelerators.h", "zkaot.ld", "zkaot.zig")
 _C_EXTS = {".c", ".S", ".s"}
+_DISCARD_DEBUG = "*(.debug .debug_*)"    # the line of zkaot.ld that drops DWARF
 _TIMEOUT = 900  # seconds; a cold build of compiler_rt takes well under that
 
 
@@ -86,12 +87,14 @@ def build_command(
     defines: Mapping[str, str | None] | None = None,
     extra_flags: Sequence[str] = (),
     out: str = "guest.elf",
+    debug: bool = False,
 ) -> list[str]:
     """The toolchain command line (relative to the build directory) for `build`.
 
     ``sources`` are the names inside the build directory (``src/main.c``...);
     the SDK is expected under ``sdk/``. The first ``.zig`` source, if any, is the
     root of a ``zig build-exe``; otherwise ``zig cc`` compiles C and assembly.
+    ``debug`` keeps DWARF (``-g``; the linker script must not discard it, see `build`).
     """
     if arch not in ARCHS:
         raise BuildError(f"unknown arch {arch!r} (choose from {', '.join(ARCHS)})")
@@ -105,7 +108,7 @@ def build_command(
         return [
             *zig, "cc",
             "-target", triple, f"-mcpu={cpu}", "-mcmodel=medany",
-            copt, "-g0", "-std=gnu11", "-fno-sanitize=all",
+            copt, "-g" if debug else "-g0", "-std=gnu11", "-fno-sanitize=all",
             "-ffunction-sections", "-fdata-sections",
             "-fno-unwind-tables", "-fno-asynchronous-unwind-tables",
             "-Isdk", *dflags, *extra_flags,
@@ -120,7 +123,7 @@ def build_command(
     return [
         *zig, "build-exe", "-j1",
         "-target", triple, f"-mcpu={cpu}", "-mcmodel=medium",
-        "-O", _ZIG_MODES[copt], "-fno-unwind-tables",
+        "-O", _ZIG_MODES[copt], "-fno-unwind-tables", *(["-fno-strip"] if debug else []),
         "-Isdk", *dflags, *extra_flags,
         "-T", "sdk/zkaot.ld",
         "--dep", "zkaot", f"-Mroot={zig_srcs[0]}",
@@ -131,25 +134,23 @@ def build_command(
 
 
 def _condense(log: str, names: Mapping[str, str]) -> str:
-    """The first error line of a compiler log, with build-dir names mapped back."""
+    """Every error line of a compiler log, one per line (a missing symbol's with where it is
+    referenced), with build-dir names mapped back."""
     lines = log.splitlines()
-    first = next((i for i, ln in enumerate(lines) if "error:" in ln), None)
-    if first is None:
+    errors = []
+    for i, line in enumerate(lines):
+        if re.search(r"(^|\s)error:", line):
+            nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
+            referenced = nxt.startswith((">>> referenced by", "note: referenced by"))
+            errors.append(line.strip() + (f" ({nxt.lstrip('>').strip()})" if referenced else ""))
+    if not errors:
         tail = [ln.strip() for ln in lines if ln.strip()]
-        msg = tail[-1] if tail else "the toolchain failed without a message"
-    else:
-        msg = lines[first].strip()
-        nxt = lines[first + 1].strip() if first + 1 < len(lines) else ""
-        if nxt.startswith(">>> referenced by") or nxt.startswith("note: referenced by"):
-            msg += f" ({nxt.lstrip('>').strip()})"
+        errors = [tail[-1] if tail else "the toolchain failed without a message"]
+    msg = "\n".join(errors)
     if names:  # one pass, longest name first, so replacements never compound
         pattern = "|".join(re.escape(k) for k in sorted(names, key=len, reverse=True))
         msg = re.sub(pattern, lambda m: names[m.group(0)], msg)
-    msg = re.sub(r"/\S*/zig/o/[0-9a-f]+/", "", msg)  # cache object paths
-    n = sum(1 for ln in lines if re.search(r"(^|\s)error:", ln))
-    if n > 1:
-        msg += f" (and {n - 1} more error{'s' if n > 2 else ''})"
-    return msg
+    return re.sub(r"/\S*/zig/o/[0-9a-f]+/", "", msg)  # cache object paths
 
 
 def build(
@@ -159,6 +160,7 @@ def build(
     opt: str = "-O2",
     defines: Mapping[str, str | None] | None = None,
     extra_flags: Sequence[str] = (),
+    debug: bool = False,
 ) -> str:
     """Compile and link a guest; write the ELF to ``out``; return its SHA-256 (hex).
 
@@ -167,7 +169,9 @@ def build(
     and may ``@import("zkaot")``); otherwise a C file must define ``int main(void)``.
     ``arch``: one of `ARCHS`. ``opt``: ``-O0/-O1/-O2/-O3/-Os/-Oz`` (or a Zig mode
     name). ``defines``: preprocessor macros for C sources; ``extra_flags`` are passed
-    to the compiler unchanged. ``out`` is replaced atomically: it is either the
+    to the compiler unchanged. ``debug`` keeps DWARF (line info for profiles): the
+    output then names the build's temporary directory and is not reproducible.
+    ``out`` is replaced atomically: it is either the
     complete new ELF or untouched. Raises `BuildError` with a one-line message.
     """
     if arch not in ARCHS:
@@ -194,6 +198,9 @@ def build(
         (root / "src").mkdir()
         for f in _SDK_FILES:
             shutil.copyfile(guest / f, root / "sdk" / f)
+        if debug:
+            script = root / "sdk" / "zkaot.ld"
+            script.write_text(script.read_text().replace(_DISCARD_DEBUG, ""))
         rel = []
         name_map: dict[str, str] = {}
         for s in srcs:
@@ -211,7 +218,7 @@ def build(
         inc = []
         for d in dict.fromkeys(s.resolve().parent for s in srcs):
             inc.append(f"-I{d}")
-        cmd = build_command(rel, arch, opt, defines, [*inc, *extra_flags])
+        cmd = build_command(rel, arch, opt, defines, [*inc, *extra_flags], debug=debug)
         name_map = {f"{root.resolve()}/": "", f"{root}/": "", **name_map, "sdk/": f"{guest}/"}
         try:
             proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=_TIMEOUT)

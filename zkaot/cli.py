@@ -10,6 +10,7 @@ from pathlib import Path
 from runtime.files import read_limited, write_atomic
 from runtime.memory_map import MemoryMap
 from translator.elf import ElfError, load_elf
+from zkaot import Interrupted
 from zkaot.files import CannotWrite, check_writable
 
 EXIT_OK, EXIT_GUEST_FAILED, EXIT_GUEST_FAULT, EXIT_BAD_INPUT = 0, 1, 2, 3
@@ -219,8 +220,9 @@ def cmd_profile(args) -> int:
     if args.output:
         check_writable(args.output)
     program = load_elf(args.elf)
-    prof = profile(program, _read_input(args))
-    print(f"{program.name}: {prof.total:,} steps")
+    prof = profile(program, _read_input(args), step_limit=args.max_steps)
+    fault = prof.result.fault
+    print(f"{program.name}: {prof.total:,} steps" + (f" (stopped: {fault})" if fault else ""))
     for name, steps in list(zip(prof.names, prof.steps))[: args.top]:
         print(f"  {100 * steps / prof.total:6.2f}%  {steps:>14,}  {name}")
     if args.output:
@@ -238,11 +240,24 @@ def cmd_disasm(args) -> int:
     return EXIT_OK
 
 
+def cmd_check(args) -> int:
+    from zkaot.check import check
+    problems = check(args.elf)
+    for line in problems:
+        print(line)
+    if problems:
+        return EXIT_BAD_INPUT
+    print(f"{args.elf}: ok: zkaot can load and run it")
+    return EXIT_OK
+
+
 def cmd_build(args) -> int:
     from zkaot.build import BuildError, build
     output = check_writable(args.output)
     try:
-        digest = build([Path(s) for s in args.sources], output, arch=args.arch)
+        digest = build([Path(s) for s in args.sources], output, arch=args.arch, opt=f"-O{args.O}",
+                       defines={k: v if eq else None for k, eq, v in (d.partition("=") for d in args.D)},
+                       extra_flags=[f"-I{Path(d).resolve()}" for d in args.I], debug=args.debug)
     except BuildError as e:
         raise BadInput(str(e)) from None
     print(f"{args.output}: sha256 {digest}")
@@ -433,7 +448,7 @@ def parser() -> argparse.ArgumentParser:
     trc.add_argument("elf", help="the guest: a RISC-V ELF executable")
     _input_options(trc)
     trc.add_argument("--mode", default="full", choices=["minimal", "full"],
-                     help="minimal: what the run reads; full: every step's row, expanded from it (default)")
+                     help="minimal: what the run reads; full: every step's row, expanded from it (default full)")
     trc.add_argument("-o", "--output", required=True, help="directory for the trace files")
     trc.add_argument("--chunk-log2", type=_Count(0, 63), default=18, help="chunks of about 2^K steps")
     trc.add_argument("--max-steps", type=_Count(0), default=None, help="stop the guest after this many steps")
@@ -446,6 +461,8 @@ def parser() -> argparse.ArgumentParser:
     prf.add_argument("elf", help="the guest: a RISC-V ELF executable")
     _input_options(prf)
     prf.add_argument("-o", "--output", help="also draw the hot spots as a PNG bar chart here")
+    prf.add_argument("--max-steps", type=_Count(0), default=None,
+                     help="stop the guest after this many steps and profile the run so far")
     prf.add_argument("--top", type=_Count(1), default=15, help="how many functions to list (default 15)")
     prf.set_defaults(func=cmd_profile)
 
@@ -453,11 +470,22 @@ def parser() -> argparse.ArgumentParser:
     dis.add_argument("elf", help="the guest: a RISC-V ELF executable")
     dis.set_defaults(func=cmd_disasm)
 
+    chk = sub.add_parser("check", help="check that an ELF runs on zkaot; name each rule it breaks and the fix")
+    chk.add_argument("elf", help="the guest: a RISC-V ELF executable")
+    chk.set_defaults(func=cmd_check)
+
     bld = sub.add_parser("build", help="compile a C or Zig guest with the bundled Zig toolchain")
     bld.add_argument("sources", nargs="+", help="the guest's C or Zig source files")
     bld.add_argument("--arch", default="rv64im", choices=["rv64im", "rv64ima", "rv32im"],
                      help="the instruction set to compile for (default rv64im)")
     bld.add_argument("-o", "--output", required=True, help="the ELF file to write")
+    bld.add_argument("-O", default="2", choices=["0", "1", "2", "3", "s", "z"],
+                     help="optimisation level, as the C compiler's -O (Zig: 0 Debug, 1 ReleaseSafe, 2 and 3 "
+                          "ReleaseFast, s and z ReleaseSmall; default 2)")
+    bld.add_argument("-D", action="append", default=[], metavar="NAME[=VALUE]", help="define a C macro")
+    bld.add_argument("-I", action="append", default=[], metavar="DIR", help="also search DIR for headers")
+    bld.add_argument("-g", "--debug", action="store_true",
+                     help="keep DWARF line info, for profiles (the ELF is then not reproducible)")
     bld.set_defaults(func=cmd_build)
 
     pro = sub.add_parser("prove", help="run a guest and prove the whole run (a proof file)")
@@ -503,14 +531,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except (ElfError, BadInput, CannotWrite) as e:
-        print(f"zkaot: error: {e}", file=sys.stderr)
+        for line in str(e).splitlines():      # a build shows every compiler error, one to a line
+            print(f"zkaot: error: {line}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except Terminated:
-        print("zkaot: terminated", file=sys.stderr)
-        return EXIT_TERMINATED
-    except KeyboardInterrupt:
-        print("zkaot: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as e:
+        terminated = isinstance(e, Terminated) or isinstance(e.__cause__, Terminated)
+        where = f" at {e}" if isinstance(e, Interrupted) else ""
+        print(f"zkaot: {'terminated' if terminated else 'interrupted'}{where}", file=sys.stderr)
+        return EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
     except BrokenPipeError:
         # the reader of stdout went away (zkaot disasm | head): no traceback, nothing more to say
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -15,8 +15,10 @@ class Profile:
     result: object            # the run's RunResult
 
 
-def profile(program, input_bytes: bytes = b"", memory_map: MemoryMap = MemoryMap(), cache_dir=None) -> Profile:
-    run = NativeMachine(program, input_bytes, memory_map, "minimal", cache_dir=cache_dir).run()
+def profile(program, input_bytes: bytes = b"", memory_map: MemoryMap = MemoryMap(), cache_dir=None,
+            step_limit: int | None = None) -> Profile:
+    """Steps per function; a run stopped at step_limit is profiled up to there."""
+    run = NativeMachine(program, input_bytes, memory_map, "minimal", step_limit, cache_dir=cache_dir).run()
     trace = run.trace
     counts = trace.pc_histogram
     pcs = trace.code_base + 4 * np.arange(len(counts), dtype=np.int64)
