@@ -9,7 +9,8 @@ EXAMPLE ?= sha256
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+# PYTHONWARNINGS: setuptools warns about every editable install; the warning is not ours to act on
+	PYTHONWARNINGS=ignore $(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
 run: $(VENV)/.installed
