@@ -19,7 +19,8 @@ from pathlib import Path
 EXAMPLES = Path(__file__).resolve().parent
 sys.path.insert(0, str(EXAMPLES.parent))
 
-from zkaot.build import BuildError, build, check_elf  # noqa: E402
+from zkaot.build import BuildError, build  # noqa: E402
+from zkaot.check import check  # noqa: E402
 
 #: example -> (source file, architectures with a committed ELF)
 EXAMPLE_BUILDS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -67,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"{name} {arch}: {e}", file=sys.stderr)
                     failed += 1
                     continue
-                problems = check_elf(out, allow_atomics=arch.endswith("a"))
+                problems = check(str(out), atomics=arch.endswith("a"))
                 status = "ok"
                 if problems:
                     status = f"BAD CODE: {problems[0]}"

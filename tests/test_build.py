@@ -9,7 +9,8 @@ pytest.importorskip("ziglang")
 from elftools.elf.elffile import ELFFile  # noqa: E402
 
 from runtime.memory_map import GUARD_SIZE, MemoryMap  # noqa: E402
-from zkaot.build import BuildError, build, check_elf  # noqa: E402
+from zkaot.build import BuildError, build  # noqa: E402
+from zkaot.check import check  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -59,7 +60,7 @@ def test_rv32_guest_using_64_bit_division_links_the_compiler_runtime(tmp_path):
     with open(out, "rb") as fh:
         assert ELFFile(fh).elfclass == 32
     assert {"__udivdi3", "__umoddi3"} & set(_symbols(out))
-    assert check_elf(out) == []
+    assert check(str(out)) == []
 
 
 def test_syntax_error_raises_build_error_with_one_line_naming_the_file(tmp_path):
@@ -108,7 +109,7 @@ def test_zig_guest_builds_with_the_zkaot_module(tmp_path):
     out = tmp_path / "collatz.elf"
     build([EXAMPLES / "zig_collatz" / "main.zig"], out, arch="rv64im")
     assert {"_start", "main"} <= set(_symbols(out))
-    assert check_elf(out) == []
+    assert check(str(out)) == []
 
 
 def test_elf_layout_follows_the_memory_map(tmp_path):

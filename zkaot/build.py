@@ -25,7 +25,7 @@ from pathlib import Path
 from runtime.files import write_atomic
 from runtime.scratch import scratch_dir
 
-__all__ = ["ARCHS", "BuildError", "GUEST_DIR", "build", "build_command", "check_elf"]
+__all__ = ["ARCHS", "BuildError", "GUEST_DIR", "build", "build_command"]
 
 #: Architecture name -> (Zig target triple, -mcpu value).
 ARCHS: dict[str, tuple[str, str]] = {
@@ -236,47 +236,3 @@ def build(
     out.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(out, data, executable=True)
     return hashlib.sha256(data).hexdigest()
-
-
-_PRIVILEGED = {"mret", "sret", "uret", "wfi", "sfence.vma", "fence.i"}
-
-
-def check_elf(path: Path | str, allow_atomics: bool = True) -> list[str]:
-    """Problems that would stop the ELF running on zkaot, found by disassembly.
-
-    Decodes every executable segment with capstone and reports compressed (2-byte)
-    instructions, F/D, CSR, privileged and ``fence.i`` instructions, and with
-    ``allow_atomics=False`` also LR/SC and AMOs (``unimp``, the deliberate trap, is
-    allowed). An empty list means the code is plain RV32IM/RV64IM (plus A).
-    """
-    import capstone
-    from elftools.elf.elffile import ELFFile
-
-    with open(path, "rb") as fh:
-        elf = ELFFile(fh)
-        mode = capstone.CS_MODE_RISCV64 if elf.elfclass == 64 else capstone.CS_MODE_RISCV32
-        md = capstone.Cs(capstone.CS_ARCH_RISCV, mode | capstone.CS_MODE_RISCVC)
-        problems: list[str] = []
-        for seg in elf.iter_segments():
-            if seg["p_type"] != "PT_LOAD" or not seg["p_flags"] & 1:
-                continue
-            code, base = seg.data(), seg["p_vaddr"]
-            off = 0
-            while off < len(code) and len(problems) < 50:
-                insn = next(md.disasm_lite(code[off:off + 4], base + off), None)
-                if insn is None:
-                    problems.append(f"{base + off:#x}: undecodable word {code[off:off + 4].hex()}")
-                    off += 4
-                    continue
-                addr, size, mnem, ops = insn
-                bad = (
-                    size != 4
-                    or mnem in _PRIVILEGED
-                    or (mnem.startswith(("f", "csr", "rd")) and mnem != "fence")
-                    or (not allow_atomics and mnem.startswith(("amo", "lr.", "sc.")))
-                )
-                if bad and mnem != "unimp":
-                    kind = "compressed" if size != 4 else "unsupported"
-                    problems.append(f"{addr:#x}: {kind} instruction {mnem} {ops}".rstrip())
-                off += size
-        return problems

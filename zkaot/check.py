@@ -4,12 +4,16 @@ The loader's checks (translator/elf.py) come first; a file that loads is then ch
 what the loader leaves to run time: e_flags asking for the C extension or a hardware float
 ABI, and, by decoding every 4-byte word of the executable segments, instructions of
 extensions the machine lacks (C, F/D, CSRs...) and jumps to addresses that are not 4-byte
-aligned.  Data in code is allowed, so a word no decoder knows is not reported.
+aligned.  Data in code is allowed, so a word no decoder knows is not reported.  The words
+are decoded as arrays (runtime.encoding.decode_words); only those the machine refuses are
+named by capstone.
 """
 import struct
 
+import numpy as np
+
+from runtime.encoding import BY_ID, CLASSES, OP_CLASS, decode_words
 from runtime.files import read_limited
-from translator.decoder import try_decode
 from translator.elf import MAX_ELF_BYTES, ElfError, load_elf
 
 EF_RISCV_RVC, EF_RISCV_FLOAT_ABI = 0x1, 0x6
@@ -25,12 +29,16 @@ RWX_FIX = ("a linker script with one memory region puts code and data in one seg
            "(docs/guest-sdk.md)")
 _FIXES = {"compressed instructions": COMPRESSED_FIX, "misaligned jump targets": COMPRESSED_FIX,
           "F/D instructions": FLOAT_FIX, "CSR instructions": "the machine has no CSRs (Zicsr): remove them",
-          "instructions of other extensions": "the machine runs RV64IM/RV32IM plus A: remove them"}
-_BRANCHES = {"jal", "beq", "bne", "blt", "bge", "bltu", "bgeu"}
+          "instructions of other extensions": "the machine runs RV64IM/RV32IM plus A: remove them",
+          "atomic instructions": "this build is RV64IM/RV32IM without A: build with --arch rv64ima"}
+_DIRECT = np.isin(OP_CLASS, [CLASSES.index("branch"), CLASSES.index("jal")])
+BY_NAME = [op.name for op in BY_ID]         # op id -> mnemonic
+_ATOMIC = np.isin(OP_CLASS, [CLASSES.index(c) for c in ("lr", "sc", "amo")])
 
 
-def check(path: str) -> list[str]:
-    """Every problem that keeps the ELF at `path` from running on zkaot, one line each; [] if none."""
+def check(path: str, atomics: bool = True) -> list[str]:
+    """Every problem that keeps the ELF at `path` from running on zkaot, one line each; [] if none.
+    `atomics=False` also refuses the A extension (what an rv64im or rv32im build must not hold)."""
     try:
         data = read_limited(path, MAX_ELF_BYTES)
     except OSError as e:
@@ -46,14 +54,14 @@ def check(path: str) -> list[str]:
     if flags & EF_RISCV_FLOAT_ABI:
         abi = _FLOAT_ABIS[flags & EF_RISCV_FLOAT_ABI]
         problems.append(f"{path}: e_flags 0x{flags:x} has the {abi}-float ABI (EF_RISCV_FLOAT_ABI): {FLOAT_FIX}")
-    for kind, found in _scan(program).items():
+    for kind, found in _scan(program, atomics).items():
         shown = "; ".join(f"0x{pc:x} {text}" for pc, text in found[:LISTED])
         more = f"; and {len(found) - LISTED} more" if len(found) > LISTED else ""
         problems.append(f"{path}: {len(found)} {kind} in code ({shown}{more}): {_FIXES[kind]}")
     return problems
 
 
-def _scan(program) -> dict[str, list[tuple[int, str]]]:
+def _scan(program, atomics: bool) -> dict[str, list[tuple[int, str]]]:
     """The words of the executable segments that the machine would refuse, by kind, in address order."""
     import capstone
     mode = capstone.CS_MODE_RISCV64 if program.xlen == 64 else capstone.CS_MODE_RISCV32
@@ -62,15 +70,21 @@ def _scan(program) -> dict[str, list[tuple[int, str]]]:
     for segment in program.segments:
         if not segment.executable:
             continue
-        for offset in range(0, len(segment.data) - 3, 4):
-            pc, raw = segment.vaddr + offset, segment.data[offset:offset + 4]
-            insn = try_decode(int.from_bytes(raw, "little"), program.xlen)
-            if insn is not None:
-                if insn.name in _BRANCHES and (pc + insn.imm) % 4:
-                    found.setdefault("misaligned jump targets", []).append(
-                        (pc, f"{insn.name} to 0x{(pc + insn.imm) % (1 << program.xlen):x}"))
-                continue
-            other = next(disasm.disasm_lite(raw, pc), None)
+        words = np.frombuffer(segment.data, "<u4", len(segment.data) // 4)
+        decoded = decode_words(words, program.xlen)
+        op = decoded["op"]
+        pcs = segment.vaddr + 4 * np.arange(len(words), dtype=np.int64)
+        legal = op >= 0
+        direct = legal & _DIRECT[np.maximum(op, 0)]
+        targets = pcs + decoded["imm"]
+        for i in np.flatnonzero(direct & (targets % 4 != 0)).tolist():
+            found.setdefault("misaligned jump targets", []).append(
+                (int(pcs[i]), f"{BY_NAME[op[i]]} to 0x{int(targets[i]) % (1 << program.xlen):x}"))
+        if not atomics:
+            for i in np.flatnonzero(legal & _ATOMIC[np.maximum(op, 0)]).tolist():
+                found.setdefault("atomic instructions", []).append((int(pcs[i]), BY_NAME[op[i]]))
+        for i in np.flatnonzero(~legal).tolist():           # usually none: named one by one
+            other = next(disasm.disasm_lite(words[i].tobytes(), int(pcs[i])), None)
             if other is None or other[2] in ("unimp", "c.unimp"):
                 continue                                    # data, or the deliberate trap
             _, size, mnemonic, operands = other
@@ -78,5 +92,5 @@ def _scan(program) -> dict[str, list[tuple[int, str]]]:
                     "F/D instructions" if mnemonic.startswith("f") and not mnemonic.startswith("fence") else
                     "CSR instructions" if mnemonic.startswith(("csr", "rd")) else
                     "instructions of other extensions")
-            found.setdefault(kind, []).append((pc, f"{mnemonic} {operands}".rstrip()))
-    return found
+            found.setdefault(kind, []).append((int(pcs[i]), f"{mnemonic} {operands}".rstrip()))
+    return {kind: sorted(pairs) for kind, pairs in found.items()}
