@@ -78,3 +78,12 @@ def test_data_in_code_is_not_a_problem(tmp_path, capsys):
     status, _ = check(tmp_path, capsys, code_elf(bytes.fromhex("ffffffff")))
     assert status == EXIT_OK
 
+
+
+def test_atomics_are_refused_only_where_the_build_has_no_a_extension(tmp_path):
+    from zkaot.check import check as check_elf
+    path = tmp_path / "guest.elf"
+    path.write_bytes(code_elf(assemble("amoadd.w a0, a1, (a2)\n", RAM_BASE + 8)))
+    assert check_elf(str(path)) == []
+    [line] = check_elf(str(path), atomics=False)
+    assert "1 atomic instructions in code (0x80000008 amoadd.w)" in line and "rv64ima" in line
