@@ -240,7 +240,6 @@ class Opcode:
         return word & self.mask == self.match
 
 
-
 def _parse_pattern(pattern: str) -> tuple[int, int, int]:
     """Returns (mask, match, number of operand bits)."""
     bits = pattern.replace(" ", "")

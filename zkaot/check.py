@@ -32,7 +32,6 @@ _FIXES = {"compressed instructions": COMPRESSED_FIX, "misaligned jump targets": 
           "instructions of other extensions": "the machine runs RV64IM/RV32IM plus A: remove them",
           "atomic instructions": "this build is RV64IM/RV32IM without A: build with --arch rv64ima"}
 _DIRECT = np.isin(OP_CLASS, [CLASSES.index("branch"), CLASSES.index("jal")])
-BY_NAME = [op.name for op in BY_ID]         # op id -> mnemonic
 _ATOMIC = np.isin(OP_CLASS, [CLASSES.index(c) for c in ("lr", "sc", "amo")])
 
 
@@ -79,10 +78,10 @@ def _scan(program, atomics: bool) -> dict[str, list[tuple[int, str]]]:
         targets = pcs + decoded["imm"]
         for i in np.flatnonzero(direct & (targets % 4 != 0)).tolist():
             found.setdefault("misaligned jump targets", []).append(
-                (int(pcs[i]), f"{BY_NAME[op[i]]} to 0x{int(targets[i]) % (1 << program.xlen):x}"))
+                (int(pcs[i]), f"{BY_ID[op[i]].name} to 0x{int(targets[i]) % (1 << program.xlen):x}"))
         if not atomics:
             for i in np.flatnonzero(legal & _ATOMIC[np.maximum(op, 0)]).tolist():
-                found.setdefault("atomic instructions", []).append((int(pcs[i]), BY_NAME[op[i]]))
+                found.setdefault("atomic instructions", []).append((int(pcs[i]), BY_ID[op[i]].name))
         for i in np.flatnonzero(~legal).tolist():           # usually none: named one by one
             other = next(disasm.disasm_lite(words[i].tobytes(), int(pcs[i])), None)
             if other is None or other[2] in ("unimp", "c.unimp"):
