@@ -248,12 +248,27 @@ def test_a_signal_ends_the_run_with_its_own_status_and_one_line_saying_where(sig
     assert re.fullmatch(rf"zkaot: {word} at pc 0x8000001[04] <main\+0x1[04]> after [0-9,]+ steps\n", err.decode())
 
 
-def test_a_closed_pipe_on_stdout_ends_quietly_with_status_141():
-    proc = subprocess.Popen([sys.executable, "-m", "zkaot", "disasm", ELF], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
-    assert proc.stdout.readline()
-    proc.stdout.close()                 # the reader goes away, as `| head -1` does
-    _, err = proc.communicate(timeout=60)
+WRITE_FOREVER = """
+again: auipc a1, 0
+    addi a0, zero, 1
+    addi a2, zero, 1
+    addi a7, zero, 64
+    ecall
+    jal zero, again
+"""
+
+
+def test_a_closed_pipe_on_stdout_ends_quietly_with_status_141(tmp_path):
+    # The guest never stops writing, so the closed pipe is met whatever the timing.
+    elf = guest_elf(tmp_path, WRITE_FOREVER)
+    proc = subprocess.Popen([sys.executable, "-m", "zkaot", "run", str(elf), "--engine", "interp"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert proc.stdout.read(1)
+        proc.stdout.close()             # the reader goes away, as `| head -1` does
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
     assert proc.returncode == 141 and err == b""
 
 
