@@ -23,7 +23,7 @@ from translator.lifter import (CTX_SLOTS, SLOT_BLOCK_START, SLOT_BUDGET, SLOT_CO
                                SLOT_COUNTS, SLOT_INPUT, SLOT_INPUT_LEN, SLOT_LOG, SLOT_LOG_CAP, SLOT_LOG_POS,
                                SLOT_MISALIGNED, SLOT_PC, SLOT_PREV_PC, SLOT_RAM, SLOT_STEPS, SLOT_TABLE,
                                STATUS_MISS, STATUS_SLOW, STATUS_YIELD, Layout)
-from translator.regions import NORMAL, CodeMap, code_map, word_indices
+from translator.regions import NORMAL, SLOW, CodeMap, code_map, word_indices
 from translator.tiering import RegionCode
 
 NO_LIMIT = (1 << 63) - 1
@@ -107,6 +107,11 @@ class NativeMachine:
         ctx[SLOT_COUNTS] = self.block_counts.ctypes.data
         ctx[SLOT_PC] = program.entry
         self.checkpoints: list[tuple] = []
+        # Where the time goes (bench/): calls of the native code, and the steps the interpreter took
+        # because a memory access left the fast checks, the word is not translated (ecall, atomic,
+        # illegal), or the pc is in the middle of a block (a computed jump no table revealed).
+        self.stats = {"dispatches": 0, "slow_steps": 0, "untranslated_steps": 0, "mid_block_steps": 0,
+                      "interpreter_seconds": 0.0}
 
     @property
     def pc(self) -> int:
@@ -145,7 +150,7 @@ class NativeMachine:
         self._to_interpreter()
         if self.mode == "minimal":
             self.memory.log = []
-        start_pc = self.interp.pc
+        start_pc, started = self.interp.pc, time.perf_counter()
         try:
             self.interp.execute(steps)
             self.ctx[SLOT_PREV_PC] = self.interp.prev_pc
@@ -161,6 +166,7 @@ class NativeMachine:
                 if steps == 1:
                     self.extra_counts[self.cm.index(start_pc)] += 1
             self._from_interpreter()
+            self.stats["interpreter_seconds"] += time.perf_counter() - started
 
     def _checkpoint(self) -> None:
         self.checkpoints.append((int(self.ctx[SLOT_STEPS]), int(self.ctx[SLOT_PC]), self.ctx[:32].copy(),
@@ -194,6 +200,7 @@ class NativeMachine:
                 ctx[SLOT_BUDGET] = min(next_checkpoint, self.step_limit, steps + (PROGRESS_SLICE << 8))
                 entered = time.perf_counter()
                 status = self.dispatch(ctx.ctypes.data)
+                self.stats["dispatches"] += 1
                 self.code.ran(time.perf_counter() - entered)
                 if status == STATUS_YIELD:
                     self._log_room(LOG_CAPACITY // 2)       # the next block's loads fit, with room to spare
@@ -203,6 +210,7 @@ class NativeMachine:
                     block_start = int(ctx[SLOT_BLOCK_START])
                     if minimal and block_start < int(ctx[SLOT_PC]):
                         self.extra_counts[self.cm.index(block_start): self.cm.index(int(ctx[SLOT_PC]))] += 1
+                    self.stats["slow_steps"] += 1
                     self._interpret(1)
                 elif status == STATUS_MISS:
                     self._miss()
@@ -217,7 +225,8 @@ class NativeMachine:
                            int(ctx[SLOT_STEPS]), int(ctx[SLOT_MISALIGNED]) + self.memory.misaligned, seconds,
                            int(ctx[SLOT_PC]), [0] + ctx[1:32].tolist(), fault, region_cycles=io.regions.totals)
         trace = self._minimal_trace() if minimal else None
-        return NativeRun(result, self.translation.compile_seconds, seconds, self.translation.cached, trace)
+        return NativeRun(result, self.translation.compile_seconds, seconds, self.translation.cached, trace,
+                         dict(self.stats))
 
     def _step_limit_fault(self):
         pc = int(self.ctx[SLOT_PC])
@@ -229,6 +238,8 @@ class NativeMachine:
         block) runs in the interpreter; anything else faults."""
         pc = int(self.ctx[SLOT_PC])
         if self.interp._in_code(pc):
+            i = self.cm.index(pc)
+            self.stats["untranslated_steps" if self.cm.kind[i] == SLOW else "mid_block_steps"] += 1
             self._interpret(1)
             return
         self._to_interpreter()

@@ -5,6 +5,9 @@ symbols, call targets); it becomes one LLVM function whose blocks branch to
 each other directly, so LLVM can keep guest registers in host registers across
 loops.  Control leaving a region goes back through the dispatcher.
 
+Computed jumps land on block leaders where the program keeps their targets in
+data (translator/code_pointers.py: jump tables, label and function-pointer tables).
+
 Instructions the translator leaves to the interpreter ("slow": ecall, ebreak,
 LR/SC and AMOs, illegal words, jumps whose static target is not code) end the
 block before them, so a block never stops half-way except on a memory fault,
@@ -17,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from runtime.encoding import by_id, decode_words, illegal_words
+from translator.code_pointers import code_pointer_targets
 
 NORMAL, BRANCH, JAL, JALR, SLOW = range(5)
 
@@ -174,6 +178,7 @@ def discover(program, max_block: int | None = None) -> CodeMap:
         if base <= pc < end and pc % 4 == 0:
             is_leader[(pc - base) >> 2] = region_start[(pc - base) >> 2] = True
     is_leader[t_index] = True
+    is_leader[code_pointer_targets(program, words, decoded, base, is_code & ~slow)] = True
     calls = (kind[direct] == JAL) & (decoded["rd"][direct] != 0)
     region_start[t_index[calls]] = True
     is_leader[1:][kind != NORMAL] = True
