@@ -20,7 +20,7 @@ from runtime.trace import CHECKPOINT
 from translator.interpreter import PROGRESS_SLICE, GuestFault, Interpreter, RunResult
 from translator.jit import DEFAULT_OPT
 from translator.lifter import (CTX_SLOTS, SLOT_BLOCK_START, SLOT_BUDGET, SLOT_CODE_BASE, SLOT_CODE_WORDS,
-                               SLOT_COUNTS, SLOT_INPUT, SLOT_INPUT_LEN, SLOT_LOG, SLOT_LOG_CAP, SLOT_LOG_POS,
+                               SLOT_COUNTS, SLOT_INPUT, SLOT_INPUT_LEN, SLOT_LOG, SLOT_LOG_CAP, SLOT_LOG_POS, SLOT_LOOKUPS,
                                SLOT_MISALIGNED, SLOT_PC, SLOT_PREV_PC, SLOT_RAM, SLOT_STEPS, SLOT_TABLE,
                                STATUS_MISS, STATUS_SLOW, STATUS_YIELD, Layout)
 from translator.regions import NORMAL, SLOW, CodeMap, code_map, word_indices
@@ -226,7 +226,7 @@ class NativeMachine:
                            int(ctx[SLOT_PC]), [0] + ctx[1:32].tolist(), fault, region_cycles=io.regions.totals)
         trace = self._minimal_trace() if minimal else None
         return NativeRun(result, self.translation.compile_seconds, seconds, self.translation.cached, trace,
-                         dict(self.stats))
+                         {**self.stats, "dispatcher_lookups": int(ctx[SLOT_LOOKUPS])})
 
     def _step_limit_fault(self):
         pc = int(self.ctx[SLOT_PC])

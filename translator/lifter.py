@@ -44,10 +44,13 @@ SLOT_PC, SLOT_STEPS, SLOT_BUDGET, SLOT_MISALIGNED = 32, 33, 34, 35
 SLOT_RAM, SLOT_INPUT, SLOT_INPUT_LEN, SLOT_BLOCK_START = 36, 37, 38, 39
 SLOT_LOG, SLOT_LOG_POS, SLOT_LOG_CAP, SLOT_COUNTS = 40, 41, 42, 43
 SLOT_ROWS, SLOT_ROW_BASE, SLOT_PREV_PC = 44, 45, 46
-SLOT_CODE_BASE, SLOT_CODE_WORDS, SLOT_TABLE = 47, 48, 49
-CTX_SLOTS = 50
+SLOT_CODE_BASE, SLOT_CODE_WORDS, SLOT_TABLE, SLOT_DEPTH, SLOT_LOOKUPS = 47, 48, 49, 50, 51
+CTX_SLOTS = 52
 
 STATUS_CONTINUE, STATUS_YIELD, STATUS_SLOW, STATUS_MISS = 0, 1, 2, 3
+_STATUS_RETURN = 4              # inside a region's exit only: a guest return, which goes back to a host caller
+LINK_REGISTERS = (1, 5)         # ra and t0: a jump that writes one is a call, one through one a return
+MAX_DEPTH = 256                 # guest calls made as host calls at once (host stack: a region frame each)
 
 ROW_WORDS = MAIN_ROW.itemsize // 8
 _ROW_FIELDS = ("pc", "next_pc", "a", "b", "c", "addr", "mem")
@@ -156,6 +159,7 @@ class _RegionLifter:
         self.dirty: set = set()
         self.exits: list[tuple] = []          # (label, next_pc, status, prev_pc, block_start, steps, mis, logpos)
         self.leaders = set(region.leaders)
+        self.calls = 0                        # guest calls made as host calls
 
     # ---- registers and counters ----------------------------------------------
     def home(self, key) -> tuple[str, str]:
@@ -299,8 +303,58 @@ class _RegionLifter:
             if index is not None:
                 lines.append(f"  {pointer} = {self.slot(index)}")
             lines.append(f"  store i64 %e_{name}, ptr {pointer}")
-        lines.append("  ret i32 %e_status")
-        return lines
+        return lines + self.chain_lines()
+
+    def chain_lines(self) -> list[str]:
+        """Go on to the next region without the dispatcher: a return goes back to the host caller that
+        made the guest call, if any; any other continue looks the pc up in the dispatch table and
+        tail-calls what it finds (musttail: the host stack does not grow).  Other statuses, and a pc
+        with no code, go back to the dispatcher."""
+        lines = [f"  %is_return = icmp eq i32 %e_status, {_STATUS_RETURN}",
+                 "  br i1 %is_return, label %returning, label %not_return",
+                 "returning:",
+                 f"  %s_depth = {self.slot(SLOT_DEPTH)}",
+                 "  %depth = load i64, ptr %s_depth",
+                 "  %nested = icmp ne i64 %depth, 0",
+                 "  br i1 %nested, label %to_caller, label %chain",
+                 "to_caller:",
+                 f"  ret i32 {STATUS_CONTINUE}",
+                 "not_return:",
+                 f"  %is_continue = icmp eq i32 %e_status, {STATUS_CONTINUE}",
+                 "  br i1 %is_continue, label %chain, label %stop",
+                 "stop:",
+                 "  ret i32 %e_status"]
+        incoming = ["[ %e_next, %returning ]", "[ %e_next, %not_return ]"]
+        if self.calls:
+            lines += ["rechain:", f"  %s_pc_now = {self.slot(SLOT_PC)}", "  %pc_now = load i64, ptr %s_pc_now",
+                      "  br label %chain"]
+            incoming.append("[ %pc_now, %rechain ]")
+        words = len(self.cm.kind)
+        return lines + [
+            "chain:",
+            f"  %x_pc = phi i64 {', '.join(incoming)}",
+            f"  %x_delta = sub i64 %x_pc, {lit(self.cm.base, 64)}",
+            f"  %x_inside = icmp ult i64 %x_delta, {4 * words}",
+            "  %x_low = and i64 %x_delta, 3",
+            "  %x_aligned = icmp eq i64 %x_low, 0",
+            "  %x_ok = and i1 %x_inside, %x_aligned",
+            "  br i1 %x_ok, label %x_load, label %x_none",
+            "x_load:",
+            "  %x_index = lshr i64 %x_delta, 2",
+            f"  %s_table = {self.slot(SLOT_TABLE)}",
+            "  %x_table_addr = load i64, ptr %s_table",
+            "  %x_table = inttoptr i64 %x_table_addr to ptr",
+            "  %x_entry = getelementptr i64, ptr %x_table, i64 %x_index",
+            "  %x_fn_addr = load i64, ptr %x_entry",
+            "  %x_found = icmp ne i64 %x_fn_addr, 0",
+            "  br i1 %x_found, label %x_call, label %x_none",
+            "x_call:",
+            "  %x_fn = inttoptr i64 %x_fn_addr to ptr",
+            "  %x_status = musttail call i32 %x_fn(ptr %ctx, i64 %x_pc)",
+            "  ret i32 %x_status",
+            "x_none:",
+            f"  ret i32 {STATUS_CONTINUE}",
+        ]
 
     # ---- blocks ---------------------------------------------------------------
     def lift_block(self, leader: int) -> None:
@@ -377,7 +431,10 @@ class _RegionLifter:
             row.update(b=lit(imm & self.mask, 64), c=lit(nxt if rd else 0, 64), next_pc=lit(target, 64))
             self.write_row(k, op_id, row)
             self.count_block()
-            self.goto(target, pc)
+            if rd in LINK_REGISTERS and nxt in self.leaders:
+                self.host_call(str(target), nxt, pc)
+            else:
+                self.goto(target, pc)
         elif kind == JALR:
             target = f.let(f"and {self.T} {f.let(f'add {self.T} {a}, {lit(imm, self.xlen)}')}, -2")
             bad = f.let(f"icmp ne {self.T} {f.let(f'and {self.T} {target}, 3')}, 0")
@@ -391,7 +448,70 @@ class _RegionLifter:
             row.update(a=self.to64(a), b=lit(imm & self.mask, 64), c=lit(nxt if rd else 0, 64), next_pc=target64)
             self.write_row(k, op_id, row)
             self.count_block()
-            self.leave(target64, STATUS_CONTINUE, pc)
+            if rd in LINK_REGISTERS and nxt in self.leaders:
+                self.host_call(target64, nxt, pc)
+            elif rd == 0 and rs1 in LINK_REGISTERS:
+                self.leave(target64, _STATUS_RETURN, pc)
+            else:
+                self.computed_jump(target64, pc)
+
+    def computed_jump(self, target: str, pc: int) -> None:
+        """A jump through a register (a jump table, say): to a block of this region directly, by a switch
+        on the target that LLVM makes a table; anywhere else by the exit."""
+        f = self.f
+        self.write_back()
+        elsewhere = f.new_label()
+        cases = " ".join(f"i64 {leader}, label %b_{leader:x}" for leader in self.region.leaders)
+        f.do(f"switch i64 {target}, label %{elsewhere} [ {cases} ]")
+        f.place(elsewhere)
+        self.leave(target, STATUS_CONTINUE, pc)
+
+    def host_call(self, target: str, nxt: int, pc: int) -> None:
+        """A guest call as a host call of the target's region function: when it comes back with the
+        guest at the return address, the block after the call goes on here, so a return costs a host
+        return instead of a table lookup and an entry switch.  It comes back early with any other
+        status (that goes up to the dispatcher), or at another pc (a longjmp, say; that is looked up).
+        Past MAX_DEPTH nested calls, and for a target with no code, the call leaves like a jump."""
+        f = self.f
+        self.calls += 1
+        slots = {"steps": SLOT_STEPS, "mis": SLOT_MISALIGNED}
+        if self.mode != "fast":
+            slots["logpos"] = SLOT_LOG_POS
+        for key, index in slots.items():
+            f.do(f"store i64 {self.peek(key)}, ptr {f.let(self.slot(index))}")
+        f.do(f"store i64 {target}, ptr {f.let(self.slot(SLOT_PC))}")
+        f.do(f"store i64 {pc}, ptr {f.let(self.slot(SLOT_PREV_PC))}")
+        depth_slot = f.let(self.slot(SLOT_DEPTH))
+        depth = f.let(f"load i64, ptr {depth_slot}")
+        delta = f.let(f"sub i64 {target}, {lit(self.cm.base, 64)}")
+        inside = f.let(f"icmp ult i64 {delta}, {4 * len(self.cm.kind)}")
+        room = f.let(f"icmp ult i64 {depth}, {MAX_DEPTH}")
+        index = f.let(f"select i1 {f.let(f'and i1 {inside}, {room}')}, i64 {f.let(f'lshr i64 {delta}, 2')}, i64 0")
+        table = f.let(f"inttoptr i64 {f.let(f'load i64, ptr {f.let(self.slot(SLOT_TABLE))}')} to ptr")
+        fn_addr = f.let(f"load i64, ptr {f.let(f'getelementptr i64, ptr {table}, i64 {index}')}")
+        found = f.let(f"and i1 {f.let(f'and i1 {inside}, {room}')}, {f.let(f'icmp ne i64 {fn_addr}, 0')}")
+        call, jump = f.new_label(), f.new_label()
+        f.do(f"br i1 {found}, label %{call}, label %{jump}")
+        f.place(jump)
+        self.leave(target, STATUS_CONTINUE, pc)
+        f.place(call)
+        f.do(f"store i64 {f.let(f'add i64 {depth}, 1')}, ptr {depth_slot}")
+        fn = f.let(f"inttoptr i64 {fn_addr} to ptr")
+        status = f.let(f"call i32 {fn}(ptr %ctx, i64 {target})")
+        f.do(f"store i64 {depth}, ptr {depth_slot}")
+        back = f.let(f"icmp eq i32 {status}, {STATUS_CONTINUE}")
+        here = f.let(f"icmp eq i64 {f.let(f'load i64, ptr {f.let(self.slot(SLOT_PC))}')}, {nxt}")
+        resume, elsewhere, up = f.new_label(), f.new_label(), f.new_label()
+        f.do(f"br i1 {f.let(f'and i1 {back}, {here}')}, label %{resume}, label %{elsewhere}")
+        f.place(elsewhere)
+        f.do(f"br i1 {back}, label %rechain, label %{up}")
+        f.place(up)
+        f.do(f"ret i32 {status}")
+        f.place(resume)
+        for key, index in slots.items():
+            f.do(f"store i64 {f.let(f'load i64, ptr {f.let(self.slot(index))}')}, ptr %c_{key}")
+        self.forget()
+        f.do(f"br label %b_{nxt:x}")
 
     def branch(self, taken: str, target: int, nxt: int, pc: int, next_pc: str) -> None:
         """The end of a block with a conditional branch: targets inside the region directly, others by exit."""
@@ -545,7 +665,9 @@ def lift_module(cm: CodeMap, regions: list[Region], mode: str, layout: Layout, n
 
 
 def dispatcher_module() -> str:
-    """`i32 dispatch(ptr ctx)`: look the pc up in the table of region functions and call, until a status."""
+    """`i32 dispatch(ptr ctx)`: look the pc up in the table of region functions and call, until a status.
+    Counts its lookups in ctx[SLOT_LOOKUPS]: region code goes on to the next region by itself, so these
+    are the entries from the host and the continues that found no code or came back to it."""
     def slot(index: int) -> str:
         return f"getelementptr i64, ptr %ctx, i64 {index}"
     return f"""; ModuleID = 'dispatch'
@@ -559,9 +681,13 @@ entry:
   %table_addr = load i64, ptr %s_table
   %table = inttoptr i64 %table_addr to ptr
   %s_pc = {slot(SLOT_PC)}
+  %s_lookups = {slot(SLOT_LOOKUPS)}
   br label %loop
 loop:
   %pc = load i64, ptr %s_pc
+  %lookups = load i64, ptr %s_lookups
+  %lookups1 = add i64 %lookups, 1
+  store i64 %lookups1, ptr %s_lookups
   %delta = sub i64 %pc, %code_base
   %index = lshr i64 %delta, 2
   %low = and i64 %delta, 3
