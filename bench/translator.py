@@ -38,7 +38,7 @@ from translator.regions import code_map  # noqa: E402
 from runtime.files import write_atomic  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
-EXAMPLES = ["fibonacci", "sort", "bignum", "zig_collatz", "coremark_like", "sha256_soft"]
+EXAMPLES = ["fibonacci", "sort", "bignum", "zig_collatz", "coremark_like", "sha256_soft", "dispatch"]
 RUNS = 11                       # translated runs take milliseconds: the best of many is what the code can do
 GOALS = {"fast_ratio": 2.0, "minimal_ratio": 3.0, "expand_rows_per_s": 50e6, "compile_ips": 20_000,
          "warm_load_s": 0.2, "zero_fill_translate_s": 5.0}

@@ -33,6 +33,7 @@ EXAMPLE_BUILDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "misaligned_atomics": ("main.c", ("rv64ima",)),
     "coremark_like": ("main.c", ("rv64im", "rv32im")),
     "sha256_soft": ("main.c", ("rv64im", "rv32im")),
+    "dispatch": ("main.c", ("rv64im", "rv32im")),
 }
 OPT = "-O2"
 

@@ -425,6 +425,48 @@ def coremark_like(iterations: int = 40) -> tuple[bytes, bytes]:
     return struct.pack("<II", seed, iterations), out
 
 
+# ---- dispatch: a Python model of examples/dispatch/main.c -------------------
+
+def _fib(n: int) -> int:
+    a, b = 0, 1
+    for _ in range(n):
+        a, b = b, (a + b) & 0xFFFFFFFF
+    return a
+
+
+def _dispatch_pass(code: bytes, acc: int) -> int:
+    n, m = len(code), 0xFFFFFFFF
+    ops = (lambda a, b: a + b, lambda a, b: a * b + 1, lambda a, b: a ^ (b << 1))
+    for i, byte in enumerate(code):
+        c = byte & 7
+        if c == 0:
+            acc += 3
+        elif c == 1:
+            acc ^= acc >> 3
+        elif c == 2:
+            acc *= 5
+        elif c == 3:
+            acc -= i
+        elif c == 4:
+            acc = ops[i % 3](acc, i)
+        elif c == 5:
+            acc = (acc << 1) | (acc >> 31)
+        elif c == 6:
+            acc += code[(i * 7) % n]
+        else:
+            acc ^= 0x9E3779B9
+        acc &= m
+    return acc
+
+
+def dispatch(fib_n: int = 12, rounds: int = 2) -> tuple[bytes, bytes]:
+    code = stream("dispatch", 1024)
+    acc = fib = _fib(fib_n)
+    for _ in range(rounds):
+        acc = _dispatch_pass(code, acc)
+    return struct.pack("<III", fib_n, rounds, len(code)) + code, struct.pack("<II", fib, acc)
+
+
 GENERATORS = {
     "fibonacci": fibonacci,
     "sha256": sha256,
@@ -435,11 +477,13 @@ GENERATORS = {
     "misaligned_atomics": misaligned_atomics,
     "coremark_like": coremark_like,
     "sha256_soft": sha256_soft,
+    "dispatch": dispatch,
 }
 
 
 # Benchmark-sized inputs (about 30 M steps), beside the test-sized input.bin.
-BENCH_SIZES = {"coremark_like": {"iterations": 450}, "sha256_soft": {"rounds": 6}}
+BENCH_SIZES = {"coremark_like": {"iterations": 450}, "sha256_soft": {"rounds": 6},
+               "dispatch": {"fib_n": 27, "rounds": 400}}
 
 
 def generate_all() -> dict[tuple[str, str], tuple[bytes, bytes]]:
