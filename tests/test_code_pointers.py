@@ -89,3 +89,31 @@ def test_words_that_point_outside_the_code_add_no_leaders():
     plain = code_map(program(64, b"", "lw", 2), "fast")
     cm = code_map(program(64, data, "lw", 2), "fast")
     assert (cm.is_leader == plain.is_leader).all()
+
+
+# 30 times: a jump through a register (no table reveals its target) to the middle of a 6-instruction run.
+UNREVEALED_JUMP = """
+    addi s0, zero, 30
+loop:
+    auipc t1, 0
+    jalr zero, 16(t1)
+    addi s1, s1, 1000
+    addi s1, s1, 100
+    addi s1, s1, 10
+    addi s1, s1, 1
+    addi s1, s1, 1
+    addi s1, s1, 1
+    addi s0, s0, -1
+    bne s0, zero, loop
+    addi a0, zero, 0
+    addi a7, zero, 93
+    ecall
+"""
+
+
+def test_a_jump_no_table_reveals_hands_the_rest_of_its_block_to_the_interpreter_at_once(jit_cache):
+    program = load_elf(build_elf([Seg(RAM_BASE, PF_R | PF_X, assemble(UNREVEALED_JUMP, RAM_BASE))]))
+    run = NativeMachine(program, cache_dir=jit_cache, tier_up=False).run()
+    assert run.result.regs[9] == 30 * 13
+    assert run.stats["mid_block_steps"] == 30 * 6 and run.stats["dispatches"] <= 30 + 3
+    check(program, memory_map=MemoryMap(), cache_dir=jit_cache)

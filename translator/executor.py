@@ -150,7 +150,7 @@ class NativeMachine:
         self._to_interpreter()
         if self.mode == "minimal":
             self.memory.log = []
-        start_pc, started = self.interp.pc, time.perf_counter()
+        start_pc, start_steps, started = self.interp.pc, self.interp.steps, time.perf_counter()
         try:
             self.interp.execute(steps)
             self.ctx[SLOT_PREV_PC] = self.interp.prev_pc
@@ -163,8 +163,9 @@ class NativeMachine:
                     self.log_segments[-1][pos: pos + len(read)] = read
                     self.ctx[SLOT_LOG_POS] = pos + len(read)
                 self.memory.log = None
-                if steps == 1:
-                    self.extra_counts[self.cm.index(start_pc)] += 1
+                if steps <= self._block_len(start_pc):          # straight-line: the words from start_pc
+                    first = self.cm.index(start_pc)
+                    self.extra_counts[first: first + self.interp.steps - start_steps] += 1
             self._from_interpreter()
             self.stats["interpreter_seconds"] += time.perf_counter() - started
 
@@ -238,9 +239,17 @@ class NativeMachine:
         block) runs in the interpreter; anything else faults."""
         pc = int(self.ctx[SLOT_PC])
         if self.interp._in_code(pc):
-            i = self.cm.index(pc)
-            self.stats["untranslated_steps" if self.cm.kind[i] == SLOW else "mid_block_steps"] += 1
-            self._interpret(1)
+            if self.cm.kind[self.cm.index(pc)] == SLOW:
+                self.stats["untranslated_steps"] += 1
+                self._interpret(1)
+                return
+            # The middle of a block: the interpreter runs the rest of it in one go, unless that would
+            # cross the budget (a checkpoint or the step limit), which the run loop then handles.
+            n = self._block_len(pc)
+            if self.steps + n > int(self.ctx[SLOT_BUDGET]):
+                n = 1
+            self.stats["mid_block_steps"] += n
+            self._interpret(n)
             return
         self._to_interpreter()
         self.interp._handler_at(pc, int(self.ctx[SLOT_PREV_PC]))     # raises the interpreter's fault
