@@ -98,6 +98,18 @@ def assemble_line(line: str, pc: int = 0, xlen: int = 64, labels: dict[str, int]
 
 def assemble(source: str, base: int, xlen: int = 64) -> bytes:
     """Assemble lines (with `label:` lines and `#` comments) placed from address base."""
+    lines, labels = _layout(source, base)
+    words = [w if t is None else assemble_line(t, p, xlen, labels) for p, t, w in lines]
+    return b"".join(w.to_bytes(4, "little") for w in words)
+
+
+def label_addresses(source: str, base: int) -> dict[str, int]:
+    """Where assemble(source, base) puts each label (for tests that give labels symbols)."""
+    return _layout(source, base)[1]
+
+
+def _layout(source: str, base: int) -> tuple[list[tuple], dict[str, int]]:
+    """(pc, instruction text or None, .word value or None) per word, and the labels' addresses."""
     lines, labels, pc = [], {}, base
     for raw in source.splitlines():
         text = raw.split("#", 1)[0].strip()
@@ -111,5 +123,4 @@ def assemble(source: str, base: int, xlen: int = 64) -> bytes:
         elif text:
             lines.append((pc, text, None))
             pc += 4
-    words = [w if t is None else assemble_line(t, p, xlen, labels) for p, t, w in lines]
-    return b"".join(w.to_bytes(4, "little") for w in words)
+    return lines, labels

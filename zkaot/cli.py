@@ -216,18 +216,31 @@ def cmd_trace(args) -> int:
 
 
 def cmd_profile(args) -> int:
-    from zkaot.profile import profile, write_chart
-    if args.output:
-        check_writable(args.output)
+    from zkaot.callstacks import call_profile
+    from zkaot.profile import hottest, output_kind, write_output
+    for path in args.output:
+        if output_kind(path) is None:
+            raise BadInput(f"{path}: a profile is written as .png, .svg, .folded or .json (speedscope)")
+        check_writable(path)
     program = load_elf(args.elf)
-    prof = profile(program, _read_input(args), step_limit=args.max_steps)
+    bar, progress = _progress_bar()
+    try:
+        prof = call_profile(program, _read_input(args), step_limit=args.max_steps,
+                            progress=lambda done, total: progress(done))
+    finally:
+        bar.close()
     fault = prof.result.fault
     print(f"{program.name}: {prof.total:,} steps" + (f" (stopped: {fault})" if fault else ""))
-    for name, steps in list(zip(prof.names, prof.steps))[: args.top]:
-        print(f"  {100 * steps / prof.total:6.2f}%  {steps:>14,}  {name}")
-    if args.output:
-        write_chart(prof, args.output, f"{Path(program.name).name}: {prof.total:,} steps", args.top)
-        print(f"chart: {args.output}")
+    own, inclusive, total = prof.self_steps(), prof.inclusive(), max(prof.total, 1)
+    print(f"  {'self':>7}  {'self steps':>14}  {'total':>7}  function")
+    for i in hottest(prof)[: args.top]:
+        print(f"  {100 * own[i] / total:6.2f}%  {own[i]:>14,}  {100 * inclusive[i] / total:6.2f}%  {prof.names[i]}")
+    if len(prof.names) == 1:
+        print("  (the ELF has no function symbols: every step is counted as <no symbol>)")
+    title = f"{Path(program.name).name}: {prof.total:,} steps"
+    for path in args.output:
+        write_output(prof, path, title, args.top)
+        print(f"{output_kind(path)}: {path}")
     return EXIT_OK
 
 
@@ -457,10 +470,14 @@ def parser() -> argparse.ArgumentParser:
     trc.add_argument("--scheduler", help="address of a Dask scheduler to expand chunks on (tcp://host:8786)")
     trc.set_defaults(func=cmd_trace)
 
-    prf = sub.add_parser("profile", help="where the guest spends its steps, by function (text and PNG)")
+    prf = sub.add_parser("profile", help="where the guest spends its steps, by function and call stack "
+                                          "(text, PNG, SVG flame graph, folded stacks, speedscope)")
     prf.add_argument("elf", help="the guest: a RISC-V ELF executable")
     _input_options(prf)
-    prf.add_argument("-o", "--output", help="also draw the hot spots as a PNG bar chart here")
+    prf.add_argument("-o", "--output", action="append", default=[],
+                     help="also write the profile here, by extension: .png (bar chart of self steps), .svg "
+                          "(flame graph), .folded (flamegraph.pl / inferno stacks), .json (speedscope); "
+                          "repeatable")
     prf.add_argument("--max-steps", type=_Count(0), default=None,
                      help="stop the guest after this many steps and profile the run so far")
     prf.add_argument("--top", type=_Count(1), default=15, help="how many functions to list (default 15)")

@@ -1,55 +1,63 @@
-"""`zkaot profile`: where a guest spends its steps, by function, from the minimal trace's PC histogram."""
-from dataclasses import dataclass
+"""`zkaot profile`: where a guest spends its steps, by function and by call stack, as text and pictures.
+
+The numbers come from zkaot/callstacks.py; this module chooses the files: a PNG
+bar chart of the functions with the most self steps, and the formats of
+zkaot/flamegraph.py, each picked by the output file's extension.
+"""
+from pathlib import Path
 
 import numpy as np
 
-from runtime.memory_map import MemoryMap
-from translator.executor import NativeMachine
+from runtime.files import write_atomic
+from zkaot.callstacks import CallProfile
+from zkaot.flamegraph import write_folded, write_speedscope, write_svg
+
+OUTPUTS = {".png": "PNG bar chart of self steps", ".svg": "SVG flame graph", ".folded": "folded stacks",
+           ".json": "speedscope JSON"}
 
 
-@dataclass
-class Profile:
-    names: list[str]          # hottest first
-    steps: np.ndarray         # steps spent in each
-    total: int
-    result: object            # the run's RunResult
+def output_kind(path) -> str | None:
+    """What a profile output's file name asks for, or None."""
+    return OUTPUTS.get(Path(path).suffix.lower())
 
 
-def profile(program, input_bytes: bytes = b"", memory_map: MemoryMap = MemoryMap(), cache_dir=None,
-            step_limit: int | None = None) -> Profile:
-    """Steps per function; a run stopped at step_limit is profiled up to there."""
-    run = NativeMachine(program, input_bytes, memory_map, "minimal", step_limit, cache_dir=cache_dir).run()
-    trace = run.trace
-    counts = trace.pc_histogram
-    pcs = trace.code_base + 4 * np.arange(len(counts), dtype=np.int64)
-    starts = np.array([start for start, _, _ in program.functions] or [trace.code_base], np.int64)
-    names = [name for _, _, name in program.functions] or ["<code>"]
-    owner = np.searchsorted(starts, pcs, side="right") - 1      # the function each pc falls in
-    unknown = owner < 0
-    per_function = np.bincount(np.where(unknown, len(names), owner), weights=counts,
-                               minlength=len(names) + 1).astype(np.int64)
-    labels = names + ["<before the first symbol>"]
-    order = np.argsort(-per_function, kind="stable")
-    order = order[per_function[order] > 0]
-    return Profile([labels[i] for i in order], per_function[order], int(counts.sum()), run.result)
+def write_output(prof: CallProfile, path, title: str, top: int = 20) -> None:
+    suffix = Path(path).suffix.lower()
+    if suffix == ".png":
+        write_chart(prof, path, title, top)
+    elif suffix == ".svg":
+        write_svg(prof, path, title)
+    elif suffix == ".folded":
+        write_folded(prof, path)
+    elif suffix == ".json":
+        write_speedscope(prof, path, title)
+    else:
+        raise ValueError(f"no profile format for {path}")
 
 
-def write_chart(prof: Profile, path, title: str, top: int = 20) -> None:
-    """A horizontal bar chart of the hottest functions, written whole or not at all."""
+def hottest(prof: CallProfile) -> np.ndarray:
+    """Function ids with self steps, most first."""
+    own = prof.self_steps()
+    order = np.argsort(-own, kind="stable")
+    return order[own[order] > 0]
+
+
+def write_chart(prof: CallProfile, path, title: str, top: int = 20) -> None:
+    """A horizontal bar chart of the functions with the most self steps."""
     import io
 
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from runtime.files import write_atomic
-    names, steps = prof.names[:top][::-1], prof.steps[:top][::-1]
+    own, ids = prof.self_steps(), hottest(prof)[:top][::-1]
+    names, steps = [prof.names[i] for i in ids], own[ids]
     fig, ax = plt.subplots(figsize=(9, 0.35 * len(names) + 1.5))
     bars = ax.barh(names, steps, color="#3b7dd8")
     for bar, value in zip(bars, steps):
         ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" {100 * value / prof.total:.1f}%",
                 va="center", fontsize=8)
-    ax.set_xlabel("steps (retired instructions)")
+    ax.set_xlabel("self steps (retired instructions)")
     ax.set_title(title)
     fig.tight_layout()
     buffer = io.BytesIO()
