@@ -17,7 +17,8 @@ return addresses:
   it replaces the top frame.
 
 Steps count for the stack's top frame, or for the function of the pc when that
-is another (code reached without a call).  Stacks deeper than MAX_DEPTH frames
+is another (code reached without a call).  With DWARF (zkaot/inlines.py), code
+inlined into a function counts for a frame of each inlined call above it.  Stacks deeper than MAX_DEPTH frames
 are counted at that depth: the shadow stack still tracks every frame.
 """
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from runtime.memory_map import MemoryMap
 from translator.executor import NativeMachine
 from translator.expand import chunks_of, expand_chunk
 from translator.regions import code_map
+from zkaot.inlines import InlineMap
 
 MAX_DEPTH = 512                 # frames of a stack kept apart; deeper ones count at this depth
 RETURN_SEARCH = 64              # frames a return looks down the stack for its return address
@@ -101,9 +103,10 @@ def _outermost(parent, func):
 
 
 class _Functions:
-    """Which function each code word is in, and what kind of control transfer it is."""
+    """Which function each code word is in (its leaf: the symbol's function, or an inlined call in it),
+    and what kind of control transfer it is."""
 
-    def __init__(self, program):
+    def __init__(self, program, inlines: InlineMap | None = None):
         cm = code_map(program, "fast")
         self.base = cm.base
         starts = np.array([s for s, _, _ in program.functions], np.int64)
@@ -111,6 +114,16 @@ class _Functions:
         pcs = cm.base + 4 * np.arange(len(cm.kind), dtype=np.int64)
         owner = np.searchsorted(starts, pcs, side="right") - 1
         self.owner = np.where(owner < 0, len(self.names) - 1, owner).astype(np.int32)
+        # Words inside inlined calls get a leaf id of their own per (function, inline chain), after
+        # the functions' ids; the profile expands them into frames afterwards (_expand_inlines).
+        self.leaf, self.inlined = self.owner, []
+        if inlines is not None and inlines.base == cm.base and len(inlines.context) == len(cm.kind):
+            inside = inlines.context > 0
+            pairs, leaf = np.unique(np.stack([self.owner[inside], inlines.context[inside]]), axis=1,
+                                    return_inverse=True)
+            self.leaf = self.owner.copy()
+            self.leaf[inside] = len(self.names) + leaf.ravel()
+            self.inlined = [(int(f), inlines.chains[c]) for f, c in pairs.T]
         self.is_start = np.zeros(len(cm.kind), bool)
         inside = (starts >= cm.base) & (starts < cm.base + 4 * len(cm.kind)) & (starts % 4 == 0)
         self.is_start[(starts[inside] - cm.base) >> 2] = True
@@ -129,9 +142,9 @@ class _Functions:
     def segments(self, rows: np.ndarray) -> tuple[np.ndarray, ...]:
         """A chunk's rows as segments: (steps, function, event kind, event's function, return address)."""
         here, there = self.index(rows["pc"]), self.index(rows["next_pc"])
-        func = self.owner[here]
+        func = self.leaf[here]
         kind = self.kind[here].copy()
-        kind[self.jump[here] & self.is_start[there] & (self.owner[there] != func)] = TAIL
+        kind[self.jump[here] & self.is_start[there] & (self.owner[there] != self.owner[here])] = TAIL
         events = np.flatnonzero(kind)
         cuts = np.union1d(np.flatnonzero(func[1:] != func[:-1]) + 1, events + 1)
         starts = np.concatenate([[0], cuts[cuts < len(rows)]])
@@ -223,11 +236,11 @@ class _Walker:
 
 
 def call_profile(program, input_bytes: bytes = b"", memory_map: MemoryMap = MemoryMap(), cache_dir=None,
-                 step_limit: int | None = None, progress=None) -> CallProfile:
-    """Steps per call stack of a run (a run stopped at step_limit is profiled up to there);
-    progress(steps done, total) after each chunk."""
+                 step_limit: int | None = None, progress=None, inlines: InlineMap | None = None) -> CallProfile:
+    """Steps per call stack of a run (a run stopped at step_limit is profiled up to there), with the
+    inlined calls of `inlines` as frames of their own; progress(steps done, total) after each chunk."""
     run = NativeMachine(program, input_bytes, memory_map, "minimal", step_limit, cache_dir=cache_dir).run()
-    functions, walker = _Functions(program), _Walker()
+    functions, walker = _Functions(program, inlines), _Walker()
     done = 0
     for chunk in chunks_of(program, run.trace, run.result.steps, memory_map, cache_dir=cache_dir):
         rows, _ = expand_chunk(chunk)
@@ -236,5 +249,41 @@ def call_profile(program, input_bytes: bytes = b"", memory_map: MemoryMap = Memo
         if progress:
             progress(done, run.result.steps)
     n = int(walker.state[1])
-    return CallProfile(functions.names, walker.parent[:n], walker.func[:n], walker.steps[:n], run.result.steps,
+    prof = CallProfile(functions.names, walker.parent[:n], walker.func[:n], walker.steps[:n], run.result.steps,
                        run.result)
+    return _expand_inlines(prof, functions.inlined) if functions.inlined else prof
+
+
+def _expand_inlines(prof: CallProfile, inlined: list[tuple[int, tuple[str, ...]]]) -> CallProfile:
+    """The trie with each inlined-code leaf (ids from len(names): a function and its inline chain) made
+    frames: the function, if its caller is not already it, then each inlined call."""
+    names = list(prof.names)
+    ids = {name: i for i, name in enumerate(names)}
+    parent, func, steps = [ROOT], [-1], [0]
+    children: dict[tuple[int, int], int] = {}
+
+    def child(p: int, f: int) -> int:
+        if (p, f) not in children:
+            children[p, f] = len(parent)
+            parent.append(p)
+            func.append(f)
+            steps.append(0)
+        return children[p, f]
+
+    new = [ROOT] * len(prof.parent)
+    for k in range(1, len(prof.parent)):                 # parents come before their children
+        p, f = new[prof.parent[k]], int(prof.func[k])
+        if f < len(prof.names):
+            node = child(p, f)
+        else:
+            owner, chain = inlined[f - len(prof.names)]
+            node = p if func[p] == owner else child(p, owner)
+            for name in chain:
+                if name not in ids:
+                    ids[name] = len(names)
+                    names.append(name)
+                node = child(node, ids[name])
+        new[k] = node
+        steps[node] += int(prof.steps[k])
+    return CallProfile(names, np.array(parent, np.int64), np.array(func, np.int64), np.array(steps, np.int64),
+                       prof.total, prof.result)

@@ -216,17 +216,25 @@ def cmd_trace(args) -> int:
 
 
 def cmd_profile(args) -> int:
+    from translator.elf import MAX_ELF_BYTES
+    from translator.regions import code_map
     from zkaot.callstacks import call_profile
+    from zkaot.inlines import inline_map
     from zkaot.profile import hottest, output_kind, write_output
     for path in args.output:
         if output_kind(path) is None:
             raise BadInput(f"{path}: a profile is written as .png, .svg, .folded or .json (speedscope)")
         check_writable(path)
     program = load_elf(args.elf)
+    cm = code_map(program, "fast")
+    try:
+        inlines = inline_map(read_limited(args.elf, MAX_ELF_BYTES), cm.base, len(cm.kind))
+    except OSError:                             # read once already: a pipe, say; profile without inlines
+        inlines = None
     bar, progress = _progress_bar()
     try:
         prof = call_profile(program, _read_input(args), step_limit=args.max_steps,
-                            progress=lambda done, total: progress(done))
+                            progress=lambda done, total: progress(done), inlines=inlines)
     finally:
         bar.close()
     fault = prof.result.fault
@@ -237,6 +245,8 @@ def cmd_profile(args) -> int:
         print(f"  {100 * own[i] / total:6.2f}%  {own[i]:>14,}  {100 * inclusive[i] / total:6.2f}%  {prof.names[i]}")
     if len(prof.names) == 1:
         print("  (the ELF has no function symbols: every step is counted as <no symbol>)")
+    if inlines is None:
+        print("  (no DWARF in the ELF: inlined functions count for their callers; `zkaot build --debug` keeps it)")
     title = f"{Path(program.name).name}: {prof.total:,} steps"
     for path in args.output:
         write_output(prof, path, title, args.top)
