@@ -2,7 +2,7 @@
 
 The toolchain is the pinned `ziglang` wheel, run as ``sys.executable -m ziglang``,
 so a fresh machine needs only pip. Every build links the guest SDK from
-``runtime/guest/``: ``crt0.S`` (``_start``), ``zkaot.c`` (I/O, heap, mem*,
+``runtime/guest/``: ``crt0.S`` (``_start``), ``printf.c``, ``zkaot.c`` (I/O, heap, mem*,
 accelerators) and the linker script ``zkaot.ld``.
 
 Builds are reproducible: the sources and the SDK are copied into a fresh
@@ -46,7 +46,7 @@ _ZIG_MODES = {
 _C_OPTS = {v: k for k, v in reversed(list(_ZIG_MODES.items()))}  # Zig mode -> flag
 
 GUEST_DIR = Path(__file__).resolve().parent.parent / "runtime" / "guest"
-_SDK_FILES = ("crt0.S", "zkaot.c", "zkaot.h", "zkvm_accelerators.h", "zkaot.ld", "zkaot.zig")
+_SDK_FILES = ("crt0.S", "zkaot.c", "printf.c", "zkaot.h", "zkvm_accelerators.h", "zkaot.ld", "zkaot.zig")
 _C_EXTS = {".c", ".S", ".s"}
 _DISCARD_DEBUG = "*(.debug .debug_*)"    # the line of zkaot.ld that drops DWARF
 _TIMEOUT = 900  # seconds; a cold build of compiler_rt takes well under that
@@ -113,7 +113,7 @@ def build_command(
             "-fno-unwind-tables", "-fno-asynchronous-unwind-tables",
             "-Isdk", *dflags, *extra_flags,
             "-T", "sdk/zkaot.ld",
-            "sdk/crt0.S", "sdk/zkaot.c", *c_srcs,
+            "sdk/crt0.S", "sdk/zkaot.c", "sdk/printf.c", *c_srcs,
             "-o", out,
         ]
     # Zig: module-scoped options come before the -M flag of the module they
@@ -127,7 +127,7 @@ def build_command(
         "-Isdk", *dflags, *extra_flags,
         "-T", "sdk/zkaot.ld",
         "--dep", "zkaot", f"-Mroot={zig_srcs[0]}",
-        "sdk/crt0.S", "sdk/zkaot.c", *c_srcs,
+        "sdk/crt0.S", "sdk/zkaot.c", "sdk/printf.c", *c_srcs,
         "-Mzkaot=sdk/zkaot.zig",
         "--name", "guest", f"-femit-bin={out}",
     ]

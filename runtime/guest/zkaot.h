@@ -10,6 +10,7 @@
 #ifndef ZKAOT_H
 #define ZKAOT_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,6 +48,18 @@ void write_output(const uint8_t *p, size_t n);
 /* Console output (fd 1): shown by the host, not part of the public output. */
 void zkaot_write_console(const void *p, size_t n);
 void zkaot_print(const char *s);               /* NUL-terminated string   */
+
+/* printf to the console (fd 1) and into buffers: conversions d i u x X o c s
+ * p %, flags - + space # 0, width and precision (or *), length modifiers hh h
+ * l ll z j t. No floating point: %f %e %g %a print as written. Return the
+ * number of characters (snprintf: that the whole text needs). Weak: a guest
+ * may bring its own. */
+int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int vprintf(const char *fmt, va_list ap);
+int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+int putchar(int c);
+int puts(const char *s);                       /* s and a newline         */
 
 /* Raw ecall with up to three arguments; returns a0. */
 long zkaot_syscall(long num, long a0, long a1, long a2);
