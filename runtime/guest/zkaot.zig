@@ -110,6 +110,76 @@ pub fn eprint(s: []const u8) void {
     _ = syscall(SYS_WRITE, FD_STDERR, @intFromPtr(s.ptr), s.len);
 }
 
+// ---- std.debug.print and std.log ------------------------------------------
+// A guest has no files, threads or clocks, so the std.Io that std.debug.print
+// and std.log's default handler write through is one whose stderr is the
+// console's fd 2 and which has nothing else. In the guest's root file:
+//
+//     pub const std_options_debug_io = zk.debug_io;   // std.debug.print
+//     pub const std_options = zk.std_options;         // std.log (and the page size)
+
+/// std.log through logFn, and the page size std.heap needs on freestanding.
+pub const std_options: std.Options = .{ .logFn = logFn, .page_size_min = 4096, .page_size_max = 4096 };
+
+/// The std.Io behind std.debug.print: stderr is fd 2; every other operation
+/// fails as std.Io.failing's do.
+pub const debug_io: std.Io = .{ .userdata = null, .vtable = &debug_vtable };
+
+const debug_vtable: std.Io.VTable = blk: {
+    var v = std.Io.failing.vtable.*;
+    v.swapCancelProtection = keepCancelProtection;
+    v.lockStderr = lockStderr;
+    v.tryLockStderr = tryLockStderr;
+    v.unlockStderr = unlockStderr;
+    break :blk v;
+};
+
+var stderr_writer: std.Io.File.Writer = .{
+    .io = debug_io,
+    .file = .{ .handle = undefined, .flags = .{ .nonblocking = false } },
+    .mode = .streaming,
+    .interface = .{ .vtable = &.{ .drain = drainToStderr }, .buffer = &.{} },
+};
+
+fn drainToStderr(w: *std.Io.Writer, data: []const []const u8, splat: usize) std.Io.Writer.Error!usize {
+    var n = w.end;
+    eprint(w.buffered());
+    for (data[0 .. data.len - 1]) |part| {
+        eprint(part);
+        n += part.len;
+    }
+    for (0..splat) |_| eprint(data[data.len - 1]);
+    n += data[data.len - 1].len * splat;
+    return w.consume(n);
+}
+
+fn keepCancelProtection(_: ?*anyopaque, new: std.Io.CancelProtection) std.Io.CancelProtection {
+    return new; // nothing is ever cancelled: the guest runs alone
+}
+
+fn lockStderr(_: ?*anyopaque, _: ?std.Io.Terminal.Mode) std.Io.Cancelable!std.Io.LockedStderr {
+    return .{ .file_writer = &stderr_writer, .terminal_mode = .no_color };
+}
+
+fn tryLockStderr(userdata: ?*anyopaque, mode: ?std.Io.Terminal.Mode) std.Io.Cancelable!?std.Io.LockedStderr {
+    return try lockStderr(userdata, mode);
+}
+
+fn unlockStderr(_: ?*anyopaque) void {
+    stderr_writer.interface.flush() catch {};
+}
+
+/// std.log's handler: `level(scope): message` on fd 2, as std's default prints it.
+pub fn logFn(
+    comptime level: std.log.Level,
+    comptime scope: @EnumLiteral(),
+    comptime format: []const u8,
+    args: anytype,
+) void {
+    const prefix = comptime level.asText() ++ (if (scope == .default) ": " else "(" ++ @tagName(scope) ++ "): ");
+    std.debug.print(prefix ++ format ++ "\n", args);
+}
+
 /// Region cycles: the instructions retired between a start and an end with the
 /// same name (the marking ecalls excluded), summed per name (`zkaot run` prints them).
 pub fn cycleScopeStart(name: []const u8) void {
