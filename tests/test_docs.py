@@ -56,3 +56,10 @@ def test_summary_json_keys_are_the_documented_keys(tmp_path, jit_cache):
     program = load_elf(guest_elf(tmp_path, "addi a7, zero, 93\necall\n"))
     written = set(trace(program, b"", tmp_path / "full", "full", workers=1, cache_dir=jit_cache))
     assert written == documented
+
+
+def test_the_readme_python_example_runs_as_written(monkeypatch, jit_cache):
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setenv("ZKAOT_CACHE", str(jit_cache))
+    example, = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+    exec(compile(example, "README.md", "exec"), {})

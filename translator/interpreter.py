@@ -7,6 +7,7 @@ unsigned modulo 2^XLEN; slot 32 is where writes to x0 go, so x0 reads stay 0.
 """
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from operator import length_hint
 from typing import Callable
 
@@ -53,6 +54,20 @@ class RunResult:
     @property
     def succeeded(self) -> bool:
         return self.fault is None and self.exit_code == 0
+
+    # The same facts under the names of ere's ProgramExecutionReport and PublicValues
+    # (eth-act/ere, crates/zkvm-interface), for hosts written against that interface.
+    @property
+    def total_num_cycles(self) -> int:
+        return self.steps
+
+    @property
+    def execution_duration(self) -> timedelta:
+        return timedelta(seconds=self.seconds)
+
+    @property
+    def public_values(self) -> bytes:
+        return self.output
 
 
 def _signed_div(a: int, b: int) -> int:

@@ -5,6 +5,7 @@ The public API follows the shape of the eth-act `ere` host interface.
 import os
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -83,6 +84,19 @@ class ProveResult:
     @property
     def program_id(self) -> str:
         return self.claim.program_id
+
+    # ere's ProgramProvingReport and PublicValues (eth-act/ere, crates/zkvm-interface)
+    @property
+    def proving_time(self) -> timedelta:
+        return timedelta(seconds=self.seconds)
+
+    @property
+    def total_num_cycles(self) -> int:
+        return self.claim.steps
+
+    @property
+    def public_values(self) -> bytes:
+        return self.claim.output
 
 
 def prove(program: Program | str | Path, input_bytes: bytes = b"", *, max_steps: int = MAX_PROVE_STEPS,

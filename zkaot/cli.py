@@ -5,6 +5,7 @@ import os
 import signal
 import sys
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 from runtime.files import read_limited, write_atomic
@@ -100,9 +101,9 @@ def _print_json(report: dict) -> None:
     print(json.dumps(report, indent=2, default=bytes.hex))
 
 
-def _duration(seconds: float) -> dict:
+def _duration(duration: timedelta) -> dict:
     """A time as ere's reports carry it (serde's form of Rust's Duration)."""
-    secs, nanos = divmod(round(seconds * 1e9), 10**9)
+    secs, nanos = divmod(round(duration.total_seconds() * 1e9), 10**9)
     return {"secs": secs, "nanos": nanos}
 
 
@@ -138,8 +139,8 @@ def cmd_run(args) -> int:
     fault = f"{program.name}: {result.fault}" if result.fault else None
     status = EXIT_GUEST_FAULT if fault else EXIT_OK if result.exit_code == 0 else EXIT_GUEST_FAILED
     if args.json:
-        _print_json({"total_num_cycles": result.steps, "region_cycles": result.region_cycles,
-                     "execution_duration": _duration(result.seconds), "profile": "zkaot",
+        _print_json({"total_num_cycles": result.total_num_cycles, "region_cycles": result.region_cycles,
+                     "execution_duration": _duration(result.execution_duration), "profile": "zkaot",
                      "exit_code": result.exit_code, "fault": fault, "public_output": result.output,
                      "stdout": bytes(captured[1]), "stderr": bytes(captured[2]), "misaligned": result.misaligned})
         return status
@@ -315,7 +316,7 @@ def cmd_prove(args) -> int:
     write_atomic(args.output, proved.proof)
     claim = proved.claim
     if args.json:
-        _print_json({"proving_time": _duration(proved.seconds), **_claim_report(claim), "proof": args.output,
+        _print_json({"proving_time": _duration(proved.proving_time), **_claim_report(claim), "proof": args.output,
                      "proof_size": len(proved.proof), "security_bits": proved.security_bits})
         return EXIT_OK
     print(f"program id:  {claim.program_id}")
