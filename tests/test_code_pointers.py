@@ -11,6 +11,7 @@ from translator.executor import NativeMachine
 from translator.regions import code_map
 
 TABLE = RAM_BASE + 0x1000           # the read-only data segment with the table
+EXIT = "addi a0, zero, 0\n    addi a7, zero, 93\n    ecall\n"
 CASES = RAM_BASE + 40               # case 3; cases 2, 1, 0 follow, each falling into the next
 
 
@@ -34,10 +35,7 @@ loop:
     addi s1, s1, 1
     addi s0, s0, -1
     bne s0, zero, loop
-    addi a0, zero, 0
-    addi a7, zero, 93
-    ecall
-"""
+    {EXIT}"""
 
 
 def program(xlen: int, table: bytes, load: str, scale: int, relative: bool = True):
@@ -92,7 +90,7 @@ def test_words_that_point_outside_the_code_add_no_leaders():
 
 
 # 30 times: a jump through a register (no table reveals its target) to the middle of a 6-instruction run.
-UNREVEALED_JUMP = """
+UNREVEALED_JUMP = f"""
     addi s0, zero, 30
 loop:
     auipc t1, 0
@@ -105,10 +103,7 @@ loop:
     addi s1, s1, 1
     addi s0, s0, -1
     bne s0, zero, loop
-    addi a0, zero, 0
-    addi a7, zero, 93
-    ecall
-"""
+    {EXIT}"""
 
 
 def test_a_jump_no_table_reveals_hands_the_rest_of_its_block_to_the_interpreter_at_once(jit_cache):
