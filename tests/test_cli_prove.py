@@ -6,9 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from prover.riscv import keycache
 from prover.riscv.claim import RunClaim
+from prover.riscv.keycache import key_path
 from prover.riscv.machine import machine_verifying_key, run_key
 from prover.riscv.rom import program_commitment, program_id
+from prover.riscv.segments import segment_key, segment_verifying_key
 from translator.elf import load_elf
 from zkaot.cli import EXIT_BAD_INPUT, EXIT_GUEST_FAILED, EXIT_OK, EXIT_USAGE, main
 
@@ -78,6 +81,38 @@ def test_the_verifying_key_rebuilt_from_the_program_commitment_is_the_provers():
     vk = machine_verifying_key(c)
     assert vk.digest == run_key(program).verifying_key.digest
     assert c.id == FIB_ID
+
+
+@pytest.mark.parametrize("precompiles", [False, True])
+@pytest.mark.parametrize("kind", ["first", "next"])
+def test_a_segment_key_rebuilt_from_the_program_commitment_is_the_provers(kind, precompiles):
+    program = load_elf(FIB)
+    vk = segment_verifying_key(program_commitment(program), kind, precompiles=precompiles)
+    assert vk.digest == segment_key(program, kind, precompiles=precompiles).verifying_key.digest
+
+
+def test_a_second_verify_of_the_same_program_reads_its_keys_from_the_cache(files, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("ZKAOT_CACHE", str(tmp_path))
+    assert verify(capsys, files["proof_in60"])[0] == EXIT_OK
+    assert key_path(tmp_path, FIB_ID, "first", False).is_file()
+
+    def no_rebuild(*args, **kwargs):
+        raise AssertionError("the key was rebuilt, not read from the cache")
+    monkeypatch.setattr(keycache, "segment_verifying_key", no_rebuild)
+    assert verify(capsys, files["proof_in60"])[0] == EXIT_OK
+    assert verify(capsys, files["proof_in61"])[0] == EXIT_OK      # another run of the same program
+
+
+def test_a_damaged_or_foreign_cached_key_is_rebuilt_and_replaced(files, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("ZKAOT_CACHE", str(tmp_path))
+    path = key_path(tmp_path, FIB_ID, "first", False)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"not a pickle")
+    assert verify(capsys, files["proof_in60"])[0] == EXIT_OK
+    commitment = RunClaim.decode(files["proof_in60"].read_bytes()).program
+    assert keycache._load(path, commitment) is not None
+    other = dataclasses.replace(commitment, rom_root=bytes(32))
+    assert keycache._load(path, other) is None
 
 
 def test_a_wrong_program_id_is_rejected(files, capsys):

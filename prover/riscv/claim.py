@@ -26,9 +26,11 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..codec import ProofFormatError
 from ..stark import Proof, StarkParameters, Verdict
+from .keycache import cached_verifying_keys
 from .machine import input_root
 from .rom import ProgramCommitment, program_commitment
 from .segments import SegmentProof, prove_segments, segment_keys, segment_verifying_keys, verify_segments
@@ -153,10 +155,12 @@ class ClaimVerdict(Verdict):
 
 
 def verify_claim(claim: RunClaim, program_id: str, expect_exit: int = 0,
-                 input_bytes: bytes | None = None) -> ClaimVerdict:
+                 input_bytes: bytes | None = None, key_cache: Path | None = None) -> ClaimVerdict:
     """Accept iff the claim is about the program `program_id` (hex), its run exited with
     `expect_exit`, the input is `input_bytes` (when given) and the STARK proof proves it
-    all.  The reason says what failed."""
+    all.  The reason says what failed.  With `key_cache` (a cache root directory) the
+    verifying keys are read from it, or built and written there (`keycache.py`);
+    without, they are built in memory."""
     def no(reason: str) -> ClaimVerdict:
         return ClaimVerdict(False, reason)
 
@@ -171,7 +175,8 @@ def verify_claim(claim: RunClaim, program_id: str, expect_exit: int = 0,
     if claim.exit_code != expect_exit:
         return no(f"the run exited with code {claim.exit_code}, and exit code {expect_exit} is the one accepted")
     c = claim.program
-    keys = segment_verifying_keys(c, StarkParameters())
+    keys = (segment_verifying_keys(c, StarkParameters()) if key_cache is None
+            else cached_verifying_keys(c, key_cache))
     if input_bytes is not None and input_root(keys.of(0), input_bytes) != claim.input_root:
         return no(f"the input given ({len(input_bytes)} bytes) is not the input the proof's input hash names")
     proofs = []
