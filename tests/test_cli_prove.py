@@ -1,6 +1,7 @@
 """`zkaot prove` and `zkaot verify`: a proof file verifies against the program ID alone,
 and only for its own program, output, exit code and input."""
 import dataclasses
+import re
 import struct
 from pathlib import Path
 
@@ -11,7 +12,8 @@ from prover.riscv.claim import RunClaim
 from prover.riscv.keycache import key_path
 from prover.riscv.machine import machine_verifying_key, run_key
 from prover.riscv.rom import program_commitment, program_id
-from prover.riscv.segments import segment_key, segment_verifying_key
+from prover.riscv.segments import DEFAULT_SEGMENT_STEPS, segment_key, segment_verifying_key
+from prover.stark import security
 from translator.elf import load_elf
 from zkaot.cli import EXIT_BAD_INPUT, EXIT_GUEST_FAILED, EXIT_OK, EXIT_USAGE, main
 
@@ -60,8 +62,9 @@ def test_prove_prints_the_program_id_steps_exit_code_output_size_time_and_securi
     assert main(["prove", str(FIB), "--input", str(files["in60"]), "-o", str(tmp_path / "p.proof")]) == EXIT_OK
     out = capsys.readouterr().out
     for label in (f"program id:  {FIB_ID}", "steps:       385", "exit code:   0", "output:      d012836c68010000",
-                  "prove time:", "security:    100."):
+                  "prove time:"):
         assert label in out
+    assert_security_line(out)
     assert f"({(tmp_path / 'p.proof').stat().st_size:,} bytes)" in out
 
 
@@ -71,8 +74,28 @@ def test_a_proof_of_fibonacci_verifies_against_its_program_id_and_prints_the_pub
     claim = RunClaim.decode(files["proof_in60"].read_bytes())
     assert struct.unpack("<Q", claim.output)[0] == 1548008755920                 # fib(60)
     for label in ("output:      d012836c68010000", "exit code:   0", "steps:       385",
-                  f"input hash:  {claim.input_root.hex()}", "security:    100."):
+                  f"input hash:  {claim.input_root.hex()}"):
         assert label in out
+    assert_security_line(out)
+
+
+def assert_security_line(out: str) -> None:
+    """A default proof states at least 100 bits conjectured, and the proven level beside it."""
+    found = re.search(r"^security:    ([\d.]+) bits conjectured \(.*\), ([\d.]+) bits proven \(unique decoding\)$",
+                      out, re.M)
+    assert found, out
+    assert float(found[1]) >= 100 > float(found[2]) > 50
+
+
+def test_a_default_segment_of_the_largest_size_states_at_least_100_bits():
+    """Every table of a segment of DEFAULT_SEGMENT_STEPS steps at the height of its Main
+    table (more bus messages than any such segment has), with the precompile tables."""
+    vk = segment_verifying_key(program_commitment(load_elf(FIB)), "first", precompiles=True)
+    log_main = (DEFAULT_SEGMENT_STEPS + 1).bit_length() - 1
+    log_rows = [t.fixed_log_rows or log_main for t in vk.tables]
+    report = security(vk, log_rows)
+    assert report.conjectured_bits >= 100, report.describe()
+    assert report.terms["LogUp challenges"] >= 100 and report.terms["FRI folding challenges"] >= 100
 
 
 def test_the_verifying_key_rebuilt_from_the_program_commitment_is_the_provers():

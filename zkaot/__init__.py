@@ -80,7 +80,8 @@ class ProveResult:
     claim: "RunClaim"           # prover.riscv.claim: the public claim and the STARK proofs
     proof: bytes                # the proof file's bytes (claim.encode())
     seconds: float              # proving time (the run that makes the trace excluded)
-    security_bits: float
+    security_bits: float        # conjectured (ethSTARK convention), what each segment's proof states
+    proven_bits: float          # proven (unique-decoding regime): prover/security.py
 
     @property
     def program_id(self) -> str:
@@ -163,7 +164,7 @@ def prove(program: Program | str | Path, input_bytes: bytes = b"", *, max_steps:
                            key_cache=cache_dir or default_cache_dir())
     if not verdict:                         # the witness is the trace, unchecked while proving: check the result
         raise CannotProve(f"{program.name}: internal error: the proof does not verify ({verdict.reason})")
-    return ProveResult(claim, claim.encode(), seconds, verdict.security_bits)
+    return ProveResult(claim, claim.encode(), seconds, verdict.security_bits, verdict.proven_bits)
 
 
 def input_hash(input_bytes: bytes) -> bytes:
@@ -183,9 +184,9 @@ def verify(proof: bytes, program_id: str, expect_exit: int = 0, input_bytes: byt
     exited with `expect_exit` (and, given `input_bytes`, ran on them).  The program's
     verifying keys are read from the cache under `cache_dir` (default $ZKAOT_CACHE or
     ~/.cache/zkaot), or built and written there the first time.  Returns
-    (verdict, claim): verdict.accepted / .reason / .security_bits, claim the decoded
-    public values (output, exit_code, steps, input_root).  ClaimFormatError (a
-    ValueError) if the bytes are not a proof file."""
+    (verdict, claim): verdict.accepted / .reason / .security_bits (conjectured) /
+    .proven_bits, claim the decoded public values (output, exit_code, steps,
+    input_root).  ClaimFormatError (a ValueError) if the bytes are not a proof file."""
     from prover.riscv.claim import RunClaim, verify_claim
     claim = RunClaim.decode(proof)
     return verify_claim(claim, program_id, expect_exit, input_bytes,

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..codec import ProofFormatError
-from ..stark import Proof, StarkParameters, Verdict
+from ..stark import Proof, StarkParameters, Verdict, security
 from .keycache import cached_verifying_keys
 from .machine import input_root
 from .rom import ProgramCommitment, program_commitment
@@ -151,7 +151,11 @@ def prove_claim(program, segments, input_bytes: bytes = b"", *, threads: int = 1
 
 @dataclass(frozen=True)
 class ClaimVerdict(Verdict):
+    """Accepted or not, and the security level of the weakest segment: conjectured (the
+    level each proof states, ethSTARK convention) and proven (unique-decoding regime),
+    both in bits (prover/security.py)."""
     security_bits: float = 0.0
+    proven_bits: float = 0.0
 
 
 def verify_claim(claim: RunClaim, program_id: str, expect_exit: int = 0,
@@ -190,4 +194,6 @@ def verify_claim(claim: RunClaim, program_id: str, expect_exit: int = 0,
     verdict = verify_segments(keys, proofs, c.xlen, c.entry, expect_exit, input_root=claim.input_root)
     if not verdict:
         return no(f"the STARK proof does not verify: {verdict.reason}")
-    return ClaimVerdict(True, "", min(p.proof.meta.security_bits for p in proofs))
+    proven = min(security(keys.of(k, p.precompiles), [t.log_rows for t in p.proof.tables]).proven_bits
+                 for k, p in enumerate(proofs))
+    return ClaimVerdict(True, "", min(p.proof.meta.security_bits for p in proofs), proven)
