@@ -33,7 +33,6 @@ from dataclasses import dataclass, field as dataclass_field
 
 import blake3
 import numpy as np
-from tqdm import tqdm
 
 from . import codec, extension as ext, field, logup, merkle, ntt
 from .air import Air
@@ -246,6 +245,7 @@ def prove(key: ProvingKey, traces: dict[str, np.ndarray], public: dict[str, list
     """A proof that each table's trace (name -> (n, m) uint32) satisfies its constraints
     and that the bus balances.  check=True first runs each table's own check on its rows,
     so a bad witness fails with the constraint and row, not with a low-degree failure."""
+    from tqdm import tqdm               # here, not at the top: a verifier has no progress bar (0.1 s)
     vk = key.verifying_key
     params = vk.params
     blowup = 1 << params.fri.log_blowup
