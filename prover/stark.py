@@ -40,7 +40,8 @@ from .constraints import compile_constraints, evaluate_at_point, evaluate_on_dom
 from .field import P
 from .fri import FriError, FriParameters, FriProof, FriProver, FriVerifier, coset_shift
 from .security import SecurityReport, security_level
-from .opening import (combine_columns, deep_quotient, evaluate_at, evaluate_coefficients_at, recombine)
+from .opening import (combine_columns, deep_quotient, evaluate_at, evaluate_coefficients_at, ext_powers,
+                      recombine)
 from .transcript import Transcript
 
 VERSION = 2                             # 2: the LogUp proof of work (its bits and nonce)
@@ -529,13 +530,11 @@ def _combine(matrices, coeffs) -> np.ndarray:
 
 
 def _powers_from(start, beta, count: int):
-    """[start, start*beta, ...] (count of them) and the next power."""
-    out = np.empty((count, ext.DEGREE), dtype=np.uint32)
-    acc = start
-    for i in range(count):
-        out[i] = acc
-        acc = ext.mul(acc, beta)
-    return out, acc
+    """[start, start*beta, ...] (count of them) and the next power: by doubling
+    (`ext_powers`), not one product at a time, which cost a verifier 0.2 s a segment."""
+    powers = ext_powers(beta, count + 1)
+    out = ext.mul(powers, start)
+    return out[:count], out[count]
 
 
 def _ext_total(values) -> np.ndarray:
