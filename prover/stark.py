@@ -362,9 +362,10 @@ def security(vk: VerifyingKey, log_rows: list[int]) -> SecurityReport:
     interactions = [(1 << lr, i) for t, lr in zip(vk.tables, log_rows) for i in t.air.interactions]
     return security_level(params.fri, log_max_lde=max(log_rows) + params.fri.log_blowup,
                           max_constraint_degree=params.max_constraint_degree,
-                          bus_rows=sum(rows for rows, _ in interactions), logup_pow_bits=params.logup_pow_bits,
+                          bus_rows=sum(rows for rows, _ in interactions),
                           bus_fields=max((len(i.fields) for _, i in interactions), default=1),
-                          num_constraints=max(1, sum(len(t.air.constraints) for t in vk.tables)))
+                          num_constraints=max(1, sum(len(t.air.constraints) for t in vk.tables)),
+                          logup_pow_bits=params.logup_pow_bits)
 
 
 def _parameters(params: StarkParameters) -> np.ndarray:

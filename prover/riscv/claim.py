@@ -5,9 +5,10 @@ The claim (`RunClaim`): the program (its ID and the parts the ID hashes,
 segment's Input table main root, `machine.input_root`), then per segment
 (`segments.py`: a run is proven as a chain of segments, one when it is short) its final
 pc, steps, whether it exits, its public output bytes and its STARK proof.  The verifier
-needs no ELF: `verify_claim` rebuilds the segment verifying keys from the commitment's
-fixed roots (`segments.segment_verifying_key`), checks that the parts hash to the program
-ID it was given, and verifies the chain (`segments.verify_segments`).
+needs no ELF: `verify_claim` checks that the parts hash to the program ID it was given,
+rebuilds the segment verifying keys from the commitment's fixed roots
+(`segments.segment_verifying_key`, or reads them from the on-disk cache, `keycache.py`),
+and verifies the chain (`segments.verify_segments`).
 
 File format, version 2 (integers little-endian):
     "ZKAOTRUN" || version (u16)
