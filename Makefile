@@ -32,6 +32,7 @@ bench: $(VENV)/.installed
 	$(PY) bench/prover_kernels.py
 	$(PY) bench/prover.py
 	$(PY) bench/riscv.py
+	$(PY) bench/verify.py
 
 examples: $(VENV)/.installed
 	$(PY) examples/build_all.py

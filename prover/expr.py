@@ -48,6 +48,11 @@ class Expr:
     def __setattr__(self, name, value):
         raise AttributeError(f"{type(self).__name__} is immutable")
 
+    def __setstate__(self, state):
+        """Unpickling sets the slots past __setattr__ (verifying keys are cached on disk)."""
+        for name, value in state[1].items():
+            object.__setattr__(self, name, value)
+
     def children(self) -> tuple[Expr, ...]:
         return ()
 

@@ -36,19 +36,36 @@ def _to_mont(a: np.ndarray) -> np.ndarray:
     return ((a.astype(np.uint64) << np.uint64(32)) % np.uint64(P)).astype(np.uint32)
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def _combine_kernel(matrix, coeffs_mont_t, out):
+@njit(cache=True, nogil=True, inline="always")
+def _combine_row(row, coeffs_mont_t, out_row):
     """Products reduced once each (canonical, < p), summed in u64 (no overflow below 2^33
     terms) and reduced at the end: the inner loop over a row's columns vectorizes."""
-    n, m = matrix.shape
-    for i in prange(n):
-        row = matrix[i]
-        for k in range(4):
-            ck = coeffs_mont_t[k]
-            acc = np.uint64(0)
-            for c in range(m):
-                acc += np.uint64(mont_mul_std(row[c], ck[c]))
-            out[i, k] = np.uint32(acc % _P64)
+    m = row.shape[0]
+    for k in range(4):
+        ck = coeffs_mont_t[k]
+        acc = np.uint64(0)
+        for c in range(m):
+            acc += np.uint64(mont_mul_std(row[c], ck[c]))
+        out_row[k] = np.uint32(acc % _P64)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _combine_kernel(matrix, coeffs_mont_t, out):
+    for i in prange(matrix.shape[0]):
+        _combine_row(matrix[i], coeffs_mont_t, out[i])
+
+
+@njit(cache=True, nogil=True)
+def _combine_kernel_serial(matrix, coeffs_mont_t, out):
+    for i in range(matrix.shape[0]):
+        _combine_row(matrix[i], coeffs_mont_t, out[i])
+
+
+# Below this many rows a matrix is combined on the calling thread: the verifier's
+# matrices are one row per query (about 100), and waking the thread pool for them took
+# 16 ms a call on a busy machine (OpenMP threads spinning against other processes),
+# 3.5 of a fibonacci proof's 8 s of verification, against 20 us on one thread.
+_SERIAL_ROWS = 1 << 12
 
 
 _SUM_BLOCKS = 16                 # row blocks summed in parallel, then added up
@@ -79,7 +96,8 @@ def _weighted_sums_kernel(matrix, weights_mont, out):
 def combine_columns(matrix: np.ndarray, coeffs: np.ndarray) -> np.ndarray:
     """Row i -> sum_c matrix[i, c] * coeffs[c]: (n, m) base times (m, 4) extension -> (n, 4)."""
     out = np.empty((matrix.shape[0], ext.DEGREE), dtype=np.uint32)
-    _combine_kernel(np.ascontiguousarray(matrix), np.ascontiguousarray(_to_mont(coeffs).T), out)
+    kernel = _combine_kernel_serial if matrix.shape[0] < _SERIAL_ROWS else _combine_kernel
+    kernel(np.ascontiguousarray(matrix), np.ascontiguousarray(_to_mont(coeffs).T), out)
     return out
 
 

@@ -17,10 +17,12 @@ Plonky3:
   the composition polynomial's, D times the trace length (Schwartz-Zippel).
 - "FRI folding challenges": log2|K| - log2(n): the conjectured error of a folding round
   is of order n/|K| (ethSTARK's field term).
-- "LogUp challenges": log2|K| - log2(bus_rows * bus_fields), when there is a bus: the
-  LogUp identity (Haboeck, ePrint 2022/1530) cleared of its denominators is a nonzero
-  polynomial in the challenges of total degree at most the number of bus fractions times
-  the number of fields fingerprinted into each (Schwartz-Zippel).
+- "LogUp challenges": log2|K| - log2(bus_rows * bus_fields) + logup_pow_bits, when there
+  is a bus: the LogUp identity (Haboeck, ePrint 2022/1530) cleared of its denominators
+  is a nonzero polynomial in the challenges of total degree at most the number of bus
+  fractions times the number of fields fingerprinted into each (Schwartz-Zippel); the
+  prover grinds logup_pow_bits before the challenges are drawn, so each retry of its
+  commitments costs 2^logup_pow_bits hashes more.
 - "constraint combination": log2|K| - log2(num_constraints): the constraints are
   combined with the powers of one challenge, a polynomial of degree below
   num_constraints in it.
@@ -79,10 +81,11 @@ class SecurityReport:
 
 def security_level(fri: FriParameters, *, log_max_lde: int, max_constraint_degree: int,
                    bus_rows: int = 0, bus_fields: int = 1, num_constraints: int = 1024,
-                   extension_bits: float = EXTENSION_BITS) -> SecurityReport:
+                   logup_pow_bits: int = 0, extension_bits: float = EXTENSION_BITS) -> SecurityReport:
     """The report for FRI parameters `fri` on a largest domain of 2^log_max_lde points,
     constraints of degree at most max_constraint_degree (num_constraints of them), and
-    bus_rows bus fractions of bus_fields fields each (0: no bus)."""
+    bus_rows bus fractions of bus_fields fields each (0: no bus), with logup_pow_bits of
+    grinding before the LogUp challenges."""
     if max_constraint_degree < 1 or num_constraints < 1 or bus_rows < 0 or bus_fields < 1:
         raise ValueError("need max_constraint_degree, num_constraints, bus_fields >= 1 and bus_rows >= 0")
     steps, _ = fold_schedule(fri, [log_max_lde])
@@ -90,7 +93,7 @@ def security_level(fri: FriParameters, *, log_max_lde: int, max_constraint_degre
     trace_log = log_max_lde - fri.log_blowup
     field_terms = {"DEEP/OOD point": extension_bits - math.log2(max_constraint_degree) - trace_log}
     if bus_rows:
-        field_terms["LogUp challenges"] = extension_bits - math.log2(bus_rows * bus_fields)
+        field_terms["LogUp challenges"] = extension_bits - math.log2(bus_rows * bus_fields) + logup_pow_bits
     field_terms["constraint combination"] = extension_bits - math.log2(num_constraints)
     field_terms["hash (BLAKE3 collisions)"] = HASH_BITS
 

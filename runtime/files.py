@@ -2,10 +2,17 @@
 import errno
 import os
 import stat
+from pathlib import Path
 
 from runtime.scratch import new_file
 
 _CHUNK = 1 << 20
+
+
+def default_cache_dir() -> Path:
+    """The root of zkaot's caches (compiled guest code, verifying keys): $ZKAOT_CACHE,
+    default ~/.cache/zkaot."""
+    return Path(os.environ.get("ZKAOT_CACHE", Path.home() / ".cache" / "zkaot"))
 
 
 def read_limited(path: str | os.PathLike, limit: int) -> bytes:

@@ -143,7 +143,7 @@ def test_prove_json_prints_the_proving_report_and_the_proofs_public_values(prove
     assert status == EXIT_OK
     report = json.loads(out)
     assert set(report.pop("proving_time")) == {"secs", "nanos"}
-    assert report.pop("security_bits") > 90
+    assert report.pop("security_bits") >= 100 > report.pop("proven_security_bits") > 50
     assert report == {"program_id": program_id(load_elf(elf)), "total_num_cycles": 8, "segments": 1, "exit_code": 0,
                       "public_output": load_elf(elf).segments[0].data[:8].hex(),
                       "input_hash": zkaot.input_hash(b"").hex(), "proof": str(proof),
@@ -159,6 +159,7 @@ def test_verify_json_accepts_with_the_proofs_public_values(proved, capsys):
         assert verdict[key] == report[key]
     assert (verdict["accepted"], verdict["reason"], verdict["input_checked"]) == (True, None, True)
     assert verdict["security_bits"] == report["security_bits"]
+    assert verdict["proven_security_bits"] == report["proven_security_bits"]
 
 
 def test_verify_json_rejects_with_the_reason_and_exit_status_1(proved, capsys):
@@ -166,5 +167,5 @@ def test_verify_json_rejects_with_the_reason_and_exit_status_1(proved, capsys):
     assert main(["verify", str(proof), "--program-id", "00" * 32, "--json"]) == EXIT_GUEST_FAILED
     captured = capsys.readouterr()
     verdict = json.loads(captured.out)
-    assert verdict["accepted"] is False and verdict["security_bits"] is None
+    assert verdict["accepted"] is False and verdict["security_bits"] is verdict["proven_security_bits"] is None
     assert verdict["reason"].startswith("the proof is for program ") and captured.err == ""

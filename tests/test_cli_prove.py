@@ -1,14 +1,19 @@
 """`zkaot prove` and `zkaot verify`: a proof file verifies against the program ID alone,
 and only for its own program, output, exit code and input."""
 import dataclasses
+import re
 import struct
 from pathlib import Path
 
 import pytest
 
+from prover.riscv import keycache
 from prover.riscv.claim import RunClaim
+from prover.riscv.keycache import key_path
 from prover.riscv.machine import machine_verifying_key, run_key
 from prover.riscv.rom import program_commitment, program_id
+from prover.riscv.segments import DEFAULT_SEGMENT_STEPS, segment_key, segment_verifying_key
+from prover.stark import security
 from translator.elf import load_elf
 from zkaot.cli import EXIT_BAD_INPUT, EXIT_GUEST_FAILED, EXIT_OK, EXIT_USAGE, main
 
@@ -57,8 +62,9 @@ def test_prove_prints_the_program_id_steps_exit_code_output_size_time_and_securi
     assert main(["prove", str(FIB), "--input", str(files["in60"]), "-o", str(tmp_path / "p.proof")]) == EXIT_OK
     out = capsys.readouterr().out
     for label in (f"program id:  {FIB_ID}", "steps:       385", "exit code:   0", "output:      d012836c68010000",
-                  "prove time:", "security:    100."):
+                  "prove time:"):
         assert label in out
+    assert_security_line(out)
     assert f"({(tmp_path / 'p.proof').stat().st_size:,} bytes)" in out
 
 
@@ -68,8 +74,28 @@ def test_a_proof_of_fibonacci_verifies_against_its_program_id_and_prints_the_pub
     claim = RunClaim.decode(files["proof_in60"].read_bytes())
     assert struct.unpack("<Q", claim.output)[0] == 1548008755920                 # fib(60)
     for label in ("output:      d012836c68010000", "exit code:   0", "steps:       385",
-                  f"input hash:  {claim.input_root.hex()}", "security:    100."):
+                  f"input hash:  {claim.input_root.hex()}"):
         assert label in out
+    assert_security_line(out)
+
+
+def assert_security_line(out: str) -> None:
+    """A default proof states at least 100 bits conjectured, and the proven level beside it."""
+    found = re.search(r"^security:    ([\d.]+) bits conjectured \(.*\), ([\d.]+) bits proven \(unique decoding\)$",
+                      out, re.M)
+    assert found, out
+    assert float(found[1]) >= 100 > float(found[2]) > 50
+
+
+def test_a_default_segment_of_the_largest_size_states_at_least_100_bits():
+    """Every table of a segment of DEFAULT_SEGMENT_STEPS steps at the height of its Main
+    table (more bus messages than any such segment has), with the precompile tables."""
+    vk = segment_verifying_key(program_commitment(load_elf(FIB)), "first", precompiles=True)
+    log_main = (DEFAULT_SEGMENT_STEPS + 1).bit_length() - 1
+    log_rows = [t.fixed_log_rows or log_main for t in vk.tables]
+    report = security(vk, log_rows)
+    assert report.conjectured_bits >= 100, report.describe()
+    assert report.terms["LogUp challenges"] >= 100 and report.terms["FRI folding challenges"] >= 100
 
 
 def test_the_verifying_key_rebuilt_from_the_program_commitment_is_the_provers():
@@ -78,6 +104,38 @@ def test_the_verifying_key_rebuilt_from_the_program_commitment_is_the_provers():
     vk = machine_verifying_key(c)
     assert vk.digest == run_key(program).verifying_key.digest
     assert c.id == FIB_ID
+
+
+@pytest.mark.parametrize("precompiles", [False, True])
+@pytest.mark.parametrize("kind", ["first", "next"])
+def test_a_segment_key_rebuilt_from_the_program_commitment_is_the_provers(kind, precompiles):
+    program = load_elf(FIB)
+    vk = segment_verifying_key(program_commitment(program), kind, precompiles=precompiles)
+    assert vk.digest == segment_key(program, kind, precompiles=precompiles).verifying_key.digest
+
+
+def test_a_second_verify_of_the_same_program_reads_its_keys_from_the_cache(files, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("ZKAOT_CACHE", str(tmp_path))
+    assert verify(capsys, files["proof_in60"])[0] == EXIT_OK
+    assert key_path(tmp_path, FIB_ID, "first", False).is_file()
+
+    def no_rebuild(*args, **kwargs):
+        raise AssertionError("the key was rebuilt, not read from the cache")
+    monkeypatch.setattr(keycache, "segment_verifying_key", no_rebuild)
+    assert verify(capsys, files["proof_in60"])[0] == EXIT_OK
+    assert verify(capsys, files["proof_in61"])[0] == EXIT_OK      # another run of the same program
+
+
+def test_a_damaged_or_foreign_cached_key_is_rebuilt_and_replaced(files, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("ZKAOT_CACHE", str(tmp_path))
+    path = key_path(tmp_path, FIB_ID, "first", False)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"not a pickle")
+    assert verify(capsys, files["proof_in60"])[0] == EXIT_OK
+    commitment = RunClaim.decode(files["proof_in60"].read_bytes()).program
+    assert keycache._load(path, commitment) is not None
+    other = dataclasses.replace(commitment, rom_root=bytes(32))
+    assert keycache._load(path, other) is None
 
 
 def test_a_wrong_program_id_is_rejected(files, capsys):

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from prover import extension as ext
-from prover import field, ntt
+from prover import field, ntt, opening
 from prover.field import P
 from prover.opening import (combine_columns, deep_quotient, evaluate_at, evaluate_coefficients_at, ext_powers,
                             recombine, weighted_column_sums)
@@ -27,6 +27,15 @@ def test_combine_columns_is_a_matrix_times_extension_vector():
     matrix, coeffs = _random_base(9, 5), _random_base(5, 4)
     expected = [[sum(int(matrix[i, c]) * int(coeffs[c, k]) for c in range(5)) % P for k in range(4)] for i in range(9)]
     assert combine_columns(matrix, coeffs).tolist() == expected
+
+
+def test_combine_columns_gives_the_same_rows_on_one_thread_and_on_the_pool():
+    """Few rows (the verifier's queries) are combined on the calling thread, many on the
+    thread pool: the rows of a large matrix must not depend on which."""
+    matrix, coeffs = _random_base(opening._SERIAL_ROWS + 3, 7), _random_base(7, 4)
+    whole = combine_columns(matrix, coeffs)
+    assert np.array_equal(combine_columns(matrix[:100], coeffs), whole[:100])
+    assert np.array_equal(combine_columns(matrix[-50:], coeffs), whole[-50:])
 
 
 def test_weighted_column_sums_is_the_transposed_product():

@@ -58,6 +58,16 @@ def test_terms_follow_the_documented_formulas():
         50 * -math.log2(1.25 / 2) + 20)
 
 
+def test_logup_grinding_adds_its_bits_to_the_logup_term_alone():
+    plain = security_level(FriParameters(), bus_rows=1 << 26, bus_fields=8, **DEFAULTS)
+    ground = security_level(FriParameters(), bus_rows=1 << 26, bus_fields=8, logup_pow_bits=16, **DEFAULTS)
+    assert ground.terms["LogUp challenges"] == pytest.approx(plain.terms["LogUp challenges"] + 16)
+    assert ground.proven_terms["LogUp challenges"] == ground.terms["LogUp challenges"]
+    for name, bits in plain.terms.items():
+        if name != "LogUp challenges":
+            assert ground.terms[name] == bits
+
+
 def test_a_smaller_extension_field_lowers_the_field_terms():
     small = security_level(FriParameters(), extension_bits=93.0, **DEFAULTS)
     assert small.terms["DEEP/OOD point"] == pytest.approx(93.0 - math.log2(3) - 21)

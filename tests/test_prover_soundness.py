@@ -140,6 +140,16 @@ def test_a_changed_grinding_nonce_is_rejected(fibonacci):
     assert not verify(key.verifying_key, public, bad)
 
 
+def test_a_changed_logup_grinding_nonce_is_rejected_with_a_reason(counter, fibonacci):
+    key, _, public, proof = counter
+    bad = _mutated(proof, lambda p: setattr(p, "logup_pow_nonce", p.logup_pow_nonce + 1))
+    verdict = verify(key.verifying_key, public, bad)
+    assert not verdict and "LogUp proof of work" in verdict.reason
+    key, _, public, proof = fibonacci                   # no bus: no grinding, and no nonce
+    assert proof.logup_pow_nonce == 0
+    assert not verify(key.verifying_key, public, _mutated(proof, lambda p: setattr(p, "logup_pow_nonce", 1)))
+
+
 def test_every_flipped_proof_byte_is_rejected(fibonacci):
     key, _, public, proof = fibonacci
     data = proof.to_bytes()

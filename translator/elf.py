@@ -17,12 +17,13 @@ from bisect import bisect_right
 from contextlib import contextmanager
 from dataclasses import dataclass
 from operator import itemgetter
-
-from elftools.common.exceptions import ELFError
-from elftools.elf.elffile import ELFFile
+from typing import TYPE_CHECKING
 
 from runtime.files import read_limited
 from runtime.memory_map import MemoryMap
+
+if TYPE_CHECKING:        # pyelftools is imported when an ELF is read: `zkaot verify` reads none (0.15 s)
+    from elftools.elf.elffile import ELFFile
 
 ELF_MAGIC = b"\x7fELF"
 ELFCLASS32, ELFCLASS64 = 1, 2
@@ -137,6 +138,7 @@ class _Loader:
     @contextmanager
     def parsing(self, what: str):
         """pyelftools reports malformed input through a grab bag of exception types."""
+        from elftools.common.exceptions import ELFError
         try:
             yield
         except ElfError:
@@ -151,6 +153,7 @@ class _Loader:
                              f"extends past the end of the file (0x{len(self.data):x} bytes)")
 
     def load(self) -> Program:
+        from elftools.elf.elffile import ELFFile
         xlen = self.check_ident()
         with self.parsing("ELF header"):
             elf = ELFFile(io.BytesIO(self.data))

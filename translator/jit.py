@@ -19,6 +19,7 @@ from pathlib import Path
 import llvmlite
 import llvmlite.binding as llvm
 
+from runtime.files import default_cache_dir
 from runtime.scratch import scratch_dir
 from translator import lifter, regions
 from translator.lifter import Layout, dispatcher_module, lift_module, region_name
@@ -105,10 +106,6 @@ class Translation:
     compile_seconds: float
     cached: bool
     key: str
-
-
-def default_cache_dir() -> Path:
-    return Path(os.environ.get("ZKAOT_CACHE", Path.home() / ".cache" / "zkaot"))
 
 
 def cache_key(program, mode: str, layout: Layout, opt: int) -> str:

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from runtime.files import default_cache_dir
 from runtime.memory_map import MemoryMap
 from translator.elf import Program, load_elf
 from translator.interpreter import Interpreter, RunResult
@@ -79,7 +80,8 @@ class ProveResult:
     claim: "RunClaim"           # prover.riscv.claim: the public claim and the STARK proofs
     proof: bytes                # the proof file's bytes (claim.encode())
     seconds: float              # proving time (the run that makes the trace excluded)
-    security_bits: float
+    security_bits: float        # conjectured (ethSTARK convention), what each segment's proof states
+    proven_bits: float          # proven (unique-decoding regime): prover/security.py
 
     @property
     def program_id(self) -> str:
@@ -111,8 +113,9 @@ def prove(program: Program | str | Path, input_bytes: bytes = b"", *, max_steps:
     segment_steps steps each, default prover.riscv.segments.DEFAULT_SEGMENT_STEPS), so
     the prover's memory is bounded by a segment (docs/continuations.md), on every core;
     the constraints are not evaluated on the traces first, the finished proof is
-    verified instead (CannotProve if it does not verify).  CannotProve for
-    runs longer than max_steps or not exiting (GuestFaulted when the guest faulted)."""
+    verified instead (CannotProve if it does not verify), with the program's verifying
+    keys written to the cache under `cache_dir` (the JIT's too; default $ZKAOT_CACHE or
+    ~/.cache/zkaot) for later verifications.  CannotProve for runs longer than max_steps or not exiting (GuestFaulted when the guest faulted)."""
     import tempfile
 
     from prover.riscv.claim import prove_claim, verify_claim
@@ -157,10 +160,11 @@ def prove(program: Program | str | Path, input_bytes: bytes = b"", *, max_steps:
             if bar:
                 bar.close()
         seconds = time.perf_counter() - start
-    verdict = verify_claim(claim, claim.program_id, claim.exit_code, input_bytes)
+    verdict = verify_claim(claim, claim.program_id, claim.exit_code, input_bytes,
+                           key_cache=cache_dir or default_cache_dir())
     if not verdict:                         # the witness is the trace, unchecked while proving: check the result
         raise CannotProve(f"{program.name}: internal error: the proof does not verify ({verdict.reason})")
-    return ProveResult(claim, claim.encode(), seconds, verdict.security_bits)
+    return ProveResult(claim, claim.encode(), seconds, verdict.security_bits, verdict.proven_bits)
 
 
 def input_hash(input_bytes: bytes) -> bytes:
@@ -174,12 +178,16 @@ def input_hash(input_bytes: bytes) -> bytes:
     return input_root(verifying_key([input_air()]), input_bytes)
 
 
-def verify(proof: bytes, program_id: str, expect_exit: int = 0, input_bytes: bytes | None = None):
+def verify(proof: bytes, program_id: str, expect_exit: int = 0, input_bytes: bytes | None = None, *,
+           cache_dir=None):
     """Verify a proof file's bytes against a program ID (hex), accepting only a run that
-    exited with `expect_exit` (and, given `input_bytes`, ran on them).  Returns
-    (verdict, claim): verdict.accepted / .reason / .security_bits, claim the decoded
-    public values (output, exit_code, steps, input_root).  ClaimFormatError (a
-    ValueError) if the bytes are not a proof file."""
+    exited with `expect_exit` (and, given `input_bytes`, ran on them).  The program's
+    verifying keys are read from the cache under `cache_dir` (default $ZKAOT_CACHE or
+    ~/.cache/zkaot), or built and written there the first time.  Returns
+    (verdict, claim): verdict.accepted / .reason / .security_bits (conjectured) /
+    .proven_bits, claim the decoded public values (output, exit_code, steps,
+    input_root).  ClaimFormatError (a ValueError) if the bytes are not a proof file."""
     from prover.riscv.claim import RunClaim, verify_claim
     claim = RunClaim.decode(proof)
-    return verify_claim(claim, program_id, expect_exit, input_bytes), claim
+    return verify_claim(claim, program_id, expect_exit, input_bytes,
+                        key_cache=cache_dir or default_cache_dir()), claim

@@ -300,6 +300,12 @@ def _segments(claim) -> str:
     return "1 segment" if n == 1 else f"{n} segments"
 
 
+def _security(conjectured: float, proven: float) -> str:
+    """Both levels of the weakest segment, each named by its bound (README: Security)."""
+    return (f"security:    {conjectured:.2f} bits conjectured (ethSTARK's FRI conjecture), "
+            f"{proven:.2f} bits proven (unique decoding)")
+
+
 def cmd_prove(args) -> int:
     import zkaot
     check_writable(args.output)
@@ -317,7 +323,8 @@ def cmd_prove(args) -> int:
     claim = proved.claim
     if args.json:
         _print_json({"proving_time": _duration(proved.proving_time), **_claim_report(claim), "proof": args.output,
-                     "proof_size": len(proved.proof), "security_bits": proved.security_bits})
+                     "proof_size": len(proved.proof), "security_bits": proved.security_bits,
+                     "proven_security_bits": proved.proven_bits})
         return EXIT_OK
     print(f"program id:  {claim.program_id}")
     print(f"steps:       {claim.steps:,} in {_segments(claim)}")
@@ -326,7 +333,7 @@ def cmd_prove(args) -> int:
     print(f"input hash:  {claim.input_root.hex()}")
     print(f"proof:       {args.output} ({len(proved.proof):,} bytes)")
     print(f"prove time:  {proved.seconds:.2f} s")
-    print(f"security:    {proved.security_bits:.2f} bits (conjectured)")
+    print(_security(proved.security_bits, proved.proven_bits))
     return EXIT_OK
 
 
@@ -351,7 +358,8 @@ def cmd_verify(args) -> int:
     if args.json:
         _print_json({"accepted": bool(verdict), "reason": verdict.reason or None, **_claim_report(claim),
                      "input_checked": input_bytes is not None,
-                     "security_bits": verdict.security_bits if verdict else None})
+                     "security_bits": verdict.security_bits if verdict else None,
+                     "proven_security_bits": verdict.proven_bits if verdict else None})
         return EXIT_OK if verdict else EXIT_GUEST_FAILED
     if not verdict:
         print(f"zkaot: proof rejected: {verdict.reason}", file=sys.stderr)
@@ -361,7 +369,7 @@ def cmd_verify(args) -> int:
     print(f"exit code:   {claim.exit_code}")
     print(f"steps:       {claim.steps:,} in {_segments(claim)}")
     print(f"input hash:  {claim.input_root.hex()}" + ("  (the given input's)" if input_bytes is not None else ""))
-    print(f"security:    {verdict.security_bits:.2f} bits (conjectured)")
+    print(_security(verdict.security_bits, verdict.proven_bits))
     return EXIT_OK
 
 

@@ -5,9 +5,10 @@ The claim (`RunClaim`): the program (its ID and the parts the ID hashes,
 segment's Input table main root, `machine.input_root`), then per segment
 (`segments.py`: a run is proven as a chain of segments, one when it is short) its final
 pc, steps, whether it exits, its public output bytes and its STARK proof.  The verifier
-needs no ELF: `verify_claim` rebuilds the segment verifying keys from the commitment's
-fixed roots (`segments.segment_verifying_key`), checks that the parts hash to the program
-ID it was given, and verifies the chain (`segments.verify_segments`).
+needs no ELF: `verify_claim` checks that the parts hash to the program ID it was given,
+rebuilds the segment verifying keys from the commitment's fixed roots
+(`segments.segment_verifying_key`, or reads them from the on-disk cache, `keycache.py`),
+and verifies the chain (`segments.verify_segments`).
 
 File format, version 2 (integers little-endian):
     "ZKAOTRUN" || version (u16)
@@ -26,9 +27,11 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..codec import ProofFormatError
-from ..stark import Proof, StarkParameters, Verdict
+from ..stark import Proof, StarkParameters, Verdict, security
+from .keycache import cached_verifying_keys
 from .machine import input_root
 from .rom import ProgramCommitment, program_commitment
 from .segments import SegmentProof, prove_segments, segment_keys, segment_verifying_keys, verify_segments
@@ -149,14 +152,20 @@ def prove_claim(program, segments, input_bytes: bytes = b"", *, threads: int = 1
 
 @dataclass(frozen=True)
 class ClaimVerdict(Verdict):
+    """Accepted or not, and the security level of the weakest segment: conjectured (the
+    level each proof states, ethSTARK convention) and proven (unique-decoding regime),
+    both in bits (prover/security.py)."""
     security_bits: float = 0.0
+    proven_bits: float = 0.0
 
 
 def verify_claim(claim: RunClaim, program_id: str, expect_exit: int = 0,
-                 input_bytes: bytes | None = None) -> ClaimVerdict:
+                 input_bytes: bytes | None = None, key_cache: Path | None = None) -> ClaimVerdict:
     """Accept iff the claim is about the program `program_id` (hex), its run exited with
     `expect_exit`, the input is `input_bytes` (when given) and the STARK proof proves it
-    all.  The reason says what failed."""
+    all.  The reason says what failed.  With `key_cache` (a cache root directory) the
+    verifying keys are read from it, or built and written there (`keycache.py`);
+    without, they are built in memory."""
     def no(reason: str) -> ClaimVerdict:
         return ClaimVerdict(False, reason)
 
@@ -171,7 +180,8 @@ def verify_claim(claim: RunClaim, program_id: str, expect_exit: int = 0,
     if claim.exit_code != expect_exit:
         return no(f"the run exited with code {claim.exit_code}, and exit code {expect_exit} is the one accepted")
     c = claim.program
-    keys = segment_verifying_keys(c, StarkParameters())
+    keys = (segment_verifying_keys(c, StarkParameters()) if key_cache is None
+            else cached_verifying_keys(c, key_cache))
     if input_bytes is not None and input_root(keys.of(0), input_bytes) != claim.input_root:
         return no(f"the input given ({len(input_bytes)} bytes) is not the input the proof's input hash names")
     proofs = []
@@ -185,4 +195,6 @@ def verify_claim(claim: RunClaim, program_id: str, expect_exit: int = 0,
     verdict = verify_segments(keys, proofs, c.xlen, c.entry, expect_exit, input_root=claim.input_root)
     if not verdict:
         return no(f"the STARK proof does not verify: {verdict.reason}")
-    return ClaimVerdict(True, "", min(p.proof.meta.security_bits for p in proofs))
+    proven = min(security(keys.of(k, p.precompiles), [t.log_rows for t in p.proof.tables]).proven_bits
+                 for k, p in enumerate(proofs))
+    return ClaimVerdict(True, "", min(p.proof.meta.security_bits for p in proofs), proven)

@@ -94,12 +94,13 @@ def machine_air_list(xlen: int, memory_map: MemoryMap = MemoryMap(), precompiles
 
 
 @cache
-def _constant_roots(xlen: int, params: StarkParameters) -> dict:
+def _constant_roots(xlen: int, params: StarkParameters, precompiles: bool = True) -> dict:
     """{name: (log2 rows, root)} of the fixed tables that do not depend on the program
-    (op-class table, register file from zero, the precompiles' layout and round tables,
-    range16, bitwise)."""
+    (op-class table, register file from zero, range16, bitwise, and with `precompiles`
+    the precompiles' layout and round tables: declaring those costs about 2 s, which a
+    key without them need not pay)."""
     range_airs, range_fixed = _range_tables()
-    pre_airs, pre_fixed = precompile_airs(xlen)
+    pre_airs, pre_fixed = _precompile_tables(xlen, precompiles)
     fixed = {OPTABLE: optable_fixed(xlen), REGFILE: regfile_fixed(xlen, None), **pre_fixed, **range_fixed}
     airs = [optable_air(xlen), regfile_air(xlen)] + [a for a in pre_airs if a.name in pre_fixed] + list(range_airs)
     vk = setup(airs, fixed=fixed, params=params).verifying_key
@@ -111,7 +112,7 @@ def machine_verifying_key(commitment, params: StarkParameters | None = None, mem
     """The verifying key of `run_key(program, params, precompiles=).verifying_key` (a run
     from zero registers) from the program's fixed roots alone (a `rom.ProgramCommitment`)."""
     params = params or StarkParameters()
-    fixed = {**_constant_roots(commitment.xlen, params), **commitment.fixed_roots()}
+    fixed = {**_constant_roots(commitment.xlen, params, precompiles), **commitment.fixed_roots()}
     return verifying_key(machine_air_list(commitment.xlen, memory_map, precompiles), fixed, params)
 
 

@@ -86,7 +86,8 @@ def segment_verifying_key(commitment, kind: str, params: StarkParameters | None 
     roots (a `rom.ProgramCommitment`), as `machine.machine_verifying_key` for whole runs."""
     params = params or StarkParameters()
     xlen = commitment.xlen
-    fixed = {**machine._constant_roots(xlen, params), **commitment.fixed_roots(), REGFILE: _regfile_root(params)}
+    fixed = {**machine._constant_roots(xlen, params, precompiles), **commitment.fixed_roots(),
+             REGFILE: _regfile_root(params)}
     if kind == "next":
         del fixed[IMAGE]
     airs = _segment_air_list(machine.machine_air_list(xlen, memory_map, precompiles), xlen, kind)
