@@ -1,0 +1,477 @@
+"""Benchmark: large, real programs as zkaot guests (issue 11, point 1), against their native twins.
+
+Lua 5.4 running a script and SQLite running an SQL workload on an in-memory
+database, both built from Debian's source packages (fetched with `apt-get
+source` and built here each time, into a scratch directory: no other
+project's code or binaries are committed), for rv64im and rv32im with gcc and
+picolibc, linked to the zkaot guest ABI and memory map (runtime/guest/zkaot.ld
+plus a TLS segment for picolibc's errno; bench/large/ holds our glue and the
+workloads).  The same sources are built for the host with `cc -O2` (the
+native twin) and, where a riscv64 Linux compiler installs, as a static
+riscv64 binary for qemu-user (a reference DBT figure).  Every build must print
+what the native twin prints before anything is timed.
+
+Then, in one run: native, zkaot fast mode (cache filled first, as `zkaot
+translate` does), minimal mode, the quick tier, a cold `zkaot run`, `zkaot
+translate`, qemu-user; and the breakdown of a fast run: returns from native
+code to Python, interpreter steps (ecalls, pcs in the middle of a block, slow
+memory accesses) and the share of run time each takes, measured from outside
+the translator (NativeMachine's dispatch and _interpret wrapped per run).
+
+Not part of `make test`; `make bench-large` runs it.  Results go to
+bench/results/large_programs.{json,md}.  Builds are cached in
+$ZKAOT_BENCH_CACHE (default ~/.cache/zkaot-bench).
+"""
+import argparse
+import collections
+import hashlib
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT)]
+
+from runtime.files import write_atomic  # noqa: E402
+from runtime.memory_map import MemoryMap  # noqa: E402
+from translator.elf import load_elf  # noqa: E402
+from translator.executor import NativeMachine  # noqa: E402
+from translator.jit import QUICK_OPT  # noqa: E402
+from translator.lifter import SLOT_PC, STATUS_MISS, STATUS_SLOW, STATUS_YIELD  # noqa: E402
+from translator.regions import NORMAL, code_map  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+LARGE = HERE / "large"
+RESULTS = HERE / "results"
+GUEST_SDK = ROOT / "runtime" / "guest"
+CACHE = Path(os.environ.get("ZKAOT_BENCH_CACHE", Path.home() / ".cache" / "zkaot-bench"))
+PYTHON = sys.executable
+APT_TOOLS = {"riscv64-unknown-elf-gcc": "gcc-riscv64-unknown-elf", "qemu-riscv64": "qemu-user",
+             "tclsh": "tcl"}
+APT_OPTIONAL = {"riscv64-linux-gnu-gcc": ["gcc-riscv64-linux-gnu", "libc6-dev-riscv64-cross"]}
+PICOLIBC = Path("/usr/lib/picolibc/riscv64-unknown-elf/picolibc.specs")
+ARCHES = {"rv64im": ["-march=rv64im", "-mabi=lp64"], "rv32im": ["-march=rv32im", "-mabi=ilp32"]}
+TARGETS = ["native", "qemu", *ARCHES]
+RUNS = 3                        # best of RUNS for every in-process zkaot timing (runs take seconds)
+NATIVE_RUNS = 10
+
+
+@dataclass
+class Guest:
+    """A program: where its sources come from, how to compile them, and its workload (the input)."""
+    name: str
+    package: str                # Debian source package
+    workload: str               # file in bench/large, given as the guest's input
+    driver: str                 # our main(), in bench/large
+    defines: list[str] = field(default_factory=list)
+    sources: list[Path] = field(default_factory=list)
+    include: Path | None = None
+    headers: dict[str, str] = field(default_factory=dict)     # generated into the build directory
+
+
+# ---- tools and sources ----------------------------------------------------------------------
+
+def apt_install(packages: list[str]) -> bool:
+    print(f"apt-get install {' '.join(packages)} ...", file=sys.stderr)
+    subprocess.run(["apt-get", "update", "-q"], capture_output=True)
+    return subprocess.run(["apt-get", "install", "-y", "-q", *packages], capture_output=True).returncode == 0
+
+
+def ensure_tools() -> None:
+    """Install the cross compiler, picolibc, qemu-user and tclsh (SQLite's amalgamation) if missing."""
+    missing = sorted({pkg for tool, pkg in APT_TOOLS.items() if shutil.which(tool) is None})
+    if not PICOLIBC.exists():
+        missing.append("picolibc-riscv64-unknown-elf")
+    if missing and not apt_install(missing):
+        sys.exit(f"large_programs: could not install {missing}")
+    for tool, packages in APT_OPTIONAL.items():
+        if shutil.which(tool) is None and not apt_install(packages):
+            print(f"{tool} does not install: no qemu-user figure", file=sys.stderr)
+
+
+def enable_deb_src() -> None:
+    """`apt-get source` needs deb-src entries: add them to the deb822 sources if there are none."""
+    sources = Path("/etc/apt/sources.list.d/debian.sources")
+    if sources.exists() and "deb-src" not in sources.read_text():
+        sources.write_text(sources.read_text().replace("Types: deb\n", "Types: deb deb-src\n"))
+        subprocess.run(["apt-get", "update", "-q"], capture_output=True, check=True)
+
+
+def fetch_source(package: str) -> Path:
+    """The unpacked Debian source of `package` (fetched once into the scratch directory)."""
+    src = CACHE / "src"
+    found = sorted(p for p in src.glob(f"{package}-*") if p.is_dir()) if src.exists() else []
+    if not found:
+        enable_deb_src()
+        src.mkdir(parents=True, exist_ok=True)
+        print(f"apt-get source {package} ...", file=sys.stderr)
+        subprocess.run(["apt-get", "source", "-q", package], cwd=src, check=True, capture_output=True)
+        found = sorted(p for p in src.glob(f"{package}-*") if p.is_dir())
+    return found[-1]
+
+
+def sqlite_amalgamation() -> Path:
+    """sqlite3.c and sqlite3.h made from the Debian source tree (its configure and tclsh)."""
+    out = CACHE / "sqlite-amalgamation"
+    if not (out / "sqlite3.c").exists():
+        tree = fetch_source("sqlite3")
+        out.mkdir(parents=True, exist_ok=True)
+        subprocess.run([str(tree / "configure"), "--disable-tcl"], cwd=out, check=True, capture_output=True)
+        subprocess.run(["make", "sqlite3.c"], cwd=out, check=True, capture_output=True)
+    return out
+
+
+def guests() -> list[Guest]:
+    lua = fetch_source("lua5.4") / "src"
+    skip = {"lua.c", "luac.c", "linit.c", "loslib.c", "liolib.c", "loadlib.c", "ldblib.c"}   # OS-bound
+    sqlite = sqlite_amalgamation()
+    return [
+        Guest("lua", "lua5.4", "workload.lua", "lua_main.c", ["-Dluai_makeseed(L)=0u"],
+              sorted(p for p in lua.glob("*.c") if p.name not in skip), lua,
+              {"lua5.4-deb-multiarch.h": '#define DEB_HOST_MULTIARCH "none"\n'}),   # Debian's luaconf.h
+        Guest("sqlite", "sqlite3", "workload.sql", "sqlite_main.c",
+              ["-DSQLITE_OS_OTHER=1", "-DSQLITE_THREADSAFE=0", "-DSQLITE_TEMP_STORE=3",
+               "-DSQLITE_OMIT_LOAD_EXTENSION", "-DSQLITE_DEFAULT_MEMSTATUS=0", "-DSQLITE_OMIT_LOCALTIME"],
+              [sqlite / "sqlite3.c"], sqlite),
+    ]
+
+
+# ---- builds ---------------------------------------------------------------------------------
+
+def guest_linker_script(out: Path) -> Path:
+    """runtime/guest/zkaot.ld with a PT_TLS segment inside the data segment: picolibc keeps errno
+    in TLS (local-exec, tp-relative; bench/large/crt0.S points tp at __tls_base)."""
+    text = (GUEST_SDK / "zkaot.ld").read_text()
+    phdr, before = "  data   PT_LOAD FLAGS(6);   /* R + W */\n", "  .sbss :\n"
+    assert phdr in text and before in text, "zkaot.ld changed: update guest_linker_script"
+    tls = ("  .tdata : { *(.tdata .tdata.*) } :data :tls\n"
+           "  __tls_base = ADDR(.tdata);\n"
+           "  .tbss : { *(.tbss .tbss.*) *(.tcommon) } :data :tls\n"
+           "  .tbss_space (NOLOAD) : { . = ADDR(.tbss) + SIZEOF(.tbss); } :data\n\n")
+    text = text.replace(phdr, phdr + "  tls    PT_TLS;\n").replace(before, tls + before)
+    path = out / "zkaot-tls.ld"
+    path.write_text(text)
+    return path
+
+
+def compiler(target: str) -> list[str] | None:
+    if target == "native":
+        return ["cc", "-O2"]
+    if target == "qemu":
+        return ["riscv64-linux-gnu-gcc", "-O2", "-static"] if shutil.which("riscv64-linux-gnu-gcc") else None
+    return ["riscv64-unknown-elf-gcc", "-O2", *ARCHES[target], "-mcmodel=medany", f"--specs={PICOLIBC}",
+            "-DZKAOT_GUEST", "-ffunction-sections", "-fdata-sections"]
+
+
+def build(guest: Guest, target: str) -> Path | None:
+    """Compile and link `guest` for `target` (cached by a hash of the sources and flags)."""
+    cc = compiler(target)
+    if cc is None:
+        return None
+    ours = [LARGE / guest.driver, LARGE / "bench_libc.c"]
+    key = hashlib.sha256(json.dumps([cc, guest.defines, guest.headers]).encode() + b"".join(
+        p.read_bytes() for p in [*ours, LARGE / "crt0.S", GUEST_SDK / "zkaot.ld"])).hexdigest()[:12]
+    out = CACHE / "build" / f"{guest.name}-{target}-{key}"
+    flags = [*cc, *guest.defines, f"-I{guest.include}", f"-I{LARGE}", f"-I{out}"]
+    exe = out / (f"{guest.name}.elf" if target in ARCHES else guest.name)
+    if exe.exists():
+        return exe
+    out.mkdir(parents=True, exist_ok=True)
+    for name, text in guest.headers.items():
+        (out / name).write_text(text)
+    print(f"building {guest.name} for {target} ...", file=sys.stderr)
+
+    def compile_one(source: Path) -> Path:
+        obj = out / (source.stem + ".o")
+        subprocess.run([*flags, "-c", str(source), "-o", str(obj)], check=True)
+        return obj
+
+    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        objects = list(pool.map(compile_one, [*ours, *guest.sources]))
+    link = [*cc, *(str(o) for o in objects)]
+    if target in ARCHES:
+        link = [*link, "-nostartfiles", "-T", str(guest_linker_script(out)), str(LARGE / "crt0.S"),
+                "-Wl,--gc-sections"]
+    subprocess.run([*link, "-lm", "-o", str(exe)], check=True)
+    if target in ARCHES:
+        check = subprocess.run([PYTHON, "-m", "zkaot", "check", str(exe)], capture_output=True, text=True,
+                               env=zkaot_env())
+        assert check.returncode == 0, check.stdout + check.stderr
+    return exe
+
+
+def zkaot_env(**extra) -> dict:
+    return {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONWARNINGS": "ignore", **extra}
+
+
+# ---- timings --------------------------------------------------------------------------------
+
+def run_process(argv: list[str], env=None) -> tuple[float, subprocess.CompletedProcess]:
+    start = time.perf_counter()
+    done = subprocess.run(argv, capture_output=True, env=env)
+    return time.perf_counter() - start, done
+
+
+def time_process(argv: list[str], expected: bytes, runs: int) -> float:
+    """Best wall time of `runs` whole-process runs, each checked to print `expected`."""
+    times = []
+    for _ in range(runs):
+        seconds, done = run_process(argv)
+        assert done.returncode == 0 and done.stdout == expected, (argv, done.stderr[-500:])
+        times.append(seconds)
+    return min(times)
+
+
+def zkaot_run(elf: Path, workload: bytes, expected: bytes, cache: Path, **options):
+    """One in-process run from a warm cache (no tier-up): the NativeRun, checked against native."""
+    machine = NativeMachine(load_elf(elf), workload, MemoryMap(), cache_dir=cache, tier_up=False, **options)
+    run = machine.run()
+    assert run.result.exit_code == 0 and run.result.console == expected, (run.result.fault,
+                                                                           run.result.console[-300:])
+    return run
+
+
+def best_run(runs: int, *args, **options):
+    return min((zkaot_run(*args, **options) for _ in range(runs)), key=lambda r: r.run_seconds)
+
+
+class Breakdown:
+    """Counting wrappers around one NativeMachine: every return from native code to Python (by
+    status, with the pc where it stopped) and every interpreter call, with the time in each."""
+
+    def __init__(self, machine: NativeMachine):
+        self.machine = machine
+        self.native_s = self.interp_s = 0.0
+        self.statuses = collections.Counter()
+        self.stops = collections.Counter()          # (status, pc) -> returns there
+        self.interp_steps = 0
+        inner_dispatch, inner_interpret = machine.dispatch, machine._interpret
+        ctx = machine.ctx
+
+        def dispatch(address):
+            start = time.perf_counter()
+            status = inner_dispatch(address)
+            self.native_s += time.perf_counter() - start
+            self.statuses[status] += 1
+            if status in (STATUS_SLOW, STATUS_MISS):
+                self.stops[status, int(ctx[SLOT_PC])] += 1
+            return status
+
+        def interpret(steps):
+            start = time.perf_counter()
+            inner_interpret(steps)
+            self.interp_s += time.perf_counter() - start
+            self.interp_steps += steps
+
+        machine.dispatch, machine._interpret = dispatch, interpret
+
+    def summary(self, run_seconds: float) -> dict:
+        """Counts, time shares, and the functions where the interpreter took over."""
+        program, cm = self.machine.program, self.machine.cm
+        kinds = collections.Counter()
+        by_function = {"mid_block": collections.Counter(), "slow_access": collections.Counter(),
+                       "slow_instruction": collections.Counter()}
+        for (status, pc), count in self.stops.items():
+            if status == STATUS_SLOW:
+                kind = "slow_access"
+            else:
+                i = cm.index(pc)
+                kind = "mid_block" if 0 <= i < len(cm.kind) and cm.kind[i] == NORMAL else "slow_instruction"
+            kinds[kind] += count
+            symbol = program.symbol_at(pc) or hex(pc)
+            by_function[kind][symbol.split("+")[0]] += count
+        return {
+            "returns_to_python": sum(self.statuses.values()),
+            "returns_yield": self.statuses[STATUS_YIELD], "returns_slow": self.statuses[STATUS_SLOW],
+            "returns_miss": self.statuses[STATUS_MISS], "interp_steps": self.interp_steps,
+            "steps_mid_block": kinds["mid_block"], "steps_slow_access": kinds["slow_access"],
+            "steps_slow_instruction": kinds["slow_instruction"],
+            "run_s": run_seconds, "native_s": self.native_s, "interp_s": self.interp_s,
+            "python_s": run_seconds - self.native_s - self.interp_s,
+            "top": {kind: counter.most_common(5) for kind, counter in by_function.items()},
+        }
+
+
+def breakdown(elf: Path, workload: bytes, expected: bytes, cache: Path) -> dict:
+    machine = NativeMachine(load_elf(elf), workload, MemoryMap(), cache_dir=cache, tier_up=False)
+    counters = Breakdown(machine)
+    run = machine.run()
+    assert run.result.exit_code == 0 and run.result.console == expected
+    return counters.summary(run.run_seconds)
+
+
+def cold_run(elf: Path, workload_path: Path, expected: bytes, scratch: Path) -> dict:
+    """`zkaot run` as a whole process on an empty cache: the quick tier first, the default tier in the
+    background (the process waits for a started background compile at exit)."""
+    cache = scratch / "cold-cache"
+    seconds, done = run_process([PYTHON, "-m", "zkaot", "run", str(elf), "--input", str(workload_path),
+                                 "--json"], env=zkaot_env(ZKAOT_CACHE=str(cache)))
+    report = json.loads(done.stdout)
+    assert report["exit_code"] == 0 and bytes.fromhex(report["stdout"]) == expected, done.stderr[-500:]
+    duration = report["execution_duration"]
+    return {"cold_wall_s": seconds, "cold_run_s": duration["secs"] + duration["nanos"] / 1e9,
+            "quick_cache": str(cache)}
+
+
+def translate_time(elf: Path, cache: Path) -> float:
+    """`zkaot translate --mode all` (fast, minimal and full; the program ID) as a whole process."""
+    seconds, done = run_process([PYTHON, "-m", "zkaot", "translate", str(elf), "--mode", "all"],
+                                env=zkaot_env(ZKAOT_CACHE=str(cache)))
+    assert done.returncode == 0, done.stderr[-500:]
+    return seconds
+
+
+def bench_arch(guest: Guest, arch: str, elf: Path, expected: bytes, scratch: Path) -> dict:
+    workload_path = LARGE / guest.workload
+    workload = workload_path.read_bytes()
+    program = load_elf(elf)
+    row = {"guest": guest.name, "arch": arch, "instructions": code_map(program, "fast").instructions}
+    print(f"  {arch}: cold run ...", file=sys.stderr)
+    row.update(cold_run(elf, workload_path, expected, scratch))
+    print(f"  {arch}: zkaot translate ...", file=sys.stderr)
+    warm = scratch / "warm-cache"
+    row["translate_s"] = translate_time(elf, warm)
+    print(f"  {arch}: timed runs ...", file=sys.stderr)
+    fast = best_run(RUNS, elf, workload, expected, warm)
+    row.update(steps=fast.result.steps, fast_s=fast.run_seconds)
+    row["minimal_s"] = best_run(RUNS, elf, workload, expected, warm, mode="minimal").run_seconds
+    row["quick_s"] = best_run(RUNS, elf, workload, expected, Path(row.pop("quick_cache")),
+                              opt=QUICK_OPT).run_seconds
+    print(f"  {arch}: breakdown ...", file=sys.stderr)
+    row["breakdown"] = breakdown(elf, workload, expected, warm)
+    return row
+
+
+def bench_guest(guest: Guest, arches: list[str], scratch: Path) -> list[dict]:
+    """Build every target, check they agree with the native twin, then time them."""
+    builds = {target: build(guest, target) for target in ["native", "qemu", *arches]}
+    workload_path = LARGE / guest.workload
+    native_seconds, done = run_process([str(builds["native"]), str(workload_path)])
+    assert done.returncode == 0, done.stderr
+    expected = done.stdout
+    native_s = time_process([str(builds["native"]), str(workload_path)], expected, NATIVE_RUNS)
+    qemu_s = None
+    if builds["qemu"] is not None and shutil.which("qemu-riscv64"):
+        qemu_s = time_process(["qemu-riscv64", str(builds["qemu"]), str(workload_path)], expected, RUNS)
+    rows = []
+    for arch in arches:
+        print(f"{guest.name}:", file=sys.stderr)
+        row = bench_arch(guest, arch, builds[arch], expected, scratch / f"{guest.name}-{arch}")
+        row.update(native_s=native_s, qemu_s=qemu_s if arch == "rv64im" else None,
+                   output_lines=expected.count(b"\n"))
+        rows.append(row)
+        print(json.dumps({k: v for k, v in row.items() if k != "breakdown"}), file=sys.stderr)
+    return rows
+
+
+# ---- report ---------------------------------------------------------------------------------
+
+def seconds(s: float | None, native: float | None = None) -> str:
+    if s is None:
+        return "n/a"
+    text = f"{s:.3f} s" if s < 10 else f"{s:.1f} s"
+    return f"{text} ({s / native:.1f}x)" if native else text
+
+
+def markdown(rows: list[dict], meta: dict) -> str:
+    lines = [f"# Large programs ({meta['date']})", "",
+             f"Machine: {meta['machine']}, {meta['cores']} cores, shared with other engineers' test runs while "
+             f"this ran, so times are noisy: in-process zkaot times are the best of {RUNS} runs, native the best "
+             f"of {NATIVE_RUNS} whole-process runs, qemu-user the best of {RUNS}; ratios are to native measured "
+             "in the same run.  Guests: gcc " + meta["gcc"] + " with picolibc " + meta["picolibc"] +
+             ", -O2; native twin: host `cc -O2`, same sources and defines; qemu: a static riscv64 Linux "
+             "(glibc, rv64gc) build of the same sources under qemu-riscv64.  Sources: Debian's "
+             + ", ".join(meta["sources"]) + " (`apt-get source`), built by bench/large_programs.py; the "
+             "workloads are bench/large/workload.lua and workload.sql.  Every build printed the same as the "
+             "native twin before it was timed.", "",
+             "fast / minimal: warm cache filled by `zkaot translate --mode all` (default tier, in-process runs, "
+             "run time only); quick: fast mode on the quick tier (what a cold start begins with); cold: "
+             "`zkaot run --json` as a whole process on an empty cache (wall time, which includes waiting at exit "
+             "for a background compile that started; in brackets the run time the JSON reports); translate: "
+             "`zkaot translate --mode all` as a whole process on an empty cache.", "",
+             "| guest | arch | code (instr) | instructions run | native | fast | M instr/s | minimal | quick "
+             "| cold wall (run) | translate | qemu-user |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for r in rows:
+        n = r["native_s"]
+        lines.append(
+            f"| {r['guest']} | {r['arch']} | {r['instructions']:,} | {r['steps']:,} | {seconds(n)} | "
+            f"{seconds(r['fast_s'], n)} | {r['steps'] / r['fast_s'] / 1e6:,.0f} | {seconds(r['minimal_s'], n)} | "
+            f"{seconds(r['quick_s'], n)} | {seconds(r['cold_wall_s'])} ({seconds(r['cold_run_s'])}) | "
+            f"{seconds(r['translate_s'])} | {seconds(r['qemu_s'], n)} |")
+    lines += ["", "Breakdown of one fast-mode run (warm cache), counted from outside the translator by wrapping "
+              "`NativeMachine.dispatch` and `._interpret`: returns from native code to Python (yield: step "
+              "budget; slow: an access the fast checks do not cover; miss: no translated block at the pc), "
+              "interpreter steps by cause (mid-block: a pc inside a block, reached by a computed jump or "
+              "after a slow step; slow instruction: ecall, atomics; slow access: a memory access the fast "
+              "checks did not cover), and the run time spent in native code, in the interpreter and in the "
+              "Python loop between them (the wrappers add a little to the Python share).", "",
+              "| guest | arch | run | returns to Python (/s) | yield / slow / miss | interpreter steps | "
+              "mid-block / slow instr. / slow access | native | interpreter | Python loop |",
+              "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for r in rows:
+        b = r["breakdown"]
+        run = b["run_s"]
+        lines.append(
+            f"| {r['guest']} | {r['arch']} | {seconds(run)} | {b['returns_to_python']:,} "
+            f"({b['returns_to_python'] / run:,.0f}/s) | {b['returns_yield']:,} / {b['returns_slow']:,} / "
+            f"{b['returns_miss']:,} | {b['interp_steps']:,} | {b['steps_mid_block']:,} / "
+            f"{b['steps_slow_instruction']:,} / {b['steps_slow_access']:,} | {b['native_s'] / run:.0%} | "
+            f"{b['interp_s'] / run:.0%} | {b['python_s'] / run:.0%} |")
+    lines += ["", "Where the interpreter took over (function: steps), top 5 of each cause:", ""]
+    for r in rows:
+        for kind, top in r["breakdown"]["top"].items():
+            if top:
+                lines.append(f"- {r['guest']} {r['arch']}, {kind.replace('_', ' ')}: " +
+                             ", ".join(f"`{name}` {count:,}" for name, count in top))
+    lines += ["", meta["notes"]]
+    return "\n".join(lines) + "\n"
+
+
+def tool_version(argv: list[str]) -> str:
+    try:
+        return subprocess.run(argv, capture_output=True, text=True).stdout.split("\n")[0].split()[-1]
+    except (OSError, IndexError):
+        return "?"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--guest", action="append", choices=["lua", "sqlite"], help="default: both")
+    parser.add_argument("--arch", action="append", choices=list(ARCHES), help="default: both")
+    parser.add_argument("--build-only", action="store_true", help="build and check, time nothing")
+    args = parser.parse_args()
+    ensure_tools()
+    chosen = [g for g in guests() if g.name in (args.guest or ["lua", "sqlite"])]
+    arches = args.arch or list(ARCHES)
+    if args.build_only:
+        for guest in chosen:
+            for target in ["native", "qemu", *arches]:
+                print(target, build(guest, target))
+        return 0
+    rows = []
+    with tempfile.TemporaryDirectory(dir=CACHE) as tmp:
+        for guest in chosen:
+            rows += bench_guest(guest, arches, Path(tmp))
+    meta = {"date": time.strftime("%Y-%m-%d"), "machine": platform.machine(), "cores": os.cpu_count() or 1,
+            "python": platform.python_version(), "gcc": tool_version(["riscv64-unknown-elf-gcc", "--version"]),
+            "picolibc": "1.8", "sources": [p.name for p in sorted((CACHE / "src").glob("*")) if p.is_dir()],
+            "notes": ""}
+    RESULTS.mkdir(exist_ok=True)
+    write_atomic(RESULTS / "large_programs.json", json.dumps({"meta": meta, "rows": rows}, indent=2).encode())
+    report = markdown(rows, meta)
+    write_atomic(RESULTS / "large_programs.md", report.encode())
+    print(report)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
