@@ -45,8 +45,8 @@ from runtime.memory_map import MemoryMap  # noqa: E402
 from translator.elf import load_elf  # noqa: E402
 from translator.executor import NativeMachine  # noqa: E402
 from translator.jit import QUICK_OPT  # noqa: E402
-from translator.lifter import SLOT_PC, STATUS_MISS, STATUS_SLOW, STATUS_YIELD  # noqa: E402
-from translator.regions import NORMAL, code_map  # noqa: E402
+from translator.lifter import SLOT_PC, SLOT_STEPS, STATUS_MISS, STATUS_SLOW, STATUS_YIELD  # noqa: E402
+from translator.regions import SLOW, code_map  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 LARGE = HERE / "large"
@@ -62,6 +62,10 @@ ARCHES = {"rv64im": ["-march=rv64im", "-mabi=lp64"], "rv32im": ["-march=rv32im",
 TARGETS = ["native", "qemu", *ARCHES]
 RUNS = 3                        # best of RUNS for every in-process zkaot timing (runs take seconds)
 NATIVE_RUNS = 10
+NOTES = ("Not measured here: qemu-user for rv32im (Debian has no riscv32 Linux toolchain; the zkaot guests "
+         "themselves cannot run under qemu-user, which does not map the input region), unicorn, and "
+         "`zkaot translate` per mode (the whole-process `--mode all` time is reported).  The breakdown is "
+         "counted from outside the translator; NativeRun.stats will carry the translator's own counters.")
 
 
 @dataclass
@@ -245,24 +249,31 @@ def best_run(runs: int, *args, **options):
 
 class Breakdown:
     """Counting wrappers around one NativeMachine: every return from native code to Python (by
-    status, with the pc where it stopped) and every interpreter call, with the time in each."""
+    status, with the pc where it stopped), hand-offs (a miss after anything but a miss: where a
+    run of interpreter steps begins) and the interpreter's steps and time.  Native time is what
+    the run loop itself adds up (RegionCode.ran), so the dispatch wrapper only counts."""
 
     def __init__(self, machine: NativeMachine):
         self.machine = machine
-        self.native_s = self.interp_s = 0.0
+        self.interp_s = 0.0
         self.statuses = collections.Counter()
         self.stops = collections.Counter()          # (status, pc) -> returns there
+        self.handoffs = collections.Counter()       # pc -> runs of interpreter steps that began there
         self.interp_steps = 0
+        self.last = None
         inner_dispatch, inner_interpret = machine.dispatch, machine._interpret
         ctx = machine.ctx
 
         def dispatch(address):
-            start = time.perf_counter()
+            steps = ctx[SLOT_STEPS]
             status = inner_dispatch(address)
-            self.native_s += time.perf_counter() - start
             self.statuses[status] += 1
-            if status in (STATUS_SLOW, STATUS_MISS):
-                self.stops[status, int(ctx[SLOT_PC])] += 1
+            if status == STATUS_SLOW or status == STATUS_MISS:
+                pc = int(ctx[SLOT_PC])
+                self.stops[status, pc] += 1
+                if status == STATUS_MISS and (self.last != STATUS_MISS or ctx[SLOT_STEPS] != steps):
+                    self.handoffs[pc] += 1          # native code ran since the last miss
+            self.last = status
             return status
 
         def interpret(steps):
@@ -273,30 +284,45 @@ class Breakdown:
 
         machine.dispatch, machine._interpret = dispatch, interpret
 
+    def cause(self, status: int, pc: int) -> str:
+        """Why the interpreter ran the step at pc: a slow access, a slow instruction (ecall, atomics,
+        illegal), or a pc inside a block (reached by a computed jump or after a slow step)."""
+        if status == STATUS_SLOW:
+            return "slow_access"
+        cm = self.machine.cm
+        i = cm.index(pc)
+        if not 0 <= i < len(cm.kind) or cm.kind[i] == SLOW:
+            return "slow_instruction"
+        return "leader" if cm.is_leader[i] else "mid_block"
+
+    def function(self, pc: int) -> str:
+        symbol = self.machine.program.symbol_at(pc)
+        return symbol.split("+")[0] if symbol else hex(pc)
+
     def summary(self, run_seconds: float) -> dict:
         """Counts, time shares, and the functions where the interpreter took over."""
-        program, cm = self.machine.program, self.machine.cm
         kinds = collections.Counter()
-        by_function = {"mid_block": collections.Counter(), "slow_access": collections.Counter(),
-                       "slow_instruction": collections.Counter()}
+        by_function = collections.defaultdict(collections.Counter)
         for (status, pc), count in self.stops.items():
-            if status == STATUS_SLOW:
-                kind = "slow_access"
-            else:
-                i = cm.index(pc)
-                kind = "mid_block" if 0 <= i < len(cm.kind) and cm.kind[i] == NORMAL else "slow_instruction"
+            kind = self.cause(status, pc)
             kinds[kind] += count
-            symbol = program.symbol_at(pc) or hex(pc)
-            by_function[kind][symbol.split("+")[0]] += count
+            by_function[kind][self.function(pc)] += count
+        for pc, count in self.handoffs.items():
+            by_function["handoff"][self.function(pc)] += count
+        entries = [(self.machine.program.symbol_at(pc) or hex(pc), count)
+                   for pc, count in self.handoffs.most_common(5)]
+        native_s = self.machine.code._ran
         return {
             "returns_to_python": sum(self.statuses.values()),
             "returns_yield": self.statuses[STATUS_YIELD], "returns_slow": self.statuses[STATUS_SLOW],
-            "returns_miss": self.statuses[STATUS_MISS], "interp_steps": self.interp_steps,
-            "steps_mid_block": kinds["mid_block"], "steps_slow_access": kinds["slow_access"],
-            "steps_slow_instruction": kinds["slow_instruction"],
-            "run_s": run_seconds, "native_s": self.native_s, "interp_s": self.interp_s,
-            "python_s": run_seconds - self.native_s - self.interp_s,
-            "top": {kind: counter.most_common(5) for kind, counter in by_function.items()},
+            "returns_miss": self.statuses[STATUS_MISS], "handoffs": sum(self.handoffs.values()),
+            "interp_steps": self.interp_steps, "steps_mid_block": kinds["mid_block"],
+            "steps_slow_access": kinds["slow_access"], "steps_slow_instruction": kinds["slow_instruction"],
+            "steps_leader": kinds["leader"],
+            "run_s": run_seconds, "native_s": native_s, "interp_s": self.interp_s,
+            "python_s": run_seconds - native_s - self.interp_s,
+            "top": {kind: counter.most_common(5) for kind, counter in sorted(by_function.items())},
+            "top_handoff_pcs": entries,
         }
 
 
@@ -407,15 +433,17 @@ def markdown(rows: list[dict], meta: dict) -> str:
             f"{seconds(r['fast_s'], n)} | {r['steps'] / r['fast_s'] / 1e6:,.0f} | {seconds(r['minimal_s'], n)} | "
             f"{seconds(r['quick_s'], n)} | {seconds(r['cold_wall_s'])} ({seconds(r['cold_run_s'])}) | "
             f"{seconds(r['translate_s'])} | {seconds(r['qemu_s'], n)} |")
-    lines += ["", "Breakdown of one fast-mode run (warm cache), counted from outside the translator by wrapping "
-              "`NativeMachine.dispatch` and `._interpret`: returns from native code to Python (yield: step "
-              "budget; slow: an access the fast checks do not cover; miss: no translated block at the pc), "
-              "interpreter steps by cause (mid-block: a pc inside a block, reached by a computed jump or "
-              "after a slow step; slow instruction: ecall, atomics; slow access: a memory access the fast "
-              "checks did not cover), and the run time spent in native code, in the interpreter and in the "
-              "Python loop between them (the wrappers add a little to the Python share).", "",
-              "| guest | arch | run | returns to Python (/s) | yield / slow / miss | interpreter steps | "
-              "mid-block / slow instr. / slow access | native | interpreter | Python loop |",
+    lines += ["", "Breakdown of one more fast-mode run (warm cache), counted from outside the translator by "
+              "wrapping `NativeMachine.dispatch` and `._interpret` (the counting makes this run a little slower "
+              "than the best one above): returns from native code to Python (yield: step budget; slow: an access "
+              "the fast checks do not cover; miss: no translated block at the pc); hand-offs: runs of "
+              "interpreter steps (a miss after native code ran); interpreter steps by cause (mid-block: a pc "
+              "inside a block, reached by a computed jump such as a jump-table dispatch, the interpreter then "
+              "steps to the block's end; slow instruction: ecall, atomics; slow access: a memory access the "
+              "fast checks did not cover); and the run's time in native code (the run loop's own sum), in the "
+              "interpreter, and in the Python loop between them.", "",
+              "| guest | arch | run | returns to Python (/s) | yield / slow / miss | hand-offs | "
+              "interpreter steps: mid-block / slow instr. / slow access | native | interpreter | Python loop |",
               "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in rows:
         b = r["breakdown"]
@@ -423,15 +451,19 @@ def markdown(rows: list[dict], meta: dict) -> str:
         lines.append(
             f"| {r['guest']} | {r['arch']} | {seconds(run)} | {b['returns_to_python']:,} "
             f"({b['returns_to_python'] / run:,.0f}/s) | {b['returns_yield']:,} / {b['returns_slow']:,} / "
-            f"{b['returns_miss']:,} | {b['interp_steps']:,} | {b['steps_mid_block']:,} / "
+            f"{b['returns_miss']:,} | {b['handoffs']:,} | {b['steps_mid_block']:,} / "
             f"{b['steps_slow_instruction']:,} / {b['steps_slow_access']:,} | {b['native_s'] / run:.0%} | "
             f"{b['interp_s'] / run:.0%} | {b['python_s'] / run:.0%} |")
-    lines += ["", "Where the interpreter took over (function: steps), top 5 of each cause:", ""]
+    lines += ["", "Where the interpreter took over: by function (steps, or hand-offs), top 5 of each cause, and the "
+              "pcs where most hand-offs began:", ""]
     for r in rows:
-        for kind, top in r["breakdown"]["top"].items():
-            if top:
-                lines.append(f"- {r['guest']} {r['arch']}, {kind.replace('_', ' ')}: " +
-                             ", ".join(f"`{name}` {count:,}" for name, count in top))
+        b = r["breakdown"]
+        for kind, top in b["top"].items():
+            lines.append(f"- {r['guest']} {r['arch']}, {kind.replace('_', ' ')}: " +
+                         ", ".join(f"`{name}` {count:,}" for name, count in top))
+        if b["top_handoff_pcs"]:
+            lines.append(f"- {r['guest']} {r['arch']}, hand-offs began at: " +
+                         ", ".join(f"`{name}` {count:,}" for name, count in b["top_handoff_pcs"]))
     lines += ["", meta["notes"]]
     return "\n".join(lines) + "\n"
 
@@ -464,7 +496,7 @@ def main() -> int:
     meta = {"date": time.strftime("%Y-%m-%d"), "machine": platform.machine(), "cores": os.cpu_count() or 1,
             "python": platform.python_version(), "gcc": tool_version(["riscv64-unknown-elf-gcc", "--version"]),
             "picolibc": "1.8", "sources": [p.name for p in sorted((CACHE / "src").glob("*")) if p.is_dir()],
-            "notes": ""}
+            "notes": NOTES}
     RESULTS.mkdir(exist_ok=True)
     write_atomic(RESULTS / "large_programs.json", json.dumps({"meta": meta, "rows": rows}, indent=2).encode())
     report = markdown(rows, meta)
