@@ -28,6 +28,7 @@ import hashlib
 import json
 import os
 import platform
+import resource
 import shutil
 import subprocess
 import sys
@@ -218,33 +219,44 @@ def zkaot_env(**extra) -> dict:
 
 # ---- timings --------------------------------------------------------------------------------
 
-def run_process(argv: list[str], env=None) -> tuple[float, subprocess.CompletedProcess]:
+def run_process(argv: list[str], env=None) -> tuple[float, float, subprocess.CompletedProcess]:
+    """Wall time and CPU time (user + system of the process and its children) of one process: on a
+    shared machine the CPU time is what the program costs, the wall time what it waited too."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(argv, capture_output=True, env=env)
-    return time.perf_counter() - start, done
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, done
 
 
-def time_process(argv: list[str], expected: bytes, runs: int) -> float:
-    """Best wall time of `runs` whole-process runs, each checked to print `expected`."""
-    times = []
+def time_process(argv: list[str], expected: bytes, runs: int) -> tuple[float, float]:
+    """Best wall and best CPU time of `runs` whole-process runs, each checked to print `expected`."""
+    walls, cpus = [], []
     for _ in range(runs):
-        seconds, done = run_process(argv)
+        wall, cpu, done = run_process(argv)
         assert done.returncode == 0 and done.stdout == expected, (argv, done.stderr[-500:])
-        times.append(seconds)
-    return min(times)
+        walls.append(wall)
+        cpus.append(cpu)
+    return min(walls), min(cpus)
 
 
 def zkaot_run(elf: Path, workload: bytes, expected: bytes, cache: Path, **options):
-    """One in-process run from a warm cache (no tier-up): the NativeRun, checked against native."""
+    """One in-process run from a warm cache (no tier-up, so the run is this thread alone): the
+    NativeRun, checked against native, and the thread's CPU time in it."""
     machine = NativeMachine(load_elf(elf), workload, MemoryMap(), cache_dir=cache, tier_up=False, **options)
+    start = time.thread_time()
     run = machine.run()
+    cpu = time.thread_time() - start
     assert run.result.exit_code == 0 and run.result.console == expected, (run.result.fault,
                                                                            run.result.console[-300:])
-    return run
+    return run, cpu
 
 
-def best_run(runs: int, *args, **options):
-    return min((zkaot_run(*args, **options) for _ in range(runs)), key=lambda r: r.run_seconds)
+def best_run(runs: int, *args, **options) -> tuple[float, float, object]:
+    """Best wall time, best CPU time and one NativeRun of `runs` runs."""
+    runs = [zkaot_run(*args, **options) for _ in range(runs)]
+    return min(r.run_seconds for r, _ in runs), min(cpu for _, cpu in runs), runs[0][0]
 
 
 class Breakdown:
@@ -338,7 +350,7 @@ def cold_run(elf: Path, workload_path: Path, expected: bytes, scratch: Path) -> 
     """`zkaot run` as a whole process on an empty cache: the quick tier first, the default tier in the
     background (the process waits for a started background compile at exit)."""
     cache = scratch / "cold-cache"
-    seconds, done = run_process([PYTHON, "-m", "zkaot", "run", str(elf), "--input", str(workload_path),
+    seconds, _, done = run_process([PYTHON, "-m", "zkaot", "run", str(elf), "--input", str(workload_path),
                                  "--json"], env=zkaot_env(ZKAOT_CACHE=str(cache)))
     report = json.loads(done.stdout)
     assert report["exit_code"] == 0 and bytes.fromhex(report["stdout"]) == expected, done.stderr[-500:]
@@ -349,7 +361,7 @@ def cold_run(elf: Path, workload_path: Path, expected: bytes, scratch: Path) -> 
 
 def translate_time(elf: Path, cache: Path) -> float:
     """`zkaot translate --mode all` (fast, minimal and full; the program ID) as a whole process."""
-    seconds, done = run_process([PYTHON, "-m", "zkaot", "translate", str(elf), "--mode", "all"],
+    seconds, _, done = run_process([PYTHON, "-m", "zkaot", "translate", str(elf), "--mode", "all"],
                                 env=zkaot_env(ZKAOT_CACHE=str(cache)))
     assert done.returncode == 0, done.stderr[-500:]
     return seconds
@@ -366,36 +378,35 @@ def bench_arch(guest: Guest, arch: str, elf: Path, expected: bytes, scratch: Pat
     warm = scratch / "warm-cache"
     row["translate_s"] = translate_time(elf, warm)
     print(f"  {arch}: timed runs ...", file=sys.stderr)
-    fast = best_run(RUNS, elf, workload, expected, warm)
-    row.update(steps=fast.result.steps, fast_s=fast.run_seconds)
-    row["minimal_s"] = best_run(RUNS, elf, workload, expected, warm, mode="minimal").run_seconds
-    row["quick_s"] = best_run(RUNS, elf, workload, expected, Path(row.pop("quick_cache")),
-                              opt=QUICK_OPT).run_seconds
+    row["fast_s"], row["fast_cpu_s"], fast = best_run(RUNS, elf, workload, expected, warm)
+    row["steps"] = fast.result.steps
+    row["minimal_s"], row["minimal_cpu_s"], _ = best_run(RUNS, elf, workload, expected, warm, mode="minimal")
+    row["quick_s"], row["quick_cpu_s"], _ = best_run(RUNS, elf, workload, expected,
+                                                     Path(row.pop("quick_cache")), opt=QUICK_OPT)
     print(f"  {arch}: breakdown ...", file=sys.stderr)
     row["breakdown"] = breakdown(elf, workload, expected, warm)
     return row
 
 
-def bench_guest(guest: Guest, arches: list[str], scratch: Path) -> list[dict]:
-    """Build every target, check they agree with the native twin, then time them."""
+def bench_guest(guest: Guest, arches: list[str], scratch: Path):
+    """Build every target, check they agree with the native twin, then time them: a row per arch."""
     builds = {target: build(guest, target) for target in ["native", "qemu", *arches]}
     workload_path = LARGE / guest.workload
-    native_seconds, done = run_process([str(builds["native"]), str(workload_path)])
+    _, _, done = run_process([str(builds["native"]), str(workload_path)])
     assert done.returncode == 0, done.stderr
     expected = done.stdout
-    native_s = time_process([str(builds["native"]), str(workload_path)], expected, NATIVE_RUNS)
-    qemu_s = None
+    native_s, native_cpu_s = time_process([str(builds["native"]), str(workload_path)], expected, NATIVE_RUNS)
+    qemu_s = qemu_cpu_s = None
     if builds["qemu"] is not None and shutil.which("qemu-riscv64"):
-        qemu_s = time_process(["qemu-riscv64", str(builds["qemu"]), str(workload_path)], expected, RUNS)
-    rows = []
+        qemu_s, qemu_cpu_s = time_process(["qemu-riscv64", str(builds["qemu"]), str(workload_path)], expected,
+                                          RUNS)
     for arch in arches:
         print(f"{guest.name}:", file=sys.stderr)
         row = bench_arch(guest, arch, builds[arch], expected, scratch / f"{guest.name}-{arch}")
-        row.update(native_s=native_s, qemu_s=qemu_s if arch == "rv64im" else None,
-                   output_lines=expected.count(b"\n"))
-        rows.append(row)
+        row.update(native_s=native_s, native_cpu_s=native_cpu_s, qemu_s=qemu_s if arch == "rv64im" else None,
+                   qemu_cpu_s=qemu_cpu_s if arch == "rv64im" else None, output_lines=expected.count(b"\n"))
         print(json.dumps({k: v for k, v in row.items() if k != "breakdown"}), file=sys.stderr)
-    return rows
+        yield row
 
 
 # ---- report ---------------------------------------------------------------------------------
@@ -410,29 +421,43 @@ def seconds(s: float | None, native: float | None = None) -> str:
 def markdown(rows: list[dict], meta: dict) -> str:
     lines = [f"# Large programs ({meta['date']})", "",
              f"Machine: {meta['machine']}, {meta['cores']} cores, shared with other engineers' test runs while "
-             f"this ran, so times are noisy: in-process zkaot times are the best of {RUNS} runs, native the best "
-             f"of {NATIVE_RUNS} whole-process runs, qemu-user the best of {RUNS}; ratios are to native measured "
-             "in the same run.  Guests: gcc " + meta["gcc"] + " with picolibc " + meta["picolibc"] +
+             f"this ran (load average {meta['load']}), so times are noisy: in-process zkaot times are the best "
+             f"of {RUNS} runs, native the best of {NATIVE_RUNS} whole-process runs, qemu-user the best of {RUNS}; "
+             "ratios are to native measured in the same run.  Guests: gcc " + meta["gcc"] + " with picolibc " + meta["picolibc"] +
              ", -O2; native twin: host `cc -O2`, same sources and defines; qemu: a static riscv64 Linux "
              "(glibc, rv64gc) build of the same sources under qemu-riscv64.  Sources: Debian's "
              + ", ".join(meta["sources"]) + " (`apt-get source`), built by bench/large_programs.py; the "
              "workloads are bench/large/workload.lua and workload.sql.  Every build printed the same as the "
              "native twin before it was timed.", "",
              "fast / minimal: warm cache filled by `zkaot translate --mode all` (default tier, in-process runs, "
-             "run time only); quick: fast mode on the quick tier (what a cold start begins with); cold: "
-             "`zkaot run --json` as a whole process on an empty cache (wall time, which includes waiting at exit "
-             "for a background compile that started; in brackets the run time the JSON reports); translate: "
-             "`zkaot translate --mode all` as a whole process on an empty cache.", "",
+             "the run alone, without loading); quick: fast mode on the quick tier (what a cold start begins "
+             "with); qemu-user: a whole process.  CPU time is the run's own (thread CPU time in process, user + "
+             "system of a child process): on this shared machine it is the steadier figure; wall times follow.",
+             "", "CPU time, best of several (ratio to native CPU time):", "",
              "| guest | arch | code (instr) | instructions run | native | fast | M instr/s | minimal | quick "
-             "| cold wall (run) | translate | qemu-user |",
-             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+             "| qemu-user |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for r in rows:
+        n = r["native_cpu_s"]
+        lines.append(
+            f"| {r['guest']} | {r['arch']} | {r['instructions']:,} | {r['steps']:,} | {seconds(n)} | "
+            f"{seconds(r['fast_cpu_s'], n)} | {r['steps'] / r['fast_cpu_s'] / 1e6:,.0f} | "
+            f"{seconds(r['minimal_cpu_s'], n)} | {seconds(r['quick_cpu_s'], n)} | {seconds(r['qemu_cpu_s'], n)} |")
+    lines += ["", "Wall time, best of several (ratio to native wall time); cold: `zkaot run --json` as a whole "
+              "process on an empty cache (it starts on the quick tier, compiles the default tier in the "
+              "background and waits at exit for a background compile that started; in brackets the run time the "
+              "JSON reports); translate: `zkaot translate --mode all` as a whole process on an empty cache.  "
+              "Both compile in worker processes, so their CPU time is not measured here:", "",
+              "| guest | arch | native | fast | M instr/s | minimal | quick | qemu-user | cold: wall (run) "
+              "| translate |",
+              "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in rows:
         n = r["native_s"]
         lines.append(
-            f"| {r['guest']} | {r['arch']} | {r['instructions']:,} | {r['steps']:,} | {seconds(n)} | "
-            f"{seconds(r['fast_s'], n)} | {r['steps'] / r['fast_s'] / 1e6:,.0f} | {seconds(r['minimal_s'], n)} | "
-            f"{seconds(r['quick_s'], n)} | {seconds(r['cold_wall_s'])} ({seconds(r['cold_run_s'])}) | "
-            f"{seconds(r['translate_s'])} | {seconds(r['qemu_s'], n)} |")
+            f"| {r['guest']} | {r['arch']} | {seconds(n)} | {seconds(r['fast_s'], n)} | "
+            f"{r['steps'] / r['fast_s'] / 1e6:,.0f} | {seconds(r['minimal_s'], n)} | {seconds(r['quick_s'], n)} | "
+            f"{seconds(r['qemu_s'], n)} | {seconds(r['cold_wall_s'])} ({seconds(r['cold_run_s'])}) | "
+            f"{seconds(r['translate_s'])} |")
     lines += ["", "Breakdown of one more fast-mode run (warm cache), counted from outside the translator by "
               "wrapping `NativeMachine.dispatch` and `._interpret` (the counting makes this run a little slower "
               "than the best one above): returns from native code to Python (yield: step budget; slow: an access "
@@ -475,12 +500,25 @@ def tool_version(argv: list[str]) -> str:
         return "?"
 
 
+def write_results(rows: list[dict], meta: dict) -> str:
+    meta["load"] = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    RESULTS.mkdir(exist_ok=True)
+    write_atomic(RESULTS / "large_programs.json", json.dumps({"meta": meta, "rows": rows}, indent=2).encode())
+    report = markdown(rows, meta)
+    write_atomic(RESULTS / "large_programs.md", report.encode())
+    return report
+
+
 def main() -> int:
+    global RUNS
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--guest", action="append", choices=["lua", "sqlite"], help="default: both")
     parser.add_argument("--arch", action="append", choices=list(ARCHES), help="default: both")
     parser.add_argument("--build-only", action="store_true", help="build and check, time nothing")
+    parser.add_argument("--runs", type=int, default=RUNS, help=f"zkaot and qemu runs to take the best of "
+                        f"(default {RUNS})")
     args = parser.parse_args()
+    RUNS = args.runs
     ensure_tools()
     chosen = [g for g in guests() if g.name in (args.guest or ["lua", "sqlite"])]
     arches = args.arch or list(ARCHES)
@@ -489,18 +527,16 @@ def main() -> int:
             for target in ["native", "qemu", *arches]:
                 print(target, build(guest, target))
         return 0
-    rows = []
-    with tempfile.TemporaryDirectory(dir=CACHE) as tmp:
-        for guest in chosen:
-            rows += bench_guest(guest, arches, Path(tmp))
     meta = {"date": time.strftime("%Y-%m-%d"), "machine": platform.machine(), "cores": os.cpu_count() or 1,
             "python": platform.python_version(), "gcc": tool_version(["riscv64-unknown-elf-gcc", "--version"]),
             "picolibc": "1.8", "sources": [p.name for p in sorted((CACHE / "src").glob("*")) if p.is_dir()],
             "notes": NOTES}
-    RESULTS.mkdir(exist_ok=True)
-    write_atomic(RESULTS / "large_programs.json", json.dumps({"meta": meta, "rows": rows}, indent=2).encode())
-    report = markdown(rows, meta)
-    write_atomic(RESULTS / "large_programs.md", report.encode())
+    rows = []
+    with tempfile.TemporaryDirectory(dir=CACHE) as tmp:
+        for guest in chosen:
+            for row in bench_guest(guest, arches, Path(tmp)):
+                rows.append(row)
+                report = write_results(rows, meta)      # after every row: a long run that fails keeps the rest
     print(report)
     return 0
 

@@ -6,12 +6,12 @@ CREATE TABLE customers(id INTEGER PRIMARY KEY, name TEXT, city INTEGER);
 CREATE TABLE orders(id INTEGER PRIMARY KEY, customer INTEGER, amount INTEGER, note TEXT);
 CREATE TABLE items(order_id INTEGER, product INTEGER, qty INTEGER);
 BEGIN;
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000)
   INSERT INTO customers SELECT i, 'customer ' || i, i % 37 FROM n;
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
-  INSERT INTO orders SELECT i, (i * 7919) % 2000 + 1, (i * 104729) % 1000, printf('order-%06d', i) FROM n;
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 60000)
-  INSERT INTO items SELECT (i * 31) % 20000 + 1, i % 503, i % 9 + 1 FROM n;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10000)
+  INSERT INTO orders SELECT i, (i * 7919) % 1000 + 1, (i * 104729) % 1000, printf('order-%06d', i) FROM n;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 30000)
+  INSERT INTO items SELECT (i * 31) % 10000 + 1, i % 503, i % 9 + 1 FROM n;
 COMMIT;
 CREATE INDEX items_order ON items(order_id);
 CREATE INDEX orders_customer ON orders(customer);
