@@ -245,18 +245,21 @@ def zkaot_run(elf: Path, workload: bytes, expected: bytes, cache: Path, **option
     """One in-process run from a warm cache (no tier-up, so the run is this thread alone): the
     NativeRun, checked against native, and the thread's CPU time in it."""
     machine = NativeMachine(load_elf(elf), workload, MemoryMap(), cache_dir=cache, tier_up=False, **options)
-    start = time.thread_time()
+    start, start_cpu = time.perf_counter(), time.thread_time()
     run = machine.run()
-    cpu = time.thread_time() - start
+    total, cpu = time.perf_counter() - start, time.thread_time() - start_cpu
     assert run.result.exit_code == 0 and run.result.console == expected, (run.result.fault,
                                                                            run.result.console[-300:])
-    return run, cpu
+    return run, cpu, total
 
 
-def best_run(runs: int, *args, **options) -> tuple[float, float, object]:
-    """Best wall time, best CPU time and one NativeRun of `runs` runs."""
+def best_run(runs: int, *args, **options) -> tuple[float, float, float, object]:
+    """Best wall time (of the run, as zkaot reports it), best CPU time and best wall time of the whole
+    NativeMachine.run call (which in minimal mode also assembles the MinimalTrace after the run), and
+    one NativeRun, of `runs` runs."""
     runs = [zkaot_run(*args, **options) for _ in range(runs)]
-    return min(r.run_seconds for r, _ in runs), min(cpu for _, cpu in runs), runs[0][0]
+    return (min(r.run_seconds for r, _, _ in runs), min(cpu for _, cpu, _ in runs),
+            min(total for _, _, total in runs), runs[0][0])
 
 
 class Breakdown:
@@ -378,11 +381,12 @@ def bench_arch(guest: Guest, arch: str, elf: Path, expected: bytes, scratch: Pat
     warm = scratch / "warm-cache"
     row["translate_s"] = translate_time(elf, warm)
     print(f"  {arch}: timed runs ...", file=sys.stderr)
-    row["fast_s"], row["fast_cpu_s"], fast = best_run(RUNS, elf, workload, expected, warm)
+    row["fast_s"], row["fast_cpu_s"], _, fast = best_run(RUNS, elf, workload, expected, warm)
     row["steps"] = fast.result.steps
-    row["minimal_s"], row["minimal_cpu_s"], _ = best_run(RUNS, elf, workload, expected, warm, mode="minimal")
-    row["quick_s"], row["quick_cpu_s"], _ = best_run(RUNS, elf, workload, expected,
-                                                     Path(row.pop("quick_cache")), opt=QUICK_OPT)
+    row["minimal_s"], row["minimal_cpu_s"], row["minimal_total_s"], _ = best_run(RUNS, elf, workload, expected,
+                                                                                 warm, mode="minimal")
+    row["quick_s"], row["quick_cpu_s"], _, _ = best_run(RUNS, elf, workload, expected,
+                                                        Path(row.pop("quick_cache")), opt=QUICK_OPT)
     print(f"  {arch}: breakdown ...", file=sys.stderr)
     row["breakdown"] = breakdown(elf, workload, expected, warm)
     return row
@@ -434,8 +438,8 @@ def markdown(rows: list[dict], meta: dict) -> str:
              "with); qemu-user: a whole process.  CPU time is the run's own (thread CPU time in process, user + "
              "system of a child process): on this shared machine it is the steadier figure; wall times follow.",
              "", "CPU time, best of several (ratio to native CPU time):", "",
-             "| guest | arch | code (instr) | instructions run | native | fast | M instr/s | minimal | quick "
-             "| qemu-user |",
+             "| guest | arch | code (instr) | instructions run | native | fast | M instr/s | minimal (and its "
+             "trace assembly) | quick | qemu-user |",
              "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in rows:
         n = r["native_cpu_s"]
@@ -447,16 +451,20 @@ def markdown(rows: list[dict], meta: dict) -> str:
               "process on an empty cache (it starts on the quick tier, compiles the default tier in the "
               "background and waits at exit for a background compile that started; in brackets the run time the "
               "JSON reports); translate: `zkaot translate --mode all` as a whole process on an empty cache.  "
-              "Both compile in worker processes, so their CPU time is not measured here:", "",
-              "| guest | arch | native | fast | M instr/s | minimal | quick | qemu-user | cold: wall (run) "
-              "| translate |",
-              "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+              "Both compile in worker processes, so their CPU time is not measured here.  Minimal: the run as "
+              "zkaot reports it; after it, `NativeMachine.run` assembles the MinimalTrace (per-PC histogram, "
+              "load log), which the CPU time above includes and the last-but-two column times:", "",
+              "| guest | arch | native | fast | M instr/s | minimal | quick | qemu-user | minimal trace assembly "
+              "| cold: wall (run) | translate |",
+              "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in rows:
         n = r["native_s"]
         lines.append(
             f"| {r['guest']} | {r['arch']} | {seconds(n)} | {seconds(r['fast_s'], n)} | "
             f"{r['steps'] / r['fast_s'] / 1e6:,.0f} | {seconds(r['minimal_s'], n)} | {seconds(r['quick_s'], n)} | "
-            f"{seconds(r['qemu_s'], n)} | {seconds(r['cold_wall_s'])} ({seconds(r['cold_run_s'])}) | "
+            f"{seconds(r['qemu_s'], n)} | "
+            f"{seconds(r['minimal_total_s'] - r['minimal_s']) if 'minimal_total_s' in r else 'n/a'} | "
+            f"{seconds(r['cold_wall_s'])} ({seconds(r['cold_run_s'])}) | "
             f"{seconds(r['translate_s'])} |")
     lines += ["", "Breakdown of one more fast-mode run (warm cache), counted from outside the translator by "
               "wrapping `NativeMachine.dispatch` and `._interpret` (the counting makes this run a little slower "
