@@ -38,6 +38,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT)]
 
@@ -47,7 +49,7 @@ from translator.elf import load_elf  # noqa: E402
 from translator.executor import NativeMachine  # noqa: E402
 from translator.jit import QUICK_OPT  # noqa: E402
 from translator.lifter import SLOT_PC, SLOT_STEPS, STATUS_MISS, STATUS_SLOW, STATUS_YIELD  # noqa: E402
-from translator.regions import SLOW, code_map  # noqa: E402
+from translator.regions import JAL, JALR, SLOW, code_map  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 LARGE = HERE / "large"
@@ -341,6 +343,19 @@ class Breakdown:
         }
 
 
+def control_flow(program, histogram) -> dict:
+    """Executed calls, returns and other indirect jumps, from a minimal run's per-PC histogram: each
+    goes through the dispatcher (a call's target is a region start; a jalr's target is looked up), so
+    together they are a lower bound on the dispatcher's round trips inside native code."""
+    cm = code_map(program, "fast")
+    counts = histogram.astype(np.int64)
+    rd, rs1 = cm.decoded["rd"].astype(np.int64), cm.decoded["rs1"].astype(np.int64)
+    jalr, jal = cm.kind == JALR, cm.kind == JAL
+    returns = jalr & (rd == 0) & (rs1 == 1)
+    return {"calls": int(counts[jal & (rd != 0)].sum() + counts[jalr & (rd != 0)].sum()),
+            "returns": int(counts[returns].sum()), "other_jalr": int(counts[jalr & ~returns & (rd == 0)].sum())}
+
+
 def breakdown(elf: Path, workload: bytes, expected: bytes, cache: Path) -> dict:
     machine = NativeMachine(load_elf(elf), workload, MemoryMap(), cache_dir=cache, tier_up=False)
     counters = Breakdown(machine)
@@ -383,8 +398,10 @@ def bench_arch(guest: Guest, arch: str, elf: Path, expected: bytes, scratch: Pat
     print(f"  {arch}: timed runs ...", file=sys.stderr)
     row["fast_s"], row["fast_cpu_s"], _, fast = best_run(RUNS, elf, workload, expected, warm)
     row["steps"] = fast.result.steps
-    row["minimal_s"], row["minimal_cpu_s"], row["minimal_total_s"], _ = best_run(RUNS, elf, workload, expected,
-                                                                                 warm, mode="minimal")
+    row["minimal_s"], row["minimal_cpu_s"], row["minimal_total_s"], minimal = best_run(
+        RUNS, elf, workload, expected, warm, mode="minimal")
+    row["control_flow"] = control_flow(program, minimal.trace.pc_histogram)
+    del minimal
     row["quick_s"], row["quick_cpu_s"], _, _ = best_run(RUNS, elf, workload, expected,
                                                         Path(row.pop("quick_cache")), opt=QUICK_OPT)
     print(f"  {arch}: breakdown ...", file=sys.stderr)
@@ -487,6 +504,18 @@ def markdown(rows: list[dict], meta: dict) -> str:
             f"{b['returns_miss']:,} | {b['handoffs']:,} | {b['steps_mid_block']:,} / "
             f"{b['steps_slow_instruction']:,} / {b['steps_slow_access']:,} | {b['native_s'] / run:.0%} | "
             f"{b['interp_s'] / run:.0%} | {b['python_s'] / run:.0%} |")
+    lines += ["", "Control flow that goes through the dispatcher inside native code (a call's target is a region "
+              "start; a jalr's target is looked up in the table), counted from a minimal run's per-PC "
+              "histogram: a lower bound on the dispatcher's round trips (direct jumps and branches into another "
+              "region come on top), and that count per second of the native time above:", "",
+              "| guest | arch | calls | returns | other jalr (computed jumps, indirect calls) | per second of "
+              "native time |", "| --- | --- | ---: | ---: | ---: | ---: |"]
+    for r in rows:
+        flow, b = r.get("control_flow"), r["breakdown"]
+        if flow:
+            total = flow["calls"] + flow["returns"] + flow["other_jalr"]
+            lines.append(f"| {r['guest']} | {r['arch']} | {flow['calls']:,} | {flow['returns']:,} | "
+                         f"{flow['other_jalr']:,} | {total / b['native_s'] / 1e6:,.1f} M/s |")
     lines += ["", "Where the interpreter took over: by function (steps, or hand-offs), top 5 of each cause, and the "
               "pcs where most hand-offs began:", ""]
     for r in rows:
