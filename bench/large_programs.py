@@ -266,8 +266,8 @@ def best_run(runs: int, *args, **options) -> tuple[float, float, float, object]:
 
 class Breakdown:
     """Counting wrappers around one NativeMachine: every return from native code to Python (by
-    status, with the pc where it stopped), hand-offs (a miss after anything but a miss: where a
-    run of interpreter steps begins) and the interpreter's steps and time.  Native time is what
+    status, with the pc where it stopped), hand-offs (a miss after native code ran: where a run of
+    interpreter steps begins) and the interpreter's steps and time.  Native time is what
     the run loop itself adds up (RegionCode.ran), so the dispatch wrapper only counts."""
 
     def __init__(self, machine: NativeMachine):
