@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 EXAMPLE ?= sha256
 
-.PHONY: run test fuzz bench examples clean
+.PHONY: run test fuzz bench bench-large examples clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ bench: $(VENV)/.installed
 	$(PY) bench/prover.py
 	$(PY) bench/riscv.py
 	$(PY) bench/verify.py
+
+# Lua and SQLite from Debian sources as rv64im/rv32im guests against their native twins (issue 11):
+# installs the cross compiler, picolibc and qemu-user with apt-get, and takes about half an hour.
+bench-large: $(VENV)/.installed
+	$(PY) bench/large_programs.py
 
 examples: $(VENV)/.installed
 	$(PY) examples/build_all.py
