@@ -136,14 +136,14 @@ def translate(program, cm: CodeMap, mode: str, layout: Layout, opt: int = DEFAUL
             objects = pool.map(compile_partition, work)
     else:
         objects = [compile_partition(job) for job in work]
-    objects.append(_dispatcher_object())
+    objects.append(dispatcher_object())
     seconds = time.perf_counter() - start
     _store(directory, objects)
     return Translation(objects, _region_names(cm), seconds, False, key)
 
 
 @functools.cache
-def _dispatcher_object() -> bytes:
+def dispatcher_object() -> bytes:
     """The dispatcher, the same for every program: compiled once per process, always at the default tier
     (it outlives a quick tier; 7-10 ms, a third of a small program's quick compile)."""
     return compile_ir(dispatcher_module(), DEFAULT_OPT)
