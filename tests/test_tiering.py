@@ -140,3 +140,11 @@ def test_a_second_run_after_a_short_cold_run_loads_cached_code_and_compiles_noth
     tiering._wait_for_lock(Path(f"{entry}.lock"))         # and the child is done
     second = subprocess.run(run, env=env, capture_output=True, text=True, check=True).stdout
     assert "compile:     0.000 s (loaded from the cache)" in second
+
+
+def test_full_mode_compiles_its_default_tier_at_the_quick_tier():
+    """Replay is bound by writing rows: full mode's default tier is the quick one, and shares its cache entry."""
+    program, _ = example("fibonacci")
+    layout = layout_for(program, MemoryMap())
+    assert cache_key(program, "full", layout, DEFAULT_OPT) == cache_key(program, "full", layout, QUICK_OPT)
+    assert cache_key(program, "fast", layout, DEFAULT_OPT) != cache_key(program, "fast", layout, QUICK_OPT)

@@ -26,6 +26,7 @@ from translator.regions import CodeMap, Region
 
 DEFAULT_OPT = 0                 # measured: nearly O1's run speed for less than half its compile time
 QUICK_OPT = -1                  # the cold-start tier (translator/tiering.py): LLVM's O0 code generator, no passes
+FULL_MODE_OPT = QUICK_OPT       # what the default tier compiles full mode at (tier())
 PARALLEL_THRESHOLD = 1_500      # instructions; below it, one process compiles faster than a pool starts
 _SOURCES = (lifter.__file__, regions.__file__, __file__)
 _initialized = False
@@ -81,6 +82,13 @@ def compile_ir(module_text: str, opt: int) -> bytes:
     return tm.emit_object(mod)
 
 
+def tier(mode: str, opt: int) -> int:
+    """The tier a mode is compiled at.  Full mode's default is the quick tier: replaying a chunk is bound
+    by writing its rows, and ran as fast on quick code as on the default tier (bench/cold_start.py),
+    while its code, a row written per step, compiled 4x slower there."""
+    return FULL_MODE_OPT if mode == "full" and opt == DEFAULT_OPT else opt
+
+
 def compile_partition(job: tuple) -> bytes:
     """Worker entry point: lift a list of regions and compile them (module-level for pickling)."""
     cm, part, mode, layout, opt = job
@@ -113,7 +121,7 @@ def default_cache_dir() -> Path:
 
 def cache_key(program, mode: str, layout: Layout, opt: int) -> str:
     _init()
-    parts = [program.sha256, translator_version(), mode, repr(layout), str(opt),
+    parts = [program.sha256, translator_version(), mode, repr(layout), str(tier(mode, opt)),
              llvm.get_process_triple(), llvm.get_host_cpu_name(), llvm.get_host_cpu_features().flatten()]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
@@ -121,6 +129,7 @@ def cache_key(program, mode: str, layout: Layout, opt: int) -> str:
 def translate(program, cm: CodeMap, mode: str, layout: Layout, opt: int = DEFAULT_OPT,
               cache_dir: Path | None = None, workers: int | None = None) -> Translation:
     """Compile every region for `mode`, or load the objects from the cache."""
+    opt = tier(mode, opt)
     translation = cached_translation(program, cm, mode, layout, opt, cache_dir)
     if translation is not None:
         return translation

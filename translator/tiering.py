@@ -169,7 +169,7 @@ class RegionCode:
         self._ran = 0.0
         self._entry_region: np.ndarray | None = None       # lazily compiled code only
         translation = None
-        if tier_up and opt != QUICK_OPT:
+        if tier_up:
             cache_dir = Path(cache_dir or default_cache_dir())
             entry = str(cache_dir / cache_key(program, mode, layout, opt))
             with _lock:         # a compile that ends meanwhile has filled the cache before it takes the lock
