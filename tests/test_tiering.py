@@ -148,3 +148,17 @@ def test_full_mode_compiles_its_default_tier_at_the_quick_tier():
     layout = layout_for(program, MemoryMap())
     assert cache_key(program, "full", layout, DEFAULT_OPT) == cache_key(program, "full", layout, QUICK_OPT)
     assert cache_key(program, "fast", layout, DEFAULT_OPT) != cache_key(program, "fast", layout, QUICK_OPT)
+
+
+def test_with_hand_off_off_a_compile_ends_with_the_process_that_started_it(tmp_path):
+    """Even when that process ends without its exit handlers, as a pool worker does."""
+    script = ("import os, sys\nfrom translator.elf import load_elf\nfrom translator.executor import NativeMachine\n"
+              f"machine = NativeMachine(load_elf({str(ROOT / 'examples/sort/guest.rv64im.elf')!r}), "
+              f"cache_dir={str(tmp_path)!r})\n"
+              "machine.code._upgrade.start()\nprint(machine.code._upgrade.process.pid, flush=True)\nos._exit(0)\n")
+    child = int(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                               env=dict(os.environ, ZKAOT_HAND_OFF="0")).stdout)
+    deadline = time.monotonic() + 30
+    while Path(f"/proc/{child}").exists() and "Z" not in Path(f"/proc/{child}/stat").read_text().split()[2]:
+        assert time.monotonic() < deadline, "the compile outlived the process that started it"
+        time.sleep(0.05)

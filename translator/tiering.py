@@ -22,7 +22,8 @@ A compile that has not started when the last machine waiting for it is gone, or 
 exits, is handed off: the child is started in its own session and outlives this process, so the
 next run finds the requested tier in the cache.  A child that is compiling when the process exits
 goes on.  With ZKAOT_HAND_OFF=0 (the tests set it), nothing outlives the process: compiles that
-never started are dropped, and the process waits at exit for those under way.
+never started are dropped, the process waits at exit for those under way, and a child whose parent
+is gone anyway (a pool worker ends without exit handlers) ends too.
 """
 import atexit
 import ctypes
@@ -69,7 +70,8 @@ def start_compile(job: tuple) -> subprocess.Popen:
     with tempfile.NamedTemporaryFile(dir=cache_dir, prefix=".job-", delete=False) as f:
         pickle.dump(job, f, protocol=pickle.HIGHEST_PROTOCOL)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [_ROOT, os.environ.get("PYTHONPATH")])))
-    return subprocess.Popen([sys.executable, "-m", "translator.tiering", f.name], env=env, start_new_session=True,
+    return subprocess.Popen([sys.executable, "-m", "translator.tiering", f.name, str(os.getpid())], env=env,
+                            start_new_session=True,
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -77,9 +79,11 @@ def _lock_file(program, mode: str, layout, opt: int, cache_dir: Path) -> Path:
     return cache_dir / f"{cache_key(program, mode, layout, opt)}.lock"
 
 
-def _compile_job(path: str) -> None:
+def _compile_job(path: str, parent: int) -> None:
     """The child: compile the job's whole program into the cache, unless another process holds the lock."""
     os.nice(10)
+    if not hand_off_enabled():
+        threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
     program, mode, layout, opt, cache_dir = pickle.loads(Path(path).read_bytes())
     os.unlink(path)
     with open(_lock_file(program, mode, layout, opt, cache_dir), "w") as lock:
@@ -88,6 +92,14 @@ def _compile_job(path: str) -> None:
         except BlockingIOError:
             return
         translate(program, code_map(program, mode), mode, layout, opt, cache_dir)
+
+
+def _exit_with(parent: int) -> None:
+    """End this process soon after the one that started it, which may be a pool worker that never runs
+    its exit handlers: with hand-off off, nothing outlives the process that started a compile."""
+    while os.getppid() == parent:       # once the parent is gone, another process adopts this one
+        time.sleep(0.2)
+    os._exit(1)
 
 
 def _wait_for_lock(path: Path) -> None:
@@ -109,6 +121,7 @@ class _Upgrade:
         self.entry, self.job = entry, job
         self.waiting: weakref.WeakSet[RegionCode] = weakref.WeakSet()    # a machine that is gone waits no more
         self.error: BaseException | None = None
+        self.process: subprocess.Popen | None = None     # the child, once started
         self.watcher: threading.Thread | None = None     # made when started: it keeps the upgrade alive
         self._state = {"started": False}
         weakref.finalize(self, _hand_off, job, self._state)
@@ -118,14 +131,13 @@ class _Upgrade:
             if self._state["started"] or _exiting:
                 return
             self._state["started"] = True
-            process = start_compile(self.job)
-            self.watcher = threading.Thread(target=self._watch, args=(process,), daemon=True,
-                                            name=f"zkaot tier-up {self.entry[-8:]}")
+            self.process = start_compile(self.job)
+            self.watcher = threading.Thread(target=self._watch, daemon=True, name=f"zkaot tier-up {self.entry[-8:]}")
             self.watcher.start()
 
-    def _watch(self, process: subprocess.Popen) -> None:
+    def _watch(self) -> None:
         """Wait for the child (and for another process compiling the same entry), then install its code."""
-        status = process.wait()
+        status = self.process.wait()
         program, mode, layout, opt, cache_dir = self.job
         _wait_for_lock(_lock_file(program, mode, layout, opt, cache_dir))
         with _lock:
@@ -279,4 +291,4 @@ class RegionCode:
 
 
 if __name__ == "__main__":
-    _compile_job(sys.argv[1])
+    _compile_job(sys.argv[1], int(sys.argv[2]))
