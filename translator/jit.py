@@ -84,7 +84,7 @@ def compile_ir(module_text: str, opt: int) -> bytes:
 
 def tier(mode: str, opt: int) -> int:
     """The tier a mode is compiled at.  Full mode's default is the quick tier: replaying a chunk is bound
-    by writing its rows, and ran as fast on quick code as on the default tier (bench/cold_start.py),
+    by writing its rows, and ran within 10% as fast on quick code as on the default tier (bench/cold_start.py),
     while its code, a row written per step, compiled 4x slower there."""
     return FULL_MODE_OPT if mode == "full" and opt == DEFAULT_OPT else opt
 
