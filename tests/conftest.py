@@ -1,4 +1,8 @@
+import os
+
 import pytest
+
+os.environ["ZKAOT_HAND_OFF"] = "0"      # no background compile outlives the test run (translator/tiering.py)
 
 
 @pytest.fixture(scope="session")

@@ -235,9 +235,12 @@ class NativeMachine:
                          self.program.symbol_at(pc))
 
     def _miss(self) -> None:
-        """No translated block here: code (an instruction left to the interpreter, or the middle of a
-        block) runs in the interpreter; anything else faults."""
+        """No translated block here: a region not compiled yet is compiled (lazily, tiering.py) and run;
+        other code (an instruction left to the interpreter, or the middle of a block) runs in the
+        interpreter; anything else faults."""
         pc = int(self.ctx[SLOT_PC])
+        if self.code.compile_at(pc):
+            return
         if self.interp._in_code(pc):
             if self.cm.kind[self.cm.index(pc)] == SLOW:
                 self.stats["untranslated_steps"] += 1

@@ -80,6 +80,8 @@ def expand_chunk(chunk: Chunk) -> tuple[np.ndarray, np.ndarray]:
         full.ran(time.perf_counter() - entered)
         if int(ctx[SLOT_STEPS]) >= chunk.end_step:
             break
+        if full.compile_at(int(ctx[SLOT_PC])):         # a region not compiled yet (translator/tiering.py)
+            continue
         # whatever stopped the translated code (budget, slow step, mid-block pc), the interpreter takes one step
         interp.regs[1:32] = ctx[1:32].tolist()
         interp.pc, interp.steps = int(ctx[SLOT_PC]), int(ctx[SLOT_STEPS])

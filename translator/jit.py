@@ -27,6 +27,7 @@ from translator.regions import CodeMap, Region
 
 DEFAULT_OPT = 0                 # measured: nearly O1's run speed for less than half its compile time
 QUICK_OPT = -1                  # the cold-start tier (translator/tiering.py): LLVM's O0 code generator, no passes
+FULL_MODE_OPT = QUICK_OPT       # what the default tier compiles full mode at (tier())
 PARALLEL_THRESHOLD = 1_500      # instructions; below it, one process compiles faster than a pool starts
 _SOURCES = (lifter.__file__, regions.__file__, __file__)
 _initialized = False
@@ -82,6 +83,13 @@ def compile_ir(module_text: str, opt: int) -> bytes:
     return tm.emit_object(mod)
 
 
+def tier(mode: str, opt: int) -> int:
+    """The tier a mode is compiled at.  Full mode's default is the quick tier: replaying a chunk is bound
+    by writing its rows, and ran within 10% as fast on quick code as on the default tier (bench/cold_start.py),
+    while its code, a row written per step, compiled 4x slower there."""
+    return FULL_MODE_OPT if mode == "full" and opt == DEFAULT_OPT else opt
+
+
 def compile_partition(job: tuple) -> bytes:
     """Worker entry point: lift a list of regions and compile them (module-level for pickling)."""
     cm, part, mode, layout, opt = job
@@ -110,7 +118,7 @@ class Translation:
 
 def cache_key(program, mode: str, layout: Layout, opt: int) -> str:
     _init()
-    parts = [program.sha256, translator_version(), mode, repr(layout), str(opt),
+    parts = [program.sha256, translator_version(), mode, repr(layout), str(tier(mode, opt)),
              llvm.get_process_triple(), llvm.get_host_cpu_name(), llvm.get_host_cpu_features().flatten()]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
@@ -118,6 +126,7 @@ def cache_key(program, mode: str, layout: Layout, opt: int) -> str:
 def translate(program, cm: CodeMap, mode: str, layout: Layout, opt: int = DEFAULT_OPT,
               cache_dir: Path | None = None, workers: int | None = None) -> Translation:
     """Compile every region for `mode`, or load the objects from the cache."""
+    opt = tier(mode, opt)
     translation = cached_translation(program, cm, mode, layout, opt, cache_dir)
     if translation is not None:
         return translation
@@ -133,14 +142,14 @@ def translate(program, cm: CodeMap, mode: str, layout: Layout, opt: int = DEFAUL
             objects = pool.map(compile_partition, work)
     else:
         objects = [compile_partition(job) for job in work]
-    objects.append(_dispatcher_object())
+    objects.append(dispatcher_object())
     seconds = time.perf_counter() - start
     _store(directory, objects)
     return Translation(objects, _region_names(cm), seconds, False, key)
 
 
 @functools.cache
-def _dispatcher_object() -> bytes:
+def dispatcher_object() -> bytes:
     """The dispatcher, the same for every program: compiled once per process, always at the default tier
     (it outlives a quick tier; 7-10 ms, a third of a small program's quick compile)."""
     return compile_ir(dispatcher_module(), DEFAULT_OPT)
