@@ -49,7 +49,9 @@ class GuestMemory:
                 self.read_only.append((off, off + len(seg.data), kind))
         lo, hi = memory_map.input_span(len(input_bytes))
         self.input_base = lo
-        self.input = bytes(len(input_bytes).to_bytes(8, "little") + input_bytes).ljust(hi - lo, b"\0")
+        self.input = b""                 # no input region: input_span is empty, every access misses it
+        if memory_map.input_base is not None:
+            self.input = bytes(len(input_bytes).to_bytes(8, "little") + input_bytes).ljust(hi - lo, b"\0")
         self.misaligned = 0
         self.log: list[int] | None = None    # when a list, every value read is appended (minimal trace)
 
@@ -89,7 +91,7 @@ class GuestMemory:
     def writable_offset(self, addr: int, size: int) -> int:
         off = self._ram_offset(addr, size)
         if off is None:
-            if 0 <= addr - self.input_base < self.map.max_input + 8:
+            if self.input and 0 <= addr - self.input_base < self.map.max_input + 8:
                 raise MemoryFault(f"store of {size} bytes at 0x{addr:08x}: the input region is read-only")
             raise self._fault("store", addr, size)
         for lo, hi, kind in self.read_only:
@@ -114,6 +116,24 @@ class GuestMemory:
             data = self.input[off: off + n]
         if self.log is not None:
             padded = data.ljust((n + 7) & ~7, b"\0")
+            self.log.extend(struct.unpack(f"<{len(padded) // 8}Q", padded))
+        return data
+
+    def host_value(self, compute) -> int:
+        """A value a host call gives the guest from host state (an input length): computed,
+        and logged when logging, so that a replay, which has no host state, reads it back."""
+        value = compute()
+        if self.log is not None:
+            self.log.append(value)
+        return value
+
+    def host_bytes(self, compute) -> bytes:
+        """Bytes a host call gives the guest from host state (an input frame): logged as
+        their length and then ceil(n/8) little-endian u64 words, like `read`."""
+        data = compute()
+        if self.log is not None:
+            self.log.append(len(data))
+            padded = data.ljust((len(data) + 7) & ~7, b"\0")
             self.log.extend(struct.unpack(f"<{len(padded) // 8}Q", padded))
         return data
 
