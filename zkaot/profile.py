@@ -4,6 +4,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from runtime.memory_map import MemoryMap
+from runtime.profiles import ZKAOT_PROFILE
+from runtime.profiles import Profile as MachineProfile
 from translator.executor import NativeMachine
 
 
@@ -16,9 +18,13 @@ class Profile:
 
 
 def profile(program, input_bytes: bytes = b"", memory_map: MemoryMap = MemoryMap(), cache_dir=None,
-            step_limit: int | None = None) -> Profile:
-    """Steps per function; a run stopped at step_limit is profiled up to there."""
-    run = NativeMachine(program, input_bytes, memory_map, "minimal", step_limit, cache_dir=cache_dir).run()
+            step_limit: int | None = None, machine: MachineProfile = ZKAOT_PROFILE, frames=()) -> Profile:
+    """Steps per function; a run stopped at step_limit is profiled up to there.  `machine` is
+    the machine profile (runtime/profiles.py) and `frames` the input its calls hand out."""
+    if machine is not ZKAOT_PROFILE:
+        memory_map = machine.memory_map
+    run = NativeMachine(program, input_bytes, memory_map, "minimal", step_limit, cache_dir=cache_dir,
+                        calls=machine.calls, frames=frames).run()
     trace = run.trace
     counts = trace.pc_histogram
     pcs = trace.code_base + 4 * np.arange(len(counts), dtype=np.int64)

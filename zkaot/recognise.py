@@ -47,7 +47,7 @@ def load_guest(source: str | os.PathLike | bytes | Program, profile: str = AUTO,
             program = load_elf(source, candidate.memory_map, name)
             _check_width(program, candidate)
             return Guest(program, candidate, why)
-    raise NoProfile(f"{loose.name}: {_refusal(loose)}")
+    raise NoProfile(f"{loose.name}: {_refusal(loose, source, name)}")
 
 
 def _check_width(program: Program, profile: Profile) -> None:
@@ -56,15 +56,20 @@ def _check_width(program: Program, profile: Profile) -> None:
                        f"rv{' and rv'.join(map(str, profile.xlens))} guests")
 
 
-def _refusal(program: Program) -> str:
-    """What the binary looks like, and why no profile took it."""
+def _refusal(program: Program, source, name: str | None) -> str:
+    """What the binary looks like, and why no profile took it (for one that is not
+    vendor-like: why the zkaot profile's loader refuses it)."""
     text = min((s.vaddr for s in program.segments if s.executable), default=0)
     if text == VENDOR_TEXT:
         return (f"rv{program.xlen} text at 0x{text:x}, where SP1, Pico, RISC Zero and OpenVM link their "
                 f"guests, and no symbol names the vendor: choose one with --profile "
                 f"({', '.join(PROFILES)})")
-    return (f"rv{program.xlen} segments at {_spans(program.segments)}, outside zkaot's RAM, and no profile "
-            f"recognises them: choose one with --profile ({', '.join(PROFILES)})")
+    try:
+        load_elf(source, PROFILES["zkaot"].memory_map, name)
+    except ElfError as e:
+        return f"no profile recognises it (rv{program.xlen}, segments at {_spans(program.segments)}); " \
+               f"as a zkaot guest: {str(e).removeprefix(program.name + ': ')}"
+    raise AssertionError("a guest that loads under the zkaot profile is recognised by it")
 
 
 def _spans(segments: Sequence) -> str:
