@@ -14,6 +14,9 @@ _PACK = {1: struct.Struct("<B").pack_into, 2: struct.Struct("<H").pack_into,
          4: struct.Struct("<I").pack_into, 8: struct.Struct("<Q").pack_into}
 
 
+MAP_NORESERVE = getattr(mmap, "MAP_NORESERVE", 0x4000)     # Linux's value; Python 3.11's mmap lacks the name
+
+
 class MemoryFault(Exception):
     """An access the memory map forbids; the executor adds the pc and instruction."""
 
@@ -37,7 +40,8 @@ class GuestMemory:
         self.map = memory_map
         self.base = memory_map.ram_base
         self.size = memory_map.ram_size
-        self.ram = mmap.mmap(-1, memory_map.ram_size)    # zero pages on demand: fresh machines are cheap
+        # zero pages on demand, and no reservation: fresh machines and 2^40-byte maps are cheap
+        self.ram = mmap.mmap(-1, memory_map.ram_size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | MAP_NORESERVE)
         guard_lo, guard_hi = memory_map.stack_guard
         self.guard_lo, self.guard_hi = guard_lo - self.base, guard_hi - self.base
         self.read_only: list[tuple[int, int, str]] = []

@@ -23,16 +23,20 @@ VENDOR_TEXT = 0x0020_0800
 
 @dataclass(frozen=True)
 class Profile:
-    """`input_region`: the input is one frame, readable in the map's input region (zkaot);
-    otherwise the frames are handed out by calls, in order.  `recognise(program)` says why
-    a loaded program (its segments, symbols and xlen) is this profile's, or None."""
+    """`calls` and `maps` by xlen (the widths the profile runs).  `input_region`: the input
+    is one frame, readable in the map's input region (zkaot); otherwise the frames are handed
+    out by calls, in order.  `recognise(program)` says why a loaded program (its segments,
+    symbols and xlen) is this profile's, or None."""
     name: str
-    calls: Registry
-    memory_map: MemoryMap
-    xlens: tuple[int, ...]
+    calls: dict[int, Registry]
+    maps: dict[int, MemoryMap]
     input_region: bool
     public_output: str
     recognise: Callable[[object], str | None]
+
+    @property
+    def xlens(self) -> tuple[int, ...]:
+        return tuple(self.maps)
 
 
 def _symbols_naming(program, *needles: str) -> str | None:
@@ -52,23 +56,24 @@ def _zkaot_recognise(program) -> str | None:
 
 def _vendor_recognise(*needles: str):
     def recognise(program) -> str | None:
-        if program.xlen != 32:
-            return None
         return _symbols_naming(program, *needles)
     return recognise
 
 
-# SP1 and Pico (rv32): the whole 32-bit address space but the null page, no input region
-# (frames come through HINT_LEN/HINT_READ), no stack guard (nothing in the vendors' maps marks
-# the stack's end: it grows down from 0x200400 towards the header segment).
-VENDOR32_MAP = MemoryMap(ram_base=0x1000, ram_size=(1 << 32) - 0x1000, stack_size=None, input_base=None)
+# SP1 and Pico: no input region (frames come through HINT_LEN/HINT_READ) and no stack guard
+# (nothing in the vendors' maps marks the stack's end: it grows down from 0x200400 on rv32,
+# from 0x7800_0000 on rv64, below the image).  rv32: the whole address space but the null
+# page.  rv64: up to 2^40 (SP1 v6 allows heap up to 2^48: more than a host process can map,
+# 2^47, and a 2^40 window leaves room for many machines in one process).
+VENDOR_MAPS = {32: MemoryMap(ram_base=0x1000, ram_size=(1 << 32) - 0x1000, stack_size=None, input_base=None),
+               64: MemoryMap(ram_base=0x1000, ram_size=(1 << 40) - 0x1000, stack_size=None, input_base=None)}
 
 PROFILES = {p.name: p for p in (
-    Profile("zkaot", ZKAOT, MemoryMap(), (32, 64), True,
+    Profile("zkaot", {32: ZKAOT, 64: ZKAOT}, {32: MemoryMap(), 64: MemoryMap()}, True,
             "the bytes written to fd 3", _zkaot_recognise),
-    Profile("sp1", SP1, VENDOR32_MAP, (32,), False,
+    Profile("sp1", SP1, VENDOR_MAPS, False,
             "the bytes written to fd 13 (SP1 >= v4's public values)", _vendor_recognise("sp1_zkvm", "sp1_lib")),
-    Profile("pico", PICO, VENDOR32_MAP, (32,), False,
+    Profile("pico", PICO, VENDOR_MAPS, False,
             "the bytes written to fd 3", _vendor_recognise("pico_sdk", "pico_vm")),
 )}
 

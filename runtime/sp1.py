@@ -1,6 +1,8 @@
-"""The calls of SP1 (v4 and v5, rv32) and of Pico, its derivative, as their executors
-define them: an `ecall` with the call id in t0, arguments in a0 and a1 (a2 for WRITE), and
-t0 left as it was unless the call returns a value (HINT_LEN).
+"""The calls of SP1 (v4 and v5 on rv32, v6 on rv64) and of Pico, its derivative, as their
+executors define them: an `ecall` with the call id in t0, arguments in a0 and a1 (a2 for
+WRITE), and t0 left as it was unless the call returns a value (HINT_LEN).  On rv64 memory
+is made of 8-byte slots: HINT_READ pads to 8 and wants 8-byte alignment, and the SHA calls
+keep each u32 word in the low half of a u64 slot.
 
 Read from succinctlabs/sp1 `crates/core/executor/src/syscalls/` (halt.rs, write.rs,
 hint.rs, commit.rs, precompiles/sha256/, precompiles/keccak256/) and
@@ -115,24 +117,32 @@ def _pico_hint_len(call: Call, regs: Sequence[int], memory: GuestMemory, io: Hos
     return (memory.host_value(length),)
 
 
-def _hint_read(vendor: str):
+def _hint_read(vendor: str, slot: int):
     def hint_read(call: Call, regs: Sequence[int], memory: GuestMemory, io: HostIO, step: int) -> tuple[int, ...]:
-        """Copy the next frame, which must be exactly a1 bytes, to a0 (4-byte aligned), zero
-        padding its last word as the executors do.  Checked in the executors' order: a frame
+        """Copy the next frame, which must be exactly a1 bytes, to a0 (slot-aligned), zero
+        padding its last slot as the executors do.  Checked in the executors' order: a frame
         left, its length, the alignment."""
         frame = memory.host_bytes(lambda: _next_frame(io, vendor))
-        ptr, length = regs[A0], regs[A1] & 0xFFFF_FFFF
+        ptr, length = regs[A0], regs[A1]
         if len(frame) != length:
             raise EcallError(f"{vendor}: HINT_READ of {length} bytes, but the next frame has {len(frame)}")
-        if ptr % 4:
-            raise EcallError(f"{vendor}: HINT_READ to 0x{ptr:08x}, which is not 4-byte aligned")
-        memory.write(ptr, frame.ljust((length + 3) & ~3, b"\0"))
+        if ptr % slot:
+            raise EcallError(f"{vendor}: HINT_READ to 0x{ptr:08x}, which is not {slot}-byte aligned")
+        memory.write(ptr, frame.ljust(-(-length // slot) * slot, b"\0"))
         return ()
     return hint_read
 
 
-def _words(data: bytes) -> list[int]:
-    return list(struct.unpack(f"<{len(data) // 4}I", data))
+_SLOT = {4: "I", 8: "Q"}
+
+
+def _words(data: bytes, slot: int) -> list[int]:
+    """u32 words, one per slot (the low half of a u64 slot on rv64)."""
+    return [w & 0xFFFF_FFFF for w in struct.unpack(f"<{len(data) // slot}{_SLOT[slot]}", data)]
+
+
+def _slots(words: list[int], slot: int) -> bytes:
+    return struct.pack(f"<{len(words)}{_SLOT[slot]}", *words)
 
 
 def _zero_a1(call: Call, regs: Sequence[int]) -> None:
@@ -140,34 +150,39 @@ def _zero_a1(call: Call, regs: Sequence[int]) -> None:
         raise EcallError(f"{call.name} with a1 = 0x{regs[A1]:x}: it must be 0")
 
 
-def _sha_extend(call: Call, regs: Sequence[int], memory: GuestMemory, io: HostIO, step: int) -> tuple[int, ...]:
-    """w[16..64] from w[0..16], 64 u32 words at a0, in place (a1 must be 0)."""
-    _zero_a1(call, regs)
-    (schedule,) = call.memory_reads
-    ptr = schedule.address(regs)
-    head = memory.read(ptr, 64)
-    tail = struct.pack("<48I", *sha256_extend(_words(head))[16:])
-    memory.write(ptr + 64, tail)
-    if io.on_precompile:
-        io.on_precompile(call.selector.number, regs[A0], regs[A1], head, tail)
-    return ()
+def _sha_extend(slot: int):
+    def sha_extend(call: Call, regs: Sequence[int], memory: GuestMemory, io: HostIO, step: int) -> tuple[int, ...]:
+        """w[16..64] from w[0..16], 64 words at a0, in place (a1 must be 0)."""
+        _zero_a1(call, regs)
+        (schedule,) = call.memory_reads
+        ptr = schedule.address(regs)
+        head = memory.read(ptr, 16 * slot)
+        tail = _slots(sha256_extend(_words(head, slot))[16:], slot)
+        memory.write(ptr + 16 * slot, tail)
+        if io.on_precompile and call.record:        # rv64's 384 bytes do not fit a PRECOMPILE_ROW
+            io.on_precompile(call.selector.number, regs[A0], regs[A1], head, tail)
+        return ()
+    return sha_extend
 
 
-def _sha_compress(call: Call, regs: Sequence[int], memory: GuestMemory, io: HostIO, step: int) -> tuple[int, ...]:
-    """The rounds over the 64 schedule words at a0 (as they are: SHA_EXTEND made them), added
-    into the 8 state words at a1."""
-    w_span, h_span = call.memory_reads
-    if regs[A0] == regs[A1]:
-        raise EcallError(f"{call.name} with the schedule and the state both at 0x{regs[A0]:08x}")
-    h_ptr = h_span.address(regs)
-    w = _words(w_span.read(regs, memory))
-    state = _words(h_span.read(regs, memory))
-    memory.write(h_ptr, struct.pack("<8I", *sha256_rounds(state, w)))
-    return ()
+def _sha_compress(slot: int):
+    def sha_compress(call: Call, regs: Sequence[int], memory: GuestMemory, io: HostIO, step: int) -> tuple[int, ...]:
+        """The rounds over the 64 schedule words at a0 (as they are: SHA_EXTEND made them),
+        added into the 8 state words at a1."""
+        w_span, h_span = call.memory_reads
+        if regs[A0] == regs[A1]:
+            raise EcallError(f"{call.name} with the schedule and the state both at 0x{regs[A0]:08x}")
+        h_ptr = h_span.address(regs)
+        w = _words(w_span.read(regs, memory), slot)
+        state = _words(h_span.read(regs, memory), slot)
+        memory.write(h_ptr, _slots(sha256_rounds(state, w), slot))
+        return ()
+    return sha_compress
 
 
 def _keccak_permute(call: Call, regs: Sequence[int], memory: GuestMemory, io: HostIO, step: int) -> tuple[int, ...]:
-    """keccak-f[1600] in place on 25 little-endian u64 lanes at a0 (a1 must be 0)."""
+    """keccak-f[1600] in place on 25 little-endian u64 lanes at a0 (a1 must be 0; 4-byte
+    aligned on rv32, 8 on rv64)."""
     _zero_a1(call, regs)
     (state,) = call.memory_reads
     ptr = state.address(regs)
@@ -179,10 +194,12 @@ def _keccak_permute(call: Call, regs: Sequence[int], memory: GuestMemory, io: Ho
     return ()
 
 
-def _calls(write, hint_len, vendor: str) -> Registry:
+def _calls(write, hint_len, vendor: str, slot: int) -> Registry:
     def ecall(number: int) -> Ecall:
         return Ecall(T0, number)
-    schedule = Span(A0, "sha schedule", size=256, align=4)
+    schedule = Span(A0, "sha schedule", size=64 * slot, align=slot)
+    state = Span(A1, "sha state", size=8 * slot, align=slot)
+    keccak = Span(A0, "keccak state", size=200, align=slot)
     return Registry([
         Call("halt", ecall(HALT), _halt, reads=(A0,)),
         Call("write", ecall(WRITE), write, reads=(A0, A1, A2),
@@ -190,19 +207,18 @@ def _calls(write, hint_len, vendor: str) -> Registry:
         Call("commit", ecall(COMMIT), _commit, reads=(A0, A1)),
         Call("commit_deferred_proofs", ecall(COMMIT_DEFERRED_PROOFS), _commit, reads=(A0, A1)),
         Call("hint_len", ecall(HINT_LEN), hint_len, writes=(T0,)),
-        Call("hint_read", ecall(HINT_READ), _hint_read(vendor), reads=(A0, A1),
-             memory_writes=(Span(A0, "hint buffer", size_reg=A1, align=4),)),
-        Call("sha_extend", ecall(SHA_EXTEND), _sha_extend, reads=(A0, A1),
-             memory_reads=(Span(A0, "sha schedule", size=64, align=4),),
-             memory_writes=(schedule,), record=PRECOMPILE),
-        Call("sha_compress", ecall(SHA_COMPRESS), _sha_compress, reads=(A0, A1),
-             memory_reads=(schedule, Span(A1, "sha state", size=32, align=4)),
-             memory_writes=(Span(A1, "sha state", size=32, align=4),)),
+        Call("hint_read", ecall(HINT_READ), _hint_read(vendor, slot), reads=(A0, A1),
+             memory_writes=(Span(A0, "hint buffer", size_reg=A1, align=slot),)),
+        Call("sha_extend", ecall(SHA_EXTEND), _sha_extend(slot), reads=(A0, A1),
+             memory_reads=(Span(A0, "sha schedule", size=16 * slot, align=slot),),
+             memory_writes=(schedule,), record=PRECOMPILE if slot == 4 else None),
+        Call("sha_compress", ecall(SHA_COMPRESS), _sha_compress(slot), reads=(A0, A1),
+             memory_reads=(schedule, state), memory_writes=(state,)),
         Call("keccak_permute", ecall(KECCAK_PERMUTE), _keccak_permute, reads=(A0, A1),
-             memory_reads=(Span(A0, "keccak state", size=200, align=4),),
-             memory_writes=(Span(A0, "keccak state", size=200, align=4),), record=PRECOMPILE),
+             memory_reads=(keccak,), memory_writes=(keccak,), record=PRECOMPILE),
     ], vendor=vendor)
 
 
-SP1 = _calls(_sp1_write, _sp1_hint_len, "sp1")
-PICO = _calls(_pico_write, _pico_hint_len, "pico")
+# by xlen: SP1 v4/v5 and the rv32 Pico, SP1 v6 and the rv64 Pico
+SP1 = {32: _calls(_sp1_write, _sp1_hint_len, "sp1", 4), 64: _calls(_sp1_write, _sp1_hint_len, "sp1", 8)}
+PICO = {32: _calls(_pico_write, _pico_hint_len, "pico", 4), 64: _calls(_pico_write, _pico_hint_len, "pico", 8)}

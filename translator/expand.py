@@ -68,7 +68,7 @@ def expand_chunk(chunk: Chunk) -> tuple[np.ndarray, np.ndarray]:
     def record(row) -> None:
         rows[cursor["row"]] = row
 
-    interp = Interpreter(chunk.program, memory=memory, record=record, calls=PROFILES[chunk.profile].calls)
+    interp = Interpreter(chunk.program, memory=memory, record=record, calls=PROFILES[chunk.profile].calls[chunk.program.xlen])
     interp.io.on_precompile = lambda *call: precompiles.append(precompile_record(interp.steps, *call))
     ctx = np.zeros(CTX_SLOTS, np.uint64)
     ctx[:32] = chunk.regs
@@ -151,7 +151,7 @@ def reference_trace(program, input_bytes: bytes = b"", memory_map: MemoryMap = M
     rows: list[tuple] = []
     precompiles: list[tuple] = []
     interp = Interpreter(program, input_bytes, memory_map, step_limit, record=rows.append,
-                         calls=PROFILES[profile].calls, frames=frames)
+                         calls=PROFILES[profile].calls[program.xlen], frames=frames)
     interp.io.on_precompile = lambda *call: precompiles.append(precompile_record(len(rows), *call))
     result = interp.run()
     return result, records(rows, MAIN_ROW), records(precompiles, PRECOMPILE_ROW)

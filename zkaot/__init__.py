@@ -54,18 +54,18 @@ def execute(program: Program | str | Path, input_bytes: bytes | Sequence[bytes] 
         if not isinstance(program, Program):
             program = load_elf(program, memory_map)
     if chosen is not ZKAOT_PROFILE:
-        memory_map = chosen.memory_map
+        memory_map = chosen.maps[program.xlen]
     frames = [input_bytes] if isinstance(input_bytes, (bytes, bytearray)) else list(input_bytes)
     input_bytes, handed_out = frames_for(chosen, frames)
     if engine == "interp":
         machine = Interpreter(program, input_bytes, memory_map, step_limit, on_console,
-                              calls=chosen.calls, frames=handed_out)
+                              calls=chosen.calls[program.xlen], frames=handed_out)
     else:
         from translator.executor import NativeMachine
         from translator.jit import DEFAULT_OPT
         machine = NativeMachine(program, input_bytes, memory_map, "fast", step_limit, on_console,
                                 opt=DEFAULT_OPT if opt is None else opt, cache_dir=cache_dir,
-                                calls=chosen.calls, frames=handed_out)
+                                calls=chosen.calls[program.xlen], frames=handed_out)
     try:
         run = machine.run(progress)
     except KeyboardInterrupt as e:

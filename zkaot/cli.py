@@ -212,7 +212,7 @@ def cmd_translate(args) -> int:
         print(f"program id: {_program_id(program)}")
     for mode in modes:
         cm = code_map(program, mode) if mode == "full" else code
-        t = translate(program, cm, mode, layout_for(program, guest.profile.memory_map), args.opt)
+        t = translate(program, cm, mode, layout_for(program, guest.profile.maps[program.xlen]), args.opt)
         how = "already in the cache" if t.cached else f"compiled in {t.compile_seconds:.2f} s " \
             f"({code.instructions / t.compile_seconds:,.0f} instructions/s)"
         print(f"  {mode:8s} {how}: {default_cache_dir() / t.key}")

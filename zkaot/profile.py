@@ -22,9 +22,9 @@ def profile(program, input_bytes: bytes = b"", memory_map: MemoryMap = MemoryMap
     """Steps per function; a run stopped at step_limit is profiled up to there.  `machine` is
     the machine profile (runtime/profiles.py) and `frames` the input its calls hand out."""
     if machine is not ZKAOT_PROFILE:
-        memory_map = machine.memory_map
+        memory_map = machine.maps[program.xlen]
     run = NativeMachine(program, input_bytes, memory_map, "minimal", step_limit, cache_dir=cache_dir,
-                        calls=machine.calls, frames=frames).run()
+                        calls=machine.calls[program.xlen], frames=frames).run()
     trace = run.trace
     counts = trace.pc_histogram
     pcs = trace.code_base + 4 * np.arange(len(counts), dtype=np.int64)

@@ -35,18 +35,16 @@ def load_guest(source: str | os.PathLike | bytes | Program, profile: str = AUTO,
     is loaded again from the file it names)."""
     if isinstance(source, Program):
         source, name = Path(source.name), source.name
+    loose = load_elf(source, _ANYWHERE, name)
     if profile != AUTO:
         chosen = PROFILES[profile]
-        program = load_elf(source, chosen.memory_map, name)
-        _check_width(program, chosen)
-        return Guest(program, chosen, f"--profile {profile}")
-    loose = load_elf(source, _ANYWHERE, name)
+        _check_width(loose, chosen)
+        return Guest(load_elf(source, chosen.maps[loose.xlen], name), chosen, f"--profile {profile}")
     for candidate in PROFILES.values():
         why = candidate.recognise(loose)
         if why:
-            program = load_elf(source, candidate.memory_map, name)
-            _check_width(program, candidate)
-            return Guest(program, candidate, why)
+            _check_width(loose, candidate)
+            return Guest(load_elf(source, candidate.maps[loose.xlen], name), candidate, why)
     raise NoProfile(f"{loose.name}: {_refusal(loose, source, name)}")
 
 
@@ -65,7 +63,7 @@ def _refusal(program: Program, source, name: str | None) -> str:
                 f"guests, and no symbol names the vendor: choose one with --profile "
                 f"({', '.join(PROFILES)})")
     try:
-        load_elf(source, PROFILES["zkaot"].memory_map, name)
+        load_elf(source, PROFILES["zkaot"].maps[program.xlen], name)
     except ElfError as e:
         return f"no profile recognises it (rv{program.xlen}, segments at {_spans(program.segments)}); " \
                f"as a zkaot guest: {str(e).removeprefix(program.name + ': ')}"

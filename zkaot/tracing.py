@@ -28,11 +28,11 @@ def trace(program, input_bytes: bytes, out_dir: Path, mode: str = "minimal", chu
     out_dir.mkdir(parents=True, exist_ok=True)
     chosen = PROFILES[profile]
     if chosen is not ZKAOT_PROFILE:
-        memory_map = chosen.memory_map
+        memory_map = chosen.maps[program.xlen]
     frames = [input_bytes] if isinstance(input_bytes, (bytes, bytearray)) else list(input_bytes)
     input_bytes, handed_out = frames_for(chosen, frames)
     machine = NativeMachine(program, input_bytes, memory_map, "minimal", step_limit, None, chunk_log2, opt, cache_dir,
-                            calls=chosen.calls, frames=handed_out)
+                            calls=chosen.calls[program.xlen], frames=handed_out)
     run = machine.run(progress)
     result, minimal = run.result, run.trace
     write_trace_array(out_dir, "checkpoints", minimal.checkpoints)

@@ -1,5 +1,5 @@
 /* A test guest for the sp1 and pico profiles.  It reads frames as sp1_zkvm::io::read_vec
-   does (HINT_LEN, then HINT_READ into a 4-byte aligned buffer; u32::MAX: no frame left), and
+   does (HINT_LEN, then HINT_READ into a slot-aligned buffer; u32::MAX: no frame left), and
    the first frame's first byte says what to do with the others:
      e  echo every frame to the public values, count them on stdout
      s  commit the SHA-256 digest of every frame (SHA_EXTEND and SHA_COMPRESS)
@@ -9,16 +9,15 @@
      x  exit with the code in the first frame's second byte */
 #include "vendor_rt.h"
 
-#define NO_FRAME 0xFFFFFFFFu
-
 static uint8_t heap[1 << 16] __attribute__((aligned(8)));
 static uint32_t heap_used;
 
 static uint8_t *read_frame(uint32_t *len) {
-    *len = syscall_hint_len();
-    if (*len == NO_FRAME) return 0;
+    uintptr_t n = syscall_hint_len();
+    if (n == NO_FRAME) return 0;
+    *len = (uint32_t)n;
     uint8_t *p = heap + heap_used;
-    heap_used += (*len + 3) & ~3u;
+    heap_used += (*len + sizeof(slot_t) - 1) & ~(uint32_t)(sizeof(slot_t) - 1);
     syscall_hint_read(p, *len);
     return p;
 }
@@ -64,7 +63,7 @@ int main(void) {
         commit(frame, 200);
         return 0;
     case 'w':
-        len = syscall_hint_len();
+        len = (uint32_t)syscall_hint_len();
         syscall_hint_read(heap + heap_used, len + 1);
         return 0;
     case 'u':

@@ -1,8 +1,8 @@
-/* A runtime for SP1 (and, with -DPICO, Pico) rv32 guests, written from the vendors' ABI:
+/* A runtime for SP1 (and, with -DPICO, Pico) guests, rv32 or rv64, written from the vendors' ABI:
    ecall with the call id in t0, arguments in a0..a2 (sp1 crates/zkvm/entrypoint/src/syscalls).
    HALT is preceded by 8 COMMITs of the SHA-256 digest of the public values and 8
    COMMIT_DEFERRED_PROOFS of zero, as syscall_halt does; the digest is computed with the
-   SHA_EXTEND and SHA_COMPRESS precompiles. */
+   SHA_EXTEND and SHA_COMPRESS precompiles, whose words sit in slots of XLEN bits. */
 #include "vendor_rt.h"
 
 #ifdef PICO
@@ -13,19 +13,19 @@
 #define VENDOR_SYMBOL sp1_zkvm_runtime
 #endif
 
-static inline uint32_t ecall3(uint32_t id, uint32_t a0, uint32_t a1, uint32_t a2) {
-    register uint32_t t0 __asm__("t0") = id;
-    register uint32_t r0 __asm__("a0") = a0, r1 __asm__("a1") = a1, r2 __asm__("a2") = a2;
+static inline uintptr_t ecall3(uintptr_t id, uintptr_t a0, uintptr_t a1, uintptr_t a2) {
+    register uintptr_t t0 __asm__("t0") = id;
+    register uintptr_t r0 __asm__("a0") = a0, r1 __asm__("a1") = a1, r2 __asm__("a2") = a2;
     __asm__ volatile("ecall" : "+r"(t0) : "r"(r0), "r"(r1), "r"(r2) : "memory");
     return t0;
 }
 
-uint32_t syscall_hint_len(void) { return ecall3(HINT_LEN, 0, 0, 0); }
-void syscall_hint_read(void *ptr, uint32_t len) { ecall3(HINT_READ, (uint32_t)ptr, len, 0); }
-void syscall_sha256_extend(uint32_t *w) { ecall3(SHA_EXTEND, (uint32_t)w, 0, 0); }
-void syscall_sha256_compress(uint32_t *w, uint32_t *h) { ecall3(SHA_COMPRESS, (uint32_t)w, (uint32_t)h, 0); }
-void syscall_keccak_permute(uint64_t *state) { ecall3(KECCAK_PERMUTE, (uint32_t)state, 0, 0); }
-uint32_t syscall_raw(uint32_t id, uint32_t a0, uint32_t a1) { return ecall3(id, a0, a1, 0); }
+uintptr_t syscall_hint_len(void) { return ecall3(HINT_LEN, 0, 0, 0); }
+void syscall_hint_read(void *ptr, uint32_t len) { ecall3(HINT_READ, (uintptr_t)ptr, len, 0); }
+void syscall_sha256_extend(slot_t *w) { ecall3(SHA_EXTEND, (uintptr_t)w, 0, 0); }
+void syscall_sha256_compress(slot_t *w, slot_t *h) { ecall3(SHA_COMPRESS, (uintptr_t)w, (uintptr_t)h, 0); }
+void syscall_keccak_permute(uint64_t *state) { ecall3(KECCAK_PERMUTE, (uintptr_t)state, 0, 0); }
+uintptr_t syscall_raw(uint32_t id, uint32_t a0, uint32_t a1) { return ecall3(id, a0, a1, 0); }
 
 static const uint32_t IV[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                                0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
@@ -37,7 +37,7 @@ void sha256_init(struct sha256 *s) {
 }
 
 static void sha256_block(struct sha256 *s) {
-    uint32_t w[64];
+    slot_t w[64];
     for (int i = 0; i < 16; i++)
         w[i] = (uint32_t)s->block[4 * i] << 24 | (uint32_t)s->block[4 * i + 1] << 16 |
                (uint32_t)s->block[4 * i + 2] << 8 | s->block[4 * i + 3];
@@ -68,7 +68,7 @@ void sha256_final(struct sha256 *s, uint8_t out[32]) {
 static struct sha256 public_values_hasher;
 
 void syscall_write(uint32_t fd, const void *buf, uint32_t n) {
-    ecall3(WRITE, fd, (uint32_t)buf, n);
+    ecall3(WRITE, fd, (uintptr_t)buf, n);
     if (fd == FD_PUBLIC_VALUES) sha256_update(&public_values_hasher, buf, n);
 }
 

@@ -1,5 +1,7 @@
 #include <stdint.h>
 
+#define NO_FRAME 0xFFFFFFFFu        /* HINT_LEN with no frame left: u32::MAX, zero-extended on rv64 */
+
 #define HALT 0x00
 #define WRITE 0x02
 #define COMMIT 0x10
@@ -10,12 +12,18 @@
 #define SHA_COMPRESS 0x00010106
 #define KECCAK_PERMUTE 0x00010109
 
-struct sha256 { uint32_t h[8]; uint8_t block[64]; uint32_t fill, total; };
+#if __riscv_xlen == 64
+typedef uint64_t slot_t;         /* SP1 v6 and the rv64 Pico: a u32 word in each u64 slot */
+#else
+typedef uint32_t slot_t;
+#endif
 
-uint32_t syscall_hint_len(void);
+struct sha256 { slot_t h[8]; uint8_t block[64]; uint32_t fill, total; };
+
+uintptr_t syscall_hint_len(void);
 void syscall_hint_read(void *ptr, uint32_t len);
 void syscall_keccak_permute(uint64_t *state);
-uint32_t syscall_raw(uint32_t id, uint32_t a0, uint32_t a1);
+uintptr_t syscall_raw(uint32_t id, uint32_t a0, uint32_t a1);
 void syscall_write(uint32_t fd, const void *buf, uint32_t n);
 void commit(const void *buf, uint32_t n);
 void print(const char *s);
