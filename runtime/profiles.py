@@ -14,7 +14,7 @@ from typing import Callable
 
 from runtime.calls import ZKAOT, Registry
 from runtime.memory_map import MemoryMap
-from runtime.sp1 import PICO, SP1
+from runtime.sp1 import PICO, SP1, SP1_V3
 
 # Where SP1, Pico, RISC Zero and OpenVM link rv32 guest text (the fact sheet and
 # sp1/crates/zkvm/entrypoint: the stack's top is 0x200400, just below it).
@@ -60,6 +60,11 @@ def _vendor_recognise(*needles: str):
     return recognise
 
 
+def _named_only(program) -> str | None:
+    """SP1 before v4: its binaries name the same crates as v4's, so only --profile picks it."""
+    return None
+
+
 # SP1 and Pico: no input region (frames come through HINT_LEN/HINT_READ) and no stack guard
 # (nothing in the vendors' maps marks the stack's end: it grows down from 0x200400 on rv32,
 # from 0x7800_0000 on rv64, below the image).  rv32: the whole address space but the null
@@ -73,6 +78,8 @@ PROFILES = {p.name: p for p in (
             "the bytes written to fd 3", _zkaot_recognise),
     Profile("sp1", SP1, VENDOR_MAPS, False,
             "the bytes written to fd 13 (SP1 >= v4's public values)", _vendor_recognise("sp1_zkvm", "sp1_lib")),
+    Profile("sp1-v3", SP1_V3, {32: VENDOR_MAPS[32]}, False,
+            "the bytes written to fd 3 (SP1 before v4)", _named_only),
     Profile("pico", PICO, VENDOR_MAPS, False,
             "the bytes written to fd 3", _vendor_recognise("pico_sdk", "pico_vm")),
 )}

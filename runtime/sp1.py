@@ -1,5 +1,5 @@
-"""The calls of SP1 (v4 and v5 on rv32, v6 on rv64) and of Pico, its derivative, as their
-executors define them: an `ecall` with the call id in t0, arguments in a0 and a1 (a2 for
+"""The calls of SP1 (v4 and v5 on rv32, v6 on rv64; before v4 on rv32) and of Pico, its
+derivative, as their executors define them: an `ecall` with the call id in t0, arguments in a0 and a1 (a2 for
 WRITE), and t0 left as it was unless the call returns a value (HINT_LEN).  On rv64 memory
 is made of 8-byte slots: HINT_READ pads to 8 and wants 8-byte alignment, and the SHA calls
 keep each u32 word in the low half of a u64 slot.
@@ -31,7 +31,8 @@ SHA_EXTEND, SHA_COMPRESS, KECCAK_PERMUTE = 0x00_30_01_05, 0x00_01_01_06, 0x00_01
 LOWEST_ALLOWED_FD = 10
 SP1_FD_PUBLIC_VALUES, SP1_FD_HINT = 3 + LOWEST_ALLOWED_FD, 4 + LOWEST_ALLOWED_FD
 SP1_HOOK_FDS = range(5 + LOWEST_ALLOWED_FD, 12 + LOWEST_ALLOWED_FD)    # host hooks (ecrecover, ...)
-PICO_FD_PUBLIC_VALUES, PICO_FD_HINT = 3, 4
+PICO_FD_PUBLIC_VALUES, PICO_FD_HINT = 3, 4      # and SP1's before v4
+SP1_V3_HOOK_FDS = range(5, 10)
 NO_FRAME = 0xFFFF_FFFF          # SP1 >= v4's HINT_LEN when the input is exhausted (u32::MAX)
 DIGEST_WORDS = 8                # COMMIT and COMMIT_DEFERRED_PROOFS index 8 words
 
@@ -62,7 +63,7 @@ def _sp1_write(call: Call, regs: Sequence[int], memory: GuestMemory, io: HostIO,
         _console(fd, data, io, step, "sp1")
     elif fd <= LOWEST_ALLOWED_FD:
         raise EcallError(f"sp1: write to reserved fd {fd} (SP1 >= v4 writes public values to fd "
-                         f"{SP1_FD_PUBLIC_VALUES})")
+                         f"{SP1_FD_PUBLIC_VALUES}; a guest of an older SP1 runs with --profile sp1-v3)")
     elif fd == SP1_FD_PUBLIC_VALUES:
         io.output += data
     elif fd == SP1_FD_HINT:
@@ -72,19 +73,29 @@ def _sp1_write(call: Call, regs: Sequence[int], memory: GuestMemory, io: HostIO,
     return ()
 
 
-def _pico_write(call: Call, regs: Sequence[int], memory: GuestMemory, io: HostIO, step: int) -> tuple[int, ...]:
+def _pico_write(call: Call, regs: Sequence[int], memory: GuestMemory, io: HostIO, step: int,
+                vendor: str = "pico") -> tuple[int, ...]:
     """fd 1/2 console, 3 public values, 4 a frame added at the end of the input; other
     descriptors are ignored (Pico warns)."""
     (buffer,) = call.memory_reads
     data = buffer.read(regs, memory)
     fd = regs[A0] & 0xFFFF_FFFF
     if fd in (1, 2):
-        _console(fd, data, io, step, "pico")
+        _console(fd, data, io, step, vendor)
     elif fd == PICO_FD_PUBLIC_VALUES:
         io.output += data
     elif fd == PICO_FD_HINT:
         io.frames.append(data)
     return ()
+
+
+def _sp1_v3_write(call: Call, regs: Sequence[int], memory: GuestMemory, io: HostIO, step: int) -> tuple[int, ...]:
+    """SP1 before v4, as Pico: fd 1/2 console, 3 public values, 4 a frame added at the end of
+    the input; 5-9 are host hooks (ecrecover, ...) zkaot does not have; others are ignored."""
+    fd = regs[A0] & 0xFFFF_FFFF
+    if fd in SP1_V3_HOOK_FDS:
+        raise EcallError(f"sp1: write to hook fd {fd} is not implemented (a host hook such as ecrecover)")
+    return _pico_write(call, regs, memory, io, step, "sp1")
 
 
 def _commit(call: Call, regs: Sequence[int], memory: GuestMemory, io: HostIO, step: int) -> tuple[int, ...]:
@@ -108,13 +119,15 @@ def _sp1_hint_len(call: Call, regs: Sequence[int], memory: GuestMemory, io: Host
     return (memory.host_value(lambda: len(io.frames[0]) if io.frames else NO_FRAME),)
 
 
-def _pico_hint_len(call: Call, regs: Sequence[int], memory: GuestMemory, io: HostIO, step: int) -> tuple[int, ...]:
-    """The length of the next frame; none left is an error (Pico panics)."""
-    def length() -> int:
-        if not io.frames:
-            raise EcallError("pico: HINT_LEN with the input exhausted (give one --input per frame)")
-        return len(io.frames[0])
-    return (memory.host_value(length),)
+def _exhausting_hint_len(vendor: str):
+    def hint_len(call: Call, regs: Sequence[int], memory: GuestMemory, io: HostIO, step: int) -> tuple[int, ...]:
+        """The length of the next frame; none left is an error (Pico and SP1 before v4 panic)."""
+        def length() -> int:
+            if not io.frames:
+                raise EcallError(f"{vendor}: HINT_LEN with the input exhausted (give one --input per frame)")
+            return len(io.frames[0])
+        return (memory.host_value(length),)
+    return hint_len
 
 
 def _hint_read(vendor: str, slot: int):
@@ -221,4 +234,6 @@ def _calls(write, hint_len, vendor: str, slot: int) -> Registry:
 
 # by xlen: SP1 v4/v5 and the rv32 Pico, SP1 v6 and the rv64 Pico
 SP1 = {32: _calls(_sp1_write, _sp1_hint_len, "sp1", 4), 64: _calls(_sp1_write, _sp1_hint_len, "sp1", 8)}
-PICO = {32: _calls(_pico_write, _pico_hint_len, "pico", 4), 64: _calls(_pico_write, _pico_hint_len, "pico", 8)}
+PICO = {32: _calls(_pico_write, _exhausting_hint_len("pico"), "pico", 4),
+        64: _calls(_pico_write, _exhausting_hint_len("pico"), "pico", 8)}
+SP1_V3 = {32: _calls(_sp1_v3_write, _exhausting_hint_len("sp1"), "sp1", 4)}

@@ -20,12 +20,12 @@ XLENS = [32, 64]
 
 
 def elf(vendor: str, xlen: int) -> Path:
-    return GUESTS / f"{vendor}{'_64' if xlen == 64 else ''}_guest.elf"
+    return GUESTS / f"{vendor.replace('-', '_')}{'_64' if xlen == 64 else ''}_guest.elf"
 
 
-def run_both(vendor: str, frames: list[bytes], cache_dir, xlen: int = 32):
+def run_both(vendor: str, frames: list[bytes], cache_dir, xlen: int = 32, profile: str | None = None):
     """The interpreter's and the JIT's results, which must agree on everything observable."""
-    guest = load_guest(elf(vendor, xlen), vendor)
+    guest = load_guest(elf(vendor, xlen), profile or vendor)
     profile = guest.profile
     interp = Interpreter(guest.program, b"", profile.maps[guest.program.xlen], 1_000_000, calls=profile.calls[guest.program.xlen], frames=frames)
     want = interp.run()
@@ -76,6 +76,18 @@ def test_keccak_permute_squeezes_hashlibs_sha3_and_shake(xlen, jit_cache):
     shake = run_both("pico", [b"k", _absorbed(message, 168, 0x1F)], jit_cache, xlen)
     assert sha3.output[:32] == hashlib.sha3_256(message).digest()
     assert shake.output[:168] == hashlib.shake_128(message).digest(168)
+
+
+def test_an_sp1_guest_before_v4_commits_on_fd_3_and_has_no_end_of_input(jit_cache):
+    result = run_both("sp1-v3", [b"s", b"abc"], jit_cache)
+    assert result.output == hashlib.sha256(b"abc").digest()
+    assert str(result.fault).endswith("sp1: HINT_LEN with the input exhausted (give one --input per frame)")
+
+
+def test_an_sp1_guest_before_v4_under_the_sp1_profile_is_told_which_profile_it_needs(jit_cache):
+    result = run_both("sp1-v3", [b"e", b"abc"], jit_cache, profile="sp1")
+    assert str(result.fault).endswith("sp1: write to reserved fd 3 (SP1 >= v4 writes public values to fd 13; "
+                                      "a guest of an older SP1 runs with --profile sp1-v3)")
 
 
 @pytest.mark.parametrize("xlen", XLENS)
@@ -143,7 +155,7 @@ def test_auto_refuses_vendor_text_without_a_vendor_symbol_in_one_line():
         load_guest(bytes(data), name="stripped.elf")
     assert str(refused.value) == ("stripped.elf: rv32 text at 0x200800, where SP1, Pico, RISC Zero and OpenVM "
                                   "link their guests, and no symbol names the vendor: choose one with "
-                                  "--profile (zkaot, sp1, pico)")
+                                  "--profile (zkaot, sp1, sp1-v3, pico)")
 
 
 @pytest.mark.parametrize("xlen", XLENS)

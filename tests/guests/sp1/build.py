@@ -1,6 +1,6 @@
 """Rebuild the sp1 and pico test guests: `python tests/guests/sp1/build.py` (zkaot's Zig
 toolchain; -g0 and fixed relative paths keep the bytes reproducible).  rv32 for SP1 v4/v5
-and the rv32 Pico, rv64 for SP1 v6 and the rv64 Pico."""
+and the rv32 Pico, rv64 for SP1 v6 and the rv64 Pico, and an rv32 guest of SP1 before v4."""
 import subprocess
 import sys
 from pathlib import Path
@@ -23,3 +23,4 @@ if __name__ == "__main__":
     for xlen, suffix in ((32, ""), (64, "_64")):
         build(f"sp1{suffix}_guest.elf", xlen, [])
         build(f"pico{suffix}_guest.elf", xlen, ["-DPICO"])
+    build("sp1_v3_guest.elf", 32, ["-DSP1_V3"])

@@ -1,15 +1,19 @@
-/* A runtime for SP1 (and, with -DPICO, Pico) guests, rv32 or rv64, written from the vendors' ABI:
+/* A runtime for SP1 (with -DSP1_V3 an SP1 before v4, with -DPICO Pico) guests, rv32 or rv64, written from the vendors' ABI:
    ecall with the call id in t0, arguments in a0..a2 (sp1 crates/zkvm/entrypoint/src/syscalls).
    HALT is preceded by 8 COMMITs of the SHA-256 digest of the public values and 8
    COMMIT_DEFERRED_PROOFS of zero, as syscall_halt does; the digest is computed with the
    SHA_EXTEND and SHA_COMPRESS precompiles, whose words sit in slots of XLEN bits. */
 #include "vendor_rt.h"
 
-#ifdef PICO
+#if defined(PICO) || defined(SP1_V3)      /* Pico and SP1 before v4: public values on fd 3 */
 #define FD_PUBLIC_VALUES 3
+#endif
+#ifdef PICO
 #define VENDOR_SYMBOL pico_sdk_runtime       /* names the vendor, as a Rust guest's symbols do */
 #else
+#ifndef SP1_V3
 #define FD_PUBLIC_VALUES 13
+#endif
 #define VENDOR_SYMBOL sp1_zkvm_runtime
 #endif
 
