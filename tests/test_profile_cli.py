@@ -73,3 +73,12 @@ def test_disasm_and_translate_name_the_profile(tmp_path, capsys, monkeypatch):
     assert main(["translate", SP1, "--mode", "fast"]) == EXIT_OK
     out = capsys.readouterr().out
     assert "profile: sp1" in out and "program id" not in out
+
+
+def test_profile_counts_an_sp1_guests_steps_by_function(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("ZKAOT_CACHE", str(tmp_path / "cache"))
+    assert main(["profile", str(GUESTS / "sp1_64_guest.elf"), "--input-hex", "73", "--input-hex", "00" * 300]) \
+        == EXIT_OK
+    out = capsys.readouterr().out
+    assert ", profile sp1 (symbol sp1_zkvm_runtime names sp1_zkvm)" in out.splitlines()[0]
+    assert "sha256_update" in out
