@@ -26,16 +26,16 @@ def elf(vendor: str, xlen: int) -> Path:
 def run_both(vendor: str, frames: list[bytes], cache_dir, xlen: int = 32, profile: str | None = None):
     """The interpreter's and the JIT's results, which must agree on everything observable."""
     guest = load_guest(elf(vendor, xlen), profile or vendor)
-    profile = guest.profile
-    interp = Interpreter(guest.program, b"", profile.maps[guest.program.xlen], 1_000_000, calls=profile.calls[guest.program.xlen], frames=frames)
+    memory_map, calls = guest.profile.maps[xlen], guest.profile.calls[xlen]
+    interp = Interpreter(guest.program, b"", memory_map, 1_000_000, calls=calls, frames=frames)
     want = interp.run()
-    native = NativeMachine(guest.program, b"", profile.maps[guest.program.xlen], step_limit=1_000_000, cache_dir=cache_dir,
-                           calls=profile.calls[guest.program.xlen], frames=frames)
+    native = NativeMachine(guest.program, b"", memory_map, step_limit=1_000_000, cache_dir=cache_dir,
+                           calls=calls, frames=frames)
     got = native.run().result
     assert str(got.fault) == str(want.fault)
     assert (got.exit_code, got.steps, got.pc, got.output, got.console, got.regs) == \
            (want.exit_code, want.steps, want.pc, want.output, want.console, want.regs)
-    base = profile.maps[guest.program.xlen].ram_base
+    base = memory_map.ram_base
     for lo, hi in WINDOWS[xlen]:
         assert interp.memory.ram[lo - base: hi - base] == native.memory.ram[lo - base: hi - base]
     return want
@@ -122,16 +122,15 @@ def test_minimal_trace_expands_to_the_interpreters_full_trace(xlen, jit_cache):
     them, so chunks replay without the input."""
     guest = load_guest(elf("sp1", xlen), "sp1")
     frames = [b"s", bytes(range(200)), b"", b"abc"]
-    profile = guest.profile
-    machine = NativeMachine(guest.program, b"", profile.maps[guest.program.xlen], mode="minimal", chunk_log2=10,
-                            cache_dir=jit_cache, calls=profile.calls[guest.program.xlen], frames=frames)
+    memory_map, calls = guest.profile.maps[xlen], guest.profile.calls[xlen]
+    machine = NativeMachine(guest.program, b"", memory_map, mode="minimal", chunk_log2=10,
+                            cache_dir=jit_cache, calls=calls, frames=frames)
     run = machine.run()
-    chunks = chunks_of(guest.program, run.trace, run.result.steps, profile.maps[guest.program.xlen], cache_dir=jit_cache,
-                       profile="sp1")
+    chunks = chunks_of(guest.program, run.trace, run.result.steps, memory_map, cache_dir=jit_cache, profile="sp1")
     assert len(chunks) > 3
     parts = [expand_chunk(c) for c in chunks]
-    result, want_main, want_precompiles = reference_trace(guest.program, b"", profile.maps[guest.program.xlen],
-                                                          profile="sp1", frames=frames)
+    result, want_main, want_precompiles = reference_trace(guest.program, b"", memory_map, profile="sp1",
+                                                          frames=frames)
     assert result.exit_code == run.result.exit_code == 0
     assert np.array_equal(np.concatenate([rows for rows, _ in parts]), want_main)
     assert np.array_equal(np.concatenate([p for _, p in parts]), want_precompiles)
@@ -161,9 +160,9 @@ def test_auto_refuses_vendor_text_without_a_vendor_symbol_in_one_line():
 @pytest.mark.parametrize("xlen", XLENS)
 def test_the_vendor_map_costs_memory_only_where_touched(xlen):
     guest = load_guest(elf("sp1", xlen), "sp1")
-    profile = guest.profile
-    assert profile.maps[guest.program.xlen].ram_size >= (1 << 32) - 0x1000
-    machine = Interpreter(guest.program, b"", profile.maps[guest.program.xlen], calls=profile.calls[guest.program.xlen], frames=[b"e"])
+    memory_map, calls = guest.profile.maps[xlen], guest.profile.calls[xlen]
+    assert memory_map.ram_size >= (1 << 32) - 0x1000
+    machine = Interpreter(guest.program, b"", memory_map, calls=calls, frames=[b"e"])
     assert machine.run().exit_code == 0
     with open("/proc/self/status") as status:
         rss_kib = next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))

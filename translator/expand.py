@@ -68,7 +68,8 @@ def expand_chunk(chunk: Chunk) -> tuple[np.ndarray, np.ndarray]:
     def record(row) -> None:
         rows[cursor["row"]] = row
 
-    interp = Interpreter(chunk.program, memory=memory, record=record, calls=PROFILES[chunk.profile].calls[chunk.program.xlen])
+    calls = PROFILES[chunk.profile].calls[chunk.program.xlen]
+    interp = Interpreter(chunk.program, memory=memory, record=record, calls=calls)
     interp.io.on_precompile = lambda *call: precompiles.append(precompile_record(interp.steps, *call))
     ctx = np.zeros(CTX_SLOTS, np.uint64)
     ctx[:32] = chunk.regs
