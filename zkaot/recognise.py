@@ -1,14 +1,16 @@
 """Which profile a guest binary is for (`--profile auto`), and loading it under that profile.
 
-The ELF is read once without a memory map (every segment accepted), each profile says
-whether and why the program is its own, and the ELF is then loaded again under the
-chosen profile's map, which checks the segments against it.
+The zkaot loader is asked first, so zkaot guests load as they always did and a binary no
+profile takes is refused with the zkaot loader's own reason.  A binary it refuses is read
+again without a memory map (every segment accepted), each vendor profile says whether and
+why it is its own, and it is loaded once more under that profile's map, which checks the
+segments against it.
 """
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Sequence
 
 from runtime.memory_map import MemoryMap
@@ -35,43 +37,45 @@ def load_guest(source: str | os.PathLike | bytes | Program, profile: str = AUTO,
     is loaded again from the file it names)."""
     if isinstance(source, Program):
         source, name = Path(source.name), source.name
-    loose = load_elf(source, _ANYWHERE, name)
     if profile != AUTO:
         chosen = PROFILES[profile]
-        _check_width(loose, chosen)
-        return Guest(load_elf(source, chosen.maps[loose.xlen], name), chosen, f"--profile {profile}")
-    for candidate in PROFILES.values():
+        maps = set(chosen.maps.values())
+        xlen = load_elf(source, _ANYWHERE, name).xlen if len(maps) > 1 else None   # the map depends on it
+        program = load_elf(source, chosen.maps[xlen] if xlen else maps.pop(), name)
+        _check_width(program, chosen)
+        return Guest(program, chosen, f"--profile {profile}")
+    zkaot = PROFILES["zkaot"]
+    try:
+        program = load_elf(source, zkaot.maps[64], name)        # the zkaot map is one for both widths
+        return Guest(program, zkaot, zkaot.recognise(program))
+    except ElfError as refused:
+        return _vendor_guest(source, name, refused)
+
+
+def _vendor_guest(source, name: str | None, refused: ElfError) -> Guest:
+    """The guest of the vendor profile that recognises a binary the zkaot loader refused;
+    else one line: vendor-like text without a vendor symbol, or the zkaot loader's reason."""
+    try:
+        loose = load_elf(source, _ANYWHERE, name)
+    except ElfError:
+        raise refused from None
+    for candidate in list(PROFILES.values())[1:]:
         why = candidate.recognise(loose)
         if why:
             _check_width(loose, candidate)
             return Guest(load_elf(source, candidate.maps[loose.xlen], name), candidate, why)
-    raise NoProfile(f"{loose.name}: {_refusal(loose, source, name)}")
+    text = min((s.vaddr for s in loose.segments if s.executable), default=0)
+    if text == VENDOR_TEXT:
+        raise NoProfile(f"{loose.name}: rv{loose.xlen} text at 0x{text:x}, where SP1, Pico, RISC Zero and "
+                        f"OpenVM link their guests, and no symbol names the vendor: choose one with --profile "
+                        f"({', '.join(PROFILES)})")
+    raise refused
 
 
 def _check_width(program: Program, profile: Profile) -> None:
     if program.xlen not in profile.xlens:
         raise ElfError(f"{program.name}: an rv{program.xlen} ELF, and the {profile.name} profile runs "
                        f"rv{' and rv'.join(map(str, profile.xlens))} guests")
-
-
-def _refusal(program: Program, source, name: str | None) -> str:
-    """What the binary looks like, and why no profile took it (for one that is not
-    vendor-like: why the zkaot profile's loader refuses it)."""
-    text = min((s.vaddr for s in program.segments if s.executable), default=0)
-    if text == VENDOR_TEXT:
-        return (f"rv{program.xlen} text at 0x{text:x}, where SP1, Pico, RISC Zero and OpenVM link their "
-                f"guests, and no symbol names the vendor: choose one with --profile "
-                f"({', '.join(PROFILES)})")
-    try:
-        load_elf(source, PROFILES["zkaot"].maps[program.xlen], name)
-    except ElfError as e:
-        return f"no profile recognises it (rv{program.xlen}, segments at {_spans(program.segments)}); " \
-               f"as a zkaot guest: {str(e).removeprefix(program.name + ': ')}"
-    raise AssertionError("a guest that loads under the zkaot profile is recognised by it")
-
-
-def _spans(segments: Sequence) -> str:
-    return ", ".join(f"[0x{s.vaddr:x}, 0x{s.end:x})" for s in segments[:3]) + (" ..." if len(segments) > 3 else "")
 
 
 def frames_for(profile: Profile, frames: Sequence[bytes]) -> tuple[bytes, tuple[bytes, ...]]:
