@@ -94,10 +94,12 @@ class Call:
 
 class Registry:
     """A profile's calls, keyed by selector.  Every call of a registry is an ecall selected
-    by the same register."""
+    by the same register.  `vendor` names the profile in the fault of an unknown call
+    (None: the zkaot machine's own calls)."""
 
-    def __init__(self, calls: Iterable[Call]):
+    def __init__(self, calls: Iterable[Call], vendor: str | None = None):
         self.calls = tuple(calls)
+        self.vendor = vendor
         registers = {call.selector.register for call in self.calls}
         if len(registers) != 1:
             raise ValueError(f"a registry's ecalls are selected by one register, not {sorted(registers)}")
@@ -113,6 +115,9 @@ class Registry:
         number = regs[self.register]
         call = self.by_selector.get(Ecall(self.register, number))
         if call is None:
+            if self.vendor:
+                raise EcallError(f"{self.vendor}: call {ABI_NAMES[self.register]}=0x{number:x} is not "
+                                 f"implemented (docs/profiles.md lists the {self.vendor} calls zkaot has)")
             raise EcallError(f"unknown ecall {ABI_NAMES[self.register]}={number} (see runtime/calls.py)")
         return call
 

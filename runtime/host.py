@@ -3,6 +3,7 @@ region cycle counts they mark and the dispatch through a registry of calls
 (runtime/calls.py says what each call is)."""
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Sequence
 
@@ -65,6 +66,7 @@ class HostIO:
     on_console: Callable[[int, bytes], None] | None = None
     on_precompile: Callable[[int, int, int, bytes, bytes], None] | None = None  # kind, a0, a1, in, out
     regions: RegionCycles = field(default_factory=RegionCycles)
+    frames: deque = field(default_factory=deque)           # input frames that calls hand out, in order
     _line: bytearray = field(default_factory=bytearray)     # the start of a stdout line that may be a marker
     _mid_line: bool = False                                # the current stdout line is shown: no marker
 

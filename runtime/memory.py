@@ -14,6 +14,9 @@ _PACK = {1: struct.Struct("<B").pack_into, 2: struct.Struct("<H").pack_into,
          4: struct.Struct("<I").pack_into, 8: struct.Struct("<Q").pack_into}
 
 
+MAP_NORESERVE = getattr(mmap, "MAP_NORESERVE", 0x4000)     # Linux's value; Python 3.11's mmap lacks the name
+
+
 class MemoryFault(Exception):
     """An access the memory map forbids; the executor adds the pc and instruction."""
 
@@ -37,7 +40,8 @@ class GuestMemory:
         self.map = memory_map
         self.base = memory_map.ram_base
         self.size = memory_map.ram_size
-        self.ram = mmap.mmap(-1, memory_map.ram_size)    # zero pages on demand: fresh machines are cheap
+        # zero pages on demand, and no reservation: fresh machines and 2^40-byte maps are cheap
+        self.ram = mmap.mmap(-1, memory_map.ram_size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | MAP_NORESERVE)
         guard_lo, guard_hi = memory_map.stack_guard
         self.guard_lo, self.guard_hi = guard_lo - self.base, guard_hi - self.base
         self.read_only: list[tuple[int, int, str]] = []
@@ -49,7 +53,9 @@ class GuestMemory:
                 self.read_only.append((off, off + len(seg.data), kind))
         lo, hi = memory_map.input_span(len(input_bytes))
         self.input_base = lo
-        self.input = bytes(len(input_bytes).to_bytes(8, "little") + input_bytes).ljust(hi - lo, b"\0")
+        self.input = b""                 # no input region: input_span is empty, every access misses it
+        if memory_map.input_base is not None:
+            self.input = bytes(len(input_bytes).to_bytes(8, "little") + input_bytes).ljust(hi - lo, b"\0")
         self.misaligned = 0
         self.log: list[int] | None = None    # when a list, every value read is appended (minimal trace)
 
@@ -89,7 +95,7 @@ class GuestMemory:
     def writable_offset(self, addr: int, size: int) -> int:
         off = self._ram_offset(addr, size)
         if off is None:
-            if 0 <= addr - self.input_base < self.map.max_input + 8:
+            if self.input and 0 <= addr - self.input_base < self.map.max_input + 8:
                 raise MemoryFault(f"store of {size} bytes at 0x{addr:08x}: the input region is read-only")
             raise self._fault("store", addr, size)
         for lo, hi, kind in self.read_only:
@@ -114,6 +120,24 @@ class GuestMemory:
             data = self.input[off: off + n]
         if self.log is not None:
             padded = data.ljust((n + 7) & ~7, b"\0")
+            self.log.extend(struct.unpack(f"<{len(padded) // 8}Q", padded))
+        return data
+
+    def host_value(self, compute) -> int:
+        """A value a host call gives the guest from host state (an input length): computed,
+        and logged when logging, so that a replay, which has no host state, reads it back."""
+        value = compute()
+        if self.log is not None:
+            self.log.append(value)
+        return value
+
+    def host_bytes(self, compute) -> bytes:
+        """Bytes a host call gives the guest from host state (an input frame): logged as
+        their length and then ceil(n/8) little-endian u64 words, like `read`."""
+        data = compute()
+        if self.log is not None:
+            self.log.append(len(data))
+            padded = data.ljust((len(data) + 7) & ~7, b"\0")
             self.log.extend(struct.unpack(f"<{len(padded) // 8}Q", padded))
         return data
 

@@ -17,10 +17,13 @@ DEFAULT_MAX_INPUT = 64 << 20
 
 @dataclass(frozen=True)
 class MemoryMap:
+    """One RAM window, a guard page below the stack and an input region.  Other vendors'
+    maps (runtime/profiles.py) have no guard (stack_size None: nothing marks where their
+    stack ends) and take input as calls, not from a region (input_base None)."""
     ram_base: int = RAM_BASE
     ram_size: int = DEFAULT_RAM_SIZE
-    stack_size: int = DEFAULT_STACK_SIZE
-    input_base: int = INPUT_BASE
+    stack_size: int | None = DEFAULT_STACK_SIZE
+    input_base: int | None = INPUT_BASE
     max_input: int = DEFAULT_MAX_INPUT
 
     @property
@@ -33,12 +36,17 @@ class MemoryMap:
 
     @property
     def stack_guard(self) -> tuple[int, int]:
-        """The page just below the stack: touching it means the stack overflowed."""
+        """The page just below the stack: touching it means the stack overflowed (empty, at
+        the end of RAM, without a stack size)."""
+        if self.stack_size is None:
+            return self.ram_end, self.ram_end
         lo = self.ram_end - self.stack_size - GUARD_SIZE
         return lo, lo + GUARD_SIZE
 
     def input_span(self, input_len: int) -> tuple[int, int]:
         """Readable input bytes: the length word plus the data rounded up to 8 bytes."""
+        if self.input_base is None:
+            return 0, 0
         return self.input_base, self.input_base + 8 + ((input_len + 7) & ~7)
 
     def in_ram(self, lo: int, hi: int) -> bool:
@@ -53,6 +61,6 @@ class MemoryMap:
             return "the stack guard page (stack overflow?)"
         if self.ram_base <= addr < self.ram_end:
             return "RAM"
-        if self.input_base <= addr < self.input_base + 8 + self.max_input:
+        if self.input_base is not None and self.input_base <= addr < self.input_base + 8 + self.max_input:
             return "the input region"
         return "unmapped memory"

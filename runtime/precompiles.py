@@ -80,17 +80,19 @@ def _rotr32(x: int, n: int) -> int:
     return (x >> n) | ((x << (32 - n)) & MASK32)
 
 
-def sha256_compress(state: list[int], block: bytes) -> list[int]:
-    """One SHA-256 compression: 8 u32 state words and a 64-byte block (big-endian words)."""
-    if len(state) != 8 or len(block) != 64:
-        raise ValueError(f"sha256 compression takes 8 state words and a 64-byte block, "
-                         f"got {len(state)} words and {len(block)} bytes")
-    w = list(struct.unpack(">16I", block))
+def sha256_extend(w16: list[int]) -> list[int]:
+    """The message schedule: 16 u32 words to 64."""
+    w = list(w16)
     for t in range(16, 64):
         w15, w2 = w[t - 15], w[t - 2]
         s0 = _rotr32(w15, 7) ^ _rotr32(w15, 18) ^ (w15 >> 3)
         s1 = _rotr32(w2, 17) ^ _rotr32(w2, 19) ^ (w2 >> 10)
         w.append((w[t - 16] + s0 + w[t - 7] + s1) & MASK32)
+    return w
+
+
+def sha256_rounds(state: list[int], w: list[int]) -> list[int]:
+    """The 64 rounds and the final addition on a given schedule (SP1 passes its own)."""
     a, b, c, d, e, f, g, h = state
     for k, wt in zip(SHA256_K, w):
         s1 = _rotr32(e, 6) ^ _rotr32(e, 11) ^ _rotr32(e, 25)
@@ -100,6 +102,14 @@ def sha256_compress(state: list[int], block: bytes) -> list[int]:
         maj = (a & b) ^ (a & c) ^ (b & c)
         h, g, f, e, d, c, b, a = g, f, e, (d + t1) & MASK32, c, b, a, (t1 + s0 + maj) & MASK32
     return [(x + y) & MASK32 for x, y in zip(state, (a, b, c, d, e, f, g, h))]
+
+
+def sha256_compress(state: list[int], block: bytes) -> list[int]:
+    """One SHA-256 compression: 8 u32 state words and a 64-byte block (big-endian words)."""
+    if len(state) != 8 or len(block) != 64:
+        raise ValueError(f"sha256 compression takes 8 state words and a 64-byte block, "
+                         f"got {len(state)} words and {len(block)} bytes")
+    return sha256_rounds(state, sha256_extend(list(struct.unpack(">16I", block))))
 
 
 def keccakf_bytes(state200: bytes) -> bytes:

@@ -75,8 +75,10 @@ def _preset(set_reg, regs: dict | None, mask: int) -> None:
 
 
 def run_interpreter(program: Program, input_bytes: bytes = b"", memory_map: MemoryMap = SMALL_RAM,
-                    step_limit: int | None = None, regs: dict | None = None) -> tuple[RunResult, Interpreter]:
-    machine = Interpreter(program, input_bytes, memory_map, step_limit=step_limit)
+                    step_limit: int | None = None, regs: dict | None = None,
+                    **interp_kw) -> tuple[RunResult, Interpreter]:
+    """`interp_kw`: a profile's calls and frames (translator.interpreter.Interpreter)."""
+    machine = Interpreter(program, input_bytes, memory_map, step_limit=step_limit, **interp_kw)
     _preset(machine.regs.__setitem__, regs, machine.mask)
     return machine.run(), machine
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from hypothesis import strategies as st
 
 from differential import CODE, DATA, MODES, SMALL_RAM, asm, assert_same, run_interpreter, run_native
-from runtime.memory_map import INPUT_BASE
+from runtime.memory_map import INPUT_BASE, MemoryMap
 
 BASE = DATA + 0x800
 RA, S0, S1, S2, T5, T6 = 1, 8, 9, 18, 30, 31
@@ -298,14 +298,17 @@ def run_length(spec: Spec) -> int:
     return result.steps
 
 
-def jit_matches_interpreter(spec: Spec, step_limit: int, cache_dir) -> None:
+def jit_matches_interpreter(spec: Spec, step_limit: int, cache_dir, memory_map: MemoryMap = SMALL_RAM,
+                            **profile) -> None:
     """The JIT in every mode ends exactly as the interpreter does; AssertionError (with the
-    program, its registers, input and step limit) when not."""
+    program, its registers, input and step limit) when not.  `profile`: another profile's
+    calls and frames, with its kind of memory map."""
     program = asm(spec.source, spec.xlen)
-    result, interp = run_interpreter(program, spec.input_bytes, SMALL_RAM, step_limit, spec.regs)
+    result, interp = run_interpreter(program, spec.input_bytes, memory_map, step_limit, spec.regs, **profile)
     note = f"\n{spec.source}regs={spec.regs} input={spec.input_bytes!r} step_limit={step_limit}"
     for mode in MODES:
-        native_run, native = run_native(program, spec.input_bytes, SMALL_RAM, step_limit, spec.regs, mode, cache_dir)
+        native_run, native = run_native(program, spec.input_bytes, memory_map, step_limit, spec.regs, mode, cache_dir,
+                                        **profile)
         try:
             assert_same(result, interp, native_run, native, what=mode)
         except AssertionError as e:

@@ -248,6 +248,8 @@ class _Loader:
         guard_lo, guard_hi = self.map.stack_guard
         if vaddr < guard_hi and guard_lo < vaddr + memsz:
             raise self.error(f"{what} overlaps the stack guard page {_span(guard_lo, guard_hi)}")
+        if memsz > MAX_ELF_BYTES:        # a vendor's map is large: its image is still made of bytes here
+            raise self.error(f"{what} is larger than the 0x{MAX_ELF_BYTES:x} bytes zkaot loads")
         data = self.data[ph.p_offset:ph.p_offset + filesz] + bytes(memsz - filesz)
         return Segment(vaddr, data, readable=bool(flags & PF_R), writable=bool(flags & PF_W),
                        executable=bool(flags & PF_X))

@@ -11,9 +11,11 @@ the two executors cannot drift apart on them.
 import ctypes
 import time
 from dataclasses import dataclass, field
+from typing import Sequence
 
 import numpy as np
 
+from runtime.calls import ZKAOT, Registry
 from runtime.host import GuestExit
 from runtime.memory_map import MemoryMap
 from runtime.trace import CHECKPOINT
@@ -31,11 +33,15 @@ LOG_CAPACITY = 1 << 20          # u64 entries per segment of the load log that n
 
 
 def layout_for(program, memory_map: MemoryMap) -> Layout:
+    """Stores between the lowest and the highest read-only byte take the slow path (vendors
+    put the stack below their code, so stores under it stay fast)."""
     base = memory_map.ram_base
-    read_only_end = max((s.end - base for s in program.segments if not s.writable), default=0)
+    read_only = [s for s in program.segments if not s.writable]
+    read_only_end = max((s.end - base for s in read_only), default=0)
+    read_only_lo = min((s.vaddr - base for s in read_only), default=0)
     guard_lo, guard_hi = memory_map.stack_guard
     return Layout(base, memory_map.ram_size, guard_lo - base, guard_hi - base, read_only_end,
-                  memory_map.input_base)
+                  memory_map.input_base, read_only_lo)
 
 
 def block_lengths(cm: CodeMap) -> np.ndarray:
@@ -74,11 +80,12 @@ class NativeMachine:
 
     def __init__(self, program, input_bytes: bytes = b"", memory_map: MemoryMap = MemoryMap(),
                  mode: str = "fast", step_limit: int | None = None, on_console=None,
-                 chunk_log2: int = 18, opt: int = DEFAULT_OPT, cache_dir=None, tier_up: bool = True):
+                 chunk_log2: int = 18, opt: int = DEFAULT_OPT, cache_dir=None, tier_up: bool = True,
+                 calls: Registry = ZKAOT, frames: Sequence[bytes] = ()):
         if mode not in ("fast", "minimal"):
             raise ValueError(f"a native run is 'fast' or 'minimal', not {mode!r} (full traces are expanded)")
         self.program, self.mode = program, mode
-        self.interp = Interpreter(program, input_bytes, memory_map, None, on_console)
+        self.interp = Interpreter(program, input_bytes, memory_map, None, on_console, calls=calls, frames=frames)
         self.memory = self.interp.memory
         self.cm = code_map(program, mode)
         self.block_len = block_lengths(self.cm)

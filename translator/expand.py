@@ -15,6 +15,7 @@ import numpy as np
 
 from runtime.host import GuestExit
 from runtime.memory_map import MemoryMap
+from runtime.profiles import PROFILES
 from runtime.trace import MAIN_ROW, PRECOMPILE_ROW, precompile_record, records
 from translator.executor import layout_for
 from translator.interpreter import Interpreter
@@ -39,6 +40,7 @@ class Chunk:
     regs: np.ndarray
     log: np.ndarray
     out_path: str | None = None     # a MAIN_ROW .npy covering the whole run: rows go straight into it
+    profile: str = "zkaot"          # whose calls the interpreter replays (runtime/profiles.py)
 
 
 _loaded: dict[tuple, RegionCode] = {}
@@ -66,7 +68,8 @@ def expand_chunk(chunk: Chunk) -> tuple[np.ndarray, np.ndarray]:
     def record(row) -> None:
         rows[cursor["row"]] = row
 
-    interp = Interpreter(chunk.program, memory=memory, record=record)
+    calls = PROFILES[chunk.profile].calls[chunk.program.xlen]
+    interp = Interpreter(chunk.program, memory=memory, record=record, calls=calls)
     interp.io.on_precompile = lambda *call: precompiles.append(precompile_record(interp.steps, *call))
     ctx = np.zeros(CTX_SLOTS, np.uint64)
     ctx[:32] = chunk.regs
@@ -130,7 +133,7 @@ def _write_rows(path: str, first_step: int, rows: np.ndarray) -> None:
 
 
 def chunks_of(program, trace, total_steps: int, memory_map: MemoryMap, opt: int = DEFAULT_OPT,
-              cache_dir=None, out_path: str | None = None) -> list[Chunk]:
+              cache_dir=None, out_path: str | None = None, profile: str = "zkaot") -> list[Chunk]:
     """Cut a minimal trace (translator.executor.MinimalTrace) into expansion jobs.
 
     With out_path (a MAIN_ROW .npy of total_steps rows that every worker can open),
@@ -141,16 +144,17 @@ def chunks_of(program, trace, total_steps: int, memory_map: MemoryMap, opt: int 
     log_ends = list(cps["log_pos"][1:]) + [len(trace.load_log)]
     return [Chunk(program, memory_map, opt, None if cache_dir is None else str(cache_dir),
                   int(cp["step"]), int(end), int(cp["pc"]), cp["regs"].copy(),
-                  np.ascontiguousarray(trace.load_log[int(cp["log_pos"]): int(log_end)]), out_path)
+                  np.ascontiguousarray(trace.load_log[int(cp["log_pos"]): int(log_end)]), out_path, profile)
             for cp, end, log_end in zip(cps, ends, log_ends) if int(end) > int(cp["step"])]
 
 
 def reference_trace(program, input_bytes: bytes = b"", memory_map: MemoryMap = MemoryMap(),
-                    step_limit: int | None = None):
+                    step_limit: int | None = None, profile: str = "zkaot", frames=()):
     """The interpreter's own full trace, for differential tests: (result, main rows, precompile rows)."""
     rows: list[tuple] = []
     precompiles: list[tuple] = []
-    interp = Interpreter(program, input_bytes, memory_map, step_limit, record=rows.append)
+    interp = Interpreter(program, input_bytes, memory_map, step_limit, record=rows.append,
+                         calls=PROFILES[profile].calls[program.xlen], frames=frames)
     interp.io.on_precompile = lambda *call: precompiles.append(precompile_record(len(rows), *call))
     result = interp.run()
     return result, records(rows, MAIN_ROW), records(precompiles, PRECOMPILE_ROW)

@@ -9,9 +9,9 @@ import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from operator import length_hint
-from typing import Callable
+from typing import Callable, Sequence
 
-from runtime.calls import ZKAOT
+from runtime.calls import ZKAOT, Registry
 from runtime.host import EcallError, GuestExit, HostIO, handle_ecall
 from runtime.memory import GuestMemory, MemoryFault
 from runtime.memory_map import MemoryMap
@@ -183,14 +183,18 @@ class Interpreter:
 
     def __init__(self, program, input_bytes: bytes = b"", memory_map: MemoryMap = MemoryMap(),
                  step_limit: int | None = None, on_console: Callable[[int, bytes], None] | None = None,
-                 memory=None, record: Callable[[Row], None] | None = None):
+                 memory=None, record: Callable[[Row], None] | None = None, calls: Registry = ZKAOT,
+                 frames: Sequence[bytes] = ()):
         """`memory` replaces the program's memory image (a replay runs on the load log);
-        `record` receives a full-trace row for every step (translator/tracing.py)."""
+        `record` receives a full-trace row for every step (translator/tracing.py); `calls`
+        are the profile's (runtime/profiles.py), and `frames` the input its calls hand out."""
         self.program = program
         self.xlen = program.xlen
         self.mask = (1 << self.xlen) - 1
         self.memory = memory if memory is not None else GuestMemory(program.segments, input_bytes, memory_map)
         self.io = HostIO(on_console=on_console)
+        self.io.frames.extend(frames)
+        self.calls = calls
         self.record = record
         self.regs = [0] * 33
         self.pc = program.entry
@@ -389,10 +393,10 @@ class Interpreter:
         return self._retired_by - 1 - length_hint(self._retiring)
 
     def _ecall_handler(self, nxt: int) -> Callable[[], int]:
-        r, mem, io = self.regs, self.memory, self.io
+        r, mem, io, calls = self.regs, self.memory, self.io, self.calls
 
         def ecall():
-            for reg, value in handle_ecall(ZKAOT, r, mem, io, self._step()):
+            for reg, value in handle_ecall(calls, r, mem, io, self._step()):
                 r[reg] = value & self.mask
             return nxt
         return ecall

@@ -62,15 +62,22 @@ _SHIFT = {"sll": "shl", "srl": "lshr", "sra": "ashr"}
 _COUNTERS = ("steps", "mis", "logpos")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Layout:
-    """Memory-map constants baked into the code (part of the cache key)."""
+    """Memory-map constants baked into the code (part of the cache key: its repr)."""
     ram_base: int
     ram_size: int
     guard_lo: int        # offsets from ram_base
     guard_hi: int
-    writable_lo: int     # stores below this offset take the slow path (code, read-only data)
-    input_base: int
+    writable_lo: int     # stores below this offset take the slow path (code, read-only data)...
+    input_base: int | None      # None: no input region, loads outside RAM take the slow path
+    read_only_lo: int = 0       # ...unless they are below this one (a stack below the code)
+
+    def __repr__(self) -> str:
+        """The dataclass repr, read_only_lo only when set: zkaot's cache keys stay as they were."""
+        fields = ["ram_base", "ram_size", "guard_lo", "guard_hi", "writable_lo", "input_base"]
+        fields += ["read_only_lo"] if self.read_only_lo else []
+        return f"Layout({', '.join(f'{name}={getattr(self, name)!r}' for name in fields)})"
 
 
 def region_name(region: Region) -> str:
@@ -548,8 +555,9 @@ class _RegionLifter:
         base = self.get(rs1)
         return base, self.to64(self.f.let(f"add {self.T} {base}, {lit(imm, self.xlen)}"))
 
-    def in_ram(self, off: str, size: int, lowest: int) -> str:
-        """off (from ram_base) covers size bytes of RAM at or above `lowest`, clear of the guard page.
+    def in_ram(self, off: str, size: int, lowest: int, below: int = 0) -> str:
+        """off (from ram_base) covers size bytes of RAM at or above `lowest` (or below `below`),
+        clear of the guard page.
 
         Each range test is one unsigned compare: x in [lo, hi] <=> x - lo <= hi - lo.
         """
@@ -559,7 +567,8 @@ class _RegionLifter:
             if hi < lo:
                 return "false"
             return f.let(f"icmp ule i64 {f.let(f'sub i64 {off}, {lit(lo, 64)}')}, {lit(hi - lo, 64)}")
-        return f.let(f"or i1 {within(lowest, lay.guard_lo - size)}, {within(lay.guard_hi, lay.ram_size - size)}")
+        ok = f.let(f"or i1 {within(lowest, lay.guard_lo - size)}, {within(lay.guard_hi, lay.ram_size - size)}")
+        return f.let(f"or i1 {ok}, {within(0, below - size)}") if below >= size else ok
 
     def count_misaligned(self, addr64: str, size: int) -> str:
         """Add one to the misaligned counter if the access is misaligned; the 0/1 flag for the row."""
@@ -592,8 +601,11 @@ class _RegionLifter:
             v_ram = f.let(f"load {S}, ptr {f.let(f'getelementptr i8, ptr %ram, i64 {off}')}, align 1")
             f.do(f"br label %{join}")
             f.place(not_ram)
-            in_off = f.let(f"sub i64 {a64}, {lit(self.layout.input_base, 64)}")
-            in_ok = f.let(f"icmp ule i64 {in_off}, {f.let(f'sub i64 %input_len, {size}')}")
+            if self.layout.input_base is None:
+                in_off, in_ok = "0", "false"
+            else:
+                in_off = f.let(f"sub i64 {a64}, {lit(self.layout.input_base, 64)}")
+                in_ok = f.let(f"icmp ule i64 {in_off}, {f.let(f'sub i64 %input_len, {size}')}")
             f.do(f"br i1 {in_ok}, label %{from_input}, label %{slow}")
             f.place(from_input)
             v_in = f.let(f"load {S}, ptr {f.let(f'getelementptr i8, ptr %input, i64 {in_off}')}, align 1")
@@ -626,7 +638,8 @@ class _RegionLifter:
         if self.mode != "full":
             off = f.let(f"sub i64 {a64}, {lit(self.layout.ram_base, 64)}")
             ok, slow = f.new_label(), f.new_label()
-            f.do(f"br i1 {self.in_ram(off, size, self.layout.writable_lo)}, label %{ok}, label %{slow}")
+            lay = self.layout
+            f.do(f"br i1 {self.in_ram(off, size, lay.writable_lo, lay.read_only_lo)}, label %{ok}, label %{slow}")
             f.place(slow)
             self.slow_exit(pc, k)
             f.place(ok)

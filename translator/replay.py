@@ -33,5 +33,14 @@ class ReplayMemory:
         self.position += words
         return data
 
+    def host_value(self, compute) -> int:
+        value = int(self.log[self.position])
+        self.position += 1
+        return value
+
+    def host_bytes(self, compute) -> bytes:
+        n = self.host_value(compute)
+        return self.read(0, n)
+
     def write(self, addr: int, data: bytes) -> None:
         pass

@@ -7,12 +7,14 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 from runtime.files import default_cache_dir
 from runtime.memory_map import MemoryMap
+from runtime.profiles import PROFILES, ZKAOT_PROFILE
 from translator.elf import Program, load_elf
 from translator.interpreter import Interpreter, RunResult
+from zkaot.recognise import AUTO, frames_for, load_guest
 
 if TYPE_CHECKING:                   # the prover is imported only when something is proven
     from prover.riscv.claim import RunClaim
@@ -32,25 +34,40 @@ class Interrupted(KeyboardInterrupt):
         return f"pc 0x{self.pc:x}" + (f" <{self.symbol}>" if self.symbol else "") + f" after {self.steps:,} steps"
 
 
-def execute(program: Program | str | Path, input_bytes: bytes = b"", engine: str = "jit",
+def execute(program: Program | str | Path, input_bytes: bytes | Sequence[bytes] = b"", engine: str = "jit",
             step_limit: int | None = None, memory_map: MemoryMap = MemoryMap(),
-            progress=None, on_console=None, opt: int | None = None, cache_dir=None) -> RunResult:
+            progress=None, on_console=None, opt: int | None = None, cache_dir=None,
+            profile: str = "zkaot") -> RunResult:
     """Run a guest to completion; the result holds its public output, exit code and counts.
 
     engine "jit" runs LLVM-translated code (compiled once, then cached on disk);
-    "interp" the reference interpreter.
+    "interp" the reference interpreter.  `profile` names the machine profile
+    (runtime/profiles.py; "auto": recognised from the binary); `input_bytes` is one frame,
+    or a list of frames, in order.  memory_map applies to the zkaot profile; the others
+    bring their own.
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
-    if not isinstance(program, Program):
-        program = load_elf(program, memory_map)
+    if profile == AUTO or (profile != "zkaot" and not isinstance(program, Program)):
+        guest = load_guest(program, profile)
+        program, chosen = guest.program, guest.profile
+    else:
+        chosen = PROFILES[profile]
+        if not isinstance(program, Program):
+            program = load_elf(program, memory_map)
+    if chosen is not ZKAOT_PROFILE:
+        memory_map = chosen.maps[program.xlen]
+    frames = [input_bytes] if isinstance(input_bytes, (bytes, bytearray)) else list(input_bytes)
+    input_bytes, handed_out = frames_for(chosen, frames)
     if engine == "interp":
-        machine = Interpreter(program, input_bytes, memory_map, step_limit, on_console)
+        machine = Interpreter(program, input_bytes, memory_map, step_limit, on_console,
+                              calls=chosen.calls[program.xlen], frames=handed_out)
     else:
         from translator.executor import NativeMachine
         from translator.jit import DEFAULT_OPT
         machine = NativeMachine(program, input_bytes, memory_map, "fast", step_limit, on_console,
-                                opt=DEFAULT_OPT if opt is None else opt, cache_dir=cache_dir)
+                                opt=DEFAULT_OPT if opt is None else opt, cache_dir=cache_dir,
+                                calls=chosen.calls[program.xlen], frames=handed_out)
     try:
         run = machine.run(progress)
     except KeyboardInterrupt as e:

@@ -29,6 +29,8 @@ from numba.typed import Dict
 
 from runtime.encoding import CLASSES, OP_CLASS
 from runtime.memory_map import MemoryMap
+from runtime.profiles import ZKAOT_PROFILE
+from runtime.profiles import Profile as MachineProfile
 from translator.executor import NativeMachine
 from translator.expand import chunks_of, expand_chunk
 from translator.regions import code_map
@@ -236,13 +238,19 @@ class _Walker:
 
 
 def call_profile(program, input_bytes: bytes = b"", memory_map: MemoryMap = MemoryMap(), cache_dir=None,
-                 step_limit: int | None = None, progress=None, inlines: InlineMap | None = None) -> CallProfile:
+                 step_limit: int | None = None, progress=None, inlines: InlineMap | None = None,
+                 machine: MachineProfile = ZKAOT_PROFILE, frames=()) -> CallProfile:
     """Steps per call stack of a run (a run stopped at step_limit is profiled up to there), with the
-    inlined calls of `inlines` as frames of their own; progress(steps done, total) after each chunk."""
-    run = NativeMachine(program, input_bytes, memory_map, "minimal", step_limit, cache_dir=cache_dir).run()
+    inlined calls of `inlines` as frames of their own; progress(steps done, total) after each chunk.
+    `machine` is the machine profile (runtime/profiles.py) and `frames` the input its calls hand out."""
+    if machine is not ZKAOT_PROFILE:
+        memory_map = machine.maps[program.xlen]
+    run = NativeMachine(program, input_bytes, memory_map, "minimal", step_limit, cache_dir=cache_dir,
+                        calls=machine.calls[program.xlen], frames=frames).run()
     functions, walker = _Functions(program, inlines), _Walker()
     done = 0
-    for chunk in chunks_of(program, run.trace, run.result.steps, memory_map, cache_dir=cache_dir):
+    for chunk in chunks_of(program, run.trace, run.result.steps, memory_map, cache_dir=cache_dir,
+                           profile=machine.name):
         rows, _ = expand_chunk(chunk)
         walker.add(functions.segments(rows))
         done += len(rows)

@@ -77,11 +77,38 @@ def _read_input(args, absent: bytes | None = b"") -> bytes | None:
         return args.input_hex
     if args.input is None:
         return absent
-    path, name = ("/dev/stdin", "standard input") if args.input == "-" else (args.input, args.input)
+    return _read_file(args.input)
+
+
+def _read_file(path: str) -> bytes:
+    path, name = ("/dev/stdin", "standard input") if path == "-" else (path, path)
     try:
         return read_limited(path, MemoryMap().max_input)
     except OSError as e:
         raise BadInput(f"{name}: cannot read input: {e.strerror}") from None
+
+
+def _read_frames(args) -> list[bytes]:
+    """The input frames, in order: each --input file or --input-hex value is one."""
+    return list(args.input_hex or []) or [_read_file(path) for path in args.input or []]
+
+
+def _load(args):
+    """The guest under --profile (auto: the one that recognises it); a binary no profile
+    takes, or one that does not fit the named profile, is bad input."""
+    from zkaot.recognise import load_guest
+    try:
+        return load_guest(args.elf, args.profile)
+    except ValueError as e:
+        raise BadInput(str(e)) from None
+
+
+def _frames_for(guest, frames: list[bytes]):
+    from zkaot.recognise import frames_for
+    try:
+        return frames_for(guest.profile, frames)
+    except ValueError as e:
+        raise BadInput(f"{guest.program.name}: {e}") from None
 
 
 def _show_output(data: bytes) -> str:
@@ -117,8 +144,9 @@ def cmd_run(args) -> int:
     import zkaot
     if args.output:
         check_writable(args.output)
-    program = load_elf(args.elf)
-    input_bytes = _read_input(args)
+    guest = _load(args)
+    program, frames = guest.program, _read_frames(args)
+    _frames_for(guest, frames)
     bar, progress = _progress_bar()
     captured = {1: bytearray(), 2: bytearray()}         # --json: the guest's fd 1 and 2, for the report
 
@@ -130,8 +158,8 @@ def cmd_run(args) -> int:
 
     console = (lambda fd, data: captured[fd].extend(data)) if args.json else None if args.quiet else show
     try:
-        result = zkaot.execute(program, input_bytes, engine=args.engine, step_limit=args.max_steps,
-                               progress=progress, on_console=console, opt=args.opt)
+        result = zkaot.execute(program, frames, engine=args.engine, step_limit=args.max_steps,
+                               progress=progress, on_console=console, opt=args.opt, profile=guest.profile.name)
     finally:
         bar.close()
     if args.output:
@@ -140,11 +168,12 @@ def cmd_run(args) -> int:
     status = EXIT_GUEST_FAULT if fault else EXIT_OK if result.exit_code == 0 else EXIT_GUEST_FAILED
     if args.json:
         _print_json({"total_num_cycles": result.total_num_cycles, "region_cycles": result.region_cycles,
-                     "execution_duration": _duration(result.execution_duration), "profile": "zkaot",
+                     "execution_duration": _duration(result.execution_duration), "profile": guest.profile.name,
                      "exit_code": result.exit_code, "fault": fault, "public_output": result.output,
                      "stdout": bytes(captured[1]), "stderr": bytes(captured[2]), "misaligned": result.misaligned})
         return status
     rate = result.steps / result.seconds if result.seconds else 0.0
+    print(f"profile:     {guest.profile.name} ({guest.why})")
     print(f"output:      {_show_output(result.output)}")
     if fault:
         print(f"fault:       {fault}")
@@ -170,19 +199,21 @@ def _program_id(program) -> str:
 
 
 def cmd_translate(args) -> int:
-    from runtime.memory_map import MemoryMap
     from translator.executor import layout_for
     from translator.jit import default_cache_dir, translate
     from translator.regions import code_map
-    program = load_elf(args.elf)
+    guest = _load(args)
+    program = guest.program
     code = code_map(program, "fast")          # fast and minimal share it; full cuts long blocks
     modes = ["fast", "minimal", "full"] if args.mode == "all" else [args.mode]
     print(f"{program.name}: RV{program.xlen}, {code.instructions:,} instructions in {len(code.regions)} "
           f"regions, sha256 {program.sha256}")
-    print(f"program id: {_program_id(program)}")
+    print(f"profile: {guest.profile.name} ({guest.why})")
+    if guest.profile.name == "zkaot":
+        print(f"program id: {_program_id(program)}")
     for mode in modes:
         cm = code_map(program, mode) if mode == "full" else code
-        t = translate(program, cm, mode, layout_for(program, MemoryMap()), args.opt)
+        t = translate(program, cm, mode, layout_for(program, guest.profile.maps[program.xlen]), args.opt)
         how = "already in the cache" if t.cached else f"compiled in {t.compile_seconds:.2f} s " \
             f"({code.instructions / t.compile_seconds:,.0f} instructions/s)"
         print(f"  {mode:8s} {how}: {default_cache_dir() / t.key}")
@@ -192,7 +223,10 @@ def cmd_translate(args) -> int:
 def cmd_trace(args) -> int:
     from zkaot.tracing import trace
     out_dir = check_writable(args.output, "directory")
-    program = load_elf(args.elf)
+    guest = _load(args)
+    program, frames = guest.program, _read_frames(args)
+    _frames_for(guest, frames)
+    print(f"profile: {guest.profile.name} ({guest.why})", file=sys.stderr)
     bar, progress = _progress_bar()
     expand_bar = None
 
@@ -205,9 +239,9 @@ def cmd_trace(args) -> int:
         expand_bar.update(done - expand_bar.n)
 
     try:
-        summary = trace(program, _read_input(args), out_dir, args.mode, args.chunk_log2,
+        summary = trace(program, frames, out_dir, args.mode, args.chunk_log2,
                         step_limit=args.max_steps, opt=args.opt, workers=args.workers, scheduler=args.scheduler,
-                        progress=progress, expand_progress=expand_progress)
+                        progress=progress, expand_progress=expand_progress, profile=guest.profile.name)
     finally:
         bar.close()
         if expand_bar is not None:
@@ -226,7 +260,9 @@ def cmd_profile(args) -> int:
         if output_kind(path) is None:
             raise BadInput(f"{path}: a profile is written as .png, .svg, .folded or .json (speedscope)")
         check_writable(path)
-    program = load_elf(args.elf)
+    guest = _load(args)
+    program = guest.program
+    input_bytes, frames = _frames_for(guest, _read_frames(args))
     cm = code_map(program, "fast")
     try:
         inlines = inline_map(read_limited(args.elf, MAX_ELF_BYTES), cm.base, len(cm.kind))
@@ -234,12 +270,13 @@ def cmd_profile(args) -> int:
         inlines = None
     bar, progress = _progress_bar()
     try:
-        prof = call_profile(program, _read_input(args), step_limit=args.max_steps,
-                            progress=lambda done, total: progress(done), inlines=inlines)
+        prof = call_profile(program, input_bytes, step_limit=args.max_steps, inlines=inlines,
+                            progress=lambda done, total: progress(done), machine=guest.profile, frames=frames)
     finally:
         bar.close()
     fault = prof.result.fault
-    print(f"{program.name}: {prof.total:,} steps" + (f" (stopped: {fault})" if fault else ""))
+    print(f"{program.name}: {prof.total:,} steps" + (f" (stopped: {fault})" if fault else "") +
+          f", profile {guest.profile.name} ({guest.why})")
     own, inclusive, total = prof.self_steps(), prof.inclusive(), max(prof.total, 1)
     print(f"  {'self':>7}  {'self steps':>14}  {'total':>7}  function")
     for i in hottest(prof)[: args.top]:
@@ -257,8 +294,10 @@ def cmd_profile(args) -> int:
 
 def cmd_disasm(args) -> int:
     from translator.disasm import listing
-    program = load_elf(args.elf)
-    print(f"{program.name}: RV{program.xlen}, entry 0x{program.entry:08x}, sha256 {program.sha256}")
+    guest = _load(args)
+    program = guest.program
+    print(f"{program.name}: RV{program.xlen}, entry 0x{program.entry:08x}, sha256 {program.sha256}, "
+          f"profile {guest.profile.name} ({guest.why})")
     for line in listing(program):
         print(line)
     return EXIT_OK
@@ -309,7 +348,11 @@ def _security(conjectured: float, proven: float) -> str:
 def cmd_prove(args) -> int:
     import zkaot
     check_writable(args.output)
-    program = load_elf(args.elf)
+    guest = _load(args)
+    program = guest.program
+    if guest.profile.name != "zkaot":
+        raise BadInput(f"{program.name}: a {guest.profile.name} guest ({guest.why}): zkaot proves zkaot "
+                       f"guests only; run or trace it instead")
     limit = zkaot.MAX_PROVE_STEPS if args.max_steps is None else min(args.max_steps, zkaot.MAX_PROVE_STEPS)
     try:
         proved = zkaot.prove(program, _read_input(args), max_steps=limit, segment_steps=args.segment_steps,
@@ -427,6 +470,22 @@ def _input_options(p: argparse.ArgumentParser, what: str = "the bytes the guest 
     group.add_argument("--input-hex", metavar="HEX", type=_hex_option, help=f"{what}, as hex digits")
 
 
+def _frame_options(p: argparse.ArgumentParser) -> None:
+    """Repeatable --input FILE or --input-hex HEX (not both kinds): one input frame each, in order."""
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--input", metavar="FILE", action="append",
+                       help="a file holding one input frame ('-': standard input); repeat for more frames "
+                            "(the zkaot profile reads one, with read_input)")
+    group.add_argument("--input-hex", metavar="HEX", type=_hex_option, action="append",
+                       help="one input frame, as hex digits; repeatable")
+
+
+def _profile_option(p: argparse.ArgumentParser) -> None:
+    from runtime.profiles import PROFILES
+    p.add_argument("--profile", default="auto", choices=["auto", *PROFILES],
+                   help="the machine profile: whose guest this is (default auto: recognised from the binary)")
+
+
 def _program_id_option(text: str) -> str:
     pid = _without_0x(text)
     if len(pid) != 64 or any(ch not in "0123456789abcdef" for ch in pid):
@@ -457,7 +516,8 @@ def parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run a guest and report its output, exit code and counts")
     run.add_argument("elf", help="the guest: a RISC-V ELF executable")
-    _input_options(run)
+    _frame_options(run)
+    _profile_option(run)
     run.add_argument("--engine", default="jit", choices=["jit", "interp"],
                      help="jit: LLVM-translated code (default); interp: the reference interpreter")
     run.add_argument("--opt", type=int, default=None, choices=[0, 1, 2, 3], help="LLVM optimisation tier for jit")
@@ -471,6 +531,7 @@ def parser() -> argparse.ArgumentParser:
 
     tra = sub.add_parser("translate", help="compile a guest ahead of time into the on-disk cache")
     tra.add_argument("elf", help="the guest: a RISC-V ELF executable")
+    _profile_option(tra)
     tra.add_argument("--mode", default="all", choices=["fast", "minimal", "full", "all"],
                      help="the trace mode to compile for (default all three)")
     tra.add_argument("--opt", type=int, default=0, choices=[0, 1, 2, 3], help="LLVM optimisation tier (default 0)")
@@ -478,7 +539,8 @@ def parser() -> argparse.ArgumentParser:
 
     trc = sub.add_parser("trace", help="run a guest and write its minimal or full trace")
     trc.add_argument("elf", help="the guest: a RISC-V ELF executable")
-    _input_options(trc)
+    _frame_options(trc)
+    _profile_option(trc)
     trc.add_argument("--mode", default="full", choices=["minimal", "full"],
                      help="minimal: what the run reads; full: every step's row, expanded from it (default full)")
     trc.add_argument("-o", "--output", required=True, help="directory for the trace files")
@@ -492,7 +554,8 @@ def parser() -> argparse.ArgumentParser:
     prf = sub.add_parser("profile", help="where the guest spends its steps, by function and call stack "
                                           "(text, PNG, SVG flame graph, folded stacks, speedscope)")
     prf.add_argument("elf", help="the guest: a RISC-V ELF executable")
-    _input_options(prf)
+    _frame_options(prf)
+    _profile_option(prf)
     prf.add_argument("-o", "--output", action="append", default=[],
                      help="also write the profile here, by extension: .png (bar chart of self steps), .svg "
                           "(flame graph), .folded (flamegraph.pl / inferno stacks), .json (speedscope); "
@@ -504,6 +567,7 @@ def parser() -> argparse.ArgumentParser:
 
     dis = sub.add_parser("disasm", help="list the decoded program with symbols")
     dis.add_argument("elf", help="the guest: a RISC-V ELF executable")
+    _profile_option(dis)
     dis.set_defaults(func=cmd_disasm)
 
     chk = sub.add_parser("check", help="check that an ELF runs on zkaot; name each rule it breaks and the fix")
@@ -527,6 +591,7 @@ def parser() -> argparse.ArgumentParser:
     pro = sub.add_parser("prove", help="run a guest and prove the whole run (a proof file)")
     pro.add_argument("elf", help="the guest: a RISC-V ELF executable")
     _input_options(pro)
+    _profile_option(pro)
     pro.add_argument("-o", "--output", required=True, help="the proof file to write")
     pro.add_argument("--max-steps", type=_Count(0), default=None,
                      help="refuse runs longer than this (default and most: 2^30 steps)")

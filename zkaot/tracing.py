@@ -5,24 +5,34 @@ from pathlib import Path
 import numpy as np
 
 from runtime.memory_map import MemoryMap
+from runtime.profiles import PROFILES, ZKAOT_PROFILE
 from runtime.trace import MAIN_ROW, PRECOMPILE_ROW, derive_tables
 from runtime.trace_files import create_trace_array, write_summary, write_trace_array
 from translator.executor import NativeMachine
 from translator.expand import chunks_of, expand_chunk
 from translator.jit import DEFAULT_OPT
 from translator.parallel import make_executor
+from zkaot.recognise import frames_for
 
 
 def trace(program, input_bytes: bytes, out_dir: Path, mode: str = "minimal", chunk_log2: int = 18,
           memory_map: MemoryMap = MemoryMap(), step_limit: int | None = None, opt: int = DEFAULT_OPT,
           workers: int | None = None, scheduler: str | None = None, cache_dir=None,
-          progress=None, expand_progress=None) -> dict:
-    """Write the trace files of one run into out_dir and return the summary (also summary.json)."""
+          progress=None, expand_progress=None, profile: str = "zkaot") -> dict:
+    """Write the trace files of one run into out_dir and return the summary (also summary.json).
+    `input_bytes` is one frame or a list of frames; a profile other than zkaot brings its own
+    memory map (runtime/profiles.py)."""
     if mode not in ("minimal", "full"):
         raise ValueError(f"trace mode is 'minimal' or 'full', not {mode!r}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    machine = NativeMachine(program, input_bytes, memory_map, "minimal", step_limit, None, chunk_log2, opt, cache_dir)
+    chosen = PROFILES[profile]
+    if chosen is not ZKAOT_PROFILE:
+        memory_map = chosen.maps[program.xlen]
+    frames = [input_bytes] if isinstance(input_bytes, (bytes, bytearray)) else list(input_bytes)
+    input_bytes, handed_out = frames_for(chosen, frames)
+    machine = NativeMachine(program, input_bytes, memory_map, "minimal", step_limit, None, chunk_log2, opt, cache_dir,
+                            calls=chosen.calls[program.xlen], frames=handed_out)
     run = machine.run(progress)
     result, minimal = run.result, run.trace
     write_trace_array(out_dir, "checkpoints", minimal.checkpoints)
@@ -39,7 +49,7 @@ def trace(program, input_bytes: bytes, out_dir: Path, mode: str = "minimal", chu
                 make_executor(scheduler, workers) as pool:
             # local workers write straight into main.npy; Dask workers may be elsewhere and send rows back
             shared = None if scheduler else str(main.filename)
-            jobs = chunks_of(program, minimal, result.steps, memory_map, opt, cache_dir, shared)
+            jobs = chunks_of(program, minimal, result.steps, memory_map, opt, cache_dir, shared, profile)
             parts = pool.map(expand_chunk, jobs, on_done=expand_progress)
             summary["expand_seconds"] = time.perf_counter() - start
             summary["expand_workers"] = pool.workers

@@ -1,0 +1,87 @@
+"""Machine profiles: what differs between the guests of different zkVMs (docs/profiles.md).
+
+A profile is data plus small handlers, never a fork of an executor: the memory map the
+ELF is loaded into and checked against, the registry of calls (runtime/calls.py) that
+selects and runs every `ecall`, how the input frames reach the guest and what its public
+output is, and how its binaries are recognised.  The interpreter and the translated code
+run every profile with the same instruction semantics; the translator bakes the memory
+map into its checks (translator/executor.py layout_for).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from runtime.calls import ZKAOT, Registry
+from runtime.memory_map import MemoryMap
+from runtime.sp1 import PICO, SP1, SP1_V3
+
+# Where SP1, Pico, RISC Zero and OpenVM link rv32 guest text (the fact sheet and
+# sp1/crates/zkvm/entrypoint: the stack's top is 0x200400, just below it).
+VENDOR_TEXT = 0x0020_0800
+
+
+@dataclass(frozen=True)
+class Profile:
+    """`calls` and `maps` by xlen (the widths the profile runs).  `input_region`: the input
+    is one frame, readable in the map's input region (zkaot); otherwise the frames are handed
+    out by calls, in order.  `recognise(program)` says why a loaded program (its segments,
+    symbols and xlen) is this profile's, or None."""
+    name: str
+    calls: dict[int, Registry]
+    maps: dict[int, MemoryMap]
+    input_region: bool
+    public_output: str
+    recognise: Callable[[object], str | None]
+
+    @property
+    def xlens(self) -> tuple[int, ...]:
+        return tuple(self.maps)
+
+
+def _symbols_naming(program, *needles: str) -> str | None:
+    for name in program.symbols:
+        for needle in needles:
+            if needle in name:
+                return f"symbol {name} names {needle}"
+    return None
+
+
+def _zkaot_recognise(program) -> str | None:
+    default = MemoryMap()
+    if all(default.in_ram(s.vaddr, s.end) for s in program.segments):
+        return f"every segment lies in zkaot's RAM [0x{default.ram_base:x}, 0x{default.ram_end:x})"
+    return None
+
+
+def _vendor_recognise(*needles: str):
+    def recognise(program) -> str | None:
+        return _symbols_naming(program, *needles)
+    return recognise
+
+
+def _named_only(program) -> str | None:
+    """SP1 before v4: its binaries name the same crates as v4's, so only --profile picks it."""
+    return None
+
+
+# SP1 and Pico: no input region (frames come through HINT_LEN/HINT_READ) and no stack guard
+# (nothing in the vendors' maps marks the stack's end: it grows down from 0x200400 on rv32,
+# from 0x7800_0000 on rv64, below the image).  rv32: the whole address space but the null
+# page.  rv64: up to 2^40 (SP1 v6 allows heap up to 2^48: more than a host process can map,
+# 2^47, and a 2^40 window leaves room for many machines in one process).
+VENDOR_MAPS = {32: MemoryMap(ram_base=0x1000, ram_size=(1 << 32) - 0x1000, stack_size=None, input_base=None),
+               64: MemoryMap(ram_base=0x1000, ram_size=(1 << 40) - 0x1000, stack_size=None, input_base=None)}
+
+PROFILES = {p.name: p for p in (
+    Profile("zkaot", {32: ZKAOT, 64: ZKAOT}, {32: MemoryMap(), 64: MemoryMap()}, True,
+            "the bytes written to fd 3", _zkaot_recognise),
+    Profile("sp1", SP1, VENDOR_MAPS, False,
+            "the bytes written to fd 13 (SP1 >= v4's public values)", _vendor_recognise("sp1_zkvm", "sp1_lib")),
+    Profile("sp1-v3", SP1_V3, {32: VENDOR_MAPS[32]}, False,
+            "the bytes written to fd 3 (SP1 before v4)", _named_only),
+    Profile("pico", PICO, VENDOR_MAPS, False,
+            "the bytes written to fd 3", _vendor_recognise("pico_sdk", "pico_vm")),
+)}
+
+ZKAOT_PROFILE = PROFILES["zkaot"]

@@ -1,0 +1,171 @@
+"""The sp1 and pico profiles on guests written here to their ABI (tests/guests/sp1/), rv32
+(SP1 v4/v5) and rv64 (SP1 v6), in both engines, with expected outputs from hashlib."""
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from runtime.profiles import PROFILES
+from translator.executor import NativeMachine
+from translator.expand import chunks_of, expand_chunk, reference_trace
+from translator.interpreter import Interpreter
+from zkaot.recognise import NoProfile, load_guest
+
+GUESTS = Path(__file__).parent / "guests" / "sp1"
+# what the guests touch: the stack below its top, the image and its heap above it
+WINDOWS = {32: [(0x1F_0000, 0x20_0400), (0x20_0800, 0x21_4000)],
+           64: [(0x77F0_0000, 0x7800_0000), (0x7800_0000, 0x7802_0000)]}
+XLENS = [32, 64]
+
+
+def elf(vendor: str, xlen: int) -> Path:
+    return GUESTS / f"{vendor.replace('-', '_')}{'_64' if xlen == 64 else ''}_guest.elf"
+
+
+def run_both(vendor: str, frames: list[bytes], cache_dir, xlen: int = 32, profile: str | None = None):
+    """The interpreter's and the JIT's results, which must agree on everything observable."""
+    guest = load_guest(elf(vendor, xlen), profile or vendor)
+    memory_map, calls = guest.profile.maps[xlen], guest.profile.calls[xlen]
+    interp = Interpreter(guest.program, b"", memory_map, 1_000_000, calls=calls, frames=frames)
+    want = interp.run()
+    native = NativeMachine(guest.program, b"", memory_map, step_limit=1_000_000, cache_dir=cache_dir,
+                           calls=calls, frames=frames)
+    got = native.run().result
+    assert str(got.fault) == str(want.fault)
+    assert (got.exit_code, got.steps, got.pc, got.output, got.console, got.regs) == \
+           (want.exit_code, want.steps, want.pc, want.output, want.console, want.regs)
+    base = memory_map.ram_base
+    for lo, hi in WINDOWS[xlen]:
+        assert interp.memory.ram[lo - base: hi - base] == native.memory.ram[lo - base: hi - base]
+    return want
+
+
+@pytest.mark.parametrize("xlen", XLENS)
+@pytest.mark.parametrize("vendor", ["sp1", "pico"])
+def test_frames_are_read_in_order_and_written_to_the_public_values(vendor, xlen, jit_cache):
+    frames = [b"hello", b"", b"zkVM frames!"]
+    result = run_both(vendor, [b"e", *frames], jit_cache, xlen)
+    if vendor == "sp1":         # reads until HINT_LEN says u32::MAX
+        assert (result.exit_code, result.output, result.console) == (0, b"".join(frames), b"frames: 3\n")
+    else:                       # Pico has no end-of-input marker: HINT_LEN past the last frame stops the run
+        assert result.fault is not None and result.output == b"".join(frames)
+        assert str(result.fault).endswith("pico: HINT_LEN with the input exhausted (give one --input per frame)")
+
+
+@pytest.mark.parametrize("xlen", XLENS)
+@pytest.mark.parametrize("length", [0, 3, 55, 56, 64, 119, 300])
+def test_sha_extend_and_compress_give_hashlibs_sha256(length, xlen, jit_cache):
+    message = bytes((7 * i + length) & 0xFF for i in range(length))
+    result = run_both("sp1", [b"s", message, b"abc"], jit_cache, xlen)
+    assert result.exit_code == 0
+    assert result.output == hashlib.sha256(message).digest() + hashlib.sha256(b"abc").digest()
+
+
+def _absorbed(message: bytes, rate: int, domain: int) -> bytes:
+    """A keccak state (200 bytes) that has absorbed one padded block of `message`."""
+    block = bytearray(message + bytes([domain]) + bytes(rate - len(message) - 1))
+    block[-1] |= 0x80
+    return bytes(block) + bytes(200 - rate)
+
+
+@pytest.mark.parametrize("xlen", XLENS)
+def test_keccak_permute_squeezes_hashlibs_sha3_and_shake(xlen, jit_cache):
+    message = b"the quick brown fox"
+    sha3 = run_both("sp1", [b"k", _absorbed(message, 136, 0x06)], jit_cache, xlen)
+    shake = run_both("pico", [b"k", _absorbed(message, 168, 0x1F)], jit_cache, xlen)
+    assert sha3.output[:32] == hashlib.sha3_256(message).digest()
+    assert shake.output[:168] == hashlib.shake_128(message).digest(168)
+
+
+def test_an_sp1_guest_before_v4_commits_on_fd_3_and_has_no_end_of_input(jit_cache):
+    result = run_both("sp1-v3", [b"s", b"abc"], jit_cache)
+    assert result.output == hashlib.sha256(b"abc").digest()
+    assert str(result.fault).endswith("sp1: HINT_LEN with the input exhausted (give one --input per frame)")
+
+
+def test_an_sp1_guest_before_v4_under_the_sp1_profile_is_told_which_profile_it_needs(jit_cache):
+    result = run_both("sp1-v3", [b"e", b"abc"], jit_cache, profile="sp1")
+    assert str(result.fault).endswith("sp1: write to reserved fd 3 (SP1 >= v4 writes public values to fd 13; "
+                                      "a guest of an older SP1 runs with --profile sp1-v3)")
+
+
+@pytest.mark.parametrize("xlen", XLENS)
+def test_the_exit_code_is_halts_a0(xlen, jit_cache):
+    assert run_both("sp1", [b"x\x07"], jit_cache, xlen).exit_code == 7
+
+
+@pytest.mark.parametrize("xlen", XLENS)
+def test_hint_read_of_another_length_than_the_frames_faults(xlen, jit_cache):
+    result = run_both("sp1", [b"w", b"abc"], jit_cache, xlen)
+    assert str(result.fault).endswith("sp1: HINT_READ of 4 bytes, but the next frame has 3")
+
+
+def test_hint_read_with_no_frame_left_faults(jit_cache):
+    result = run_both("sp1", [b"w"], jit_cache)       # HINT_LEN says u32::MAX, the guest reads anyway
+    assert str(result.fault).endswith("sp1: the input is exhausted: no frame left to read "
+                                      "(give one --input per frame)")
+
+
+@pytest.mark.parametrize("xlen", XLENS)
+@pytest.mark.parametrize("vendor", ["sp1", "pico"])
+def test_a_call_zkaot_does_not_have_ends_the_run_naming_vendor_and_call(vendor, xlen, jit_cache):
+    result = run_both(vendor, [b"u"], jit_cache, xlen)
+    assert result.exit_code is None
+    assert str(result.fault).endswith(f"(ecall): {vendor}: call t0=0x10107 is not implemented "
+                                      f"(docs/profiles.md lists the {vendor} calls zkaot has)")
+
+
+@pytest.mark.parametrize("vendor, xlen", [("sp1", 32), ("sp1", 64), ("pico", 64), ("sp1-v3", 32)])
+def test_minimal_trace_expands_to_the_interpreters_full_trace(vendor, xlen, jit_cache):
+    """HINT_LEN's answer and HINT_READ's frame come from host state: the load log carries
+    them, so chunks replay without the input (up to the end of input, which stops Pico's and
+    old SP1's runs)."""
+    guest = load_guest(elf(vendor, xlen), vendor)
+    frames = [b"s", bytes(range(200)), b"", b"abc"]
+    memory_map, calls = guest.profile.maps[xlen], guest.profile.calls[xlen]
+    machine = NativeMachine(guest.program, b"", memory_map, mode="minimal", chunk_log2=10,
+                            cache_dir=jit_cache, calls=calls, frames=frames)
+    run = machine.run()
+    chunks = chunks_of(guest.program, run.trace, run.result.steps, memory_map, cache_dir=jit_cache, profile=vendor)
+    assert len(chunks) > 3
+    parts = [expand_chunk(c) for c in chunks]
+    result, want_main, want_precompiles = reference_trace(guest.program, b"", memory_map, profile=vendor,
+                                                          frames=frames)
+    assert (result.exit_code, str(result.fault)) == (run.result.exit_code, str(run.result.fault))
+    assert (result.exit_code == 0) == (vendor == "sp1")
+    assert np.array_equal(np.concatenate([rows for rows, _ in parts]), want_main)
+    assert np.array_equal(np.concatenate([p for _, p in parts]), want_precompiles)
+    assert (len(want_precompiles) > 0) == (xlen == 32)      # rv64's SHA_EXTEND does not fit a row
+
+
+@pytest.mark.parametrize("xlen", XLENS)
+@pytest.mark.parametrize("vendor", ["sp1", "pico"])
+def test_auto_recognises_the_vendor_from_its_symbols(vendor, xlen):
+    guest = load_guest(elf(vendor, xlen))
+    assert guest.profile is PROFILES[vendor]
+    assert guest.why == f"symbol {vendor}_{'zkvm' if vendor == 'sp1' else 'sdk'}_runtime names " \
+                        f"{vendor}_{'zkvm' if vendor == 'sp1' else 'sdk'}"
+
+
+def test_auto_refuses_vendor_text_without_a_vendor_symbol_in_one_line():
+    data = bytearray((GUESTS / "sp1_guest.elf").read_bytes())
+    data[0x20:0x24] = bytes(4)                 # e_shoff: no section headers, so no symbols
+    data[0x30:0x32] = bytes(2)                 # e_shnum
+    with pytest.raises(NoProfile) as refused:
+        load_guest(bytes(data), name="stripped.elf")
+    assert str(refused.value) == ("stripped.elf: rv32 text at 0x200800, where SP1, Pico, RISC Zero and OpenVM "
+                                  "link their guests, and no symbol names the vendor: choose one with "
+                                  "--profile (zkaot, sp1, sp1-v3, pico)")
+
+
+@pytest.mark.parametrize("xlen", XLENS)
+def test_the_vendor_map_costs_memory_only_where_touched(xlen):
+    guest = load_guest(elf("sp1", xlen), "sp1")
+    memory_map, calls = guest.profile.maps[xlen], guest.profile.calls[xlen]
+    assert memory_map.ram_size >= (1 << 32) - 0x1000
+    machine = Interpreter(guest.program, b"", memory_map, calls=calls, frames=[b"e"])
+    assert machine.run().exit_code == 0
+    with open("/proc/self/status") as status:
+        rss_kib = next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+    assert rss_kib < 2 << 20

@@ -1,0 +1,89 @@
+"""Which profile a guest binary is for (`--profile auto`), and loading it under that profile.
+
+The zkaot loader is asked first, so zkaot guests load as they always did and a binary no
+profile takes is refused with the zkaot loader's own reason.  A binary it refuses is read
+again without a memory map (every segment accepted), each vendor profile says whether and
+why it is its own, and it is loaded once more under that profile's map, which checks the
+segments against it.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+from runtime.memory_map import MemoryMap
+from runtime.profiles import PROFILES, VENDOR_TEXT, Profile
+from translator.elf import ElfError, Program, load_elf
+
+AUTO = "auto"
+_ANYWHERE = MemoryMap(ram_base=0, ram_size=1 << 64, stack_size=None, input_base=None)
+
+
+class NoProfile(ElfError):
+    """No profile accepts the binary; str() says what was recognised and why it was refused."""
+
+
+@dataclass(frozen=True)
+class Guest:
+    program: Program
+    profile: Profile
+    why: str            # the reason the profile was chosen ("--profile sp1" when named)
+
+
+def load_guest(source: str | os.PathLike | bytes | Program, profile: str = AUTO, name: str | None = None) -> Guest:
+    """Load a guest under the named profile, or under the one that recognises it (a Program
+    is loaded again from the file it names)."""
+    if isinstance(source, Program):
+        source, name = Path(source.name), source.name
+    if profile != AUTO:
+        chosen = PROFILES[profile]
+        maps = set(chosen.maps.values())
+        xlen = load_elf(source, _ANYWHERE, name).xlen if len(maps) > 1 else None   # the map depends on it
+        program = load_elf(source, chosen.maps[xlen] if xlen else maps.pop(), name)
+        _check_width(program, chosen)
+        return Guest(program, chosen, f"--profile {profile}")
+    zkaot = PROFILES["zkaot"]
+    try:
+        program = load_elf(source, zkaot.maps[64], name)        # the zkaot map is one for both widths
+        return Guest(program, zkaot, zkaot.recognise(program))
+    except ElfError as refused:
+        return _vendor_guest(source, name, refused)
+
+
+def _vendor_guest(source, name: str | None, refused: ElfError) -> Guest:
+    """The guest of the vendor profile that recognises a binary the zkaot loader refused;
+    else one line: vendor-like text without a vendor symbol, or the zkaot loader's reason."""
+    try:
+        loose = load_elf(source, _ANYWHERE, name)
+    except ElfError:
+        raise refused from None
+    for candidate in list(PROFILES.values())[1:]:
+        why = candidate.recognise(loose)
+        if why:
+            _check_width(loose, candidate)
+            return Guest(load_elf(source, candidate.maps[loose.xlen], name), candidate, why)
+    text = min((s.vaddr for s in loose.segments if s.executable), default=0)
+    if text == VENDOR_TEXT:
+        raise NoProfile(f"{loose.name}: rv{loose.xlen} text at 0x{text:x}, where SP1, Pico, RISC Zero and "
+                        f"OpenVM link their guests, and no symbol names the vendor: choose one with --profile "
+                        f"({', '.join(PROFILES)})")
+    raise refused
+
+
+def _check_width(program: Program, profile: Profile) -> None:
+    if program.xlen not in profile.xlens:
+        raise ElfError(f"{program.name}: an rv{program.xlen} ELF, and the {profile.name} profile runs "
+                       f"rv{' and rv'.join(map(str, profile.xlens))} guests")
+
+
+def frames_for(profile: Profile, frames: Sequence[bytes]) -> tuple[bytes, tuple[bytes, ...]]:
+    """The input region's bytes and the frames the calls hand out: the zkaot profile reads one
+    frame from its input region, the others read every frame through calls."""
+    if profile.input_region:
+        if len(frames) > 1:
+            raise ValueError(f"the {profile.name} profile reads one input (its input region), "
+                             f"not {len(frames)} frames")
+        return (frames[0] if frames else b""), ()
+    return b"", tuple(frames)
