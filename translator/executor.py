@@ -21,6 +21,7 @@ from runtime.memory_map import MemoryMap
 from runtime.trace import CHECKPOINT
 from translator.interpreter import PROGRESS_SLICE, GuestFault, Interpreter, RunResult
 from translator.jit import DEFAULT_OPT
+from translator.load_log import LoadLog
 from translator.lifter import (CTX_SLOTS, SLOT_BLOCK_START, SLOT_BUDGET, SLOT_CODE_BASE, SLOT_CODE_WORDS,
                                SLOT_COUNTS, SLOT_INPUT, SLOT_INPUT_LEN, SLOT_LOG, SLOT_LOG_CAP, SLOT_LOG_POS, SLOT_LOOKUPS,
                                SLOT_MISALIGNED, SLOT_PC, SLOT_PREV_PC, SLOT_RAM, SLOT_STEPS, SLOT_TABLE,
@@ -59,7 +60,7 @@ def block_lengths(cm: CodeMap) -> np.ndarray:
 class MinimalTrace:
     """What a minimal-trace run leaves behind (runtime/trace.py, docs/trace-format.md)."""
     checkpoints: np.ndarray
-    load_log: np.ndarray
+    load_log: LoadLog
     pc_histogram: np.ndarray
     code_base: int
     chunk_log2: int
@@ -268,8 +269,7 @@ class NativeMachine:
         checkpoints = np.zeros(len(self.checkpoints), CHECKPOINT)
         for i, (step, pc, regs, log_pos) in enumerate(self.checkpoints):
             checkpoints[i] = (step, pc, regs, log_pos)
-        segments = self.log_segments[:-1] + [self.log_segments[-1][: int(self.ctx[SLOT_LOG_POS])]]
-        log = segments[0] if len(segments) == 1 else np.concatenate(segments)
+        log = LoadLog(self.log_segments[:-1] + [self.log_segments[-1][: int(self.ctx[SLOT_LOG_POS])]])
         histogram = self.extra_counts.copy()
         leaders = np.flatnonzero(self.block_counts)
         if len(leaders):
