@@ -344,9 +344,10 @@ class Breakdown:
 
 
 def control_flow(program, histogram) -> dict:
-    """Executed calls, returns and other indirect jumps, from a minimal run's per-PC histogram: each
-    goes through the dispatcher (a call's target is a region start; a jalr's target is looked up), so
-    together they are a lower bound on the dispatcher's round trips inside native code."""
+    """Executed calls, returns and other indirect jumps, from a minimal run's per-PC histogram: the
+    control flow that crosses regions in native code (docs/translator.md, Execution: a call is a host
+    call of the target's region, a return a host return, a computed jump a switch in its own region
+    or a table lookup and a tail call)."""
     cm = code_map(program, "fast")
     counts = histogram.astype(np.int64)
     rd, rs1 = cm.decoded["rd"].astype(np.int64), cm.decoded["rs1"].astype(np.int64)
@@ -504,10 +505,11 @@ def markdown(rows: list[dict], meta: dict) -> str:
             f"{b['returns_miss']:,} | {b['handoffs']:,} | {b['steps_mid_block']:,} / "
             f"{b['steps_slow_instruction']:,} / {b['steps_slow_access']:,} | {b['native_s'] / run:.0%} | "
             f"{b['interp_s'] / run:.0%} | {b['python_s'] / run:.0%} |")
-    lines += ["", "Control flow that goes through the dispatcher inside native code (a call's target is a region "
-              "start; a jalr's target is looked up in the table), counted from a minimal run's per-PC "
-              "histogram: a lower bound on the dispatcher's round trips (direct jumps and branches into another "
-              "region come on top), and that count per second of the native time above:", "",
+    lines += ["", "Calls, returns and computed jumps in native code, counted from a minimal run's per-PC "
+              "histogram, and that count per second of the native time above.  None of them goes back to the "
+              "dispatcher: a call is a host call of the target's region function, a return a host return, a "
+              "computed jump a switch over its own region's blocks or a table lookup and a tail call "
+              "(docs/translator.md, Execution):", "",
               "| guest | arch | calls | returns | other jalr (computed jumps, indirect calls) | per second of "
               "native time |", "| --- | --- | ---: | ---: | ---: | ---: |"]
     for r in rows:
