@@ -12,3 +12,7 @@ REGISTER_NUMBERS["fp"] = 8
 
 XLENS = (32, 64)
 INSTRUCTION_BYTES = 4
+
+# ra and t0: the RISC-V return-address hints.  A jal/jalr that writes one is a call, a jalr through
+# one that writes nothing a return (the translator's host calls and the profiler's stacks follow them).
+LINK_REGISTERS = (REGISTER_NUMBERS["ra"], REGISTER_NUMBERS["t0"])

@@ -34,6 +34,7 @@ memory, and every step writes its runtime.trace.MAIN_ROW.
 from dataclasses import dataclass
 
 from runtime.encoding import BY_ID, Opcode
+from runtime.isa import LINK_REGISTERS
 from runtime.trace import MAIN_ROW
 from translator.regions import BRANCH, JAL, JALR, NORMAL, CodeMap, Region
 
@@ -49,7 +50,6 @@ CTX_SLOTS = 52
 
 STATUS_CONTINUE, STATUS_YIELD, STATUS_SLOW, STATUS_MISS = 0, 1, 2, 3
 _STATUS_RETURN = 4              # inside a region's exit only: a guest return, which goes back to a host caller
-LINK_REGISTERS = (1, 5)         # ra and t0: a jump that writes one is a call, one through one a return
 MAX_DEPTH = 256                 # guest calls made as host calls at once (host stack: a region frame each)
 
 ROW_WORDS = MAIN_ROW.itemsize // 8

@@ -28,6 +28,7 @@ from numba import njit, types
 from numba.typed import Dict
 
 from runtime.encoding import CLASSES, OP_CLASS
+from runtime.isa import LINK_REGISTERS
 from runtime.memory_map import MemoryMap
 from runtime.profiles import ZKAOT_PROFILE
 from runtime.profiles import Profile as MachineProfile
@@ -38,7 +39,6 @@ from zkaot.inlines import InlineMap
 
 MAX_DEPTH = 512                 # frames of a stack kept apart; deeper ones count at this depth
 RETURN_SEARCH = 64              # frames a return looks down the stack for its return address
-LINK = (1, 5)                   # ra, t0
 PLAIN, CALL, RETURN, TAIL = 0, 1, 2, 3
 ROOT = 0                        # the trie node above every stack
 
@@ -133,9 +133,9 @@ class _Functions:
         cls = np.where(d["op"] >= 0, OP_CLASS[np.maximum(d["op"], 0)], len(CLASSES))
         jalr = cls == CLASSES.index("jalr")
         jump = jalr | (cls == CLASSES.index("jal"))
-        links = np.isin(d["rd"], LINK)
+        links = np.isin(d["rd"], LINK_REGISTERS)
         self.kind = np.where(jump & links, CALL, PLAIN).astype(np.int8)
-        self.kind[jalr & (d["rd"] == 0) & np.isin(d["rs1"], LINK)] = RETURN
+        self.kind[jalr & (d["rd"] == 0) & np.isin(d["rs1"], LINK_REGISTERS)] = RETURN
         self.jump = jump & ~links & (self.kind != RETURN)        # a tail call if it lands on a function
 
     def index(self, pcs: np.ndarray) -> np.ndarray:
