@@ -317,51 +317,52 @@ class _RegionLifter:
         made the guest call, if any; any other continue looks the pc up in the dispatch table and
         tail-calls what it finds (musttail: the host stack does not grow).  Other statuses, and a pc
         with no code, go back to the dispatcher."""
-        lines = [f"  %is_return = icmp eq i32 %e_status, {_STATUS_RETURN}",
-                 "  br i1 %is_return, label %returning, label %not_return",
-                 "returning:",
-                 f"  %s_depth = {self.slot(SLOT_DEPTH)}",
-                 "  %depth = load i64, ptr %s_depth",
-                 "  %nested = icmp ne i64 %depth, 0",
-                 "  br i1 %nested, label %to_caller, label %chain",
-                 "to_caller:",
-                 f"  ret i32 {STATUS_CONTINUE}",
-                 "not_return:",
-                 f"  %is_continue = icmp eq i32 %e_status, {STATUS_CONTINUE}",
-                 "  br i1 %is_continue, label %chain, label %stop",
-                 "stop:",
-                 "  ret i32 %e_status"]
+        f = self.f
+        f.lines = []
+        f.do(f"%is_return = icmp eq i32 %e_status, {_STATUS_RETURN}")
+        f.do("br i1 %is_return, label %returning, label %not_return")
+        f.place("returning")
+        f.do(f"%depth = load i64, ptr {f.let(self.slot(SLOT_DEPTH))}")
+        f.do("%nested = icmp ne i64 %depth, 0")
+        f.do("br i1 %nested, label %to_caller, label %chain")
+        f.place("to_caller")
+        f.do(f"ret i32 {STATUS_CONTINUE}")
+        f.place("not_return")
+        f.do(f"%is_continue = icmp eq i32 %e_status, {STATUS_CONTINUE}")
+        f.do("br i1 %is_continue, label %chain, label %stop")
+        f.place("stop")
+        f.do("ret i32 %e_status")
         incoming = ["[ %e_next, %returning ]", "[ %e_next, %not_return ]"]
         if self.calls:
-            lines += ["rechain:", f"  %s_pc_now = {self.slot(SLOT_PC)}", "  %pc_now = load i64, ptr %s_pc_now",
-                      "  br label %chain"]
+            f.place("rechain")
+            f.do(f"%pc_now = load i64, ptr {f.let(self.slot(SLOT_PC))}")
+            f.do("br label %chain")
             incoming.append("[ %pc_now, %rechain ]")
-        words = len(self.cm.kind)
-        return lines + [
-            "chain:",
-            f"  %x_pc = phi i64 {', '.join(incoming)}",
-            f"  %x_delta = sub i64 %x_pc, {lit(self.cm.base, 64)}",
-            f"  %x_inside = icmp ult i64 %x_delta, {4 * words}",
-            "  %x_low = and i64 %x_delta, 3",
-            "  %x_aligned = icmp eq i64 %x_low, 0",
-            "  %x_ok = and i1 %x_inside, %x_aligned",
-            "  br i1 %x_ok, label %x_load, label %x_none",
-            "x_load:",
-            "  %x_index = lshr i64 %x_delta, 2",
-            f"  %s_table = {self.slot(SLOT_TABLE)}",
-            "  %x_table_addr = load i64, ptr %s_table",
-            "  %x_table = inttoptr i64 %x_table_addr to ptr",
-            "  %x_entry = getelementptr i64, ptr %x_table, i64 %x_index",
-            "  %x_fn_addr = load i64, ptr %x_entry",
-            "  %x_found = icmp ne i64 %x_fn_addr, 0",
-            "  br i1 %x_found, label %x_call, label %x_none",
-            "x_call:",
-            "  %x_fn = inttoptr i64 %x_fn_addr to ptr",
-            "  %x_status = musttail call i32 %x_fn(ptr %ctx, i64 %x_pc)",
-            "  ret i32 %x_status",
-            "x_none:",
-            f"  ret i32 {STATUS_CONTINUE}",
-        ]
+        f.place("chain")
+        f.do(f"%x_pc = phi i64 {', '.join(incoming)}")
+        found, fn_addr = self.region_at("%x_pc", aligned=True)
+        f.do(f"br i1 {found}, label %x_call, label %x_none")
+        f.place("x_call")
+        f.do(f"%x_status = musttail call i32 {f.let(f'inttoptr i64 {fn_addr} to ptr')}(ptr %ctx, i64 %x_pc)")
+        f.do("ret i32 %x_status")
+        f.place("x_none")
+        f.do(f"ret i32 {STATUS_CONTINUE}")
+        return f.lines
+
+    def region_at(self, pc: str, aligned: bool = False, allowed: str = "true") -> tuple[str, str]:
+        """(found, address) of the region function the dispatch table holds for the word at `pc`, the
+        lookup region code makes before it calls another region: found only if `pc` lies in the code
+        span (and is 4-byte aligned in it, if `aligned`), `allowed` holds and the entry is not 0."""
+        f = self.f
+        delta = f.let(f"sub i64 {pc}, {lit(self.cm.base, 64)}")
+        ok = f.let(f"and i1 {allowed}, {f.let(f'icmp ult i64 {delta}, {4 * len(self.cm.kind)}')}")
+        if aligned:
+            low = f.let(f"and i64 {delta}, 3")
+            ok = f.let(f"and i1 {ok}, {f.let(f'icmp eq i64 {low}, 0')}")
+        index = f.let(f"select i1 {ok}, i64 {f.let(f'lshr i64 {delta}, 2')}, i64 0")
+        table = f.let(f"inttoptr i64 {f.let(f'load i64, ptr {f.let(self.slot(SLOT_TABLE))}')} to ptr")
+        fn_addr = f.let(f"load i64, ptr {f.let(f'getelementptr i64, ptr {table}, i64 {index}')}")
+        return f.let(f"and i1 {ok}, {f.let(f'icmp ne i64 {fn_addr}, 0')}"), fn_addr
 
     # ---- blocks ---------------------------------------------------------------
     def lift_block(self, leader: int) -> None:
@@ -490,13 +491,7 @@ class _RegionLifter:
         f.do(f"store i64 {pc}, ptr {f.let(self.slot(SLOT_PREV_PC))}")
         depth_slot = f.let(self.slot(SLOT_DEPTH))
         depth = f.let(f"load i64, ptr {depth_slot}")
-        delta = f.let(f"sub i64 {target}, {lit(self.cm.base, 64)}")
-        inside = f.let(f"icmp ult i64 {delta}, {4 * len(self.cm.kind)}")
-        room = f.let(f"icmp ult i64 {depth}, {MAX_DEPTH}")
-        index = f.let(f"select i1 {f.let(f'and i1 {inside}, {room}')}, i64 {f.let(f'lshr i64 {delta}, 2')}, i64 0")
-        table = f.let(f"inttoptr i64 {f.let(f'load i64, ptr {f.let(self.slot(SLOT_TABLE))}')} to ptr")
-        fn_addr = f.let(f"load i64, ptr {f.let(f'getelementptr i64, ptr {table}, i64 {index}')}")
-        found = f.let(f"and i1 {f.let(f'and i1 {inside}, {room}')}, {f.let(f'icmp ne i64 {fn_addr}, 0')}")
+        found, fn_addr = self.region_at(target, allowed=f.let(f"icmp ult i64 {depth}, {MAX_DEPTH}"))
         call, jump = f.new_label(), f.new_label()
         f.do(f"br i1 {found}, label %{call}, label %{jump}")
         f.place(jump)
