@@ -158,6 +158,17 @@ class _Functions:
 
 
 @njit(cache=True)
+def _child(children, parent, func, nodes, above, f):
+    """The trie node for function f called from node `above`, made if it is new: (node, nodes)."""
+    key = above * (1 << 32) + f
+    if key not in children:
+        children[key] = nodes
+        parent[nodes], func[nodes] = above, f
+        nodes += 1
+    return children[key], nodes
+
+
+@njit(cache=True)
 def _walk(seg_len, seg_func, seg_kind, seg_target, seg_address, parent, func, steps, children,
           frames, returns, state):
     """Apply a chunk's segments to the shadow stack; the trie grows in place.  Returns the number of
@@ -169,21 +180,12 @@ def _walk(seg_len, seg_func, seg_kind, seg_target, seg_address, parent, func, st
             state[0], state[1] = depth, nodes
             return i
         if depth == 0:                                   # the first step: the function it is in
-            key = seg_func[i]
-            if key not in children:
-                children[key] = nodes
-                parent[nodes], func[nodes] = ROOT, seg_func[i]
-                nodes += 1
-            frames[1], returns[1], depth = children[key], -1, 1
+            frames[1], nodes = _child(children, parent, func, nodes, ROOT, seg_func[i])
+            returns[1], depth = -1, 1
         top = frames[min(depth, MAX_DEPTH)]
         node = top
         if func[top] != seg_func[i]:
-            key = top * (1 << 32) + seg_func[i]
-            if key not in children:
-                children[key] = nodes
-                parent[nodes], func[nodes] = top, seg_func[i]
-                nodes += 1
-            node = children[key]
+            node, nodes = _child(children, parent, func, nodes, top, seg_func[i])
         steps[node] += seg_len[i]
         kind = seg_kind[i]
         if kind == CALL or kind == TAIL:
@@ -191,12 +193,7 @@ def _walk(seg_len, seg_func, seg_kind, seg_target, seg_address, parent, func, st
             if kind == CALL:
                 depth += 1
             if depth <= MAX_DEPTH:
-                key = below * (1 << 32) + seg_target[i]
-                if key not in children:
-                    children[key] = nodes
-                    parent[nodes], func[nodes] = below, seg_target[i]
-                    nodes += 1
-                frames[depth] = children[key]
+                frames[depth], nodes = _child(children, parent, func, nodes, below, seg_target[i])
             if kind == CALL:
                 returns[depth] = seg_address[i]
         elif kind == RETURN:
