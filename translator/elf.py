@@ -114,11 +114,16 @@ def load_elf(source: str | os.PathLike | bytes, memory_map: MemoryMap = MemoryMa
         data, name = bytes(source), name or "<bytes>"
     else:
         name = name or os.fsdecode(source)
-        try:
-            data = read_limited(source, MAX_ELF_BYTES)
-        except OSError as e:
-            raise ElfError(f"{name}: cannot read file: {e.strerror or e}") from None
+        data = read_elf(source, name)
     return _Loader(data, name, memory_map).load()
+
+
+def read_elf(path: str | os.PathLike, name: str) -> bytes:
+    """An ELF file's bytes (at most MAX_ELF_BYTES); ElfError naming it when it cannot be read."""
+    try:
+        return read_limited(path, MAX_ELF_BYTES)
+    except OSError as e:
+        raise ElfError(f"{name}: cannot read file: {e.strerror or e}") from None
 
 
 def _flags(flags: int) -> str:

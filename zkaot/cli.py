@@ -251,7 +251,6 @@ def cmd_trace(args) -> int:
 
 
 def cmd_profile(args) -> int:
-    from translator.elf import MAX_ELF_BYTES
     from translator.regions import code_map
     from zkaot.callstacks import call_profile
     from zkaot.inlines import inline_map
@@ -264,10 +263,7 @@ def cmd_profile(args) -> int:
     program = guest.program
     input_bytes, frames = _frames_for(guest, _read_frames(args))
     cm = code_map(program, "fast")
-    try:
-        inlines = inline_map(read_limited(args.elf, MAX_ELF_BYTES), cm.base, len(cm.kind))
-    except OSError:                             # read once already: a pipe, say; profile without inlines
-        inlines = None
+    inlines = inline_map(guest.data, cm.base, len(cm.kind))
     bar, progress = _progress_bar()
     try:
         prof = call_profile(program, input_bytes, step_limit=args.max_steps, inlines=inlines,

@@ -15,7 +15,7 @@ from typing import Sequence
 
 from runtime.memory_map import MemoryMap
 from runtime.profiles import PROFILES, VENDOR_TEXT, Profile
-from translator.elf import ElfError, Program, load_elf
+from translator.elf import ElfError, Program, load_elf, read_elf
 
 AUTO = "auto"
 _ANYWHERE = MemoryMap(ram_base=0, ram_size=1 << 64, stack_size=None, input_base=None)
@@ -30,6 +30,7 @@ class Guest:
     program: Program
     profile: Profile
     why: str            # the reason the profile was chosen ("--profile sp1" when named)
+    data: bytes         # the ELF file, read once (its DWARF is read for profiles)
 
 
 def load_guest(source: str | os.PathLike | bytes | Program, profile: str = AUTO, name: str | None = None) -> Guest:
@@ -37,17 +38,21 @@ def load_guest(source: str | os.PathLike | bytes | Program, profile: str = AUTO,
     is loaded again from the file it names)."""
     if isinstance(source, Program):
         source, name = Path(source.name), source.name
+    if not isinstance(source, (bytes, bytearray, memoryview)):
+        name = name or os.fsdecode(source)
+        source = read_elf(source, name)             # the loaders below parse it, the file is read once
+    source = bytes(source)
     if profile != AUTO:
         chosen = PROFILES[profile]
         maps = set(chosen.maps.values())
         xlen = load_elf(source, _ANYWHERE, name).xlen if len(maps) > 1 else None   # the map depends on it
         program = load_elf(source, chosen.maps[xlen] if xlen else maps.pop(), name)
         _check_width(program, chosen)
-        return Guest(program, chosen, f"--profile {profile}")
+        return Guest(program, chosen, f"--profile {profile}", source)
     zkaot = PROFILES["zkaot"]
     try:
         program = load_elf(source, zkaot.maps[64], name)        # the zkaot map is one for both widths
-        return Guest(program, zkaot, zkaot.recognise(program))
+        return Guest(program, zkaot, zkaot.recognise(program), source)
     except ElfError as refused:
         return _vendor_guest(source, name, refused)
 
@@ -63,7 +68,7 @@ def _vendor_guest(source, name: str | None, refused: ElfError) -> Guest:
         why = candidate.recognise(loose)
         if why:
             _check_width(loose, candidate)
-            return Guest(load_elf(source, candidate.maps[loose.xlen], name), candidate, why)
+            return Guest(load_elf(source, candidate.maps[loose.xlen], name), candidate, why, source)
     text = min((s.vaddr for s in loose.segments if s.executable), default=0)
     if text == VENDOR_TEXT:
         raise NoProfile(f"{loose.name}: rv{loose.xlen} text at 0x{text:x}, where SP1, Pico, RISC Zero and "
