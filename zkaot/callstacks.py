@@ -55,7 +55,7 @@ class CallProfile:
 
     def folded(self) -> list[tuple[str, int]]:
         """(`outer;...;inner`, steps) per stack with steps of its own: the flamegraph.pl format."""
-        paths = self._paths()
+        paths = self.paths()
         return [(";".join(self.names[f] for f in paths[k]), int(self.steps[k]))
                 for k in np.flatnonzero(self.steps)]
 
@@ -74,7 +74,8 @@ class CallProfile:
         """Steps per node including every stack that extends it."""
         return _subtree(self.parent, self.steps)
 
-    def _paths(self) -> list[list[int]]:
+    def paths(self) -> list[list[int]]:
+        """Each node's stack, as function ids from the outermost."""
         paths: list[list[int]] = [[] for _ in range(len(self.parent))]
         for k in range(1, len(self.parent)):             # parents come before their children
             paths[k] = paths[self.parent[k]] + [int(self.func[k])]

@@ -22,7 +22,7 @@ def write_folded(prof: CallProfile, path) -> None:
 def write_speedscope(prof: CallProfile, path, name: str) -> None:
     """A speedscope "sampled" profile whose sample weights are steps (https://www.speedscope.app)."""
     stacks = np.flatnonzero(prof.steps).tolist()
-    paths = prof._paths()
+    paths = prof.paths()
     document = {
         "$schema": "https://www.speedscope.app/file-format-schema.json",
         "exporter": "zkaot",
