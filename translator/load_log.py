@@ -13,7 +13,9 @@ import numpy as np
 class LoadLog:
     def __init__(self, segments: list[np.ndarray]):
         self.segments = [s for s in segments if len(s)] or [np.zeros(0, np.uint64)]
-        self.ends = np.cumsum([len(s) for s in self.segments])
+        lengths = [len(s) for s in self.segments]
+        self.ends = np.cumsum(lengths)
+        self.begins = self.ends - lengths
         self.dtype = self.segments[0].dtype
 
     def __len__(self) -> int:
@@ -28,8 +30,7 @@ class LoadLog:
             return self.segments[0][:0]
         first = int(np.searchsorted(self.ends, start, "right"))
         last = int(np.searchsorted(self.ends, stop - 1, "right"))
-        begins = self.ends - [len(s) for s in self.segments]
-        parts = [self.segments[k][max(start - begins[k], 0): min(stop, self.ends[k]) - begins[k]]
+        parts = [self.segments[k][max(start - self.begins[k], 0): min(stop, self.ends[k]) - self.begins[k]]
                  for k in range(first, last + 1)]
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
