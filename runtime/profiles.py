@@ -14,6 +14,7 @@ from typing import Callable
 
 from runtime.calls import ZKAOT, Registry
 from runtime.memory_map import MemoryMap
+from runtime.risc0 import RISC0
 from runtime.sp1 import PICO, SP1, SP1_V3
 
 # Where SP1, Pico, RISC Zero and OpenVM link rv32 guest text (the fact sheet and
@@ -73,6 +74,10 @@ def _named_only(program) -> str | None:
 VENDOR_MAPS = {32: MemoryMap(ram_base=0x1000, ram_size=(1 << 32) - 0x1000, stack_size=None, input_base=None),
                64: MemoryMap(ram_base=0x1000, ram_size=(1 << 40) - 0x1000, stack_size=None, input_base=None)}
 
+# RISC Zero (risc0/zkvm/platform/src/memory.rs): user memory is [GUEST_MIN_MEM, GUEST_MAX_MEM) =
+# [0x4000, 0xC000_0000); the kernel lives above it.  The stack grows down from 0x200400.
+RISC0_MAP = MemoryMap(ram_base=0x4000, ram_size=0xC000_0000 - 0x4000, stack_size=None, input_base=None)
+
 PROFILES = {p.name: p for p in (
     Profile("zkaot", {32: ZKAOT, 64: ZKAOT}, {32: MemoryMap(), 64: MemoryMap()}, True,
             "the bytes written to fd 3", _zkaot_recognise),
@@ -82,6 +87,8 @@ PROFILES = {p.name: p for p in (
             "the bytes written to fd 3 (SP1 before v4)", _named_only),
     Profile("pico", PICO, VENDOR_MAPS, False,
             "the bytes written to fd 3", _vendor_recognise("pico_sdk", "pico_vm")),
+    Profile("risc0", RISC0, {32: RISC0_MAP}, False,
+            "the journal (SYS_WRITE to fd 3)", _vendor_recognise("risc0_zkvm")),
 )}
 
 ZKAOT_PROFILE = PROFILES["zkaot"]

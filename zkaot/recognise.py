@@ -16,6 +16,7 @@ from typing import Sequence
 from runtime.memory_map import MemoryMap
 from runtime.profiles import PROFILES, VENDOR_TEXT, Profile
 from translator.elf import ElfError, Program, load_elf, read_elf
+from translator.r0bf import is_container, read_container
 
 AUTO = "auto"
 _ANYWHERE = MemoryMap(ram_base=0, ram_size=1 << 64, stack_size=None, input_base=None)
@@ -42,6 +43,8 @@ def load_guest(source: str | os.PathLike | bytes | Program, profile: str = AUTO,
         name = name or os.fsdecode(source)
         source = read_elf(source, name)             # the loaders below parse it, the file is read once
     source = bytes(source)
+    if is_container(source):
+        return _container_guest(source, name or "<bytes>", profile)
     if profile != AUTO:
         chosen = PROFILES[profile]
         maps = set(chosen.maps.values())
@@ -55,6 +58,20 @@ def load_guest(source: str | os.PathLike | bytes | Program, profile: str = AUTO,
         return Guest(program, zkaot, zkaot.recognise(program), source)
     except ElfError as refused:
         return _vendor_guest(source, name, refused)
+
+
+def _container_guest(source: bytes, name: str, profile: str) -> Guest:
+    """RISC Zero's R0BF container: its user ELF, under the risc0 profile (which does the
+    kernel's work itself)."""
+    if profile not in (AUTO, "risc0"):
+        raise ElfError(f"{name}: an R0BF container holds a RISC Zero program: run it with --profile risc0 (or auto)")
+    container = read_container(source, name)
+    risc0 = PROFILES["risc0"]
+    program = load_elf(container.user_elf, risc0.maps[32], name)
+    _check_width(program, risc0)
+    why = "--profile risc0" if profile != AUTO else \
+        f"an R0BF container ({container.abi}): its user ELF runs, the kernel ELF does not"
+    return Guest(program, risc0, why, container.user_elf)
 
 
 def _vendor_guest(source, name: str | None, refused: ElfError) -> Guest:
