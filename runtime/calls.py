@@ -6,13 +6,16 @@ Everything else follows from here: `runtime/host.py` dispatches through a Regist
 trace's PRECOMPILE_ROW (`runtime/trace.py`) is checked to hold every precompile's bytes,
 the prover (`prover/riscv/`) looks its calls up by the table that proves them, and tests
 hold the guest SDK (`runtime/guest/`) and docs/machine.md to these numbers.  Profiles
-that select calls differently (t0, CSRs, custom opcodes) add selectors and registries.
+that select calls differently (t0, CSRs, custom opcodes) add selectors and registries: a
+vendor's instructions (runtime/encoding.py VENDOR_TABLE_TEXT, OpenVM's custom-0 opcodes) are
+calls selected by an Insn, and a registry that has them decodes its extension's rows.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 
+from runtime.encoding import TABLE
 from runtime.host import EcallError, GuestExit, HostIO
 from runtime.isa import ABI_NAMES, REGISTER_NUMBERS
 from runtime.memory import GuestMemory
@@ -35,6 +38,13 @@ class Ecall:
     """An ecall selected by `number` in `register` (zkaot: a7; SP1 and RISC Zero use t0)."""
     register: int
     number: int
+
+
+@dataclass(frozen=True)
+class Insn:
+    """A call selected by a vendor instruction: the encoding table's row `name`.  Its
+    handler also gets the decoded instruction, whose operands name its registers."""
+    name: str
 
 
 @dataclass(frozen=True)
@@ -71,7 +81,7 @@ class Call:
     proves it in prover/riscv/ (Main's "exit" and "write", or a precompile's table), None
     when nothing can."""
     name: str
-    selector: Ecall
+    selector: Ecall | Insn
     handler: Handler = field(repr=False)
     reads: tuple[int, ...] = ()
     writes: tuple[int, ...] = ()
@@ -93,17 +103,28 @@ class Call:
 
 
 class Registry:
-    """A profile's calls, keyed by selector.  Every call of a registry is an ecall selected
-    by the same register.  `vendor` names the profile in the fault of an unknown call
-    (None: the zkaot machine's own calls)."""
+    """A profile's calls, keyed by selector.  Every ecall of a registry is selected by the
+    same register (a registry may have none: OpenVM's ecall is a fault).  `vendor` names the
+    profile in the fault of an unknown call (None: the zkaot machine's own calls).  Calls
+    selected by an Insn make the registry's `extensions`: the vendor rows of the encoding
+    table its guests may run, each of which must have its call.  `public_output_size`:
+    the public output's bytes at the start of a run (zeros; OpenVM's REVEAL fills them)."""
 
-    def __init__(self, calls: Iterable[Call], vendor: str | None = None):
+    def __init__(self, calls: Iterable[Call], vendor: str | None = None, public_output_size: int = 0):
         self.calls = tuple(calls)
         self.vendor = vendor
-        registers = {call.selector.register for call in self.calls}
-        if len(registers) != 1:
+        self.public_output_size = public_output_size
+        ecalls = [call for call in self.calls if isinstance(call.selector, Ecall)]
+        registers = {call.selector.register for call in ecalls}
+        if len(registers) > 1:
             raise ValueError(f"a registry's ecalls are selected by one register, not {sorted(registers)}")
-        (self.register,) = registers
+        self.register = registers.pop() if registers else None
+        rows = {op.name: op for op in TABLE if op.ext}
+        self.by_instruction = {rows[call.selector.name].id: call for call in self.calls if isinstance(call.selector, Insn)}
+        self.extensions = frozenset(op.ext for op in TABLE if op.id in self.by_instruction)
+        missing = [op.name for op in TABLE if op.ext in self.extensions and op.id not in self.by_instruction]
+        if missing:
+            raise ValueError(f"a registry with the {sorted(self.extensions)} instructions has no call for {missing}")
         self.by_selector = {call.selector: call for call in self.calls}
         proven = [call for call in self.calls if call.proven_by]
         self._proven_by = {call.proven_by: call for call in proven}
@@ -112,6 +133,9 @@ class Registry:
 
     def selected(self, regs: Sequence[int]) -> Call:
         """The call that `regs` select; EcallError when none does."""
+        if self.register is None:
+            raise EcallError(f"{self.vendor}: ecall is not one of the machine's instructions (the {self.vendor} "
+                             f"transpiler makes it a fault; docs/profiles.md)")
         number = regs[self.register]
         call = self.by_selector.get(Ecall(self.register, number))
         if call is None:

@@ -8,7 +8,9 @@ the interpreter, the lifter, the trace writers and the prover need to know about
 an op (its class, access size, signedness, the table that proves it): they read
 these columns, never the mnemonic.
 
-A row is `id  name  format  xlen  class  table  size  sign  fn  pattern`:
+A row is `id  name  format  xlen  class  table  size  sign  fn  pattern`; the rows of
+VENDOR_TABLE_TEXT have an `ext` column first: the vendor extension (a profile's set,
+runtime/calls.py Registry.extensions) without which the decoder treats them as illegal.
   id       the op id that traces, program IDs and proofs carry: fixed, never the
            row's position (rows may be inserted anywhere; ids stay 0..n-1)
   format   the operand layout (FORMATS); it also says whether the second operand is
@@ -25,8 +27,8 @@ A row is `id  name  format  xlen  class  table  size  sign  fn  pattern`:
            combine (AMO_FNS); - where the name alone says it (lui, auipc, branches)
   pattern  bits 31..0 (spaces are ignored): 0 and 1 are fixed bits, '.' bits belong
            to the format's operands
-The decoder tries rows in table order.  A word that matches no row of its xlen is
-illegal.
+The decoder tries rows in table order.  A word that matches no row of its xlen (and of
+the extensions it is given) is illegal.
 """
 from dataclasses import dataclass, replace
 
@@ -130,6 +132,25 @@ TABLE_TEXT = """
 89   amomaxu.d  AMO    64   amo    memory  8    s    maxu  11100 .. ..... ..... 011 ..... 0101111
 """
 
+# ext id name       format xlen class  table size sign fn pattern (bits 31..0)
+VENDOR_TABLE_TEXT = """
+# ---- OpenVM custom-0 (openvm-org/openvm extensions/rv32im/guest, keccak256, sha256) ----
+openvm 96  terminate   XI  32  custom main  -  -  -  ............ ..... 000 ..... 0001011
+openvm 97  hint_storew X2  32  custom main  -  -  -  000000000000 ..... 001 ..... 0001011
+openvm 98  hint_buffer X2  32  custom main  -  -  -  000000000001 ..... 001 ..... 0001011
+openvm 99  reveal      XI  32  custom main  -  -  -  ............ ..... 010 ..... 0001011
+openvm 100 hint_input  X2  32  custom main  -  -  -  000000000000 ..... 011 ..... 0001011
+openvm 101 print_str   X2  32  custom main  -  -  -  000000000001 ..... 011 ..... 0001011
+openvm 102 hint_random X2  32  custom main  -  -  -  000000000010 ..... 011 ..... 0001011
+openvm 103 hint_load_by_key X2 32 custom main - - -  000000000011 ..... 011 ..... 0001011
+openvm 104 keccak256   XR  32  custom main  -  -  -  0000000 ..... ..... 100 ..... 0001011
+openvm 105 sha256      XR  32  custom main  -  -  -  0000001 ..... ..... 100 ..... 0001011
+# csrrw x0, csr, x0: the OpenVM transpiler's one CSR instruction that is not a fault (a no-op)
+openvm 106 csrrw.zero  XI  32  custom main  -  -  -  ............ 00000 001 00000 1110011
+"""
+# Op ids another branch is adding rows for (Zicsr): ids stay unique and dense once they are in.
+RESERVED_IDS = frozenset(range(90, 96))
+
 
 def _bits(word: int, hi: int, lo: int) -> int:
     return (word >> lo) & ((1 << (hi - lo + 1)) - 1)
@@ -202,10 +223,16 @@ FORMATS = {f.name: f for f in (
     Format("LR", (RD, RS1, AQRL), syntax="{rd}, ({rs1})"),
     Format("FENCE", (("fm", 31, 28), ("pred", 27, 24), ("succ", 23, 20), RS1, RD), syntax="{pred}, {succ}"),
     Format("NONE", (), syntax=""),
+    # vendor instructions (custom-0): I-type with an immediate, R-type, and I-type whose
+    # immediate is fixed by the pattern
+    Format("XI", (RD, RS1), ((31, 20, 0),), 12, "{rd}, {rs1}, {imm}", "imm"),
+    Format("XR", (RD, RS1, RS2), syntax="{rd}, {rs1}, {rs2}", operand="rs2"),
+    Format("X2", (RD, RS1), syntax="{rd}, {rs1}"),
 )}
 
 
-CLASSES = ("alu", "arith", "branch", "jal", "jalr", "load", "store", "lr", "sc", "amo", "fence", "ecall", "ebreak")
+CLASSES = ("alu", "arith", "branch", "jal", "jalr", "load", "store", "lr", "sc", "amo", "fence", "ecall", "ebreak",
+           "custom")
 TABLES = ("main", "alu", "arith", "branch", "memory")
 AMO_FNS = ("swap", "add", "xor", "and", "or", "min", "max", "minu", "maxu")
 MEMORY_CLASSES = frozenset({"load", "store", "lr", "sc", "amo"})
@@ -217,6 +244,7 @@ _CLASS_RULES = {
     "load": ({"LOAD"}, {"memory"}), "store": ({"S"}, {"memory"}), "lr": ({"LR"}, {"memory"}),
     "sc": ({"AMO"}, {"memory"}), "amo": ({"AMO"}, {"memory"}),
     "fence": ({"FENCE"}, {"main"}), "ecall": ({"NONE"}, {"main"}), "ebreak": ({"NONE"}, {"main"}),
+    "custom": ({"XI", "XR", "X2"}, {"main"}),       # a vendor's instruction: a call of its registry
 }
 
 
@@ -235,6 +263,7 @@ class Opcode:
     fn: str
     mask: int
     match: int
+    ext: str = ""           # the vendor extension the row belongs to ("": the base ISA)
 
     def matches(self, word: int) -> bool:
         return word & self.mask == self.match
@@ -257,11 +286,19 @@ def _shift_width_fixup(fmt: Format, free_bits: int) -> Format:
 
 
 def _parse_table(text: str) -> tuple[Opcode, ...]:
+    """The table of base rows `text` and the vendor rows, checked as a whole."""
+    return _check_table(_parse_rows(text) + _parse_rows(VENDOR_TABLE_TEXT, vendor=True))
+
+
+def _parse_rows(text: str, vendor: bool = False) -> tuple[Opcode, ...]:
     rows = []
     for line in text.splitlines():
         line = line.split("#", 1)[0].strip()
         if not line:
             continue
+        ext = ""
+        if vendor:
+            ext, line = line.split(None, 1)
         op_id, name, fmt_name, xlen, cls, table, size, sign, fn, pattern = line.split(None, 9)
         mask, match, free = _parse_pattern(pattern)
         fmt = FORMATS[fmt_name]
@@ -269,9 +306,9 @@ def _parse_table(text: str) -> tuple[Opcode, ...]:
             fmt = _shift_width_fixup(fmt, free)
         xlens = (32, 64) if xlen == "*" else (int(xlen),)
         rows.append(Opcode(int(op_id), name, fmt, xlens, cls, table, 0 if size == "-" else int(size),
-                           sign == "s", "" if fn == "-" else fn, mask, match))
+                           sign == "s", "" if fn == "-" else fn, mask, match, ext))
         _check_row(rows[-1], sign)
-    return _check_table(tuple(rows))
+    return tuple(rows)
 
 
 def _check_row(op: Opcode, sign: str) -> None:
@@ -296,14 +333,18 @@ def _check_row(op: Opcode, sign: str) -> None:
         bad(f"AMO operation {op.fn} is not one of {' '.join(AMO_FNS)}")
     if op.format.name == "R" and op.fn != op.name:
         bad(f"a register-register op computes itself, not {op.fn}")
+    if bool(op.ext) != (op.cls == "custom"):
+        bad(f"class {op.cls} in extension {op.ext or '(base)'}: vendor rows are the custom class, and only they")
 
 
 def _check_table(rows: tuple[Opcode, ...]) -> tuple[Opcode, ...]:
-    """Ids are 0..n-1 in some order (dense, so id-indexed arrays have no holes), a name
-    names one row per xlen, and an immediate op computes a register op of its xlens."""
+    """Ids are 0..n-1 in some order but RESERVED_IDS (dense, so id-indexed arrays have no
+    holes but those), a name names one row per xlen, and an immediate op computes a
+    register op of its xlens."""
     ids = sorted(op.id for op in rows)
-    if ids != list(range(len(rows))):
-        raise ValueError(f"encoding table ids must be 0..{len(rows) - 1}, each once")
+    n = len(rows) + len(RESERVED_IDS)
+    if ids != sorted(set(range(n)) - RESERVED_IDS):
+        raise ValueError(f"encoding table ids must be 0..{n - 1} but the reserved {sorted(RESERVED_IDS)}, each once")
     seen = set()
     for op in rows:
         for x in op.xlens:
@@ -318,14 +359,17 @@ def _check_table(rows: tuple[Opcode, ...]) -> tuple[Opcode, ...]:
 
 
 TABLE: tuple[Opcode, ...] = _parse_table(TABLE_TEXT)
-BY_ID: tuple[Opcode, ...] = tuple(sorted(TABLE, key=lambda op: op.id))    # BY_ID[op id]
+_BY = {op.id: op for op in TABLE}
+BY_ID: tuple[Opcode | None, ...] = tuple(_BY.get(i) for i in range(max(_BY) + 1))   # BY_ID[op id]; None: reserved
 MNEMONICS = frozenset(op.name for op in TABLE)
+EXTENSIONS = frozenset(op.ext for op in TABLE if op.ext)
 
 
 def by_id(fact, dtype) -> np.ndarray:
     """A lookup array of fact(op) indexed by op id, for the consumers that index by a
-    trace's or a decoded program's op column."""
-    return np.array([fact(op) for op in BY_ID], dtype=dtype)
+    trace's or a decoded program's op column (a reserved id gets the dtype's zero: no
+    decoded word carries one)."""
+    return np.array([fact(op) if op is not None else np.zeros((), dtype)[()] for op in BY_ID], dtype=dtype)
 
 
 OP_CLASS = by_id(lambda op: CLASSES.index(op.cls), np.uint8)        # codes: CLASSES.index(name)
@@ -346,8 +390,9 @@ def illegal_words(n: int) -> np.ndarray:
     return decoded
 
 
-def decode_words(words: np.ndarray, xlen: int) -> np.ndarray:
-    """Decode an array of words at once; op is the op id, or -1 where the word is illegal.
+def decode_words(words: np.ndarray, xlen: int, extensions: frozenset[str] = frozenset()) -> np.ndarray:
+    """Decode an array of words at once; op is the op id, or -1 where the word is illegal
+    (also a vendor row whose extension is not in `extensions`).
 
     The vectorized twin of translator.decoder.decode (tests hold them equal), for
     whole code segments: region discovery and the prover's program ROM.  Only the
@@ -358,14 +403,14 @@ def decode_words(words: np.ndarray, xlen: int) -> np.ndarray:
     out = illegal_words(len(words))
     candidates = np.flatnonzero(words & 3 == 3)
     distinct, which = np.unique(words[candidates], return_inverse=True)
-    out[candidates] = _decode_distinct(distinct.astype(np.int64), xlen)[which]
+    out[candidates] = _decode_distinct(distinct.astype(np.int64), xlen, extensions)[which]
     return out
 
 
-def _decode_distinct(words: np.ndarray, xlen: int) -> np.ndarray:
+def _decode_distinct(words: np.ndarray, xlen: int, extensions: frozenset[str]) -> np.ndarray:
     out = illegal_words(len(words))
     for op in TABLE:
-        if xlen not in op.xlens:
+        if xlen not in op.xlens or (op.ext and op.ext not in extensions):
             continue
         hit = ((words & op.mask) == op.match) & (out["op"] == -1)
         if not hit.any():

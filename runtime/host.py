@@ -67,6 +67,7 @@ class HostIO:
     on_precompile: Callable[[int, int, int, bytes, bytes], None] | None = None  # kind, a0, a1, in, out
     regions: RegionCycles = field(default_factory=RegionCycles)
     frames: deque = field(default_factory=deque)           # input frames that calls hand out, in order
+    hint_stream: bytearray = field(default_factory=bytearray)   # OpenVM's hint stream (runtime/openvm.py)
     _line: bytearray = field(default_factory=bytearray)     # the start of a stdout line that may be a marker
     _mid_line: bool = False                                # the current stdout line is shown: no marker
 
@@ -125,3 +126,11 @@ def handle_ecall(calls: Registry, regs: Sequence[int], memory: GuestMemory, io: 
     writes.  EcallError when no call is selected."""
     call = calls.selected(regs)
     return list(zip(call.writes, call.handler(call, regs, memory, io, step), strict=True))
+
+
+def handle_instruction(calls: Registry, ins, regs: Sequence[int], memory: GuestMemory, io: HostIO,
+                       step: int) -> list[tuple[int, int]]:
+    """Run the call that the vendor instruction `ins` (translator.decoder.Instruction)
+    selects in `calls`; returns (register, new value) for each register it writes."""
+    call = calls.by_instruction[ins.opcode.id]
+    return list(zip(call.writes, call.handler(call, regs, memory, io, step, ins), strict=True))

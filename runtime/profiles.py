@@ -14,6 +14,7 @@ from typing import Callable
 
 from runtime.calls import ZKAOT, Registry
 from runtime.memory_map import MemoryMap
+from runtime.openvm import OPENVM
 from runtime.risc0 import RISC0
 from runtime.sp1 import PICO, SP1, SP1_V3
 
@@ -78,6 +79,10 @@ VENDOR_MAPS = {32: MemoryMap(ram_base=0x1000, ram_size=(1 << 32) - 0x1000, stack
 # [0x4000, 0xC000_0000); the kernel lives above it.  The stack grows down from 0x200400.
 RISC0_MAP = MemoryMap(ram_base=0x4000, ram_size=0xC000_0000 - 0x4000, stack_size=None, input_base=None)
 
+# OpenVM (crates/toolchain/platform/src/memory.rs): one address space of 2^29 bytes
+# (MEM_BITS = 29), every address of it memory; the stack grows down from 0x200400.
+OPENVM_MAP = MemoryMap(ram_base=0, ram_size=1 << 29, stack_size=None, input_base=None)
+
 PROFILES = {p.name: p for p in (
     Profile("zkaot", {32: ZKAOT, 64: ZKAOT}, {32: MemoryMap(), 64: MemoryMap()}, True,
             "the bytes written to fd 3", _zkaot_recognise),
@@ -89,6 +94,8 @@ PROFILES = {p.name: p for p in (
             "the bytes written to fd 3", _vendor_recognise("pico_sdk", "pico_vm")),
     Profile("risc0", RISC0, {32: RISC0_MAP}, False,
             "the journal (SYS_WRITE to fd 3)", _vendor_recognise("risc0_zkvm")),
+    Profile("openvm", OPENVM, {32: OPENVM_MAP}, False,
+            "the 32 public-value bytes that REVEAL writes", _vendor_recognise("openvm")),
 )}
 
 ZKAOT_PROFILE = PROFILES["zkaot"]

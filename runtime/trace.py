@@ -90,7 +90,7 @@ DERIVED_DTYPES = {"memory": MEMORY_ROW, "alu": ALU_ROW, "arith": ALU_ROW, "branc
 DERIVED_OPS = {t: frozenset(op.name for op in TABLE if op.table == t) for t in DERIVED_DTYPES}
 UNTABLED_OPS = frozenset(op.name for op in TABLE if op.table == "main")   # only in main (ecalls: also precompile)
 
-_N_OPS = len(TABLE)
+_N_OPS = len(BY_ID)                 # op ids are below it (reserved ids are holes)
 _IN_TABLE = {t: OP_TABLE == TABLES.index(t) for t in DERIVED_DTYPES}     # indexed by op id
 
 _MEM_NONE, _MEM_READ, _MEM_WRITE, _MEM_SC, _MEM_AMO = range(5)   # LR counts as a read

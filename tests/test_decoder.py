@@ -14,7 +14,7 @@ from translator.assembler import assemble_line, encode
 from translator.decoder import IllegalInstruction, decode, try_decode
 from translator.disasm import format_instruction
 from translator.elf import load_elf
-from runtime.encoding import TABLE
+from runtime.encoding import TABLE, decode_words
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 CS_MODES = {64: capstone.CS_MODE_RISCV64, 32: capstone.CS_MODE_RISCV32}
@@ -31,9 +31,18 @@ def row_id(row) -> str:
 @pytest.mark.parametrize("row", ROWS, ids=row_id)
 def test_every_row_decodes_from_its_own_match_with_zero_operands(row):
     op, xlen = row
-    instr = decode(op.match, xlen)
+    instr = decode(op.match, xlen, frozenset({op.ext} - {""}))
     assert instr.opcode is op
     assert (instr.rd, instr.rs1, instr.rs2, instr.imm, instr.aqrl) == (0, 0, 0, 0, 0)
+
+
+@pytest.mark.parametrize("row", [r for r in ROWS if r[0].ext], ids=row_id)
+def test_a_vendor_row_is_illegal_without_its_extension(row):
+    op, xlen = row
+    with pytest.raises(IllegalInstruction):
+        decode(op.match, xlen)
+    assert decode_words(np.array([op.match], np.uint32), xlen)["op"][0] == -1
+    assert decode_words(np.array([op.match], np.uint32), xlen, frozenset({op.ext}))["op"][0] == op.id
 
 
 def test_no_two_rows_of_one_xlen_can_match_the_same_word():

@@ -1,11 +1,13 @@
 """Random valid programs (tests/random_programs.py) under another profile's kind of memory map
 and calls, on the JIT and the interpreter: no input region (loads there take the slow path
 and fault), no stack guard, RAM below the code (stores under the lowest read-only byte stay on
-the fast path), and ecalls selected by t0 (SP1's and RISC Zero's calls, with input frames)."""
+the fast path), and ecalls selected by t0 (SP1's and RISC Zero's calls, with input frames), or OpenVM's
+calls (every ecall a fault)."""
 from hypothesis import given, settings, strategies as st
 
 from random_programs import STEP_LIMIT, jit_matches_interpreter, programs
 from runtime.memory_map import RAM_BASE, MemoryMap
+from runtime.openvm import OPENVM
 from runtime.risc0 import RISC0
 from runtime.sp1 import PICO, SP1
 from test_differential_random import SETTINGS
@@ -31,3 +33,9 @@ def test_random_rv32_program_runs_the_same_on_the_jit_under_picos_calls_and_a_ve
 @given(spec=programs(32))
 def test_random_rv32_program_runs_the_same_on_the_jit_under_risc0s_calls_and_a_vendor_map(spec, jit_cache):
     jit_matches_interpreter(spec, STEP_LIMIT, jit_cache, VENDOR_LIKE, calls=RISC0[32], frames=FRAMES)
+
+
+@settings(max_examples=30, **SETTINGS)
+@given(spec=programs(32))
+def test_random_rv32_program_runs_the_same_on_the_jit_under_openvms_calls_and_a_vendor_map(spec, jit_cache):
+    jit_matches_interpreter(spec, STEP_LIMIT, jit_cache, VENDOR_LIKE, calls=OPENVM[32], frames=FRAMES)

@@ -2,11 +2,12 @@
 import pytest
 
 from runtime.encoding import (
-    AMO_FNS, BY_ID, CLASSES, MEMORY_CLASSES, OP_AMO, OP_CLASS, OP_LEGAL, OP_SIZE, OP_TABLE, TABLE, TABLE_TEXT,
-    TABLES, _parse_table,
+    AMO_FNS, BY_ID, CLASSES, MEMORY_CLASSES, OP_AMO, OP_CLASS, OP_LEGAL, OP_SIZE, OP_TABLE, RESERVED_IDS, TABLE,
+    TABLE_TEXT, TABLES, _parse_table,
 )
 
-CUSTOM = "90   custom0    NONE   *    ecall  main    -    -    -     0000000 00000 00000 000 00000 0001011\n"
+NEXT = len(BY_ID)           # the next free op id
+CUSTOM = f"{NEXT}  custom0    NONE   *    ecall  main    -    -    -     0000000 00000 00000 000 00000 0001011\n"
 
 
 def ids(table) -> dict[tuple[str, tuple[int, ...]], int]:
@@ -20,29 +21,31 @@ def test_op_ids_are_pinned_so_traces_and_program_ids_keep_their_meaning():
     assert {key: ids(TABLE)[key] for key in pinned} == pinned
 
 
-def test_ids_are_dense_and_each_row_has_one():
-    assert sorted(op.id for op in TABLE) == list(range(len(TABLE)))
-    assert [op.id for op in BY_ID] == list(range(len(TABLE)))
+def test_ids_are_dense_but_the_reserved_ones_and_each_row_has_one():
+    assert sorted(op.id for op in TABLE) == sorted(set(range(len(BY_ID))) - RESERVED_IDS)
+    assert [i for i, op in enumerate(BY_ID) if op is None] == sorted(RESERVED_IDS)
+    assert all(op.id == i for i, op in enumerate(BY_ID) if op is not None)
 
 
 def test_a_row_inserted_first_with_a_new_id_renumbers_no_other_op():
     grown = _parse_table(CUSTOM + TABLE_TEXT)
-    assert grown[0].name == "custom0" and grown[0].id == len(TABLE)
+    assert grown[0].name == "custom0" and grown[0].id == NEXT
     assert {k: v for k, v in ids(grown).items() if k[0] != "custom0"} == ids(TABLE)
 
 
 @pytest.mark.parametrize("row, why", [
-    (CUSTOM.replace("90 ", "33 "), "ids must be"),
-    (CUSTOM.replace("90 ", "91 "), "ids must be"),
-    ("90   lx         LOAD   *    load   memory  -    s    -     ............ ..... 111 ..... 0000011\n", "size -"),
-    ("90   lx         LOAD   *    load   memory  3    s    -     ............ ..... 111 ..... 0000011\n", "size 3"),
-    ("90   lx         LOAD   *    load   memory  4    -    -     ............ ..... 111 ..... 0000011\n", "sign -"),
-    ("90   sx         S      *    load   memory  4    s    -     ....... ..... ..... 111 ..... 0100011\n", "format S"),
-    ("90   addx       I      *    alu    memory  -    -    add   ............ ..... 001 ..... 0001011\n", "table"),
-    ("90   addx       I      *    alu    alu     -    -    -     ............ ..... 001 ..... 0001011\n", "fn -"),
-    ("90   addx       I      *    alu    alu     -    -    addw  ............ ..... 001 ..... 0001011\n", "addw"),
-    ("90   amox.w     AMO    *    amo    memory  4    s    nand  11111 .. ..... ..... 010 ..... 0101111\n", "nand"),
-    ("90   add        R      *    alu    alu     -    -    add   1111111 ..... ..... 000 ..... 0110011\n", "two RV"),
+    (CUSTOM.replace(f"{NEXT} ", "33 "), "ids must be"),
+    (CUSTOM.replace(f"{NEXT} ", f"{NEXT + 1} "), "ids must be"),
+    (CUSTOM.replace(f"{NEXT} ", "91 "), "ids must be"),
+    (f"{NEXT}  lx         LOAD   *    load   memory  -    s    -     ............ ..... 111 ..... 0000011\n", "size -"),
+    (f"{NEXT}  lx         LOAD   *    load   memory  3    s    -     ............ ..... 111 ..... 0000011\n", "size 3"),
+    (f"{NEXT}  lx         LOAD   *    load   memory  4    -    -     ............ ..... 111 ..... 0000011\n", "sign -"),
+    (f"{NEXT}  sx         S      *    load   memory  4    s    -     ....... ..... ..... 111 ..... 0100011\n", "format S"),
+    (f"{NEXT}  addx       I      *    alu    memory  -    -    add   ............ ..... 001 ..... 0001011\n", "table"),
+    (f"{NEXT}  addx       I      *    alu    alu     -    -    -     ............ ..... 001 ..... 0001011\n", "fn -"),
+    (f"{NEXT}  addx       I      *    alu    alu     -    -    addw  ............ ..... 001 ..... 0001011\n", "addw"),
+    (f"{NEXT}  amox.w     AMO    *    amo    memory  4    s    nand  11111 .. ..... ..... 010 ..... 0101111\n", "nand"),
+    (f"{NEXT}  add        R      *    alu    alu     -    -    add   1111111 ..... ..... 000 ..... 0110011\n", "two RV"),
 ])
 def test_a_row_whose_columns_disagree_is_refused_at_parse(row, why):
     with pytest.raises(ValueError, match=why):

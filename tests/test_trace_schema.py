@@ -196,7 +196,7 @@ def test_ops_the_xlen_lacks_and_unknown_ids_are_rejected():
     with pytest.raises(ValueError, match="step 5: .*ld.* not an RV32"):
         derive_tables(rows(("ld", {})), 5, 32)
     bad = np.zeros(1, MAIN_ROW)
-    bad["op"] = len(TABLE)
+    bad["op"] = len(BY_ID)
     with pytest.raises(ValueError, match="unknown"):
         derive_tables(bad, 0, 64)
     with pytest.raises(TypeError):

@@ -43,10 +43,11 @@ _BUCKETS = {32: _buckets(32), 64: _buckets(64)}
 
 
 @lru_cache(maxsize=1 << 16)
-def decode(word: int, xlen: int = 64) -> Instruction:
-    """Decode one word; raises IllegalInstruction if no row of the table matches."""
+def decode(word: int, xlen: int = 64, extensions: frozenset[str] = frozenset()) -> Instruction:
+    """Decode one word; raises IllegalInstruction if no row of the table matches (a vendor
+    row only matches when its extension is one of `extensions`, the profile's)."""
     for op in _BUCKETS[xlen].get(word & 0x7F, ()):
-        if op.matches(word):
+        if op.matches(word) and (not op.ext or op.ext in extensions):
             f = op.format.extract(word)
             if op.format.name == "FENCE":
                 return Instruction(op, word, imm=(word >> 20) & 0xFFF)
@@ -57,8 +58,8 @@ def decode(word: int, xlen: int = 64) -> Instruction:
     raise IllegalInstruction(f"0x{word:08x} is not a valid RV{xlen}IMA instruction")
 
 
-def try_decode(word: int, xlen: int = 64) -> Instruction | None:
+def try_decode(word: int, xlen: int = 64, extensions: frozenset[str] = frozenset()) -> Instruction | None:
     try:
-        return decode(word, xlen)
+        return decode(word, xlen, extensions)
     except IllegalInstruction:
         return None

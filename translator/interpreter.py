@@ -12,7 +12,7 @@ from operator import length_hint
 from typing import Callable, Sequence
 
 from runtime.calls import ZKAOT, Registry
-from runtime.host import EcallError, GuestExit, HostIO, handle_ecall
+from runtime.host import EcallError, GuestExit, HostIO, handle_ecall, handle_instruction
 from runtime.memory import GuestMemory, MemoryFault
 from runtime.memory_map import MemoryMap
 from translator.decoder import IllegalInstruction, Instruction, decode
@@ -20,6 +20,7 @@ from translator.disasm import format_instruction
 from translator.tracing import Row, traced
 
 X0_SINK = 32
+CUSTOM_OPCODES = (0x0B, 0x2B, 0x5B, 0x7B)      # custom-0..3: a vendor's, when its profile has instructions
 PROGRESS_SLICE = 1 << 16
 
 
@@ -194,7 +195,9 @@ class Interpreter:
         self.memory = memory if memory is not None else GuestMemory(program.segments, input_bytes, memory_map)
         self.io = HostIO(on_console=on_console)
         self.io.frames.extend(frames)
+        self.io.output += bytes(calls.public_output_size)
         self.calls = calls
+        self.extensions = calls.extensions          # the vendor instructions the profile's guests may run
         self.record = record
         self.regs = [0] * 33
         self.pc = program.entry
@@ -272,7 +275,7 @@ class Interpreter:
         if word is None:
             return ""
         try:
-            return format_instruction(decode(word, self.xlen), pc, self.xlen)
+            return format_instruction(decode(word, self.xlen, self.extensions), pc, self.xlen)
         except IllegalInstruction:
             return f"0x{word:08x}"
 
@@ -288,10 +291,13 @@ class Interpreter:
             raise GuestFault(prev, how, self._text_at(prev), self.program.symbol_at(prev))
         word = self._fetch(pc)
         try:
-            instr = decode(word, self.xlen)
+            instr = decode(word, self.xlen, self.extensions)
         except IllegalInstruction as e:
-            raise GuestFault(pc, f"illegal instruction: {e}", f"0x{word:08x}",
-                             self.program.symbol_at(pc)) from None
+            reason = f"illegal instruction: {e}"
+            if self.extensions and word & 0x7F in CUSTOM_OPCODES:
+                reason = (f"{self.calls.vendor}: custom instruction 0x{word:08x} is not implemented "
+                          f"(docs/profiles.md lists the {self.calls.vendor} instructions zkaot has)")
+            raise GuestFault(pc, reason, f"0x{word:08x}", self.program.symbol_at(pc)) from None
         handler = self._build(instr, pc)
         if self.record is not None:
             handler = traced(handler, instr, pc, self.regs, self.xlen, self.record, BRANCHES.get(instr.name))
@@ -380,6 +386,8 @@ class Interpreter:
             return lambda: nxt
         if opcode.cls == "ecall":
             return self._ecall_handler(nxt)
+        if opcode.cls == "custom":
+            return self._instruction_handler(ins, nxt)
         if opcode.cls == "ebreak":
             def ebreak():
                 raise Trap("ebreak: the guest asked for a debugger, and there is none")
@@ -400,6 +408,16 @@ class Interpreter:
                 r[reg] = value & self.mask
             return nxt
         return ecall
+
+    def _instruction_handler(self, ins: Instruction, nxt: int) -> Callable[[], int]:
+        """A vendor instruction: the call it selects in the profile's registry."""
+        r, mem, io, calls = self.regs, self.memory, self.io, self.calls
+
+        def instruction():
+            for reg, value in handle_instruction(calls, ins, r, mem, io, self._step()):
+                r[reg] = value & self.mask
+            return nxt
+        return instruction
 
     def _atomic_handler(self, ins: Instruction, rd: int, nxt: int) -> Callable[[], int]:
         """LR/SC and AMOs: naturally aligned only (Zicclsm covers plain loads and stores)."""
