@@ -317,5 +317,5 @@ def test_every_rv32_instruction_is_covered():
                   "beq", "bne", "blt", "bge", "bltu", "bgeu", "jal", "jalr", "fence", "ebreak", "ecall",
                   "amoswap.w", "amoadd.w", "amoxor.w", "amoand.w", "amoor.w", "amomin.w", "amomax.w",
                   "amominu.w", "amomaxu.w", "lr.w", "sc.w"})
-    rv32 = {op.name for op in TABLE if 32 in op.xlens}
+    rv32 = {op.name for op in TABLE if 32 in op.xlens and not op.ext}     # vendor ops: tests/test_profile_openvm.py
     assert rv32 == covered, rv32 ^ covered
