@@ -81,3 +81,23 @@ def test_profile_counts_an_sp1_guests_steps_by_function(tmp_path, capsys, monkey
     out = capsys.readouterr().out
     assert ", profile sp1 (symbol sp1_zkvm_runtime names sp1_zkvm)" in out.splitlines()[0]
     assert "sha256_update" in out
+
+
+def test_run_json_of_an_r0bf_container_says_it_runs_its_user_elf(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("ZKAOT_CACHE", str(tmp_path / "cache"))
+    container = str(Path(__file__).parent / "guests" / "risc0" / "risc0_guest.r0bf")
+    stdin = (1).to_bytes(4, "little") + b"s" + (3).to_bytes(4, "little") + b"abc"
+    assert main(["run", container, "--input-hex", stdin.hex(), "--json"]) == EXIT_OK
+    report = json.loads(capsys.readouterr().out)
+    assert report["profile"] == "risc0" and report["public_output"] == hashlib.sha256(b"abc").hexdigest()
+    assert main(["run", container, "--input-hex", stdin.hex(), "--engine", "interp"]) == EXIT_OK
+    assert ("profile:     risc0 (an R0BF container (V1Compat 1.0.0): its user ELF runs, the kernel ELF does "
+            "not)") in capsys.readouterr().out
+
+
+def test_disasm_of_an_openvm_guest_spells_its_custom_instructions(capsys):
+    guest = str(Path(__file__).parent / "guests" / "openvm" / "openvm_guest.elf")
+    assert main(["disasm", guest]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "profile openvm (symbol openvm_platform_marker names openvm)" in out.splitlines()[0]
+    assert "0000300b  hint_input zero, zero" in out and "  terminate zero, zero, 7" in out
