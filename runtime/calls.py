@@ -120,7 +120,8 @@ class Registry:
             raise ValueError(f"a registry's ecalls are selected by one register, not {sorted(registers)}")
         self.register = registers.pop() if registers else None
         rows = {op.name: op for op in TABLE if op.ext}
-        self.by_instruction = {rows[call.selector.name].id: call for call in self.calls if isinstance(call.selector, Insn)}
+        self.by_instruction = {rows[call.selector.name].id: call
+                               for call in self.calls if isinstance(call.selector, Insn)}
         self.extensions = frozenset(op.ext for op in TABLE if op.id in self.by_instruction)
         missing = [op.name for op in TABLE if op.ext in self.extensions and op.id not in self.by_instruction]
         if missing:

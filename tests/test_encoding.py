@@ -6,7 +6,7 @@ from runtime.encoding import (
     TABLE_TEXT, TABLES, _parse_table,
 )
 
-NEXT = len(BY_ID)           # the next free op id
+NEXT = len(BY_ID)           # the next free op id (3 digits: the rows below keep their columns)
 CUSTOM = f"{NEXT}  custom0    NONE   *    ecall  main    -    -    -     0000000 00000 00000 000 00000 0001011\n"
 
 
@@ -40,12 +40,12 @@ def test_a_row_inserted_first_with_a_new_id_renumbers_no_other_op():
     (f"{NEXT}  lx         LOAD   *    load   memory  -    s    -     ............ ..... 111 ..... 0000011\n", "size -"),
     (f"{NEXT}  lx         LOAD   *    load   memory  3    s    -     ............ ..... 111 ..... 0000011\n", "size 3"),
     (f"{NEXT}  lx         LOAD   *    load   memory  4    -    -     ............ ..... 111 ..... 0000011\n", "sign -"),
-    (f"{NEXT}  sx         S      *    load   memory  4    s    -     ....... ..... ..... 111 ..... 0100011\n", "format S"),
+    (f"{NEXT}  sx  S  *  load  memory  4  s  -  ....... ..... ..... 111 ..... 0100011\n", "format S"),
     (f"{NEXT}  addx       I      *    alu    memory  -    -    add   ............ ..... 001 ..... 0001011\n", "table"),
     (f"{NEXT}  addx       I      *    alu    alu     -    -    -     ............ ..... 001 ..... 0001011\n", "fn -"),
     (f"{NEXT}  addx       I      *    alu    alu     -    -    addw  ............ ..... 001 ..... 0001011\n", "addw"),
     (f"{NEXT}  amox.w     AMO    *    amo    memory  4    s    nand  11111 .. ..... ..... 010 ..... 0101111\n", "nand"),
-    (f"{NEXT}  add        R      *    alu    alu     -    -    add   1111111 ..... ..... 000 ..... 0110011\n", "two RV"),
+    (f"{NEXT}  add  R  *  alu  alu  -  -  add  1111111 ..... ..... 000 ..... 0110011\n", "two RV"),
 ])
 def test_a_row_whose_columns_disagree_is_refused_at_parse(row, why):
     with pytest.raises(ValueError, match=why):

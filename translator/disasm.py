@@ -64,7 +64,8 @@ def listing(program, extensions: frozenset[str] = frozenset()) -> Iterator[str]:
                 pc = seg.vaddr + 4 * j
                 if pc in starts:
                     yield f"\n{pc:08x} <{starts[pc]}>:"
-                yield f"  {pc:08x}:  {int(words[j]):08x}  {disassemble_word(int(words[j]), pc, program.xlen, extensions)}"
+                text = disassemble_word(int(words[j]), pc, program.xlen, extensions)
+                yield f"  {pc:08x}:  {int(words[j]):08x}  {text}"
             if fold:
                 last = seg.vaddr + 4 * (i + n - 1)
                 yield f"  ...       the same word {n - 1:,} more times, to {last:08x}"
