@@ -94,6 +94,7 @@ def test_a_missing_input_vector_faults(jit_cache):
     (b"v", "(reveal a0, a1, 0): openvm: REVEAL to public-value byte 32: the 32 bytes take aligned words"),
     (b"l", "(hint_load_by_key a0, a1): openvm: PHANTOM HintLoadByKey is not implemented "
            "(zkaot has no key-value store)"),
+    (b"t", "(terminate zero, zero, 300): openvm: TERMINATE with exit code 300: the transpiler takes a byte (0..255)"),
     (b"u", "openvm: custom instruction 0x00a5550b is not implemented "
            "(docs/profiles.md lists the openvm instructions zkaot has)"),
 ])

@@ -12,7 +12,7 @@
      m  read one vector more than there are     c  ecall
      v  REVEAL past the 32 public-value bytes   l  PHANTOM HintLoadByKey
      u  an int256 instruction (custom-0 funct3 5), which zkaot does not have
-     x  TERMINATE with exit code 7 */
+     x  TERMINATE with exit code 7            t  TERMINATE with 300, which is no byte */
 #include <stdint.h>
 
 #define CUSTOM0 0x0b
@@ -130,6 +130,9 @@ static void run(void) {
         return;
     case 'x':
         __asm__ volatile(".insn i 0x0b, 0, x0, x0, 7");
+        return;
+    case 't':
+        __asm__ volatile(".insn i 0x0b, 0, x0, x0, 300");
         return;
     }
 }
