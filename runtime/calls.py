@@ -95,11 +95,15 @@ class Call:
 class Registry:
     """A profile's calls, keyed by selector.  Every call of a registry is an ecall selected
     by the same register.  `vendor` names the profile in the fault of an unknown call
-    (None: the zkaot machine's own calls)."""
+    (None: the zkaot machine's own calls).  `start(program, memory, io)`, if given, runs
+    before a fresh run's first instruction (not before a replay) and returns the registers it
+    sets: the Linux profile lays out a process's stack there (runtime/linux.py)."""
 
-    def __init__(self, calls: Iterable[Call], vendor: str | None = None):
+    def __init__(self, calls: Iterable[Call], vendor: str | None = None,
+                 start: Callable[[object, GuestMemory, HostIO], dict[int, int]] | None = None):
         self.calls = tuple(calls)
         self.vendor = vendor
+        self.start = start
         registers = {call.selector.register for call in self.calls}
         if len(registers) != 1:
             raise ValueError(f"a registry's ecalls are selected by one register, not {sorted(registers)}")

@@ -197,6 +197,9 @@ class Interpreter:
         self.calls = calls
         self.record = record
         self.regs = [0] * 33
+        if memory is None and calls.start is not None:
+            for reg, value in calls.start(program, self.memory, self.io).items():
+                self.regs[reg] = value
         self.pc = program.entry
         self.steps = 0
         self.step_limit = step_limit
