@@ -428,6 +428,14 @@ def _prlimit64(call: Call, regs, memory, io: HostIO, step: int) -> tuple[int, ..
     return (0,)
 
 
+def _sched_getaffinity(call: Call, regs, memory, io: HostIO, step: int) -> tuple[int, ...]:
+    """One CPU: the mask has bit 0 set; returns the bytes written (a u64)."""
+    if regs[A1] < 8:
+        return (-EINVAL,)
+    memory.write(regs[A2], (1).to_bytes(8, "little"))
+    return (8,)
+
+
 def _unimplemented(name: str):
     def handler(call: Call, regs, memory, io: HostIO, step: int) -> tuple[int, ...]:
         raise EcallError(f"linux: {name} (syscall {call.selector.number}) is not implemented: "
@@ -467,6 +475,7 @@ SYSCALLS = [
     _syscall("set_robust_list", 99, _value(0), reads=(A0, A1)),
     _syscall("nanosleep", 101, _value(0), reads=(A0, A1)),
     _syscall("clock_gettime", 113, _clock_gettime, reads=(A0, A1), reads_step=True),
+    _syscall("sched_getaffinity", 123, _sched_getaffinity, reads=(A0, A1, A2)),
     _syscall("sched_yield", 124, _value(0), reads=()),
     _syscall("tgkill", 131, _unimplemented("tgkill")),
     _syscall("rt_sigaction", 134, _value(0), reads=(A0, A1, A2)),
