@@ -95,8 +95,8 @@ def program_headers(program) -> tuple[int, int, int]:
     return 0, 64, 0
 
 
-def initial_stack(program, options: LinuxOptions, random16: bytes) -> tuple[int, bytes]:
-    """(sp, the bytes from sp up to STACK_TOP) of a new process, as Linux lays them out:
+def initial_stack(program, options: LinuxOptions, random16: bytes, top: int = STACK_TOP) -> tuple[int, bytes]:
+    """(sp, the bytes from sp up to `top`) of a new process, as Linux lays them out:
     argc, argv pointers and NULL, envp pointers and NULL, the auxiliary vector, then the
     strings and AT_RANDOM's 16 bytes; sp 16-byte aligned."""
     argv = options.argv or (program.name.encode(),)
@@ -115,7 +115,7 @@ def initial_stack(program, options: LinuxOptions, random16: bytes) -> tuple[int,
             (AT_RANDOM, None), (AT_NULL, 0)]
     words = 1 + len(argv) + 1 + len(options.env) + 1 + 2 * len(auxv)
     table_size = -(-8 * words // 16) * 16
-    sp = STACK_TOP - strings_size - table_size
+    sp = top - strings_size - table_size
     strings_at = sp + table_size
     pointers = [strings_at + o for o in offsets]
     table = [len(argv), *pointers[:len(argv)], 0, *pointers[len(argv):], 0]
@@ -139,7 +139,8 @@ def start(options: LinuxOptions):
         image_end = max(s.end for s in program.segments)
         process = Process(files=dict(options.files), stdin=OpenFile(stdin, name="stdin"), seed=seed,
                           brk_start=_page_up(image_end), brk=_page_up(image_end))
-        sp, stack = initial_stack(program, options, process.random_bytes(16))
+        top = min(STACK_TOP, memory.map.ram_end)          # a smaller map (the tests') ends lower
+        sp, stack = initial_stack(program, options, process.random_bytes(16), top)
         memory.write(sp, stack)
         io.process = process
         return {SP: sp}
