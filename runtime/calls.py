@@ -108,12 +108,17 @@ class Registry:
     profile in the fault of an unknown call (None: the zkaot machine's own calls).  Calls
     selected by an Insn make the registry's `extensions`: the vendor rows of the encoding
     table its guests may run, each of which must have its call.  `public_output_size`:
-    the public output's bytes at the start of a run (zeros; OpenVM's REVEAL fills them)."""
+    the public output's bytes at the start of a run (zeros; OpenVM's REVEAL fills them).
+    `start(program, memory, io)`, if given, runs before a fresh run's first instruction (not
+    before a replay) and returns the registers it sets: the Linux profile lays out a process's
+    stack there (runtime/linux.py)."""
 
-    def __init__(self, calls: Iterable[Call], vendor: str | None = None, public_output_size: int = 0):
+    def __init__(self, calls: Iterable[Call], vendor: str | None = None, public_output_size: int = 0,
+                 start: Callable[[object, GuestMemory, HostIO], dict[int, int]] | None = None):
         self.calls = tuple(calls)
         self.vendor = vendor
         self.public_output_size = public_output_size
+        self.start = start
         ecalls = [call for call in self.calls if isinstance(call.selector, Ecall)]
         registers = {call.selector.register for call in ecalls}
         if len(registers) > 1:

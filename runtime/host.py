@@ -68,6 +68,7 @@ class HostIO:
     regions: RegionCycles = field(default_factory=RegionCycles)
     frames: deque = field(default_factory=deque)           # input frames that calls hand out, in order
     hint_stream: bytearray = field(default_factory=bytearray)   # OpenVM's hint stream (runtime/openvm.py)
+    process: object = None                                 # a profile's per-run state (runtime/linux.py)
     _line: bytearray = field(default_factory=bytearray)     # the start of a stdout line that may be a marker
     _mid_line: bool = False                                # the current stdout line is shown: no marker
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from runtime.calls import ZKAOT, Registry
+from runtime.linux import LINUX_MAP, linux_calls
 from runtime.memory_map import MemoryMap
 from runtime.openvm import OPENVM
 from runtime.risc0 import RISC0
@@ -83,6 +84,23 @@ RISC0_MAP = MemoryMap(ram_base=0x4000, ram_size=0xC000_0000 - 0x4000, stack_size
 # (MEM_BITS = 29), every address of it memory; the stack grows down from 0x200400.
 OPENVM_MAP = MemoryMap(ram_base=0, ram_size=1 << 29, stack_size=None, input_base=None)
 
+# A static linux/riscv64 program: libc's start and Go's runtime name themselves, and a stripped
+# binary may still say ELFOSABI_LINUX in the ELF header it loads with its first segment.
+LINUX_SYMBOLS = ("__libc_start_main", "_rt0_riscv64_linux")
+ELFOSABI_LINUX = 3
+
+
+def _linux_recognise(program) -> str | None:
+    if program.xlen != 64:
+        return None
+    named = _symbols_naming(program, *LINUX_SYMBOLS)
+    if named:
+        return named
+    if any(s.data[:4] == b"\x7fELF" and s.data[7:8] == bytes([ELFOSABI_LINUX]) for s in program.segments):
+        return "its ELF header says ELFOSABI_LINUX"
+    return None
+
+
 PROFILES = {p.name: p for p in (
     Profile("zkaot", {32: ZKAOT, 64: ZKAOT}, {32: MemoryMap(), 64: MemoryMap()}, True,
             "the bytes written to fd 3", _zkaot_recognise),
@@ -96,6 +114,8 @@ PROFILES = {p.name: p for p in (
             "the journal (SYS_WRITE to fd 3)", _vendor_recognise("risc0_zkvm")),
     Profile("openvm", OPENVM, {32: OPENVM_MAP}, False,
             "the 32 public-value bytes that REVEAL writes", _vendor_recognise("openvm")),
+    Profile("linux", {64: linux_calls()}, {64: LINUX_MAP}, False,
+            "the bytes written to stdout (fd 1)", _linux_recognise),
 )}
 
 ZKAOT_PROFILE = PROFILES["zkaot"]

@@ -6,6 +6,7 @@ calls (every ecall a fault)."""
 from hypothesis import given, settings, strategies as st
 
 from random_programs import STEP_LIMIT, jit_matches_interpreter, programs
+from runtime.linux import linux_calls
 from runtime.memory_map import RAM_BASE, MemoryMap
 from runtime.openvm import OPENVM
 from runtime.risc0 import RISC0
@@ -39,3 +40,12 @@ def test_random_rv32_program_runs_the_same_on_the_jit_under_risc0s_calls_and_a_v
 @given(spec=programs(32))
 def test_random_rv32_program_runs_the_same_on_the_jit_under_openvms_calls_and_a_vendor_map(spec, jit_cache):
     jit_matches_interpreter(spec, STEP_LIMIT, jit_cache, VENDOR_LIKE, calls=OPENVM[32], frames=FRAMES)
+
+
+@settings(max_examples=30, **SETTINGS)
+@given(spec=programs(64))
+def test_random_rv64_program_runs_the_same_on_the_jit_as_a_linux_process(spec, jit_cache):
+    """A Linux initial stack at sp (at the end of the map, smaller than the profile's 2^40 bytes so
+    that the whole of it can be compared), and the system calls (exit and write are numbered as
+    zkaot's own; stdin is the frames)."""
+    jit_matches_interpreter(spec, STEP_LIMIT, jit_cache, VENDOR_LIKE, calls=linux_calls(), frames=FRAMES)

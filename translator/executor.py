@@ -114,6 +114,7 @@ class NativeMachine:
         ctx[SLOT_LOG_CAP] = LOG_CAPACITY
         ctx[SLOT_COUNTS] = self.block_counts.ctypes.data
         ctx[SLOT_PC] = program.entry
+        ctx[1:32] = self.interp.regs[1:32]          # what the profile's start set (a Linux stack pointer)
         self.checkpoints: list[tuple] = []
         # Where the time goes (bench/): calls of the native code, and the steps the interpreter took
         # because a memory access left the fast checks, the word is not translated (ecall, atomic,

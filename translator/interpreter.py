@@ -200,6 +200,9 @@ class Interpreter:
         self.extensions = calls.extensions          # the vendor instructions the profile's guests may run
         self.record = record
         self.regs = [0] * 33
+        if memory is None and calls.start is not None:
+            for reg, value in calls.start(program, self.memory, self.io).items():
+                self.regs[reg] = value
         self.pc = program.entry
         self.steps = 0
         self.step_limit = step_limit

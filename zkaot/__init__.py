@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 from runtime.files import default_cache_dir
+from runtime.linux import LinuxOptions, linux_calls
 from runtime.memory_map import MemoryMap
 from runtime.profiles import PROFILES, ZKAOT_PROFILE
 from translator.elf import Program, load_elf
@@ -37,14 +38,14 @@ class Interrupted(KeyboardInterrupt):
 def execute(program: Program | str | Path, input_bytes: bytes | Sequence[bytes] = b"", engine: str = "jit",
             step_limit: int | None = None, memory_map: MemoryMap = MemoryMap(),
             progress=None, on_console=None, opt: int | None = None, cache_dir=None,
-            profile: str = "zkaot") -> RunResult:
+            profile: str = "zkaot", process: "LinuxOptions | None" = None) -> RunResult:
     """Run a guest to completion; the result holds its public output, exit code and counts.
 
     engine "jit" runs LLVM-translated code (compiled once, then cached on disk);
     "interp" the reference interpreter.  `profile` names the machine profile
     (runtime/profiles.py; "auto": recognised from the binary); `input_bytes` is one frame,
     or a list of frames, in order.  memory_map applies to the zkaot profile; the others
-    bring their own.
+    bring their own.  `process` gives a linux-profile run its argv, environment and files.
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
@@ -59,15 +60,20 @@ def execute(program: Program | str | Path, input_bytes: bytes | Sequence[bytes] 
         memory_map = chosen.maps[program.xlen]
     frames = [input_bytes] if isinstance(input_bytes, (bytes, bytearray)) else list(input_bytes)
     input_bytes, handed_out = frames_for(chosen, frames)
+    calls = chosen.calls[program.xlen]
+    if process is not None:
+        if chosen.name != "linux":
+            raise ValueError(f"argv, environment and files are for the linux profile, not {chosen.name}")
+        calls = linux_calls(process)
     if engine == "interp":
         machine = Interpreter(program, input_bytes, memory_map, step_limit, on_console,
-                              calls=chosen.calls[program.xlen], frames=handed_out)
+                              calls=calls, frames=handed_out)
     else:
         from translator.executor import NativeMachine
         from translator.jit import DEFAULT_OPT
         machine = NativeMachine(program, input_bytes, memory_map, "fast", step_limit, on_console,
                                 opt=DEFAULT_OPT if opt is None else opt, cache_dir=cache_dir,
-                                calls=chosen.calls[program.xlen], frames=handed_out)
+                                calls=calls, frames=handed_out)
     try:
         run = machine.run(progress)
     except KeyboardInterrupt as e:

@@ -103,6 +103,23 @@ def _load(args):
         raise BadInput(str(e)) from None
 
 
+def _linux_process(args, guest):
+    """argv (the program as named, then the arguments after `--`), --env and --file for a
+    linux-profile run; None when none is given.  Other profiles have no process to give them to."""
+    from runtime.linux import LinuxOptions
+    if not (args.args or args.env or args.file):
+        return None
+    if guest.profile.name != "linux":
+        raise BadInput(f"{guest.program.name}: --env, --file and program arguments are for the linux profile, "
+                       f"and this guest runs under {guest.profile.name}")
+    files = []
+    for spec in args.file:
+        name, _, path = spec.partition("=")
+        files.append((name, _read_file(path)))
+    return LinuxOptions(argv=tuple(os.fsencode(a) for a in (args.elf, *args.args)),
+                        env=tuple(os.fsencode(e) for e in args.env), files=tuple(files))
+
+
 def _frames_for(guest, frames: list[bytes]):
     from zkaot.recognise import frames_for
     try:
@@ -157,9 +174,11 @@ def cmd_run(args) -> int:
         stream.flush()
 
     console = (lambda fd, data: captured[fd].extend(data)) if args.json else None if args.quiet else show
+    process = _linux_process(args, guest)
     try:
         result = zkaot.execute(program, frames, engine=args.engine, step_limit=args.max_steps,
-                               progress=progress, on_console=console, opt=args.opt, profile=guest.profile.name)
+                               progress=progress, on_console=console, opt=args.opt, profile=guest.profile.name,
+                               process=process)
     finally:
         bar.close()
     if args.output:
@@ -476,6 +495,19 @@ def _frame_options(p: argparse.ArgumentParser) -> None:
                        help="one input frame, as hex digits; repeatable")
 
 
+def _env_option(text: str) -> str:
+    if "=" not in text or text.startswith("="):
+        raise argparse.ArgumentTypeError(f"{text!r} is not NAME=VALUE")
+    return text
+
+
+def _file_option(text: str) -> str:
+    name, eq, path = text.partition("=")
+    if not (name and eq and path):
+        raise argparse.ArgumentTypeError(f"{text!r} is not NAME=PATH (the name the program opens, the file here)")
+    return text
+
+
 def _profile_option(p: argparse.ArgumentParser) -> None:
     from runtime.profiles import PROFILES
     p.add_argument("--profile", default="auto", choices=["auto", *PROFILES],
@@ -510,7 +542,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action=_Version)
     sub = p.add_subparsers(dest="command", required=True)
 
-    run = sub.add_parser("run", help="run a guest and report its output, exit code and counts")
+    run = sub.add_parser("run", help="run a guest and report its output, exit code and counts",
+                         usage="zkaot run [options] elf [-- ARG...]",
+                         epilog="Arguments after -- are the program's argv[1:] (linux profile).")
     run.add_argument("elf", help="the guest: a RISC-V ELF executable")
     _frame_options(run)
     _profile_option(run)
@@ -523,7 +557,11 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true",
                      help="print one JSON object (ere's execution report; the console output in it as hex) "
                           "and nothing else on stdout")
-    run.set_defaults(func=cmd_run)
+    run.add_argument("--env", metavar="K=V", type=_env_option, action="append", default=[],
+                     help="linux profile: an environment variable of the process; repeatable")
+    run.add_argument("--file", metavar="NAME=PATH", type=_file_option, action="append", default=[],
+                     help="linux profile: the file at PATH can be opened (read-only) as NAME; repeatable")
+    run.set_defaults(func=cmd_run, args=[])
 
     tra = sub.add_parser("translate", help="compile a guest ahead of time into the on-disk cache")
     tra.add_argument("elf", help="the guest: a RISC-V ELF executable")
@@ -619,8 +657,15 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # `zkaot run prog -- ARG...`: what follows -- is the guest's, not zkaot's
+    program_args = argv[argv.index("--") + 1:] if "--" in argv else []
+    argv = argv[:argv.index("--")] if "--" in argv else argv
     try:
         args = parser().parse_args(argv)
+        if program_args and args.command != "run":
+            raise BadCommandLine(f"zkaot {args.command}: arguments after -- are for `zkaot run` (linux profile)")
+        args.args = program_args
     except BadCommandLine as e:
         print(e, file=sys.stderr)
         return EXIT_USAGE

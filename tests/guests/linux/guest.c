@@ -1,0 +1,158 @@
+/* A static linux/riscv64 test program written against the kernel ABI alone (no libc): its
+ * own __libc_start_main reads argc, argv, envp and the auxiliary vector from the initial
+ * stack, and each test (argv[1]) makes raw system calls and prints what it sees. */
+#include <stdint.h>
+#include <stddef.h>
+
+static long sys6(long n, long a, long b, long c, long d, long e, long f) {
+  register long a0 __asm__("a0") = a; register long a1 __asm__("a1") = b;
+  register long a2 __asm__("a2") = c; register long a3 __asm__("a3") = d;
+  register long a4 __asm__("a4") = e; register long a5 __asm__("a5") = f;
+  register long a7 __asm__("a7") = n;
+  __asm__ volatile("ecall" : "+r"(a0) : "r"(a1), "r"(a2), "r"(a3), "r"(a4), "r"(a5), "r"(a7) : "memory");
+  return a0;
+}
+#define SYS(n, a, b, c) sys6(n, (long)(a), (long)(b), (long)(c), 0, 0, 0)
+
+enum { SYS_openat = 56, SYS_close = 57, SYS_lseek = 62, SYS_read = 63, SYS_write = 64, SYS_readv = 65,
+       SYS_writev = 66, SYS_fstat = 80, SYS_exit_group = 94, SYS_clock_gettime = 113, SYS_brk = 214,
+       SYS_clone = 220, SYS_mmap = 222, SYS_getrandom = 278 };
+enum { AT_NULL = 0, AT_PHDR = 3, AT_PHENT = 4, AT_PHNUM = 5, AT_PAGESZ = 6, AT_ENTRY = 9, AT_RANDOM = 25 };
+
+static size_t len(const char *s) { size_t n = 0; while (s[n]) n++; return n; }
+static int eq(const char *a, const char *b) { while (*a && *a == *b) a++, b++; return *a == *b; }
+static void out(const char *s) { SYS(SYS_write, 1, s, len(s)); }
+static void out_hex(uint64_t v) {
+  char b[19] = "0x"; int n = 2;
+  for (int shift = 60; shift >= 0; shift -= 4) {
+    int d = (v >> shift) & 15;
+    if (d || n > 2 || shift == 0) b[n++] = "0123456789abcdef"[d];
+  }
+  b[n] = 0; out(b);
+}
+static void out_dec(long v) {
+  char b[24]; int n = 23; b[n] = 0;
+  int neg = v < 0; uint64_t u = neg ? -(uint64_t)v : (uint64_t)v;
+  do { b[--n] = '0' + u % 10; u /= 10; } while (u);
+  if (neg) b[--n] = '-';
+  out(b + n);
+}
+static void line(const char *key, long v) { out(key); out("="); out_dec(v); out("\n"); }
+
+extern char _start[];
+
+static int test_args(int argc, char **argv, char **envp) {
+  line("argc", argc);
+  for (int i = 0; i < argc; i++) { out("argv="); out(argv[i]); out("\n"); }
+  for (char **e = envp; *e; e++) { out("env="); out(*e); out("\n"); }
+  return 0;
+}
+
+static int test_auxv(uint64_t *auxv) {
+  uint64_t phdr = 0, phnum = 0, phent = 0;
+  for (uint64_t *a = auxv; a[0] != AT_NULL; a += 2) {
+    if (a[0] == AT_PAGESZ) line("pagesz", a[1]);
+    if (a[0] == AT_ENTRY) line("entry_is_start", a[1] == (uint64_t)_start);
+    if (a[0] == AT_PHDR) phdr = a[1];
+    if (a[0] == AT_PHNUM) phnum = a[1];
+    if (a[0] == AT_PHENT) phent = a[1];
+    if (a[0] == AT_RANDOM) {
+      const uint8_t *r = (const uint8_t *)a[1];
+      out("random=");
+      for (int i = 0; i < 16; i++) { char h[3] = {"0123456789abcdef"[r[i] >> 4], "0123456789abcdef"[r[i] & 15], 0}; out(h); }
+      out("\n");
+    }
+  }
+  line("phent", phent);
+  line("phnum", phnum);
+  uint32_t loads = 0;                           /* the program headers, as loaded, name the PT_LOADs */
+  for (uint64_t i = 0; i < phnum; i++) loads += *(const uint32_t *)(phdr + i * phent) == 1;
+  line("pt_load", loads);
+  return 0;
+}
+
+static int test_stdin(void) {
+  char buf[7], a[3], b[5];
+  long total = 0, n;
+  while ((n = SYS(SYS_read, 0, buf, sizeof buf)) > 0) { SYS(SYS_write, 1, buf, n); total += n; }
+  struct { void *base; size_t len; } iov[2] = {{a, sizeof a}, {b, sizeof b}};
+  line("\nread_total", total);
+  line("readv_at_end", SYS(SYS_readv, 0, iov, 2));
+  line("read_bad_fd", SYS(SYS_read, 9, buf, 1));
+  return 0;
+}
+
+static int test_file(const char *path) {
+  long fd = sys6(SYS_openat, -100, (long)path, 0, 0, 0, 0);
+  line("fd", fd);
+  uint8_t st[128];
+  line("fstat", SYS(SYS_fstat, fd, st, 0));
+  line("size", *(int64_t *)(st + 48));
+  line("seek", SYS(SYS_lseek, fd, 1, 0));
+  char buf[64];
+  long n = SYS(SYS_read, fd, buf, sizeof buf);
+  out("rest="); SYS(SYS_write, 1, buf, n); out("\n");
+  line("close", SYS(SYS_close, fd, 0, 0));
+  line("close_again", SYS(SYS_close, fd, 0, 0));
+  line("missing", sys6(SYS_openat, -100, (long)"/no/such/file", 0, 0, 0, 0));
+  line("for_writing", sys6(SYS_openat, -100, (long)path, 1, 0, 0, 0));
+  line("write_to_file", SYS(SYS_write, fd, "x", 1));
+  return 0;
+}
+
+static int test_memory(void) {
+  uint64_t start = SYS(SYS_brk, 0, 0, 0);
+  line("brk_page_aligned", start % 4096 == 0);
+  uint64_t grown = SYS(SYS_brk, start + 100000, 0, 0);
+  line("brk_grew", grown - start);
+  volatile uint8_t *heap = (uint8_t *)start;
+  heap[99999] = 42;
+  line("brk_store", heap[99999]);
+  line("brk_below_start_refused", SYS(SYS_brk, start - 4096, 0, 0) == grown);
+  uint64_t m1 = sys6(SYS_mmap, 0, 3 * 4096, 3, 0x22, -1, 0);
+  uint64_t m2 = sys6(SYS_mmap, 0, 10, 3, 0x22, -1, 0);
+  line("mmap_gap", m2 - m1);
+  line("mmap_zero", ((volatile uint64_t *)m1)[1000] == 0);
+  ((volatile uint64_t *)m1)[1000] = 7;
+  uint64_t fixed = sys6(SYS_mmap, m1, 4096, 3, 0x32, -1, 0);
+  line("fixed_at", fixed == m1);
+  line("fixed_zeroes", ((volatile uint64_t *)m1)[0] == 0 && ((volatile uint64_t *)m1)[1000] == 7);
+  line("mmap_zero_length", sys6(SYS_mmap, 0, 0, 3, 0x22, -1, 0));
+  return 0;
+}
+
+static int test_clock_and_random(void) {
+  int64_t t1[2], t2[2];
+  SYS(SYS_clock_gettime, 1, t1, 0);
+  for (volatile int i = 0; i < 10; i++) {}
+  SYS(SYS_clock_gettime, 1, t2, 0);
+  line("clock_advanced", (t2[0] - t1[0]) * 1000000000 + (t2[1] - t1[1]) > 0);
+  uint8_t r[32];
+  line("getrandom", SYS(SYS_getrandom, r, sizeof r, 0));
+  out("random=");
+  for (int i = 0; i < 32; i++) { char h[3] = {"0123456789abcdef"[r[i] >> 4], "0123456789abcdef"[r[i] & 15], 0}; out(h); }
+  out("\n");
+  return 0;
+}
+
+void __libc_start_main(uint64_t *sp) {
+  int argc = (int)sp[0];
+  char **argv = (char **)(sp + 1);
+  char **envp = argv + argc + 1;
+  char **e = envp;
+  while (*e) e++;
+  uint64_t *auxv = (uint64_t *)(e + 1);
+  const char *test = argc > 1 ? argv[1] : "args";
+  long status = 0;
+  if (eq(test, "args")) status = test_args(argc, argv, envp);
+  else if (eq(test, "auxv")) status = test_auxv(auxv);
+  else if (eq(test, "stdin")) status = test_stdin();
+  else if (eq(test, "file")) status = test_file(argc > 2 ? argv[2] : "/data");
+  else if (eq(test, "memory")) status = test_memory();
+  else if (eq(test, "clock")) status = test_clock_and_random();
+  else if (eq(test, "exit")) status = 300;
+  else if (eq(test, "clone")) status = SYS(SYS_clone, 0, 0, 0);
+  else if (eq(test, "unknown")) status = SYS(999, 0, 0, 0);
+  else { out("unknown test\n"); status = 1; }
+  SYS(SYS_exit_group, status, 0, 0);
+}

@@ -1,0 +1,163 @@
+"""The linux profile on a static rv64 Linux program written here against the kernel ABI
+alone (tests/guests/linux/guest.c: its own __libc_start_main, raw system calls).  Each test
+of the guest (its argv[1]) prints what it saw; the expected lines are worked out here from
+the ELF, the arguments and hashlib.  Both engines must agree on everything observable."""
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from elftools.elf.elffile import ELFFile
+
+from runtime.linux import STACK_TOP, LinuxOptions, linux_calls
+from runtime.profiles import PROFILES
+from translator.executor import NativeMachine
+from translator.expand import chunks_of, expand_chunk, reference_trace
+from translator.interpreter import Interpreter
+from zkaot.cli import main
+from zkaot.recognise import load_guest
+
+GUEST = Path(__file__).parent / "guests" / "linux" / "linux_guest.elf"
+LINUX = PROFILES["linux"]
+
+
+def run_both(test: str, jit_cache, frames=(), argv_tail=(), env=(), files=()):
+    """Run `guest <test> argv_tail...` under both engines; their results must agree."""
+    guest = load_guest(GUEST, "linux")
+    options = LinuxOptions(argv=(b"guest", test.encode(), *argv_tail), env=env, files=files)
+    memory_map = LINUX.maps[64]
+    interp = Interpreter(guest.program, b"", memory_map, 1_000_000, calls=linux_calls(options), frames=frames)
+    want = interp.run()
+    native = NativeMachine(guest.program, b"", memory_map, step_limit=1_000_000, cache_dir=jit_cache,
+                           calls=linux_calls(options), frames=frames)
+    got = native.run().result
+    assert str(got.fault) == str(want.fault)
+    assert (got.exit_code, got.steps, got.pc, got.output, got.console, got.regs) == \
+           (want.exit_code, want.steps, want.pc, want.output, want.console, want.regs)
+    base = memory_map.ram_base
+    stack = slice(STACK_TOP - 0x4000 - base, STACK_TOP - base)
+    assert interp.memory.ram[stack] == native.memory.ram[stack]
+    return want
+
+
+def lines(result) -> dict[str, str]:
+    return dict(line.split("=", 1) for line in result.output.decode().splitlines() if "=" in line)
+
+
+def test_auto_recognises_a_static_linux_program_by_its_libc_start():
+    guest = load_guest(GUEST)
+    assert guest.profile is LINUX
+    assert guest.why == "symbol __libc_start_main names __libc_start_main"
+
+
+def test_argv_and_the_environment_reach_the_program_in_order(jit_cache):
+    result = run_both("args", jit_cache, argv_tail=(b"two words", b""), env=(b"HOME=/home/guest", b"A=1"))
+    assert result.output.decode().splitlines() == [
+        "argc=4", "argv=guest", "argv=args", "argv=two words", "argv=", "env=HOME=/home/guest", "env=A=1"]
+    assert result.exit_code == 0
+
+
+def test_the_auxiliary_vector_names_page_size_entry_and_the_loaded_program_headers(jit_cache):
+    with open(GUEST, "rb") as f:
+        elf = ELFFile(f)
+        phnum, phent = elf["e_phnum"], elf["e_phentsize"]
+        loads = sum(seg["p_type"] == "PT_LOAD" for seg in elf.iter_segments())
+    seen = lines(run_both("auxv", jit_cache))
+    assert (seen["pagesz"], seen["entry_is_start"]) == ("4096", "1")
+    assert (seen["phnum"], seen["phent"], seen["pt_load"]) == (str(phnum), str(phent), str(loads))
+
+
+def _random_stream(stdin: bytes, counter: int) -> bytes:
+    seed = hashlib.sha256(b"zkaot linux random\0" + stdin).digest()
+    return hashlib.sha256(seed + counter.to_bytes(8, "little")).digest()
+
+
+def test_at_random_is_a_hash_of_the_input(jit_cache):
+    frames = [b"abc", b"def"]
+    assert lines(run_both("auxv", jit_cache, frames=frames))["random"] == _random_stream(b"abcdef", 0)[:16].hex()
+
+
+def test_getrandom_continues_the_stream_that_at_random_began(jit_cache):
+    seen = lines(run_both("clock", jit_cache, frames=[b"seed"]))
+    assert (seen["getrandom"], seen["random"]) == ("32", _random_stream(b"seed", 1).hex())
+
+
+def test_the_clock_counts_steps_and_moves_forward(jit_cache):
+    assert lines(run_both("clock", jit_cache))["clock_advanced"] == "1"
+
+
+def test_stdin_is_the_input_frames_concatenated_and_then_ends(jit_cache):
+    frames = [b"hello, ", b"", bytes(range(32, 127))]
+    result = run_both("stdin", jit_cache, frames=frames)
+    echoed, _, report = result.output.partition(b"\nread_total=")
+    assert echoed == b"".join(frames)
+    assert lines(result)["read_total"] == str(len(b"".join(frames)))
+    assert (lines(result)["readv_at_end"], lines(result)["read_bad_fd"]) == ("0", "-9")
+
+
+def test_a_file_given_on_the_command_line_opens_read_only_and_others_do_not_exist(jit_cache):
+    seen = lines(run_both("file", jit_cache, argv_tail=(b"/etc/data",), files=(("/etc/data", b"0123456789"),)))
+    assert seen == {"fd": "3", "fstat": "0", "size": "10", "seek": "1", "rest": "123456789", "close": "0",
+                    "close_again": "-9", "missing": "-2", "for_writing": "-30", "write_to_file": "-9"}
+
+
+def test_brk_grows_the_heap_and_mmap_hands_out_fresh_zeroed_pages(jit_cache):
+    seen = lines(run_both("memory", jit_cache))
+    assert seen == {"brk_page_aligned": "1", "brk_grew": "100000", "brk_store": "42", "brk_below_start_refused": "1",
+                    "mmap_gap": str(3 * 4096), "mmap_zero": "1", "fixed_at": "1", "fixed_zeroes": "1",
+                    "mmap_zero_length": "-22"}
+
+
+def test_the_exit_status_is_the_low_byte_of_exit_groups_argument(jit_cache):
+    assert run_both("exit", jit_cache).exit_code == 300 & 0xFF
+
+
+def test_a_thread_call_ends_the_run_naming_it(jit_cache):
+    result = run_both("clone", jit_cache)
+    assert result.exit_code is None
+    assert "linux: clone (syscall 220) is not implemented" in str(result.fault)
+
+
+def test_an_unknown_system_call_ends_the_run_naming_its_number(jit_cache):
+    assert "linux: call a7=0x3e7 is not implemented" in str(run_both("unknown", jit_cache).fault)
+
+
+def test_minimal_trace_expands_to_the_interpreters_full_trace(jit_cache):
+    """brk, mmap, read and getrandom answer from process state: the load log carries their
+    answers, so chunks replay without a process."""
+    guest = load_guest(GUEST, "linux")
+    frames = [b"some input for stdin"]
+    memory_map, calls = LINUX.maps[64], LINUX.calls[64]
+    machine = NativeMachine(guest.program, b"", memory_map, mode="minimal", chunk_log2=7,
+                            cache_dir=jit_cache, calls=calls, frames=frames)
+    run = machine.run()
+    chunks = chunks_of(guest.program, run.trace, run.result.steps, memory_map, cache_dir=jit_cache, profile="linux")
+    assert len(chunks) > 3
+    parts = [expand_chunk(c) for c in chunks]
+    result, want_main, _ = reference_trace(guest.program, b"", memory_map, profile="linux", frames=frames)
+    assert (result.exit_code, result.output) == (run.result.exit_code, run.result.output)
+    assert np.array_equal(np.concatenate([rows for rows, _ in parts]), want_main)
+
+
+def test_zkaot_run_passes_arguments_after_double_dash_and_env_to_the_program(capsys):
+    status = main(["run", str(GUEST), "--engine", "interp", "--env", "K=V", "--", "args", "x"])
+    assert status == 0
+    assert "argv=args\nargv=x\nenv=K=V\n" in capsys.readouterr().out
+
+
+def test_zkaot_run_gives_a_file_under_the_name_the_program_opens(tmp_path, capsys):
+    data = tmp_path / "data.txt"
+    data.write_bytes(b"abc")
+    assert main(["run", str(GUEST), "--engine", "interp", "--file", f"/d={data}", "--", "file", "/d"]) == 0
+    assert "size=3\nseek=1\nrest=bc\n" in capsys.readouterr().out
+
+
+def test_linux_options_for_another_profiles_guest_are_bad_input(capsys):
+    fib = Path(__file__).parent.parent / "examples" / "fibonacci" / "guest.rv64im.elf"
+    assert main(["run", str(fib), "--env", "A=1"]) == 3
+    assert "are for the linux profile, and this guest runs under zkaot" in capsys.readouterr().err
+
+
+def test_arguments_after_double_dash_belong_to_run_only(capsys):
+    assert main(["disasm", str(GUEST), "--", "x"]) == 64
+    assert "arguments after -- are for `zkaot run`" in capsys.readouterr().err
