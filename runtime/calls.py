@@ -6,7 +6,9 @@ Everything else follows from here: `runtime/host.py` dispatches through a Regist
 trace's PRECOMPILE_ROW (`runtime/trace.py`) is checked to hold every precompile's bytes,
 the prover (`prover/riscv/`) looks its calls up by the table that proves them, and tests
 hold the guest SDK (`runtime/guest/`) and docs/machine.md to these numbers.  Profiles
-that select calls differently (t0, CSRs, custom opcodes) add selectors and registries.
+that select calls differently add selectors and registries: an ecall's register (a7, t0),
+a CSR access (`Csr`: the interpreter runs the handler for csrrw/csrrs/... of that number)
+or a store to a device address (`Store`: ZisK's UART byte port).
 """
 from __future__ import annotations
 
@@ -35,6 +37,28 @@ class Ecall:
     """An ecall selected by `number` in `register` (zkaot: a7; SP1 and RISC Zero use t0)."""
     register: int
     number: int
+
+
+@dataclass(frozen=True)
+class Csr:
+    """A CSR instruction selected by the CSR `number` and what it does to the CSR: "read" (csrrs
+    or csrrc with x0 or zimm 0: nothing is written), "set", "clear" or "write" (csrrw, csrrwi).
+    Its handler sees one register, CSR_OPERAND: rs1's value or the zimm, and returns the
+    value rd gets (no value: 0)."""
+    number: int
+    access: str
+
+
+@dataclass(frozen=True)
+class Store:
+    """A store of `size` bytes to the device `address`: the handler sees the stored value as
+    STORE_VALUE and the store does not reach memory (the map keeps a hole there)."""
+    address: int
+    size: int
+
+
+CSR_OPERAND = STORE_VALUE = 0       # the one register a CSR or device handler sees
+CSR_ACCESSES = ("read", "set", "clear", "write")
 
 
 @dataclass(frozen=True)
@@ -71,7 +95,7 @@ class Call:
     proves it in prover/riscv/ (Main's "exit" and "write", or a precompile's table), None
     when nothing can."""
     name: str
-    selector: Ecall
+    selector: Ecall | Csr | Store
     handler: Handler = field(repr=False)
     reads: tuple[int, ...] = ()
     writes: tuple[int, ...] = ()
@@ -93,17 +117,22 @@ class Call:
 
 
 class Registry:
-    """A profile's calls, keyed by selector.  Every call of a registry is an ecall selected
-    by the same register.  `vendor` names the profile in the fault of an unknown call
-    (None: the zkaot machine's own calls)."""
+    """A profile's calls, keyed by selector.  Every ecall of a registry is selected by the
+    same register.  `vendor` names the profile in the fault of an unknown call (None: the
+    zkaot machine's own calls).  A registry with CSR calls makes its profile decode the CSR
+    instructions (`extensions`); any other profile finds them illegal."""
 
     def __init__(self, calls: Iterable[Call], vendor: str | None = None):
         self.calls = tuple(calls)
         self.vendor = vendor
-        registers = {call.selector.register for call in self.calls}
+        registers = {call.selector.register for call in self.calls if isinstance(call.selector, Ecall)}
         if len(registers) != 1:
             raise ValueError(f"a registry's ecalls are selected by one register, not {sorted(registers)}")
         (self.register,) = registers
+        if any(isinstance(c.selector, Csr) and c.selector.access not in CSR_ACCESSES for c in self.calls):
+            raise ValueError(f"a CSR call's access is one of {CSR_ACCESSES}")
+        self.extensions = frozenset({"csr"} if any(isinstance(c.selector, Csr) for c in self.calls) else ())
+        self.devices = tuple(call for call in self.calls if isinstance(call.selector, Store))
         self.by_selector = {call.selector: call for call in self.calls}
         proven = [call for call in self.calls if call.proven_by]
         self._proven_by = {call.proven_by: call for call in proven}
@@ -119,6 +148,14 @@ class Registry:
                 raise EcallError(f"{self.vendor}: call {ABI_NAMES[self.register]}=0x{number:x} is not "
                                  f"implemented (docs/profiles.md lists the {self.vendor} calls zkaot has)")
             raise EcallError(f"unknown ecall {ABI_NAMES[self.register]}={number} (see runtime/calls.py)")
+        return call
+
+    def csr(self, number: int, access: str) -> Call:
+        """The call a CSR instruction selects; EcallError naming the vendor when none does."""
+        call = self.by_selector.get(Csr(number, access))
+        if call is None:
+            raise EcallError(f"{self.vendor}: csr 0x{number:x} ({access}) is not implemented "
+                             f"(docs/profiles.md lists the {self.vendor} calls zkaot has)")
         return call
 
     def proven_by(self, kind: str) -> Call:

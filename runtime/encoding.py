@@ -14,7 +14,8 @@ A row is `id  name  format  xlen  class  table  size  sign  fn  pattern`:
   format   the operand layout (FORMATS); it also says whether the second operand is
            rs2 or the immediate
   xlen     32, 64 or * for both
-  class    alu arith branch jal jalr load store lr sc amo fence ecall ebreak
+  class    alu arith branch jal jalr load store lr sc amo fence ecall ebreak, and the
+           classes only some profiles decode (PROFILE_CLASSES: csr)
   table    the derived trace table (runtime/trace.py) and prover table that proves
            the step beyond Main: alu arith branch memory, or main for none
   size     bytes accessed by memory classes, else -
@@ -22,11 +23,13 @@ A row is `id  name  format  xlen  class  table  size  sign  fn  pattern`:
            lr, amo), else -
   fn       the operation computed: for alu and arith ops the register-register op
            (addi: add, addiw: addw, add: add), for AMOs how the old value and rs2
-           combine (AMO_FNS); - where the name alone says it (lui, auipc, branches)
+           combine (AMO_FNS), for CSR accesses what they do to the CSR (CSR_FNS);
+           - where the name alone says it (lui, auipc, branches)
   pattern  bits 31..0 (spaces are ignored): 0 and 1 are fixed bits, '.' bits belong
            to the format's operands
 The decoder tries rows in table order.  A word that matches no row of its xlen is
-illegal.
+illegal; so is a row of a class in PROFILE_CLASSES unless the caller's profile takes it
+(the zkaot profile takes none: its decoding, traces and program IDs are as before).
 """
 from dataclasses import dataclass, replace
 
@@ -128,6 +131,13 @@ TABLE_TEXT = """
 87   amomax.d   AMO    64   amo    memory  8    s    max   10100 .. ..... ..... 011 ..... 0101111
 88   amominu.d  AMO    64   amo    memory  8    s    minu  11000 .. ..... ..... 011 ..... 0101111
 89   amomaxu.d  AMO    64   amo    memory  8    s    maxu  11100 .. ..... ..... 011 ..... 0101111
+# ---- Zicsr (profiles whose calls a CSR number selects: runtime/calls.py Csr) ----
+90   csrrw      CSR    *    csr    main    -    -    rw    ............ ..... 001 ..... 1110011
+91   csrrs      CSR    *    csr    main    -    -    rs    ............ ..... 010 ..... 1110011
+92   csrrc      CSR    *    csr    main    -    -    rc    ............ ..... 011 ..... 1110011
+93   csrrwi     CSRI   *    csr    main    -    -    rw    ............ ..... 101 ..... 1110011
+94   csrrsi     CSRI   *    csr    main    -    -    rs    ............ ..... 110 ..... 1110011
+95   csrrci     CSRI   *    csr    main    -    -    rc    ............ ..... 111 ..... 1110011
 """
 
 
@@ -202,10 +212,16 @@ FORMATS = {f.name: f for f in (
     Format("LR", (RD, RS1, AQRL), syntax="{rd}, ({rs1})"),
     Format("FENCE", (("fm", 31, 28), ("pred", 27, 24), ("succ", 23, 20), RS1, RD), syntax="{pred}, {succ}"),
     Format("NONE", (), syntax=""),
+    # the CSR number is the unsigned immediate; CSRI's rs1 field is the 5-bit zimm, not a register
+    Format("CSR", (RD, RS1), ((31, 20, 0),), 0, "{rd}, {csr}, {rs1}", "imm"),
+    Format("CSRI", (RD, RS1), ((31, 20, 0),), 0, "{rd}, {csr}, {zimm}", "imm"),
 )}
 
 
-CLASSES = ("alu", "arith", "branch", "jal", "jalr", "load", "store", "lr", "sc", "amo", "fence", "ecall", "ebreak")
+CLASSES = ("alu", "arith", "branch", "jal", "jalr", "load", "store", "lr", "sc", "amo", "fence", "ecall", "ebreak",
+           "csr")
+PROFILE_CLASSES = frozenset({"csr"})       # decoded only for a profile that takes them (its calls say so)
+CSR_FNS = ("rw", "rs", "rc")               # what a CSR access does: write, set bits, clear bits
 TABLES = ("main", "alu", "arith", "branch", "memory")
 AMO_FNS = ("swap", "add", "xor", "and", "or", "min", "max", "minu", "maxu")
 MEMORY_CLASSES = frozenset({"load", "store", "lr", "sc", "amo"})
@@ -217,6 +233,7 @@ _CLASS_RULES = {
     "load": ({"LOAD"}, {"memory"}), "store": ({"S"}, {"memory"}), "lr": ({"LR"}, {"memory"}),
     "sc": ({"AMO"}, {"memory"}), "amo": ({"AMO"}, {"memory"}),
     "fence": ({"FENCE"}, {"main"}), "ecall": ({"NONE"}, {"main"}), "ebreak": ({"NONE"}, {"main"}),
+    "csr": ({"CSR", "CSRI"}, {"main"}),
 }
 
 
@@ -289,11 +306,13 @@ def _check_row(op: Opcode, sign: str) -> None:
         bad(f"size {op.size or '-'} for class {op.cls}")
     if sign not in (("s", "u") if op.cls in _EXTENDS else ("-",)):
         bad(f"sign {sign} for class {op.cls}")
-    computes = op.cls == "amo" or op.cls in ("alu", "arith") and op.format.name != "U"
+    computes = op.cls in ("amo", "csr") or op.cls in ("alu", "arith") and op.format.name != "U"
     if bool(op.fn) != computes:
         bad(f"fn {op.fn or '-'} for class {op.cls} format {op.format.name}")
     if op.cls == "amo" and op.fn not in AMO_FNS:
         bad(f"AMO operation {op.fn} is not one of {' '.join(AMO_FNS)}")
+    if op.cls == "csr" and op.fn not in CSR_FNS:
+        bad(f"CSR access {op.fn} is not one of {' '.join(CSR_FNS)}")
     if op.format.name == "R" and op.fn != op.name:
         bad(f"a register-register op computes itself, not {op.fn}")
 
@@ -346,8 +365,9 @@ def illegal_words(n: int) -> np.ndarray:
     return decoded
 
 
-def decode_words(words: np.ndarray, xlen: int) -> np.ndarray:
-    """Decode an array of words at once; op is the op id, or -1 where the word is illegal.
+def decode_words(words: np.ndarray, xlen: int, extensions: frozenset = frozenset()) -> np.ndarray:
+    """Decode an array of words at once; op is the op id, or -1 where the word is illegal
+    (rows of a class in PROFILE_CLASSES count only when `extensions` names it).
 
     The vectorized twin of translator.decoder.decode (tests hold them equal), for
     whole code segments: region discovery and the prover's program ROM.  Only the
@@ -358,14 +378,14 @@ def decode_words(words: np.ndarray, xlen: int) -> np.ndarray:
     out = illegal_words(len(words))
     candidates = np.flatnonzero(words & 3 == 3)
     distinct, which = np.unique(words[candidates], return_inverse=True)
-    out[candidates] = _decode_distinct(distinct.astype(np.int64), xlen)[which]
+    out[candidates] = _decode_distinct(distinct.astype(np.int64), xlen, extensions)[which]
     return out
 
 
-def _decode_distinct(words: np.ndarray, xlen: int) -> np.ndarray:
+def _decode_distinct(words: np.ndarray, xlen: int, extensions: frozenset) -> np.ndarray:
     out = illegal_words(len(words))
     for op in TABLE:
-        if xlen not in op.xlens:
+        if xlen not in op.xlens or op.cls in PROFILE_CLASSES - extensions:
             continue
         hit = ((words & op.mask) == op.match) & (out["op"] == -1)
         if not hit.any():

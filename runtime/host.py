@@ -125,3 +125,12 @@ def handle_ecall(calls: Registry, regs: Sequence[int], memory: GuestMemory, io: 
     writes.  EcallError when no call is selected."""
     call = calls.selected(regs)
     return list(zip(call.writes, call.handler(call, regs, memory, io, step), strict=True))
+
+
+def handle_csr(calls: Registry, number: int, access: str, operand: int, memory: GuestMemory, io: HostIO,
+               step: int) -> int:
+    """Run the call a CSR instruction selects (runtime/calls.py Csr) with rs1's value or the
+    zimm as its operand; returns the value rd gets."""
+    call = calls.csr(number, access)
+    values = call.handler(call, (operand,), memory, io, step)
+    return values[0] if values else 0

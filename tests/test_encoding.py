@@ -6,7 +6,7 @@ from runtime.encoding import (
     TABLES, _parse_table,
 )
 
-CUSTOM = "90   custom0    NONE   *    ecall  main    -    -    -     0000000 00000 00000 000 00000 0001011\n"
+CUSTOM = f"{len(TABLE)}   custom0    NONE   *    ecall  main    -    -    -     0000000 00000 00000 000 00000 0001011\n"
 
 
 def ids(table) -> dict[tuple[str, tuple[int, ...]], int]:
@@ -32,17 +32,17 @@ def test_a_row_inserted_first_with_a_new_id_renumbers_no_other_op():
 
 
 @pytest.mark.parametrize("row, why", [
-    (CUSTOM.replace("90 ", "33 "), "ids must be"),
-    (CUSTOM.replace("90 ", "91 "), "ids must be"),
-    ("90   lx         LOAD   *    load   memory  -    s    -     ............ ..... 111 ..... 0000011\n", "size -"),
-    ("90   lx         LOAD   *    load   memory  3    s    -     ............ ..... 111 ..... 0000011\n", "size 3"),
-    ("90   lx         LOAD   *    load   memory  4    -    -     ............ ..... 111 ..... 0000011\n", "sign -"),
-    ("90   sx         S      *    load   memory  4    s    -     ....... ..... ..... 111 ..... 0100011\n", "format S"),
-    ("90   addx       I      *    alu    memory  -    -    add   ............ ..... 001 ..... 0001011\n", "table"),
-    ("90   addx       I      *    alu    alu     -    -    -     ............ ..... 001 ..... 0001011\n", "fn -"),
-    ("90   addx       I      *    alu    alu     -    -    addw  ............ ..... 001 ..... 0001011\n", "addw"),
-    ("90   amox.w     AMO    *    amo    memory  4    s    nand  11111 .. ..... ..... 010 ..... 0101111\n", "nand"),
-    ("90   add        R      *    alu    alu     -    -    add   1111111 ..... ..... 000 ..... 0110011\n", "two RV"),
+    (CUSTOM.replace(f"{len(TABLE)} ", "33 "), "ids must be"),
+    (CUSTOM.replace(f"{len(TABLE)} ", f"{len(TABLE) + 1} "), "ids must be"),
+    (f"{len(TABLE)}   lx         LOAD   *    load   memory  -    s    -     ............ ..... 111 ..... 0000011\n", "size -"),
+    (f"{len(TABLE)}   lx         LOAD   *    load   memory  3    s    -     ............ ..... 111 ..... 0000011\n", "size 3"),
+    (f"{len(TABLE)}   lx         LOAD   *    load   memory  4    -    -     ............ ..... 111 ..... 0000011\n", "sign -"),
+    (f"{len(TABLE)}   sx         S      *    load   memory  4    s    -     ....... ..... ..... 111 ..... 0100011\n", "format S"),
+    (f"{len(TABLE)}   addx       I      *    alu    memory  -    -    add   ............ ..... 001 ..... 0001011\n", "table"),
+    (f"{len(TABLE)}   addx       I      *    alu    alu     -    -    -     ............ ..... 001 ..... 0001011\n", "fn -"),
+    (f"{len(TABLE)}   addx       I      *    alu    alu     -    -    addw  ............ ..... 001 ..... 0001011\n", "addw"),
+    (f"{len(TABLE)}   amox.w     AMO    *    amo    memory  4    s    nand  11111 .. ..... ..... 010 ..... 0101111\n", "nand"),
+    (f"{len(TABLE)}   add        R      *    alu    alu     -    -    add   1111111 ..... ..... 000 ..... 0110011\n", "two RV"),
 ])
 def test_a_row_whose_columns_disagree_is_refused_at_parse(row, why):
     with pytest.raises(ValueError, match=why):

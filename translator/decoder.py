@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 from functools import lru_cache
 
-from runtime.encoding import TABLE, Opcode
+from runtime.encoding import PROFILE_CLASSES, TABLE, Opcode
 
 
 class IllegalInstruction(ValueError):
@@ -30,22 +30,22 @@ class Instruction:
         return self.opcode.name
 
 
-def _buckets(xlen: int) -> dict[int, tuple[Opcode, ...]]:
-    """Rows of one xlen grouped by the 7-bit major opcode, so a decode scans a handful."""
+@lru_cache(maxsize=None)
+def _buckets(xlen: int, extensions: frozenset = frozenset()) -> dict[int, tuple[Opcode, ...]]:
+    """Rows of one xlen (and of the profile classes in `extensions`) grouped by the 7-bit
+    major opcode, so a decode scans a handful."""
     buckets: dict[int, list[Opcode]] = {}
     for op in TABLE:
-        if xlen in op.xlens:
+        if xlen in op.xlens and op.cls not in PROFILE_CLASSES - extensions:
             buckets.setdefault(op.match & 0x7F, []).append(op)
     return {k: tuple(v) for k, v in buckets.items()}
 
 
-_BUCKETS = {32: _buckets(32), 64: _buckets(64)}
-
-
 @lru_cache(maxsize=1 << 16)
-def decode(word: int, xlen: int = 64) -> Instruction:
-    """Decode one word; raises IllegalInstruction if no row of the table matches."""
-    for op in _BUCKETS[xlen].get(word & 0x7F, ()):
+def decode(word: int, xlen: int = 64, extensions: frozenset = frozenset()) -> Instruction:
+    """Decode one word; raises IllegalInstruction if no row of the table matches (a row of a
+    class in encoding.PROFILE_CLASSES matches only when `extensions` names the class)."""
+    for op in _buckets(xlen, extensions).get(word & 0x7F, ()):
         if op.matches(word):
             f = op.format.extract(word)
             if op.format.name == "FENCE":
@@ -57,8 +57,8 @@ def decode(word: int, xlen: int = 64) -> Instruction:
     raise IllegalInstruction(f"0x{word:08x} is not a valid RV{xlen}IMA instruction")
 
 
-def try_decode(word: int, xlen: int = 64) -> Instruction | None:
+def try_decode(word: int, xlen: int = 64, extensions: frozenset = frozenset()) -> Instruction | None:
     try:
-        return decode(word, xlen)
+        return decode(word, xlen, extensions)
     except IllegalInstruction:
         return None

@@ -21,6 +21,7 @@ def operands(instr: Instruction, pc: int, xlen: int = 64) -> str:
         "rd": ABI_NAMES[instr.rd], "rs1": ABI_NAMES[instr.rs1], "rs2": ABI_NAMES[instr.rs2],
         "imm": str(instr.imm), "uimm": hex((instr.imm >> 12) & 0xFFFFF), "target": hex(target),
         "pred": _fence_set((instr.imm >> 4) & 0xF), "succ": _fence_set(instr.imm & 0xF),
+        "csr": hex(instr.imm), "zimm": str(instr.rs1),
     }
     return fmt.syntax.format(**values)
 
@@ -35,15 +36,15 @@ def format_instruction(instr: Instruction, pc: int, xlen: int = 64) -> str:
     return f"{mnemonic(instr)} {ops}" if ops else mnemonic(instr)
 
 
-def disassemble_word(word: int, pc: int, xlen: int = 64) -> str:
-    instr = try_decode(word, xlen)
+def disassemble_word(word: int, pc: int, xlen: int = 64, extensions: frozenset = frozenset()) -> str:
+    instr = try_decode(word, xlen, extensions)
     return format_instruction(instr, pc, xlen) if instr else f".word 0x{word:08x}  # illegal"
 
 
 FOLD_RUN = 3        # this many identical illegal words in a row print as one line and a count (zero fill)
 
 
-def listing(program) -> Iterator[str]:
+def listing(program, extensions: frozenset = frozenset()) -> Iterator[str]:
     """The lines of `zkaot disasm`: every word of the executable segments with the function
     symbols as headings; a run of identical words that are no instruction (zero fill, padding)
     is one line and a count, as objdump shows zeros, so a large fill prints in no time."""
@@ -54,7 +55,7 @@ def listing(program) -> Iterator[str]:
         words = np.frombuffer(seg.data, "<u4", len(seg.data) // 4)
         if not len(words):
             continue
-        illegal = decode_words(words, program.xlen)["op"] < 0
+        illegal = decode_words(words, program.xlen, extensions)["op"] < 0
         run_start = np.flatnonzero(np.diff(words, prepend=~words[:1]) != 0)
         run_len = np.diff(run_start, append=len(words))
         for i, n in zip(run_start.tolist(), run_len.tolist()):
@@ -63,7 +64,7 @@ def listing(program) -> Iterator[str]:
                 pc = seg.vaddr + 4 * j
                 if pc in starts:
                     yield f"\n{pc:08x} <{starts[pc]}>:"
-                yield f"  {pc:08x}:  {int(words[j]):08x}  {disassemble_word(int(words[j]), pc, program.xlen)}"
+                yield f"  {pc:08x}:  {int(words[j]):08x}  {disassemble_word(int(words[j]), pc, program.xlen, extensions)}"
             if fold:
                 last = seg.vaddr + 4 * (i + n - 1)
                 yield f"  ...       the same word {n - 1:,} more times, to {last:08x}"

@@ -12,7 +12,7 @@ from operator import length_hint
 from typing import Callable, Sequence
 
 from runtime.calls import ZKAOT, Registry
-from runtime.host import EcallError, GuestExit, HostIO, handle_ecall
+from runtime.host import EcallError, GuestExit, HostIO, handle_csr, handle_ecall
 from runtime.memory import GuestMemory, MemoryFault
 from runtime.memory_map import MemoryMap
 from translator.decoder import IllegalInstruction, Instruction, decode
@@ -205,6 +205,15 @@ class Interpreter:
         self._alu = alu_operations(self.xlen)
         self._amo = {32: amo_operations(32), 64: amo_operations(64)}
         self._handlers: dict[int, Callable[[], int]] = {}
+        for call in calls.devices:          # stores to a device address run its call (ZisK's UART)
+            self.memory.attach_device(call.selector.address, call.selector.size, self._device(call))
+
+    def _device(self, call) -> Callable[[int], None]:
+        mem, io = self.memory, self.io
+
+        def device(value: int) -> None:
+            call.handler(call, (value,), mem, io, self._step())
+        return device
 
     # ---- running -------------------------------------------------------------
     def run(self, progress: Callable[[int], None] | None = None) -> RunResult:
@@ -272,7 +281,7 @@ class Interpreter:
         if word is None:
             return ""
         try:
-            return format_instruction(decode(word, self.xlen), pc, self.xlen)
+            return format_instruction(decode(word, self.xlen, self.calls.extensions), pc, self.xlen)
         except IllegalInstruction:
             return f"0x{word:08x}"
 
@@ -288,7 +297,7 @@ class Interpreter:
             raise GuestFault(prev, how, self._text_at(prev), self.program.symbol_at(prev))
         word = self._fetch(pc)
         try:
-            instr = decode(word, self.xlen)
+            instr = decode(word, self.xlen, self.calls.extensions)
         except IllegalInstruction as e:
             raise GuestFault(pc, f"illegal instruction: {e}", f"0x{word:08x}",
                              self.program.symbol_at(pc)) from None
@@ -380,6 +389,8 @@ class Interpreter:
             return lambda: nxt
         if opcode.cls == "ecall":
             return self._ecall_handler(nxt)
+        if opcode.cls == "csr":
+            return self._csr_handler(ins, rd, nxt)
         if opcode.cls == "ebreak":
             def ebreak():
                 raise Trap("ebreak: the guest asked for a debugger, and there is none")
@@ -400,6 +411,21 @@ class Interpreter:
                 r[reg] = value & self.mask
             return nxt
         return ecall
+
+    _CSR_ACCESS = {"rw": "write", "rs": "set", "rc": "clear"}
+
+    def _csr_handler(self, ins: Instruction, rd: int, nxt: int) -> Callable[[], int]:
+        """A CSR instruction runs the profile's call for its CSR number and access (a set or
+        clear of nothing is a read); rd gets what the call returns."""
+        r, mem, io, calls, mask = self.regs, self.memory, self.io, self.calls, self.mask
+        number, immediate, source = ins.imm, ins.opcode.format.name == "CSRI", ins.rs1
+        access = "read" if ins.opcode.fn != "rw" and source == 0 else self._CSR_ACCESS[ins.opcode.fn]
+
+        def csr():
+            operand = source if immediate else r[source]
+            r[rd] = handle_csr(calls, number, access, operand, mem, io, self._step()) & mask
+            return nxt
+        return csr
 
     def _atomic_handler(self, ins: Instruction, rd: int, nxt: int) -> Callable[[], int]:
         """LR/SC and AMOs: naturally aligned only (Zicclsm covers plain loads and stores)."""

@@ -69,7 +69,7 @@ FIELDS = ("op",) + tuple(f"f_{f}" for f in FLAGS) + ("alu_op",)
 OP_ID = {}
 for _op in TABLE:
     OP_ID.setdefault(_op.name, _op.id)
-NO_STEP = frozenset({"ebreak"})          # classes that always fault: never a retired step
+NO_STEP = frozenset({"ebreak", "csr"})   # classes no zkaot step retires: ebreak faults, a CSR is illegal
 
 
 def _flags(op, xlen: int) -> dict[str, int] | None:
