@@ -67,6 +67,7 @@ class HostIO:
     on_precompile: Callable[[int, int, int, bytes, bytes], None] | None = None  # kind, a0, a1, in, out
     regions: RegionCycles = field(default_factory=RegionCycles)
     frames: deque = field(default_factory=deque)           # input frames that calls hand out, in order
+    scratch: dict = field(default_factory=dict)            # a profile's calls' own state (ZisK's free-call parameters)
     _line: bytearray = field(default_factory=bytearray)     # the start of a stdout line that may be a marker
     _mid_line: bool = False                                # the current stdout line is shown: no marker
 

@@ -10,11 +10,13 @@ map into its checks (translator/executor.py layout_for).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 from runtime.calls import ZKAOT, Registry
 from runtime.memory_map import MemoryMap
 from runtime.sp1 import PICO, SP1, SP1_V3
+from runtime.zisk import CURRENT, LEGACY, RAM_BASE as ZISK_RAM, RAM_END as ZISK_RAM_END, ROM_BASE as ZISK_ROM, \
+    ZISK, ZISK_LEGACY, records
 
 # Where SP1, Pico, RISC Zero and OpenVM link rv32 guest text (the fact sheet and
 # sp1/crates/zkvm/entrypoint: the stack's top is 0x200400, just below it).
@@ -26,13 +28,15 @@ class Profile:
     """`calls` and `maps` by xlen (the widths the profile runs).  `input_region`: the input
     is one frame, readable in the map's input region (zkaot); otherwise the frames are handed
     out by calls, in order.  `recognise(program)` says why a loaded program (its segments,
-    symbols and xlen) is this profile's, or None."""
+    symbols and xlen) is this profile's, or None.  `pack_input(frames)`: the input region's
+    bytes made of all the frames (ZisK), instead of one frame."""
     name: str
     calls: dict[int, Registry]
     maps: dict[int, MemoryMap]
     input_region: bool
     public_output: str
     recognise: Callable[[object], str | None]
+    pack_input: Callable[[Sequence[bytes]], bytes] | None = None
 
     @property
     def xlens(self) -> tuple[int, ...]:
@@ -65,6 +69,27 @@ def _named_only(program) -> str | None:
     return None
 
 
+def _zisk_recognise(program) -> str | None:
+    """A ziskos symbol, or ZisK's layout: code in its ROM at 0x8000_0000 and the writable
+    segments in its RAM [0xA000_0000, 0xC000_0000)."""
+    named = _symbols_naming(program, "ziskos")
+    if named:
+        return named
+    code = [s for s in program.segments if s.executable]
+    writable = [s for s in program.segments if s.writable]
+    if code and writable and min(s.vaddr for s in code) == ZISK_ROM and \
+            all(ZISK_RAM <= s.vaddr and s.end <= ZISK_RAM_END for s in writable):
+        return "code at ZisK's ROM (0x80000000) and data in its RAM (0xa0000000-0xc0000000)"
+    return None
+
+
+def _one_frame(frames: Sequence[bytes]) -> bytes:
+    """Older ZisK guests read one blob (a u64 length at 0x9000_0000, then the bytes)."""
+    if len(frames) > 1:
+        raise ValueError(f"the zisk-legacy profile reads one input (its input region), not {len(frames)} frames")
+    return frames[0] if frames else b""
+
+
 # SP1 and Pico: no input region (frames come through HINT_LEN/HINT_READ) and no stack guard
 # (nothing in the vendors' maps marks the stack's end: it grows down from 0x200400 on rv32,
 # from 0x7800_0000 on rv64, below the image).  rv32: the whole address space but the null
@@ -82,6 +107,10 @@ PROFILES = {p.name: p for p in (
             "the bytes written to fd 3 (SP1 before v4)", _named_only),
     Profile("pico", PICO, VENDOR_MAPS, False,
             "the bytes written to fd 3", _vendor_recognise("pico_sdk", "pico_vm")),
+    Profile("zisk", ZISK, {64: CURRENT.memory_map()}, True,
+            "the 64 u32 output slots at 0xa0410000 (256 bytes), at exit", _zisk_recognise, records),
+    Profile("zisk-legacy", ZISK_LEGACY, {64: LEGACY.memory_map()}, True,
+            "the 64 u32 output slots at 0xa0010000 (256 bytes), at exit", _named_only, _one_frame),
 )}
 
 ZKAOT_PROFILE = PROFILES["zkaot"]

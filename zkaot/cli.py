@@ -294,7 +294,7 @@ def cmd_disasm(args) -> int:
     program = guest.program
     print(f"{program.name}: RV{program.xlen}, entry 0x{program.entry:08x}, sha256 {program.sha256}, "
           f"profile {guest.profile.name} ({guest.why})")
-    for line in listing(program):
+    for line in listing(program, guest.profile.calls[program.xlen].extensions):
         print(line)
     return EXIT_OK
 

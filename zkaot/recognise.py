@@ -86,6 +86,8 @@ def _check_width(program: Program, profile: Profile) -> None:
 def frames_for(profile: Profile, frames: Sequence[bytes]) -> tuple[bytes, tuple[bytes, ...]]:
     """The input region's bytes and the frames the calls hand out: the zkaot profile reads one
     frame from its input region, the others read every frame through calls."""
+    if profile.pack_input:
+        return profile.pack_input(frames), ()
     if profile.input_region:
         if len(frames) > 1:
             raise ValueError(f"the {profile.name} profile reads one input (its input region), "
