@@ -4,8 +4,11 @@ and fault), no stack guard, RAM below the code (stores under the lowest read-onl
 the fast path), and ecalls selected by t0 (SP1's calls, with input frames)."""
 from hypothesis import given, settings, strategies as st
 
-from random_programs import STEP_LIMIT, jit_matches_interpreter, programs
-from runtime.memory_map import RAM_BASE, MemoryMap
+from differential import li
+from guest_asm import DATA
+from random_programs import STEP_LIMIT, jit_matches_interpreter, programs, render
+from runtime import zisk
+from runtime.memory_map import INPUT_BASE, RAM_BASE, MemoryMap
 from runtime.sp1 import PICO, SP1
 from test_differential_random import SETTINGS
 
@@ -24,3 +27,42 @@ def test_random_rv64_program_runs_the_same_on_the_jit_under_sp1s_calls_and_a_ven
 @given(spec=programs(32))
 def test_random_rv32_program_runs_the_same_on_the_jit_under_picos_calls_and_a_vendor_map(spec, jit_cache):
     jit_matches_interpreter(spec, STEP_LIMIT, jit_cache, VENDOR_LIKE, calls=PICO[32], frames=FRAMES)
+
+
+# ZisK's kind of map, scaled down: the input region at 0x4000_0000, a gap and a system page as
+# holes in the window, and its calls with the UART in that page.
+ZISK_SYS, ZISK_GAP = RAM_BASE + 0x8_0000, (RAM_BASE + 0x4_0000, RAM_BASE + 0x6_0000)
+ZISK_LIKE = MemoryMap(ram_base=RAM_BASE, ram_size=1 << 20, stack_size=None,
+                      holes=((*ZISK_GAP, "the gap"), (ZISK_SYS, ZISK_SYS + 0x1000, "the system page")))
+ZISK_CALLS = zisk.registry(zisk.Layout(input_addr=INPUT_BASE, sys_addr=ZISK_SYS, output_addr=DATA))
+
+
+@st.composite
+def zisk_item(draw):
+    """Lines that reach the zisk calls or the holes: UART bytes, marchid, keccakf on the data
+    window; rarely a store of the wrong size to the UART, a load from the gap or an unknown CSR."""
+    rd, rs = draw(st.sampled_from(["a3", "a4", "zero"])), draw(st.sampled_from(["a0", "a3", "s1", "zero"]))
+    kind = draw(st.sampled_from(["uart"] * 4 + ["marchid", "marchid-i", "keccakf", "uart-word", "gap", "csr"]))
+    sys_page = li("t6", ZISK_SYS).splitlines()
+    return {"uart": sys_page + [f"sb {rs}, 0x200(t6)"],
+            "marchid": [f"csrrs {rd}, 0xf12, zero"],
+            "marchid-i": [f"csrrci {rd}, 0xf12, 0"],
+            "keccakf": ["csrrs zero, 0x800, x8"],
+            "uart-word": sys_page + [f"sh {rs}, 0x200(t6)"],
+            "gap": li("t6", ZISK_GAP[0] + 8).splitlines() + [f"ld {rd}, 0(t6)"],
+            "csr": [f"csrrw {rd}, 0x123, {rs}"]}[kind]
+
+
+@st.composite
+def zisk_programs(draw):
+    spec = draw(programs(64))
+    for lines in draw(st.lists(zisk_item(), max_size=4)):
+        spec.main.insert(draw(st.integers(0, len(spec.main))), lines)
+    spec.source = render(spec)
+    return spec
+
+
+@settings(max_examples=40, **SETTINGS)
+@given(spec=zisk_programs())
+def test_random_rv64_program_runs_the_same_on_the_jit_under_zisks_calls_and_map(spec, jit_cache):
+    jit_matches_interpreter(spec, STEP_LIMIT, jit_cache, ZISK_LIKE, calls=ZISK_CALLS)
