@@ -125,17 +125,23 @@ def _fcall_param(call: Call, regs: Sequence[int], memory: GuestMemory, io: HostI
 def _fcall(layout: Layout):
     def fcall(call: Call, regs: Sequence[int], memory: GuestMemory, io: HostIO, step: int) -> tuple[int, ...]:
         """A free call: its id is the port's offset times 32 plus the zimm; it takes the
-        parameters passed since the last call."""
+        parameters passed since the last call.  Whether the input is there is host state, so
+        the check is a host value: a replay (which may start between a parameter and its
+        call) reads the answer from the load log."""
         params = io.scratch.pop("fcall_params", [])
         func = ((call.selector.number - FCALL) << 5) + regs[CSR_OPERAND]
         if func != FCALL_INPUT_READY_ID:
             raise EcallError(f"zisk: free call {func} is not implemented (only {FCALL_INPUT_READY_ID}, input ready)")
-        if len(params) != 1:
-            raise EcallError(f"zisk: free call {func} (input ready) takes 1 parameter, not {len(params)}")
-        end = memory.host_value(lambda: layout.input_addr + len(memory.input))
-        if params[0] >= end:
-            raise EcallError(f"zisk: the guest waits for input up to 0x{params[0]:x}, and the input ends at "
-                             f"0x{end:x} (give its frames with --input)")
+
+        def input_end() -> int:
+            if len(params) != 1:
+                raise EcallError(f"zisk: free call {func} (input ready) takes 1 parameter, not {len(params)}")
+            end = layout.input_addr + len(memory.input)
+            if params[0] >= end:
+                raise EcallError(f"zisk: the guest waits for input up to 0x{params[0]:x}, and the input ends at "
+                                 f"0x{end:x} (give its frames with --input)")
+            return end
+        memory.host_value(input_end)
         return ()
     return fcall
 
