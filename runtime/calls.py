@@ -43,21 +43,29 @@ class Ecall:
 class Csr:
     """A CSR instruction selected by the CSR `number` and what it does to the CSR: "read" (csrrs
     or csrrc with x0 or zimm 0: nothing is written), "set", "clear" or "write" (csrrw, csrrwi).
-    Its handler sees one register, CSR_OPERAND: rs1's value or the zimm, and returns the
-    value rd gets (no value: 0)."""
+    Its handler sees the 32 registers and three more: CSR_OPERAND (rs1's value or the zimm),
+    CSR_RD (the number of rd) and CSR_SOURCE (the rs1 field: a register number, or the
+    zimm), and returns the value rd gets (no value: 0)."""
     number: int
     access: str
 
 
 @dataclass(frozen=True)
 class Store:
-    """A store of `size` bytes to the device `address`: the handler sees the stored value as
-    STORE_VALUE and the store does not reach memory (the map keeps a hole there)."""
+    """A store of `size` bytes to the device `address`: the handler sees the registers and the
+    stored value as STORE_VALUE, and the store does not reach memory (the map keeps a hole there)."""
     address: int
     size: int
 
 
-CSR_OPERAND = STORE_VALUE = 0       # the one register a CSR or device handler sees
+@dataclass(frozen=True)
+class SelfLoop:
+    """A jump or branch to itself (`j .`), which halts the machine (Airbender): the handler
+    runs after the instruction, and raises GuestExit."""
+
+
+CSR_OPERAND = STORE_VALUE = 32      # what a CSR or device handler sees after the registers (Csr, Store)
+CSR_RD, CSR_SOURCE = 33, 34
 CSR_ACCESSES = ("read", "set", "clear", "write")
 
 
@@ -95,7 +103,7 @@ class Call:
     proves it in prover/riscv/ (Main's "exit" and "write", or a precompile's table), None
     when nothing can."""
     name: str
-    selector: Ecall | Csr | Store
+    selector: Ecall | Csr | Store | SelfLoop
     handler: Handler = field(repr=False)
     reads: tuple[int, ...] = ()
     writes: tuple[int, ...] = ()
@@ -133,6 +141,7 @@ class Registry:
             raise ValueError(f"a CSR call's access is one of {CSR_ACCESSES}")
         self.extensions = frozenset({"csr"} if any(isinstance(c.selector, Csr) for c in self.calls) else ())
         self.devices = tuple(call for call in self.calls if isinstance(call.selector, Store))
+        self.self_loop = next((call for call in self.calls if isinstance(call.selector, SelfLoop)), None)
         self.by_selector = {call.selector: call for call in self.calls}
         proven = [call for call in self.calls if call.proven_by]
         self._proven_by = {call.proven_by: call for call in proven}

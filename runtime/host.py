@@ -128,10 +128,10 @@ def handle_ecall(calls: Registry, regs: Sequence[int], memory: GuestMemory, io: 
     return list(zip(call.writes, call.handler(call, regs, memory, io, step), strict=True))
 
 
-def handle_csr(calls: Registry, number: int, access: str, operand: int, memory: GuestMemory, io: HostIO,
-               step: int) -> int:
-    """Run the call a CSR instruction selects (runtime/calls.py Csr) with rs1's value or the
-    zimm as its operand; returns the value rd gets."""
+def handle_csr(calls: Registry, number: int, access: str, regs: Sequence[int], operands: tuple[int, int, int],
+               memory: GuestMemory, io: HostIO, step: int) -> int:
+    """Run the call a CSR instruction selects (runtime/calls.py Csr) on the registers and its
+    operands (rs1's value or the zimm, rd's number, the rs1 field); returns the value rd gets."""
     call = calls.csr(number, access)
-    values = call.handler(call, (operand,), memory, io, step)
+    values = call.handler(call, [*regs[:32], *operands], memory, io, step)
     return values[0] if values else 0

@@ -82,6 +82,7 @@ class Program:
     symbols: dict[str, int]
     functions: tuple[tuple[int, int, str], ...]
     sha256: str
+    self_loop_halts: bool = False       # a jump to itself ends the run (Airbender's raw binaries)
 
     def code_ranges(self) -> list[tuple[int, int]]:
         return [(s.vaddr, s.end) for s in self.segments if s.executable]

@@ -209,10 +209,10 @@ class Interpreter:
             self.memory.attach_device(call.selector.address, call.selector.size, self._device(call))
 
     def _device(self, call) -> Callable[[int], None]:
-        mem, io = self.memory, self.io
+        mem, io, r = self.memory, self.io, self.regs
 
         def device(value: int) -> None:
-            call.handler(call, (value,), mem, io, self._step())
+            call.handler(call, [*r[:32], value], mem, io, self._step())
         return device
 
     # ---- running -------------------------------------------------------------
@@ -304,6 +304,8 @@ class Interpreter:
         handler = self._build(instr, pc)
         if self.record is not None:
             handler = traced(handler, instr, pc, self.regs, self.xlen, self.record, BRANCHES.get(instr.name))
+        if self.calls.self_loop is not None and instr.opcode.cls in ("jal", "branch") and instr.imm == 0:
+            handler = self._halting(handler, pc)
         self._handlers[pc] = handler
         return handler
 
@@ -418,14 +420,26 @@ class Interpreter:
         """A CSR instruction runs the profile's call for its CSR number and access (a set or
         clear of nothing is a read); rd gets what the call returns."""
         r, mem, io, calls, mask = self.regs, self.memory, self.io, self.calls, self.mask
-        number, immediate, source = ins.imm, ins.opcode.format.name == "CSRI", ins.rs1
+        number, immediate, source, rd_number = ins.imm, ins.opcode.format.name == "CSRI", ins.rs1, ins.rd
         access = "read" if ins.opcode.fn != "rw" and source == 0 else self._CSR_ACCESS[ins.opcode.fn]
 
         def csr():
-            operand = source if immediate else r[source]
-            r[rd] = handle_csr(calls, number, access, operand, mem, io, self._step()) & mask
+            operands = (source if immediate else r[source], rd_number, source)
+            r[rd] = handle_csr(calls, number, access, r, operands, mem, io, self._step()) & mask
             return nxt
         return csr
+
+    def _halting(self, handler: Callable[[], int], pc: int) -> Callable[[], int]:
+        """A jump or branch to itself under a profile that halts there (Airbender): the step
+        retires, then the profile's self-loop call ends the run."""
+        call, r, mem, io = self.calls.self_loop, self.regs, self.memory, self.io
+
+        def step() -> int:
+            nxt = handler()
+            if nxt == pc:
+                call.handler(call, r, mem, io, self._step())
+            return nxt
+        return step
 
     def _atomic_handler(self, ins: Instruction, rd: int, nxt: int) -> Callable[[], int]:
         """LR/SC and AMOs: naturally aligned only (Zicclsm covers plain loads and stores)."""

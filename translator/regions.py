@@ -162,6 +162,9 @@ def discover(program, max_block: int | None = None) -> CodeMap:
     op = decoded["op"]
     kind = np.where(op >= 0, OP_CLASSES[np.maximum(op, 0)], SLOW).astype(np.int8)
     kind[~is_code] = SLOW
+    if program.self_loop_halts:            # the interpreter ends the run there (the profile's SelfLoop call)
+        jumps = np.flatnonzero((kind == BRANCH) | (kind == JAL))
+        kind[jumps[decoded["imm"][jumps] == 0]] = SLOW
     direct = np.flatnonzero((kind == BRANCH) | (kind == JAL))
     target = base + 4 * direct + decoded["imm"][direct]      # out-of-span targets are invalid, wrapped or not
     t_index = (target - base) >> 2
