@@ -134,9 +134,9 @@ class Registry:
         self.calls = tuple(calls)
         self.vendor = vendor
         registers = {call.selector.register for call in self.calls if isinstance(call.selector, Ecall)}
-        if len(registers) != 1:
+        if len(registers) > 1:
             raise ValueError(f"a registry's ecalls are selected by one register, not {sorted(registers)}")
-        (self.register,) = registers
+        self.register = registers.pop() if registers else None       # None: no ecall is a call
         if any(isinstance(c.selector, Csr) and c.selector.access not in CSR_ACCESSES for c in self.calls):
             raise ValueError(f"a CSR call's access is one of {CSR_ACCESSES}")
         self.extensions = frozenset({"csr"} if any(isinstance(c.selector, Csr) for c in self.calls) else ())
@@ -150,6 +150,8 @@ class Registry:
 
     def selected(self, regs: Sequence[int]) -> Call:
         """The call that `regs` select; EcallError when none does."""
+        if self.register is None:
+            raise EcallError(f"{self.vendor}: ecall is not a call of this machine")
         number = regs[self.register]
         call = self.by_selector.get(Ecall(self.register, number))
         if call is None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
+from runtime.airbender import AIRBENDER, MEMORY_MAP as AIRBENDER_MAP
 from runtime.calls import ZKAOT, Registry
 from runtime.memory_map import MemoryMap
 from runtime.sp1 import PICO, SP1, SP1_V3
@@ -29,7 +30,8 @@ class Profile:
     is one frame, readable in the map's input region (zkaot); otherwise the frames are handed
     out by calls, in order.  `recognise(program)` says why a loaded program (its segments,
     symbols and xlen) is this profile's, or None.  `pack_input(frames)`: the input region's
-    bytes made of all the frames (ZisK), instead of one frame."""
+    bytes made of all the frames (ZisK), instead of one frame.  `raw_base`: the program is a
+    raw binary loaded (and entered) at this address, not an ELF (Airbender)."""
     name: str
     calls: dict[int, Registry]
     maps: dict[int, MemoryMap]
@@ -37,6 +39,7 @@ class Profile:
     public_output: str
     recognise: Callable[[object], str | None]
     pack_input: Callable[[Sequence[bytes]], bytes] | None = None
+    raw_base: int | None = None
 
     @property
     def xlens(self) -> tuple[int, ...]:
@@ -111,6 +114,8 @@ PROFILES = {p.name: p for p in (
             "the 64 u32 output slots at 0xa0410000 (256 bytes), at exit", _zisk_recognise, records),
     Profile("zisk-legacy", ZISK_LEGACY, {64: LEGACY.memory_map()}, True,
             "the 64 u32 output slots at 0xa0010000 (256 bytes), at exit", _named_only, _one_frame),
+    Profile("airbender", {32: AIRBENDER}, {32: AIRBENDER_MAP}, False,
+            "x10..x17 when the guest jumps to itself (8 u32, 32 bytes)", _named_only, raw_base=0),
 )}
 
 ZKAOT_PROFILE = PROFILES["zkaot"]

@@ -8,6 +8,7 @@ segments against it.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,9 +16,10 @@ from typing import Sequence
 
 from runtime.memory_map import MemoryMap
 from runtime.profiles import PROFILES, VENDOR_TEXT, Profile
-from translator.elf import ElfError, Program, load_elf, read_elf
+from translator.elf import ElfError, Program, Segment, load_elf, read_elf
 
 AUTO = "auto"
+ELF_MAGIC = b"\x7fELF"
 _ANYWHERE = MemoryMap(ram_base=0, ram_size=1 << 64, stack_size=None, input_base=None)
 
 
@@ -42,6 +44,8 @@ def load_guest(source: str | os.PathLike | bytes | Program, profile: str = AUTO,
         name = name or os.fsdecode(source)
         source = read_elf(source, name)             # the loaders below parse it, the file is read once
     source = bytes(source)
+    if profile != AUTO and PROFILES[profile].raw_base is not None:
+        return _raw_guest(source, name or "<bytes>", PROFILES[profile])
     if profile != AUTO:
         chosen = PROFILES[profile]
         maps = set(chosen.maps.values())
@@ -57,9 +61,28 @@ def load_guest(source: str | os.PathLike | bytes | Program, profile: str = AUTO,
         return _vendor_guest(source, name, refused)
 
 
+def _raw_guest(source: bytes, name: str, profile: Profile) -> Guest:
+    """A raw binary: one read-only, executable segment at the profile's base, entered there,
+    with every register zero (Airbender's app.bin)."""
+    if source.startswith(ELF_MAGIC):
+        raise ElfError(f"{name}: an ELF file, and the {profile.name} profile runs the raw binary (app.bin; "
+                       f"the ELF beside it has no text)")
+    if not source:
+        raise ElfError(f"{name}: an empty file, not a {profile.name} program")
+    (xlen,) = profile.xlens
+    image = source.ljust(-(-len(source) // 4) * 4, b"\0")
+    segment = Segment(profile.raw_base, image, True, False, True)
+    halts = profile.calls[xlen].self_loop is not None
+    program = Program(name, xlen, profile.raw_base, (segment,), {}, (), hashlib.sha256(source).hexdigest(), halts)
+    return Guest(program, profile, f"--profile {profile.name}", source)
+
+
 def _vendor_guest(source, name: str | None, refused: ElfError) -> Guest:
     """The guest of the vendor profile that recognises a binary the zkaot loader refused;
     else one line: vendor-like text without a vendor symbol, or the zkaot loader's reason."""
+    if not source.startswith(ELF_MAGIC):
+        raw = ", --profile ".join(p.name for p in PROFILES.values() if p.raw_base is not None)
+        raise NoProfile(f"{refused} (a raw binary such as Airbender's app.bin runs with --profile {raw})") from None
     try:
         loose = load_elf(source, _ANYWHERE, name)
     except ElfError:
