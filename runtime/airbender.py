@@ -91,7 +91,8 @@ def _blake2s_round(call: Call, regs: Sequence[int], memory: GuestMemory, io: Hos
     """One round of BLAKE2s: x10 points at the 8 state words and the 16 words of the extended
     state (128-byte aligned), x11 at the 16 message words, x12 is 1 << round and x13 the
     control bits (last round: fold into the state; compression mode: hash the state and the
-    message's first 8 words as a Merkle node, the message on the right if INPUT_IS_RIGHT).
+    message's first 8 words as a Merkle node: the message's words first if INPUT_IS_RIGHT, as
+    the simulator orders them).
     The simulator's asserts are faults here."""
     x10, x11, x12, x13 = (regs[i] & 0xFFFF_FFFF for i in (10, 11, 12, 13))
     problem = ("rs1 is not x0" if regs[CSR_OPERAND] else

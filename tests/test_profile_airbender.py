@@ -7,6 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from runtime.airbender import AIRBENDER, MEMORY_MAP
+from runtime.calls import CSR_OPERAND
+from runtime.host import HostIO
+from runtime.memory import GuestMemory
 from runtime.profiles import PROFILES
 from translator.elf import ElfError
 from translator.executor import NativeMachine
@@ -114,3 +118,22 @@ def test_the_raw_binary_is_read_only_code_at_0_entered_there():
     (segment,) = program.segments
     assert (program.entry, program.xlen, segment.vaddr, segment.writable, segment.executable) == (0, 32, 0, False, True)
     assert segment.data == APP.read_bytes() and PROFILES["airbender"].calls[32].self_loop is not None
+
+
+@pytest.mark.parametrize("right", [False, True])
+def test_the_compression_mode_hashes_a_merkle_node_as_hashlibs_blake2s_of_its_64_bytes(right):
+    """Ten rounds in compression mode: the state and the message's first 8 words are the two
+    halves of one 64-byte block (the message first with the right-node bit)."""
+    memory = GuestMemory((), b"", MEMORY_MAP)
+    node, message = bytes(range(32)), bytes(range(100, 164))
+    state_at, message_at = 0x40_0000, 0x40_0100
+    memory.write(state_at, node + bytes(64))
+    memory.write(message_at, message)
+    (call,) = [c for c in AIRBENDER.calls if c.name == "blake2s_round"]
+    for r in range(10):
+        regs = [0] * 35
+        regs[10], regs[11], regs[12], regs[13] = state_at, message_at, 1 << r, 4 | 2 * right | (r == 9)
+        regs[CSR_OPERAND] = 0
+        call.handler(call, regs, memory, HostIO(), 0)
+    block = message[:32] + node if right else node + message[:32]
+    assert memory.read(state_at, 32) == hashlib.blake2s(block).digest()
