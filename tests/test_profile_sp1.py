@@ -156,7 +156,7 @@ def test_auto_refuses_vendor_text_without_a_vendor_symbol_in_one_line():
         load_guest(bytes(data), name="stripped.elf")
     assert str(refused.value) == ("stripped.elf: rv32 text at 0x200800, where SP1, Pico, RISC Zero and OpenVM "
                                   "link their guests, and no symbol names the vendor: choose one with "
-                                  "--profile (zkaot, sp1, sp1-v3, pico)")
+                                  "--profile (zkaot, sp1, sp1-v3, pico, zisk, zisk-legacy, airbender)")
 
 
 @pytest.mark.parametrize("xlen", XLENS)
