@@ -16,7 +16,7 @@ from translator.elf import ElfError
 from translator.executor import NativeMachine
 from translator.expand import chunks_of, expand_chunk, reference_trace
 from translator.interpreter import Interpreter
-from zkaot.recognise import NoProfile, load_guest
+from zkaot.recognise import load_guest
 
 APP = Path(__file__).parent / "guests" / "airbender" / "app.bin"
 SP1_ELF = Path(__file__).parent / "guests" / "sp1" / "sp1_guest.elf"
@@ -102,9 +102,8 @@ def test_minimal_trace_expands_to_the_interpreters_full_trace(jit_cache):
     assert len(want_precompiles) == 0
 
 
-def test_a_raw_binary_needs_the_profile_named():
-    with pytest.raises(NoProfile, match=r"not an ELF file: .* \(a raw binary such as Airbender's app.bin runs "
-                                        r"with --profile airbender\)"):
+def test_a_raw_binary_needs_the_profile_named_auto_refuses_it_as_the_elf_loader_does():
+    with pytest.raises(ElfError, match=r"app.bin: not an ELF file: magic bytes 17 01 40 02, expected 7f 45 4c 46$"):
         load_guest(APP)
 
 

@@ -80,9 +80,6 @@ def _raw_guest(source: bytes, name: str, profile: Profile) -> Guest:
 def _vendor_guest(source, name: str | None, refused: ElfError) -> Guest:
     """The guest of the vendor profile that recognises a binary the zkaot loader refused;
     else one line: vendor-like text without a vendor symbol, or the zkaot loader's reason."""
-    if not source.startswith(ELF_MAGIC):
-        raw = ", --profile ".join(p.name for p in PROFILES.values() if p.raw_base is not None)
-        raise NoProfile(f"{refused} (a raw binary such as Airbender's app.bin runs with --profile {raw})") from None
     try:
         loose = load_elf(source, _ANYWHERE, name)
     except ElfError:
