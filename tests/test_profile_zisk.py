@@ -177,3 +177,16 @@ def _zisk_run(source: str):
 ])
 def test_zisks_holes_fault_but_for_the_uarts_byte_store(source, fault):
     assert str(_zisk_run(source).fault).endswith(fault)
+
+
+def test_a_precompile_csr_with_rd_other_than_x0_faults_naming_zisks_rule():
+    result = _zisk_run("csrrs a0, 0x800, a1\n")
+    assert str(result.fault).endswith("zisk: keccakf with rd = x10: ZisK runs the precompile only for csrs with "
+                                      "rd = x0 (it keeps other accesses as a plain CSR, which zkaot does not have)")
+
+
+def test_the_disassembly_under_the_zisk_profile_spells_csr_instructions():
+    from translator.disasm import listing
+    guest = load_guest(ELF["zisk"])
+    lines = list(listing(guest.program, guest.profile.calls[64].extensions))
+    assert any(line.endswith("f12022f3  csrrs t0, 0xf12, zero") for line in lines)
