@@ -59,7 +59,9 @@ class MemoryMap:
         return self.input_base, self.input_base + 8 + ((input_len + 7) & ~7)
 
     def in_ram(self, lo: int, hi: int) -> bool:
-        return self.ram_base <= lo and hi <= self.ram_end
+        """[lo, hi) lies in RAM, clear of the holes (a segment there would be unreachable)."""
+        return self.ram_base <= lo and hi <= self.ram_end and not any(lo < h_hi and hi > h_lo
+                                                                      for h_lo, h_hi, _ in self.holes)
 
     def region_name(self, addr: int) -> str:
         """A human name for an address, for error messages."""

@@ -190,3 +190,11 @@ def test_the_disassembly_under_the_zisk_profile_spells_csr_instructions():
     guest = load_guest(ELF["zisk"])
     lines = list(listing(guest.program, guest.profile.calls[64].extensions))
     assert any(line.endswith("f12022f3  csrrs t0, 0xf12, zero") for line in lines)
+
+
+def test_a_segment_in_a_hole_of_zisks_map_is_refused_at_load():
+    from elf_factory import PF_R, PF_W, PF_X, Seg, build_elf
+    from translator.elf import ElfError
+    data = build_elf([Seg(0x8000_0000, PF_R | PF_X, bytes(16)), Seg(0x9000_0000, PF_R | PF_W, bytes(16))])
+    with pytest.raises(ElfError, match=r"lies in the gap between ZisK's ROM and RAM$"):
+        load_guest(data, "zisk", name="gap.elf")
