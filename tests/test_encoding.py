@@ -3,7 +3,7 @@ import pytest
 
 from runtime.encoding import (
     AMO_FNS, BY_ID, CLASSES, MEMORY_CLASSES, OP_AMO, OP_CLASS, OP_LEGAL, OP_SIZE, OP_TABLE, TABLE, TABLE_TEXT,
-    TABLES, _parse_table,
+    PROFILE_CLASSES, TABLES, _parse_table,
 )
 
 CUSTOM = f"{len(TABLE)}   custom0    NONE   *    ecall  main    -    -    -     0000000 00000 00000 000 00000 0001011\n"
@@ -68,3 +68,9 @@ def test_immediate_ops_compute_their_register_op():
     assert computes == {"addi": "add", "slti": "slt", "sltiu": "sltu", "xori": "xor", "ori": "or", "andi": "and",
                         "slli": "sll", "srli": "srl", "srai": "sra", "addiw": "addw", "slliw": "sllw",
                         "srliw": "srlw", "sraiw": "sraw"}
+
+
+def test_the_zicsr_rows_have_the_fixed_ids_90_to_95_and_only_profiles_decode_them():
+    csr = {op.name: op.id for op in TABLE if op.cls == "csr"}
+    assert csr == {"csrrw": 90, "csrrs": 91, "csrrc": 92, "csrrwi": 93, "csrrsi": 94, "csrrci": 95}
+    assert "csr" in PROFILE_CLASSES
