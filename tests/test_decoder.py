@@ -388,3 +388,17 @@ def test_every_decoded_code_word_of_an_example_round_trips_through_the_assembler
             if again != word:
                 failures.append((hex(pc), hex(word), text, hex(again)))
     assert not failures, f"{len(failures)} words do not round trip, e.g. {failures[:10]}"
+
+
+@pytest.mark.parametrize("xlen", [64, 32])
+def test_csr_words_decode_only_for_a_profile_that_takes_them_one_word_or_an_array_at_once(xlen):
+    from runtime.encoding import decode_words
+    words = [encode(name, xlen, rd=rd, rs1=rs1, imm=csr) for name in ("csrrw", "csrrs", "csrrc", "csrrwi",
+                                                                        "csrrsi", "csrrci")
+             for rd, rs1, csr in ((0, 10, 0x800), (5, 0, 0xF12), (31, 17, 0x7C0))]
+    assert all(try_decode(w, xlen) is None for w in words)
+    assert (decode_words(np.array(words, np.uint32), xlen)["op"] == -1).all()
+    one_by_one = [decode(w, xlen, PROFILE_CLASSES) for w in words]
+    at_once = decode_words(np.array(words, np.uint32), xlen, PROFILE_CLASSES)
+    assert at_once["op"].tolist() == [i.opcode.id for i in one_by_one]
+    assert at_once["imm"].tolist() == [i.imm for i in one_by_one] and at_once["rs1"].tolist() == [i.rs1 for i in one_by_one]
