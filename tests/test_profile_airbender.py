@@ -136,3 +136,14 @@ def test_the_compression_mode_hashes_a_merkle_node_as_hashlibs_blake2s_of_its_64
         call.handler(call, regs, memory, HostIO(), 0)
     block = message[:32] + node if right else node + message[:32]
     assert memory.read(state_at, 32) == hashlib.blake2s(block).digest()
+
+
+def test_run_json_takes_the_raw_binary_under_the_named_profile(tmp_path, capsys, monkeypatch):
+    import json
+    from zkaot.cli import EXIT_OK, main
+    monkeypatch.setenv("ZKAOT_CACHE", str(tmp_path / "cache"))
+    (tmp_path / "input").write_bytes(words(2, 3) + b"abc")
+    assert main(["run", str(APP), "--profile", "airbender", "--input", str(tmp_path / "input"), "--json"]) == EXIT_OK
+    report = json.loads(capsys.readouterr().out)
+    assert (report["profile"], report["exit_code"], report["public_output"]) == \
+           ("airbender", 0, hashlib.blake2s(b"abc").hexdigest())

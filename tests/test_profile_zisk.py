@@ -198,3 +198,16 @@ def test_a_segment_in_a_hole_of_zisks_map_is_refused_at_load():
     data = build_elf([Seg(0x8000_0000, PF_R | PF_X, bytes(16)), Seg(0x9000_0000, PF_R | PF_W, bytes(16))])
     with pytest.raises(ElfError, match=r"lies in the gap between ZisK's ROM and RAM$"):
         load_guest(data, "zisk", name="gap.elf")
+
+
+def test_run_json_packs_each_input_as_a_record(tmp_path, capsys, monkeypatch):
+    import json
+    from zkaot.cli import EXIT_OK, main
+    monkeypatch.setenv("ZKAOT_CACHE", str(tmp_path / "cache"))
+    (tmp_path / "a").write_bytes(b"s")
+    (tmp_path / "b").write_bytes(b"abc")
+    assert main(["run", str(ELF["zisk"]), "--input", str(tmp_path / "a"), "--input", str(tmp_path / "b"),
+                 "--json"]) == EXIT_OK
+    report = json.loads(capsys.readouterr().out)
+    assert (report["profile"], report["exit_code"]) == ("zisk", 0)
+    assert report["public_output"] == slots(hashlib.sha256(b"abc").digest()).hex()
