@@ -70,11 +70,12 @@ class MemoryMap:
         g_lo, g_hi = self.stack_guard
         if g_lo <= addr < g_hi:
             return "the stack guard page (stack overflow?)"
+        in_input = self.input_base is not None and self.input_base <= addr < self.input_base + 8 + self.max_input
         hole = self.hole_at(addr)
-        if hole:
+        if hole and not in_input:           # an input region may lie in a hole (older ZisK guests')
             return hole
-        if self.ram_base <= addr < self.ram_end:
+        if self.ram_base <= addr < self.ram_end and not hole:
             return "RAM"
-        if self.input_base is not None and self.input_base <= addr < self.input_base + 8 + self.max_input:
+        if in_input:
             return "the input region"
         return "unmapped memory"

@@ -211,3 +211,10 @@ def test_run_json_packs_each_input_as_a_record(tmp_path, capsys, monkeypatch):
     report = json.loads(capsys.readouterr().out)
     assert (report["profile"], report["exit_code"]) == ("zisk", 0)
     assert report["public_output"] == slots(hashlib.sha256(b"abc").digest()).hex()
+
+
+def test_a_legacy_guest_reading_past_its_blob_faults_in_the_input_region():
+    profile = PROFILES["zisk-legacy"]
+    source = "lui t0, 0x90001\nslli t0, t0, 32\nsrli t0, t0, 32\nld a0, 0(t0)\n"
+    result = Interpreter(program_from_asm(source), b"abc", profile.maps[64], 100, calls=profile.calls[64]).run()
+    assert str(result.fault).endswith("load of 8 bytes at 0x90001000: the input region")
