@@ -32,6 +32,7 @@ MARCHID = 0xF12
 KECCAKF, SHA256F = 0x800, 0x805                 # CSR_PRECOMPILED_ADDR_START + the precompile's index
 FCALL_PARAM, FCALL = 0x8F0, 0x8C0               # a direct-value parameter; a call's port (id >> 5)
 FCALL_INPUT_READY_ID = 23
+CYCLE = 0xC00                                   # `unimp` is csrrw x0, cycle, x0
 OUTPUT_SLOTS = 64                               # u32 public outputs (ziskos set_output: id < 64)
 ROM_BASE, ROM_END = 0x8000_0000, 0x8800_0000
 RAM_BASE, RAM_END = 0xA000_0000, 0xC000_0000
@@ -155,6 +156,12 @@ def _fcall(layout: Layout):
     return fcall
 
 
+def _unimp(call: Call, regs: Sequence[int], memory: GuestMemory, io: HostIO, step: int) -> tuple[int, ...]:
+    """`unimp` (csrrw x0, cycle, x0) is what a Rust guest's abort runs; ZisK would write a CSR
+    cell and go on past it, into code that is never meant to run."""
+    raise EcallError("zisk: the guest aborted (unimp: csrrw x0, cycle, x0)")
+
+
 def registry(layout: Layout) -> Registry:
     return Registry([
         Call("exit", Ecall(A7, 93), _exit(layout), reads=(A0,)),
@@ -165,6 +172,7 @@ def registry(layout: Layout) -> Registry:
         Call("sha256f", Csr(SHA256F, "set"), _sha256f, memory_reads=(SHA256F_PARAMS,)),
         Call("fcall_param", Csr(FCALL_PARAM, "set"), _fcall_param),
         Call("fcall", Csr(FCALL, "write"), _fcall(layout)),
+        Call("unimp", Csr(CYCLE, "write"), _unimp),
     ], vendor="zisk")
 
 

@@ -218,3 +218,8 @@ def test_a_legacy_guest_reading_past_its_blob_faults_in_the_input_region():
     source = "lui t0, 0x90001\nslli t0, t0, 32\nsrli t0, t0, 32\nld a0, 0(t0)\n"
     result = Interpreter(program_from_asm(source), b"abc", profile.maps[64], 100, calls=profile.calls[64]).run()
     assert str(result.fault).endswith("load of 8 bytes at 0x90001000: the input region")
+
+
+def test_unimp_is_an_abort_on_one_line():
+    assert str(_zisk_run("csrrw zero, 0xc00, zero\n").fault).endswith("(csrrw zero, 0xc00, zero): zisk: the guest aborted "
+                                                    "(unimp: csrrw x0, cycle, x0)")
