@@ -174,6 +174,9 @@ def compiler(target: str) -> list[str] | None:
         return ["cc", "-O2"]
     if target == "qemu":
         return ["riscv64-linux-gnu-gcc", "-O2", "-static"] if shutil.which("riscv64-linux-gnu-gcc") else None
+    if target == "linux":           # bench/linux_programs.py: a static musl program zkaot and qemu both run
+        return [PYTHON, "-m", "ziglang", "cc", "-target", "riscv64-linux-musl", "-mcpu=generic_rv64+m+a",
+                "-static", "-O2", "-g0"]
     return ["riscv64-unknown-elf-gcc", "-O2", *ARCHES[target], "-mcmodel=medany", f"--specs={PICOLIBC}",
             "-DZKAOT_GUEST", "-ffunction-sections", "-fdata-sections"]
 

@@ -6,9 +6,11 @@ Everything else follows from here: `runtime/host.py` dispatches through a Regist
 trace's PRECOMPILE_ROW (`runtime/trace.py`) is checked to hold every precompile's bytes,
 the prover (`prover/riscv/`) looks its calls up by the table that proves them, and tests
 hold the guest SDK (`runtime/guest/`) and docs/machine.md to these numbers.  Profiles
-that select calls differently (t0, CSRs, custom opcodes) add selectors and registries: a
-vendor's instructions (runtime/encoding.py VENDOR_TABLE_TEXT, OpenVM's custom-0 opcodes) are
-calls selected by an Insn, and a registry that has them decodes its extension's rows.
+that select calls differently add selectors and registries: an ecall's register (a7, t0),
+a CSR access (`Csr`: the interpreter runs the handler for csrrw/csrrs/... of that number),
+a store to a device address (`Store`: ZisK's UART byte port), a jump to itself (`SelfLoop`)
+or a vendor's instruction (`Insn`: runtime/encoding.py VENDOR_TABLE_TEXT, OpenVM's custom-0
+opcodes; a registry that has them decodes its extension's rows).
 """
 from __future__ import annotations
 
@@ -48,6 +50,36 @@ class Insn:
 
 
 @dataclass(frozen=True)
+class Csr:
+    """A CSR instruction selected by the CSR `number` and what it does to the CSR: "read" (csrrs
+    or csrrc with x0 or zimm 0: nothing is written), "set", "clear" or "write" (csrrw, csrrwi).
+    Its handler sees the 32 registers and three more: CSR_OPERAND (rs1's value or the zimm),
+    CSR_RD (the number of rd) and CSR_SOURCE (the rs1 field: a register number, or the
+    zimm), and returns the value rd gets (no value: 0)."""
+    number: int
+    access: str
+
+
+@dataclass(frozen=True)
+class Store:
+    """A store of `size` bytes to the device `address`: the handler sees the registers and the
+    stored value as STORE_VALUE, and the store does not reach memory (the map keeps a hole there)."""
+    address: int
+    size: int
+
+
+@dataclass(frozen=True)
+class SelfLoop:
+    """A jump or branch to itself (`j .`), which halts the machine (Airbender): the handler
+    runs after the instruction, and raises GuestExit."""
+
+
+CSR_OPERAND = STORE_VALUE = 32      # what a CSR or device handler sees after the registers (Csr, Store)
+CSR_RD, CSR_SOURCE = 33, 34
+CSR_ACCESSES = ("read", "set", "clear", "write")
+
+
+@dataclass(frozen=True)
 class Span:
     """Guest memory a call touches: `size` bytes, or as many as register `size_reg` holds,
     at the address in register `base`, which must be `align`-byte aligned (`what` names
@@ -81,7 +113,7 @@ class Call:
     proves it in prover/riscv/ (Main's "exit" and "write", or a precompile's table), None
     when nothing can."""
     name: str
-    selector: Ecall | Insn
+    selector: Ecall | Csr | Store | SelfLoop | Insn
     handler: Handler = field(repr=False)
     reads: tuple[int, ...] = ()
     writes: tuple[int, ...] = ()
@@ -105,13 +137,14 @@ class Call:
 class Registry:
     """A profile's calls, keyed by selector.  Every ecall of a registry is selected by the
     same register (a registry may have none: OpenVM's ecall is a fault).  `vendor` names the
-    profile in the fault of an unknown call (None: the zkaot machine's own calls).  Calls
-    selected by an Insn make the registry's `extensions`: the vendor rows of the encoding
-    table its guests may run, each of which must have its call.  `public_output_size`:
-    the public output's bytes at the start of a run (zeros; OpenVM's REVEAL fills them).
-    `start(program, memory, io)`, if given, runs before a fresh run's first instruction (not
-    before a replay) and returns the registers it sets: the Linux profile lays out a process's
-    stack there (runtime/linux.py)."""
+    profile in the fault of an unknown call (None: the zkaot machine's own calls).  The
+    registry's `extensions` are the optional parts of the encoding table its profile decodes
+    (encoding.decodable): "csr" when it has CSR calls, and a vendor's extension when it has
+    calls selected by an Insn, which must then cover every row of that extension; any other
+    profile finds those words illegal.  `public_output_size`: the public output's bytes at the
+    start of a run (zeros; OpenVM's REVEAL fills them).  `start(program, memory, io)`, if
+    given, runs before a fresh run's first instruction (not before a replay) and returns the
+    registers it sets: the Linux profile lays out a process's stack there (runtime/linux.py)."""
 
     def __init__(self, calls: Iterable[Call], vendor: str | None = None, public_output_size: int = 0,
                  start: Callable[[object, GuestMemory, HostIO], dict[int, int]] | None = None):
@@ -119,18 +152,22 @@ class Registry:
         self.vendor = vendor
         self.public_output_size = public_output_size
         self.start = start
-        ecalls = [call for call in self.calls if isinstance(call.selector, Ecall)]
-        registers = {call.selector.register for call in ecalls}
+        registers = {call.selector.register for call in self.calls if isinstance(call.selector, Ecall)}
         if len(registers) > 1:
             raise ValueError(f"a registry's ecalls are selected by one register, not {sorted(registers)}")
-        self.register = registers.pop() if registers else None
+        self.register = registers.pop() if registers else None       # None: no ecall is a call
+        if any(isinstance(c.selector, Csr) and c.selector.access not in CSR_ACCESSES for c in self.calls):
+            raise ValueError(f"a CSR call's access is one of {CSR_ACCESSES}")
         rows = {op.name: op for op in TABLE if op.ext}
         self.by_instruction = {rows[call.selector.name].id: call
                                for call in self.calls if isinstance(call.selector, Insn)}
-        self.extensions = frozenset(op.ext for op in TABLE if op.id in self.by_instruction)
-        missing = [op.name for op in TABLE if op.ext in self.extensions and op.id not in self.by_instruction]
+        vendor = frozenset(op.ext for op in TABLE if op.id in self.by_instruction)
+        missing = [op.name for op in TABLE if op.ext in vendor and op.id not in self.by_instruction]
         if missing:
-            raise ValueError(f"a registry with the {sorted(self.extensions)} instructions has no call for {missing}")
+            raise ValueError(f"a registry with the {sorted(vendor)} instructions has no call for {missing}")
+        self.extensions = vendor | ({"csr"} if any(isinstance(c.selector, Csr) for c in self.calls) else set())
+        self.devices = tuple(call for call in self.calls if isinstance(call.selector, Store))
+        self.self_loop = next((call for call in self.calls if isinstance(call.selector, SelfLoop)), None)
         self.by_selector = {call.selector: call for call in self.calls}
         proven = [call for call in self.calls if call.proven_by]
         self._proven_by = {call.proven_by: call for call in proven}
@@ -149,6 +186,14 @@ class Registry:
                 raise EcallError(f"{self.vendor}: call {ABI_NAMES[self.register]}=0x{number:x} is not "
                                  f"implemented (docs/profiles.md lists the {self.vendor} calls zkaot has)")
             raise EcallError(f"unknown ecall {ABI_NAMES[self.register]}={number} (see runtime/calls.py)")
+        return call
+
+    def csr(self, number: int, access: str) -> Call:
+        """The call a CSR instruction selects; EcallError naming the vendor when none does."""
+        call = self.by_selector.get(Csr(number, access))
+        if call is None:
+            raise EcallError(f"{self.vendor}: csr 0x{number:x} ({access}) is not implemented "
+                             f"(docs/profiles.md lists the {self.vendor} calls zkaot has)")
         return call
 
     def proven_by(self, kind: str) -> Call:

@@ -16,7 +16,8 @@ runtime/calls.py Registry.extensions) without which the decoder treats them as i
   format   the operand layout (FORMATS); it also says whether the second operand is
            rs2 or the immediate
   xlen     32, 64 or * for both
-  class    alu arith branch jal jalr load store lr sc amo fence ecall ebreak
+  class    alu arith branch jal jalr load store lr sc amo fence ecall ebreak, and the
+           classes only some profiles decode (PROFILE_CLASSES: csr)
   table    the derived trace table (runtime/trace.py) and prover table that proves
            the step beyond Main: alu arith branch memory, or main for none
   size     bytes accessed by memory classes, else -
@@ -24,11 +25,14 @@ runtime/calls.py Registry.extensions) without which the decoder treats them as i
            lr, amo), else -
   fn       the operation computed: for alu and arith ops the register-register op
            (addi: add, addiw: addw, add: add), for AMOs how the old value and rs2
-           combine (AMO_FNS); - where the name alone says it (lui, auipc, branches)
+           combine (AMO_FNS), for CSR accesses what they do to the CSR (CSR_FNS);
+           - where the name alone says it (lui, auipc, branches)
   pattern  bits 31..0 (spaces are ignored): 0 and 1 are fixed bits, '.' bits belong
            to the format's operands
-The decoder tries rows in table order.  A word that matches no row of its xlen (and of
-the extensions it is given) is illegal.
+The decoder tries rows in table order.  A word that matches no row of its xlen is
+illegal; so is a vendor row whose extension, or a row of a class in PROFILE_CLASSES,
+the caller's `extensions` do not name (decodable): the zkaot profile names none, so its
+decoding, traces and program IDs are as before.
 """
 from dataclasses import dataclass, replace
 
@@ -130,6 +134,13 @@ TABLE_TEXT = """
 87   amomax.d   AMO    64   amo    memory  8    s    max   10100 .. ..... ..... 011 ..... 0101111
 88   amominu.d  AMO    64   amo    memory  8    s    minu  11000 .. ..... ..... 011 ..... 0101111
 89   amomaxu.d  AMO    64   amo    memory  8    s    maxu  11100 .. ..... ..... 011 ..... 0101111
+# ---- Zicsr (profiles whose calls a CSR number selects: runtime/calls.py Csr) ----
+90   csrrw      CSR    *    csr    main    -    -    rw    ............ ..... 001 ..... 1110011
+91   csrrs      CSR    *    csr    main    -    -    rs    ............ ..... 010 ..... 1110011
+92   csrrc      CSR    *    csr    main    -    -    rc    ............ ..... 011 ..... 1110011
+93   csrrwi     CSRI   *    csr    main    -    -    rw    ............ ..... 101 ..... 1110011
+94   csrrsi     CSRI   *    csr    main    -    -    rs    ............ ..... 110 ..... 1110011
+95   csrrci     CSRI   *    csr    main    -    -    rc    ............ ..... 111 ..... 1110011
 """
 
 # ext id name       format xlen class  table size sign fn pattern (bits 31..0)
@@ -148,8 +159,6 @@ openvm 105 sha256      XR  32  custom main  -  -  -  0000001 ..... ..... 100 ...
 # csrrw x0, csr, x0: the OpenVM transpiler's one CSR instruction that is not a fault (a no-op)
 openvm 106 csrrw.zero  XI  32  custom main  -  -  -  ............ 00000 001 00000 1110011
 """
-# Op ids another branch is adding rows for (Zicsr): ids stay unique and dense once they are in.
-RESERVED_IDS = frozenset(range(90, 96))
 
 
 def _bits(word: int, hi: int, lo: int) -> int:
@@ -228,11 +237,16 @@ FORMATS = {f.name: f for f in (
     Format("XI", (RD, RS1), ((31, 20, 0),), 12, "{rd}, {rs1}, {imm}", "imm"),
     Format("XR", (RD, RS1, RS2), syntax="{rd}, {rs1}, {rs2}", operand="rs2"),
     Format("X2", (RD, RS1), syntax="{rd}, {rs1}"),
+    # the CSR number is the unsigned immediate; CSRI's rs1 field is the 5-bit zimm, not a register
+    Format("CSR", (RD, RS1), ((31, 20, 0),), 0, "{rd}, {csr}, {rs1}", "imm"),
+    Format("CSRI", (RD, RS1), ((31, 20, 0),), 0, "{rd}, {csr}, {zimm}", "imm"),
 )}
 
 
 CLASSES = ("alu", "arith", "branch", "jal", "jalr", "load", "store", "lr", "sc", "amo", "fence", "ecall", "ebreak",
-           "custom")
+           "custom", "csr")
+PROFILE_CLASSES = frozenset({"csr"})       # decoded only for a profile that takes them (its calls say so)
+CSR_FNS = ("rw", "rs", "rc")               # what a CSR access does: write, set bits, clear bits
 TABLES = ("main", "alu", "arith", "branch", "memory")
 AMO_FNS = ("swap", "add", "xor", "and", "or", "min", "max", "minu", "maxu")
 MEMORY_CLASSES = frozenset({"load", "store", "lr", "sc", "amo"})
@@ -245,6 +259,7 @@ _CLASS_RULES = {
     "sc": ({"AMO"}, {"memory"}), "amo": ({"AMO"}, {"memory"}),
     "fence": ({"FENCE"}, {"main"}), "ecall": ({"NONE"}, {"main"}), "ebreak": ({"NONE"}, {"main"}),
     "custom": ({"XI", "XR", "X2"}, {"main"}),       # a vendor's instruction: a call of its registry
+    "csr": ({"CSR", "CSRI"}, {"main"}),
 }
 
 
@@ -326,11 +341,13 @@ def _check_row(op: Opcode, sign: str) -> None:
         bad(f"size {op.size or '-'} for class {op.cls}")
     if sign not in (("s", "u") if op.cls in _EXTENDS else ("-",)):
         bad(f"sign {sign} for class {op.cls}")
-    computes = op.cls == "amo" or op.cls in ("alu", "arith") and op.format.name != "U"
+    computes = op.cls in ("amo", "csr") or op.cls in ("alu", "arith") and op.format.name != "U"
     if bool(op.fn) != computes:
         bad(f"fn {op.fn or '-'} for class {op.cls} format {op.format.name}")
     if op.cls == "amo" and op.fn not in AMO_FNS:
         bad(f"AMO operation {op.fn} is not one of {' '.join(AMO_FNS)}")
+    if op.cls == "csr" and op.fn not in CSR_FNS:
+        bad(f"CSR access {op.fn} is not one of {' '.join(CSR_FNS)}")
     if op.format.name == "R" and op.fn != op.name:
         bad(f"a register-register op computes itself, not {op.fn}")
     if bool(op.ext) != (op.cls == "custom"):
@@ -338,13 +355,11 @@ def _check_row(op: Opcode, sign: str) -> None:
 
 
 def _check_table(rows: tuple[Opcode, ...]) -> tuple[Opcode, ...]:
-    """Ids are 0..n-1 in some order but RESERVED_IDS (dense, so id-indexed arrays have no
-    holes but those), a name names one row per xlen, and an immediate op computes a
-    register op of its xlens."""
+    """Ids are 0..n-1 in some order (dense, so id-indexed arrays have no holes), a name names
+    one row per xlen, and an immediate op computes a register op of its xlens."""
     ids = sorted(op.id for op in rows)
-    n = len(rows) + len(RESERVED_IDS)
-    if ids != sorted(set(range(n)) - RESERVED_IDS):
-        raise ValueError(f"encoding table ids must be 0..{n - 1} but the reserved {sorted(RESERVED_IDS)}, each once")
+    if ids != list(range(len(rows))):
+        raise ValueError(f"encoding table ids must be 0..{len(rows) - 1}, each once")
     seen = set()
     for op in rows:
         for x in op.xlens:
@@ -359,17 +374,15 @@ def _check_table(rows: tuple[Opcode, ...]) -> tuple[Opcode, ...]:
 
 
 TABLE: tuple[Opcode, ...] = _parse_table(TABLE_TEXT)
-_BY = {op.id: op for op in TABLE}
-BY_ID: tuple[Opcode | None, ...] = tuple(_BY.get(i) for i in range(max(_BY) + 1))   # BY_ID[op id]; None: reserved
+BY_ID: tuple[Opcode, ...] = tuple(sorted(TABLE, key=lambda op: op.id))   # BY_ID[op id]
 MNEMONICS = frozenset(op.name for op in TABLE)
 EXTENSIONS = frozenset(op.ext for op in TABLE if op.ext)
 
 
 def by_id(fact, dtype) -> np.ndarray:
     """A lookup array of fact(op) indexed by op id, for the consumers that index by a
-    trace's or a decoded program's op column (a reserved id gets the dtype's zero: no
-    decoded word carries one)."""
-    return np.array([fact(op) if op is not None else np.zeros((), dtype)[()] for op in BY_ID], dtype=dtype)
+    trace's or a decoded program's op column."""
+    return np.array([fact(op) for op in BY_ID], dtype=dtype)
 
 
 OP_CLASS = by_id(lambda op: CLASSES.index(op.cls), np.uint8)        # codes: CLASSES.index(name)
@@ -383,6 +396,13 @@ DECODED = np.dtype([("op", "<i2"), ("rd", "u1"), ("rs1", "u1"), ("rs2", "u1"), (
                     ("imm", "<i8")])
 
 
+def decodable(op: Opcode, xlen: int, extensions: frozenset[str]) -> bool:
+    """Whether a decoder for `xlen` given a profile's `extensions` (runtime/calls.py
+    Registry.extensions: vendor extension names and PROFILE_CLASSES it takes) tries the row."""
+    return (xlen in op.xlens and (not op.ext or op.ext in extensions)
+            and (op.cls not in PROFILE_CLASSES or op.cls in extensions))
+
+
 def illegal_words(n: int) -> np.ndarray:
     """n DECODED records of words that are no instruction (op -1)."""
     decoded = np.zeros(n, DECODED)
@@ -392,7 +412,7 @@ def illegal_words(n: int) -> np.ndarray:
 
 def decode_words(words: np.ndarray, xlen: int, extensions: frozenset[str] = frozenset()) -> np.ndarray:
     """Decode an array of words at once; op is the op id, or -1 where the word is illegal
-    (also a vendor row whose extension is not in `extensions`).
+    (also a row that is not `decodable` with these `extensions`).
 
     The vectorized twin of translator.decoder.decode (tests hold them equal), for
     whole code segments: region discovery and the prover's program ROM.  Only the
@@ -410,7 +430,7 @@ def decode_words(words: np.ndarray, xlen: int, extensions: frozenset[str] = froz
 def _decode_distinct(words: np.ndarray, xlen: int, extensions: frozenset[str]) -> np.ndarray:
     out = illegal_words(len(words))
     for op in TABLE:
-        if xlen not in op.xlens or (op.ext and op.ext not in extensions):
+        if not decodable(op, xlen, extensions):
             continue
         hit = ((words & op.mask) == op.match) & (out["op"] == -1)
         if not hit.any():

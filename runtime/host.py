@@ -69,6 +69,7 @@ class HostIO:
     frames: deque = field(default_factory=deque)           # input frames that calls hand out, in order
     hint_stream: bytearray = field(default_factory=bytearray)   # OpenVM's hint stream (runtime/openvm.py)
     process: object = None                                 # a profile's per-run state (runtime/linux.py)
+    scratch: dict = field(default_factory=dict)            # a profile's calls' own state (ZisK's free-call parameters)
     _line: bytearray = field(default_factory=bytearray)     # the start of a stdout line that may be a marker
     _mid_line: bool = False                                # the current stdout line is shown: no marker
 
@@ -135,3 +136,12 @@ def handle_instruction(calls: Registry, ins, regs: Sequence[int], memory: GuestM
     selects in `calls`; returns (register, new value) for each register it writes."""
     call = calls.by_instruction[ins.opcode.id]
     return list(zip(call.writes, call.handler(call, regs, memory, io, step, ins), strict=True))
+
+
+def handle_csr(calls: Registry, number: int, access: str, regs: Sequence[int], operands: tuple[int, int, int],
+               memory: GuestMemory, io: HostIO, step: int) -> int:
+    """Run the call a CSR instruction selects (runtime/calls.py Csr) on the registers and its
+    operands (rs1's value or the zimm, rd's number, the rs1 field); returns the value rd gets."""
+    call = calls.csr(number, access)
+    values = call.handler(call, [*regs[:32], *operands], memory, io, step)
+    return values[0] if values else 0

@@ -58,6 +58,28 @@ class GuestMemory:
             self.input = bytes(len(input_bytes).to_bytes(8, "little") + input_bytes).ljust(hi - lo, b"\0")
         self.misaligned = 0
         self.log: list[int] | None = None    # when a list, every value read is appended (minimal trace)
+        self.devices: dict[int, tuple[int, object]] = {}      # address -> (size, the store's handler)
+        if memory_map.holes:
+            self._holes = [(lo - self.base, hi - self.base) for lo, hi, _ in memory_map.holes]
+            self._ram_offset = self._ram_offset_outside_holes
+            self.store = self._store_or_device
+
+    def attach_device(self, address: int, size: int, device) -> None:
+        """A store of `size` bytes at `address` (in a hole of the map) calls device(value) instead."""
+        self.devices[address] = (size, device)
+
+    def _ram_offset_outside_holes(self, addr: int, size: int) -> int | None:
+        off = GuestMemory._ram_offset(self, addr, size)
+        if off is not None and any(off < hi and off + size > lo for lo, hi in self._holes):
+            return None
+        return off
+
+    def _store_or_device(self, addr: int, size: int, value: int) -> None:
+        device = self.devices.get(addr)
+        if device is not None and device[0] == size:
+            device[1](value & ((1 << (8 * size)) - 1))
+            return
+        GuestMemory.store(self, addr, size, value)
 
     def _ram_offset(self, addr: int, size: int) -> int | None:
         off = addr - self.base

@@ -19,12 +19,21 @@ DEFAULT_MAX_INPUT = 64 << 20
 class MemoryMap:
     """One RAM window, a guard page below the stack and an input region.  Other vendors'
     maps (runtime/profiles.py) have no guard (stack_size None: nothing marks where their
-    stack ends) and take input as calls, not from a region (input_base None)."""
+    stack ends) and take input as calls, not from a region (input_base None); `holes` are
+    stretches of the window that are not RAM (ZisK's gap between ROM and RAM, and its system
+    page, where only the UART's device store is allowed)."""
     ram_base: int = RAM_BASE
     ram_size: int = DEFAULT_RAM_SIZE
     stack_size: int | None = DEFAULT_STACK_SIZE
     input_base: int | None = INPUT_BASE
     max_input: int = DEFAULT_MAX_INPUT
+    holes: tuple[tuple[int, int, str], ...] = ()   # (lo, hi, name): not RAM, but devices may sit there
+
+    def hole_at(self, addr: int) -> str | None:
+        for lo, hi, name in self.holes:
+            if lo <= addr < hi:
+                return name
+        return None
 
     @property
     def ram_end(self) -> int:
@@ -50,7 +59,9 @@ class MemoryMap:
         return self.input_base, self.input_base + 8 + ((input_len + 7) & ~7)
 
     def in_ram(self, lo: int, hi: int) -> bool:
-        return self.ram_base <= lo and hi <= self.ram_end
+        """[lo, hi) lies in RAM, clear of the holes (a segment there would be unreachable)."""
+        return self.ram_base <= lo and hi <= self.ram_end and not any(lo < h_hi and hi > h_lo
+                                                                      for h_lo, h_hi, _ in self.holes)
 
     def region_name(self, addr: int) -> str:
         """A human name for an address, for error messages."""
@@ -59,8 +70,12 @@ class MemoryMap:
         g_lo, g_hi = self.stack_guard
         if g_lo <= addr < g_hi:
             return "the stack guard page (stack overflow?)"
-        if self.ram_base <= addr < self.ram_end:
+        in_input = self.input_base is not None and self.input_base <= addr < self.input_base + 8 + self.max_input
+        hole = self.hole_at(addr)
+        if hole and not in_input:           # an input region may lie in a hole (older ZisK guests')
+            return hole
+        if self.ram_base <= addr < self.ram_end and not hole:
             return "RAM"
-        if self.input_base is not None and self.input_base <= addr < self.input_base + 8 + self.max_input:
+        if in_input:
             return "the input region"
         return "unmapped memory"

@@ -10,14 +10,17 @@ map into its checks (translator/executor.py layout_for).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
+from runtime.airbender import AIRBENDER, MEMORY_MAP as AIRBENDER_MAP
 from runtime.calls import ZKAOT, Registry
 from runtime.linux import LINUX_MAP, linux_calls
 from runtime.memory_map import MemoryMap
 from runtime.openvm import OPENVM
 from runtime.risc0 import RISC0
 from runtime.sp1 import PICO, SP1, SP1_V3
+from runtime.zisk import CURRENT, LEGACY, RAM_BASE as ZISK_RAM, RAM_END as ZISK_RAM_END, ROM_BASE as ZISK_ROM, \
+    ZISK, ZISK_LEGACY, records
 
 # Where SP1, Pico, RISC Zero and OpenVM link rv32 guest text (the fact sheet and
 # sp1/crates/zkvm/entrypoint: the stack's top is 0x200400, just below it).
@@ -29,13 +32,17 @@ class Profile:
     """`calls` and `maps` by xlen (the widths the profile runs).  `input_region`: the input
     is one frame, readable in the map's input region (zkaot); otherwise the frames are handed
     out by calls, in order.  `recognise(program)` says why a loaded program (its segments,
-    symbols and xlen) is this profile's, or None."""
+    symbols and xlen) is this profile's, or None.  `pack_input(frames)`: the input region's
+    bytes made of all the frames (ZisK), instead of one frame.  `raw_base`: the program is a
+    raw binary loaded (and entered) at this address, not an ELF (Airbender)."""
     name: str
     calls: dict[int, Registry]
     maps: dict[int, MemoryMap]
     input_region: bool
     public_output: str
     recognise: Callable[[object], str | None]
+    pack_input: Callable[[Sequence[bytes]], bytes] | None = None
+    raw_base: int | None = None
 
     @property
     def xlens(self) -> tuple[int, ...]:
@@ -66,6 +73,27 @@ def _vendor_recognise(*needles: str):
 def _named_only(program) -> str | None:
     """SP1 before v4: its binaries name the same crates as v4's, so only --profile picks it."""
     return None
+
+
+def _zisk_recognise(program) -> str | None:
+    """A ziskos symbol, or ZisK's layout: code in its ROM at 0x8000_0000 and the writable
+    segments in its RAM [0xA000_0000, 0xC000_0000)."""
+    named = _symbols_naming(program, "ziskos")
+    if named:
+        return named
+    code = [s for s in program.segments if s.executable]
+    writable = [s for s in program.segments if s.writable]
+    if code and writable and min(s.vaddr for s in code) == ZISK_ROM and \
+            all(ZISK_RAM <= s.vaddr and s.end <= ZISK_RAM_END for s in writable):
+        return "code at ZisK's ROM (0x80000000) and data in its RAM (0xa0000000-0xc0000000)"
+    return None
+
+
+def _one_frame(frames: Sequence[bytes]) -> bytes:
+    """Older ZisK guests read one blob (a u64 length at 0x9000_0000, then the bytes)."""
+    if len(frames) > 1:
+        raise ValueError(f"the zisk-legacy profile reads one input (its input region), not {len(frames)} frames")
+    return frames[0] if frames else b""
 
 
 # SP1 and Pico: no input region (frames come through HINT_LEN/HINT_READ) and no stack guard
@@ -114,6 +142,12 @@ PROFILES = {p.name: p for p in (
             "the journal (SYS_WRITE to fd 3)", _vendor_recognise("risc0_zkvm")),
     Profile("openvm", OPENVM, {32: OPENVM_MAP}, False,
             "the 32 public-value bytes that REVEAL writes", _vendor_recognise("openvm")),
+    Profile("zisk", ZISK, {64: CURRENT.memory_map()}, True,
+            "the 64 u32 output slots at 0xa0410000 (256 bytes), at exit", _zisk_recognise, records),
+    Profile("zisk-legacy", ZISK_LEGACY, {64: LEGACY.memory_map()}, True,
+            "the 64 u32 output slots at 0xa0010000 (256 bytes), at exit", _named_only, _one_frame),
+    Profile("airbender", {32: AIRBENDER}, {32: AIRBENDER_MAP}, False,
+            "x10..x17 when the guest jumps to itself (8 u32, 32 bytes)", _named_only, raw_base=0),
     Profile("linux", {64: linux_calls()}, {64: LINUX_MAP}, False,
             "the bytes written to stdout (fd 1)", _linux_recognise),
 )}

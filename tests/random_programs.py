@@ -14,6 +14,7 @@ ra (calls), s0 (the data window's base, DATA + 0x800), s1 (loop counter), s2 (IN
 t5 and t6 are set right before the jumps and atomics that use them (and may be clobbered
 by random instructions elsewhere, which is harmless).
 """
+import dataclasses
 from dataclasses import dataclass, field
 
 from hypothesis import strategies as st
@@ -299,11 +300,11 @@ def run_length(spec: Spec) -> int:
 
 
 def jit_matches_interpreter(spec: Spec, step_limit: int, cache_dir, memory_map: MemoryMap = SMALL_RAM,
-                            **profile) -> None:
+                            self_loop_halts: bool = False, **profile) -> None:
     """The JIT in every mode ends exactly as the interpreter does; AssertionError (with the
     program, its registers, input and step limit) when not.  `profile`: another profile's
-    calls and frames, with its kind of memory map."""
-    program = asm(spec.source, spec.xlen)
+    calls and frames, with its kind of memory map (and whether a jump to itself halts)."""
+    program = dataclasses.replace(asm(spec.source, spec.xlen), self_loop_halts=self_loop_halts)
     result, interp = run_interpreter(program, spec.input_bytes, memory_map, step_limit, spec.regs, **profile)
     note = f"\n{spec.source}regs={spec.regs} input={spec.input_bytes!r} step_limit={step_limit}"
     for mode in MODES:

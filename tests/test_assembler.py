@@ -6,7 +6,7 @@ from hypothesis import given, settings, strategies as st
 from translator.assembler import AssemblyError, assemble, assemble_line, encode
 from translator.decoder import decode
 from translator.disasm import disassemble_word, format_instruction
-from runtime.encoding import TABLE
+from runtime.encoding import PROFILE_CLASSES, TABLE
 
 ROWS = [(op, xlen) for op in TABLE for xlen in op.xlens]
 REG = st.integers(0, 31)
@@ -43,6 +43,8 @@ def operand_strategy(op):
         return st.fixed_dictionaries(dict(rd=REG, rs1=REG, aqrl=st.integers(0, 3)))
     if fmt == "FENCE":       # the canonical form: fm = 0, rd = rs1 = 0
         return st.fixed_dictionaries(dict(pred=st.integers(0, 15), succ=st.integers(0, 15)))
+    if fmt in ("CSR", "CSRI"):          # a CSR number and rs1 (CSRI: the 5-bit zimm in its place)
+        return st.fixed_dictionaries(dict(rd=REG, rs1=REG, imm=st.integers(0, 0xFFF)))
     assert fmt == "NONE"
     return st.just({})
 
@@ -65,7 +67,7 @@ def test_round_trip_through_decoder_disassembler_and_assembler(op, xlen, data):
     pc = data.draw(PC, label="pc")
     word = encode(op.name, xlen, **ops)
     assert word & op.mask == op.match
-    instr = decode(word, xlen, frozenset({op.ext} - {""}))
+    instr = decode(word, xlen, frozenset({op.ext} - {""}) | PROFILE_CLASSES)
     assert instr.opcode is op
     assert decoded_operands(instr, ops) == ops
     text = format_instruction(instr, pc)

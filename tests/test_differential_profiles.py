@@ -5,9 +5,13 @@ the fast path), and ecalls selected by t0 (SP1's and RISC Zero's calls, with inp
 calls (every ecall a fault)."""
 from hypothesis import given, settings, strategies as st
 
-from random_programs import STEP_LIMIT, jit_matches_interpreter, programs
+from differential import li
+from guest_asm import DATA
+from random_programs import STEP_LIMIT, jit_matches_interpreter, programs, render
+from runtime import zisk
+from runtime.airbender import AIRBENDER
 from runtime.linux import linux_calls
-from runtime.memory_map import RAM_BASE, MemoryMap
+from runtime.memory_map import INPUT_BASE, RAM_BASE, MemoryMap
 from runtime.openvm import OPENVM
 from runtime.risc0 import RISC0
 from runtime.sp1 import PICO, SP1
@@ -49,3 +53,77 @@ def test_random_rv64_program_runs_the_same_on_the_jit_as_a_linux_process(spec, j
     that the whole of it can be compared), and the system calls (exit and write are numbered as
     zkaot's own; stdin is the frames)."""
     jit_matches_interpreter(spec, STEP_LIMIT, jit_cache, VENDOR_LIKE, calls=linux_calls(), frames=FRAMES)
+
+
+# ZisK's kind of map, scaled down: the input region at 0x4000_0000, a gap and a system page as
+# holes in the window, and its calls with the UART in that page.
+ZISK_SYS, ZISK_GAP = RAM_BASE + 0x8_0000, (RAM_BASE + 0x4_0000, RAM_BASE + 0x6_0000)
+ZISK_LIKE = MemoryMap(ram_base=RAM_BASE, ram_size=1 << 20, stack_size=None,
+                      holes=((*ZISK_GAP, "the gap"), (ZISK_SYS, ZISK_SYS + 0x1000, "the system page")))
+ZISK_CALLS = zisk.registry(zisk.Layout(input_addr=INPUT_BASE, sys_addr=ZISK_SYS, output_addr=DATA))
+
+
+@st.composite
+def zisk_item(draw):
+    """Lines that reach the zisk calls or the holes: UART bytes, marchid, keccakf on the data
+    window; rarely a store of the wrong size to the UART, a load from the gap or an unknown CSR."""
+    rd, rs = draw(st.sampled_from(["a3", "a4", "zero"])), draw(st.sampled_from(["a0", "a3", "s1", "zero"]))
+    kind = draw(st.sampled_from(["uart"] * 4 + ["marchid", "marchid-i", "keccakf", "uart-word", "gap", "csr"]))
+    sys_page = li("t6", ZISK_SYS).splitlines()
+    return {"uart": sys_page + [f"sb {rs}, 0x200(t6)"],
+            "marchid": [f"csrrs {rd}, 0xf12, zero"],
+            "marchid-i": [f"csrrci {rd}, 0xf12, 0"],
+            "keccakf": ["csrrs zero, 0x800, x8"],
+            "uart-word": sys_page + [f"sh {rs}, 0x200(t6)"],
+            "gap": li("t6", ZISK_GAP[0] + 8).splitlines() + [f"ld {rd}, 0(t6)"],
+            "csr": [f"csrrw {rd}, 0x123, {rs}"]}[kind]
+
+
+@st.composite
+def zisk_programs(draw):
+    spec = draw(programs(64))
+    for lines in draw(st.lists(zisk_item(), max_size=4)):
+        spec.main.insert(draw(st.integers(0, len(spec.main))), lines)
+    spec.source = render(spec)
+    return spec
+
+
+@settings(max_examples=40, **SETTINGS)
+@given(spec=zisk_programs())
+def test_random_rv64_program_runs_the_same_on_the_jit_under_zisks_calls_and_map(spec, jit_cache):
+    jit_matches_interpreter(spec, STEP_LIMIT, jit_cache, ZISK_LIKE, calls=ZISK_CALLS)
+
+
+@st.composite
+def airbender_item(draw):
+    """Lines that reach Airbender's calls: words read from and written to CSR 0x7c0 (a QuasiUART
+    message start among them), a blake2s round on the data window; rarely a bad access."""
+    rd, rs = draw(st.sampled_from(["a3", "a4", "t1"])), draw(st.sampled_from(["a0", "a3", "s1"]))
+    kind = draw(st.sampled_from(["read"] * 3 + ["write"] * 2 + ["hello", "blake2s", "both", "round"]))
+    round_bit = 1 << draw(st.integers(0, 9))
+    control = draw(st.integers(0, 7))
+    blake = ["addi a0, x8, 0", "addi a1, x8, 128", *li("a2", round_bit, 32).splitlines(),
+             f"addi a3, zero, {control}", "csrrw zero, 0x7c7, zero"]
+    return {"read": [f"csrrw {rd}, 0x7c0, zero"], "write": [f"csrrw zero, 0x7c0, {rs}"],
+            "hello": ["addi t1, zero, -1", "csrrw zero, 0x7c0, t1"], "blake2s": blake,
+            "both": [f"csrrw {rd}, 0x7c0, {rs}"], "round": ["addi a2, zero, 3", "csrrw zero, 0x7c7, zero"]}[kind]
+
+
+@st.composite
+def airbender_programs(draw):
+    """Random programs as Airbender's guests end: at a jump to itself, not an exit ecall (and
+    without the generator's write ecalls, which Airbender does not have)."""
+    spec = draw(programs(32))
+    spec.main = [it for it in spec.main if not (isinstance(it, list) and "ecall" in it)] or [["addi a3, a3, 1"]]
+    spec.tail = "endless" if spec.tail == "exit" else spec.tail
+    for lines in draw(st.lists(airbender_item(), max_size=5)):
+        spec.main.insert(draw(st.integers(0, len(spec.main))), lines)
+    spec.source = render(spec)
+    return spec
+
+
+@settings(max_examples=40, **SETTINGS)
+@given(spec=airbender_programs())
+def test_random_rv32_program_runs_the_same_on_the_jit_under_airbenders_calls(spec, jit_cache):
+    jit_matches_interpreter(spec, STEP_LIMIT, jit_cache, VENDOR_LIKE, self_loop_halts=True, calls=AIRBENDER,
+                            frames=FRAMES)

@@ -2,12 +2,11 @@
 import pytest
 
 from runtime.encoding import (
-    AMO_FNS, BY_ID, CLASSES, MEMORY_CLASSES, OP_AMO, OP_CLASS, OP_LEGAL, OP_SIZE, OP_TABLE, RESERVED_IDS, TABLE,
-    TABLE_TEXT, TABLES, _parse_table,
+    AMO_FNS, BY_ID, CLASSES, MEMORY_CLASSES, OP_AMO, OP_CLASS, OP_LEGAL, OP_SIZE, OP_TABLE, TABLE, TABLE_TEXT,
+    PROFILE_CLASSES, TABLES, _parse_table,
 )
 
-NEXT = len(BY_ID)           # the next free op id (3 digits: the rows below keep their columns)
-CUSTOM = f"{NEXT}  custom0    NONE   *    ecall  main    -    -    -     0000000 00000 00000 000 00000 0001011\n"
+CUSTOM = f"{len(TABLE)}   custom0    NONE   *    ecall  main    -    -    -     0000000 00000 00000 000 00000 0001011\n"
 
 
 def ids(table) -> dict[tuple[str, tuple[int, ...]], int]:
@@ -34,18 +33,17 @@ def test_a_row_inserted_first_with_a_new_id_renumbers_no_other_op():
 
 
 @pytest.mark.parametrize("row, why", [
-    (CUSTOM.replace(f"{NEXT} ", "33 "), "ids must be"),
-    (CUSTOM.replace(f"{NEXT} ", f"{NEXT + 1} "), "ids must be"),
-    (CUSTOM.replace(f"{NEXT} ", "91 "), "ids must be"),
-    (f"{NEXT}  lx         LOAD   *    load   memory  -    s    -     ............ ..... 111 ..... 0000011\n", "size -"),
-    (f"{NEXT}  lx         LOAD   *    load   memory  3    s    -     ............ ..... 111 ..... 0000011\n", "size 3"),
-    (f"{NEXT}  lx         LOAD   *    load   memory  4    -    -     ............ ..... 111 ..... 0000011\n", "sign -"),
-    (f"{NEXT}  sx  S  *  load  memory  4  s  -  ....... ..... ..... 111 ..... 0100011\n", "format S"),
-    (f"{NEXT}  addx       I      *    alu    memory  -    -    add   ............ ..... 001 ..... 0001011\n", "table"),
-    (f"{NEXT}  addx       I      *    alu    alu     -    -    -     ............ ..... 001 ..... 0001011\n", "fn -"),
-    (f"{NEXT}  addx       I      *    alu    alu     -    -    addw  ............ ..... 001 ..... 0001011\n", "addw"),
-    (f"{NEXT}  amox.w     AMO    *    amo    memory  4    s    nand  11111 .. ..... ..... 010 ..... 0101111\n", "nand"),
-    (f"{NEXT}  add  R  *  alu  alu  -  -  add  1111111 ..... ..... 000 ..... 0110011\n", "two RV"),
+    (CUSTOM.replace(f"{len(TABLE)} ", "33 "), "ids must be"),
+    (CUSTOM.replace(f"{len(TABLE)} ", f"{len(TABLE) + 1} "), "ids must be"),
+    (f"{len(TABLE)}   lx         LOAD   *    load   memory  -    s    -     ............ ..... 111 ..... 0000011\n", "size -"),
+    (f"{len(TABLE)}   lx         LOAD   *    load   memory  3    s    -     ............ ..... 111 ..... 0000011\n", "size 3"),
+    (f"{len(TABLE)}   lx         LOAD   *    load   memory  4    -    -     ............ ..... 111 ..... 0000011\n", "sign -"),
+    (f"{len(TABLE)}   sx         S      *    load   memory  4    s    -     ....... ..... ..... 111 ..... 0100011\n", "format S"),
+    (f"{len(TABLE)}   addx       I      *    alu    memory  -    -    add   ............ ..... 001 ..... 0001011\n", "table"),
+    (f"{len(TABLE)}   addx       I      *    alu    alu     -    -    -     ............ ..... 001 ..... 0001011\n", "fn -"),
+    (f"{len(TABLE)}   addx       I      *    alu    alu     -    -    addw  ............ ..... 001 ..... 0001011\n", "addw"),
+    (f"{len(TABLE)}   amox.w     AMO    *    amo    memory  4    s    nand  11111 .. ..... ..... 010 ..... 0101111\n", "nand"),
+    (f"{len(TABLE)}   add        R      *    alu    alu     -    -    add   1111111 ..... ..... 000 ..... 0110011\n", "two RV"),
 ])
 def test_a_row_whose_columns_disagree_is_refused_at_parse(row, why):
     with pytest.raises(ValueError, match=why):
@@ -71,3 +69,9 @@ def test_immediate_ops_compute_their_register_op():
     assert computes == {"addi": "add", "slti": "slt", "sltiu": "sltu", "xori": "xor", "ori": "or", "andi": "and",
                         "slli": "sll", "srli": "srl", "srai": "sra", "addiw": "addw", "slliw": "sllw",
                         "srliw": "srlw", "sraiw": "sraw"}
+
+
+def test_the_zicsr_rows_have_the_fixed_ids_90_to_95_and_only_profiles_decode_them():
+    csr = {op.name: op.id for op in TABLE if op.cls == "csr"}
+    assert csr == {"csrrw": 90, "csrrs": 91, "csrrc": 92, "csrrwi": 93, "csrrsi": 94, "csrrci": 95}
+    assert "csr" in PROFILE_CLASSES

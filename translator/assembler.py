@@ -70,8 +70,10 @@ def _operands(fields: dict[str, str], pc: int, labels: dict[str, int], xlen: int
     for key, token in fields.items():
         if key in ("rd", "rs1", "rs2"):
             ops[key] = _register(token)
-        elif key == "imm":
+        elif key in ("imm", "csr"):
             ops["imm"] = int(token, 0)
+        elif key == "zimm":
+            ops["rs1"] = int(token, 0)
         elif key == "uimm":
             value = int(token, 0) & 0xFFFFF
             ops["imm"] = (value << 12) - ((value & 0x80000) << 13)

@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 from functools import lru_cache
 
-from runtime.encoding import TABLE, Opcode
+from runtime.encoding import TABLE, Opcode, decodable
 
 
 class IllegalInstruction(ValueError):
@@ -30,24 +30,23 @@ class Instruction:
         return self.opcode.name
 
 
-def _buckets(xlen: int) -> dict[int, tuple[Opcode, ...]]:
-    """Rows of one xlen grouped by the 7-bit major opcode, so a decode scans a handful."""
+@lru_cache(maxsize=None)
+def _buckets(xlen: int, extensions: frozenset[str] = frozenset()) -> dict[int, tuple[Opcode, ...]]:
+    """The rows a profile's decoder tries (encoding.decodable) grouped by the 7-bit major
+    opcode, so a decode scans a handful."""
     buckets: dict[int, list[Opcode]] = {}
     for op in TABLE:
-        if xlen in op.xlens:
+        if decodable(op, xlen, extensions):
             buckets.setdefault(op.match & 0x7F, []).append(op)
     return {k: tuple(v) for k, v in buckets.items()}
 
 
-_BUCKETS = {32: _buckets(32), 64: _buckets(64)}
-
-
 @lru_cache(maxsize=1 << 16)
 def decode(word: int, xlen: int = 64, extensions: frozenset[str] = frozenset()) -> Instruction:
-    """Decode one word; raises IllegalInstruction if no row of the table matches (a vendor
-    row only matches when its extension is one of `extensions`, the profile's)."""
-    for op in _BUCKETS[xlen].get(word & 0x7F, ()):
-        if op.matches(word) and (not op.ext or op.ext in extensions):
+    """Decode one word; raises IllegalInstruction if no row of the table matches (vendor rows
+    and rows of encoding.PROFILE_CLASSES match only when `extensions`, the profile's, name them)."""
+    for op in _buckets(xlen, extensions).get(word & 0x7F, ()):
+        if op.matches(word):
             f = op.format.extract(word)
             if op.format.name == "FENCE":
                 return Instruction(op, word, imm=(word >> 20) & 0xFFF)

@@ -21,6 +21,7 @@ def operands(instr: Instruction, pc: int, xlen: int = 64) -> str:
         "rd": ABI_NAMES[instr.rd], "rs1": ABI_NAMES[instr.rs1], "rs2": ABI_NAMES[instr.rs2],
         "imm": str(instr.imm), "uimm": hex((instr.imm >> 12) & 0xFFFFF), "target": hex(target),
         "pred": _fence_set((instr.imm >> 4) & 0xF), "succ": _fence_set(instr.imm & 0xF),
+        "csr": hex(instr.imm), "zimm": str(instr.rs1),
     }
     return fmt.syntax.format(**values)
 

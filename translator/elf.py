@@ -82,6 +82,7 @@ class Program:
     symbols: dict[str, int]
     functions: tuple[tuple[int, int, str], ...]
     sha256: str
+    self_loop_halts: bool = False       # a jump to itself ends the run (Airbender's raw binaries)
 
     def code_ranges(self) -> list[tuple[int, int]]:
         return [(s.vaddr, s.end) for s in self.segments if s.executable]
@@ -249,7 +250,9 @@ class _Loader:
         if flags & PF_W and flags & PF_X:
             raise self.error(f"{what} is both writable and executable")
         if not self.map.in_ram(vaddr, vaddr + memsz):
-            raise self.error(f"{what} lies outside RAM {_span(self.map.ram_base, self.map.ram_end)}")
+            hole = next((name for lo, hi, name in self.map.holes if vaddr < hi and lo < vaddr + memsz), None)
+            raise self.error(f"{what} lies in {hole}" if hole else
+                             f"{what} lies outside RAM {_span(self.map.ram_base, self.map.ram_end)}")
         guard_lo, guard_hi = self.map.stack_guard
         if vaddr < guard_hi and guard_lo < vaddr + memsz:
             raise self.error(f"{what} overlaps the stack guard page {_span(guard_lo, guard_hi)}")

@@ -41,8 +41,9 @@ def layout_for(program, memory_map: MemoryMap) -> Layout:
     read_only_end = max((s.end - base for s in read_only), default=0)
     read_only_lo = min((s.vaddr - base for s in read_only), default=0)
     guard_lo, guard_hi = memory_map.stack_guard
+    holes = tuple((lo - base, hi - base) for lo, hi, _ in memory_map.holes)
     return Layout(base, memory_map.ram_size, guard_lo - base, guard_hi - base, read_only_end,
-                  memory_map.input_base, read_only_lo)
+                  memory_map.input_base, read_only_lo, holes)
 
 
 def block_lengths(cm: CodeMap) -> np.ndarray:

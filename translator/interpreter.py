@@ -12,8 +12,9 @@ from operator import length_hint
 from typing import Callable, Sequence
 
 from runtime.calls import ZKAOT, Registry
-from runtime.host import EcallError, GuestExit, HostIO, handle_ecall, handle_instruction
+from runtime.host import EcallError, GuestExit, HostIO, handle_csr, handle_ecall, handle_instruction
 from runtime.memory import GuestMemory, MemoryFault
+from runtime.encoding import EXTENSIONS
 from runtime.memory_map import MemoryMap
 from translator.decoder import IllegalInstruction, Instruction, decode
 from translator.disasm import format_instruction
@@ -197,7 +198,7 @@ class Interpreter:
         self.io.frames.extend(frames)
         self.io.output += bytes(calls.public_output_size)
         self.calls = calls
-        self.extensions = calls.extensions          # the vendor instructions the profile's guests may run
+        self.vendor_extensions = calls.extensions & EXTENSIONS    # a vendor's own instructions (OpenVM's)
         self.record = record
         self.regs = [0] * 33
         if memory is None and calls.start is not None:
@@ -211,6 +212,15 @@ class Interpreter:
         self._alu = alu_operations(self.xlen)
         self._amo = {32: amo_operations(32), 64: amo_operations(64)}
         self._handlers: dict[int, Callable[[], int]] = {}
+        for call in calls.devices:          # stores to a device address run its call (ZisK's UART)
+            self.memory.attach_device(call.selector.address, call.selector.size, self._device(call))
+
+    def _device(self, call) -> Callable[[int], None]:
+        mem, io, r = self.memory, self.io, self.regs
+
+        def device(value: int) -> None:
+            call.handler(call, [*r[:32], value], mem, io, self._step())
+        return device
 
     # ---- running -------------------------------------------------------------
     def run(self, progress: Callable[[int], None] | None = None) -> RunResult:
@@ -278,7 +288,7 @@ class Interpreter:
         if word is None:
             return ""
         try:
-            return format_instruction(decode(word, self.xlen, self.extensions), pc, self.xlen)
+            return format_instruction(decode(word, self.xlen, self.calls.extensions), pc, self.xlen)
         except IllegalInstruction:
             return f"0x{word:08x}"
 
@@ -294,16 +304,18 @@ class Interpreter:
             raise GuestFault(prev, how, self._text_at(prev), self.program.symbol_at(prev))
         word = self._fetch(pc)
         try:
-            instr = decode(word, self.xlen, self.extensions)
+            instr = decode(word, self.xlen, self.calls.extensions)
         except IllegalInstruction as e:
             reason = f"illegal instruction: {e}"
-            if self.extensions and word & 0x7F in CUSTOM_OPCODES:
+            if self.vendor_extensions and word & 0x7F in CUSTOM_OPCODES:
                 reason = (f"{self.calls.vendor}: custom instruction 0x{word:08x} is not implemented "
                           f"(docs/profiles.md lists the {self.calls.vendor} instructions zkaot has)")
             raise GuestFault(pc, reason, f"0x{word:08x}", self.program.symbol_at(pc)) from None
         handler = self._build(instr, pc)
         if self.record is not None:
             handler = traced(handler, instr, pc, self.regs, self.xlen, self.record, BRANCHES.get(instr.name))
+        if self.calls.self_loop is not None and instr.opcode.cls in ("jal", "branch") and instr.imm == 0:
+            handler = self._halting(handler, pc)
         self._handlers[pc] = handler
         return handler
 
@@ -391,6 +403,8 @@ class Interpreter:
             return self._ecall_handler(nxt)
         if opcode.cls == "custom":
             return self._instruction_handler(ins, nxt)
+        if opcode.cls == "csr":
+            return self._csr_handler(ins, rd, nxt)
         if opcode.cls == "ebreak":
             def ebreak():
                 raise Trap("ebreak: the guest asked for a debugger, and there is none")
@@ -421,6 +435,33 @@ class Interpreter:
                 r[reg] = value & self.mask
             return nxt
         return instruction
+
+    _CSR_ACCESS = {"rw": "write", "rs": "set", "rc": "clear"}
+
+    def _csr_handler(self, ins: Instruction, rd: int, nxt: int) -> Callable[[], int]:
+        """A CSR instruction runs the profile's call for its CSR number and access (a set or
+        clear of nothing is a read); rd gets what the call returns."""
+        r, mem, io, calls, mask = self.regs, self.memory, self.io, self.calls, self.mask
+        number, immediate, source, rd_number = ins.imm, ins.opcode.format.name == "CSRI", ins.rs1, ins.rd
+        access = "read" if ins.opcode.fn != "rw" and source == 0 else self._CSR_ACCESS[ins.opcode.fn]
+
+        def csr():
+            operands = (source if immediate else r[source], rd_number, source)
+            r[rd] = handle_csr(calls, number, access, r, operands, mem, io, self._step()) & mask
+            return nxt
+        return csr
+
+    def _halting(self, handler: Callable[[], int], pc: int) -> Callable[[], int]:
+        """A jump or branch to itself under a profile that halts there (Airbender): the step
+        retires, then the profile's self-loop call ends the run."""
+        call, r, mem, io = self.calls.self_loop, self.regs, self.memory, self.io
+
+        def step() -> int:
+            nxt = handler()
+            if nxt == pc:
+                call.handler(call, r, mem, io, self._step())
+            return nxt
+        return step
 
     def _atomic_handler(self, ins: Instruction, rd: int, nxt: int) -> Callable[[], int]:
         """LR/SC and AMOs: naturally aligned only (Zicclsm covers plain loads and stores)."""

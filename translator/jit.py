@@ -120,6 +120,8 @@ def cache_key(program, mode: str, layout: Layout, opt: int) -> str:
     _init()
     parts = [program.sha256, translator_version(), mode, repr(layout), str(tier(mode, opt)),
              llvm.get_process_triple(), llvm.get_host_cpu_name(), llvm.get_host_cpu_features().flatten()]
+    if program.self_loop_halts:         # its code map leaves jumps to themselves out (translator/regions.py)
+        parts.append("self-loop-halts")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
 

@@ -72,11 +72,13 @@ class Layout:
     writable_lo: int     # stores below this offset take the slow path (code, read-only data)...
     input_base: int | None      # None: no input region, loads outside RAM take the slow path
     read_only_lo: int = 0       # ...unless they are below this one (a stack below the code)
+    holes: tuple[tuple[int, int], ...] = ()     # more offsets that are not RAM (MemoryMap.holes): slow path
 
     def __repr__(self) -> str:
-        """The dataclass repr, read_only_lo only when set: zkaot's cache keys stay as they were."""
+        """The dataclass repr, read_only_lo and holes only when set: zkaot's cache keys stay as they were."""
         fields = ["ram_base", "ram_size", "guard_lo", "guard_hi", "writable_lo", "input_base"]
         fields += ["read_only_lo"] if self.read_only_lo else []
+        fields += ["holes"] if self.holes else []
         return f"Layout({', '.join(f'{name}={getattr(self, name)!r}' for name in fields)})"
 
 
@@ -562,6 +564,15 @@ class _RegionLifter:
             if hi < lo:
                 return "false"
             return f.let(f"icmp ule i64 {f.let(f'sub i64 {off}, {lit(lo, 64)}')}, {lit(hi - lo, 64)}")
+        if lay.holes:       # RAM is what lies between the holes (the guard is one of them)
+            edges = [lowest]
+            for lo, hi in sorted([(lay.guard_lo, lay.guard_hi), *lay.holes]):
+                edges += [lo, max(hi, lowest)]
+            ranges = [within(a, b - size) for a, b in zip(edges[::2], [*edges[1::2], lay.ram_size])]
+            ok = ranges[0]
+            for more in ranges[1:]:
+                ok = f.let(f"or i1 {ok}, {more}")
+            return f.let(f"or i1 {ok}, {within(0, below - size)}") if below >= size else ok
         ok = f.let(f"or i1 {within(lowest, lay.guard_lo - size)}, {within(lay.guard_hi, lay.ram_size - size)}")
         return f.let(f"or i1 {ok}, {within(0, below - size)}") if below >= size else ok
 

@@ -9,7 +9,7 @@ Computed jumps land on block leaders where the program keeps their targets in
 data (translator/code_pointers.py: jump tables, label and function-pointer tables).
 
 Instructions the translator leaves to the interpreter ("slow": ecall, ebreak,
-LR/SC and AMOs, illegal words, jumps whose static target is not code) end the
+LR/SC and AMOs, CSR accesses (calls of the profiles that decode them), illegal words, jumps whose static target is not code) end the
 block before them, so a block never stops half-way except on a memory fault,
 and have no block of their own: reaching one is a miss (no code at that pc),
 and the interpreter runs it or reports it.  So a run of illegal words (zero
@@ -26,7 +26,7 @@ NORMAL, BRANCH, JAL, JALR, SLOW = range(5)
 
 
 _KIND_OF_CLASS = {"branch": BRANCH, "jal": JAL, "jalr": JALR,
-                  "ecall": SLOW, "ebreak": SLOW, "lr": SLOW, "sc": SLOW, "amo": SLOW}
+                  "ecall": SLOW, "ebreak": SLOW, "lr": SLOW, "sc": SLOW, "amo": SLOW, "csr": SLOW}
 OP_CLASSES = by_id(lambda op: _KIND_OF_CLASS.get(op.cls, NORMAL), np.int8)
 
 
@@ -162,6 +162,9 @@ def discover(program, max_block: int | None = None) -> CodeMap:
     op = decoded["op"]
     kind = np.where(op >= 0, OP_CLASSES[np.maximum(op, 0)], SLOW).astype(np.int8)
     kind[~is_code] = SLOW
+    if program.self_loop_halts:            # the interpreter ends the run there (the profile's SelfLoop call)
+        jumps = np.flatnonzero((kind == BRANCH) | (kind == JAL))
+        kind[jumps[decoded["imm"][jumps] == 0]] = SLOW
     direct = np.flatnonzero((kind == BRANCH) | (kind == JAL))
     target = base + 4 * direct + decoded["imm"][direct]      # out-of-span targets are invalid, wrapped or not
     t_index = (target - base) >> 2

@@ -27,6 +27,9 @@ class ReplayMemory:
     def writable_offset(self, addr: int, size: int) -> int:
         return 0
 
+    def attach_device(self, address: int, size: int, device) -> None:
+        """A device store has no effect in a replay either (its output is the run's, not the trace's)."""
+
     def read(self, addr: int, n: int) -> bytes:
         words = (n + 7) // 8
         data = self.log[self.position: self.position + words].astype("<u8").tobytes()[:n]

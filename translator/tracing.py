@@ -25,8 +25,10 @@ def traced(handler: Callable[[], int], ins, pc: int, regs: list[int], xlen: int,
     is_load, is_store, is_atomic, is_sc = cls == "load", cls == "store", cls in ("lr", "sc", "amo"), cls == "sc"
     size_mask = (1 << (8 * size)) - 1
 
+    zimm = rs1 if fmt == "CSRI" else None         # a CSR's immediate operand sits in the rs1 field
+
     def step() -> int:
-        a = 0 if fmt in _NO_RS1 else regs[rs1]
+        a = 0 if fmt in _NO_RS1 else regs[rs1] if zimm is None else zimm
         b = regs[rs2] if b_reg else b_imm
         if fmt == "NONE":
             a, b = regs[10], regs[17]

@@ -8,6 +8,7 @@ segments against it.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,10 +16,11 @@ from typing import Sequence
 
 from runtime.memory_map import MemoryMap
 from runtime.profiles import PROFILES, VENDOR_TEXT, Profile
-from translator.elf import ElfError, Program, load_elf, read_elf
+from translator.elf import ElfError, Program, Segment, load_elf, read_elf
 from translator.r0bf import is_container, read_container
 
 AUTO = "auto"
+ELF_MAGIC = b"\x7fELF"
 _ANYWHERE = MemoryMap(ram_base=0, ram_size=1 << 64, stack_size=None, input_base=None)
 
 
@@ -45,6 +47,8 @@ def load_guest(source: str | os.PathLike | bytes | Program, profile: str = AUTO,
     source = bytes(source)
     if is_container(source):
         return _container_guest(source, name or "<bytes>", profile)
+    if profile != AUTO and PROFILES[profile].raw_base is not None:
+        return _raw_guest(source, name or "<bytes>", PROFILES[profile])
     if profile != AUTO:
         chosen = PROFILES[profile]
         maps = set(chosen.maps.values())
@@ -72,6 +76,22 @@ def _container_guest(source: bytes, name: str, profile: str) -> Guest:
     why = "--profile risc0" if profile != AUTO else \
         f"an R0BF container ({container.abi}): its user ELF runs, the kernel ELF does not"
     return Guest(program, risc0, why, container.user_elf)
+
+
+def _raw_guest(source: bytes, name: str, profile: Profile) -> Guest:
+    """A raw binary: one read-only, executable segment at the profile's base, entered there,
+    with every register zero (Airbender's app.bin)."""
+    if source.startswith(ELF_MAGIC):
+        raise ElfError(f"{name}: an ELF file, and the {profile.name} profile runs the raw binary (app.bin; "
+                       f"the ELF beside it has no text)")
+    if not source:
+        raise ElfError(f"{name}: an empty file, not a {profile.name} program")
+    (xlen,) = profile.xlens
+    image = source.ljust(-(-len(source) // 4) * 4, b"\0")
+    segment = Segment(profile.raw_base, image, True, False, True)
+    halts = profile.calls[xlen].self_loop is not None
+    program = Program(name, xlen, profile.raw_base, (segment,), {}, (), hashlib.sha256(source).hexdigest(), halts)
+    return Guest(program, profile, f"--profile {profile.name}", source)
 
 
 def _vendor_guest(source, name: str | None, refused: ElfError) -> Guest:
@@ -103,6 +123,8 @@ def _check_width(program: Program, profile: Profile) -> None:
 def frames_for(profile: Profile, frames: Sequence[bytes]) -> tuple[bytes, tuple[bytes, ...]]:
     """The input region's bytes and the frames the calls hand out: the zkaot profile reads one
     frame from its input region, the others read every frame through calls."""
+    if profile.pack_input:
+        return profile.pack_input(frames), ()
     if profile.input_region:
         if len(frames) > 1:
             raise ValueError(f"the {profile.name} profile reads one input (its input region), "
