@@ -283,6 +283,12 @@ class Opcode:
     def matches(self, word: int) -> bool:
         return word & self.mask == self.match
 
+    @property
+    def needs(self) -> frozenset[str]:
+        """The extensions a profile names to decode this row (decodable): its vendor's, or its
+        class if only some profiles decode it; none for the base ISA."""
+        return frozenset({self.ext} if self.ext else {self.cls} & PROFILE_CLASSES)
+
 
 def _parse_pattern(pattern: str) -> tuple[int, int, int]:
     """Returns (mask, match, number of operand bits)."""

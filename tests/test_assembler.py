@@ -6,7 +6,7 @@ from hypothesis import given, settings, strategies as st
 from translator.assembler import AssemblyError, assemble, assemble_line, encode
 from translator.decoder import decode
 from translator.disasm import disassemble_word, format_instruction
-from runtime.encoding import PROFILE_CLASSES, TABLE
+from runtime.encoding import TABLE
 
 ROWS = [(op, xlen) for op in TABLE for xlen in op.xlens]
 REG = st.integers(0, 31)
@@ -67,7 +67,7 @@ def test_round_trip_through_decoder_disassembler_and_assembler(op, xlen, data):
     pc = data.draw(PC, label="pc")
     word = encode(op.name, xlen, **ops)
     assert word & op.mask == op.match
-    instr = decode(word, xlen, frozenset({op.ext} - {""}) | PROFILE_CLASSES)
+    instr = decode(word, xlen, op.needs)
     assert instr.opcode is op
     assert decoded_operands(instr, ops) == ops
     text = format_instruction(instr, pc)

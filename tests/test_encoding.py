@@ -20,15 +20,14 @@ def test_op_ids_are_pinned_so_traces_and_program_ids_keep_their_meaning():
     assert {key: ids(TABLE)[key] for key in pinned} == pinned
 
 
-def test_ids_are_dense_but_the_reserved_ones_and_each_row_has_one():
-    assert sorted(op.id for op in TABLE) == sorted(set(range(len(BY_ID))) - RESERVED_IDS)
-    assert [i for i, op in enumerate(BY_ID) if op is None] == sorted(RESERVED_IDS)
-    assert all(op.id == i for i, op in enumerate(BY_ID) if op is not None)
+def test_ids_are_dense_and_each_row_has_one():
+    assert sorted(op.id for op in TABLE) == list(range(len(TABLE)))
+    assert [op.id for op in BY_ID] == list(range(len(TABLE)))
 
 
 def test_a_row_inserted_first_with_a_new_id_renumbers_no_other_op():
     grown = _parse_table(CUSTOM + TABLE_TEXT)
-    assert grown[0].name == "custom0" and grown[0].id == NEXT
+    assert grown[0].name == "custom0" and grown[0].id == len(TABLE)
     assert {k: v for k, v in ids(grown).items() if k[0] != "custom0"} == ids(TABLE)
 
 
