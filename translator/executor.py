@@ -24,7 +24,8 @@ from translator.jit import DEFAULT_OPT
 from translator.load_log import LoadLog
 from translator.lifter import (CTX_SLOTS, SLOT_BLOCK_START, SLOT_BUDGET, SLOT_CODE_BASE, SLOT_CODE_WORDS,
                                SLOT_COUNTS, SLOT_INPUT, SLOT_INPUT_LEN, SLOT_LOG, SLOT_LOG_CAP, SLOT_LOG_POS, SLOT_LOOKUPS,
-                               SLOT_MISALIGNED, SLOT_PC, SLOT_PREV_PC, SLOT_RAM, SLOT_STEPS, SLOT_TABLE,
+                               SLOT_MISALIGNED, SLOT_PC, SLOT_PREV_PC, SLOT_RAM, SLOT_RESERVED_ADDR,
+                               SLOT_RESERVED_SIZE, SLOT_STEPS, SLOT_TABLE,
                                STATUS_MISS, STATUS_SLOW, STATUS_YIELD, Layout)
 from translator.regions import NORMAL, SLOW, CodeMap, code_map, word_indices
 from translator.tiering import RegionCode
@@ -137,11 +138,14 @@ class NativeMachine:
         self.interp.regs[1:32] = self.ctx[1:32].tolist()
         self.interp.pc = int(self.ctx[SLOT_PC])
         self.interp.steps = int(self.ctx[SLOT_STEPS])
+        size = int(self.ctx[SLOT_RESERVED_SIZE])       # fast mode's translated LR (lifter.lift_atomic)
+        self.interp.reservation = (int(self.ctx[SLOT_RESERVED_ADDR]), size) if size else None
 
     def _from_interpreter(self) -> None:
         self.ctx[1:32] = self.interp.regs[1:32]
         self.ctx[SLOT_PC] = self.interp.pc
         self.ctx[SLOT_STEPS] = self.interp.steps
+        self.ctx[SLOT_RESERVED_ADDR], self.ctx[SLOT_RESERVED_SIZE] = self.interp.reservation or (0, 0)
 
     def _log_room(self, entries: int) -> None:
         """Room for `entries` more log entries in the current segment, else a new one.  Native code

@@ -46,7 +46,8 @@ SLOT_RAM, SLOT_INPUT, SLOT_INPUT_LEN, SLOT_BLOCK_START = 36, 37, 38, 39
 SLOT_LOG, SLOT_LOG_POS, SLOT_LOG_CAP, SLOT_COUNTS = 40, 41, 42, 43
 SLOT_ROWS, SLOT_ROW_BASE, SLOT_PREV_PC = 44, 45, 46
 SLOT_CODE_BASE, SLOT_CODE_WORDS, SLOT_TABLE, SLOT_DEPTH, SLOT_LOOKUPS = 47, 48, 49, 50, 51
-CTX_SLOTS = 52
+SLOT_RESERVED_ADDR, SLOT_RESERVED_SIZE = 52, 53      # the LR reservation in fast mode (size 0: none)
+CTX_SLOTS = 54
 
 STATUS_CONTINUE, STATUS_YIELD, STATUS_SLOW, STATUS_MISS = 0, 1, 2, 3
 _STATUS_RETURN = 4              # inside a region's exit only: a guest return, which goes back to a host caller
@@ -414,7 +415,9 @@ class _RegionLifter:
         kind = cm.kind[i]
         row = dict(pc=str(pc), next_pc=str(nxt), a="0", b="0", c="0", addr="0", mem="0", flags=None)
         if kind == NORMAL:
-            if opcode.cls == "load":
+            if opcode.cls in ("lr", "sc", "amo"):
+                self.lift_atomic(opcode, rd, rs1, rs2, pc, k)
+            elif opcode.cls == "load":
                 self.lift_load(opcode, rd, rs1, imm, pc, k, row)
             elif opcode.cls == "store":
                 self.lift_store(opcode, rs1, rs2, imm, pc, k, row)
@@ -653,6 +656,60 @@ class _RegionLifter:
         flag = self.count_misaligned(a64, size)
         stored = f.let(f"zext {S} {narrow} to i64") if size < 8 else narrow
         row.update(a=self.to64(base), b=self.to64(value), c=stored, addr=a64, flags=flag)
+
+    def lift_atomic(self, opcode: Opcode, rd: int, rs1: int, rs2: int, pc: int, k: int) -> None:
+        """LR/SC and AMOs, in fast mode only (regions.code_map): an access the fast checks cover
+        (aligned, in RAM; SC and AMOs where a store may go) runs here, with the reservation in the
+        context where the interpreter finds it (executor._to_interpreter); any other leaves for
+        the interpreter, which performs or faults it."""
+        f, size, S = self.f, opcode.size, f"i{8 * opcode.size}"
+        addr = self.to64(self.get(rs1))
+        off = f.let(f"sub i64 {addr}, {lit(self.layout.ram_base, 64)}")
+        lay = self.layout
+        room = self.in_ram(off, size, 0) if opcode.cls == "lr" else \
+            self.in_ram(off, size, lay.writable_lo, lay.read_only_lo)
+        aligned = f.let(f"icmp eq i64 {f.let(f'and i64 {addr}, {size - 1}')}, 0")
+        ok, slow = f.new_label(), f.new_label()
+        f.do(f"br i1 {f.let(f'and i1 {aligned}, {room}')}, label %{ok}, label %{slow}")
+        f.place(slow)
+        self.slow_exit(pc, k)
+        f.place(ok)
+        at = f.let(f"getelementptr i8, ptr %ram, i64 {off}")
+        reserved_addr, reserved_size = f.let(self.slot(SLOT_RESERVED_ADDR)), f.let(self.slot(SLOT_RESERVED_SIZE))
+        if opcode.cls == "sc":
+            held_addr, held_size = f.let(f"load i64, ptr {reserved_addr}"), f.let(f"load i64, ptr {reserved_size}")
+            held = f.let(f"and i1 {f.let(f'icmp eq i64 {held_addr}, {addr}')}, "
+                         f"{f.let(f'icmp eq i64 {held_size}, {size}')}")
+            f.do(f"store i64 0, ptr {reserved_size}")
+            store, done = f.new_label(), f.new_label()
+            f.do(f"br i1 {held}, label %{store}, label %{done}")
+            f.place(store)
+            f.do(f"store {S} {self.narrow(self.get(rs2), S)}, ptr {at}, align {size}")
+            f.do(f"br label %{done}")
+            f.place(done)
+            self.put(rd, f.let(f"zext i1 {f.let(f'xor i1 {held}, true')} to {self.T}"))
+            return
+        old = f.let(f"load {S}, ptr {at}, align {size}")
+        if opcode.cls == "lr":
+            f.do(f"store i64 {addr}, ptr {reserved_addr}")
+            f.do(f"store i64 {size}, ptr {reserved_size}")
+        else:
+            f.do(f"store {S} {self.amo_value(opcode.fn, old, self.narrow(self.get(rs2), S), S)}, ptr {at}, align {size}")
+        self.put(rd, old if S == self.T else f.let(f"sext {S} {old} to {self.T}"))
+
+    def narrow(self, value: str, S: str) -> str:
+        return value if S == self.T else f"{int(value) & 0xFFFF_FFFF}" if _is_const(value) else \
+            self.f.let(f"trunc {self.T} {value} to {S}")
+
+    def amo_value(self, fn: str, old: str, operand: str, S: str) -> str:
+        """What an AMO stores: `fn` (encoding.AMO_FNS) of the old value and rs2's."""
+        f = self.f
+        if fn == "swap":
+            return operand
+        if fn in ("add", "xor", "and", "or"):
+            return f.let(f"{fn} {S} {old}, {operand}")
+        compare = {"min": "slt", "max": "sgt", "minu": "ult", "maxu": "ugt"}[fn]
+        return f.let(f"select i1 {f.let(f'icmp {compare} {S} {old}, {operand}')}, {S} {old}, {S} {operand}")
 
     # ---- arithmetic ---------------------------------------------------------
     def lift_alu(self, opcode: Opcode, rd: int, rs1: int, rs2: int, imm: int, pc: int, row: dict) -> None:

@@ -9,7 +9,8 @@ Computed jumps land on block leaders where the program keeps their targets in
 data (translator/code_pointers.py: jump tables, label and function-pointer tables).
 
 Instructions the translator leaves to the interpreter ("slow": ecall, ebreak,
-LR/SC and AMOs, CSR accesses (calls of the profiles that decode them), illegal words, jumps whose static target is not code) end the
+LR/SC and AMOs outside fast mode, CSR accesses (calls of the profiles that decode them), illegal words, jumps
+whose static target is not code) end the
 block before them, so a block never stops half-way except on a memory fault,
 and have no block of their own: reaching one is a miss (no code at that pc),
 and the interpreter runs it or reports it.  So a run of illegal words (zero
@@ -28,6 +29,7 @@ NORMAL, BRANCH, JAL, JALR, SLOW = range(5)
 _KIND_OF_CLASS = {"branch": BRANCH, "jal": JAL, "jalr": JALR,
                   "ecall": SLOW, "ebreak": SLOW, "lr": SLOW, "sc": SLOW, "amo": SLOW, "csr": SLOW}
 OP_CLASSES = by_id(lambda op: _KIND_OF_CLASS.get(op.cls, NORMAL), np.int8)
+ATOMICS = by_id(lambda op: op.cls in ("lr", "sc", "amo"), bool)
 
 
 @dataclass(frozen=True)
@@ -91,8 +93,10 @@ FULL_MODE_MAX_BLOCK = 32        # full mode writes a row per step: long blocks m
 
 def code_map(program, mode: str) -> CodeMap:
     """The code map a mode is translated with: full mode cuts long blocks (compile time), the others
-    keep them whole (cutting costs run time; both measured in bench/translator.py)."""
-    return discover(program, FULL_MODE_MAX_BLOCK if mode == "full" else None)
+    keep them whole (cutting costs run time; both measured in bench/translator.py).  Fast mode runs
+    LR/SC and AMOs in translated code (a libc's locks take them in every malloc); the trace modes
+    leave them to the interpreter, whose reservation the trace and its replay follow."""
+    return discover(program, FULL_MODE_MAX_BLOCK if mode == "full" else None, atomics=mode == "fast")
 
 
 def word_indices(n: int) -> np.ndarray:
@@ -145,8 +149,9 @@ def _cut_long_regions(bounds: np.ndarray, end: int, leaders: np.ndarray, splits:
     return np.array(cuts, np.int64)
 
 
-def discover(program, max_block: int | None = None) -> CodeMap:
-    """The code map of a program, linear in the size of the code (n log n in the number of blocks)."""
+def discover(program, max_block: int | None = None, atomics: bool = False) -> CodeMap:
+    """The code map of a program, linear in the size of the code (n log n in the number of blocks);
+    `atomics`: LR/SC and AMOs are ordinary instructions of a block, not slow ones."""
     code = program.code_ranges()
     base, end = min(lo for lo, _ in code), max(hi for _, hi in code)
     n = (end - base) // 4
@@ -161,6 +166,8 @@ def discover(program, max_block: int | None = None) -> CodeMap:
     decoded = decode_words(words, program.xlen)
     op = decoded["op"]
     kind = np.where(op >= 0, OP_CLASSES[np.maximum(op, 0)], SLOW).astype(np.int8)
+    if atomics:
+        kind[(op >= 0) & ATOMICS[np.maximum(op, 0)]] = NORMAL
     kind[~is_code] = SLOW
     if program.self_loop_halts:            # the interpreter ends the run there (the profile's SelfLoop call)
         jumps = np.flatnonzero((kind == BRANCH) | (kind == JAL))
