@@ -681,10 +681,11 @@ class _RegionLifter:
             held = f.let(f"and i1 {f.let(f'icmp eq i64 {held_addr}, {addr}')}, "
                          f"{f.let(f'icmp eq i64 {held_size}, {size}')}")
             f.do(f"store i64 0, ptr {reserved_size}")
+            value = self.narrow(self.get(rs2), S)        # before the branch: later blocks reuse the load
             store, done = f.new_label(), f.new_label()
             f.do(f"br i1 {held}, label %{store}, label %{done}")
             f.place(store)
-            f.do(f"store {S} {self.narrow(self.get(rs2), S)}, ptr {at}, align {size}")
+            f.do(f"store {S} {value}, ptr {at}, align {size}")
             f.do(f"br label %{done}")
             f.place(done)
             self.put(rd, f.let(f"zext i1 {f.let(f'xor i1 {held}, true')} to {self.T}"))
