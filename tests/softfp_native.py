@@ -56,6 +56,8 @@ class Native:
         lib.oracle_batch.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_long, _U64, _U64, _U64, _U64, _U64, _U8]
         lib.oracle_batch.restype = None
         lib.oracle_op_name.restype = ctypes.c_char_p
+        lib.zkfp_execute.argtypes = [_U64]
+        lib.zkfp_execute.restype = None
         self.oracle_ops = [lib.oracle_op_name(i).decode() for i in range(lib.oracle_op_count())]
         self.lib = lib
 
@@ -65,6 +67,11 @@ class Native:
         out, flags, status = np.zeros(n, np.uint64), np.zeros(n, np.uint8), np.zeros(n, np.uint8)
         self.lib.zkfp_batch(insn, fcsr, int(writes_x), n, a, b, c, x, out, flags, status)
         return out, flags, status
+
+    def execute(self, block: np.ndarray) -> None:
+        """zkfp_execute on a whole block (softfp.SIZE // 8 u64 words), in place."""
+        assert block.dtype == np.uint64 and block.size == softfp.SIZE // 8
+        self.lib.zkfp_execute(block)
 
     def reference(self, op: str, rm: int, a, b, c, x):
         """SoftFloat on each case: (results, fflags) arrays."""
