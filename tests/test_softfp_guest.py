@@ -18,7 +18,7 @@ from softfp_cases import DYN, OPS, edge_cases, random_cases  # noqa: E402
 from softfp_native import Native  # noqa: E402
 from translator.decoder import decode  # noqa: E402
 from zkaot.build import build  # noqa: E402
-from zkaot.softfp_build import build_image  # noqa: E402
+from zkaot.softfp_build import FLAGS, build_image  # noqa: E402
 
 HARNESS = Path(__file__).resolve().parent / "guests" / "softfp" / "main.c"
 PER_OP = 10
@@ -28,7 +28,7 @@ FP_OPCODES = {0x07, 0x27, 0x43, 0x47, 0x4B, 0x4F, 0x53, 0x73}   # FP loads/store
 @pytest.fixture(scope="module")
 def harness(tmp_path_factory):
     out = tmp_path_factory.mktemp("softfp-guest") / "guest.elf"
-    build([HARNESS, *(softfp.SOURCE_DIR / s for s in softfp.C_SOURCES)], out, arch="rv64im")
+    build([HARNESS, *(softfp.SOURCE_DIR / s for s in softfp.C_SOURCES)], out, arch="rv64im", extra_flags=FLAGS)
     return out
 
 

@@ -34,21 +34,41 @@ enum { CLS_ZERO, CLS_FINITE, CLS_INF, CLS_QNAN, CLS_SNAN };
 /* A value taken apart. For CLS_FINITE: value = sig * 2^(exp - 62) with
    sig in [2^62, 2^63): every format's significand, normalised to bit 62,
    leaving bits below it for rounding and bit 63 for a carry. */
-typedef struct {
-  int cls;
-  int sign;
-  int exp;
+typedef struct {       /* 16 bytes: returned in two registers */
   u64 sig;
+  int32_t exp;
+  uint8_t cls;
+  uint8_t sign;
 } fp_value;
+
+/* Small helpers, inline: a call costs as many steps as their bodies. */
+static inline u64 fp_zero(const fp_format *f, int sign) { return (u64)sign << f->sign_bit; }
+static inline u64 fp_inf(const fp_format *f, int sign) { return fp_zero(f, sign) | (f->exp_ones << f->mant); }
+static inline int fp_is_nan(const fp_value *v) { return v->cls == CLS_QNAN || v->cls == CLS_SNAN; }
+
+/* x >> n, with any bit shifted out ORed into bit 0 (the sticky bit). */
+static inline u64 shift_right_jam(u64 x, int n) {
+  if (n <= 0) return x;
+  if (n >= 64) return x != 0;
+  return (x >> n) | ((x << (64 - n)) != 0);
+}
+
+/* Leading zeros by halving: a fixed number of steps, where a loop would take up to 63. */
+static inline int clz64(u64 x) {
+  int n = 0;
+  if (x == 0) return 64;
+  if (!(x >> 32)) { n += 32; x <<= 32; }
+  if (!(x >> 48)) { n += 16; x <<= 16; }
+  if (!(x >> 56)) { n += 8; x <<= 8; }
+  if (!(x >> 60)) { n += 4; x <<= 4; }
+  if (!(x >> 62)) { n += 2; x <<= 2; }
+  if (!(x >> 63)) n += 1;
+  return n;
+}
 
 /* All operations take the rounding mode and OR exception flags into *flags. */
 fp_value fp_unpack(const fp_format *f, u64 bits);
 u64 fp_round_pack(const fp_format *f, int sign, int exp, u64 sig, int rm, u32 *flags);
-u64 fp_zero(const fp_format *f, int sign);
-u64 fp_inf(const fp_format *f, int sign);
-int fp_is_nan(const fp_value *v);
-u64 shift_right_jam(u64 x, int n);
-int clz64(u64 x);
 int round_increment(u64 rest, int nbits, u64 lsb, int rm, int sign);
 
 u64 fp_add(const fp_format *f, u64 a, u64 b, int negate_b, int rm, u32 *flags);

@@ -4,30 +4,6 @@
 const fp_format FMT_S = {23, 127, 0xFF, 31, 0x7FC00000u};
 const fp_format FMT_D = {52, 1023, 0x7FF, 63, 0x7FF8000000000000ull};
 
-/* Leading zeros by halving: a fixed number of steps, where a loop would take up to 63. */
-int clz64(u64 x) {
-  int n = 0;
-  if (x == 0) return 64;
-  if (!(x >> 32)) { n += 32; x <<= 32; }
-  if (!(x >> 48)) { n += 16; x <<= 16; }
-  if (!(x >> 56)) { n += 8; x <<= 8; }
-  if (!(x >> 60)) { n += 4; x <<= 4; }
-  if (!(x >> 62)) { n += 2; x <<= 2; }
-  if (!(x >> 63)) n += 1;
-  return n;
-}
-
-/* x >> n, with any bit shifted out ORed into bit 0 (the sticky bit). */
-u64 shift_right_jam(u64 x, int n) {
-  if (n <= 0) return x;
-  if (n >= 64) return x != 0;
-  return (x >> n) | ((x << (64 - n)) != 0);
-}
-
-u64 fp_zero(const fp_format *f, int sign) { return (u64)sign << f->sign_bit; }
-u64 fp_inf(const fp_format *f, int sign) { return fp_zero(f, sign) | (f->exp_ones << f->mant); }
-int fp_is_nan(const fp_value *v) { return v->cls == CLS_QNAN || v->cls == CLS_SNAN; }
-
 fp_value fp_unpack(const fp_format *f, u64 bits) {
   fp_value v;
   u64 frac = bits & ((1ull << f->mant) - 1);

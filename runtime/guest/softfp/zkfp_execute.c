@@ -5,9 +5,11 @@
 #include "fp_internal.h"
 
 #define BOX 0xFFFFFFFF00000000ull
+/* The decoding helpers fold into zkfp_execute, so that op_t lives in registers. */
+#define INLINE static inline __attribute__((always_inline))
 
 /* A single read from an f register: anything not NaN-boxed is the canonical NaN. */
-static u64 unbox(u64 r) { return (r & BOX) == BOX ? (u32)r : FMT_S.qnan; }
+INLINE u64 unbox(u64 r) { return (r & BOX) == BOX ? (u32)r : FMT_S.qnan; }
 
 typedef struct {
   zkfp_block *b;
@@ -19,21 +21,21 @@ typedef struct {
   u32 flags;
 } op_t;
 
-static u64 rd_f(const op_t *o, int r) { return o->is_single ? unbox(o->b->f[r]) : o->b->f[r]; }
-static void wr_f(op_t *o, u64 v) { o->b->f[o->rd] = o->is_single ? v | BOX : v; }
+INLINE u64 rd_f(const op_t *o, int r) { return o->is_single ? unbox(o->b->f[r]) : o->b->f[r]; }
+INLINE void wr_f(op_t *o, u64 v) { o->b->f[o->rd] = o->is_single ? v | BOX : v; }
 
 /* The static rounding mode, or frm for 7 (dyn); -1 if reserved. */
-static int rounding_mode(const zkfp_block *b, int rm) {
+INLINE int rounding_mode(const zkfp_block *b, int rm) {
   if (rm == 7) rm = (int)((b->fcsr >> 5) & 7);
   return rm <= RM_RMM ? rm : -1;
 }
 
-static int64_t imm_i(u32 insn) { return (int64_t)(int32_t)insn >> 20; }
-static int64_t imm_s(u32 insn) { return ((int64_t)(int32_t)insn >> 25 << 5) | ((insn >> 7) & 31); }
+INLINE int64_t imm_i(u32 insn) { return (int64_t)(int32_t)insn >> 20; }
+INLINE int64_t imm_s(u32 insn) { return ((int64_t)(int32_t)insn >> 25 << 5) | ((insn >> 7) & 31); }
 
 /* flw, fld, fsw, fsd: address = xin + offset. Misaligned addresses are legal on
    the machine (Zicclsm) and on the native test host. */
-static int load_store(op_t *o, int is_store) {
+INLINE int load_store(op_t *o, int is_store) {
   u64 addr;
   if (o->funct3 != 2 && o->funct3 != 3) return ZKFP_BAD_INSN;
   addr = o->b->xin + (u64)(is_store ? imm_s(o->insn) : imm_i(o->insn));
@@ -48,14 +50,14 @@ static int load_store(op_t *o, int is_store) {
 }
 
 /* fmadd, fmsub, fnmsub, fnmadd (opcodes 0x43, 0x47, 0x4B, 0x4F). */
-static int fused(op_t *o, int opcode) {
+INLINE int fused(op_t *o, int opcode) {
   int negate_c = opcode == 0x47 || opcode == 0x4F, negate_product = opcode >= 0x4B;
   wr_f(o, fp_fma(o->f, rd_f(o, o->rs1), rd_f(o, o->rs2), rd_f(o, o->rs3), negate_product, negate_c, o->rm, &o->flags));
   return ZKFP_OK;
 }
 
 /* OP-FP (0x53) instructions that round: the rm field must be valid. */
-static int op_fp_rounding(op_t *o, int funct5) {
+INLINE int op_fp_rounding(op_t *o, int funct5) {
   u64 a = rd_f(o, o->rs1), b = rd_f(o, o->rs2);
   switch (funct5) {
     case 0x00: wr_f(o, fp_add(o->f, a, b, 0, o->rm, &o->flags)); return ZKFP_OK;
@@ -86,7 +88,7 @@ static int op_fp_rounding(op_t *o, int funct5) {
 }
 
 /* OP-FP instructions whose funct3 selects the operation. */
-static int op_fp_other(op_t *o, int funct5) {
+INLINE int op_fp_other(op_t *o, int funct5) {
   u64 a = rd_f(o, o->rs1), b = rd_f(o, o->rs2);
   switch (funct5) {
     case 0x04:  /* fsgnj, fsgnjn, fsgnjx */
@@ -116,12 +118,12 @@ static int op_fp_other(op_t *o, int funct5) {
   }
 }
 
-static int rounds(int funct5) {
+INLINE int rounds(int funct5) {
   return funct5 <= 0x03 || funct5 == 0x0B || funct5 == 0x08 || funct5 == 0x18 || funct5 == 0x1A;
 }
 
 /* csrrw/s/c[i] on fflags (1), frm (2), fcsr (3): rd gets the old value. */
-static int csr_access(op_t *o) {
+INLINE int csr_access(op_t *o) {
   u32 csr = o->insn >> 20;
   u64 mask = csr == 1 ? 0x1F : csr == 2 ? 0x7 : 0xFF;
   int shift = csr == 2 ? 5 : 0;
@@ -139,7 +141,7 @@ static int csr_access(op_t *o) {
   return ZKFP_OK;
 }
 
-static int dispatch(op_t *o) {
+INLINE int dispatch(op_t *o) {
   int opcode = (int)(o->insn & 0x7F), funct5 = (int)(o->insn >> 27), fmt = (int)((o->insn >> 25) & 3);
   if (opcode == 0x73) return csr_access(o);
   if (opcode == 0x07 || opcode == 0x27) return load_store(o, opcode == 0x27);
