@@ -115,8 +115,8 @@ def _random_float(rng, n: int, ebits: int, fbits: int) -> np.ndarray:
     sign = rng.integers(0, 2, n, dtype=np.uint64)
     emax = (1 << ebits) - 1
     exp = rng.integers(0, emax + 1, n, dtype=np.uint64)
-    near = rng.random(n) < 0.5                 # half of them near 1.0, where operands interact
-    exp[near] = rng.integers((emax >> 1) - 40, (emax >> 1) + 40, int(near.sum()), dtype=np.uint64)
+    near = rng.random(n) < 0.5                 # half within 2^+-70: operands interact, integers convert
+    exp[near] = rng.integers((emax >> 1) - 70, (emax >> 1) + 70, int(near.sum()), dtype=np.uint64)
     edge_exp = rng.random(n) < 0.06
     exp[edge_exp] = rng.choice(np.array([0, 1, emax - 1, emax], np.uint64), int(edge_exp.sum()))
     frac = rng.integers(0, 1 << fbits, n, dtype=np.uint64)
