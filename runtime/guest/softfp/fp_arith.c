@@ -98,7 +98,8 @@ u64 fp_div(const fp_format *f, u64 a, u64 b, int rm, u32 *flags) {
 
 u64 fp_sqrt(const fp_format *f, u64 a, int rm, u32 *flags) {
   fp_value x = fp_unpack(f, a);
-  u64 m, rem = 0, root = 0, sticky;
+  u64 m, rem = 0, root = 0;
+  int sticky;
   int i, nbits;
   if (fp_is_nan(&x)) return nan_result(f, &x, &x, flags);
   if (x.cls == CLS_ZERO) return fp_zero(f, x.sign);  /* sqrt(-0) = -0 */
@@ -110,9 +111,9 @@ u64 fp_sqrt(const fp_format *f, u64 a, int rm, u32 *flags) {
   /* Digit by digit, two radicand bits per root bit, the top bits first. */
   nbits = f->mant + 3;
   for (i = 0; i < nbits; i++) {
-    u64 pair = i < 32 ? (m >> (62 - 2 * i)) & 3 : 0;
     u64 trial;
-    rem = (rem << 2) | pair;
+    rem = (rem << 2) | (m >> 62);      /* m shifts its consumed bits out: zeros follow */
+    m <<= 2;
     trial = (root << 2) | 1;
     root <<= 1;
     if (rem >= trial) {
@@ -120,7 +121,7 @@ u64 fp_sqrt(const fp_format *f, u64 a, int rm, u32 *flags) {
       root |= 1;
     }
   }
-  sticky = rem != 0 || (nbits < 32 && (m & ((1ull << (64 - 2 * nbits)) - 1)) != 0);
+  sticky = rem != 0 || m != 0;
   return fp_round_pack(f, 0, x.exp >> 1, (root << (63 - nbits)) | sticky, rm, flags);
 }
 
