@@ -18,7 +18,8 @@ XOUT = 280         # value for integer register rd
 STATUS = 288       # OK, BAD_RM or BAD_INSN
 RET = 296          # the trampoline's return address
 SAVE = 304         # the trampoline's 16 saved registers
-SIZE = 432
+T6 = 432           # the call site's t6
+SIZE = 440
 
 OK, BAD_RM, BAD_INSN = 0, 1, 2
 

@@ -20,7 +20,8 @@
 #define ZKFP_STATUS  288  /* ZKFP_OK or why the instruction is illegal */
 #define ZKFP_RET     296  /* trampoline: where to return to */
 #define ZKFP_SAVE    304  /* trampoline: 16 saved integer registers */
-#define ZKFP_SIZE    432
+#define ZKFP_T6      432  /* the call site's t6, which it frees for the call */
+#define ZKFP_SIZE    440
 
 /* Status codes. On anything but ZKFP_OK nothing else in the block changed. */
 #define ZKFP_OK          0
@@ -44,6 +45,7 @@ typedef struct zkfp_block {
   uint64_t status;
   uint64_t ret;
   uint64_t save[16];
+  uint64_t t6;
 } zkfp_block;
 
 _Static_assert(__builtin_offsetof(zkfp_block, fcsr) == ZKFP_FCSR, "fcsr");
@@ -53,6 +55,7 @@ _Static_assert(__builtin_offsetof(zkfp_block, xout) == ZKFP_XOUT, "xout");
 _Static_assert(__builtin_offsetof(zkfp_block, status) == ZKFP_STATUS, "status");
 _Static_assert(__builtin_offsetof(zkfp_block, ret) == ZKFP_RET, "ret");
 _Static_assert(__builtin_offsetof(zkfp_block, save) == ZKFP_SAVE, "save");
+_Static_assert(__builtin_offsetof(zkfp_block, t6) == ZKFP_T6, "t6");
 _Static_assert(sizeof(zkfp_block) == ZKFP_SIZE, "size");
 
 /* Execute the instruction in b->insn on the state in b; set b->status. */

@@ -2,8 +2,8 @@
  * zkfp_entry: the trampoline a lowered F/D instruction jumps to (docs/float.md).
  *
  * On entry the site has stored the instruction word in the block's insn (and
- * rs1's value in xin), saved its own t6 and jumped here with
- * `jalr t6, ...`, so t6 holds the return address.  Every other register holds
+ * rs1's value in xin), saved its own t6 in the block's t6 and jumped here
+ * with `jalr t6, ...`, so t6 holds the return address.  Every other register holds
  * the guest's value and is given back unchanged: the C code may clobber the
  * caller-saved registers, which are kept in the block's save area, and it
  * runs on its own stack just below the block, never on the guest's.
