@@ -18,7 +18,6 @@ typedef struct {
   u32 insn;
   int rd, rs1, rs2, rs3, funct3;
   int rm;              /* the effective rounding mode */
-  u32 flags;
 } op_t;
 
 INLINE u64 rd_f(const op_t *o, int r) { return o->is_single ? unbox(o->b->f[r]) : o->b->f[r]; }
@@ -50,45 +49,45 @@ INLINE int load_store(op_t *o, int is_store) {
 }
 
 /* fmadd, fmsub, fnmsub, fnmadd (opcodes 0x43, 0x47, 0x4B, 0x4F). */
-INLINE int fused(op_t *o, int opcode) {
+INLINE int fused(op_t *o, int opcode, u32 *flags) {
   int negate_c = opcode == 0x47 || opcode == 0x4F, negate_product = opcode >= 0x4B;
-  wr_f(o, fp_fma(o->f, rd_f(o, o->rs1), rd_f(o, o->rs2), rd_f(o, o->rs3), negate_product, negate_c, o->rm, &o->flags));
+  wr_f(o, fp_fma(o->f, rd_f(o, o->rs1), rd_f(o, o->rs2), rd_f(o, o->rs3), negate_product, negate_c, o->rm, flags));
   return ZKFP_OK;
 }
 
 /* OP-FP (0x53) instructions that round: the rm field must be valid. */
-INLINE int op_fp_rounding(op_t *o, int funct5) {
+INLINE int op_fp_rounding(op_t *o, int funct5, u32 *flags) {
   u64 a = rd_f(o, o->rs1), b = rd_f(o, o->rs2);
   switch (funct5) {
-    case 0x00: wr_f(o, fp_add(o->f, a, b, 0, o->rm, &o->flags)); return ZKFP_OK;
-    case 0x01: wr_f(o, fp_add(o->f, a, b, 1, o->rm, &o->flags)); return ZKFP_OK;
-    case 0x02: wr_f(o, fp_mul(o->f, a, b, o->rm, &o->flags)); return ZKFP_OK;
-    case 0x03: wr_f(o, fp_div(o->f, a, b, o->rm, &o->flags)); return ZKFP_OK;
+    case 0x00: wr_f(o, fp_add(o->f, a, b, 0, o->rm, flags)); return ZKFP_OK;
+    case 0x01: wr_f(o, fp_add(o->f, a, b, 1, o->rm, flags)); return ZKFP_OK;
+    case 0x02: wr_f(o, fp_mul(o->f, a, b, o->rm, flags)); return ZKFP_OK;
+    case 0x03: wr_f(o, fp_div(o->f, a, b, o->rm, flags)); return ZKFP_OK;
     case 0x0B:
       if (o->rs2 != 0) return ZKFP_BAD_INSN;
-      wr_f(o, fp_sqrt(o->f, a, o->rm, &o->flags));
+      wr_f(o, fp_sqrt(o->f, a, o->rm, flags));
       return ZKFP_OK;
     case 0x08: {  /* fcvt.s.d (rs2 = 1), fcvt.d.s (rs2 = 0) */
       const fp_format *from = o->is_single ? &FMT_D : &FMT_S;
       u64 src = o->b->f[o->rs1];
       if (o->rs2 != (o->is_single ? 1 : 0)) return ZKFP_BAD_INSN;
-      wr_f(o, fp_convert(o->f, from, o->is_single ? src : unbox(src), o->rm, &o->flags));
+      wr_f(o, fp_convert(o->f, from, o->is_single ? src : unbox(src), o->rm, flags));
       return ZKFP_OK;
     }
     case 0x18:  /* fcvt.{w,wu,l,lu}.fmt */
       if (o->rs2 > 3) return ZKFP_BAD_INSN;
-      o->b->xout = fp_to_int(o->f, a, !(o->rs2 & 1), o->rs2 & 2 ? 64 : 32, o->rm, &o->flags);
+      o->b->xout = fp_to_int(o->f, a, !(o->rs2 & 1), o->rs2 & 2 ? 64 : 32, o->rm, flags);
       return ZKFP_OK;
     case 0x1A:  /* fcvt.fmt.{w,wu,l,lu} */
       if (o->rs2 > 3) return ZKFP_BAD_INSN;
-      wr_f(o, fp_from_int(o->f, o->b->xin, !(o->rs2 & 1), o->rs2 & 2 ? 64 : 32, o->rm, &o->flags));
+      wr_f(o, fp_from_int(o->f, o->b->xin, !(o->rs2 & 1), o->rs2 & 2 ? 64 : 32, o->rm, flags));
       return ZKFP_OK;
     default: return ZKFP_BAD_INSN;
   }
 }
 
 /* OP-FP instructions whose funct3 selects the operation. */
-INLINE int op_fp_other(op_t *o, int funct5) {
+INLINE int op_fp_other(op_t *o, int funct5, u32 *flags) {
   u64 a = rd_f(o, o->rs1), b = rd_f(o, o->rs2);
   switch (funct5) {
     case 0x04:  /* fsgnj, fsgnjn, fsgnjx */
@@ -97,12 +96,12 @@ INLINE int op_fp_other(op_t *o, int funct5) {
       return ZKFP_OK;
     case 0x05:  /* fmin, fmax */
       if (o->funct3 > 1) return ZKFP_BAD_INSN;
-      wr_f(o, fp_min_max(o->f, a, b, o->funct3, &o->flags));
+      wr_f(o, fp_min_max(o->f, a, b, o->funct3, flags));
       return ZKFP_OK;
     case 0x14:  /* fle, flt, feq */
       if (o->funct3 > 2) return ZKFP_BAD_INSN;
-      o->b->xout = o->funct3 == 2 ? fp_eq(o->f, a, b, &o->flags)
-                 : o->funct3 == 1 ? fp_lt(o->f, a, b, &o->flags) : fp_le(o->f, a, b, &o->flags);
+      o->b->xout = o->funct3 == 2 ? fp_eq(o->f, a, b, flags)
+                 : o->funct3 == 1 ? fp_lt(o->f, a, b, flags) : fp_le(o->f, a, b, flags);
       return ZKFP_OK;
     case 0x1C:  /* fmv.x.w / fmv.x.d (raw bits, no unboxing), fclass */
       if (o->rs2 != 0 || o->funct3 > 1) return ZKFP_BAD_INSN;
@@ -141,7 +140,8 @@ INLINE int csr_access(op_t *o) {
   return ZKFP_OK;
 }
 
-INLINE int dispatch(op_t *o) {
+/* flags: the exception flags raised; separate from o, so that o can live in registers */
+INLINE int dispatch(op_t *o, u32 *flags) {
   int opcode = (int)(o->insn & 0x7F), funct5 = (int)(o->insn >> 27), fmt = (int)((o->insn >> 25) & 3);
   if (opcode == 0x73) return csr_access(o);
   if (opcode == 0x07 || opcode == 0x27) return load_store(o, opcode == 0x27);
@@ -153,12 +153,13 @@ INLINE int dispatch(op_t *o) {
     o->rm = rounding_mode(o->b, o->funct3);
     if (o->rm < 0) return ZKFP_BAD_RM;
   }
-  if (opcode != 0x53) return fused(o, opcode);
-  return rounds(funct5) ? op_fp_rounding(o, funct5) : op_fp_other(o, funct5);
+  if (opcode != 0x53) return fused(o, opcode, flags);
+  return rounds(funct5) ? op_fp_rounding(o, funct5, flags) : op_fp_other(o, funct5, flags);
 }
 
 void zkfp_execute(zkfp_block *b) {
   op_t o;
+  u32 flags = 0;
   int status;
   o.b = b;
   o.insn = (u32)b->insn;
@@ -167,10 +168,9 @@ void zkfp_execute(zkfp_block *b) {
   o.rs1 = (int)((o.insn >> 15) & 31);
   o.rs2 = (int)((o.insn >> 20) & 31);
   o.rs3 = (int)(o.insn >> 27);
-  o.flags = 0;
   o.rm = 0;
   /* dispatch validates every field before it writes anything */
-  status = dispatch(&o);
-  if (status == ZKFP_OK) b->fcsr |= o.flags;  /* fflags accrue */
+  status = dispatch(&o, &flags);
+  if (status == ZKFP_OK) b->fcsr |= flags;  /* fflags accrue */
   b->status = (u64)status;
 }
