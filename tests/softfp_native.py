@@ -29,9 +29,11 @@ _U8 = np.ctypeslib.ndpointer(np.uint8, flags="C_CONTIGUOUS")
 def _build(out: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         so = Path(tmp) / "lib.so"
-        subprocess.run([sys.executable, "-m", "ziglang", "cc", "-shared", "-fPIC", "-O2", "-std=gnu11",
-                        "-Wall", "-Werror", f"-I{softfp.SOURCE_DIR}", *map(str, SOURCES), "-o", str(so)],
-                       check=True, capture_output=True, text=True)
+        proc = subprocess.run([sys.executable, "-m", "ziglang", "cc", "-shared", "-fPIC", "-O2", "-std=gnu11",
+                               "-Wall", "-Werror", f"-I{softfp.SOURCE_DIR}", *map(str, SOURCES), "-o", str(so)],
+                              capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RuntimeError(f"building the host soft-float library failed:\n{proc.stderr}")
         write_atomic(out, so.read_bytes())
 
 
