@@ -30,7 +30,7 @@ INLINE int rounding_mode(const zkfp_block *b, int rm) {
 }
 
 INLINE int64_t imm_i(u32 insn) { return (int64_t)(int32_t)insn >> 20; }
-INLINE int64_t imm_s(u32 insn) { return ((int64_t)(int32_t)insn >> 25 << 5) | ((insn >> 7) & 31); }
+INLINE int64_t imm_s(u32 insn) { return ((int64_t)(int32_t)insn >> 25) * 32 + ((insn >> 7) & 31); }
 
 /* flw, fld, fsw, fsd: address = xin + offset. Misaligned addresses are legal on
    the machine (Zicclsm) and on the native test host. */
