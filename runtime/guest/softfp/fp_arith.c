@@ -65,8 +65,9 @@ u64 fp_mul(const fp_format *f, u64 a, u64 b, int rm, u32 *flags) {
 
 u64 fp_div(const fp_format *f, u64 a, u64 b, int rm, u32 *flags) {
   fp_value x = fp_unpack(f, a), y = fp_unpack(f, b);
-  int sign = x.sign ^ y.sign, exp, i, nbits;
+  int sign = x.sign ^ y.sign, exp;
   u64 r, q;
+  u128 num;
   if (fp_is_nan(&x) || fp_is_nan(&y)) return nan_result(f, &x, &y, flags);
   if (x.cls == CLS_INF) return y.cls == CLS_INF ? invalid(f, flags) : fp_inf(f, sign);
   if (y.cls == CLS_INF) return fp_zero(f, sign);
@@ -82,18 +83,12 @@ u64 fp_div(const fp_format *f, u64 a, u64 b, int rm, u32 *flags) {
     r <<= 1;
     exp--;
   }
-  /* Restoring division: the significand, a guard bit and a round bit. */
-  nbits = f->mant + 3;
-  q = 0;
-  for (i = 0; i < nbits; i++) {
-    q <<= 1;
-    if (r >= y.sig) {
-      r -= y.sig;
-      q |= 1;
-    }
-    r <<= 1;
-  }
-  return fp_round_pack(f, sign, exp, (q << (63 - nbits)) | (r != 0), rm, flags);
+  /* r * 2^62 / y.sig lies in [2^62, 2^63): a 63-bit quotient, exact but for the
+     remainder, which becomes the sticky bit.  The 128-by-64-bit division is the
+     compiler runtime's (__udivti3, built on the machine's 64-bit divu). */
+  num = (u128)r << 62;
+  q = (u64)(num / y.sig);
+  return fp_round_pack(f, sign, exp, q | (num != (u128)q * y.sig), rm, flags);
 }
 
 u64 fp_sqrt(const fp_format *f, u64 a, int rm, u32 *flags) {
