@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 EXAMPLE ?= sha256
 
-.PHONY: run test fuzz bench bench-large examples clean
+.PHONY: run test fuzz bench bench-large softfp-campaign examples clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,12 @@ bench: $(VENV)/.installed
 # installs the cross compiler, picolibc and qemu-user with apt-get, and takes about half an hour.
 bench-large: $(VENV)/.installed
 	$(PY) bench/large_programs.py
+
+# The soft-float library against Berkeley SoftFloat, CASES random operand sets per operation and
+# rounding mode (issue 13); writes bench/results/softfp_campaign.{json,md}.
+CASES ?= 1000000
+softfp-campaign: $(VENV)/.installed
+	nice -n 19 $(PY) bench/softfp_campaign.py --cases $(CASES)
 
 examples: $(VENV)/.installed
 	$(PY) examples/build_all.py
