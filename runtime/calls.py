@@ -144,14 +144,17 @@ class Registry:
     profile finds those words illegal.  `public_output_size`: the public output's bytes at the
     start of a run (zeros; OpenVM's REVEAL fills them).  `start(program, memory, io)`, if
     given, runs before a fresh run's first instruction (not before a replay) and returns the
-    registers it sets: the Linux profile lays out a process's stack there (runtime/linux.py)."""
+    registers it sets: the Linux profile lays out a process's stack there (runtime/linux.py).
+    `unknown(number)` words the fault of an ecall number the registry has no call for."""
 
     def __init__(self, calls: Iterable[Call], vendor: str | None = None, public_output_size: int = 0,
-                 start: Callable[[object, GuestMemory, HostIO], dict[int, int]] | None = None):
+                 start: Callable[[object, GuestMemory, HostIO], dict[int, int]] | None = None,
+                 unknown: Callable[[int], str] | None = None):
         self.calls = tuple(calls)
         self.vendor = vendor
         self.public_output_size = public_output_size
         self.start = start
+        self.unknown = unknown          # the fault of an ecall number no call has, if not the generic one
         registers = {call.selector.register for call in self.calls if isinstance(call.selector, Ecall)}
         if len(registers) > 1:
             raise ValueError(f"a registry's ecalls are selected by one register, not {sorted(registers)}")
@@ -182,6 +185,8 @@ class Registry:
         number = regs[self.register]
         call = self.by_selector.get(Ecall(self.register, number))
         if call is None:
+            if self.unknown:
+                raise EcallError(self.unknown(number))
             if self.vendor:
                 raise EcallError(f"{self.vendor}: call {ABI_NAMES[self.register]}=0x{number:x} is not "
                                  f"implemented (docs/profiles.md lists the {self.vendor} calls zkaot has)")

@@ -75,10 +75,12 @@ class Process:
 @dataclass(frozen=True)
 class LinuxOptions:
     """What `zkaot run --profile linux` takes besides the input: argv (argv[0] included),
-    environment strings `K=V`, and files by the path the program opens them with."""
+    environment strings `K=V`, files by the path the program opens them with, and the seed of
+    its (not random) randomness."""
     argv: tuple[bytes, ...] = ()
     env: tuple[bytes, ...] = ()
     files: tuple[tuple[str, bytes], ...] = ()
+    seed: bytes | None = None       # what getrandom and AT_RANDOM derive from (None: the input)
 
 
 # ---- the initial stack ---------------------------------------------------------------
@@ -135,7 +137,7 @@ def start(options: LinuxOptions):
     def start_process(program, memory: GuestMemory, io: HostIO) -> dict[int, int]:
         stdin = b"".join(io.frames)
         io.frames.clear()
-        seed = hashlib.sha256(b"zkaot linux random\0" + stdin).digest()
+        seed = hashlib.sha256(b"zkaot linux random\0" + (stdin if options.seed is None else options.seed)).digest()
         image_end = max(s.end for s in program.segments)
         process = Process(files=dict(options.files), stdin=OpenFile(stdin, name="stdin"), seed=seed,
                           brk_start=_page_up(image_end), brk=_page_up(image_end))
@@ -421,11 +423,20 @@ RLIM_INFINITY = (1 << 64) - 1
 RLIMIT_STACK = 3
 
 
+def _limit(memory: GuestMemory, resource: int, out: int) -> None:
+    """Limits read as infinite (the stack as 8 MiB)."""
+    if out:
+        memory.write(out, struct.pack("<QQ", 8 << 20 if resource == RLIMIT_STACK else RLIM_INFINITY, RLIM_INFINITY))
+
+
 def _prlimit64(call: Call, regs, memory, io: HostIO, step: int) -> tuple[int, ...]:
-    """Limits read as infinite (the stack as 8 MiB); setting one is accepted and changes nothing."""
-    if regs[A3]:
-        limit = 8 << 20 if regs[A1] == RLIMIT_STACK else RLIM_INFINITY
-        memory.write(regs[A3], struct.pack("<QQ", limit, RLIM_INFINITY))
+    """Reads the limit (_limit); setting one is accepted and changes nothing."""
+    _limit(memory, regs[A1], regs[A3])
+    return (0,)
+
+
+def _getrlimit(call: Call, regs, memory, io: HostIO, step: int) -> tuple[int, ...]:
+    _limit(memory, regs[A0], regs[A1])
     return (0,)
 
 
@@ -437,11 +448,46 @@ def _sched_getaffinity(call: Call, regs, memory, io: HostIO, step: int) -> tuple
     return (8,)
 
 
-def _unimplemented(name: str):
-    def handler(call: Call, regs, memory, io: HostIO, step: int) -> tuple[int, ...]:
-        raise EcallError(f"linux: {name} (syscall {call.selector.number}) is not implemented: "
-                         f"zkaot's Linux profile runs single-threaded programs without signals (docs/linux.md)")
-    return handler
+def _gettimeofday(call: Call, regs, memory, io: HostIO, step: int) -> tuple[int, ...]:
+    """The step clock in seconds and microseconds; no time zone."""
+    if regs[A0]:
+        memory.write(regs[A0], struct.pack("<qq", step // STEPS_PER_SECOND, step % STEPS_PER_SECOND // 1000))
+    return (0,)
+
+
+def _clock_getres(call: Call, regs, memory, io: HostIO, step: int) -> tuple[int, ...]:
+    """One nanosecond, the step clock's tick."""
+    if regs[A1]:
+        memory.write(regs[A1], struct.pack("<qq", 0, 1))
+    return (0,)
+
+
+SS_DISABLE = 2
+
+
+def _sigaltstack(call: Call, regs, memory, io: HostIO, step: int) -> tuple[int, ...]:
+    """Accepted and forgotten (no signal is delivered); the old stack reads as disabled."""
+    if regs[A1]:
+        memory.write(regs[A1], struct.pack("<QiiQ", 0, SS_DISABLE, 0, 0))
+    return (0,)
+
+
+# riscv64's system call names (include/uapi/asm-generic/unistd.h), for the one line that ends a
+# run at a call zkaot does not have.
+SYSCALL_NAMES = {
+    17: "getcwd", 19: "eventfd2", 20: "epoll_create1", 21: "epoll_ctl", 22: "epoll_pwait", 23: "dup", 24: "dup3",
+    25: "fcntl", 34: "mkdirat", 35: "unlinkat", 37: "linkat", 38: "renameat", 43: "statfs", 44: "fstatfs",
+    46: "ftruncate", 48: "faccessat", 49: "chdir", 59: "pipe2", 61: "getdents64", 67: "pread64", 68: "pwrite64",
+    71: "sendfile", 72: "pselect6", 73: "ppoll", 82: "fsync", 98: "futex", 115: "clock_nanosleep",
+    122: "sched_setaffinity", 129: "kill", 130: "tkill", 131: "tgkill", 133: "rt_sigsuspend", 139: "rt_sigreturn",
+    153: "times", 164: "setrlimit", 165: "getrusage", 167: "prctl", 173: "getppid", 179: "sysinfo", 198: "socket",
+    203: "connect", 220: "clone", 221: "execve", 260: "wait4", 279: "memfd_create", 435: "clone3"}
+
+
+def _unsupported(number: int) -> str:
+    name = SYSCALL_NAMES.get(number, "(unnamed)")
+    return (f"linux: unsupported Linux syscall {name} ({number}): zkaot's Linux profile runs single-threaded "
+            f"programs without signals (docs/linux.md lists the calls it has)")
 
 
 def _syscall(name: str, number: int, handler, reads=(A0,), memory_reads=(), memory_writes=(),
@@ -472,16 +518,18 @@ SYSCALLS = [
     _syscall("exit", 93, _exit),
     _syscall("exit_group", 94, _exit),
     _syscall("set_tid_address", 96, _value(1)),
-    _syscall("futex", 98, _unimplemented("futex")),
     _syscall("set_robust_list", 99, _value(0), reads=(A0, A1)),
     _syscall("nanosleep", 101, _value(0), reads=(A0, A1)),
     _syscall("clock_gettime", 113, _clock_gettime, reads=(A0, A1), reads_step=True),
+    _syscall("clock_getres", 114, _clock_getres, reads=(A0, A1)),
     _syscall("sched_getaffinity", 123, _sched_getaffinity, reads=(A0, A1, A2)),
     _syscall("sched_yield", 124, _value(0), reads=()),
-    _syscall("tgkill", 131, _unimplemented("tgkill")),
+    _syscall("sigaltstack", 132, _sigaltstack, reads=(A0, A1)),
     _syscall("rt_sigaction", 134, _value(0), reads=(A0, A1, A2)),
     _syscall("rt_sigprocmask", 135, _value(0), reads=(A0, A1, A2)),
     _syscall("uname", 160, _uname),
+    _syscall("getrlimit", 163, _getrlimit, reads=(A0, A1)),
+    _syscall("gettimeofday", 169, _gettimeofday, reads=(A0, A1), reads_step=True),
     _syscall("getpid", 172, _value(1), reads=()),
     _syscall("getuid", 174, _value(0), reads=()),
     _syscall("geteuid", 175, _value(0), reads=()),
@@ -491,16 +539,16 @@ SYSCALLS = [
     _syscall("brk", 214, _brk),
     _syscall("munmap", 215, _value(0), reads=(A0, A1)),
     _syscall("mremap", 216, _value(-ENOMEM), reads=(A0, A1, A2)),
-    _syscall("clone", 220, _unimplemented("clone")),
-    _syscall("execve", 221, _unimplemented("execve")),
     _syscall("mmap", 222, _mmap, reads=(A0, A1, A2, A3, A4, A5)),
     _syscall("mprotect", 226, _value(0), reads=(A0, A1, A2)),
     _syscall("madvise", 233, _value(0), reads=(A0, A1, A2)),
     _syscall("prlimit64", 261, _prlimit64, reads=(A0, A1, A2, A3)),
     _syscall("getrandom", 278, _getrandom, reads=(A0, A1, A2)),
+    _syscall("statx", 291, _value(-ENOSYS), reads=(A0, A1, A2, A3, A4)),     # libc falls back to newfstatat
+    _syscall("rseq", 293, _value(-ENOSYS), reads=(A0, A1, A2, A3)),          # glibc goes on without it
 ]
 
 
 def linux_calls(options: LinuxOptions = LinuxOptions()) -> Registry:
     """The system calls, and the start of a process with these argv, env and files."""
-    return Registry(SYSCALLS, vendor="linux", start=start(options))
+    return Registry(SYSCALLS, vendor="linux", start=start(options), unknown=_unsupported)

@@ -21,10 +21,10 @@ GUEST = Path(__file__).parent / "guests" / "linux" / "linux_guest.elf"
 LINUX = PROFILES["linux"]
 
 
-def run_both(test: str, jit_cache, frames=(), argv_tail=(), env=(), files=()):
+def run_both(test: str, jit_cache, frames=(), argv_tail=(), env=(), files=(), seed=None):
     """Run `guest <test> argv_tail...` under both engines; their results must agree."""
     guest = load_guest(GUEST, "linux")
-    options = LinuxOptions(argv=(b"guest", test.encode(), *argv_tail), env=env, files=files)
+    options = LinuxOptions(argv=(b"guest", test.encode(), *argv_tail), env=env, files=files, seed=seed)
     memory_map = LINUX.maps[64]
     interp = Interpreter(guest.program, b"", memory_map, 1_000_000, calls=linux_calls(options), frames=frames)
     want = interp.run()
@@ -77,6 +77,11 @@ def test_at_random_is_a_hash_of_the_input(jit_cache):
     assert lines(run_both("auxv", jit_cache, frames=frames))["random"] == _random_stream(b"abcdef", 0)[:16].hex()
 
 
+def test_a_seed_given_replaces_the_input_as_the_source_of_randomness(jit_cache):
+    seen = lines(run_both("auxv", jit_cache, frames=[b"abc"], seed=b"my seed"))
+    assert seen["random"] == _random_stream(b"my seed", 0)[:16].hex()
+
+
 def test_getrandom_continues_the_stream_that_at_random_began(jit_cache):
     seen = lines(run_both("clock", jit_cache, frames=[b"seed"]))
     assert (seen["getrandom"], seen["random"]) == ("32", _random_stream(b"seed", 1).hex())
@@ -115,11 +120,11 @@ def test_the_exit_status_is_the_low_byte_of_exit_groups_argument(jit_cache):
 def test_a_thread_call_ends_the_run_naming_it(jit_cache):
     result = run_both("clone", jit_cache)
     assert result.exit_code is None
-    assert "linux: clone (syscall 220) is not implemented" in str(result.fault)
+    assert "linux: unsupported Linux syscall clone (220)" in str(result.fault)
 
 
 def test_an_unknown_system_call_ends_the_run_naming_its_number(jit_cache):
-    assert "linux: call a7=0x3e7 is not implemented" in str(run_both("unknown", jit_cache).fault)
+    assert "linux: unsupported Linux syscall (unnamed) (999)" in str(run_both("unknown", jit_cache).fault)
 
 
 def test_minimal_trace_expands_to_the_interpreters_full_trace(jit_cache):
@@ -156,6 +161,11 @@ def test_linux_options_for_another_profiles_guest_are_bad_input(capsys):
     fib = Path(__file__).parent.parent / "examples" / "fibonacci" / "guest.rv64im.elf"
     assert main(["run", str(fib), "--env", "A=1"]) == 3
     assert "are for the linux profile, and this guest runs under zkaot" in capsys.readouterr().err
+
+
+def test_zkaot_run_says_a_linux_programs_randomness_is_not_random(capsys):
+    assert main(["run", str(GUEST), "--engine", "interp", "--seed", "s", "--", "args"]) == 0
+    assert "randomness:  not random: getrandom and AT_RANDOM are a hash of --seed" in capsys.readouterr().out
 
 
 def test_arguments_after_double_dash_belong_to_run_only(capsys):

@@ -107,17 +107,18 @@ def _linux_process(args, guest):
     """argv (the program as named, then the arguments after `--`), --env and --file for a
     linux-profile run; None when none is given.  Other profiles have no process to give them to."""
     from runtime.linux import LinuxOptions
-    if not (args.args or args.env or args.file):
+    if not (args.args or args.env or args.file or args.seed is not None):
         return None
     if guest.profile.name != "linux":
-        raise BadInput(f"{guest.program.name}: --env, --file and program arguments are for the linux profile, "
+        raise BadInput(f"{guest.program.name}: --env, --file, --seed and program arguments are for the linux profile, "
                        f"and this guest runs under {guest.profile.name}")
     files = []
     for spec in args.file:
         name, _, path = spec.partition("=")
         files.append((name, _read_file(path)))
     return LinuxOptions(argv=tuple(os.fsencode(a) for a in (args.elf, *args.args)),
-                        env=tuple(os.fsencode(e) for e in args.env), files=tuple(files))
+                        env=tuple(os.fsencode(e) for e in args.env), files=tuple(files),
+                        seed=None if args.seed is None else os.fsencode(args.seed))
 
 
 def _frames_for(guest, frames: list[bytes]):
@@ -193,6 +194,8 @@ def cmd_run(args) -> int:
         return status
     rate = result.steps / result.seconds if result.seconds else 0.0
     print(f"profile:     {guest.profile.name} ({guest.why})")
+    if guest.profile.name == "linux":
+        print(f"randomness:  not random: getrandom and AT_RANDOM are a hash of {'--seed' if args.seed else 'the input'}")
     print(f"output:      {_show_output(result.output)}")
     if fault:
         print(f"fault:       {fault}")
@@ -561,6 +564,9 @@ def parser() -> argparse.ArgumentParser:
                      help="linux profile: an environment variable of the process; repeatable")
     run.add_argument("--file", metavar="NAME=PATH", type=_file_option, action="append", default=[],
                      help="linux profile: the file at PATH can be opened (read-only) as NAME; repeatable")
+    run.add_argument("--seed", metavar="TEXT",
+                     help="linux profile: what getrandom and AT_RANDOM derive from (default: the input); "
+                          "either way they are not random")
     run.set_defaults(func=cmd_run, args=[])
 
     tra = sub.add_parser("translate", help="compile a guest ahead of time into the on-disk cache")
