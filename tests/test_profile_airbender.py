@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from profile_runs import both_engines
 from runtime.airbender import AIRBENDER, MEMORY_MAP
 from runtime.calls import CSR_OPERAND
 from runtime.host import HostIO
@@ -15,7 +16,6 @@ from runtime.profiles import PROFILES
 from translator.elf import ElfError
 from translator.executor import NativeMachine
 from translator.expand import chunks_of, expand_chunk, reference_trace
-from translator.interpreter import Interpreter
 from zkaot.recognise import load_guest
 
 APP = Path(__file__).parent / "guests" / "airbender" / "app.bin"
@@ -28,20 +28,9 @@ def words(*values: int) -> bytes:
 
 
 def run_both(frames: list[bytes], cache_dir, step_limit: int = 1_000_000):
-    """The interpreter's and the JIT's results, which must agree on everything observable."""
     guest = load_guest(APP, "airbender")
-    memory_map, calls = guest.profile.maps[32], guest.profile.calls[32]
-    interp = Interpreter(guest.program, b"", memory_map, step_limit, calls=calls, frames=frames)
-    want = interp.run()
-    native = NativeMachine(guest.program, b"", memory_map, step_limit=step_limit, cache_dir=cache_dir,
-                           calls=calls, frames=frames)
-    got = native.run().result
-    assert str(got.fault) == str(want.fault)
-    assert (got.exit_code, got.steps, got.pc, got.output, got.console, got.regs) == \
-           (want.exit_code, want.steps, want.pc, want.output, want.console, want.regs)
-    for lo, hi in WINDOWS:
-        assert interp.memory.ram[lo:hi] == native.memory.ram[lo:hi]
-    return want
+    return both_engines(guest.program, guest.profile.maps[32], guest.profile.calls[32], cache_dir, frames,
+                        windows=WINDOWS, step_limit=step_limit)
 
 
 def test_the_input_is_a_word_stream_that_reads_0_when_used_up_and_x10_to_x17_are_the_output(jit_cache):

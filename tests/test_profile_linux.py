@@ -6,14 +6,13 @@ import hashlib
 from pathlib import Path
 
 import numpy as np
-import pytest
 from elftools.elf.elffile import ELFFile
 
+from profile_runs import both_engines
 from runtime.linux import STACK_TOP, LinuxOptions, linux_calls
 from runtime.profiles import PROFILES
 from translator.executor import NativeMachine
 from translator.expand import chunks_of, expand_chunk, reference_trace
-from translator.interpreter import Interpreter
 from zkaot.cli import main
 from zkaot.recognise import load_guest
 
@@ -25,19 +24,8 @@ def run_both(test: str, jit_cache, frames=(), argv_tail=(), env=(), files=(), se
     """Run `guest <test> argv_tail...` under both engines; their results must agree."""
     guest = load_guest(GUEST, "linux")
     options = LinuxOptions(argv=(b"guest", test.encode(), *argv_tail), env=env, files=files, seed=seed)
-    memory_map = LINUX.maps[64]
-    interp = Interpreter(guest.program, b"", memory_map, 1_000_000, calls=linux_calls(options), frames=frames)
-    want = interp.run()
-    native = NativeMachine(guest.program, b"", memory_map, step_limit=1_000_000, cache_dir=jit_cache,
-                           calls=linux_calls(options), frames=frames)
-    got = native.run().result
-    assert str(got.fault) == str(want.fault)
-    assert (got.exit_code, got.steps, got.pc, got.output, got.console, got.regs) == \
-           (want.exit_code, want.steps, want.pc, want.output, want.console, want.regs)
-    base = memory_map.ram_base
-    stack = slice(STACK_TOP - 0x4000 - base, STACK_TOP - base)
-    assert interp.memory.ram[stack] == native.memory.ram[stack]
-    return want
+    return both_engines(guest.program, LINUX.maps[64], linux_calls(options), jit_cache, frames,
+                        windows=[(STACK_TOP - 0x4000, STACK_TOP)])
 
 
 def lines(result) -> dict[str, str]:

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from Crypto.Hash import keccak
 
+from profile_runs import both_engines
 from runtime.profiles import PROFILES
 from translator.executor import NativeMachine
 from translator.expand import chunks_of, expand_chunk, reference_trace
@@ -21,20 +22,9 @@ VECTORS = [b"hello", b"", b"zkVM vectors, thirty-two bytes plus some"]
 
 
 def run_both(vectors: list[bytes], cache_dir):
-    """The interpreter's and the JIT's results, which must agree on everything observable."""
     guest = load_guest(ELF)
-    memory_map, calls = guest.profile.maps[32], guest.profile.calls[32]
-    interp = Interpreter(guest.program, b"", memory_map, 1_000_000, calls=calls, frames=vectors)
-    want = interp.run()
-    native = NativeMachine(guest.program, b"", memory_map, step_limit=1_000_000, cache_dir=cache_dir,
-                           calls=calls, frames=vectors)
-    got = native.run().result
-    assert str(got.fault) == str(want.fault)
-    assert (got.exit_code, got.steps, got.pc, got.output, got.console, got.regs) == \
-           (want.exit_code, want.steps, want.pc, want.output, want.console, want.regs)
-    for lo, hi in WINDOWS:
-        assert interp.memory.ram[lo:hi] == native.memory.ram[lo:hi]
-    return want
+    return both_engines(guest.program, guest.profile.maps[32], guest.profile.calls[32], cache_dir, vectors,
+                        windows=WINDOWS)
 
 
 def test_vectors_are_read_through_the_hint_stream_and_revealed(jit_cache):

@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from profile_runs import both_engines
 from runtime.profiles import PROFILES
 from translator.elf import ElfError
 from translator.executor import NativeMachine
 from translator.expand import chunks_of, expand_chunk, reference_trace
-from translator.interpreter import Interpreter
 from translator.r0bf import encode_container
 from zkaot.recognise import load_guest
 
@@ -32,21 +32,9 @@ def stdin(command: bytes, *frames: bytes) -> list[bytes]:
 
 
 def run_both(chunks: list[bytes], cache_dir, path: Path = ELF):
-    """The interpreter's and the JIT's results, which must agree on everything observable."""
     guest = load_guest(path)
-    memory_map, calls = guest.profile.maps[32], guest.profile.calls[32]
-    interp = Interpreter(guest.program, b"", memory_map, 1_000_000, calls=calls, frames=chunks)
-    want = interp.run()
-    native = NativeMachine(guest.program, b"", memory_map, step_limit=1_000_000, cache_dir=cache_dir,
-                           calls=calls, frames=chunks)
-    got = native.run().result
-    assert str(got.fault) == str(want.fault)
-    assert (got.exit_code, got.steps, got.pc, got.output, got.console, got.regs) == \
-           (want.exit_code, want.steps, want.pc, want.output, want.console, want.regs)
-    base = memory_map.ram_base
-    for lo, hi in WINDOWS:
-        assert interp.memory.ram[lo - base: hi - base] == native.memory.ram[lo - base: hi - base]
-    return want
+    return both_engines(guest.program, guest.profile.maps[32], guest.profile.calls[32], cache_dir, chunks,
+                        windows=WINDOWS)
 
 
 FRAMES = [b"hello", b"", b"zkVM frames!", bytes(range(7))]

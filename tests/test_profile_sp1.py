@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from profile_runs import both_engines
 from runtime.profiles import PROFILES
 from translator.executor import NativeMachine
 from translator.expand import chunks_of, expand_chunk, reference_trace
@@ -24,21 +25,9 @@ def elf(vendor: str, xlen: int) -> Path:
 
 
 def run_both(vendor: str, frames: list[bytes], cache_dir, xlen: int = 32, profile: str | None = None):
-    """The interpreter's and the JIT's results, which must agree on everything observable."""
     guest = load_guest(elf(vendor, xlen), profile or vendor)
-    memory_map, calls = guest.profile.maps[xlen], guest.profile.calls[xlen]
-    interp = Interpreter(guest.program, b"", memory_map, 1_000_000, calls=calls, frames=frames)
-    want = interp.run()
-    native = NativeMachine(guest.program, b"", memory_map, step_limit=1_000_000, cache_dir=cache_dir,
-                           calls=calls, frames=frames)
-    got = native.run().result
-    assert str(got.fault) == str(want.fault)
-    assert (got.exit_code, got.steps, got.pc, got.output, got.console, got.regs) == \
-           (want.exit_code, want.steps, want.pc, want.output, want.console, want.regs)
-    base = memory_map.ram_base
-    for lo, hi in WINDOWS[xlen]:
-        assert interp.memory.ram[lo - base: hi - base] == native.memory.ram[lo - base: hi - base]
-    return want
+    return both_engines(guest.program, guest.profile.maps[xlen], guest.profile.calls[xlen], cache_dir, frames,
+                        windows=WINDOWS[xlen])
 
 
 @pytest.mark.parametrize("xlen", XLENS)

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from profile_runs import both_engines
 from guest_asm import program_from_asm
 from runtime.profiles import PROFILES
 from runtime.zisk import ARCH_ID_ZISK, CURRENT, LEGACY, OUTPUT_SLOTS
@@ -30,22 +31,10 @@ def windows(profile: str) -> list[tuple[int, int]]:
 
 
 def run_both(frames: list[bytes], cache_dir, profile: str = "zisk", step_limit: int = 1_000_000):
-    """The interpreter's and the JIT's results, which must agree on everything observable."""
     guest = load_guest(ELF[profile], profile)
-    memory_map, calls = guest.profile.maps[64], guest.profile.calls[64]
     input_bytes, _ = frames_for(guest.profile, frames)
-    interp = Interpreter(guest.program, input_bytes, memory_map, step_limit, calls=calls)
-    want = interp.run()
-    native = NativeMachine(guest.program, input_bytes, memory_map, step_limit=step_limit, cache_dir=cache_dir,
-                           calls=calls)
-    got = native.run().result
-    assert str(got.fault) == str(want.fault)
-    assert (got.exit_code, got.steps, got.pc, got.output, got.console, got.regs, got.misaligned) == \
-           (want.exit_code, want.steps, want.pc, want.output, want.console, want.regs, want.misaligned)
-    base = memory_map.ram_base
-    for lo, hi in windows(profile):
-        assert interp.memory.ram[lo - base: hi - base] == native.memory.ram[lo - base: hi - base]
-    return want
+    return both_engines(guest.program, guest.profile.maps[64], guest.profile.calls[64], cache_dir,
+                        input_bytes=input_bytes, windows=windows(profile), step_limit=step_limit)
 
 
 def slots(data: bytes) -> bytes:
