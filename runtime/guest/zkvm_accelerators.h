@@ -9,25 +9,29 @@
  * whose data is 8-byte aligned; arbitrary-size integers are big-endian
  * byte strings. Pointers must be valid; the caller owns all buffers.
  *
- * Provided (implemented in zkaot.c):
+ * Provided (zkaot.c, accel_ec.c, accel_hash.c; docs/accelerators.md):
  *   zkvm_keccak256  Keccak-256 as used by Ethereum (padding 0x01..0x80);
  *                   the keccak-f[1600] permutation is the keccakf precompile.
  *   zkvm_sha256     SHA-256 (EVM precompile 0x02); the compression function
  *                   is the sha256_compress precompile.
  *   zkvm_modexp     base^exp mod modulus (EVM precompile 0x05), computed in
  *                   portable guest software (32-bit limbs, RV32 and RV64).
+ *   zkvm_secp256k1_ecrecover, zkvm_secp256k1_verify, zkvm_secp256r1_verify,
+ *   zkvm_bn254_g1_add, zkvm_bn254_g1_mul
+ *                   on the field and curve precompiles 0x820..0x827.
+ *   zkvm_ripemd160, zkvm_blake2f
+ *                   guest software.
  *
- * Not provided yet (declared by the standard, absent here so that a guest
- * using them fails at link time rather than at run time):
- *   zkvm_secp256k1_verify, zkvm_secp256k1_ecrecover, zkvm_ripemd160,
- *   zkvm_bn254_g1_add, zkvm_bn254_g1_mul, zkvm_bn254_pairing, zkvm_blake2f,
- *   zkvm_kzg_point_eval, zkvm_bls12_g1_add, zkvm_bls12_g1_msm,
- *   zkvm_bls12_g2_add, zkvm_bls12_g2_msm, zkvm_bls12_pairing,
- *   zkvm_bls12_map_fp_to_g1, zkvm_bls12_map_fp2_to_g2, zkvm_secp256r1_verify.
+ * Not provided (declared by the standard, absent here so that a guest using
+ * them fails at link time rather than at run time):
+ *   zkvm_bn254_pairing, zkvm_kzg_point_eval, zkvm_bls12_g1_add,
+ *   zkvm_bls12_g1_msm, zkvm_bls12_g2_add, zkvm_bls12_g2_msm,
+ *   zkvm_bls12_pairing, zkvm_bls12_map_fp_to_g1, zkvm_bls12_map_fp2_to_g2.
  */
 #ifndef ZKVM_ACCELERATORS_H
 #define ZKVM_ACCELERATORS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -62,6 +66,24 @@ typedef struct { ALIGN8 uint8_t data[192]; } zkvm_bytes_192;
 /* 32-byte digests. */
 typedef zkvm_bytes_32 zkvm_keccak256_hash;
 typedef zkvm_bytes_32 zkvm_sha256_hash;
+typedef zkvm_bytes_32 zkvm_ripemd160_hash; /* 20-byte digest, after 12 zero bytes */
+
+/* secp256k1 and secp256r1: 32-byte hash, r || s, x || y (big-endian). */
+typedef zkvm_bytes_32 zkvm_secp256k1_hash;
+typedef zkvm_bytes_64 zkvm_secp256k1_signature;
+typedef zkvm_bytes_64 zkvm_secp256k1_pubkey;
+typedef zkvm_bytes_32 zkvm_secp256r1_hash;
+typedef zkvm_bytes_64 zkvm_secp256r1_signature;
+typedef zkvm_bytes_64 zkvm_secp256r1_pubkey;
+
+/* BN254 G1: x || y, big-endian; (0, 0) is the point at infinity. */
+typedef zkvm_bytes_64 zkvm_bn254_g1_point;
+typedef zkvm_bytes_32 zkvm_bn254_scalar;
+
+/* BLAKE2f: 8 LE u64 state words, 16 LE u64 message words, 2 LE u64 offsets. */
+typedef zkvm_bytes_64 zkvm_blake2f_state;
+typedef zkvm_bytes_128 zkvm_blake2f_message;
+typedef zkvm_bytes_16 zkvm_blake2f_offset;
 
 /* Keccak-256 of data[0..len) written to *output. */
 zkvm_status zkvm_keccak256(const uint8_t *data, size_t len,
@@ -81,6 +103,49 @@ zkvm_status zkvm_modexp(const uint8_t *base, size_t base_len,
                         const uint8_t *exp, size_t exp_len,
                         const uint8_t *modulus, size_t mod_len,
                         uint8_t *output);
+
+/* RIPEMD-160 of data[0..len) (EVM precompile 0x03), guest software; the
+ * 20-byte digest is written after 12 zero bytes. */
+zkvm_status zkvm_ripemd160(const uint8_t *data, size_t len,
+                           zkvm_ripemd160_hash *output);
+
+/* ECDSA public key recovery (EVM precompile 0x01, the yellow paper's
+ * ECDSARECOVER): ZKVM_EFAIL when recid > 1, r or s is not in [1, n-1], r is
+ * not the x of a curve point, or the recovered key is infinity. The key is
+ * written as x || y (the address is the last 20 bytes of its keccak256). */
+zkvm_status zkvm_secp256k1_ecrecover(const zkvm_secp256k1_hash *msg,
+                                     const zkvm_secp256k1_signature *sig,
+                                     uint8_t recid,
+                                     zkvm_secp256k1_pubkey *output);
+
+/* ECDSA verification (SEC 1 4.1.4) on secp256k1 and on P-256 (EIP-7951):
+ * *verified is true exactly when r and s are in [1, n-1], the key is a point
+ * of the curve other than infinity (coordinates below p), and the signature
+ * checks; high s is accepted. Always ZKVM_EOK. */
+zkvm_status zkvm_secp256k1_verify(const zkvm_secp256k1_hash *msg,
+                                  const zkvm_secp256k1_signature *sig,
+                                  const zkvm_secp256k1_pubkey *pubkey,
+                                  bool *verified);
+zkvm_status zkvm_secp256r1_verify(const zkvm_secp256r1_hash *msg,
+                                  const zkvm_secp256r1_signature *sig,
+                                  const zkvm_secp256r1_pubkey *pubkey,
+                                  bool *verified);
+
+/* BN254 G1 addition and scalar multiplication (EVM 0x06 and 0x07, EIP-196):
+ * ZKVM_EFAIL when a coordinate is >= p or a point other than (0, 0) is not on
+ * the curve; the scalar is any 256-bit big-endian integer. */
+zkvm_status zkvm_bn254_g1_add(const zkvm_bn254_g1_point *p1,
+                              const zkvm_bn254_g1_point *p2,
+                              zkvm_bn254_g1_point *result);
+zkvm_status zkvm_bn254_g1_mul(const zkvm_bn254_g1_point *point,
+                              const zkvm_bn254_scalar *scalar,
+                              zkvm_bn254_g1_point *result);
+
+/* The BLAKE2b compression F (EVM 0x09, EIP-152) with `rounds` rounds, the
+ * state h updated in place; ZKVM_EFAIL when f is neither 0 nor 1. */
+zkvm_status zkvm_blake2f(uint32_t rounds, zkvm_blake2f_state *h,
+                         const zkvm_blake2f_message *m,
+                         const zkvm_blake2f_offset *t, uint8_t f);
 
 #ifdef __cplusplus
 }
