@@ -1,0 +1,246 @@
+"""The zkvm_accelerators.h functions of the guest SDK, run as a guest (tests/guests/accel,
+rv64im and rv32im, under the interpreter and the JIT) on valid and invalid vectors, against
+independent implementations: coincurve (secp256k1 recovery), cryptography (ECDSA on
+secp256k1 and P-256), py_ecc (BN254), pycryptodome (RIPEMD-160), hashlib (BLAKE2b) and the
+EIP-152 vectors."""
+import hashlib
+import random
+import struct
+from pathlib import Path
+
+import coincurve
+import pytest
+from Crypto.Hash import RIPEMD160
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, decode_dss_signature, encode_dss_signature
+from py_ecc import bn128
+
+import zkaot
+from runtime.curves import BN254_G1, SECP256K1, SECP256R1
+from zkaot.build import build
+
+GUEST = Path(__file__).resolve().parent / "guests" / "accel"
+ARCHS = ("rv64im", "rv32im")
+ENGINES = ("interp", "jit")
+ECRECOVER, K1_VERIFY, R1_VERIFY, BN_ADD, BN_MUL, RIPEMD, BLAKE2F, BLAKE2B = range(1, 9)
+OUT_SIZE = {ECRECOVER: 64, K1_VERIFY: 1, R1_VERIFY: 1, BN_ADD: 64, BN_MUL: 64, RIPEMD: 32, BLAKE2F: 64, BLAKE2B: 64}
+EFAIL = 0xFF
+RNG = random.Random(152)
+
+
+def be(v: int, n: int = 32) -> bytes:
+    return v.to_bytes(n, "big")
+
+
+# ---- the vectors: (name, op, payload, expected output or None for ZKVM_EFAIL) ----------------
+
+def _recover(msg: bytes, r: int, s: int, recid: int):
+    """coincurve's recovered key as x || y, None where it refuses the signature."""
+    try:
+        key = coincurve.PublicKey.from_signature_and_message(be(r) + be(s) + bytes([recid]), msg, hasher=None)
+    except Exception:           # coincurve raises ValueError or its own errors for invalid input
+        return None
+    return key.format(compressed=False)[1:]
+
+
+def _ecrecover_cases():
+    n = SECP256K1.n
+    cases = []
+    for i in range(3):
+        key = coincurve.PrivateKey(be(RNG.randrange(1, n)))
+        msg = RNG.randbytes(32) if i else bytes(32)          # the zero hash too
+        sig = key.sign_recoverable(msg, hasher=None)
+        r, s, recid = int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:64], "big"), sig[64]
+        cases += [(f"ecrecover valid {i}", msg, r, s, recid),
+                  (f"ecrecover high s {i}", msg, r, n - s, recid ^ 1),
+                  (f"ecrecover other parity {i}", msg, r, s, recid ^ 1)]
+    msg, r, s = cases[3][1], cases[3][2], cases[3][3]
+    nonresidue = next(x for x in range(1, 100) if pow(x ** 3 + 7, (SECP256K1.p - 1) // 2, SECP256K1.p) != 1)
+    cases += [("ecrecover r = 0", msg, 0, s, 0), ("ecrecover s = 0", msg, r, 0, 0),
+              ("ecrecover r = n", msg, n, s, 0), ("ecrecover s = n", msg, r, n, 0),
+              ("ecrecover r = p - 1", msg, SECP256K1.p - 1, s, 0),
+              ("ecrecover r is no point's x", msg, nonresidue, s, 0),
+              ("ecrecover hash of all ones", b"\xff" * 32, r, s, 1)]
+    out = [(name, ECRECOVER, msg + be(r) + be(s) + bytes([recid]), _recover(msg, r, s, recid))
+           for name, msg, r, s, recid in cases]
+    # The EVM's v is 27 or 28: recovery ids 2 and 3 (R.x = r + n) are refused by definition.
+    out += [(f"ecrecover recid {v}", ECRECOVER, cases[0][1] + be(cases[0][2]) + be(cases[0][3]) + bytes([v]), None)
+            for v in (2, 27)]
+    return out
+
+
+def _verified(curve, msg: bytes, r: int, s: int, x: int, y: int) -> bytes:
+    """cryptography's (OpenSSL's) verdict, b"\\x01" or b"\\x00"; a key it cannot build fails."""
+    try:
+        key = ec.EllipticCurvePublicNumbers(x, y, curve).public_key()
+        key.verify(encode_dss_signature(r, s), msg, ec.ECDSA(Prehashed(hashes.SHA256())))
+    except (ValueError, InvalidSignature):
+        return b"\x00"
+    return b"\x01"
+
+
+def _verify_cases(op, curve, params):
+    n, p = params.n, params.p
+    cases = []
+    for i in range(2):
+        key = ec.derive_private_key(RNG.randrange(1, n), curve)
+        pub = key.public_key().public_numbers()
+        msg = RNG.randbytes(32) if i else b"\xff" * 32        # a hash above n too
+        r, s = decode_dss_signature(key.sign(msg, ec.ECDSA(Prehashed(hashes.SHA256()))))
+        x, y = pub.x, pub.y
+        cases += [(f"valid {i}", msg, r, s, x, y), (f"high s {i}", msg, r, n - s, x, y),
+                  (f"other message {i}", bytes(32) if i else b"\x01" * 32, r, s, x, y)]
+    msg, r, s, x, y = cases[0][1:]
+    cases += [("r = 0", msg, 0, s, x, y), ("s = 0", msg, r, 0, x, y), ("r = n", msg, n, s, x, y),
+              ("s = n", msg, r, n, x, y), ("key off the curve", msg, r, s, x, (y + 1) % p),
+              ("key at infinity", msg, r, s, 0, 0), ("key x = p", msg, r, s, p, y)]
+    tag = params.name
+    return [(f"{tag} verify {name}", op, msg + be(r) + be(s) + be(x) + be(y), _verified(curve, msg, r, s, x, y))
+            for name, msg, r, s, x, y in cases]
+
+
+def _bn(pt) -> bytes:
+    return bytes(64) if pt is None else be(int(pt[0])) + be(int(pt[1]))
+
+
+def _bn_cases():
+    n, p = BN254_G1.n, BN254_G1.p
+    P, Q = bn128.multiply(bn128.G1, RNG.randrange(1, n)), bn128.multiply(bn128.G1, RNG.randrange(1, n))
+    minus_P = bn128.neg(P)
+    inf, off_curve, x_is_p = bytes(64), be(1) + be(3), be(p) + be(2)
+    cases = [("bn254 add", BN_ADD, _bn(P) + _bn(Q), _bn(bn128.add(P, Q))),
+             ("bn254 add of a point to itself", BN_ADD, _bn(P) * 2, _bn(bn128.double(P))),
+             ("bn254 add of a point and its negation", BN_ADD, _bn(P) + _bn(minus_P), inf),
+             ("bn254 add of infinity", BN_ADD, inf + _bn(Q), _bn(Q)),
+             ("bn254 add to infinity", BN_ADD, _bn(P) + inf, _bn(P)),
+             ("bn254 add of infinity to itself", BN_ADD, inf * 2, inf),
+             ("bn254 add of a point off the curve", BN_ADD, _bn(P) + off_curve, None),
+             ("bn254 add of a coordinate equal to p", BN_ADD, x_is_p + _bn(Q), None),
+             ("bn254 add of p, p (infinity not reduced)", BN_ADD, be(p) * 2 + _bn(Q), None)]
+    for name, k in (("random", RNG.randrange(1 << 256)), ("0", 0), ("1", 1), ("n", n), ("n + 1", n + 1),
+                    ("2^256 - 1", (1 << 256) - 1)):
+        cases.append((f"bn254 mul by {name}", BN_MUL, _bn(P) + be(k), _bn(bn128.multiply(P, k) if k else None)))
+    cases += [("bn254 mul of infinity", BN_MUL, inf + be(12345), inf),
+              ("bn254 mul of a point off the curve", BN_MUL, off_curve + be(2), None),
+              ("bn254 mul of a coordinate equal to p", BN_MUL, x_is_p + be(2), None)]
+    return cases
+
+
+def _hash_cases():
+    cases = []
+    for length in (0, 1, 3, 55, 56, 63, 64, 65, 119, 120, 128, 1000):
+        data = RNG.randbytes(length)
+        cases.append((f"ripemd160 of {length} bytes", RIPEMD, data, bytes(12) + RIPEMD160.new(data).digest()))
+    for length in (0, 1, 127, 128, 129, 300):
+        data = RNG.randbytes(length)
+        cases.append((f"blake2b of {length} bytes", BLAKE2B, data, hashlib.blake2b(data).digest()))
+    # EIP-152's test vectors 4, 5 and 6 (0, 12 rounds; final and not), and an f of 2 (vector 3)
+    head = bytes.fromhex("48c9bdf267e6096a3ba7ca8485ae67bb2bf894fe72f36e3cf1361d5f3af54fa5d182e6ad7f520e511f6c3e"
+                         "2b8c68059b6bbd41fbabd9831f79217e1319cde05b616263") + bytes(125) + bytes([3]) + bytes(15)
+    cases += [
+        ("blake2f EIP-152 vector 4", BLAKE2F, be(0, 4) + head + b"\x01", bytes.fromhex(
+            "08c9bcf367e6096a3ba7ca8485ae67bb2bf894fe72f36e3cf1361d5f3af54fa5"
+            "d282e6ad7f520e511f6c3e2b8c68059b9442be0454267ce079217e1319cde05b")),
+        ("blake2f EIP-152 vector 5", BLAKE2F, be(12, 4) + head + b"\x01", bytes.fromhex(
+            "ba80a53f981c4d0d6a2797b69f12f6e94c212f14685ac4b74b12bb6fdbffa2d1"
+            "7d87c5392aab792dc252d5de4533cc9518d38aa8dbf1925ab92386edd4009923")),
+        ("blake2f EIP-152 vector 6", BLAKE2F, be(12, 4) + head + b"\x00", bytes.fromhex(
+            "75ab69d3190a562c51aef8d88f1c2775876944407270c42c9844252c26d28752"
+            "98743e7f6d5ea2f2d3e8d226039cd31b4e426ac4f2d3d666a610c2116fde4735")),
+        ("blake2f final flag 2", BLAKE2F, be(12, 4) + head + b"\x02", None),
+    ]
+    return cases
+
+
+CASES = (_ecrecover_cases() + _verify_cases(K1_VERIFY, ec.SECP256K1(), SECP256K1)
+         + _verify_cases(R1_VERIFY, ec.SECP256R1(), SECP256R1) + _bn_cases() + _hash_cases())
+INPUT = b"".join(bytes([op]) + struct.pack("<I", len(payload)) + payload for _, op, payload, _ in CASES)
+
+
+def expected_record(op: int, expected) -> bytes:
+    return b"\xff" + bytes(OUT_SIZE[op]) if expected is None else b"\x00" + expected
+
+
+_RUNS: dict = {}
+
+
+def results(arch: str, engine: str, cache_dir) -> dict[str, bytes]:
+    """Every case's output record (status byte and result) from one run of the guest."""
+    if (arch, engine) not in _RUNS:
+        run = zkaot.execute(GUEST / f"guest.{arch}.elf", INPUT, engine=engine, cache_dir=cache_dir)
+        assert run.exit_code == 0, run
+        out, pos, records = run.output, 0, {}
+        for name, op, _, _ in CASES:
+            records[name] = out[pos:pos + 1 + OUT_SIZE[op]]
+            pos += 1 + OUT_SIZE[op]
+        assert pos == len(out)
+        _RUNS[arch, engine] = records
+    return _RUNS[arch, engine]
+
+
+MACHINES = [(arch, engine) for arch in ARCHS for engine in ENGINES]
+
+
+def check(arch, engine, cache_dir, prefix: str) -> None:
+    got = results(arch, engine, cache_dir)
+    cases = [c for c in CASES if c[0].startswith(prefix)]
+    assert cases
+    for name, op, _, expected in cases:
+        assert got[name] == expected_record(op, expected), name
+
+
+@pytest.mark.parametrize("arch, engine", MACHINES)
+def test_ecrecover_agrees_with_coincurve_on_valid_and_invalid_signatures(arch, engine, jit_cache):
+    check(arch, engine, jit_cache, "ecrecover")
+
+
+@pytest.mark.parametrize("arch, engine", MACHINES)
+def test_secp256k1_verify_agrees_with_openssl(arch, engine, jit_cache):
+    check(arch, engine, jit_cache, "secp256k1 verify")
+
+
+@pytest.mark.parametrize("arch, engine", MACHINES)
+def test_secp256r1_verify_agrees_with_openssl(arch, engine, jit_cache):
+    check(arch, engine, jit_cache, "secp256r1 verify")
+
+
+@pytest.mark.parametrize("arch, engine", MACHINES)
+def test_bn254_g1_add_and_mul_agree_with_py_ecc_and_refuse_invalid_points(arch, engine, jit_cache):
+    check(arch, engine, jit_cache, "bn254")
+
+
+@pytest.mark.parametrize("arch, engine", MACHINES)
+def test_ripemd160_agrees_with_pycryptodome_across_padding_boundaries(arch, engine, jit_cache):
+    check(arch, engine, jit_cache, "ripemd160")
+
+
+@pytest.mark.parametrize("arch, engine", MACHINES)
+def test_blake2f_gives_the_eip152_vectors_and_refuses_a_final_flag_of_2(arch, engine, jit_cache):
+    check(arch, engine, jit_cache, "blake2f")
+
+
+@pytest.mark.parametrize("arch, engine", MACHINES)
+def test_blake2b_built_on_blake2f_agrees_with_hashlib(arch, engine, jit_cache):
+    check(arch, engine, jit_cache, "blake2b")
+
+
+def test_the_vectors_include_failures_and_successes_of_every_function():
+    for op in OUT_SIZE:
+        outcomes = {expected is None or expected == b"\x00" for _, o, _, expected in CASES if o == op}
+        assert outcomes == ({False} if op in (RIPEMD, BLAKE2B) else {True, False}), op
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_the_committed_guest_is_the_build_of_its_source(arch, tmp_path):
+    out = tmp_path / "guest.elf"
+    build([GUEST / "main.c"], out, arch=arch)
+    assert out.read_bytes() == (GUEST / f"guest.{arch}.elf").read_bytes(), \
+        f"rebuild with: zkaot build tests/guests/accel/main.c --arch {arch} -o tests/guests/accel/guest.{arch}.elf"
+
+
+def test_prove_refuses_a_run_that_used_a_curve_precompile_naming_it(tmp_path):
+    one_add = bytes([BN_ADD]) + struct.pack("<I", 128) + bytes(128)
+    with pytest.raises(zkaot.CannotProve, match=r"ecall a7 = 2086 \(bn254_g1_add: nothing proves it\)"):
+        zkaot.prove(GUEST / "guest.rv64im.elf", one_add, engine="interp", cache_dir=tmp_path)
