@@ -34,7 +34,7 @@ from zkaot.build import build  # noqa: E402
 
 GUEST = ROOT / "tests" / "guests" / "accel"
 RESULTS = Path(__file__).resolve().parent / "results"
-ECRECOVER, K1_VERIFY, R1_VERIFY, BN_ADD, BN_MUL, RIPEMD, BLAKE2F = range(1, 8)
+ECRECOVER, K1_VERIFY, R1_VERIFY, BN_ADD, BN_MUL, RIPEMD, BLAKE2F, BLAKE2B, BN_PAIRING = range(1, 10)
 NAMES = {call.selector.number: call.name for call in ZKAOT.calls}
 
 
@@ -52,18 +52,21 @@ def workloads() -> list[tuple[str, bytes]]:
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, decode_dss_signature
     r1 = ec.derive_private_key(12345678901234567890, ec.SECP256R1())
-    r, s = decode_dss_signature(r1.sign(msg, ec.ECDSA(Prehashed(hashes.SHA256()))))
+    r, s = decode_dss_signature(r1.sign(msg, ec.ECDSA(Prehashed(hashes.SHA256()), deterministic_signing=True)))
     n1 = r1.public_key().public_numbers()
     r1_sig = r.to_bytes(32, "big") + s.to_bytes(32, "big") + n1.x.to_bytes(32, "big") + n1.y.to_bytes(32, "big")
     P = bn128.multiply(bn128.G1, 7)
     Q = bn128.multiply(bn128.G1, 11)
     bn = lambda pt: int(pt[0]).to_bytes(32, "big") + int(pt[1]).to_bytes(32, "big")     # noqa: E731
+    g2 = lambda pt: b"".join(int(c).to_bytes(32, "big")                                  # noqa: E731
+                             for c in (pt[0].coeffs[1], pt[0].coeffs[0], pt[1].coeffs[1], pt[1].coeffs[0]))
     return [
         ("zkvm_secp256k1_ecrecover", record(ECRECOVER, msg + sig)),
         ("zkvm_secp256k1_verify", record(K1_VERIFY, msg + sig[:64] + pub)),
         ("zkvm_secp256r1_verify", record(R1_VERIFY, msg + r1_sig)),
         ("zkvm_bn254_g1_add", record(BN_ADD, bn(P) + bn(Q))),
         ("zkvm_bn254_g1_mul", record(BN_MUL, bn(P) + hashlib.sha256(b"bn254 scalar").digest())),
+        ("zkvm_bn254_pairing (2 pairs)", record(BN_PAIRING, bn(P) + g2(bn128.G2) + bn(bn128.neg(P)) + g2(bn128.G2))),
         ("zkvm_ripemd160 (64 bytes)", record(RIPEMD, bytes(64))),
         ("zkvm_blake2f (12 rounds)", record(BLAKE2F, (12).to_bytes(4, "big") + bytes(208) + b"\x01")),
     ]
@@ -71,7 +74,9 @@ def workloads() -> list[tuple[str, bytes]]:
 
 def steps(elf: Path, input_bytes: bytes) -> int:
     run = zkaot.execute(elf, input_bytes, engine="jit")
-    assert run.succeeded and run.output[:1] == (b"\x00" if input_bytes else b""), (elf, run.fault)
+    assert run.succeeded and (not input_bytes or run.output[:1] == b"\x00"), (elf, run.fault)   # ZKVM_EOK
+    if input_bytes[:1] == bytes([BN_PAIRING]):
+        assert run.output[1:2] == b"\x01", "the pairing check of e(P, Q) e(-P, Q) failed"
     return run.steps
 
 

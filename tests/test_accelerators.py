@@ -2,7 +2,9 @@
 rv64im and rv32im, under the interpreter and the JIT) on valid and invalid vectors, against
 independent implementations: coincurve (secp256k1 recovery), cryptography (ECDSA on
 secp256k1 and P-256), py_ecc (BN254), pycryptodome (RIPEMD-160), hashlib (BLAKE2b) and the
-EIP-152 vectors."""
+EIP-152 vectors.  The vectors run in one execution per engine and width; the slow
+pairing vectors in one execution per engine, on rv64im for one and rv32im for the other."""
+import functools
 import hashlib
 import random
 import struct
@@ -16,6 +18,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, decode_dss_signature, encode_dss_signature
 from py_ecc import bn128
+from py_ecc.fields import bn128_FQ2 as FQ2
 
 import zkaot
 from runtime.curves import BN254_G1, SECP256K1, SECP256R1
@@ -24,8 +27,8 @@ from zkaot.build import build
 GUEST = Path(__file__).resolve().parent / "guests" / "accel"
 ARCHS = ("rv64im", "rv32im")
 ENGINES = ("interp", "jit")
-ECRECOVER, K1_VERIFY, R1_VERIFY, BN_ADD, BN_MUL, RIPEMD, BLAKE2F, BLAKE2B = range(1, 9)
-OUT_SIZE = {ECRECOVER: 64, K1_VERIFY: 1, R1_VERIFY: 1, BN_ADD: 64, BN_MUL: 64, RIPEMD: 32, BLAKE2F: 64, BLAKE2B: 64}
+ECRECOVER, K1_VERIFY, R1_VERIFY, BN_ADD, BN_MUL, RIPEMD, BLAKE2F, BLAKE2B, BN_PAIRING = range(1, 10)
+OUT_SIZE = {ECRECOVER: 64, K1_VERIFY: 1, R1_VERIFY: 1, BN_ADD: 64, BN_MUL: 64, RIPEMD: 32, BLAKE2F: 64, BLAKE2B: 64, BN_PAIRING: 1}
 EFAIL = 0xFF
 RNG = random.Random(152)
 
@@ -128,6 +131,54 @@ def _bn_cases():
     return cases
 
 
+def _g2(Q) -> bytes:
+    """EIP-197's encoding: x1 || x0 || y1 || y0 for x = x0 + x1 u, y likewise."""
+    if Q is None:
+        return bytes(128)
+    (x, y), (x0, x1), (y0, y1) = Q, Q[0].coeffs, Q[1].coeffs
+    return be(int(x1)) + be(int(x0)) + be(int(y1)) + be(int(y0))
+
+
+def _fp2_sqrt(a):
+    """A square root in Fp2 for p = 3 mod 4 (None when a is not a square)."""
+    p = BN254_G1.p
+    a1 = a ** ((p - 3) // 4)
+    alpha, x0 = a1 * a1 * a, a1 * a
+    x = FQ2([0, 1]) * x0 if alpha == FQ2([-1, 0]) else (FQ2([1, 0]) + alpha) ** ((p - 1) // 2) * x0
+    return x if x * x == a else None
+
+
+def _twist_point_outside_g2():
+    """A point of the twist y^2 = x^3 + 3/(9+u) whose order is not r."""
+    for k in range(1, 100):
+        x = FQ2([k, 1])
+        y = _fp2_sqrt(x ** 3 + bn128.b2)
+        if y is not None and bn128.multiply((x, y), BN254_G1.n) is not None:
+            return x, y
+    raise AssertionError("no point found")
+
+
+def _pairing_cases():
+    a, b = RNG.randrange(1, BN254_G1.n), RNG.randrange(1, BN254_G1.n)
+    P, Q = bn128.multiply(bn128.G1, a), bn128.multiply(bn128.G2, b)
+    minus_abP = bn128.neg(bn128.multiply(bn128.G1, a * b))
+    x, y = bn128.G2
+    off_twist = (x, y + FQ2([1, 0]))
+    # The verdicts follow from bilinearity (e(aP, bQ) = e(abP, Q)) and non-degeneracy (e(P, Q) != 1
+    # for P, Q not infinity); py_ecc's own pairing agrees but takes 17 s for the two.
+    check_true, check_false = True, False
+    cases = [("e(aP, bQ) e(-abP, Q) = 1", _bn(P) + _g2(Q) + _bn(minus_abP) + _g2(bn128.G2), bytes([check_true])),
+             ("e(aP, bQ) != 1", _bn(P) + _g2(Q), bytes([check_false])),
+             ("of no pairs", b"", b"\x01"),
+             ("of infinity in G1", bytes(64) + _g2(Q), b"\x01"),
+             ("of infinity in G2", _bn(P) + bytes(128), b"\x01"),
+             ("of a G2 point outside the group of order r", _bn(P) + _g2(_twist_point_outside_g2()), None),
+             ("of a G2 point off the twist", _bn(P) + _g2(off_twist), None),
+             ("of a G2 coordinate equal to p", _bn(P) + be(BN254_G1.p) + _g2(Q)[32:], None),
+             ("of a G1 point off the curve", be(1) + be(3) + _g2(Q), None)]
+    return [(f"bn254 pairing {name}", BN_PAIRING, payload, expected) for name, payload, expected in cases]
+
+
 def _hash_cases():
     cases = []
     for length in (0, 1, 3, 55, 56, 63, 64, 65, 119, 120, 128, 1000):
@@ -154,38 +205,42 @@ def _hash_cases():
     return cases
 
 
-CASES = (_ecrecover_cases() + _verify_cases(K1_VERIFY, ec.SECP256K1(), SECP256K1)
-         + _verify_cases(R1_VERIFY, ec.SECP256R1(), SECP256R1) + _bn_cases() + _hash_cases())
-INPUT = b"".join(bytes([op]) + struct.pack("<I", len(payload)) + payload for _, op, payload, _ in CASES)
+@functools.cache
+def vectors(group: str) -> tuple:
+    """The cases of a group, built once: "pairing" (slow: one run per engine, on one width
+    each) or "other"."""
+    if group == "pairing":
+        return tuple(_pairing_cases())
+    return tuple(_ecrecover_cases() + _verify_cases(K1_VERIFY, ec.SECP256K1(), SECP256K1)
+                 + _verify_cases(R1_VERIFY, ec.SECP256R1(), SECP256R1) + _bn_cases() + _hash_cases())
 
 
 def expected_record(op: int, expected) -> bytes:
     return b"\xff" + bytes(OUT_SIZE[op]) if expected is None else b"\x00" + expected
 
 
-_RUNS: dict = {}
-
-
-def results(arch: str, engine: str, cache_dir) -> dict[str, bytes]:
+@functools.cache
+def results(group: str, arch: str, engine: str, cache_dir) -> dict[str, bytes]:
     """Every case's output record (status byte and result) from one run of the guest."""
-    if (arch, engine) not in _RUNS:
-        run = zkaot.execute(GUEST / f"guest.{arch}.elf", INPUT, engine=engine, cache_dir=cache_dir)
-        assert run.exit_code == 0, run
-        out, pos, records = run.output, 0, {}
-        for name, op, _, _ in CASES:
-            records[name] = out[pos:pos + 1 + OUT_SIZE[op]]
-            pos += 1 + OUT_SIZE[op]
-        assert pos == len(out)
-        _RUNS[arch, engine] = records
-    return _RUNS[arch, engine]
+    cases = vectors(group)
+    data = b"".join(bytes([op]) + struct.pack("<I", len(payload)) + payload for _, op, payload, _ in cases)
+    run = zkaot.execute(GUEST / f"guest.{arch}.elf", data, engine=engine, cache_dir=cache_dir)
+    assert run.exit_code == 0, run
+    out, pos, records = run.output, 0, {}
+    for name, op, _, _ in cases:
+        records[name] = out[pos:pos + 1 + OUT_SIZE[op]]
+        pos += 1 + OUT_SIZE[op]
+    assert pos == len(out)
+    return records
 
 
 MACHINES = [(arch, engine) for arch in ARCHS for engine in ENGINES]
+PAIRING_MACHINES = [("rv64im", "interp"), ("rv32im", "jit")]     # each engine and each width once
 
 
-def check(arch, engine, cache_dir, prefix: str) -> None:
-    got = results(arch, engine, cache_dir)
-    cases = [c for c in CASES if c[0].startswith(prefix)]
+def check(arch, engine, cache_dir, prefix: str, group: str = "other") -> None:
+    got = results(group, arch, engine, cache_dir)
+    cases = [c for c in vectors(group) if c[0].startswith(prefix)]
     assert cases
     for name, op, _, expected in cases:
         assert got[name] == expected_record(op, expected), name
@@ -208,7 +263,13 @@ def test_secp256r1_verify_agrees_with_openssl(arch, engine, jit_cache):
 
 @pytest.mark.parametrize("arch, engine", MACHINES)
 def test_bn254_g1_add_and_mul_agree_with_py_ecc_and_refuse_invalid_points(arch, engine, jit_cache):
-    check(arch, engine, jit_cache, "bn254")
+    check(arch, engine, jit_cache, "bn254 add")
+    check(arch, engine, jit_cache, "bn254 mul")
+
+
+@pytest.mark.parametrize("arch, engine", PAIRING_MACHINES)
+def test_bn254_pairing_check_follows_bilinearity_and_refuses_invalid_g1_and_g2_points(arch, engine, jit_cache):
+    check(arch, engine, jit_cache, "bn254 pairing", "pairing")
 
 
 @pytest.mark.parametrize("arch, engine", MACHINES)
@@ -227,9 +288,11 @@ def test_blake2b_built_on_blake2f_agrees_with_hashlib(arch, engine, jit_cache):
 
 
 def test_the_vectors_include_failures_and_successes_of_every_function():
+    cases = vectors("other") + vectors("pairing")
     for op in OUT_SIZE:
-        outcomes = {expected is None or expected == b"\x00" for _, o, _, expected in CASES if o == op}
+        outcomes = {expected is None or expected == b"\x00" for _, o, _, expected in cases if o == op}
         assert outcomes == ({False} if op in (RIPEMD, BLAKE2B) else {True, False}), op
+    assert {expected for _, o, _, expected in cases if o == BN_PAIRING} == {b"\x00", b"\x01", None}
 
 
 @pytest.mark.parametrize("arch", ARCHS)

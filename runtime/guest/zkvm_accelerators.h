@@ -17,14 +17,14 @@
  *   zkvm_modexp     base^exp mod modulus (EVM precompile 0x05), computed in
  *                   portable guest software (32-bit limbs, RV32 and RV64).
  *   zkvm_secp256k1_ecrecover, zkvm_secp256k1_verify, zkvm_secp256r1_verify,
- *   zkvm_bn254_g1_add, zkvm_bn254_g1_mul
- *                   on the field and curve precompiles 0x820..0x827.
+ *   zkvm_bn254_g1_add, zkvm_bn254_g1_mul, zkvm_bn254_pairing
+ *                   on the field, curve and Fp2 precompiles 0x820..0x82b.
  *   zkvm_ripemd160, zkvm_blake2f
  *                   guest software.
  *
  * Not provided (declared by the standard, absent here so that a guest using
  * them fails at link time rather than at run time):
- *   zkvm_bn254_pairing, zkvm_kzg_point_eval, zkvm_bls12_g1_add,
+ *   zkvm_kzg_point_eval, zkvm_bls12_g1_add,
  *   zkvm_bls12_g1_msm, zkvm_bls12_g2_add, zkvm_bls12_g2_msm,
  *   zkvm_bls12_pairing, zkvm_bls12_map_fp_to_g1, zkvm_bls12_map_fp2_to_g2.
  */
@@ -79,6 +79,12 @@ typedef zkvm_bytes_64 zkvm_secp256r1_pubkey;
 /* BN254 G1: x || y, big-endian; (0, 0) is the point at infinity. */
 typedef zkvm_bytes_64 zkvm_bn254_g1_point;
 typedef zkvm_bytes_32 zkvm_bn254_scalar;
+/* BN254 G2 (EIP-197): x = x1 u + x0 as x1 || x0, then y likewise. */
+typedef zkvm_bytes_128 zkvm_bn254_g2_point;
+typedef struct {
+  zkvm_bn254_g1_point g1;
+  zkvm_bn254_g2_point g2;
+} zkvm_bn254_pairing_pair;
 
 /* BLAKE2f: 8 LE u64 state words, 16 LE u64 message words, 2 LE u64 offsets. */
 typedef zkvm_bytes_64 zkvm_blake2f_state;
@@ -140,6 +146,13 @@ zkvm_status zkvm_bn254_g1_add(const zkvm_bn254_g1_point *p1,
 zkvm_status zkvm_bn254_g1_mul(const zkvm_bn254_g1_point *point,
                               const zkvm_bn254_scalar *scalar,
                               zkvm_bn254_g1_point *result);
+
+/* The BN254 pairing check (EVM 0x08, EIP-197): *verified says whether the
+ * product of the pairings e(g1, g2) is 1 (true for no pairs). ZKVM_EFAIL when a
+ * G1 point fails the checks of zkvm_bn254_g1_add, or a G2 point has a
+ * coordinate >= p, is off the twist or is not of order r ((0, 0) is infinity). */
+zkvm_status zkvm_bn254_pairing(const zkvm_bn254_pairing_pair *pairs,
+                               size_t num_pairs, bool *verified);
 
 /* The BLAKE2b compression F (EVM 0x09, EIP-152) with `rounds` rounds, the
  * state h updated in place; ZKVM_EFAIL when f is neither 0 nor 1. */

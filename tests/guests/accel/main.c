@@ -9,7 +9,7 @@
 #include "zkaot.h"
 #include "zkvm_accelerators.h"
 
-enum { ECRECOVER = 1, K1_VERIFY, R1_VERIFY, BN_ADD, BN_MUL, RIPEMD160, BLAKE2F, BLAKE2B };
+enum { ECRECOVER = 1, K1_VERIFY, R1_VERIFY, BN_ADD, BN_MUL, RIPEMD160, BLAKE2F, BLAKE2B, BN_PAIRING };
 
 static uint32_t le32(const uint8_t *p) {
   return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -125,6 +125,17 @@ int main(void) {
     case BLAKE2B:
       st = blake2b(p, n, (zkvm_blake2f_state *)&out);
       emit(st, out.data, 64);
+      break;
+    case BN_PAIRING: /* (G1 || G2) pairs, 192 bytes each: EIP-197's input */
+      if (n % 192)
+        return 4;
+      {
+        zkvm_bn254_pairing_pair *pairs = malloc(n ? n : 1);
+        memcpy(pairs, p, n);
+        st = zkvm_bn254_pairing(pairs, n / 192, &ok);
+      }
+      out.data[0] = ok;
+      emit(st, out.data, 1);
       break;
     default:
       return 3;
