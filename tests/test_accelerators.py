@@ -2,7 +2,7 @@
 rv64im and rv32im, under the interpreter and the JIT) on valid and invalid vectors, against
 independent implementations: coincurve (secp256k1 recovery), cryptography (ECDSA on
 secp256k1 and P-256), py_ecc (BN254), pycryptodome (RIPEMD-160), hashlib (BLAKE2b) and the
-EIP-152 vectors.  The vectors run in one execution per engine and width; the slow
+EIP-152 vectors; BLS12-381 G1 against py_ecc too.  The vectors run in one execution per engine and width; the slow
 pairing vectors in one execution per engine, on rv64im for one and rv32im for the other."""
 import functools
 import hashlib
@@ -17,18 +17,18 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, decode_dss_signature, encode_dss_signature
-from py_ecc import bn128
+from py_ecc import bls12_381, bn128
 from py_ecc.fields import bn128_FQ2 as FQ2
 
 import zkaot
-from runtime.curves import BN254_G1, SECP256K1, SECP256R1
+from runtime.curves import BLS12_381_G1, BN254_G1, SECP256K1, SECP256R1
 from zkaot.build import build
 
 GUEST = Path(__file__).resolve().parent / "guests" / "accel"
 ARCHS = ("rv64im", "rv32im")
 ENGINES = ("interp", "jit")
-ECRECOVER, K1_VERIFY, R1_VERIFY, BN_ADD, BN_MUL, RIPEMD, BLAKE2F, BLAKE2B, BN_PAIRING = range(1, 10)
-OUT_SIZE = {ECRECOVER: 64, K1_VERIFY: 1, R1_VERIFY: 1, BN_ADD: 64, BN_MUL: 64, RIPEMD: 32, BLAKE2F: 64, BLAKE2B: 64, BN_PAIRING: 1}
+ECRECOVER, K1_VERIFY, R1_VERIFY, BN_ADD, BN_MUL, RIPEMD, BLAKE2F, BLAKE2B, BN_PAIRING, BLS_ADD, BLS_MSM = range(1, 12)
+OUT_SIZE = {ECRECOVER: 64, K1_VERIFY: 1, R1_VERIFY: 1, BN_ADD: 64, BN_MUL: 64, RIPEMD: 32, BLAKE2F: 64, BLAKE2B: 64, BN_PAIRING: 1, BLS_ADD: 96, BLS_MSM: 96}
 EFAIL = 0xFF
 RNG = random.Random(152)
 
@@ -131,6 +131,47 @@ def _bn_cases():
     return cases
 
 
+def _bls(pt) -> bytes:
+    return bytes(96) if pt is None else be(int(pt[0]), 48) + be(int(pt[1]), 48)
+
+
+def _bls_point_outside_g1():
+    """A point of y^2 = x^3 + 4 whose order is not r (BLS12-381 G1 has cofactor > 1)."""
+    p = BLS12_381_G1.p
+    for x in range(1, 100):
+        y = pow(x ** 3 + 4, (p + 1) // 4, p)
+        point = (bls12_381.FQ(x), bls12_381.FQ(y))
+        if y * y % p == (x ** 3 + 4) % p and bls12_381.multiply(point, BLS12_381_G1.n) is not None:
+            return point
+    raise AssertionError("no point found")
+
+
+def _bls_cases():
+    n, p = BLS12_381_G1.n, BLS12_381_G1.p
+    P, Q = bls12_381.multiply(bls12_381.G1, RNG.randrange(1, n)), bls12_381.multiply(bls12_381.G1, RNG.randrange(1, n))
+    outside, inf = _bls_point_outside_g1(), bytes(96)
+    off_curve, x_is_p = be(1, 48) + be(3, 48), be(p, 48) + _bls(P)[48:]
+    k1, k2 = RNG.randrange(1 << 256), (1 << 256) - 1
+    cases = [("bls12_381 g1 add", BLS_ADD, _bls(P) + _bls(Q), _bls(bls12_381.add(P, Q))),
+             ("bls12_381 g1 add of a point to itself", BLS_ADD, _bls(P) * 2, _bls(bls12_381.double(P))),
+             ("bls12_381 g1 add of a point and its negation", BLS_ADD, _bls(P) + _bls(bls12_381.neg(P)), inf),
+             ("bls12_381 g1 add of infinity", BLS_ADD, inf + _bls(Q), _bls(Q)),
+             ("bls12_381 g1 add to infinity", BLS_ADD, _bls(P) + inf, _bls(P)),
+             ("bls12_381 g1 add of a point outside the subgroup", BLS_ADD, _bls(outside) + _bls(Q),
+              _bls(bls12_381.add(outside, Q))),
+             ("bls12_381 g1 add of a point off the curve", BLS_ADD, _bls(P) + off_curve, None),
+             ("bls12_381 g1 add of a coordinate equal to p", BLS_ADD, x_is_p + _bls(Q), None),
+             ("bls12_381 g1 msm of one pair", BLS_MSM, _bls(P) + be(k1), _bls(bls12_381.multiply(P, k1))),
+             ("bls12_381 g1 msm of three pairs", BLS_MSM, _bls(P) + be(k1) + _bls(Q) + be(k2) + inf + be(k1),
+              _bls(bls12_381.add(bls12_381.multiply(P, k1), bls12_381.multiply(Q, k2)))),
+             ("bls12_381 g1 msm by 0 and by r", BLS_MSM, _bls(P) + be(0) + _bls(Q) + be(n), inf),
+             ("bls12_381 g1 msm of no pairs", BLS_MSM, b"", None),
+             ("bls12_381 g1 msm of a point outside the subgroup", BLS_MSM, _bls(P) + be(1) + _bls(outside) + be(1),
+              None),
+             ("bls12_381 g1 msm of a point off the curve", BLS_MSM, off_curve + be(1), None)]
+    return cases
+
+
 def _g2(Q) -> bytes:
     """EIP-197's encoding: x1 || x0 || y1 || y0 for x = x0 + x1 u, y likewise."""
     if Q is None:
@@ -212,7 +253,7 @@ def vectors(group: str) -> tuple:
     if group == "pairing":
         return tuple(_pairing_cases())
     return tuple(_ecrecover_cases() + _verify_cases(K1_VERIFY, ec.SECP256K1(), SECP256K1)
-                 + _verify_cases(R1_VERIFY, ec.SECP256R1(), SECP256R1) + _bn_cases() + _hash_cases())
+                 + _verify_cases(R1_VERIFY, ec.SECP256R1(), SECP256R1) + _bn_cases() + _bls_cases() + _hash_cases())
 
 
 def expected_record(op: int, expected) -> bytes:
@@ -265,6 +306,11 @@ def test_secp256r1_verify_agrees_with_openssl(arch, engine, jit_cache):
 def test_bn254_g1_add_and_mul_agree_with_py_ecc_and_refuse_invalid_points(arch, engine, jit_cache):
     check(arch, engine, jit_cache, "bn254 add")
     check(arch, engine, jit_cache, "bn254 mul")
+
+
+@pytest.mark.parametrize("arch, engine", MACHINES)
+def test_bls12_381_g1_add_and_msm_agree_with_py_ecc_and_refuse_invalid_points(arch, engine, jit_cache):
+    check(arch, engine, jit_cache, "bls12_381 g1")
 
 
 @pytest.mark.parametrize("arch, engine", PAIRING_MACHINES)

@@ -17,15 +17,15 @@
  *   zkvm_modexp     base^exp mod modulus (EVM precompile 0x05), computed in
  *                   portable guest software (32-bit limbs, RV32 and RV64).
  *   zkvm_secp256k1_ecrecover, zkvm_secp256k1_verify, zkvm_secp256r1_verify,
- *   zkvm_bn254_g1_add, zkvm_bn254_g1_mul, zkvm_bn254_pairing
- *                   on the field, curve and Fp2 precompiles 0x820..0x82b.
+ *   zkvm_bn254_g1_add, zkvm_bn254_g1_mul, zkvm_bn254_pairing,
+ *   zkvm_bls12_g1_add, zkvm_bls12_g1_msm
+ *                   on the field, curve and Fp2 precompiles 0x820..0x82d.
  *   zkvm_ripemd160, zkvm_blake2f
  *                   guest software.
  *
  * Not provided (declared by the standard, absent here so that a guest using
  * them fails at link time rather than at run time):
- *   zkvm_kzg_point_eval, zkvm_bls12_g1_add,
- *   zkvm_bls12_g1_msm, zkvm_bls12_g2_add, zkvm_bls12_g2_msm,
+ *   zkvm_kzg_point_eval, zkvm_bls12_g2_add, zkvm_bls12_g2_msm,
  *   zkvm_bls12_pairing, zkvm_bls12_map_fp_to_g1, zkvm_bls12_map_fp2_to_g2.
  */
 #ifndef ZKVM_ACCELERATORS_H
@@ -85,6 +85,15 @@ typedef struct {
   zkvm_bn254_g1_point g1;
   zkvm_bn254_g2_point g2;
 } zkvm_bn254_pairing_pair;
+
+/* BLS12-381 G1: x || y, 48-byte big-endian coordinates (EIP-2537's 64-byte
+ * field elements without their 16 zero bytes); (0, 0) is infinity. */
+typedef zkvm_bytes_96 zkvm_bls12_381_g1_point;
+typedef zkvm_bytes_32 zkvm_bls12_381_scalar;
+typedef struct {
+  zkvm_bls12_381_g1_point point;
+  zkvm_bls12_381_scalar scalar;
+} zkvm_bls12_381_g1_msm_pair;
 
 /* BLAKE2f: 8 LE u64 state words, 16 LE u64 message words, 2 LE u64 offsets. */
 typedef zkvm_bytes_64 zkvm_blake2f_state;
@@ -153,6 +162,18 @@ zkvm_status zkvm_bn254_g1_mul(const zkvm_bn254_g1_point *point,
  * coordinate >= p, is off the twist or is not of order r ((0, 0) is infinity). */
 zkvm_status zkvm_bn254_pairing(const zkvm_bn254_pairing_pair *pairs,
                                size_t num_pairs, bool *verified);
+
+/* BLS12-381 G1 addition and multi-scalar multiplication (EVM 0x0b and 0x0c,
+ * EIP-2537): ZKVM_EFAIL when a coordinate is >= p or a point other than
+ * (0, 0) is off the curve; for the MSM also when a point is not in the
+ * subgroup of order r, or there are no pairs. Scalars are any 256-bit
+ * big-endian values. */
+zkvm_status zkvm_bls12_g1_add(const zkvm_bls12_381_g1_point *p1,
+                              const zkvm_bls12_381_g1_point *p2,
+                              zkvm_bls12_381_g1_point *result);
+zkvm_status zkvm_bls12_g1_msm(const zkvm_bls12_381_g1_msm_pair *pairs,
+                              size_t num_pairs,
+                              zkvm_bls12_381_g1_point *result);
 
 /* The BLAKE2b compression F (EVM 0x09, EIP-152) with `rounds` rounds, the
  * state h updated in place; ZKVM_EFAIL when f is neither 0 nor 1. */

@@ -9,7 +9,7 @@
 #include "zkaot.h"
 #include "zkvm_accelerators.h"
 
-enum { ECRECOVER = 1, K1_VERIFY, R1_VERIFY, BN_ADD, BN_MUL, RIPEMD160, BLAKE2F, BLAKE2B, BN_PAIRING };
+enum { ECRECOVER = 1, K1_VERIFY, R1_VERIFY, BN_ADD, BN_MUL, RIPEMD160, BLAKE2F, BLAKE2B, BN_PAIRING, BLS_ADD, BLS_MSM };
 
 static uint32_t le32(const uint8_t *p) {
   return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -51,7 +51,7 @@ static void emit(zkvm_status status, const uint8_t *out, size_t n) {
   uint8_t s = (uint8_t)status;
   write_output(&s, 1);
   if (status != ZKVM_EOK) {
-    static const uint8_t zero[64];
+    static const uint8_t zero[96];
     write_output(zero, n);
   } else {
     write_output(out, n);
@@ -137,6 +137,28 @@ int main(void) {
       out.data[0] = ok;
       emit(st, out.data, 1);
       break;
+#ifndef ZKAOT_SOFT_ACCEL /* the software emulation has no BLS12-381 (docs/accelerators.md) */
+    case BLS_ADD: /* two 96-byte points */
+      {
+        zkvm_bls12_381_g1_point *pts = malloc(192);
+        zkvm_bls12_381_g1_point r;
+        memcpy(pts, p, 192);
+        st = zkvm_bls12_g1_add(&pts[0], &pts[1], &r);
+        emit(st, r.data, 96);
+      }
+      break;
+    case BLS_MSM: /* (point || scalar) pairs, 128 bytes each */
+      if (n % 128)
+        return 4;
+      {
+        zkvm_bls12_381_g1_msm_pair *pairs = malloc(n ? n : 1);
+        zkvm_bls12_381_g1_point r;
+        memcpy(pairs, p, n);
+        st = zkvm_bls12_g1_msm(pairs, n / 128, &r);
+        emit(st, r.data, 96);
+      }
+      break;
+#endif
     default:
       return 3;
     }
