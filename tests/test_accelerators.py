@@ -11,6 +11,7 @@ import struct
 from pathlib import Path
 
 import coincurve
+import numpy as np
 import pytest
 from Crypto.Hash import RIPEMD160
 from cryptography.exceptions import InvalidSignature
@@ -22,6 +23,10 @@ from py_ecc.fields import bn128_FQ2 as FQ2
 
 import zkaot
 from runtime.curves import BLS12_381_G1, BN254_G1, SECP256K1, SECP256R1
+from runtime.memory_map import MemoryMap
+from translator.elf import load_elf
+from translator.executor import NativeMachine
+from translator.expand import chunks_of, expand_chunk, reference_trace
 from zkaot.build import build
 
 GUEST = Path(__file__).resolve().parent / "guests" / "accel"
@@ -353,3 +358,17 @@ def test_prove_refuses_a_run_that_used_a_curve_precompile_naming_it(tmp_path):
     one_add = bytes([BN_ADD]) + struct.pack("<I", 128) + bytes(128)
     with pytest.raises(zkaot.CannotProve, match=r"ecall a7 = 2086 \(bn254_g1_add: nothing proves it\)"):
         zkaot.prove(GUEST / "guest.rv64im.elf", one_add, engine="interp", cache_dir=tmp_path)
+
+
+def test_the_translators_full_trace_records_the_curve_precompiles_as_the_interpreter_does(jit_cache):
+    wanted = ("bn254 add", "bn254 mul by random", "bls12_381 g1 add", "bls12_381 g1 msm of one pair")
+    data = b"".join(bytes([op]) + struct.pack("<I", len(payload)) + payload
+                    for name, op, payload, _ in vectors("other") if name in wanted)
+    program = load_elf(GUEST / "guest.rv64im.elf")
+    run = NativeMachine(program, data, mode="minimal", chunk_log2=12, cache_dir=jit_cache).run()
+    parts = [expand_chunk(c) for c in chunks_of(program, run.trace, run.result.steps, MemoryMap(), cache_dir=jit_cache)]
+    result, want_main, want_precompiles = reference_trace(program, data)
+    precompiles = np.concatenate([p for _, p in parts])
+    assert len(want_precompiles) > 1000 and result.exit_code == 0
+    assert np.array_equal(np.concatenate([rows for rows, _ in parts]), want_main)
+    assert np.array_equal(precompiles, want_precompiles)
