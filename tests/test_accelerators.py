@@ -6,6 +6,7 @@ EIP-152 vectors; BLS12-381 G1 against py_ecc too.  The vectors run in one execut
 pairing vectors in one execution per engine, on rv64im for one and rv32im for the other."""
 import functools
 import hashlib
+import math
 import random
 import struct
 from pathlib import Path
@@ -372,3 +373,34 @@ def test_the_translators_full_trace_records_the_curve_precompiles_as_the_interpr
     assert len(want_precompiles) > 1000 and result.exit_code == 0
     assert np.array_equal(np.concatenate([rows for rows, _ in parts]), want_main)
     assert np.array_equal(precompiles, want_precompiles)
+
+
+ZIG_GUEST = Path(__file__).resolve().parent / "guests" / "accel_zig"
+
+
+def _blake2b_iv() -> list[int]:
+    """BLAKE2b's IV, SHA-512's: the fractional parts of the square roots of the first 8 primes."""
+    return [math.isqrt(p << 128) & ((1 << 64) - 1) for p in (2, 3, 5, 7, 11, 13, 17, 19)]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_zig_module_wraps_every_accelerator_function(engine, jit_cache):
+    key = coincurve.PrivateKey(bytes(range(1, 33)))
+    msg, tail = bytes(range(32)), b"zig calls the SDK"
+    sig = key.sign_recoverable(msg, hasher=None)
+    P, Q = bn128.multiply(bn128.G1, 3), bn128.multiply(bn128.G1, 4)
+    run = zkaot.execute(ZIG_GUEST / "guest.rv64im.elf", msg + sig + _bn(P) + _bn(Q) + tail,
+                        engine=engine, cache_dir=jit_cache)
+    iv = _blake2b_iv()
+    iv[6] ^= (1 << 64) - 1                                  # f = 1 inverts v14
+    assert run.exit_code == 0, run
+    assert run.output == (key.public_key.format(compressed=False)[1:] + b"\x01\x00" + _bn(bn128.add(P, Q))
+                          + _bn(bn128.double(P)) + b"\x01" + bytes(96) + b"\x01"
+                          + b"".join(w.to_bytes(8, "little") for w in iv) + RIPEMD160.new(tail).digest())
+
+
+def test_the_committed_zig_guest_is_the_build_of_its_source(tmp_path):
+    out = tmp_path / "guest.elf"
+    build([ZIG_GUEST / "main.zig"], out, arch="rv64im")
+    assert out.read_bytes() == (ZIG_GUEST / "guest.rv64im.elf").read_bytes(), \
+        "rebuild with: zkaot build tests/guests/accel_zig/main.zig -o tests/guests/accel_zig/guest.rv64im.elf"
