@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, decode_dss_signature, encode_dss_signature
 from py_ecc import bls12_381, bn128
-from py_ecc.fields import bn128_FQ2 as FQ2
+from py_ecc.fields import bls12_381_FQ2, bn128_FQ2 as FQ2
 
 import zkaot
 from runtime.curves import BLS12_381_G1, BN254_G1, SECP256K1, SECP256R1
@@ -33,8 +33,9 @@ from zkaot.build import build
 GUEST = Path(__file__).resolve().parent / "guests" / "accel"
 ARCHS = ("rv64im", "rv32im")
 ENGINES = ("interp", "jit")
-ECRECOVER, K1_VERIFY, R1_VERIFY, BN_ADD, BN_MUL, RIPEMD, BLAKE2F, BLAKE2B, BN_PAIRING, BLS_ADD, BLS_MSM = range(1, 12)
-OUT_SIZE = {ECRECOVER: 64, K1_VERIFY: 1, R1_VERIFY: 1, BN_ADD: 64, BN_MUL: 64, RIPEMD: 32, BLAKE2F: 64, BLAKE2B: 64, BN_PAIRING: 1, BLS_ADD: 96, BLS_MSM: 96}
+ECRECOVER, K1_VERIFY, R1_VERIFY, BN_ADD, BN_MUL, RIPEMD, BLAKE2F, BLAKE2B, BN_PAIRING, BLS_ADD, BLS_MSM, BLS_G2_ADD, BLS_G2_MSM, BLS_PAIRING = range(1, 15)
+OUT_SIZE = {ECRECOVER: 64, K1_VERIFY: 1, R1_VERIFY: 1, BN_ADD: 64, BN_MUL: 64, RIPEMD: 32, BLAKE2F: 64, BLAKE2B: 64, BN_PAIRING: 1, BLS_ADD: 96, BLS_MSM: 96,
+            BLS_G2_ADD: 192, BLS_G2_MSM: 192, BLS_PAIRING: 1}
 EFAIL = 0xFF
 RNG = random.Random(152)
 
@@ -141,6 +142,7 @@ def _bls(pt) -> bytes:
     return bytes(96) if pt is None else be(int(pt[0]), 48) + be(int(pt[1]), 48)
 
 
+@functools.cache
 def _bls_point_outside_g1():
     """A point of y^2 = x^3 + 4 whose order is not r (BLS12-381 G1 has cofactor > 1)."""
     p = BLS12_381_G1.p
@@ -186,21 +188,22 @@ def _g2(Q) -> bytes:
     return be(int(x1)) + be(int(x0)) + be(int(y1)) + be(int(y0))
 
 
-def _fp2_sqrt(a):
+def _fp2_sqrt(a, p: int, fq2):
     """A square root in Fp2 for p = 3 mod 4 (None when a is not a square)."""
-    p = BN254_G1.p
     a1 = a ** ((p - 3) // 4)
     alpha, x0 = a1 * a1 * a, a1 * a
-    x = FQ2([0, 1]) * x0 if alpha == FQ2([-1, 0]) else (FQ2([1, 0]) + alpha) ** ((p - 1) // 2) * x0
+    x = fq2([0, 1]) * x0 if alpha == fq2([-1, 0]) else (fq2([1, 0]) + alpha) ** ((p - 1) // 2) * x0
     return x if x * x == a else None
 
 
-def _twist_point_outside_g2():
-    """A point of the twist y^2 = x^3 + 3/(9+u) whose order is not r."""
+@functools.cache
+def _twist_point_outside_g2(lib=bn128, fq2=FQ2, curve=BN254_G1):
+    """A point of the curve's twist (BN254: y^2 = x^3 + 3/(9+u), BLS12-381: y^2 = x^3 + 4(1+u))
+    whose order is not r."""
     for k in range(1, 100):
-        x = FQ2([k, 1])
-        y = _fp2_sqrt(x ** 3 + bn128.b2)
-        if y is not None and bn128.multiply((x, y), BN254_G1.n) is not None:
+        x = fq2([k, 1])
+        y = _fp2_sqrt(x ** 3 + lib.b2, curve.p, fq2)
+        if y is not None and lib.multiply((x, y), curve.n) is not None:
             return x, y
     raise AssertionError("no point found")
 
@@ -224,6 +227,49 @@ def _pairing_cases():
              ("of a G2 coordinate equal to p", _bn(P) + be(BN254_G1.p) + _g2(Q)[32:], None),
              ("of a G1 point off the curve", be(1) + be(3) + _g2(Q), None)]
     return [(f"bn254 pairing {name}", BN_PAIRING, payload, expected) for name, payload, expected in cases]
+
+
+def _bls_g2(Q) -> bytes:
+    """EIP-2537's order (x0 || x1 || y0 || y1), 48-byte coordinates as the standard's."""
+    return bytes(192) if Q is None else b"".join(be(int(c), 48) for c in Q[0].coeffs + Q[1].coeffs)
+
+
+def _bls_g2_cases():
+    n, p = BLS12_381_G1.n, BLS12_381_G1.p
+    Q, R = bls12_381.multiply(bls12_381.G2, RNG.randrange(1, n)), bls12_381.multiply(bls12_381.G2, RNG.randrange(1, n))
+    outside = _twist_point_outside_g2(bls12_381, bls12_381_FQ2, BLS12_381_G1)
+    x, y = bls12_381.G2
+    off_twist, coord_p, inf = _bls_g2((x, y + bls12_381_FQ2([1, 0]))), be(p, 48) + _bls_g2(Q)[48:], bytes(192)
+    k = RNG.randrange(1 << 256)
+    return [("bls12_381 g2 add", BLS_G2_ADD, _bls_g2(Q) + _bls_g2(R), _bls_g2(bls12_381.add(Q, R))),
+            ("bls12_381 g2 add of a point to itself", BLS_G2_ADD, _bls_g2(Q) * 2, _bls_g2(bls12_381.double(Q))),
+            ("bls12_381 g2 add of a point and its negation", BLS_G2_ADD, _bls_g2(Q) + _bls_g2(bls12_381.neg(Q)), inf),
+            ("bls12_381 g2 add of infinity", BLS_G2_ADD, inf + _bls_g2(R), _bls_g2(R)),
+            ("bls12_381 g2 add to infinity", BLS_G2_ADD, _bls_g2(Q) + inf, _bls_g2(Q)),
+            ("bls12_381 g2 add of a point outside the subgroup", BLS_G2_ADD, _bls_g2(outside) + _bls_g2(R),
+             _bls_g2(bls12_381.add(outside, R))),
+            ("bls12_381 g2 add of a point off the twist", BLS_G2_ADD, _bls_g2(Q) + off_twist, None),
+            ("bls12_381 g2 add of a coordinate equal to p", BLS_G2_ADD, coord_p + _bls_g2(R), None),
+            ("bls12_381 g2 msm of two pairs", BLS_G2_MSM, _bls_g2(Q) + be(k) + inf + be(k),
+             _bls_g2(bls12_381.multiply(Q, k))),
+            ("bls12_381 g2 msm by 0 and by r", BLS_G2_MSM, _bls_g2(Q) + be(0) + _bls_g2(R) + be(n), inf),
+            ("bls12_381 g2 msm of no pairs", BLS_G2_MSM, b"", None),
+            ("bls12_381 g2 msm of a point outside the subgroup", BLS_G2_MSM, _bls_g2(outside) + be(1), None)]
+
+
+def _bls_pairing_cases():
+    n = BLS12_381_G1.n
+    a, b = RNG.randrange(1, n), RNG.randrange(1, n)
+    P, Q = bls12_381.multiply(bls12_381.G1, a), bls12_381.multiply(bls12_381.G2, b)
+    minus_abP = bls12_381.neg(bls12_381.multiply(bls12_381.G1, a * b))
+    cases = [("e(aP, bQ) e(-abP, Q) = 1", _bls(P) + _bls_g2(Q) + _bls(minus_abP) + _bls_g2(bls12_381.G2), b"\x01"),
+             ("e(aP, bQ) != 1", _bls(P) + _bls_g2(Q), b"\x00"),
+             ("of infinity in G1 and in G2", bytes(96) + _bls_g2(Q) + _bls(P) + bytes(192), b"\x01"),
+             ("of no pairs", b"", None),
+             ("of a G1 point outside the subgroup", _bls(_bls_point_outside_g1()) + _bls_g2(Q), None),
+             ("of a G2 point outside the subgroup",
+              _bls(P) + _bls_g2(_twist_point_outside_g2(bls12_381, bls12_381_FQ2, BLS12_381_G1)), None)]
+    return [(f"bls12_381 pairing {name}", BLS_PAIRING, payload, expected) for name, payload, expected in cases]
 
 
 def _hash_cases():
@@ -257,9 +303,9 @@ def vectors(group: str) -> tuple:
     """The cases of a group, built once: "pairing" (slow: one run per engine, on one width
     each) or "other"."""
     if group == "pairing":
-        return tuple(_pairing_cases())
+        return tuple(_pairing_cases() + _bls_pairing_cases())
     return tuple(_ecrecover_cases() + _verify_cases(K1_VERIFY, ec.SECP256K1(), SECP256K1)
-                 + _verify_cases(R1_VERIFY, ec.SECP256R1(), SECP256R1) + _bn_cases() + _bls_cases() + _hash_cases())
+                 + _verify_cases(R1_VERIFY, ec.SECP256R1(), SECP256R1) + _bn_cases() + _bls_cases() + _bls_g2_cases() + _hash_cases())
 
 
 def expected_record(op: int, expected) -> bytes:
@@ -319,6 +365,16 @@ def test_bls12_381_g1_add_and_msm_agree_with_py_ecc_and_refuse_invalid_points(ar
     check(arch, engine, jit_cache, "bls12_381 g1")
 
 
+@pytest.mark.parametrize("arch, engine", MACHINES)
+def test_bls12_381_g2_add_and_msm_agree_with_py_ecc_and_refuse_invalid_points(arch, engine, jit_cache):
+    check(arch, engine, jit_cache, "bls12_381 g2")
+
+
+@pytest.mark.parametrize("arch, engine", PAIRING_MACHINES)
+def test_bls12_381_pairing_check_follows_bilinearity_and_refuses_invalid_points(arch, engine, jit_cache):
+    check(arch, engine, jit_cache, "bls12_381 pairing", "pairing")
+
+
 @pytest.mark.parametrize("arch, engine", PAIRING_MACHINES)
 def test_bn254_pairing_check_follows_bilinearity_and_refuses_invalid_g1_and_g2_points(arch, engine, jit_cache):
     check(arch, engine, jit_cache, "bn254 pairing", "pairing")
@@ -344,7 +400,8 @@ def test_the_vectors_include_failures_and_successes_of_every_function():
     for op in OUT_SIZE:
         outcomes = {expected is None or expected == b"\x00" for _, o, _, expected in cases if o == op}
         assert outcomes == ({False} if op in (RIPEMD, BLAKE2B) else {True, False}), op
-    assert {expected for _, o, _, expected in cases if o == BN_PAIRING} == {b"\x00", b"\x01", None}
+    for op in (BN_PAIRING, BLS_PAIRING):
+        assert {expected for _, o, _, expected in cases if o == op} == {b"\x00", b"\x01", None}
 
 
 @pytest.mark.parametrize("arch", ARCHS)

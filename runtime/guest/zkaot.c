@@ -8,8 +8,8 @@
  *   zkvm_sha256           padding here, compression by the sha256_compress ecall
  *   zkvm_modexp           schoolbook bignum on 32-bit limbs (Knuth division)
  *   accel_ec.c            ecrecover, ECDSA verify, BN254 G1 (curve precompiles)
- *   accel_pairing.c       the BN254 pairing check (Fp2 precompiles)
  *   accel_bls.c           BLS12-381 G1 add and MSM (curve precompiles)
+ *   accel_pairing.c       BN254 and BLS12-381 pairing checks, BLS12-381 G2 (Fp2 precompiles)
  *   accel_hash.c          RIPEMD-160, BLAKE2f (guest software)
  *
  * The ecall numbers mirror runtime/calls.py (the source of truth).
@@ -465,6 +465,6 @@ zkvm_status zkvm_modexp(const uint8_t *base, size_t base_len,
 /* ------------------------------------------------------------------------ */
 
 #include "accel_ec.c"
-#include "accel_pairing.c"
 #include "accel_bls.c"
+#include "accel_pairing.c"
 #include "accel_hash.c"

@@ -18,15 +18,15 @@
  *                   portable guest software (32-bit limbs, RV32 and RV64).
  *   zkvm_secp256k1_ecrecover, zkvm_secp256k1_verify, zkvm_secp256r1_verify,
  *   zkvm_bn254_g1_add, zkvm_bn254_g1_mul, zkvm_bn254_pairing,
- *   zkvm_bls12_g1_add, zkvm_bls12_g1_msm
+ *   zkvm_bls12_g1_add, zkvm_bls12_g1_msm, zkvm_bls12_g2_add,
+ *   zkvm_bls12_g2_msm, zkvm_bls12_pairing
  *                   on the field, curve and Fp2 precompiles 0x820..0x82d.
  *   zkvm_ripemd160, zkvm_blake2f
  *                   guest software.
  *
  * Not provided (declared by the standard, absent here so that a guest using
  * them fails at link time rather than at run time):
- *   zkvm_kzg_point_eval, zkvm_bls12_g2_add, zkvm_bls12_g2_msm,
- *   zkvm_bls12_pairing, zkvm_bls12_map_fp_to_g1, zkvm_bls12_map_fp2_to_g2.
+ *   zkvm_kzg_point_eval, zkvm_bls12_map_fp_to_g1, zkvm_bls12_map_fp2_to_g2.
  */
 #ifndef ZKVM_ACCELERATORS_H
 #define ZKVM_ACCELERATORS_H
@@ -94,6 +94,16 @@ typedef struct {
   zkvm_bls12_381_g1_point point;
   zkvm_bls12_381_scalar scalar;
 } zkvm_bls12_381_g1_msm_pair;
+/* BLS12-381 G2: x = x0 + x1 u as x0 || x1, then y (48-byte big-endian each). */
+typedef zkvm_bytes_192 zkvm_bls12_381_g2_point;
+typedef struct {
+  zkvm_bls12_381_g2_point point;
+  zkvm_bls12_381_scalar scalar;
+} zkvm_bls12_381_g2_msm_pair;
+typedef struct {
+  zkvm_bls12_381_g1_point g1;
+  zkvm_bls12_381_g2_point g2;
+} zkvm_bls12_381_pairing_pair;
 
 /* BLAKE2f: 8 LE u64 state words, 16 LE u64 message words, 2 LE u64 offsets. */
 typedef zkvm_bytes_64 zkvm_blake2f_state;
@@ -174,6 +184,22 @@ zkvm_status zkvm_bls12_g1_add(const zkvm_bls12_381_g1_point *p1,
 zkvm_status zkvm_bls12_g1_msm(const zkvm_bls12_381_g1_msm_pair *pairs,
                               size_t num_pairs,
                               zkvm_bls12_381_g1_point *result);
+
+/* BLS12-381 G2 addition and multi-scalar multiplication (EVM 0x0d and 0x0e,
+ * EIP-2537), with the checks of the G1 functions on the twist
+ * y^2 = x^3 + 4 (1 + u). */
+zkvm_status zkvm_bls12_g2_add(const zkvm_bls12_381_g2_point *p1,
+                              const zkvm_bls12_381_g2_point *p2,
+                              zkvm_bls12_381_g2_point *result);
+zkvm_status zkvm_bls12_g2_msm(const zkvm_bls12_381_g2_msm_pair *pairs,
+                              size_t num_pairs,
+                              zkvm_bls12_381_g2_point *result);
+
+/* The BLS12-381 pairing check (EVM 0x0f, EIP-2537): *verified says whether
+ * the product of the pairings is 1. ZKVM_EFAIL for no pairs, or a point that
+ * fails the checks of the MSMs (subgroup checks included). */
+zkvm_status zkvm_bls12_pairing(const zkvm_bls12_381_pairing_pair *pairs,
+                               size_t num_pairs, bool *verified);
 
 /* The BLAKE2b compression F (EVM 0x09, EIP-152) with `rounds` rounds, the
  * state h updated in place; ZKVM_EFAIL when f is neither 0 nor 1. */

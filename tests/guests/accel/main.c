@@ -9,7 +9,7 @@
 #include "zkaot.h"
 #include "zkvm_accelerators.h"
 
-enum { ECRECOVER = 1, K1_VERIFY, R1_VERIFY, BN_ADD, BN_MUL, RIPEMD160, BLAKE2F, BLAKE2B, BN_PAIRING, BLS_ADD, BLS_MSM };
+enum { ECRECOVER = 1, K1_VERIFY, R1_VERIFY, BN_ADD, BN_MUL, RIPEMD160, BLAKE2F, BLAKE2B, BN_PAIRING, BLS_ADD, BLS_MSM, BLS_G2_ADD, BLS_G2_MSM, BLS_PAIRING };
 
 static uint32_t le32(const uint8_t *p) {
   return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -51,7 +51,7 @@ static void emit(zkvm_status status, const uint8_t *out, size_t n) {
   uint8_t s = (uint8_t)status;
   write_output(&s, 1);
   if (status != ZKVM_EOK) {
-    static const uint8_t zero[96];
+    static const uint8_t zero[192];
     write_output(zero, n);
   } else {
     write_output(out, n);
@@ -157,6 +157,37 @@ int main(void) {
         st = zkvm_bls12_g1_msm(pairs, n / 128, &r);
         emit(st, r.data, 96);
       }
+      break;
+    case BLS_G2_ADD: /* two 192-byte points */
+      {
+        zkvm_bls12_381_g2_point *pts = malloc(384);
+        zkvm_bls12_381_g2_point r;
+        memcpy(pts, p, 384);
+        st = zkvm_bls12_g2_add(&pts[0], &pts[1], &r);
+        emit(st, r.data, 192);
+      }
+      break;
+    case BLS_G2_MSM: /* (point || scalar) pairs, 224 bytes each */
+      if (n % 224)
+        return 4;
+      {
+        zkvm_bls12_381_g2_msm_pair *pairs = malloc(n ? n : 1);
+        zkvm_bls12_381_g2_point r;
+        memcpy(pairs, p, n);
+        st = zkvm_bls12_g2_msm(pairs, n / 224, &r);
+        emit(st, r.data, 192);
+      }
+      break;
+    case BLS_PAIRING: /* (G1 || G2) pairs, 288 bytes each */
+      if (n % 288)
+        return 4;
+      {
+        zkvm_bls12_381_pairing_pair *pairs = malloc(n ? n : 1);
+        memcpy(pairs, p, n);
+        st = zkvm_bls12_pairing(pairs, n / 288, &ok);
+      }
+      out.data[0] = ok;
+      emit(st, out.data, 1);
       break;
 #endif
     default:
