@@ -34,8 +34,8 @@ from zkaot.build import build  # noqa: E402
 
 GUEST = ROOT / "tests" / "guests" / "accel"
 RESULTS = Path(__file__).resolve().parent / "results"
-ECRECOVER, K1_VERIFY, R1_VERIFY, BN_ADD, BN_MUL, RIPEMD, BLAKE2F, BLAKE2B, BN_PAIRING, BLS_ADD, BLS_MSM = range(1, 12)
-NO_SOFTWARE = {BLS_ADD, BLS_MSM}      # the -DZKAOT_SOFT_ACCEL build has no BLS12-381
+ECRECOVER, K1_VERIFY, R1_VERIFY, BN_ADD, BN_MUL, RIPEMD, BLAKE2F, BLAKE2B, BN_PAIRING, BLS_ADD, BLS_MSM, BLS_G2_ADD, BLS_G2_MSM, BLS_PAIRING = range(1, 15)
+NO_SOFTWARE = {BLS_ADD, BLS_MSM, BLS_G2_ADD, BLS_G2_MSM, BLS_PAIRING}      # the -DZKAOT_SOFT_ACCEL build has no BLS12-381
 NAMES = {call.selector.number: call.name for call in ZKAOT.calls}
 
 
@@ -60,6 +60,7 @@ def workloads() -> list[tuple[str, bytes]]:
     Q = bn128.multiply(bn128.G1, 11)
     bn = lambda pt: int(pt[0]).to_bytes(32, "big") + int(pt[1]).to_bytes(32, "big")     # noqa: E731
     bls = lambda pt: int(pt[0]).to_bytes(48, "big") + int(pt[1]).to_bytes(48, "big")   # noqa: E731
+    bls2 = lambda pt: b"".join(int(c).to_bytes(48, "big") for c in pt[0].coeffs + pt[1].coeffs)  # noqa: E731
     g2 = lambda pt: b"".join(int(c).to_bytes(32, "big")                                  # noqa: E731
                              for c in (pt[0].coeffs[1], pt[0].coeffs[0], pt[1].coeffs[1], pt[1].coeffs[0]))
     return [
@@ -73,6 +74,12 @@ def workloads() -> list[tuple[str, bytes]]:
                                      + bls(bls12_381.multiply(bls12_381.G1, 11)))),
         ("zkvm_bls12_g1_msm (2 pairs)", record(BLS_MSM, b"".join(
             bls(bls12_381.multiply(bls12_381.G1, k)) + hashlib.sha256(bytes([k])).digest() for k in (7, 11)))),
+        ("zkvm_bls12_g2_add", record(BLS_G2_ADD, bls2(bls12_381.multiply(bls12_381.G2, 7))
+                                     + bls2(bls12_381.multiply(bls12_381.G2, 11)))),
+        ("zkvm_bls12_g2_msm (2 pairs)", record(BLS_G2_MSM, b"".join(
+            bls2(bls12_381.multiply(bls12_381.G2, k)) + hashlib.sha256(bytes([k])).digest() for k in (7, 11)))),
+        ("zkvm_bls12_pairing (2 pairs)", record(BLS_PAIRING, bls(bls12_381.G1) + bls2(bls12_381.G2)
+                                                + bls(bls12_381.neg(bls12_381.G1)) + bls2(bls12_381.G2))),
         ("zkvm_ripemd160 (64 bytes)", record(RIPEMD, bytes(64))),
         ("zkvm_blake2f (12 rounds)", record(BLAKE2F, (12).to_bytes(4, "big") + bytes(208) + b"\x01")),
     ]
@@ -81,7 +88,7 @@ def workloads() -> list[tuple[str, bytes]]:
 def steps(elf: Path, input_bytes: bytes) -> int:
     run = zkaot.execute(elf, input_bytes, engine="jit")
     assert run.succeeded and (not input_bytes or run.output[:1] == b"\x00"), (elf, run.fault)   # ZKVM_EOK
-    if input_bytes[:1] == bytes([BN_PAIRING]):
+    if input_bytes[:1] in (bytes([BN_PAIRING]), bytes([BLS_PAIRING])):
         assert run.output[1:2] == b"\x01", "the pairing check of e(P, Q) e(-P, Q) failed"
     return run.steps
 

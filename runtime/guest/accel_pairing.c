@@ -154,12 +154,15 @@ static void fp2_add(const zk_tower *t, zk_fp2 *x, const zk_fp2 *y) {
 }
 #endif
 
-/* d = s: the coefficients' words only (a struct copy would call memcpy). */
+/* d = s: the coefficients' words only, in pieces of at most 64 bytes, which the
+ * compiler copies inline (a struct copy or a larger one calls memcpy). */
 static void fp2_copy(const zk_tower *t, zk_fp2 *d, const zk_fp2 *s) {
-  if (t->limbs == 4)
+  if (t->limbs == 4) {
     __builtin_memcpy(d, s, 64);
-  else
-    __builtin_memcpy(d, s, 96);
+  } else {
+    __builtin_memcpy(d->w, s->w, 48);
+    __builtin_memcpy(d->w + 6, s->w + 6, 48);
+  }
 }
 
 static int fp2_is_zero(const zk_tower *t, const zk_fp2 *x) {
@@ -200,10 +203,19 @@ static void fp2_neg(const zk_tower *t, zk_fp2 *x) {
   fp_neg(t, x->w + t->limbs);
 }
 
+/* x = x - y, as x + (p - y) per coefficient: p - 0 = p is not reduced, but the
+ * add precompile reduces its operands, so the zero test of fp_neg is not needed. */
 static void fp2_sub(const zk_tower *t, zk_fp2 *x, const zk_fp2 *y) {
   zk_fp2 m;
-  fp2_copy(t, &m, y);
-  fp2_neg(t, &m);
+  int n = t->limbs;
+  for (int k = 0; k < 2 * n; k += n) {
+    uint64_t borrow = 0;
+    for (int i = 0; i < n; i++) {
+      uint64_t a = t->p[i], b = y->w[k + i], d = a - b;
+      m.w[k + i] = d - borrow;
+      borrow = (a < b) | (d < borrow);
+    }
+  }
   fp2_add(t, x, &m);
 }
 
