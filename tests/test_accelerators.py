@@ -20,6 +20,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, decode_dss_signature, encode_dss_signature
 from py_ecc import bls12_381, bn128
+from py_ecc import optimized_bls12_381 as fast_bls
+from py_ecc.bls.point_compression import compress_G1
 from py_ecc.fields import bls12_381_FQ2, bn128_FQ2 as FQ2
 
 import zkaot
@@ -33,9 +35,9 @@ from zkaot.build import build
 GUEST = Path(__file__).resolve().parent / "guests" / "accel"
 ARCHS = ("rv64im", "rv32im")
 ENGINES = ("interp", "jit")
-ECRECOVER, K1_VERIFY, R1_VERIFY, BN_ADD, BN_MUL, RIPEMD, BLAKE2F, BLAKE2B, BN_PAIRING, BLS_ADD, BLS_MSM, BLS_G2_ADD, BLS_G2_MSM, BLS_PAIRING = range(1, 15)
+ECRECOVER, K1_VERIFY, R1_VERIFY, BN_ADD, BN_MUL, RIPEMD, BLAKE2F, BLAKE2B, BN_PAIRING, BLS_ADD, BLS_MSM, BLS_G2_ADD, BLS_G2_MSM, BLS_PAIRING, KZG = range(1, 16)
 OUT_SIZE = {ECRECOVER: 64, K1_VERIFY: 1, R1_VERIFY: 1, BN_ADD: 64, BN_MUL: 64, RIPEMD: 32, BLAKE2F: 64, BLAKE2B: 64, BN_PAIRING: 1, BLS_ADD: 96, BLS_MSM: 96,
-            BLS_G2_ADD: 192, BLS_G2_MSM: 192, BLS_PAIRING: 1}
+            BLS_G2_ADD: 192, BLS_G2_MSM: 192, BLS_PAIRING: 1, KZG: 1}
 EFAIL = 0xFF
 RNG = random.Random(152)
 
@@ -272,6 +274,44 @@ def _bls_pairing_cases():
     return [(f"bls12_381 pairing {name}", BLS_PAIRING, payload, expected) for name, payload, expected in cases]
 
 
+# EIP-4844's point evaluation vectors (go-ethereum's pointEvaluation.json and the execution spec
+# tests): one commitment opened at two points.
+KZG_COMMITMENT = bytes.fromhex("8f59a8d2a1a625a17f3fea0fe5eb8c896db3764f3185481bc22f91b4aaffcca2"
+                               "5f26936857bc3a7c2539ea8ec3a952b7")
+KZG_OPENINGS = [
+    ("564c0a11a0f704f4fc3e8acfe0f8245f0ad1347b378fbf96e206da11a5d36306",
+     "24d25032e67a7e6a4910df5834b8fe70e6bcfeeac0352434196bdf4b2485d5a1",
+     "873033e038326e87ed3e1276fd140253fa08e9fc25fb2d9a98527fc22a2c9612fbeafdad446cbc7bcdbdcd780af2c16a"),
+    ("73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000000",
+     "1522a4a7f34e1ea350ae07c29c96c7e79655aa926122e95fe69fcbd932ca49e9",
+     "a62ad71d14c5719385c0686f1871430475bf3a00f0aa3f7b8dd99a9abc2160744faf0070725e00b60ad9a026a15b1a8c")]
+G1_INFINITY = b"\xc0" + bytes(47)
+
+
+def _kzg_cases():
+    n = BLS12_381_G1.n
+    (z, y, proof), (z2, y2, proof2) = [tuple(bytes.fromhex(h) for h in o) for o in KZG_OPENINGS]
+    flipped_y = y[:-1] + bytes([y[-1] ^ 1])
+    c = RNG.randrange(1, n)         # the constant polynomial c: commitment c G1, every opening y = c, proof infinity
+    constant = compress_G1(fast_bls.multiply(fast_bls.G1, c)).to_bytes(48, "big")
+    no_root = next(x for x in range(1, 100) if pow(x ** 3 + 4, (BLS12_381_G1.p - 1) // 2, BLS12_381_G1.p) != 1)
+    ox, oy = _bls_point_outside_g1()
+    outside = compress_G1((fast_bls.FQ(int(ox)), fast_bls.FQ(int(oy)), fast_bls.FQ.one())).to_bytes(48, "big")
+    cases = [("the EIP's first opening", KZG_COMMITMENT + z + y + proof, b"\x01"),
+             ("the EIP's second opening (z = r - 1)", KZG_COMMITMENT + z2 + y2 + proof2, b"\x01"),
+             ("of a wrong value", KZG_COMMITMENT + z + flipped_y + proof, b"\x00"),
+             ("of a constant polynomial", constant + be(RNG.randrange(n)) + be(c) + G1_INFINITY, b"\x01"),
+             ("of z = r", KZG_COMMITMENT + be(n) + y + proof, None),
+             ("of y = r", KZG_COMMITMENT + z + be(n) + proof, None),
+             ("of a commitment without its compression bit", bytes([KZG_COMMITMENT[0] & 0x7F]) + KZG_COMMITMENT[1:]
+              + z + y + proof, None),
+             ("of an infinity with another bit set", b"\xc0" + bytes(46) + b"\x01" + z + y + proof, None),
+             ("of an x that is no point's", bytes([0x80]) + be(no_root, 47) + z + y + proof, None),
+             ("of a point outside the subgroup", outside + z + y + proof, None),
+             ("of a proof of all ones bytes", KZG_COMMITMENT + z + y + b"\xff" * 48, None)]
+    return [(f"kzg point evaluation {name}", KZG, payload, expected) for name, payload, expected in cases]
+
+
 def _hash_cases():
     cases = []
     for length in (0, 1, 3, 55, 56, 63, 64, 65, 119, 120, 128, 1000):
@@ -303,7 +343,7 @@ def vectors(group: str) -> tuple:
     """The cases of a group, built once: "pairing" (slow: one run per engine, on one width
     each) or "other"."""
     if group == "pairing":
-        return tuple(_pairing_cases() + _bls_pairing_cases())
+        return tuple(_pairing_cases() + _bls_pairing_cases() + _kzg_cases())
     return tuple(_ecrecover_cases() + _verify_cases(K1_VERIFY, ec.SECP256K1(), SECP256K1)
                  + _verify_cases(R1_VERIFY, ec.SECP256R1(), SECP256R1) + _bn_cases() + _bls_cases() + _bls_g2_cases() + _hash_cases())
 
@@ -376,6 +416,11 @@ def test_bls12_381_pairing_check_follows_bilinearity_and_refuses_invalid_points(
 
 
 @pytest.mark.parametrize("arch, engine", PAIRING_MACHINES)
+def test_kzg_point_evaluation_accepts_the_eip_openings_and_refuses_bad_ones(arch, engine, jit_cache):
+    check(arch, engine, jit_cache, "kzg point evaluation", "pairing")
+
+
+@pytest.mark.parametrize("arch, engine", PAIRING_MACHINES)
 def test_bn254_pairing_check_follows_bilinearity_and_refuses_invalid_g1_and_g2_points(arch, engine, jit_cache):
     check(arch, engine, jit_cache, "bn254 pairing", "pairing")
 
@@ -400,7 +445,7 @@ def test_the_vectors_include_failures_and_successes_of_every_function():
     for op in OUT_SIZE:
         outcomes = {expected is None or expected == b"\x00" for _, o, _, expected in cases if o == op}
         assert outcomes == ({False} if op in (RIPEMD, BLAKE2B) else {True, False}), op
-    for op in (BN_PAIRING, BLS_PAIRING):
+    for op in (BN_PAIRING, BLS_PAIRING, KZG):
         assert {expected for _, o, _, expected in cases if o == op} == {b"\x00", b"\x01", None}
 
 

@@ -19,14 +19,14 @@
  *   zkvm_secp256k1_ecrecover, zkvm_secp256k1_verify, zkvm_secp256r1_verify,
  *   zkvm_bn254_g1_add, zkvm_bn254_g1_mul, zkvm_bn254_pairing,
  *   zkvm_bls12_g1_add, zkvm_bls12_g1_msm, zkvm_bls12_g2_add,
- *   zkvm_bls12_g2_msm, zkvm_bls12_pairing
+ *   zkvm_bls12_g2_msm, zkvm_bls12_pairing, zkvm_kzg_point_eval
  *                   on the field, curve and Fp2 precompiles 0x820..0x82d.
  *   zkvm_ripemd160, zkvm_blake2f
  *                   guest software.
  *
  * Not provided (declared by the standard, absent here so that a guest using
  * them fails at link time rather than at run time):
- *   zkvm_kzg_point_eval, zkvm_bls12_map_fp_to_g1, zkvm_bls12_map_fp2_to_g2.
+ *   zkvm_bls12_map_fp_to_g1, zkvm_bls12_map_fp2_to_g2.
  */
 #ifndef ZKVM_ACCELERATORS_H
 #define ZKVM_ACCELERATORS_H
@@ -104,6 +104,11 @@ typedef struct {
   zkvm_bls12_381_g1_point g1;
   zkvm_bls12_381_g2_point g2;
 } zkvm_bls12_381_pairing_pair;
+
+/* KZG (EIP-4844): 48-byte compressed G1 points, 32-byte big-endian field elements. */
+typedef zkvm_bytes_48 zkvm_kzg_commitment;
+typedef zkvm_bytes_48 zkvm_kzg_proof;
+typedef zkvm_bytes_32 zkvm_kzg_field_element;
 
 /* BLAKE2f: 8 LE u64 state words, 16 LE u64 message words, 2 LE u64 offsets. */
 typedef zkvm_bytes_64 zkvm_blake2f_state;
@@ -200,6 +205,16 @@ zkvm_status zkvm_bls12_g2_msm(const zkvm_bls12_381_g2_msm_pair *pairs,
  * fails the checks of the MSMs (subgroup checks included). */
 zkvm_status zkvm_bls12_pairing(const zkvm_bls12_381_pairing_pair *pairs,
                                size_t num_pairs, bool *verified);
+
+/* KZG point evaluation (EVM 0x0a, EIP-4844, without its versioned hash):
+ * *verified says whether proof opens commitment to y at z, against the mainnet
+ * trusted setup's [tau]G2. ZKVM_EFAIL when z or y is not below the BLS12-381
+ * group order r, or a point is not a valid compressed G1 point of order r
+ * (infinity, c0 00 .. 00, allowed). */
+zkvm_status zkvm_kzg_point_eval(const zkvm_kzg_commitment *commitment,
+                                const zkvm_kzg_field_element *z,
+                                const zkvm_kzg_field_element *y,
+                                const zkvm_kzg_proof *proof, bool *verified);
 
 /* The BLAKE2b compression F (EVM 0x09, EIP-152) with `rounds` rounds, the
  * state h updated in place; ZKVM_EFAIL when f is neither 0 nor 1. */

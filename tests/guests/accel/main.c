@@ -9,7 +9,7 @@
 #include "zkaot.h"
 #include "zkvm_accelerators.h"
 
-enum { ECRECOVER = 1, K1_VERIFY, R1_VERIFY, BN_ADD, BN_MUL, RIPEMD160, BLAKE2F, BLAKE2B, BN_PAIRING, BLS_ADD, BLS_MSM, BLS_G2_ADD, BLS_G2_MSM, BLS_PAIRING };
+enum { ECRECOVER = 1, K1_VERIFY, R1_VERIFY, BN_ADD, BN_MUL, RIPEMD160, BLAKE2F, BLAKE2B, BN_PAIRING, BLS_ADD, BLS_MSM, BLS_G2_ADD, BLS_G2_MSM, BLS_PAIRING, KZG };
 
 static uint32_t le32(const uint8_t *p) {
   return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -185,6 +185,18 @@ int main(void) {
         zkvm_bls12_381_pairing_pair *pairs = malloc(n ? n : 1);
         memcpy(pairs, p, n);
         st = zkvm_bls12_pairing(pairs, n / 288, &ok);
+      }
+      out.data[0] = ok;
+      emit(st, out.data, 1);
+      break;
+    case KZG: /* commitment (48) || z (32) || y (32) || proof (48) */
+      {
+        struct { zkvm_kzg_commitment c; zkvm_kzg_field_element z, y; zkvm_kzg_proof pi; } k;
+        memcpy(k.c.data, p, 48);
+        memcpy(k.z.data, p + 48, 32);
+        memcpy(k.y.data, p + 80, 32);
+        memcpy(k.pi.data, p + 112, 48);
+        st = zkvm_kzg_point_eval(&k.c, &k.z, &k.y, &k.pi, &ok);
       }
       out.data[0] = ok;
       emit(st, out.data, 1);
