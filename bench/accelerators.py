@@ -34,8 +34,13 @@ from zkaot.build import build  # noqa: E402
 
 GUEST = ROOT / "tests" / "guests" / "accel"
 RESULTS = Path(__file__).resolve().parent / "results"
-ECRECOVER, K1_VERIFY, R1_VERIFY, BN_ADD, BN_MUL, RIPEMD, BLAKE2F, BLAKE2B, BN_PAIRING, BLS_ADD, BLS_MSM, BLS_G2_ADD, BLS_G2_MSM, BLS_PAIRING = range(1, 15)
-NO_SOFTWARE = {BLS_ADD, BLS_MSM, BLS_G2_ADD, BLS_G2_MSM, BLS_PAIRING}      # the -DZKAOT_SOFT_ACCEL build has no BLS12-381
+ECRECOVER, K1_VERIFY, R1_VERIFY, BN_ADD, BN_MUL, RIPEMD, BLAKE2F, BLAKE2B, BN_PAIRING, BLS_ADD, BLS_MSM, BLS_G2_ADD, BLS_G2_MSM, BLS_PAIRING, KZG = range(1, 16)
+NO_SOFTWARE = {BLS_ADD, BLS_MSM, BLS_G2_ADD, BLS_G2_MSM, BLS_PAIRING, KZG}      # the -DZKAOT_SOFT_ACCEL build has no BLS12-381
+# EIP-4844's point evaluation vector (go-ethereum's pointEvaluation.json): commitment, z, y, proof
+KZG_EIP_OPENING = ("8f59a8d2a1a625a17f3fea0fe5eb8c896db3764f3185481bc22f91b4aaffcca25f26936857bc3a7c2539ea8ec3a952b7"
+                   "564c0a11a0f704f4fc3e8acfe0f8245f0ad1347b378fbf96e206da11a5d36306"
+                   "24d25032e67a7e6a4910df5834b8fe70e6bcfeeac0352434196bdf4b2485d5a1"
+                   "873033e038326e87ed3e1276fd140253fa08e9fc25fb2d9a98527fc22a2c9612fbeafdad446cbc7bcdbdcd780af2c16a")
 NAMES = {call.selector.number: call.name for call in ZKAOT.calls}
 
 
@@ -80,6 +85,7 @@ def workloads() -> list[tuple[str, bytes]]:
             bls2(bls12_381.multiply(bls12_381.G2, k)) + hashlib.sha256(bytes([k])).digest() for k in (7, 11)))),
         ("zkvm_bls12_pairing (2 pairs)", record(BLS_PAIRING, bls(bls12_381.G1) + bls2(bls12_381.G2)
                                                 + bls(bls12_381.neg(bls12_381.G1)) + bls2(bls12_381.G2))),
+        ("zkvm_kzg_point_eval", record(KZG, bytes.fromhex(KZG_EIP_OPENING))),
         ("zkvm_ripemd160 (64 bytes)", record(RIPEMD, bytes(64))),
         ("zkvm_blake2f (12 rounds)", record(BLAKE2F, (12).to_bytes(4, "big") + bytes(208) + b"\x01")),
     ]
@@ -88,7 +94,7 @@ def workloads() -> list[tuple[str, bytes]]:
 def steps(elf: Path, input_bytes: bytes) -> int:
     run = zkaot.execute(elf, input_bytes, engine="jit")
     assert run.succeeded and (not input_bytes or run.output[:1] == b"\x00"), (elf, run.fault)   # ZKVM_EOK
-    if input_bytes[:1] in (bytes([BN_PAIRING]), bytes([BLS_PAIRING])):
+    if input_bytes[:1] in (bytes([BN_PAIRING]), bytes([BLS_PAIRING]), bytes([KZG])):
         assert run.output[1:2] == b"\x01", "the pairing check of e(P, Q) e(-P, Q) failed"
     return run.steps
 

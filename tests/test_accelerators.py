@@ -498,7 +498,8 @@ def test_the_zig_module_wraps_every_accelerator_function(engine, jit_cache):
     assert run.exit_code == 0, run
     assert run.output == (key.public_key.format(compressed=False)[1:] + b"\x01\x00" + _bn(bn128.add(P, Q))
                           + _bn(bn128.double(P)) + b"\x01" + bytes(96) + b"\x01"
-                          + b"".join(w.to_bytes(8, "little") for w in iv) + RIPEMD160.new(tail).digest())
+                          + b"".join(w.to_bytes(8, "little") for w in iv) + bytes(192) + b"\x01\x01\x01"
+                          + RIPEMD160.new(tail).digest())
 
 
 def test_the_committed_zig_guest_is_the_build_of_its_source(tmp_path):

@@ -345,6 +345,10 @@ extern fn zkvm_bn254_g1_mul(p: *const [64]u8, k: *const [32]u8, out: *[64]u8) c_
 extern fn zkvm_bn254_pairing(pairs: [*]const [192]u8, n: usize, ok: *bool) c_int;
 extern fn zkvm_bls12_g1_add(p1: *const [96]u8, p2: *const [96]u8, out: *[96]u8) c_int;
 extern fn zkvm_bls12_g1_msm(pairs: [*]const [128]u8, n: usize, out: *[96]u8) c_int;
+extern fn zkvm_bls12_g2_add(p1: *const [192]u8, p2: *const [192]u8, out: *[192]u8) c_int;
+extern fn zkvm_bls12_g2_msm(pairs: [*]const [224]u8, n: usize, out: *[192]u8) c_int;
+extern fn zkvm_bls12_pairing(pairs: [*]const [288]u8, n: usize, ok: *bool) c_int;
+extern fn zkvm_kzg_point_eval(c: *const [48]u8, z: *const [32]u8, y: *const [32]u8, pi: *const [48]u8, ok: *bool) c_int;
 extern fn zkvm_ripemd160(data: [*]const u8, len: usize, out: *[32]u8) c_int;
 extern fn zkvm_blake2f(rounds: u32, h: *[64]u8, m: *const [128]u8, t: *const [16]u8, f: u8) c_int;
 
@@ -417,6 +421,40 @@ pub fn bls12G1Msm(pairs: []align(8) const [128]u8) error{InvalidPoint}![96]u8 {
     var out: [96]u8 align(8) = undefined;
     if (zkvm_bls12_g1_msm(pairs.ptr, pairs.len, &out) != 0) return error.InvalidPoint;
     return out;
+}
+
+/// BLS12-381 G2 addition (EIP-2537; x0 || x1 || y0 || y1, 48-byte big-endian).
+pub fn bls12G2Add(p1: [192]u8, p2: [192]u8) error{InvalidPoint}![192]u8 {
+    const a: [192]u8 align(8) = p1;
+    const b: [192]u8 align(8) = p2;
+    var out: [192]u8 align(8) = undefined;
+    if (zkvm_bls12_g2_add(&a, &b, &out) != 0) return error.InvalidPoint;
+    return out;
+}
+
+/// BLS12-381 G2 multi-scalar multiplication on (point || 32-byte scalar) pairs.
+pub fn bls12G2Msm(pairs: []align(8) const [224]u8) error{InvalidPoint}![192]u8 {
+    var out: [192]u8 align(8) = undefined;
+    if (zkvm_bls12_g2_msm(pairs.ptr, pairs.len, &out) != 0) return error.InvalidPoint;
+    return out;
+}
+
+/// The BLS12-381 pairing check of EIP-2537 on (G1 || G2) pairs.
+pub fn bls12Pairing(pairs: []align(8) const [288]u8) error{InvalidPoint}!bool {
+    var ok: bool = false;
+    if (zkvm_bls12_pairing(pairs.ptr, pairs.len, &ok) != 0) return error.InvalidPoint;
+    return ok;
+}
+
+/// KZG point evaluation (EIP-4844): whether proof opens commitment to y at z.
+pub fn kzgPointEval(commitment: [48]u8, z: [32]u8, y: [32]u8, proof: [48]u8) error{InvalidInput}!bool {
+    const c: [48]u8 align(8) = commitment;
+    const zz: [32]u8 align(8) = z;
+    const yy: [32]u8 align(8) = y;
+    const pi: [48]u8 align(8) = proof;
+    var ok: bool = false;
+    if (zkvm_kzg_point_eval(&c, &zz, &yy, &pi, &ok) != 0) return error.InvalidInput;
+    return ok;
 }
 
 /// RIPEMD-160 (the 20-byte digest).

@@ -4,7 +4,10 @@
 //! key, whether it verifies the signature (secp256k1, and as a P-256 key), the
 //! BN254 sum and the first point doubled by mul, the pairing check of no pairs,
 //! the BLS12-381 sum of infinity with itself, whether an MSM of no pairs is
-//! refused, BLAKE2f with 0 rounds of the IV state, and the RIPEMD-160.
+//! refused, BLAKE2f with 0 rounds of the IV state, the BLS12-381 G2 sum of
+//! infinity with itself, whether a G2 MSM and a BLS12-381 pairing check of no
+//! pairs are refused, whether a KZG evaluation with z = 2^256 - 1 is refused,
+//! and the RIPEMD-160.
 const zk = @import("zkaot");
 pub const panic = zk.panic;
 
@@ -29,6 +32,15 @@ fn run() !void {
     var h: [64]u8 align(8) = @splat(0);
     try zk.blake2f(0, &h, @splat(0), @splat(0), 1);
     zk.writeOutput(&h);
+    const inf2: [192]u8 = @splat(0);
+    zk.writeOutput(&(try zk.bls12G2Add(inf2, inf2)));
+    const no_g2: [0][224]u8 align(8) = .{};
+    const no_bls: [0][288]u8 align(8) = .{};
+    zk.writeOutput(&[3]u8{
+        if (zk.bls12G2Msm(&no_g2)) |_| 0 else |_| 1,
+        if (zk.bls12Pairing(&no_bls)) |_| 0 else |_| 1,
+        if (zk.kzgPointEval(@splat(0), @splat(0xff), @splat(0), @splat(0))) |_| 0 else |_| 1,
+    });
     zk.writeOutput(&zk.ripemd160(in[225..]));
 }
 
