@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, decode_dss_signature, encode_dss_signature
 from py_ecc import bls12_381, bn128
 from py_ecc import optimized_bls12_381 as fast_bls
+from py_ecc.bls.hash_to_curve import clear_cofactor_G1, map_to_curve_G1
 from py_ecc.bls.point_compression import compress_G1
 from py_ecc.fields import bls12_381_FQ2, bn128_FQ2 as FQ2
 
@@ -35,9 +36,9 @@ from zkaot.build import build
 GUEST = Path(__file__).resolve().parent / "guests" / "accel"
 ARCHS = ("rv64im", "rv32im")
 ENGINES = ("interp", "jit")
-ECRECOVER, K1_VERIFY, R1_VERIFY, BN_ADD, BN_MUL, RIPEMD, BLAKE2F, BLAKE2B, BN_PAIRING, BLS_ADD, BLS_MSM, BLS_G2_ADD, BLS_G2_MSM, BLS_PAIRING, KZG = range(1, 16)
+ECRECOVER, K1_VERIFY, R1_VERIFY, BN_ADD, BN_MUL, RIPEMD, BLAKE2F, BLAKE2B, BN_PAIRING, BLS_ADD, BLS_MSM, BLS_G2_ADD, BLS_G2_MSM, BLS_PAIRING, KZG, MAP_G1 = range(1, 17)
 OUT_SIZE = {ECRECOVER: 64, K1_VERIFY: 1, R1_VERIFY: 1, BN_ADD: 64, BN_MUL: 64, RIPEMD: 32, BLAKE2F: 64, BLAKE2B: 64, BN_PAIRING: 1, BLS_ADD: 96, BLS_MSM: 96,
-            BLS_G2_ADD: 192, BLS_G2_MSM: 192, BLS_PAIRING: 1, KZG: 1}
+            BLS_G2_ADD: 192, BLS_G2_MSM: 192, BLS_PAIRING: 1, KZG: 1, MAP_G1: 96}
 EFAIL = 0xFF
 RNG = random.Random(152)
 
@@ -312,6 +313,18 @@ def _kzg_cases():
     return [(f"kzg point evaluation {name}", KZG, payload, expected) for name, payload, expected in cases]
 
 
+def _map_cases():
+    p = BLS12_381_G1.p
+
+    def mapped(u: int) -> bytes:
+        x, y, z = clear_cofactor_G1(map_to_curve_G1(fast_bls.FQ(u)))
+        return bytes(96) if z == fast_bls.FQ.zero() else _bls((x / z, y / z))
+    cases = [(f"bls12_381 map of {name}", MAP_G1, be(u, 48), mapped(u))
+             for name, u in (("0", 0), ("1", 1), ("a random element", RNG.randrange(p)), ("p - 1", p - 1))]
+    return cases + [("bls12_381 map of p", MAP_G1, be(p, 48), None),
+                    ("bls12_381 map of 2^384 - 1", MAP_G1, b"\xff" * 48, None)]
+
+
 def _hash_cases():
     cases = []
     for length in (0, 1, 3, 55, 56, 63, 64, 65, 119, 120, 128, 1000):
@@ -345,7 +358,7 @@ def vectors(group: str) -> tuple:
     if group == "pairing":
         return tuple(_pairing_cases() + _bls_pairing_cases() + _kzg_cases())
     return tuple(_ecrecover_cases() + _verify_cases(K1_VERIFY, ec.SECP256K1(), SECP256K1)
-                 + _verify_cases(R1_VERIFY, ec.SECP256R1(), SECP256R1) + _bn_cases() + _bls_cases() + _bls_g2_cases() + _hash_cases())
+                 + _verify_cases(R1_VERIFY, ec.SECP256R1(), SECP256R1) + _bn_cases() + _bls_cases() + _bls_g2_cases() + _map_cases() + _hash_cases())
 
 
 def expected_record(op: int, expected) -> bytes:
@@ -408,6 +421,11 @@ def test_bls12_381_g1_add_and_msm_agree_with_py_ecc_and_refuse_invalid_points(ar
 @pytest.mark.parametrize("arch, engine", MACHINES)
 def test_bls12_381_g2_add_and_msm_agree_with_py_ecc_and_refuse_invalid_points(arch, engine, jit_cache):
     check(arch, engine, jit_cache, "bls12_381 g2")
+
+
+@pytest.mark.parametrize("arch, engine", MACHINES)
+def test_bls12_381_map_fp_to_g1_agrees_with_py_ecc_and_refuses_non_canonical_elements(arch, engine, jit_cache):
+    check(arch, engine, jit_cache, "bls12_381 map")
 
 
 @pytest.mark.parametrize("arch, engine", PAIRING_MACHINES)

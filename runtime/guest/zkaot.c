@@ -11,6 +11,7 @@
  *   accel_bls.c           BLS12-381 G1 add and MSM (curve precompiles)
  *   accel_pairing.c       BN254 and BLS12-381 pairing checks, BLS12-381 G2 (Fp2 precompiles)
  *   accel_kzg.c           KZG point evaluation (on the BLS12-381 pairing)
+ *   accel_map.c           BLS12-381 map of Fp to G1
  *   accel_hash.c          RIPEMD-160, BLAKE2f (guest software)
  *
  * The ecall numbers mirror runtime/calls.py (the source of truth).
@@ -469,4 +470,5 @@ zkvm_status zkvm_modexp(const uint8_t *base, size_t base_len,
 #include "accel_bls.c"
 #include "accel_pairing.c"
 #include "accel_kzg.c"
+#include "accel_map.c"
 #include "accel_hash.c"

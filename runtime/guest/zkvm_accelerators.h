@@ -94,6 +94,7 @@ typedef struct {
   zkvm_bls12_381_g1_point point;
   zkvm_bls12_381_scalar scalar;
 } zkvm_bls12_381_g1_msm_pair;
+typedef zkvm_bytes_48 zkvm_bls12_381_fp;
 /* BLS12-381 G2: x = x0 + x1 u as x0 || x1, then y (48-byte big-endian each). */
 typedef zkvm_bytes_192 zkvm_bls12_381_g2_point;
 typedef struct {
@@ -205,6 +206,12 @@ zkvm_status zkvm_bls12_g2_msm(const zkvm_bls12_381_g2_msm_pair *pairs,
  * fails the checks of the MSMs (subgroup checks included). */
 zkvm_status zkvm_bls12_pairing(const zkvm_bls12_381_pairing_pair *pairs,
                                size_t num_pairs, bool *verified);
+
+/* BLS12-381 map of a field element to G1 (EVM 0x10, EIP-2537): the
+ * simplified SWU map, the 11-isogeny, the cofactor cleared (RFC 9380).
+ * ZKVM_EFAIL when the element is not below p. */
+zkvm_status zkvm_bls12_map_fp_to_g1(const zkvm_bls12_381_fp *field_element,
+                                    zkvm_bls12_381_g1_point *result);
 
 /* KZG point evaluation (EVM 0x0a, EIP-4844, without its versioned hash):
  * *verified says whether proof opens commitment to y at z, against the mainnet
