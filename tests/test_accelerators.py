@@ -1,4 +1,4 @@
-"""The zkvm_accelerators.h functions of the guest SDK, run as a guest (tests/guests/accel,
+"""All 19 zkvm_accelerators.h functions of the guest SDK, run as a guest (tests/guests/accel,
 rv64im and rv32im, under the interpreter and the JIT) on valid and invalid vectors, against
 independent implementations: coincurve (secp256k1 recovery), cryptography (ECDSA on
 secp256k1 and P-256), py_ecc (BN254), pycryptodome (RIPEMD-160), hashlib (BLAKE2b) and the
@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, decode_dss_signature, encode_dss_signature
 from py_ecc import bls12_381, bn128
 from py_ecc import optimized_bls12_381 as fast_bls
-from py_ecc.bls.hash_to_curve import clear_cofactor_G1, map_to_curve_G1
+from py_ecc.bls.hash_to_curve import clear_cofactor_G1, clear_cofactor_G2, map_to_curve_G1, map_to_curve_G2
 from py_ecc.bls.point_compression import compress_G1
 from py_ecc.fields import bls12_381_FQ2, bn128_FQ2 as FQ2
 
@@ -36,9 +36,9 @@ from zkaot.build import build
 GUEST = Path(__file__).resolve().parent / "guests" / "accel"
 ARCHS = ("rv64im", "rv32im")
 ENGINES = ("interp", "jit")
-ECRECOVER, K1_VERIFY, R1_VERIFY, BN_ADD, BN_MUL, RIPEMD, BLAKE2F, BLAKE2B, BN_PAIRING, BLS_ADD, BLS_MSM, BLS_G2_ADD, BLS_G2_MSM, BLS_PAIRING, KZG, MAP_G1 = range(1, 17)
+ECRECOVER, K1_VERIFY, R1_VERIFY, BN_ADD, BN_MUL, RIPEMD, BLAKE2F, BLAKE2B, BN_PAIRING, BLS_ADD, BLS_MSM, BLS_G2_ADD, BLS_G2_MSM, BLS_PAIRING, KZG, MAP_G1, MAP_G2 = range(1, 18)
 OUT_SIZE = {ECRECOVER: 64, K1_VERIFY: 1, R1_VERIFY: 1, BN_ADD: 64, BN_MUL: 64, RIPEMD: 32, BLAKE2F: 64, BLAKE2B: 64, BN_PAIRING: 1, BLS_ADD: 96, BLS_MSM: 96,
-            BLS_G2_ADD: 192, BLS_G2_MSM: 192, BLS_PAIRING: 1, KZG: 1, MAP_G1: 96}
+            BLS_G2_ADD: 192, BLS_G2_MSM: 192, BLS_PAIRING: 1, KZG: 1, MAP_G1: 96, MAP_G2: 192}
 EFAIL = 0xFF
 RNG = random.Random(152)
 
@@ -325,6 +325,18 @@ def _map_cases():
                     ("bls12_381 map of 2^384 - 1", MAP_G1, b"\xff" * 48, None)]
 
 
+def _map_g2_cases():
+    p = BLS12_381_G1.p
+
+    def mapped(c0: int, c1: int) -> bytes:
+        x, y, z = clear_cofactor_G2(map_to_curve_G2(fast_bls.FQ2([c0, c1])))
+        return bytes(192) if z == fast_bls.FQ2.zero() else _bls_g2((x / z, y / z))
+    cases = [(f"bls12_381 map2 of {name}", MAP_G2, be(c0, 48) + be(c1, 48), mapped(c0, c1))
+             for name, c0, c1 in (("0", 0, 0), ("1", 1, 0), ("a random element", RNG.randrange(p), RNG.randrange(p)))]
+    return cases + [("bls12_381 map2 of c0 = p", MAP_G2, be(p, 48) + be(1, 48), None),
+                    ("bls12_381 map2 of c1 = p", MAP_G2, be(1, 48) + be(p, 48), None)]
+
+
 def _hash_cases():
     cases = []
     for length in (0, 1, 3, 55, 56, 63, 64, 65, 119, 120, 128, 1000):
@@ -356,7 +368,7 @@ def vectors(group: str) -> tuple:
     """The cases of a group, built once: "pairing" (slow: one run per engine, on one width
     each) or "other"."""
     if group == "pairing":
-        return tuple(_pairing_cases() + _bls_pairing_cases() + _kzg_cases())
+        return tuple(_pairing_cases() + _bls_pairing_cases() + _kzg_cases() + _map_g2_cases())
     return tuple(_ecrecover_cases() + _verify_cases(K1_VERIFY, ec.SECP256K1(), SECP256K1)
                  + _verify_cases(R1_VERIFY, ec.SECP256R1(), SECP256R1) + _bn_cases() + _bls_cases() + _bls_g2_cases() + _map_cases() + _hash_cases())
 
@@ -426,6 +438,11 @@ def test_bls12_381_g2_add_and_msm_agree_with_py_ecc_and_refuse_invalid_points(ar
 @pytest.mark.parametrize("arch, engine", MACHINES)
 def test_bls12_381_map_fp_to_g1_agrees_with_py_ecc_and_refuses_non_canonical_elements(arch, engine, jit_cache):
     check(arch, engine, jit_cache, "bls12_381 map")
+
+
+@pytest.mark.parametrize("arch, engine", PAIRING_MACHINES)
+def test_bls12_381_map_fp2_to_g2_agrees_with_py_ecc_and_refuses_non_canonical_elements(arch, engine, jit_cache):
+    check(arch, engine, jit_cache, "bls12_381 map2", "pairing")
 
 
 @pytest.mark.parametrize("arch, engine", PAIRING_MACHINES)
@@ -516,7 +533,7 @@ def test_the_zig_module_wraps_every_accelerator_function(engine, jit_cache):
     assert run.exit_code == 0, run
     assert run.output == (key.public_key.format(compressed=False)[1:] + b"\x01\x00" + _bn(bn128.add(P, Q))
                           + _bn(bn128.double(P)) + b"\x01" + bytes(96) + b"\x01"
-                          + b"".join(w.to_bytes(8, "little") for w in iv) + bytes(192) + b"\x01\x01\x01"
+                          + b"".join(w.to_bytes(8, "little") for w in iv) + bytes(192) + b"\x01\x01\x01\x01\x01"
                           + RIPEMD160.new(tail).digest())
 
 

@@ -1,9 +1,10 @@
 /*
- * EIP-2537's MAP_FP_TO_G1 (EVM 0x10): the simplified SWU map to a curve
- * 11-isogenous to BLS12-381 G1, the isogeny, and the cofactor cleared by
- * h_eff = 1 - x (RFC 9380 6.6.2, 6.6.3, 8.8.1, E.2).  Included by zkaot.c
- * after accel_bls.c, whose Fp and G1 code it uses (so not in the
- * -DZKAOT_SOFT_ACCEL build).
+ * EIP-2537's MAP_FP_TO_G1 and MAP_FP2_TO_G2 (EVM 0x10, 0x11): the simplified
+ * SWU map to a curve isogenous to BLS12-381 G1 (degree 11) or to G2's twist
+ * (degree 3), the isogeny, and the cofactor cleared by h_eff (RFC 9380 6.6.2,
+ * 6.6.3, 8.8, E.2, E.3).  Included by zkaot.c after accel_bls.c,
+ * accel_pairing.c and accel_kzg.c, whose Fp, G1, tower and G2 code it uses
+ * (so not in the -DZKAOT_SOFT_ACCEL build).
  */
 #ifndef ZKAOT_SOFT_ACCEL
 
@@ -183,6 +184,165 @@ zkvm_status zkvm_bls12_map_fp_to_g1(const zkvm_bls12_381_fp *field_element, zkvm
   }
   bls_mul(&r, &BLS_H_EFF, &p);
   bls_point_to_be(result->data, &r);
+  return ZKVM_EOK;
+}
+
+/* ---- MAP_FP2_TO_G2 ----------------------------------------------------------------
+ * EIP-2537's MAP_FP2_TO_G2 (EVM 0x11): the simplified SWU map to a twist
+ * 3-isogenous to G2's, the isogeny, and the cofactor cleared by h_eff
+ * (RFC 9380 6.6.2, 6.6.3, 8.8.2, E.3), on the BLS12-381 tower of accel_pairing.c. */
+
+/* The 3-isogenous twist y^2 = x^3 + A' x + B', A' = 240 u, B' = 1012 (1 + u), and the SSWU constant Z = -(2 + u) (RFC 9380 8.8.2) */
+static const zk_fp2 ISO3_A = {{0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x00000000000000f0ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull}};
+static const zk_fp2 ISO3_B = {{0x00000000000003f4ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x00000000000003f4ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull}};
+static const zk_fp2 ISO3_Z = {{0xb9feffffffffaaa9ull, 0x1eabfffeb153ffffull, 0x6730d2a0f6b0f624ull, 0x64774b84f38512bfull, 0x4b1ba7b6434bacd7ull, 0x1a0111ea397fe69aull, 0xb9feffffffffaaaaull, 0x1eabfffeb153ffffull, 0x6730d2a0f6b0f624ull, 0x64774b84f38512bfull, 0x4b1ba7b6434bacd7ull, 0x1a0111ea397fe69aull}};
+/* The isogeny map's polynomials (RFC 9380 E.3), lowest degree first: x numerator, x denominator, y numerator, y denominator */
+static const zk_fp2 ISO3_K[4][4] = {
+    {{{0x6238aaaaaaaa97d6ull, 0x5c2638e343d9c71cull, 0x88b58423c50ae15dull, 0x32c52d39fd3a042aull, 0xbb5b7a9a47d7ed85ull, 0x05c759507e8e333eull, 0x6238aaaaaaaa97d6ull, 0x5c2638e343d9c71cull, 0x88b58423c50ae15dull, 0x32c52d39fd3a042aull, 0xbb5b7a9a47d7ed85ull, 0x05c759507e8e333eull}},
+     {{0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x26a9ffffffffc71aull, 0x1472aaa9cb8d5555ull, 0x9a208c6b4f20a418ull, 0x984f87adf7ae0c7full, 0x32126fced787c88full, 0x11560bf17baa99bcull}},
+     {{0x26a9ffffffffc71eull, 0x1472aaa9cb8d5555ull, 0x9a208c6b4f20a418ull, 0x984f87adf7ae0c7full, 0x32126fced787c88full, 0x11560bf17baa99bcull, 0x9354ffffffffe38dull, 0x0a395554e5c6aaaaull, 0xcd104635a790520cull, 0xcc27c3d6fbd7063full, 0x190937e76bc3e447ull, 0x08ab05f8bdd54cdeull}},
+     {{0x88e2aaaaaaaa5ed1ull, 0x7098e38d0f671c71ull, 0x22d6108f142b8575ull, 0xcb14b4e7f4e810aaull, 0xed6dea691f5fb614ull, 0x171d6541fa38ccfaull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull}}},
+    {{{0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0xb9feffffffffaa63ull, 0x1eabfffeb153ffffull, 0x6730d2a0f6b0f624ull, 0x64774b84f38512bfull, 0x4b1ba7b6434bacd7ull, 0x1a0111ea397fe69aull}},
+     {{0x000000000000000cull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0xb9feffffffffaa9full, 0x1eabfffeb153ffffull, 0x6730d2a0f6b0f624ull, 0x64774b84f38512bfull, 0x4b1ba7b6434bacd7ull, 0x1a0111ea397fe69aull}},
+     {{0x0000000000000001ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull}},
+     {{0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull}}},
+    {{{0x12cfc71c71c6d706ull, 0xfc8c25ebf8c92f68ull, 0xf54439d87d27e500ull, 0x0f7da5d4a07f649bull, 0x59a4c18b076d1193ull, 0x1530477c7ab4113bull, 0x12cfc71c71c6d706ull, 0xfc8c25ebf8c92f68ull, 0xf54439d87d27e500ull, 0x0f7da5d4a07f649bull, 0x59a4c18b076d1193ull, 0x1530477c7ab4113bull}},
+     {{0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x6238aaaaaaaa97beull, 0x5c2638e343d9c71cull, 0x88b58423c50ae15dull, 0x32c52d39fd3a042aull, 0xbb5b7a9a47d7ed85ull, 0x05c759507e8e333eull}},
+     {{0x26a9ffffffffc71cull, 0x1472aaa9cb8d5555ull, 0x9a208c6b4f20a418ull, 0x984f87adf7ae0c7full, 0x32126fced787c88full, 0x11560bf17baa99bcull, 0x9354ffffffffe38full, 0x0a395554e5c6aaaaull, 0xcd104635a790520cull, 0xcc27c3d6fbd7063full, 0x190937e76bc3e447ull, 0x08ab05f8bdd54cdeull}},
+     {{0xe1b371c71c718b10ull, 0x4e79097a56dc4bd9ull, 0xb0e977c69aa27452ull, 0x761b0f37a1e26286ull, 0xfbf7043de3811ad0ull, 0x124c9ad43b6cf79bull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull}}},
+    {{{0xb9feffffffffa8fbull, 0x1eabfffeb153ffffull, 0x6730d2a0f6b0f624ull, 0x64774b84f38512bfull, 0x4b1ba7b6434bacd7ull, 0x1a0111ea397fe69aull, 0xb9feffffffffa8fbull, 0x1eabfffeb153ffffull, 0x6730d2a0f6b0f624ull, 0x64774b84f38512bfull, 0x4b1ba7b6434bacd7ull, 0x1a0111ea397fe69aull}},
+     {{0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0xb9feffffffffa9d3ull, 0x1eabfffeb153ffffull, 0x6730d2a0f6b0f624ull, 0x64774b84f38512bfull, 0x4b1ba7b6434bacd7ull, 0x1a0111ea397fe69aull}},
+     {{0x0000000000000012ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0xb9feffffffffaa99ull, 0x1eabfffeb153ffffull, 0x6730d2a0f6b0f624ull, 0x64774b84f38512bfull, 0x4b1ba7b6434bacd7ull, 0x1a0111ea397fe69aull}},
+     {{0x0000000000000001ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull}}},
+};
+/* h_eff of G2 (RFC 9380 8.8.2), 636 bits */
+#define BLS_H_EFF_G2_WORDS 10
+static const uint64_t BLS_H_EFF_G2[BLS_H_EFF_G2_WORDS] = {0xe8020005aaa95551ull, 0x59894c0adebbf6b4ull, 0xe954cbc06689f6a3ull, 0x2ec0ec69d7477c1aull, 0x6d82bf015d1212b0ull, 0x329c2f178731db95ull, 0x9986ff031508ffe1ull, 0x88e2a8e9145ad768ull, 0x584c6a0ea91b3528ull, 0x0bc69f08f2ee75b3ull};
+static const uint64_t BLS_P_MINUS_3_DIV_4[6] = {0xee7fbfffffffeaaaull, 0x07aaffffac54ffffull, 0xd9cc34a83dac3d89ull, 0xd91dd2e13ce144afull, 0x92c6e9ed90d2eb35ull, 0x0680447a8e5ff9a6ull};
+static const uint64_t BLS_P_MINUS_1_DIV_2[6] = {0xdcff7fffffffd555ull, 0x0f55ffff58a9ffffull, 0xb39869507b587b12ull, 0xb23ba5c279c2895full, 0x258dd3db21a5d66bull, 0x0d0088f51cbff34dull};
+
+/* r = b^e (e of 6 words) in Fp2. r must not alias b. */
+static void fp2_pow(const zk_tower *t, zk_fp2 *r, const zk_fp2 *b, const uint64_t *e) {
+  fp2_set_one(r);
+  for (int i = 383; i >= 0; i--) {
+    fp2_mul(t, r, r);
+    if ((e[i / 64] >> (i % 64)) & 1)
+      fp2_mul(t, r, b);
+  }
+}
+
+/* A square root of a in Fp2 (p = 3 mod 4): 1 and *r when a is a square, else 0. */
+static int fp2_sqrt(const zk_tower *t, zk_fp2 *r, const zk_fp2 *a) {
+  zk_fp2 a1, alpha, x0, b, minus_one, check;
+  fp2_pow(t, &a1, a, BLS_P_MINUS_3_DIV_4);
+  fp2_copy(t, &alpha, &a1);
+  fp2_mul(t, &alpha, &a1);
+  fp2_mul(t, &alpha, a);
+  fp2_copy(t, &x0, &a1);
+  fp2_mul(t, &x0, a);
+  fp2_set_one(&minus_one);
+  fp2_neg(t, &minus_one);
+  memset(r, 0, sizeof *r);
+  if (fp2_eq(t, &alpha, &minus_one)) { /* x = u x0 = -x0.c1 + x0.c0 u */
+    for (int i = 0; i < 6; i++) {
+      r->w[i] = x0.w[6 + i];
+      r->w[6 + i] = x0.w[i];
+    }
+    fp_neg(t, r->w);
+  } else {
+    fp2_set_one(&b);
+    fp2_add(t, &alpha, &b);
+    fp2_pow(t, &b, &alpha, BLS_P_MINUS_1_DIV_2);
+    fp2_copy(t, r, &b);
+    fp2_mul(t, r, &x0);
+  }
+  fp2_copy(t, &check, r);
+  fp2_mul(t, &check, r);
+  return fp2_eq(t, &check, a);
+}
+
+/* sgn0 of RFC 9380 4.1 for Fp2: the parity of c0, or of c1 when c0 = 0. */
+static int fp2_sgn0(const zk_fp2 *x) {
+  int zero0 = (x->w[0] | x->w[1] | x->w[2] | x->w[3] | x->w[4] | x->w[5]) == 0;
+  return (int)(x->w[0] & 1) | (zero0 & (int)(x->w[6] & 1));
+}
+
+/* gx = x^3 + A' x + B' */
+static void iso3_rhs(const zk_tower *t, zk_fp2 *gx, const zk_fp2 *x) {
+  zk_fp2 ax;
+  fp2_copy(t, gx, x);
+  fp2_mul(t, gx, x);
+  fp2_mul(t, gx, x);
+  fp2_copy(t, &ax, x);
+  fp2_mul(t, &ax, &ISO3_A);
+  fp2_add(t, gx, &ax);
+  fp2_add(t, gx, &ISO3_B);
+}
+
+/* EIP-2537 MAP_FP2_TO_G2: the element is c0 || c1 (48-byte big-endian each);
+ * ZKVM_EFAIL when a coefficient is not below p. */
+zkvm_status zkvm_bls12_map_fp2_to_g2(const zkvm_bls12_381_fp2 *field_element, zkvm_bls12_381_g2_point *result) {
+  const zk_tower *t = &ZK_BLS12_381_TOWER;
+  zk_fp2 u, zu2, tv1, x1, gx1, x2, gx2, x, y, v[4], one;
+  zk_g2 q, out;
+  zk_g2j r;
+  memset(&u, 0, sizeof u);
+  if (!fp_from_be(t, u.w, field_element->data) || !fp_from_be(t, u.w + 6, field_element->data + 48))
+    return ZKVM_EFAIL;
+  fp2_set_one(&one);
+  fp2_copy(t, &zu2, &u); /* Z u^2 */
+  fp2_mul(t, &zu2, &u);
+  fp2_mul(t, &zu2, &ISO3_Z);
+  fp2_copy(t, &tv1, &zu2); /* tv1 = 1 / (Z^2 u^4 + Z u^2), 0 for 0 */
+  fp2_mul(t, &tv1, &zu2);
+  fp2_add(t, &tv1, &zu2);
+  fp2_inv(t, &tv1);
+  if (fp2_is_zero(t, &tv1)) { /* x1 = B' / (Z A') */
+    fp2_copy(t, &x1, &ISO3_Z);
+    fp2_mul(t, &x1, &ISO3_A);
+    fp2_inv(t, &x1);
+    fp2_mul(t, &x1, &ISO3_B);
+  } else { /* x1 = (-B' / A') (1 + tv1) */
+    fp2_copy(t, &x1, &ISO3_A);
+    fp2_inv(t, &x1);
+    fp2_mul(t, &x1, &ISO3_B);
+    fp2_neg(t, &x1);
+    fp2_add(t, &tv1, &one);
+    fp2_mul(t, &x1, &tv1);
+  }
+  iso3_rhs(t, &gx1, &x1);
+  if (fp2_sqrt(t, &y, &gx1)) {
+    fp2_copy(t, &x, &x1);
+  } else {
+    fp2_copy(t, &x2, &x1); /* x2 = Z u^2 x1; gx2 is then a square */
+    fp2_mul(t, &x2, &zu2);
+    iso3_rhs(t, &gx2, &x2);
+    fp2_sqrt(t, &y, &gx2);
+    fp2_copy(t, &x, &x2);
+  }
+  if (fp2_sgn0(&u) != fp2_sgn0(&y))
+    fp2_neg(t, &y);
+  for (int i = 0; i < 4; i++) { /* Horner, highest coefficient first */
+    fp2_copy(t, &v[i], &ISO3_K[i][3]);
+    for (int j = 2; j >= 0; j--) {
+      fp2_mul(t, &v[i], &x);
+      fp2_add(t, &v[i], &ISO3_K[i][j]);
+    }
+  }
+  memset(&q, 0, sizeof q);
+  q.inf = fp2_is_zero(t, &v[1]) || fp2_is_zero(t, &v[3]); /* a zero denominator maps to infinity */
+  if (!q.inf) {
+    fp2_inv(t, &v[1]);
+    fp2_inv(t, &v[3]);
+    fp2_copy(t, &q.x, &v[0]);
+    fp2_mul(t, &q.x, &v[1]);
+    fp2_copy(t, &q.y, &y);
+    fp2_mul(t, &q.y, &v[2]);
+    fp2_mul(t, &q.y, &v[3]);
+  }
+  g2_mul_words(t, &r, BLS_H_EFF_G2, BLS_H_EFF_G2_WORDS, &q);
+  g2j_to_affine(t, &out, &r);
+  bls_g2_to_be(result->data, &out);
   return ZKVM_EOK;
 }
 

@@ -597,16 +597,21 @@ static void g2j_to_affine(const zk_tower *t, zk_g2 *p, const zk_g2j *q) {
   fp2_mul(t, &p->y, &zi2);
 }
 
-/* r = k p for a 256-bit k (words little-endian), by double-and-add. */
-static void g2_mul(const zk_tower *t, zk_g2j *r, const uint64_t *k, const zk_g2 *p) {
+/* r = k p for k of `words` little-endian words, by double-and-add. */
+static void g2_mul_words(const zk_tower *t, zk_g2j *r, const uint64_t *k, int words, const zk_g2 *p) {
   g2j_set_inf(r);
   if (p->inf)
     return;
-  for (int i = 255; i >= 0; i--) {
+  for (int i = 64 * words - 1; i >= 0; i--) {
     g2j_dbl(t, r);
     if ((k[i / 64] >> (i % 64)) & 1)
       g2j_add_affine(t, r, p);
   }
+}
+
+/* r = k p for a 256-bit k. */
+static void g2_mul(const zk_tower *t, zk_g2j *r, const uint64_t *k, const zk_g2 *p) {
+  g2_mul_words(t, r, k, 4, p);
 }
 
 /* Coordinates already below p: 1 when q is infinity, or on the twist and,

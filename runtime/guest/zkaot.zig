@@ -349,6 +349,8 @@ extern fn zkvm_bls12_g2_add(p1: *const [192]u8, p2: *const [192]u8, out: *[192]u
 extern fn zkvm_bls12_g2_msm(pairs: [*]const [224]u8, n: usize, out: *[192]u8) c_int;
 extern fn zkvm_bls12_pairing(pairs: [*]const [288]u8, n: usize, ok: *bool) c_int;
 extern fn zkvm_kzg_point_eval(c: *const [48]u8, z: *const [32]u8, y: *const [32]u8, pi: *const [48]u8, ok: *bool) c_int;
+extern fn zkvm_bls12_map_fp_to_g1(u: *const [48]u8, out: *[96]u8) c_int;
+extern fn zkvm_bls12_map_fp2_to_g2(u: *const [96]u8, out: *[192]u8) c_int;
 extern fn zkvm_ripemd160(data: [*]const u8, len: usize, out: *[32]u8) c_int;
 extern fn zkvm_blake2f(rounds: u32, h: *[64]u8, m: *const [128]u8, t: *const [16]u8, f: u8) c_int;
 
@@ -455,6 +457,22 @@ pub fn kzgPointEval(commitment: [48]u8, z: [32]u8, y: [32]u8, proof: [48]u8) err
     var ok: bool = false;
     if (zkvm_kzg_point_eval(&c, &zz, &yy, &pi, &ok) != 0) return error.InvalidInput;
     return ok;
+}
+
+/// EIP-2537 MAP_FP_TO_G1 (a 48-byte big-endian element below p).
+pub fn bls12MapFpToG1(u: [48]u8) error{InvalidInput}![96]u8 {
+    const e: [48]u8 align(8) = u;
+    var out: [96]u8 align(8) = undefined;
+    if (zkvm_bls12_map_fp_to_g1(&e, &out) != 0) return error.InvalidInput;
+    return out;
+}
+
+/// EIP-2537 MAP_FP2_TO_G2 (c0 || c1, 48-byte big-endian each).
+pub fn bls12MapFp2ToG2(u: [96]u8) error{InvalidInput}![192]u8 {
+    const e: [96]u8 align(8) = u;
+    var out: [192]u8 align(8) = undefined;
+    if (zkvm_bls12_map_fp2_to_g2(&e, &out) != 0) return error.InvalidInput;
+    return out;
 }
 
 /// RIPEMD-160 (the 20-byte digest).

@@ -9,7 +9,7 @@
 #include "zkaot.h"
 #include "zkvm_accelerators.h"
 
-enum { ECRECOVER = 1, K1_VERIFY, R1_VERIFY, BN_ADD, BN_MUL, RIPEMD160, BLAKE2F, BLAKE2B, BN_PAIRING, BLS_ADD, BLS_MSM, BLS_G2_ADD, BLS_G2_MSM, BLS_PAIRING, KZG, MAP_G1 };
+enum { ECRECOVER = 1, K1_VERIFY, R1_VERIFY, BN_ADD, BN_MUL, RIPEMD160, BLAKE2F, BLAKE2B, BN_PAIRING, BLS_ADD, BLS_MSM, BLS_G2_ADD, BLS_G2_MSM, BLS_PAIRING, KZG, MAP_G1, MAP_G2 };
 
 static uint32_t le32(const uint8_t *p) {
   return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -196,6 +196,15 @@ int main(void) {
         memcpy(u.data, p, 48);
         st = zkvm_bls12_map_fp_to_g1(&u, &r);
         emit(st, r.data, 96);
+      }
+      break;
+    case MAP_G2: /* a 96-byte Fp2 element */
+      {
+        zkvm_bls12_381_fp2 u;
+        zkvm_bls12_381_g2_point r;
+        memcpy(u.data, p, 96);
+        st = zkvm_bls12_map_fp2_to_g2(&u, &r);
+        emit(st, r.data, 192);
       }
       break;
     case KZG: /* commitment (48) || z (32) || y (32) || proof (48) */

@@ -7,7 +7,7 @@
 //! refused, BLAKE2f with 0 rounds of the IV state, the BLS12-381 G2 sum of
 //! infinity with itself, whether a G2 MSM and a BLS12-381 pairing check of no
 //! pairs are refused, whether a KZG evaluation with z = 2^256 - 1 is refused,
-//! and the RIPEMD-160.
+//! whether the maps to G1 and G2 refuse all-ones elements, and the RIPEMD-160.
 const zk = @import("zkaot");
 pub const panic = zk.panic;
 
@@ -40,6 +40,10 @@ fn run() !void {
         if (zk.bls12G2Msm(&no_g2)) |_| 0 else |_| 1,
         if (zk.bls12Pairing(&no_bls)) |_| 0 else |_| 1,
         if (zk.kzgPointEval(@splat(0), @splat(0xff), @splat(0), @splat(0))) |_| 0 else |_| 1,
+    });
+    zk.writeOutput(&[2]u8{
+        if (zk.bls12MapFpToG1(@splat(0xff))) |_| 0 else |_| 1,
+        if (zk.bls12MapFp2ToG2(@splat(0xff))) |_| 0 else |_| 1,
     });
     zk.writeOutput(&zk.ripemd160(in[225..]));
 }
