@@ -9,7 +9,7 @@
 #include "zkaot.h"
 #include "zkvm_accelerators.h"
 
-enum { ECRECOVER = 1, K1_VERIFY, R1_VERIFY, BN_ADD, BN_MUL, RIPEMD160, BLAKE2F, BLAKE2B, BN_PAIRING, BLS_ADD, BLS_MSM, BLS_G2_ADD, BLS_G2_MSM, BLS_PAIRING, KZG, MAP_G1, MAP_G2 };
+enum { ECRECOVER = 1, K1_VERIFY, R1_VERIFY, BN_ADD, BN_MUL, RIPEMD160, BLAKE2F, BLAKE2B, BN_PAIRING, BLS_ADD, BLS_MSM, BLS_G2_ADD, BLS_G2_MSM, BLS_PAIRING, KZG, MAP_G1, MAP_G2, KECCAK256, SHA256, MODEXP };
 
 static uint32_t le32(const uint8_t *p) {
   return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -109,6 +109,18 @@ int main(void) {
       memcpy(a.bn.k.data, p + 64, 32);
       st = zkvm_bn254_g1_mul(&a.bn.a, &a.bn.k, (zkvm_bn254_g1_point *)&out);
       emit(st, out.data, 64);
+      break;
+    case KECCAK256:
+      st = zkvm_keccak256(p, n, (zkvm_keccak256_hash *)&out);
+      emit(st, out.data, 32);
+      break;
+    case SHA256:
+      st = zkvm_sha256(p, n, (zkvm_sha256_hash *)&out);
+      emit(st, out.data, 32);
+      break;
+    case MODEXP: /* base || exp || modulus, 32 bytes each: the 32-byte result */
+      st = zkvm_modexp(p, 32, p + 32, 32, p + 64, 32, out.data);
+      emit(st, out.data, 32);
       break;
     case RIPEMD160:
       st = zkvm_ripemd160(p, n, (zkvm_ripemd160_hash *)&out);
