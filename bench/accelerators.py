@@ -34,8 +34,8 @@ from zkaot.build import build  # noqa: E402
 
 GUEST = ROOT / "tests" / "guests" / "accel"
 RESULTS = Path(__file__).resolve().parent / "results"
-ECRECOVER, K1_VERIFY, R1_VERIFY, BN_ADD, BN_MUL, RIPEMD, BLAKE2F, BLAKE2B, BN_PAIRING, BLS_ADD, BLS_MSM, BLS_G2_ADD, BLS_G2_MSM, BLS_PAIRING, KZG = range(1, 16)
-NO_SOFTWARE = {BLS_ADD, BLS_MSM, BLS_G2_ADD, BLS_G2_MSM, BLS_PAIRING, KZG}      # the -DZKAOT_SOFT_ACCEL build has no BLS12-381
+ECRECOVER, K1_VERIFY, R1_VERIFY, BN_ADD, BN_MUL, RIPEMD, BLAKE2F, BLAKE2B, BN_PAIRING, BLS_ADD, BLS_MSM, BLS_G2_ADD, BLS_G2_MSM, BLS_PAIRING, KZG, MAP_G1, MAP_G2 = range(1, 18)
+NO_SOFTWARE = {BLS_ADD, BLS_MSM, BLS_G2_ADD, BLS_G2_MSM, BLS_PAIRING, KZG, MAP_G1, MAP_G2}      # the -DZKAOT_SOFT_ACCEL build has no BLS12-381
 # EIP-4844's point evaluation vector (go-ethereum's pointEvaluation.json): commitment, z, y, proof
 KZG_EIP_OPENING = ("8f59a8d2a1a625a17f3fea0fe5eb8c896db3764f3185481bc22f91b4aaffcca25f26936857bc3a7c2539ea8ec3a952b7"
                    "564c0a11a0f704f4fc3e8acfe0f8245f0ad1347b378fbf96e206da11a5d36306"
@@ -86,6 +86,9 @@ def workloads() -> list[tuple[str, bytes]]:
         ("zkvm_bls12_pairing (2 pairs)", record(BLS_PAIRING, bls(bls12_381.G1) + bls2(bls12_381.G2)
                                                 + bls(bls12_381.neg(bls12_381.G1)) + bls2(bls12_381.G2))),
         ("zkvm_kzg_point_eval", record(KZG, bytes.fromhex(KZG_EIP_OPENING))),
+        ("zkvm_bls12_map_fp_to_g1", record(MAP_G1, hashlib.sha384(b"map to G1").digest()[:47].rjust(48, b"\0"))),
+        ("zkvm_bls12_map_fp2_to_g2", record(MAP_G2, b"".join(hashlib.sha384(bytes([i])).digest()[:47].rjust(48, b"\0")
+                                                             for i in range(2)))),
         ("zkvm_ripemd160 (64 bytes)", record(RIPEMD, bytes(64))),
         ("zkvm_blake2f (12 rounds)", record(BLAKE2F, (12).to_bytes(4, "big") + bytes(208) + b"\x01")),
     ]

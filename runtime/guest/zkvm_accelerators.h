@@ -1,7 +1,6 @@
 /*
  * zkvm_accelerators.h: the accelerator interface of the eth-act zkVM
- * standards (c-interface-accelerators), restricted to what the zkaot guest
- * SDK implements.
+ * standards (c-interface-accelerators), as the zkaot guest SDK implements it.
  *
  * Conventions of the standard: each function returns a zkvm_status,
  * ZKVM_EOK (0) on success; fixed-size values (hashes, field elements,
@@ -9,7 +8,7 @@
  * whose data is 8-byte aligned; arbitrary-size integers are big-endian
  * byte strings. Pointers must be valid; the caller owns all buffers.
  *
- * Provided (zkaot.c, accel_ec.c, accel_hash.c; docs/accelerators.md):
+ * Provided (zkaot.c and the accel_*.c files it includes; docs/accelerators.md):
  *   zkvm_keccak256  Keccak-256 as used by Ethereum (padding 0x01..0x80);
  *                   the keccak-f[1600] permutation is the keccakf precompile.
  *   zkvm_sha256     SHA-256 (EVM precompile 0x02); the compression function
