@@ -56,6 +56,8 @@ typedef struct {
   int m_twist;          /* M type: line values are taken times w^3 */
   uint64_t hard[4][6];  /* (p^4 - p^2 + 1) / r in base p, the lowest digit first */
   zk_fp2 frob[6];       /* xi^(i (p - 1) / 6): (c w^i)^p = conj(c) frob[i] w^i */
+  int psi_check;        /* G2 membership by psi(Q) = [x]Q (BLS12-381), else r Q = O */
+  zk_fp2 psi_x, psi_y;  /* psi(x, y) = (conj(x) psi_x, conj(y) psi_y) */
 } zk_tower;
 
 /* BN254: xi = 9 + u, the D-type twist y^2 = x^3 + 3/xi, loop 6x^2 (x = 4965661367192848881) */
@@ -101,6 +103,13 @@ static const zk_tower ZK_BLS12_381_TOWER = {
              {{0xc81084fbede3cc09ull, 0xee67992f72ec05f4ull, 0x77f76e17009241c5ull, 0x48395dabc2d3435eull, 0x6831e36d6bd17ffeull, 0x06af0e0437ff400bull, 0xc81084fbede3cc09ull, 0xee67992f72ec05f4ull, 0x77f76e17009241c5ull, 0x48395dabc2d3435eull, 0x6831e36d6bd17ffeull, 0x06af0e0437ff400bull}},
              {{0x8bfd00000000aaadull, 0x409427eb4f49fffdull, 0x897d29650fb85f9bull, 0xaa0d857d89759ad4ull, 0xec02408663d4de85ull, 0x1a0111ea397fe699ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull}},
              {{0x9b18fae980078116ull, 0xc63a3e6e257f8732ull, 0x8beadf4d8e9c0566ull, 0xf39816240c0b8feeull, 0xdf47fa6b48b1e045ull, 0x05b2cfd9013a5fd8ull, 0x1ee605167ff82995ull, 0x5871c1908bd478cdull, 0xdb45f3536814f0bdull, 0x70df3560e77982d0ull, 0x6bd3ad4afa99cc91ull, 0x144e4211384586c1ull}}},
+    .psi_check = 1, /* the untwist-Frobenius-twist map: psi_x = 1 / xi^((p-1)/3), psi_y = 1 / xi^((p-1)/2) */
+    .psi_x = {{0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull,
+               0x0000000000000000ull, 0x0000000000000000ull, 0x8bfd00000000aaadull, 0x409427eb4f49fffdull,
+               0x897d29650fb85f9bull, 0xaa0d857d89759ad4ull, 0xec02408663d4de85ull, 0x1a0111ea397fe699ull}},
+    .psi_y = {{0xf1ee7b04121bdea2ull, 0x304466cf3e67fa0aull, 0xef396489f61eb45eull, 0x1c3dedd930b1cf60ull,
+               0xe2e9c448d77a2cd9ull, 0x135203e60180a68eull, 0xc81084fbede3cc09ull, 0xee67992f72ec05f4ull,
+               0x77f76e17009241c5ull, 0x48395dabc2d3435eull, 0x6831e36d6bd17ffeull, 0x06af0e0437ff400bull}},
 };
 #endif
 
@@ -632,6 +641,25 @@ static int g2_check(const zk_tower *t, zk_g2 *q, int subgroup) {
     return 0;
   if (!subgroup)
     return 1;
+  if (t->psi_check) { /* Scott 2021: Q is in G2 iff psi(Q) = [x]Q = -[|x|]Q (x = -loop) */
+    zk_fp2 px, py, m;
+    g2_mul_words(t, &rq, t->loop, 1, q);
+    if (fp2_is_zero(t, &rq.z))
+      return 0;
+    fp2_copy(t, &px, &q->x); /* psi(Q) compared in Jacobian coordinates: */
+    fp_neg(t, px.w + t->limbs);
+    fp2_mul(t, &px, &t->psi_x);
+    fp2_copy(t, &py, &q->y);
+    fp_neg(t, py.w + t->limbs);
+    fp2_mul(t, &py, &t->psi_y);
+    fp2_copy(t, &m, &rq.z); /* X = psi_x Z^2, -Y = psi_y Z^3 */
+    fp2_mul(t, &m, &rq.z);
+    fp2_mul(t, &px, &m);
+    fp2_mul(t, &m, &rq.z);
+    fp2_mul(t, &py, &m);
+    fp2_neg(t, &rq.y);
+    return fp2_eq(t, &px, &rq.x) && fp2_eq(t, &py, &rq.y);
+  }
   g2_mul(t, &rq, t->r, q);
   return fp2_is_zero(t, &rq.z);
 }
