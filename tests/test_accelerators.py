@@ -244,7 +244,7 @@ def _bls_g2_cases(msm: bool):
     outside = _twist_point_outside_g2(bls12_381, bls12_381_FQ2, BLS12_381_G1)
     x, y = bls12_381.G2
     off_twist, coord_p, inf = _bls_g2((x, y + bls12_381_FQ2([1, 0]))), be(p, 48) + _bls_g2(Q)[48:], bytes(192)
-    k = RNG.randrange(1 << 256)
+    k = RNG.randrange((1 << 256) - n)
     cases = [("bls12_381 g2 add", BLS_G2_ADD, _bls_g2(Q) + _bls_g2(R), _bls_g2(bls12_381.add(Q, R))),
             ("bls12_381 g2 add of a point to itself", BLS_G2_ADD, _bls_g2(Q) * 2, _bls_g2(bls12_381.double(Q))),
             ("bls12_381 g2 add of a point and its negation", BLS_G2_ADD, _bls_g2(Q) + _bls_g2(bls12_381.neg(Q)), inf),
@@ -254,9 +254,8 @@ def _bls_g2_cases(msm: bool):
              _bls_g2(bls12_381.add(outside, R))),
             ("bls12_381 g2 add of a point off the twist", BLS_G2_ADD, _bls_g2(Q) + off_twist, None),
             ("bls12_381 g2 add of a coordinate equal to p", BLS_G2_ADD, coord_p + _bls_g2(R), None),
-            ("bls12_381 g2 msm of two pairs", BLS_G2_MSM, _bls_g2(Q) + be(k) + inf + be(k),
-             _bls_g2(bls12_381.multiply(Q, k))),
-            ("bls12_381 g2 msm by 0 and by r", BLS_G2_MSM, _bls_g2(Q) + be(0) + _bls_g2(R) + be(n), inf),
+            ("bls12_381 g2 msm of three pairs (scalars above r and 0, infinity)", BLS_G2_MSM,
+             _bls_g2(Q) + be(n + k) + _bls_g2(R) + be(0) + inf + be(k), _bls_g2(bls12_381.multiply(Q, k))),
             ("bls12_381 g2 msm of no pairs", BLS_G2_MSM, b"", None),
             ("bls12_381 g2 msm of a point outside the subgroup", BLS_G2_MSM, _bls_g2(outside) + be(1), None)]
     return [c for c in cases if (c[1] == BLS_G2_MSM) == msm]
