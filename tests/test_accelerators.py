@@ -564,3 +564,17 @@ def test_the_committed_zig_guest_is_the_build_of_its_source(tmp_path):
     build([ZIG_GUEST / "main.zig"], out, arch="rv64im")
     assert out.read_bytes() == (ZIG_GUEST / "guest.rv64im.elf").read_bytes(), \
         "rebuild with: zkaot build tests/guests/accel_zig/main.zig -o tests/guests/accel_zig/guest.rv64im.elf"
+
+
+def test_the_software_emulation_of_the_precompiles_gives_the_same_answers(tmp_path, jit_cache):
+    """The benchmark's baseline (-DZKAOT_SOFT_ACCEL) computes what the precompiles do."""
+    wanted = ("ecrecover valid 0", "secp256r1 verify valid 0", "secp256r1 verify r = n", "bn254 add",
+              "bn254 add of a point to itself", "bn254 add of a point and its negation", "bn254 mul by n + 1")
+    cases = [c for c in vectors("other") if c[0] in wanted]
+    assert len(cases) == len(wanted)
+    soft = tmp_path / "soft.elf"
+    build([GUEST / "main.c"], soft, arch="rv64im", defines={"ZKAOT_SOFT_ACCEL": None})
+    data = b"".join(bytes([op]) + struct.pack("<I", len(payload)) + payload for _, op, payload, _ in cases)
+    run = zkaot.execute(soft, data, engine="jit", cache_dir=jit_cache)
+    assert run.exit_code == 0, run
+    assert run.output == b"".join(expected_record(op, expected) for _, op, _, expected in cases)
