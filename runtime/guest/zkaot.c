@@ -9,7 +9,8 @@
  *   zkvm_modexp           schoolbook bignum on 32-bit limbs (Knuth division)
  *   accel_ec.c            ecrecover, ECDSA verify, BN254 G1 (curve precompiles)
  *   accel_bls.c           BLS12-381 G1 add and MSM (curve precompiles)
- *   accel_pairing.c       BN254 and BLS12-381 pairing checks, BLS12-381 G2 (Fp2 precompiles)
+ *   accel_pairing.c       the towers, G2 and pairings; the BN254 pairing check (Fp2 precompiles)
+ *   accel_bls_g2.c        BLS12-381 G2 add and MSM, the BLS12-381 pairing check
  *   accel_kzg.c           KZG point evaluation (on the BLS12-381 pairing)
  *   accel_map.c           BLS12-381 map of Fp to G1
  *   accel_hash.c          RIPEMD-160, BLAKE2f (guest software)
@@ -469,6 +470,7 @@ zkvm_status zkvm_modexp(const uint8_t *base, size_t base_len,
 #include "accel_ec.c"
 #include "accel_bls.c"
 #include "accel_pairing.c"
+#include "accel_bls_g2.c"
 #include "accel_kzg.c"
 #include "accel_map.c"
 #include "accel_hash.c"
