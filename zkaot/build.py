@@ -46,7 +46,7 @@ _ZIG_MODES = {
 _C_OPTS = {v: k for k, v in reversed(list(_ZIG_MODES.items()))}  # Zig mode -> flag
 
 GUEST_DIR = Path(__file__).resolve().parent.parent / "runtime" / "guest"
-_SDK_FILES = ("crt0.S", "zkaot.c", "printf.c", "zkaot.h", "zkvm_accelerators.h", "zkaot.ld", "zkaot.zig")
+_SDK_FILES = ("crt0.S", "zkaot.c", "accel_ec.c", "accel_bls.c", "accel_pairing.c", "accel_bls_g2.c", "accel_kzg.c", "accel_map.c", "accel_hash.c", "printf.c", "zkaot.h", "zkvm_accelerators.h", "zkaot.ld", "zkaot.zig")
 _C_EXTS = {".c", ".S", ".s"}
 _DISCARD_DEBUG = "*(.debug .debug_*)"    # the line of zkaot.ld that drops DWARF
 _TIMEOUT = 900  # seconds; a cold build of compiler_rt takes well under that

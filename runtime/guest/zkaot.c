@@ -7,6 +7,13 @@
  *   zkvm_keccak256        sponge + padding here, keccak-f[1600] by the keccakf ecall
  *   zkvm_sha256           padding here, compression by the sha256_compress ecall
  *   zkvm_modexp           schoolbook bignum on 32-bit limbs (Knuth division)
+ *   accel_ec.c            ecrecover, ECDSA verify, BN254 G1 (curve precompiles)
+ *   accel_bls.c           BLS12-381 G1 add and MSM (curve precompiles)
+ *   accel_pairing.c       the towers, G2 and pairings; the BN254 pairing check (Fp2 precompiles)
+ *   accel_bls_g2.c        BLS12-381 G2 add and MSM, the BLS12-381 pairing check
+ *   accel_kzg.c           KZG point evaluation (on the BLS12-381 pairing)
+ *   accel_map.c           BLS12-381 map of Fp to G1
+ *   accel_hash.c          RIPEMD-160, BLAKE2f (guest software)
  *
  * The ecall numbers mirror runtime/calls.py (the source of truth).
  */
@@ -454,3 +461,16 @@ zkvm_status zkvm_modexp(const uint8_t *base, size_t base_len,
   heap_release(mark);
   return ZKVM_EOK;
 }
+
+/* ------------------------------------------------------------------------ */
+/* The other accelerators: files of their own, one translation unit with     */
+/* this one (a new object would change every guest's symbol table).          */
+/* ------------------------------------------------------------------------ */
+
+#include "accel_ec.c"
+#include "accel_bls.c"
+#include "accel_pairing.c"
+#include "accel_bls_g2.c"
+#include "accel_kzg.c"
+#include "accel_map.c"
+#include "accel_hash.c"

@@ -32,6 +32,22 @@ extern "C" {
 #define ZKAOT_SYS_CYCLE_SCOPE_START 0x810  /* a0 = name, a1 = its length     */
 #define ZKAOT_SYS_CYCLE_SCOPE_END  0x811   /* a0 = name, a1 = its length     */
 #define ZKAOT_SYS_CYCLE_COUNT      0x812   /* returns the steps so far in a0 */
+/* Big-integer, curve and Fp2 precompiles (docs/accelerators.md): a0 = a0 op a1
+ * (mod a2 for the uint256 calls), LE integers, 8-byte aligned.            */
+#define ZKAOT_SYS_UINT256_MULMOD         0x820
+#define ZKAOT_SYS_UINT256_ADDMOD         0x821
+#define ZKAOT_SYS_SECP256K1_ADD          0x822
+#define ZKAOT_SYS_SECP256K1_DOUBLE       0x823
+#define ZKAOT_SYS_SECP256R1_ADD          0x824
+#define ZKAOT_SYS_SECP256R1_DOUBLE       0x825
+#define ZKAOT_SYS_BN254_G1_ADD           0x826
+#define ZKAOT_SYS_BN254_G1_DOUBLE        0x827
+#define ZKAOT_SYS_BLS12_381_G1_ADD       0x828
+#define ZKAOT_SYS_BLS12_381_G1_DOUBLE    0x829
+#define ZKAOT_SYS_BN254_FP2_MUL          0x82a
+#define ZKAOT_SYS_BN254_FP2_ADD          0x82b
+#define ZKAOT_SYS_BLS12_381_FP2_MUL      0x82c
+#define ZKAOT_SYS_BLS12_381_FP2_ADD      0x82d
 
 #define ZKAOT_INPUT_BASE           0x40000000u /* u64 LE length, then bytes  */
 #define ZKAOT_RAM_BASE             0x80000000u

@@ -29,6 +29,21 @@ pub const SYS_SHA256_COMPRESS: usize = 0x801;
 pub const SYS_CYCLE_SCOPE_START: usize = 0x810;
 pub const SYS_CYCLE_SCOPE_END: usize = 0x811;
 pub const SYS_CYCLE_COUNT: usize = 0x812;
+// Big-integer, curve and Fp2 precompiles (docs/accelerators.md): a0 = a0 op a1.
+pub const SYS_UINT256_MULMOD: usize = 0x820;
+pub const SYS_UINT256_ADDMOD: usize = 0x821;
+pub const SYS_SECP256K1_ADD: usize = 0x822;
+pub const SYS_SECP256K1_DOUBLE: usize = 0x823;
+pub const SYS_SECP256R1_ADD: usize = 0x824;
+pub const SYS_SECP256R1_DOUBLE: usize = 0x825;
+pub const SYS_BN254_G1_ADD: usize = 0x826;
+pub const SYS_BN254_G1_DOUBLE: usize = 0x827;
+pub const SYS_BLS12_381_G1_ADD: usize = 0x828;
+pub const SYS_BLS12_381_G1_DOUBLE: usize = 0x829;
+pub const SYS_BN254_FP2_MUL: usize = 0x82a;
+pub const SYS_BN254_FP2_ADD: usize = 0x82b;
+pub const SYS_BLS12_381_FP2_MUL: usize = 0x82c;
+pub const SYS_BLS12_381_FP2_ADD: usize = 0x82d;
 pub const INPUT_BASE: usize = 0x4000_0000;
 pub const ABORT_CODE: i32 = 134;
 
@@ -316,4 +331,160 @@ pub fn modexp(base: []const u8, exp: []const u8, modulus: []const u8, out: []u8)
     if (out.len != modulus.len) return error.LengthMismatch;
     if (zkvm_modexp(base.ptr, base.len, exp.ptr, exp.len, modulus.ptr, modulus.len, out.ptr) != 0)
         return error.OutOfMemory;
+}
+
+// ---- The other accelerators (zkaot.c: accel_ec.c, accel_pairing.c, accel_bls.c, accel_hash.c) ----
+// Thin wrappers over the C functions of zkvm_accelerators.h (docs/accelerators.md),
+// which take 8-byte aligned values: the arguments are copied into aligned locals.
+
+extern fn zkvm_secp256k1_ecrecover(msg: *const [32]u8, sig: *const [64]u8, recid: u8, out: *[64]u8) c_int;
+extern fn zkvm_secp256k1_verify(msg: *const [32]u8, sig: *const [64]u8, key: *const [64]u8, ok: *bool) c_int;
+extern fn zkvm_secp256r1_verify(msg: *const [32]u8, sig: *const [64]u8, key: *const [64]u8, ok: *bool) c_int;
+extern fn zkvm_bn254_g1_add(p1: *const [64]u8, p2: *const [64]u8, out: *[64]u8) c_int;
+extern fn zkvm_bn254_g1_mul(p: *const [64]u8, k: *const [32]u8, out: *[64]u8) c_int;
+extern fn zkvm_bn254_pairing(pairs: [*]const [192]u8, n: usize, ok: *bool) c_int;
+extern fn zkvm_bls12_g1_add(p1: *const [96]u8, p2: *const [96]u8, out: *[96]u8) c_int;
+extern fn zkvm_bls12_g1_msm(pairs: [*]const [128]u8, n: usize, out: *[96]u8) c_int;
+extern fn zkvm_bls12_g2_add(p1: *const [192]u8, p2: *const [192]u8, out: *[192]u8) c_int;
+extern fn zkvm_bls12_g2_msm(pairs: [*]const [224]u8, n: usize, out: *[192]u8) c_int;
+extern fn zkvm_bls12_pairing(pairs: [*]const [288]u8, n: usize, ok: *bool) c_int;
+extern fn zkvm_kzg_point_eval(c: *const [48]u8, z: *const [32]u8, y: *const [32]u8, pi: *const [48]u8, ok: *bool) c_int;
+extern fn zkvm_bls12_map_fp_to_g1(u: *const [48]u8, out: *[96]u8) c_int;
+extern fn zkvm_bls12_map_fp2_to_g2(u: *const [96]u8, out: *[192]u8) c_int;
+extern fn zkvm_ripemd160(data: [*]const u8, len: usize, out: *[32]u8) c_int;
+extern fn zkvm_blake2f(rounds: u32, h: *[64]u8, m: *const [128]u8, t: *const [16]u8, f: u8) c_int;
+
+/// The public key (x || y, big-endian) that signed the 32-byte hash `msg` with
+/// sig = r || s and the y parity `recid` (0 or 1): the EVM's ecrecover.
+pub fn ecrecover(msg: [32]u8, sig: [64]u8, recid: u8) error{InvalidSignature}![64]u8 {
+    const m: [32]u8 align(8) = msg;
+    const s: [64]u8 align(8) = sig;
+    var out: [64]u8 align(8) = undefined;
+    if (zkvm_secp256k1_ecrecover(&m, &s, recid, &out) != 0) return error.InvalidSignature;
+    return out;
+}
+
+/// ECDSA verification on secp256k1 (key = x || y, big-endian).
+pub fn secp256k1Verify(msg: [32]u8, sig: [64]u8, key: [64]u8) bool {
+    const m: [32]u8 align(8) = msg;
+    const s: [64]u8 align(8) = sig;
+    const k: [64]u8 align(8) = key;
+    var ok: bool = false;
+    _ = zkvm_secp256k1_verify(&m, &s, &k, &ok);
+    return ok;
+}
+
+/// ECDSA verification on P-256 (EIP-7951).
+pub fn secp256r1Verify(msg: [32]u8, sig: [64]u8, key: [64]u8) bool {
+    const m: [32]u8 align(8) = msg;
+    const s: [64]u8 align(8) = sig;
+    const k: [64]u8 align(8) = key;
+    var ok: bool = false;
+    _ = zkvm_secp256r1_verify(&m, &s, &k, &ok);
+    return ok;
+}
+
+/// BN254 G1 addition (EIP-196; points x || y, big-endian, infinity all zero).
+pub fn bn254G1Add(p1: [64]u8, p2: [64]u8) error{InvalidPoint}![64]u8 {
+    const a: [64]u8 align(8) = p1;
+    const b: [64]u8 align(8) = p2;
+    var out: [64]u8 align(8) = undefined;
+    if (zkvm_bn254_g1_add(&a, &b, &out) != 0) return error.InvalidPoint;
+    return out;
+}
+
+/// BN254 G1 scalar multiplication (EIP-196).
+pub fn bn254G1Mul(p: [64]u8, k: [32]u8) error{InvalidPoint}![64]u8 {
+    const a: [64]u8 align(8) = p;
+    const s: [32]u8 align(8) = k;
+    var out: [64]u8 align(8) = undefined;
+    if (zkvm_bn254_g1_mul(&a, &s, &out) != 0) return error.InvalidPoint;
+    return out;
+}
+
+/// The BN254 pairing check of EIP-197 on (G1 || G2) pairs: whether the product is 1.
+pub fn bn254Pairing(pairs: []align(8) const [192]u8) error{InvalidPoint}!bool {
+    var ok: bool = false;
+    if (zkvm_bn254_pairing(pairs.ptr, pairs.len, &ok) != 0) return error.InvalidPoint;
+    return ok;
+}
+
+/// BLS12-381 G1 addition (EIP-2537; 48-byte big-endian coordinates).
+pub fn bls12G1Add(p1: [96]u8, p2: [96]u8) error{InvalidPoint}![96]u8 {
+    const a: [96]u8 align(8) = p1;
+    const b: [96]u8 align(8) = p2;
+    var out: [96]u8 align(8) = undefined;
+    if (zkvm_bls12_g1_add(&a, &b, &out) != 0) return error.InvalidPoint;
+    return out;
+}
+
+/// BLS12-381 G1 multi-scalar multiplication on (point || 32-byte scalar) pairs.
+pub fn bls12G1Msm(pairs: []align(8) const [128]u8) error{InvalidPoint}![96]u8 {
+    var out: [96]u8 align(8) = undefined;
+    if (zkvm_bls12_g1_msm(pairs.ptr, pairs.len, &out) != 0) return error.InvalidPoint;
+    return out;
+}
+
+/// BLS12-381 G2 addition (EIP-2537; x0 || x1 || y0 || y1, 48-byte big-endian).
+pub fn bls12G2Add(p1: [192]u8, p2: [192]u8) error{InvalidPoint}![192]u8 {
+    const a: [192]u8 align(8) = p1;
+    const b: [192]u8 align(8) = p2;
+    var out: [192]u8 align(8) = undefined;
+    if (zkvm_bls12_g2_add(&a, &b, &out) != 0) return error.InvalidPoint;
+    return out;
+}
+
+/// BLS12-381 G2 multi-scalar multiplication on (point || 32-byte scalar) pairs.
+pub fn bls12G2Msm(pairs: []align(8) const [224]u8) error{InvalidPoint}![192]u8 {
+    var out: [192]u8 align(8) = undefined;
+    if (zkvm_bls12_g2_msm(pairs.ptr, pairs.len, &out) != 0) return error.InvalidPoint;
+    return out;
+}
+
+/// The BLS12-381 pairing check of EIP-2537 on (G1 || G2) pairs.
+pub fn bls12Pairing(pairs: []align(8) const [288]u8) error{InvalidPoint}!bool {
+    var ok: bool = false;
+    if (zkvm_bls12_pairing(pairs.ptr, pairs.len, &ok) != 0) return error.InvalidPoint;
+    return ok;
+}
+
+/// KZG point evaluation (EIP-4844): whether proof opens commitment to y at z.
+pub fn kzgPointEval(commitment: [48]u8, z: [32]u8, y: [32]u8, proof: [48]u8) error{InvalidInput}!bool {
+    const c: [48]u8 align(8) = commitment;
+    const zz: [32]u8 align(8) = z;
+    const yy: [32]u8 align(8) = y;
+    const pi: [48]u8 align(8) = proof;
+    var ok: bool = false;
+    if (zkvm_kzg_point_eval(&c, &zz, &yy, &pi, &ok) != 0) return error.InvalidInput;
+    return ok;
+}
+
+/// EIP-2537 MAP_FP_TO_G1 (a 48-byte big-endian element below p).
+pub fn bls12MapFpToG1(u: [48]u8) error{InvalidInput}![96]u8 {
+    const e: [48]u8 align(8) = u;
+    var out: [96]u8 align(8) = undefined;
+    if (zkvm_bls12_map_fp_to_g1(&e, &out) != 0) return error.InvalidInput;
+    return out;
+}
+
+/// EIP-2537 MAP_FP2_TO_G2 (c0 || c1, 48-byte big-endian each).
+pub fn bls12MapFp2ToG2(u: [96]u8) error{InvalidInput}![192]u8 {
+    const e: [96]u8 align(8) = u;
+    var out: [192]u8 align(8) = undefined;
+    if (zkvm_bls12_map_fp2_to_g2(&e, &out) != 0) return error.InvalidInput;
+    return out;
+}
+
+/// RIPEMD-160 (the 20-byte digest).
+pub fn ripemd160(data: []const u8) [20]u8 {
+    var out: [32]u8 align(8) = undefined;
+    _ = zkvm_ripemd160(data.ptr, data.len, &out);
+    return out[12..32].*;
+}
+
+/// The BLAKE2b compression F of EIP-152 on the state h, in place.
+pub fn blake2f(rounds: u32, h: *align(8) [64]u8, m: [128]u8, t: [16]u8, f: u8) error{InvalidFlag}!void {
+    const mm: [128]u8 align(8) = m;
+    const tt: [16]u8 align(8) = t;
+    if (zkvm_blake2f(rounds, h, &mm, &tt, f) != 0) return error.InvalidFlag;
 }
