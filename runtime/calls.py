@@ -236,11 +236,11 @@ def _write(call: Call, regs: Sequence[int], memory: GuestMemory, io: HostIO, ste
     return (regs[A2],)
 
 
-def _precompile(name: str, number: int, compute: Callable[..., bytes], memory_reads: tuple[Span, ...],
-                memory_writes: tuple[Span, ...], proven_by: str | None) -> Call:
-    """A call that reads its spans (checking every alignment first), applies `compute` to
-    their bytes, writes the result over its write spans and records a PRECOMPILE_ROW
-    (a0 and a1 as the registers held them)."""
+def precompile(name: str, number: int, compute: Callable[..., bytes], memory_reads: tuple[Span, ...],
+               memory_writes: tuple[Span, ...], proven_by: str | None, register: int = A7) -> Call:
+    """A call (the ecall with `number` in `register`) that reads its spans (checking every
+    alignment first), applies `compute` to their bytes, writes the result over its write spans
+    and records a PRECOMPILE_ROW (a0 and a1 as the registers held them)."""
     def handler(call: Call, regs: Sequence[int], memory: GuestMemory, io: HostIO, step: int) -> tuple[int, ...]:
         reads, writes = call.memory_reads, call.memory_writes
         addresses = [span.address(regs) for span in reads + writes]     # every alignment before any access
@@ -251,9 +251,9 @@ def _precompile(name: str, number: int, compute: Callable[..., bytes], memory_re
             memory.write(addr, result[offset:offset + span.size])
             offset += span.size
         if io.on_precompile:
-            io.on_precompile(call.selector.number, regs[A0], regs[A1], b"".join(inputs), result)
+            io.onprecompile(call.selector.number, regs[A0], regs[A1], b"".join(inputs), result)
         return ()
-    return Call(name, Ecall(A7, number), handler, reads=tuple(dict.fromkeys(s.base for s in memory_reads)),
+    return Call(name, Ecall(register, number), handler, reads=tuple(dict.fromkeys(s.base for s in memory_reads)),
                 memory_reads=memory_reads, memory_writes=memory_writes, record=PRECOMPILE, proven_by=proven_by)
 
 
@@ -276,9 +276,9 @@ SHA256_STATE = Span(A0, "sha256 state", size=32, align=4)        # 8 little-endi
 EXIT = Call("exit", Ecall(A7, 93), _exit, reads=(A0,), proven_by="exit")
 WRITE = Call("write", Ecall(A7, 64), _write, reads=(A0, A1, A2), writes=(A0,),
              memory_reads=(Span(A1, "write buffer", size_reg=A2),), reads_step=True, proven_by="write")
-KECCAKF = _precompile("keccakf", 0x800, keccakf_bytes, (KECCAK_STATE,), (KECCAK_STATE,),
+KECCAKF = precompile("keccakf", 0x800, keccakf_bytes, (KECCAK_STATE,), (KECCAK_STATE,),
                       proven_by="keccakf")
-SHA256_COMPRESS = _precompile("sha256_compress", 0x801, sha256_compress_bytes,
+SHA256_COMPRESS = precompile("sha256_compress", 0x801, sha256_compress_bytes,
                               (SHA256_STATE, Span(A1, "sha256 block", size=64)), (SHA256_STATE,),
                               proven_by="sha256")
 
@@ -300,7 +300,7 @@ def _operands(size: int, what: str, count: int) -> tuple[Span, ...]:
 
 def _arith(name: str, number: int, compute: Callable[..., bytes], size: int, count: int) -> Call:
     reads = _operands(size, name, count)
-    return _precompile(name, number, compute, reads, reads[:1], proven_by=None)
+    return precompile(name, number, compute, reads, reads[:1], proven_by=None)
 
 
 UINT256_MULMOD = _arith("uint256_mulmod", 0x820, mulmod_bytes, 32, 3)        # a0 = a0 * a1 mod a2

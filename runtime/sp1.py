@@ -14,7 +14,9 @@ from __future__ import annotations
 import struct
 from typing import Sequence
 
-from runtime.calls import A0, A1, A2, PRECOMPILE, Call, Ecall, Registry, Span
+from runtime.bigint import mulmod_bytes
+from runtime.calls import A0, A1, A2, PRECOMPILE, Call, Ecall, Registry, Span, precompile
+from runtime.curves import BLS12_381_G1, BN254_G1, SECP256K1, SECP256R1
 from runtime.host import EcallError, GuestExit, HostIO
 from runtime.isa import REGISTER_NUMBERS
 from runtime.memory import GuestMemory
@@ -25,6 +27,13 @@ T0 = REGISTER_NUMBERS["t0"]
 HALT, WRITE, COMMIT, COMMIT_DEFERRED_PROOFS = 0x00, 0x02, 0x10, 0x1A
 HINT_LEN, HINT_READ = 0xF0, 0xF1
 SHA_EXTEND, SHA_COMPRESS, KECCAK_PERMUTE = 0x00_30_01_05, 0x00_01_01_06, 0x00_01_01_09
+# (add, double) of each short Weierstrass curve, and UINT256_MUL (SP1's syscalls/mod.rs, Pico's
+# syscalls/code.rs): the same host math as zkaot's own curve calls (runtime/curves.py).  Pico's
+# 0x2C is SECP256K1_FP_ADD: its secp256r1 calls are 0x30 and 0x31; SP1 before v4 has none.
+CURVE_CALLS = ((0x00_01_01_0A, 0x00_00_01_0B, SECP256K1), (0x00_01_01_0E, 0x00_00_01_0F, BN254_G1),
+               (0x00_01_01_1E, 0x00_00_01_1F, BLS12_381_G1))
+SP1_SECP256R1, PICO_SECP256R1 = (0x00_01_01_2C, 0x00_00_01_2D, SECP256R1), (0x00_01_01_30, 0x00_00_01_31, SECP256R1)
+UINT256_MUL = 0x00_01_01_1D
 
 # SP1 >= v4 (sp1-primitives consts.rs): named descriptors are offset by LOWEST_ALLOWED_FD,
 # and the descriptors up to it (other than the console) are reserved.
@@ -207,7 +216,24 @@ def _keccak_permute(call: Call, regs: Sequence[int], memory: GuestMemory, io: Ho
     return ()
 
 
-def _calls(write, hint_len, vendor: str, slot: int) -> Registry:
+def _curve_and_bigint_calls(slot: int, curves) -> list[Call]:
+    """p = p + q and p = 2p on little-endian affine points at a0 (and a1), and x = x * y mod m with
+    y and then m (0: 2^256) at a1, as SP1's executor computes them (precompiles/weierstrass/,
+    uint256.rs); its words are u32 on rv32 and u64 on rv64, the same little-endian bytes."""
+    calls = []
+    for add, double, curve in curves:
+        point = 2 * curve.size
+        p, q = Span(A0, f"{curve.name} point p", size=point, align=slot), Span(A1, f"{curve.name} point q",
+                                                                               size=point, align=slot)
+        calls += [precompile(f"{curve.name}_add", add, curve.add_bytes, (p, q), (p,), None, T0),
+                  precompile(f"{curve.name}_double", double, curve.double_bytes, (p,), (p,), None, T0)]
+    x, y_and_m = Span(A0, "uint256 x", size=32, align=slot), Span(A1, "uint256 y and modulus", size=64, align=slot)
+    calls.append(precompile("uint256_mul", UINT256_MUL, lambda a, b: mulmod_bytes(a, b[:32], b[32:]),
+                            (x, y_and_m), (x,), None, T0))
+    return calls
+
+
+def _calls(write, hint_len, vendor: str, slot: int, curves=CURVE_CALLS) -> Registry:
     def ecall(number: int) -> Ecall:
         return Ecall(T0, number)
     schedule = Span(A0, "sha schedule", size=64 * slot, align=slot)
@@ -229,11 +255,13 @@ def _calls(write, hint_len, vendor: str, slot: int) -> Registry:
              memory_reads=(schedule, state), memory_writes=(state,)),
         Call("keccak_permute", ecall(KECCAK_PERMUTE), _keccak_permute, reads=(A0, A1),
              memory_reads=(keccak,), memory_writes=(keccak,), record=PRECOMPILE),
+        *_curve_and_bigint_calls(slot, curves),
     ], vendor=vendor)
 
 
 # by xlen: SP1 v4/v5 and the rv32 Pico, SP1 v6 and the rv64 Pico
-SP1 = {32: _calls(_sp1_write, _sp1_hint_len, "sp1", 4), 64: _calls(_sp1_write, _sp1_hint_len, "sp1", 8)}
-PICO = {32: _calls(_pico_write, _exhausting_hint_len("pico"), "pico", 4),
-        64: _calls(_pico_write, _exhausting_hint_len("pico"), "pico", 8)}
+SP1 = {xlen: _calls(_sp1_write, _sp1_hint_len, "sp1", slot, (*CURVE_CALLS, SP1_SECP256R1))
+       for xlen, slot in ((32, 4), (64, 8))}
+PICO = {xlen: _calls(_pico_write, _exhausting_hint_len("pico"), "pico", slot, (*CURVE_CALLS, PICO_SECP256R1))
+        for xlen, slot in ((32, 4), (64, 8))}
 SP1_V3 = {32: _calls(_sp1_v3_write, _exhausting_hint_len("sp1"), "sp1", 4)}

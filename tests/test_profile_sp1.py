@@ -3,10 +3,17 @@
 import hashlib
 from pathlib import Path
 
+import coincurve
 import numpy as np
+import py_ecc.optimized_bls12_381
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+from py_ecc import bn128
 
 from profile_runs import both_engines
+from runtime.host import HostIO, handle_ecall
+from runtime.isa import REGISTER_NUMBERS
+from runtime.memory import GuestMemory
 from runtime.profiles import PROFILES
 from translator.executor import NativeMachine
 from translator.expand import chunks_of, expand_chunk, reference_trace
@@ -158,3 +165,69 @@ def test_the_vendor_map_costs_memory_only_where_touched(xlen):
     with open("/proc/self/status") as status:
         rss_kib = next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
     assert rss_kib < 2 << 20
+
+
+# ---- the curve and uint256 calls: zkaot's host math (runtime/curves.py) under SP1's and Pico's numbers
+
+def _call(registry, number: int, a0: bytes, a1: bytes = b"") -> bytes:
+    """Run call `number` on operands at 0x10_0000 (a0) and 0x10_1000 (a1); what a0 holds after."""
+    memory = GuestMemory((), b"", PROFILES["sp1"].maps[32])
+    memory.write(0x10_0000, a0)
+    memory.write(0x10_1000, a1)
+    regs = [0] * 33
+    regs[REGISTER_NUMBERS["t0"]], regs[REGISTER_NUMBERS["a0"]], regs[REGISTER_NUMBERS["a1"]] = number, 0x10_0000, 0x10_1000
+    handle_ecall(registry, regs, memory, HostIO(), 0)
+    return memory.read(0x10_0000, len(a0))
+
+
+def _le_point(x: int, y: int, size: int) -> bytes:
+    return x.to_bytes(size, "little") + y.to_bytes(size, "little")
+
+
+def _secp256k1(k: int) -> bytes:
+    raw = coincurve.PublicKey.from_secret(k.to_bytes(32, "big")).format(compressed=False)
+    return _le_point(int.from_bytes(raw[1:33], "big"), int.from_bytes(raw[33:], "big"), 32)
+
+
+def _secp256r1(k: int) -> bytes:
+    numbers = ec.derive_private_key(k, ec.SECP256R1()).public_key().public_numbers()
+    return _le_point(numbers.x, numbers.y, 32)
+
+
+def _bn254(k: int) -> bytes:
+    x, y = bn128.multiply(bn128.G1, k)
+    return _le_point(int(x), int(y), 32)
+
+
+def _bls12_381(k: int) -> bytes:
+    x, y = py_ecc.optimized_bls12_381.normalize(py_ecc.optimized_bls12_381.multiply(py_ecc.optimized_bls12_381.G1, k))
+    return _le_point(int(x), int(y), 48)
+
+
+CURVES = {"secp256k1": (0x00_01_01_0A, 0x00_00_01_0B, _secp256k1), "bn254": (0x00_01_01_0E, 0x00_00_01_0F, _bn254),
+          "bls12_381": (0x00_01_01_1E, 0x00_00_01_1F, _bls12_381)}
+
+
+@pytest.mark.parametrize("vendor", ["sp1", "pico"])
+@pytest.mark.parametrize("curve", sorted(CURVES))
+def test_curve_add_and_double_give_what_an_independent_library_computes(curve, vendor):
+    add, double, point = CURVES[curve]
+    registry = PROFILES[vendor].calls[32]
+    assert _call(registry, add, point(1234567), point(7654321)) == point(1234567 + 7654321)
+    assert _call(registry, double, point(98765)) == point(2 * 98765)
+
+
+@pytest.mark.parametrize("vendor, add, double", [("sp1", 0x00_01_01_2C, 0x00_00_01_2D),
+                                                 ("pico", 0x00_01_01_30, 0x00_00_01_31)])
+def test_secp256r1_add_and_double_use_each_vendors_numbers(vendor, add, double):
+    registry = PROFILES[vendor].calls[64]
+    assert _call(registry, add, _secp256r1(11), _secp256r1(31)) == _secp256r1(42)
+    assert _call(registry, double, _secp256r1(21)) == _secp256r1(42)
+
+
+@pytest.mark.parametrize("modulus", [0, 2**255 - 19, 97])
+def test_uint256_mul_multiplies_modulo_the_word_after_y_zero_meaning_2_to_the_256(modulus):
+    x, y = 2**256 - 12345, 2**200 + 77
+    got = _call(PROFILES["sp1"].calls[32], 0x00_01_01_1D, x.to_bytes(32, "little"),
+                y.to_bytes(32, "little") + modulus.to_bytes(32, "little"))
+    assert int.from_bytes(got, "little") == x * y % (modulus or 2**256)
