@@ -10,7 +10,7 @@ the input records, `set_output`), `ziskos/entrypoint/src/fcall.rs` and
 - `csrr marchid` reads ARCH_ID_ZISK (a guest that reads anything else takes its QEMU path).
 - Precompiles: `csrs 0x800+id, rs1`, rs1 pointing at the parameter block: keccakf (0x800:
   the 25-lane state itself) and sha256f (0x805: a pointer to 8 u32 state words and one to
-  the 64-byte block).
+  the 64-byte block); the curve, complex-field and arith256_mod ones in runtime/zisk_curves.py.
 - Free calls: `csrs 0x8F0, rs1` passes a parameter, `csrwi 0x8C0 + id/32, id%32` calls `id`;
   only FCALL_INPUT_READY (23: "the input is there up to this address") is implemented.
 Any other call or CSR access ends the run with `zisk: ...`.
@@ -25,6 +25,7 @@ from runtime.calls import A0, A7, CSR_OPERAND, CSR_RD, PRECOMPILE, STORE_VALUE, 
 from runtime.host import EcallError, GuestExit, HostIO
 from runtime.memory import GuestMemory
 from runtime.memory_map import MemoryMap
+from runtime import zisk_curves
 from runtime.precompiles import keccakf_bytes, sha256_compress_bytes
 
 ARCH_ID_ZISK = 0xFFFEEEE
@@ -173,6 +174,7 @@ def registry(layout: Layout) -> Registry:
         Call("fcall_param", Csr(FCALL_PARAM, "set"), _fcall_param),
         Call("fcall", Csr(FCALL, "write"), _fcall(layout)),
         Call("unimp", Csr(CYCLE, "write"), _unimp),
+        *zisk_curves.calls(),
     ], vendor="zisk")
 
 

@@ -4,11 +4,17 @@ calls a CSR selects decodes."""
 import hashlib
 from pathlib import Path
 
+import struct
+
+import coincurve
 import numpy as np
 import pytest
+from py_ecc import bn128
 
 from profile_runs import both_engines
 from guest_asm import program_from_asm
+from runtime.host import HostIO, handle_csr
+from runtime.memory import GuestMemory
 from runtime.profiles import PROFILES
 from runtime.zisk import ARCH_ID_ZISK, CURRENT, LEGACY, OUTPUT_SLOTS
 from translator.executor import NativeMachine
@@ -212,3 +218,56 @@ def test_a_legacy_guest_reading_past_its_blob_faults_in_the_input_region():
 def test_unimp_is_an_abort_on_one_line():
     fault = str(_zisk_run("csrrw zero, 0xc00, zero\n").fault)       # unimp
     assert fault.endswith("(csrrw zero, 0xc00, zero): zisk: the guest aborted (unimp: csrrw x0, cycle, x0)")
+
+
+# ---- curve, complex-field and arith256_mod precompiles: zkaot's host math under ZisK's ids
+
+BLOCK, X, Y, Z, W, D = 0xA050_0000, 0xA050_1000, 0xA050_2000, 0xA050_3000, 0xA050_4000, 0xA050_5000
+
+
+def _zisk_csr(number: int, operand: int, writes: dict[int, bytes]) -> GuestMemory:
+    """`csrs number, rs1` with rs1 = operand on a memory holding `writes`; the memory after."""
+    profile = PROFILES["zisk"]
+    memory = GuestMemory((), b"", profile.maps[64])
+    for addr, data in writes.items():
+        memory.write(addr, data)
+    handle_csr(profile.calls[64], number, "set", [0] * 32, (operand, 0, 10), memory, HostIO(), 0)
+    return memory
+
+
+def _le_point(x: int, y: int, size: int = 32) -> bytes:
+    return x.to_bytes(size, "little") + y.to_bytes(size, "little")
+
+
+def _secp256k1(k: int) -> bytes:
+    raw = coincurve.PublicKey.from_secret(k.to_bytes(32, "big")).format(compressed=False)
+    return _le_point(int.from_bytes(raw[1:33], "big"), int.from_bytes(raw[33:], "big"))
+
+
+def _bn254(k: int) -> bytes:
+    x, y = bn128.multiply(bn128.G1, k)
+    return _le_point(int(x), int(y))
+
+
+@pytest.mark.parametrize("add, double, point", [(0x803, 0x804, _secp256k1), (0x806, 0x807, _bn254)])
+def test_curve_add_and_double_give_what_an_independent_library_computes(add, double, point):
+    added = _zisk_csr(add, BLOCK, {BLOCK: struct.pack("<QQ", X, Y), X: point(1111), Y: point(2222)})
+    assert added.read(X, 64) == point(3333)
+    assert _zisk_csr(double, X, {X: point(4321)}).read(X, 64) == point(8642)
+
+
+def _fq2(element) -> bytes:
+    return _le_point(int(element.coeffs[0]), int(element.coeffs[1]))
+
+
+def test_bn254_complex_mul_multiplies_in_fp2_with_u_squared_minus_one():
+    a, b = bn128.FQ2([3, 2**250 + 5]), bn128.FQ2([2**253 + 7, 11])
+    memory = _zisk_csr(0x80A, BLOCK, {BLOCK: struct.pack("<QQ", X, Y), X: _fq2(a), Y: _fq2(b)})
+    assert memory.read(X, 64) == _fq2(a * b)
+
+
+def test_arith256_mod_computes_a_times_b_plus_c_modulo_the_module():
+    a, b, c, m = 2**255 + 3, 2**200 - 1, 12345, 2**255 - 19
+    blocks = {BLOCK: struct.pack("<5Q", X, Y, Z, W, D), X: a.to_bytes(32, "little"), Y: b.to_bytes(32, "little"),
+              Z: c.to_bytes(32, "little"), W: m.to_bytes(32, "little")}
+    assert int.from_bytes(_zisk_csr(0x802, BLOCK, blocks).read(D, 32), "little") == (a * b + c) % m
