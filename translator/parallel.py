@@ -15,7 +15,9 @@ The contract, the same on every executor:
   nested functions are refused with a clear `TypeError`, even inline, so that a program
   debugged with `workers=1` behaves the same with more); items and results are picklable.
 * `map` returns the results in the order of `items`; `on_done(k)` is called in this
-  process after each completion, k = number of jobs done so far (1, 2, ... len(items)).
+  process after each completion, k = number of jobs done so far (1, 2, ... len(items)),
+  and before it `on_result(i, result)`, i = the finished item's position (for progress
+  that weighs items differently, such as steps per segment).
 * A job that raises makes `map` raise that exception, with its type and message, plus a
   note naming the item (and, locally, the worker's traceback as `__cause__`). The other
   jobs are cancelled: queued ones never start, running local ones are killed (their
@@ -104,9 +106,10 @@ class Executor(Protocol):
     workers: int
 
     def map(self, fn: Callable[[T], R], items: Sequence[T],
-            on_done: Callable[[int], None] | None = None) -> list[R]:
-        """Results in the order of items; on_done(k) is called after each completion
-        (k = number done) for progress bars."""
+            on_done: Callable[[int], None] | None = None,
+            on_result: Callable[[int, R], None] | None = None) -> list[R]:
+        """Results in the order of items; on_result(i, result) then on_done(k) are called
+        after each completion (i = the item's position, k = number done) for progress bars."""
 
     def close(self) -> None: ...
 
@@ -422,18 +425,19 @@ class LocalExecutor(_Base):
             self._finalizer()
 
     def map(self, fn: Callable[[T], R], items: Sequence[T],
-            on_done: Callable[[int], None] | None = None) -> list[R]:
+            on_done: Callable[[int], None] | None = None,
+            on_result: Callable[[int, R], None] | None = None) -> list[R]:
         self._check_open()
         _check_fn(fn)
         n = len(items)
         if n == 0:
             return []
         if self.workers == 1:
-            return self._map_inline(fn, items, on_done)
-        return self._map_pool(fn, items, on_done)
+            return self._map_inline(fn, items, on_done, on_result)
+        return self._map_pool(fn, items, on_done, on_result)
 
     @staticmethod
-    def _map_inline(fn, items, on_done):
+    def _map_inline(fn, items, on_done, on_result):
         results = []
         n = len(items)
         for i in range(n):
@@ -442,6 +446,8 @@ class LocalExecutor(_Base):
             except Exception as exc:
                 _note(exc, f"(in job {_fn_name(fn)} for item {i} of {n}: {_short(items[i])})")
                 raise
+            if on_result is not None:
+                on_result(i, results[i])
             if on_done is not None:
                 on_done(i + 1)
         return results
@@ -452,7 +458,7 @@ class LocalExecutor(_Base):
         self._pool.append(worker)
         return worker
 
-    def _map_pool(self, fn, items, on_done):
+    def _map_pool(self, fn, items, on_done, on_result):
         n = len(items)
         results: list[Any] = [None] * n
         # drop workers that died between maps (killed from outside)
@@ -501,6 +507,8 @@ class LocalExecutor(_Base):
                     results[i] = value
                     idle.append(worker)
                     done += 1
+                    if on_result is not None:
+                        on_result(i, value)
                     if on_done is not None:
                         on_done(done)
             finished = True
@@ -587,7 +595,8 @@ class DaskExecutor(_Base):
             self._client.close()
 
     def map(self, fn: Callable[[T], R], items: Sequence[T],
-            on_done: Callable[[int], None] | None = None) -> list[R]:
+            on_done: Callable[[int], None] | None = None,
+            on_result: Callable[[int, R], None] | None = None) -> list[R]:
         from distributed import KilledWorker, as_completed
 
         self._check_open()
@@ -613,6 +622,8 @@ class DaskExecutor(_Base):
                     _note(exc, f"(in job {_fn_name(fn)} for item {i} of {n}: {_short(items[i])},"
                                f" on Dask at {self.address})")
                     raise
+                if on_result is not None:
+                    on_result(i, results[i])
                 if on_done is not None:
                     on_done(done)
             finished = True

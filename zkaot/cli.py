@@ -352,7 +352,7 @@ def cmd_prove(args) -> int:
     limit = zkaot.MAX_PROVE_STEPS if args.max_steps is None else min(args.max_steps, zkaot.MAX_PROVE_STEPS)
     try:
         proved = zkaot.prove(program, _read_input(args), max_steps=limit, segment_steps=args.segment_steps,
-                             engine=args.engine, progress=True)
+                             engine=args.engine, progress=True, workers=args.workers, scheduler=args.scheduler)
     except zkaot.GuestFaulted as e:
         print(f"zkaot: error: {e}", file=sys.stderr)
         return EXIT_GUEST_FAULT
@@ -596,6 +596,11 @@ def parser() -> argparse.ArgumentParser:
                           "the prover's memory grows with it")
     pro.add_argument("--engine", default="jit", choices=["jit", "interp"],
                      help="whose full trace is proven: the translator's (default) or the interpreter's")
+    pro.add_argument("--workers", type=_Count(1), default=None,
+                     help="local worker processes proving segments at once (default: one per core; 1 proves in "
+                          "this process); peak memory grows with workers times --segment-steps")
+    pro.add_argument("--scheduler", help="address of a Dask scheduler to prove segments on (tcp://host:8786); "
+                                         "its workers must see this machine's $TMPDIR and zkaot cache")
     pro.add_argument("--json", action="store_true",
                      help="print one JSON object (ere's proving report and the proof's public values) "
                           "and nothing else on stdout")

@@ -1,0 +1,170 @@
+"""A chain's segments as independent jobs, proven or verified on any executor.
+
+Proving segment k needs the registers and memory segment k - 1 ended with, and those
+follow from the witness alone (`segments.segment_witness`: Main's trace and the memory
+tables, about a tenth of proving a segment).  So one pass over the run in this process
+finds where every segment starts (`segment_starts`), and then each segment is a job
+that needs nothing from another (`SegmentJob`, `prove_segment_job`): any worker proves
+it, and its proof is byte for byte the one `segments.prove_segments` makes in turn.
+
+Executors are those of `translator/parallel.py` (anything with its `map`): local worker
+processes, this process alone, or a Dask cluster.  A job is small: it names its steps in
+the run's trace files (a directory every worker reads: this machine's, or a shared
+filesystem for a remote cluster) instead of carrying the rows, and it reads its proving
+key from the on-disk key cache (`keycache.py`), which `prove_on` fills first, so no
+worker builds a key this process has built.  Each worker keeps the keys it loaded for
+the segments it proves next.
+
+Verifying (`verify_on`): each segment's STARK proof is checked against the commitments
+the chain gives it (its regs_in and mem_in must be the previous segment's regs_out and
+mem_out, which that segment's proof commits to), so the checks are independent too and
+the verdict is the same whichever order they finish in.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numba
+import numpy as np
+
+from runtime.memory_map import MemoryMap
+from runtime.trace import trace_slice
+
+from ..stark import Proof, Verdict, verify
+from .keycache import cached_proving_keys, cached_verifying_keys
+from .segments import SegmentKeys, SegmentProof, chain_statements, prove_segment, segment_witness
+from .state import MemoryState
+
+
+@dataclass(frozen=True)
+class SegmentStart:
+    """Where a segment starts: its registers (None: all zero) and memory (None: the
+    program's image and the input), and whether it calls a precompile."""
+    registers: np.ndarray | None
+    state: MemoryState | None
+    precompiles: bool
+
+
+def segment_starts(program, segments, input_bytes: bytes = b"",
+                   memory_map: MemoryMap = MemoryMap()) -> list[SegmentStart]:
+    """One SegmentStart per (rows, precompile rows) of `segments`, in order (their witnesses
+    made one after another, one segment's at a time)."""
+    regs = state = None
+    starts = []
+    for rows, precompiles in segments:
+        w = segment_witness(program, rows, input_bytes, regs, state, precompiles=precompiles, memory_map=memory_map)
+        starts.append(SegmentStart(regs, state, w.traces.calls_precompiles))
+        regs, state = w.final_registers, w.final_state
+    return starts
+
+
+@dataclass(frozen=True)
+class SegmentJob:
+    """Everything a worker needs to prove segment k (picklable, and small)."""
+    program: object
+    commitment: object          # rom.ProgramCommitment: names the cached keys
+    k: int
+    trace_dir: str              # holds main.npy (MAIN_ROW) and precompile.npy (PRECOMPILE_ROW)
+    first: int                  # the segment's steps: first..end of the run
+    end: int
+    input_bytes: bytes          # the first segment's (a later one starts from its state)
+    start: SegmentStart
+    cache_dir: str | None
+    threads: int = 1
+
+    def __repr__(self) -> str:                  # how an error names the job
+        return f"segment {self.k} (steps {self.first:,} to {self.end:,})"
+
+
+_keys: dict[tuple, SegmentKeys] = {}
+
+
+def _proving_keys(program, commitment, cache_dir) -> SegmentKeys:
+    """This process's proving keys of a program, each loaded (or built) once."""
+    which = (commitment.id, str(cache_dir))
+    if which not in _keys:
+        _keys[which] = cached_proving_keys(program, commitment, cache_dir)
+    return _keys[which]
+
+
+def prove_segment_job(job: SegmentJob) -> SegmentProof:
+    """Prove one segment (run by a worker)."""
+    trace = Path(job.trace_dir)
+    rows = np.load(trace / "main.npy", mmap_mode="r", allow_pickle=False)
+    precompiles = np.load(trace / "precompile.npy", allow_pickle=False)
+    rows, precompiles = trace_slice(rows, precompiles, job.first, job.end)
+    keys = _proving_keys(job.program, job.commitment, job.cache_dir)
+    numba.set_num_threads(min(job.threads, numba.config.NUMBA_NUM_THREADS))
+    try:
+        segment, _, _ = prove_segment(job.program, keys, job.k, rows, job.input_bytes, job.start.registers,
+                                      job.start.state, precompiles=precompiles, threads=job.threads, check=False)
+    except ValueError as e:
+        raise ValueError(f"segment {job.k}: {e}") from None
+    return segment
+
+
+def prove_on(executor, program, commitment, trace_dir, cuts, input_bytes: bytes = b"", *, cache_dir=None,
+             threads: int = 1, on_segment=None) -> list[SegmentProof]:
+    """Prove the run whose full trace is in `trace_dir` (main.npy, precompile.npy), cut
+    at `cuts` (`translator.segments.cut_points`), one job per segment on `executor`.
+    on_segment(k, SegmentProof) is called in this process as each finishes."""
+    trace = Path(trace_dir)
+    rows = np.load(trace / "main.npy", mmap_mode="r", allow_pickle=False)
+    precompiles = np.load(trace / "precompile.npy", allow_pickle=False)
+    bounds = list(zip([0] + [int(c) for c in cuts[:-1]], [int(c) for c in cuts]))
+    starts = segment_starts(program, (trace_slice(rows, precompiles, a, b) for a, b in bounds), input_bytes)
+    del rows
+    keys = _proving_keys(program, commitment, cache_dir)
+    for k, start in enumerate(starts):                  # each key a job needs, built once and cached
+        keys.of(k, start.precompiles)
+    cache = None if cache_dir is None else str(cache_dir)
+    jobs = [SegmentJob(program, commitment, k, str(trace), a, b, input_bytes if k == 0 else b"", start, cache,
+                       threads) for k, ((a, b), start) in enumerate(zip(bounds, starts))]
+    done = (lambda k, segment: on_segment(k, segment)) if on_segment else None
+    return executor.map(prove_segment_job, jobs, on_result=done)
+
+
+# ---------------------------------------------------------------- verifying
+
+@dataclass(frozen=True)
+class VerifyJob:
+    """One segment's STARK check: its proof against its publics and chained commitments."""
+    commitment: object
+    cache_dir: str | None
+    k: int
+    precompiles: bool
+    public: dict
+    commitments: dict
+    proof: Proof
+
+    def __repr__(self) -> str:
+        return f"the check of segment {self.k}"
+
+
+_verifying: dict[tuple, SegmentKeys] = {}
+
+
+def verify_segment_job(job: VerifyJob) -> Verdict:
+    """Verify one segment (run by a worker); its key comes from the on-disk cache."""
+    which = (job.commitment.id, str(job.cache_dir))
+    if which not in _verifying:
+        _verifying[which] = cached_verifying_keys(job.commitment, job.cache_dir)
+    vk = _verifying[which].of(job.k, job.precompiles)
+    return verify(vk, job.public, job.proof, commitments=job.commitments)
+
+
+def verify_on(executor, commitment, cache_dir, keys: SegmentKeys, segments: list[SegmentProof], exit_code: int,
+              input_root: bytes | None = None) -> Verdict:
+    """`segments.verify_segments` with the segments' checks as jobs on `executor`; keys
+    are `cached_verifying_keys(commitment, cache_dir)` (this process fills the cache first)."""
+    statements = chain_statements(keys, segments, commitment.xlen, commitment.entry, exit_code, input_root)
+    if isinstance(statements, Verdict):
+        return statements
+    cache = None if cache_dir is None else str(cache_dir)
+    jobs = [VerifyJob(commitment, cache, k, seg.precompiles, public, commitments, seg.proof)
+            for k, (seg, (public, commitments)) in enumerate(zip(segments, statements))]
+    for k, verdict in enumerate(executor.map(verify_segment_job, jobs)):
+        if not verdict:
+            return Verdict(False, f"segment {k} of {len(segments)}: {verdict.reason}")
+    return Verdict(True, "")
