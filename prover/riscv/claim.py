@@ -133,13 +133,14 @@ class RunClaim:
 
 
 def prove_claim(program, segments, input_bytes: bytes = b"", *, threads: int = 1, check: bool = True,
-                on_segment=None) -> RunClaim:
+                on_segment=None, keys=None) -> RunClaim:
     """Prove a whole run, given as its segments (a `translator.segments.SegmentedRun` from
     the entry to the exit ecall), with default parameters, the ones the program ID's roots
     are computed with.  check=True evaluates every constraint on the traces first (a
     ConstraintError names a bad witness's table, constraint and row).
-    on_segment(k, SegmentProof) is called as each segment is proven."""
-    keys = segment_keys(program)
+    on_segment(k, SegmentProof) is called as each segment is proven.  keys: the
+    program's segment proving keys (default: built here)."""
+    keys = keys or segment_keys(program)
     proofs = prove_segments(program, segments, input_bytes, keys, threads=threads, check=check,
                             on_segment=on_segment)
     return run_claim(program_commitment(program), proofs, input_root(keys.of(0), input_bytes))
