@@ -88,6 +88,11 @@ class CannotProve(ValueError):
     """The run cannot be proven (too many steps, no exit, a step no table proves)."""
 
 
+class NoExecutor(ValueError):
+    """The workers asked for cannot be had: a Dask scheduler that cannot be reached, or
+    Dask not installed (the message is one line)."""
+
+
 class GuestFaulted(CannotProve):
     """The guest faulted: a run that did not exit has nothing to prove."""
 
@@ -147,8 +152,8 @@ def prove(program: Program | str | Path, input_bytes: bytes = b"", *, max_steps:
     it does not verify), with the program's keys written to the cache under `cache_dir`
     (the JIT's too; default $ZKAOT_CACHE or ~/.cache/zkaot) for the workers and later
     verifications.  CannotProve for runs longer than max_steps or not exiting
-    (GuestFaulted when the guest faulted), for a scheduler that cannot be reached and for
-    a job that failed in a worker (one line)."""
+    (GuestFaulted when the guest faulted) and for a job that failed in a worker (one
+    line); NoExecutor for a scheduler that cannot be reached."""
     import tempfile
 
     import numpy as np
@@ -214,7 +219,7 @@ def _first_line(e: BaseException) -> str:
 
 class _executor:
     """The executor segments are proven on, and the threads each job uses; a scheduler
-    that cannot be reached, or Dask not installed, is CannotProve (one line)."""
+    that cannot be reached, or Dask not installed, is NoExecutor (one line)."""
 
     def __init__(self, scheduler: str | None, workers: int | None):
         from translator.parallel import make_executor
@@ -222,7 +227,7 @@ class _executor:
         try:
             self.executor = make_executor(scheduler, workers)
         except (ImportError, OSError) as e:
-            raise CannotProve(_first_line(e)) from None
+            raise NoExecutor(_first_line(e)) from None
 
     def __enter__(self):
         return self.executor, self.threads
@@ -261,8 +266,11 @@ def input_hash(input_bytes: bytes) -> bytes:
     return input_root(verifying_key([input_air()]), input_bytes)
 
 
+PARALLEL_VERIFY_SEGMENTS = 8     # a chain at least this long is verified on workers by default (README: measured)
+
+
 def verify(proof: bytes, program_id: str, expect_exit: int = 0, input_bytes: bytes | None = None, *,
-           cache_dir=None, executor=None):
+           cache_dir=None, executor=None, workers: int | None = None, scheduler: str | None = None):
     """Verify a proof file's bytes against a program ID (hex), accepting only a run that
     exited with `expect_exit` (and, given `input_bytes`, ran on them).  The program's
     verifying keys are read from the cache under `cache_dir` (default $ZKAOT_CACHE or
@@ -270,9 +278,21 @@ def verify(proof: bytes, program_id: str, expect_exit: int = 0, input_bytes: byt
     (verdict, claim): verdict.accepted / .reason / .security_bits (conjectured) /
     .proven_bits, claim the decoded public values (output, exit_code, steps,
     input_root).  ClaimFormatError (a ValueError) if the bytes are not a proof file.
-    With an `executor` (translator/parallel.py) a chain's segments are checked on it in
-    parallel (prover/riscv/segment_jobs.py)."""
+    A chain's segments are checked in parallel (prover/riscv/segment_jobs.py) on
+    `executor` (translator/parallel.py), or on the Dask cluster at `scheduler`, or on
+    `workers` local processes; by default on one per core when the chain has at least
+    PARALLEL_VERIFY_SEGMENTS segments (a worker's start costs more than a few segments'
+    checks), else in this process.  NoExecutor for a scheduler that cannot be reached."""
     from prover.riscv.claim import RunClaim, verify_claim
     claim = RunClaim.decode(proof)
-    return verify_claim(claim, program_id, expect_exit, input_bytes,
-                        key_cache=cache_dir or default_cache_dir(), executor=executor), claim
+    cache_dir = cache_dir or default_cache_dir()
+    if executor is None and len(claim.segments) > 1:
+        if workers is None and not scheduler:
+            from translator.parallel import default_workers
+            workers = default_workers() if len(claim.segments) >= PARALLEL_VERIFY_SEGMENTS else 1
+        if scheduler or workers > 1:
+            with _executor(scheduler, workers) as (pool, _):
+                return verify_claim(claim, program_id, expect_exit, input_bytes, key_cache=cache_dir,
+                                    executor=pool), claim
+    return verify_claim(claim, program_id, expect_exit, input_bytes, key_cache=cache_dir,
+                        executor=executor), claim
