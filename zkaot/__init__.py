@@ -217,6 +217,9 @@ def _first_line(e: BaseException) -> str:
     return lines[0] if lines else type(e).__name__
 
 
+WORKER_MODULES = ("translator.expand", "prover.riscv.segment_jobs")    # what the jobs import: once, not per worker
+
+
 class _executor:
     """The executor segments are proven on, and the threads each job uses; a scheduler
     that cannot be reached, or Dask not installed, is NoExecutor (one line)."""
@@ -225,7 +228,7 @@ class _executor:
         from translator.parallel import make_executor
         workers, self.threads = (None, 1) if scheduler else prove_workers(workers)
         try:
-            self.executor = make_executor(scheduler, workers)
+            self.executor = make_executor(scheduler, workers, preload=WORKER_MODULES)
         except (ImportError, OSError) as e:
             raise NoExecutor(_first_line(e)) from None
 
