@@ -312,3 +312,21 @@ def test_workers_start_under_a_temporary_directory_too_long_for_a_socket(tmp_pat
     proc = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, TMPDIR=str(long_tmp)),
                           cwd=Path(__file__).parent.parent, capture_output=True, text=True, timeout=120)
     assert proc.stdout == "[1, 2, 3]\n", proc.stderr
+
+
+def is_imported(name):
+    import sys
+    return name in sys.modules
+
+
+def test_workers_fork_with_the_preloaded_modules_imported(tmp_path):
+    """A fresh program: the forkserver is started once per program, with the first preload."""
+    import subprocess
+    import sys
+    here = Path(__file__).parent
+    code = ("from translator.parallel import local_executor\nfrom test_parallel import is_imported\n"
+            "with local_executor(2, preload=['wave']) as pool:\n    print(pool.map(is_imported, ['wave', 'aifc']))")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(here.parent), str(here)]))
+    proc = subprocess.run([sys.executable, "-c", code], env=env, cwd=here.parent, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.stdout == "[True, False]\n", proc.stderr
