@@ -117,7 +117,7 @@ def test_a_job_failing_in_a_worker_is_one_error_line_naming_the_segment(monkeypa
 def test_an_unreachable_scheduler_is_one_error_line(monkeypatch, tmp_path, capsys):
     import translator.parallel
 
-    def unreachable(scheduler, workers):
+    def unreachable(scheduler, workers, preload=()):
         raise OSError(f"cannot connect to the Dask scheduler at {scheduler!r}: Timed out\nafter 30 s")
 
     monkeypatch.setattr(translator.parallel, "make_executor", unreachable)
@@ -131,3 +131,16 @@ def test_an_unreachable_scheduler_is_one_error_line(monkeypatch, tmp_path, capsy
 def test_the_progress_bar_counts_segments_and_steps_per_second(proofs):
     assert "3/3 segments" in proofs["progress"] and "385/385" in proofs["progress"]
     assert "steps/s" in proofs["progress"]
+
+
+def test_an_error_in_the_background_pass_is_raised_where_its_job_is_asked_for():
+    def make():
+        yield "job 0"
+        raise ValueError("segment 1: a step ran where there is no instruction")
+
+    jobs = segment_jobs._Jobs(make(), 3, background=True)
+    assert len(jobs) == 3 and jobs[0] == "job 0"
+    with pytest.raises(ValueError, match="segment 1: a step ran"):
+        jobs[1]
+    with pytest.raises(IndexError):
+        jobs[3]

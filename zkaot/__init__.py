@@ -194,7 +194,8 @@ def prove(program: Program | str | Path, input_bytes: bytes = b"", *, max_steps:
         try:
             commitment = program_commitment(program)
             proofs = prove_on(executor, program, commitment, scratch, cuts, input_bytes, cache_dir=cache_dir,
-                              threads=threads, on_segment=bar.segment_done if bar else None)
+                              threads=threads, on_segment=bar.segment_done if bar else None,
+                              overlap=executor.workers > 1 or scheduler is not None)
             claim = run_claim(commitment, proofs, input_hash(input_bytes))
         except ValueError as e:
             raise CannotProve(f"{program.name}: cannot prove this run: {_first_line(e)}") from None

@@ -3,9 +3,11 @@
 Proving segment k needs the registers and memory segment k - 1 ended with, and those
 follow from the witness alone (`segments.segment_witness`: Main's trace and the memory
 tables, about a tenth of proving a segment).  So one pass over the run in this process
-finds where every segment starts (`segment_starts`), and then each segment is a job
+finds where every segment starts (`segment_starts`), and each segment is then a job
 that needs nothing from another (`SegmentJob`, `prove_segment_job`): any worker proves
 it, and its proof is byte for byte the one `segments.prove_segments` makes in turn.
+With workers elsewhere, the pass runs in a thread while they prove the segments it has
+already reached.
 
 Executors are those of `translator/parallel.py` (anything with its `map`): local worker
 processes, this process alone, or a Dask cluster.  A job is small: it names its steps in
@@ -22,6 +24,8 @@ the verdict is the same whichever order they finish in.
 """
 from __future__ import annotations
 
+import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,17 +50,14 @@ class SegmentStart:
     precompiles: bool
 
 
-def segment_starts(program, segments, input_bytes: bytes = b"",
-                   memory_map: MemoryMap = MemoryMap()) -> list[SegmentStart]:
-    """One SegmentStart per (rows, precompile rows) of `segments`, in order (their witnesses
-    made one after another, one segment's at a time)."""
+def segment_starts(program, segments, input_bytes: bytes = b"", memory_map: MemoryMap = MemoryMap()):
+    """One SegmentStart per (rows, precompile rows) of `segments`, in order, as each is
+    reached (their witnesses made one after another, one segment's at a time)."""
     regs = state = None
-    starts = []
     for rows, precompiles in segments:
         w = segment_witness(program, rows, input_bytes, regs, state, precompiles=precompiles, memory_map=memory_map)
-        starts.append(SegmentStart(regs, state, w.traces.calls_precompiles))
+        yield SegmentStart(regs, state, w.traces.calls_precompiles)
         regs, state = w.final_registers, w.final_state
-    return starts
 
 
 @dataclass(frozen=True)
@@ -105,24 +106,81 @@ def prove_segment_job(job: SegmentJob) -> SegmentProof:
 
 
 def prove_on(executor, program, commitment, trace_dir, cuts, input_bytes: bytes = b"", *, cache_dir=None,
-             threads: int = 1, on_segment=None) -> list[SegmentProof]:
+             threads: int = 1, on_segment=None, overlap: bool = False) -> list[SegmentProof]:
     """Prove the run whose full trace is in `trace_dir` (main.npy, precompile.npy), cut
     at `cuts` (`translator.segments.cut_points`), one job per segment on `executor`.
-    on_segment(k, SegmentProof) is called in this process as each finishes."""
-    trace = Path(trace_dir)
+    on_segment(k, SegmentProof) is called in this process as each finishes.  With
+    `overlap` the pass that finds where segments start runs in a thread of this process
+    while workers prove the segments it has reached (`_Jobs`); only for an executor whose
+    jobs run elsewhere (not inline here, where the two would share numba's thread pool)."""
+    jobs = _Jobs(_segment_jobs(program, commitment, Path(trace_dir), cuts, input_bytes, cache_dir, threads),
+                 len(cuts), background=overlap)
+    done = (lambda k, segment: on_segment(k, segment)) if on_segment else None
+    try:
+        return executor.map(prove_segment_job, jobs, on_result=done)
+    finally:
+        jobs.stop()
+
+
+def _segment_jobs(program, commitment, trace: Path, cuts, input_bytes, cache_dir, threads):
+    """The segments' jobs in order, each once the pass over the run has found its start
+    and the key it needs is in the cache (built here if not: once, not by each worker)."""
     rows = np.load(trace / "main.npy", mmap_mode="r", allow_pickle=False)
     precompiles = np.load(trace / "precompile.npy", allow_pickle=False)
     bounds = list(zip([0] + [int(c) for c in cuts[:-1]], [int(c) for c in cuts]))
-    starts = segment_starts(program, (trace_slice(rows, precompiles, a, b) for a, b in bounds), input_bytes)
-    del rows
+    pieces = (trace_slice(rows, precompiles, a, b) for a, b in bounds)
     keys = _proving_keys(program, commitment, cache_dir)
-    for k, start in enumerate(starts):                  # each key a job needs, built once and cached
-        keys.of(k, start.precompiles)
     cache = None if cache_dir is None else str(cache_dir)
-    jobs = [SegmentJob(program, commitment, k, str(trace), a, b, input_bytes if k == 0 else b"", start, cache,
-                       threads) for k, ((a, b), start) in enumerate(zip(bounds, starts))]
-    done = (lambda k, segment: on_segment(k, segment)) if on_segment else None
-    return executor.map(prove_segment_job, jobs, on_result=done)
+    for k, ((a, b), start) in enumerate(zip(bounds, segment_starts(program, pieces, input_bytes))):
+        keys.of(k, start.precompiles)
+        yield SegmentJob(program, commitment, k, str(trace), a, b, input_bytes if k == 0 else b"", start, cache,
+                         threads)
+
+
+class _Jobs(Sequence):
+    """The jobs `_segment_jobs` makes, as the sequence an executor's map takes: made in a
+    background thread when asked (a job is handed out as soon as it exists; asking for
+    one not made yet waits for it), else all at once here."""
+
+    def __init__(self, make, n: int, background: bool):
+        self._jobs: list = [None] * n
+        self._ready = [threading.Event() for _ in range(n)]
+        self._error: BaseException | None = None
+        self._stopped = threading.Event()
+        if background:
+            threading.Thread(target=self._fill, args=(make,), daemon=True, name="zkaot-segment-starts").start()
+        else:
+            self._fill(make)
+            if self._error is not None:
+                raise self._error
+
+    def _fill(self, make) -> None:
+        try:
+            for k, job in enumerate(make):
+                if self._stopped.is_set():
+                    return
+                self._jobs[k] = job
+                self._ready[k].set()
+        except BaseException as e:  # noqa: BLE001 - raised again where the job is asked for
+            self._error = e
+        finally:
+            for event in self._ready:
+                event.set()
+
+    def stop(self) -> None:
+        """Make no more jobs (the map is over, or failed)."""
+        self._stopped.set()
+
+    def __len__(self) -> int:
+        return len(self._jobs)
+
+    def __getitem__(self, k: int) -> SegmentJob:
+        if not 0 <= k < len(self._jobs):
+            raise IndexError(k)
+        self._ready[k].wait()
+        if self._jobs[k] is None:
+            raise self._error or RuntimeError(f"segment {k}: its job was not made")
+        return self._jobs[k]
 
 
 # ---------------------------------------------------------------- verifying
