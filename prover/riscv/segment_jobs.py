@@ -115,9 +115,8 @@ def prove_on(executor, program, commitment, trace_dir, cuts, input_bytes: bytes 
     jobs run elsewhere (not inline here, where the two would share numba's thread pool)."""
     jobs = _Jobs(_segment_jobs(program, commitment, Path(trace_dir), cuts, input_bytes, cache_dir, threads),
                  len(cuts), background=overlap)
-    done = (lambda k, segment: on_segment(k, segment)) if on_segment else None
     try:
-        return executor.map(prove_segment_job, jobs, on_result=done)
+        return executor.map(prove_segment_job, jobs, on_result=on_segment)
     finally:
         jobs.stop()
 
