@@ -3,8 +3,9 @@
 Proves fibonacci (rv64) on two inputs, a run of one segment (about 200k steps) and the
 bundled input's (500k steps: two segments of the default size, and 8 and 16 segments of
 smaller ones), then times `python -m zkaot verify` in fresh child processes: wall time
-(what the user waits) and CPU time (user + sys of the child and its worker processes,
-which depends less on what else the machine runs), median of REPEATS runs each:
+(what the user waits) and CPU time (user + sys of the child, which depends less on what
+else the machine runs; with `--workers 2` its workers' CPU is not in it, since they are
+children of multiprocessing's forkserver), median of REPEATS runs each:
 - "keys built": every run with an empty key cache (`$ZKAOT_CACHE`), so the verifying keys
   are rebuilt from the program ID (prover/riscv/keycache.py), default workers;
 - "keys cached": the keys read from the cache a first run wrote, with `--workers 1` (the
@@ -108,7 +109,8 @@ def report(result: dict) -> str:
     lines = ["# `zkaot verify` in a fresh process", "",
              f"{result['machine']}; load average {', '.join(f'{x:.1f}' for x in result['load_average'])} "
              f"(1, 5, 15 min) when it ended; median of {result['repeats']} fresh processes each "
-             "(bench/verify.py).  Wall: what the user waits; CPU: user + sys of the process.", "",
+             "(bench/verify.py).  Wall: what the user waits; CPU: user + sys of the process (with 2 workers, not "
+             "theirs).", "",
              "| proof | steps | proof size | security (conjectured / proven) | keys built: wall, CPU "
              "| keys cached, 1 worker: wall, CPU | keys cached, 2 workers: wall, CPU |",
              "| --- | ---: | ---: | --- | ---: | ---: | ---: |"]

@@ -125,9 +125,12 @@ class ProveResult:
 
 def prove_workers(workers: int | None = None) -> tuple[int, int]:
     """(worker processes, threads each) for proving on this machine: by default one
-    worker per core, one thread each (bench/results/prove_parallel.md: on 2 cores, two
-    single-threaded workers prove a 2^21-step run faster than one process on both
-    cores); workers=1 proves in this process on every core."""
+    worker per core, one thread each; workers=1 proves in this process on every core.
+    Measured on this shared 2-core machine at load 4-9 (bench/results/prove_parallel.md,
+    README): two single-threaded workers were as fast as one process on both cores (a
+    2^21-step run: 138 s against 141 s; a 4-segment run, paired: 18.1 s against 18.3 s),
+    and numba's second thread gains little even on an idle machine (bench/prover.py)
+    where a second worker process has a core of its own."""
     from translator.parallel import default_workers
     cores = default_workers()
     workers = cores if workers is None else workers
@@ -206,8 +209,7 @@ def prove(program: Program | str | Path, input_bytes: bytes = b"", *, max_steps:
             if bar:
                 bar.close()
         seconds = time.perf_counter() - start
-        verdict = verify_claim(claim, claim.program_id, claim.exit_code, input_bytes, key_cache=cache_dir,
-                               executor=executor)
+        verdict = verify_claim(claim, claim.program_id, claim.exit_code, input_bytes, key_cache=cache_dir)
     if not verdict:                         # the witness is the trace, unchecked while proving: check the result
         raise CannotProve(f"{program.name}: internal error: the proof does not verify ({verdict.reason})")
     return ProveResult(claim, claim.encode(), seconds, verdict.security_bits, verdict.proven_bits)
@@ -270,9 +272,6 @@ def input_hash(input_bytes: bytes) -> bytes:
     return input_root(verifying_key([input_air()]), input_bytes)
 
 
-PARALLEL_VERIFY_SEGMENTS = 8     # a chain at least this long is verified on workers by default (README: measured)
-
-
 def verify(proof: bytes, program_id: str, expect_exit: int = 0, input_bytes: bytes | None = None, *,
            cache_dir=None, executor=None, workers: int | None = None, scheduler: str | None = None):
     """Verify a proof file's bytes against a program ID (hex), accepting only a run that
@@ -283,18 +282,16 @@ def verify(proof: bytes, program_id: str, expect_exit: int = 0, input_bytes: byt
     .proven_bits, claim the decoded public values (output, exit_code, steps,
     input_root).  ClaimFormatError (a ValueError) if the bytes are not a proof file.
     A chain's segments are checked in parallel (prover/riscv/segment_jobs.py) on
-    `executor` (translator/parallel.py), or on the Dask cluster at `scheduler`, or on
-    `workers` local processes; by default on one per core when the chain has at least
-    PARALLEL_VERIFY_SEGMENTS segments (a worker's start costs more than a few segments'
-    checks), else in this process.  NoExecutor for a scheduler that cannot be reached."""
+    `executor` (translator/parallel.py), on the Dask cluster at `scheduler`, or on
+    `workers` local processes; by default in this process, which was faster for every
+    chain measured (up to 62 segments on 2 cores: a worker's start costs more than the
+    0.1 s of CPU a segment's check takes; bench/results/verify.md).  NoExecutor for a
+    scheduler that cannot be reached."""
     from prover.riscv.claim import RunClaim, verify_claim
     claim = RunClaim.decode(proof)
     cache_dir = cache_dir or default_cache_dir()
     if executor is None and len(claim.segments) > 1:
-        if workers is None and not scheduler:
-            from translator.parallel import default_workers
-            workers = default_workers() if len(claim.segments) >= PARALLEL_VERIFY_SEGMENTS else 1
-        if scheduler or workers > 1:
+        if scheduler or (workers or 1) > 1:
             with _executor(scheduler, workers) as (pool, _):
                 return verify_claim(claim, program_id, expect_exit, input_bytes, key_cache=cache_dir,
                                     executor=pool), claim
