@@ -18,7 +18,7 @@ from prover.riscv.rom import program_commitment
 from translator.elf import load_elf
 from translator.parallel import local_executor
 from translator.segments import SegmentedRun
-from zkaot.cli import EXIT_BAD_INPUT, EXIT_OK, main
+from zkaot.cli import EXIT_BAD_INPUT, main
 
 FIB = Path(__file__).resolve().parent.parent / "examples" / "fibonacci" / "guest.rv64im.elf"
 INPUT = struct.pack("<I", 60)           # 385 steps

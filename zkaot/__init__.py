@@ -2,7 +2,6 @@
 
 The public API follows the shape of the eth-act `ere` host interface.
 """
-import os
 import time
 from dataclasses import dataclass
 from datetime import timedelta

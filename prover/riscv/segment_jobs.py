@@ -89,12 +89,15 @@ def _proving_keys(program, commitment, cache_dir) -> SegmentKeys:
     return _keys[which]
 
 
+def _trace_files(trace: Path) -> tuple[np.ndarray, np.ndarray]:
+    """A run's MAIN_ROW rows (memory-mapped) and PRECOMPILE_ROW rows."""
+    return (np.load(trace / "main.npy", mmap_mode="r", allow_pickle=False),
+            np.load(trace / "precompile.npy", allow_pickle=False))
+
+
 def prove_segment_job(job: SegmentJob) -> SegmentProof:
     """Prove one segment (run by a worker)."""
-    trace = Path(job.trace_dir)
-    rows = np.load(trace / "main.npy", mmap_mode="r", allow_pickle=False)
-    precompiles = np.load(trace / "precompile.npy", allow_pickle=False)
-    rows, precompiles = trace_slice(rows, precompiles, job.first, job.end)
+    rows, precompiles = trace_slice(*_trace_files(Path(job.trace_dir)), job.first, job.end)
     keys = _proving_keys(job.program, job.commitment, job.cache_dir)
     numba.set_num_threads(min(job.threads, numba.config.NUMBA_NUM_THREADS))
     try:
@@ -124,8 +127,7 @@ def prove_on(executor, program, commitment, trace_dir, cuts, input_bytes: bytes 
 def _segment_jobs(program, commitment, trace: Path, cuts, input_bytes, cache_dir, threads):
     """The segments' jobs in order, each once the pass over the run has found its start
     and the key it needs is in the cache (built here if not: once, not by each worker)."""
-    rows = np.load(trace / "main.npy", mmap_mode="r", allow_pickle=False)
-    precompiles = np.load(trace / "precompile.npy", allow_pickle=False)
+    rows, precompiles = _trace_files(trace)
     bounds = list(zip([0] + [int(c) for c in cuts[:-1]], [int(c) for c in cuts]))
     pieces = (trace_slice(rows, precompiles, a, b) for a, b in bounds)
     keys = _proving_keys(program, commitment, cache_dir)
