@@ -50,6 +50,15 @@ def precompile_record(step: int, kind: int, a0: int, a1: int, data: bytes, out: 
             np.frombuffer(out.ljust(PRECOMPILE_ROW["output"].shape[0], b"\0"), np.uint8))
 
 
+def trace_slice(rows: np.ndarray, precompiles: np.ndarray, start: int, end: int) -> tuple[np.ndarray, np.ndarray]:
+    """Steps start..end of a full trace: its MAIN_ROW rows (a copy, so a memory-mapped
+    trace is read only there) and its PRECOMPILE_ROW rows with steps counted from start."""
+    steps = precompiles["step"].astype(np.int64)
+    pre = precompiles[(steps >= start) & (steps < end)].copy()
+    pre["step"] -= start
+    return np.ascontiguousarray(rows[start:end]), pre
+
+
 def records(items: list[tuple], dtype: np.dtype) -> np.ndarray:
     """Recorded rows (tuples) as an array of `dtype`, empty when there are none."""
     return np.array(items, dtype) if items else np.zeros(0, dtype)

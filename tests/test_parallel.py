@@ -130,6 +130,14 @@ def test_on_done_is_called_once_per_item_inline():
     assert counts == [1, 2, 3]
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_on_result_gets_each_items_position_and_result_once(workers):
+    seen = []
+    with local_executor(workers) as ex:
+        ex.map(later_items_finish_first, range(6), on_result=lambda i, r: seen.append((i, r)))
+    assert sorted(seen) == [(i, i * 10) for i in range(6)]
+
+
 def test_empty_items_give_an_empty_list(pool):
     assert pool.map(square, []) == []
 
@@ -263,12 +271,13 @@ def dask_cluster():
 
 
 def test_dask_results_keep_item_order(dask_cluster):
-    counts = []
+    counts, seen = [], []
     with make_executor(scheduler=dask_cluster.scheduler_address) as ex:
         assert ex.workers == 2
         items = list(range(8))
-        assert within_guard(lambda: ex.map(later_items_finish_first, items,
-                                           on_done=counts.append)) == [x * 10 for x in items]
+        assert within_guard(lambda: ex.map(later_items_finish_first, items, on_done=counts.append,
+                                           on_result=lambda i, r: seen.append((i, r)))) == [x * 10 for x in items]
+        assert sorted(seen) == [(x, x * 10) for x in items]
         assert ex.map(square, [3, 3, 3]) == [9, 9, 9]  # equal items are separate jobs
     assert counts == list(range(1, 9))
 
@@ -303,3 +312,21 @@ def test_workers_start_under_a_temporary_directory_too_long_for_a_socket(tmp_pat
     proc = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, TMPDIR=str(long_tmp)),
                           cwd=Path(__file__).parent.parent, capture_output=True, text=True, timeout=120)
     assert proc.stdout == "[1, 2, 3]\n", proc.stderr
+
+
+def is_imported(name):
+    import sys
+    return name in sys.modules
+
+
+def test_workers_fork_with_the_preloaded_modules_imported(tmp_path):
+    """A fresh program: the forkserver is started once per program, with the first preload."""
+    import subprocess
+    import sys
+    here = Path(__file__).parent
+    code = ("from translator.parallel import local_executor\nfrom test_parallel import is_imported\n"
+            "with local_executor(2, preload=['wave']) as pool:\n    print(pool.map(is_imported, ['wave', 'aifc']))")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(here.parent), str(here)]))
+    proc = subprocess.run([sys.executable, "-c", code], env=env, cwd=here.parent, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.stdout == "[True, False]\n", proc.stderr

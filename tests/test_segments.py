@@ -1,4 +1,6 @@
 """translator/segments.py: a run's full trace cut into segments for continuations."""
+import tempfile
+
 import numpy as np
 import pytest
 
@@ -6,7 +8,7 @@ from guest_asm import program_from_asm
 from runtime.encoding import TABLE
 from translator.elf import load_elf
 from translator.expand import reference_trace
-from translator.segments import SegmentedRun, TraceSegments, cut_points
+from translator.segments import SegmentedRun, TraceSegments, cut_points, write_run_trace
 
 LR = next(op.id for op in TABLE if op.name == "lr.w")
 SC = next(op.id for op in TABLE if op.name == "sc.w")
@@ -89,3 +91,13 @@ def test_the_interpreter_stream_gives_precompile_steps_counted_from_the_segment(
     assert len(streamed) == len(expected)
     for (rows_a, pre_a), (rows_b, pre_b) in zip(streamed, expected):
         assert np.array_equal(rows_a, rows_b) and np.array_equal(pre_a, pre_b)
+
+
+def test_a_streamed_run_written_to_trace_files_is_the_reference_trace():
+    program = load_elf("examples/keccak/guest.rv64im.elf")
+    data = open("examples/keccak/input.bin", "rb").read()
+    result, rows, precompiles = reference_trace(program, data)
+    with tempfile.TemporaryDirectory() as directory:
+        write_run_trace(SegmentedRun(program, data, 5000), directory, rows.size)
+        assert np.array_equal(np.load(f"{directory}/main.npy"), rows)
+        assert np.array_equal(np.load(f"{directory}/precompile.npy"), precompiles)

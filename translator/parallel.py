@@ -15,7 +15,9 @@ The contract, the same on every executor:
   nested functions are refused with a clear `TypeError`, even inline, so that a program
   debugged with `workers=1` behaves the same with more); items and results are picklable.
 * `map` returns the results in the order of `items`; `on_done(k)` is called in this
-  process after each completion, k = number of jobs done so far (1, 2, ... len(items)).
+  process after each completion, k = number of jobs done so far (1, 2, ... len(items)),
+  and before it `on_result(i, result)`, i = the finished item's position (for progress
+  that weighs items differently, such as steps per segment).
 * A job that raises makes `map` raise that exception, with its type and message, plus a
   note naming the item (and, locally, the worker's traceback as `__cause__`). The other
   jobs are cancelled: queued ones never start, running local ones are killed (their
@@ -104,9 +106,10 @@ class Executor(Protocol):
     workers: int
 
     def map(self, fn: Callable[[T], R], items: Sequence[T],
-            on_done: Callable[[int], None] | None = None) -> list[R]:
-        """Results in the order of items; on_done(k) is called after each completion
-        (k = number done) for progress bars."""
+            on_done: Callable[[int], None] | None = None,
+            on_result: Callable[[int, R], None] | None = None) -> list[R]:
+        """Results in the order of items; on_result(i, result) then on_done(k) are called
+        after each completion (i = the item's position, k = number done) for progress bars."""
 
     def close(self) -> None: ...
 
@@ -393,13 +396,24 @@ def _short_socket_directory() -> None:
             tempfile.tempdir = saved
 
 
+def _start_forkserver(preload: Sequence[str]) -> None:
+    """Start the forkserver now, importing `preload` (module names) once, so that every
+    worker forked from it has them imported: a job's modules (numpy, numba, the prover:
+    0.5 s of CPU on a quiet machine, several seconds on a busy one) are then imported once
+    per program instead of once per worker, while this process goes on with its own work.
+    No effect on a forkserver already running (it is started once per program)."""
+    from multiprocessing import forkserver
+    forkserver.set_forkserver_preload(["__main__", *preload])
+    forkserver.ensure_running()
+
+
 class LocalExecutor(_Base):
     """Worker processes on this machine (see the module docstring). Workers start on the
     first `map` that needs them and are kept until `close()`; a worker killed by a crash
     or a cancellation is replaced on the next `map`. One `map` at a time: an executor is
     not shared between threads. Workers also exit by themselves if this process dies."""
 
-    def __init__(self, workers: int | None = None, start_method: str | None = None):
+    def __init__(self, workers: int | None = None, start_method: str | None = None, preload: Sequence[str] = ()):
         workers = default_workers() if workers is None else int(workers)
         if workers < 1:
             raise ValueError(f"workers must be at least 1, got {workers}")
@@ -408,6 +422,8 @@ class LocalExecutor(_Base):
         self._ctx = None if workers == 1 else multiprocessing.get_context(self.start_method)
         if self.start_method == "forkserver":
             _short_socket_directory()
+            if preload:
+                _start_forkserver(preload)
         self._pool: list[_Worker] = []
         self._started = 0
         self._finalizer = weakref.finalize(self, _stop_all, self._pool)
@@ -422,18 +438,19 @@ class LocalExecutor(_Base):
             self._finalizer()
 
     def map(self, fn: Callable[[T], R], items: Sequence[T],
-            on_done: Callable[[int], None] | None = None) -> list[R]:
+            on_done: Callable[[int], None] | None = None,
+            on_result: Callable[[int, R], None] | None = None) -> list[R]:
         self._check_open()
         _check_fn(fn)
         n = len(items)
         if n == 0:
             return []
         if self.workers == 1:
-            return self._map_inline(fn, items, on_done)
-        return self._map_pool(fn, items, on_done)
+            return self._map_inline(fn, items, on_done, on_result)
+        return self._map_pool(fn, items, on_done, on_result)
 
     @staticmethod
-    def _map_inline(fn, items, on_done):
+    def _map_inline(fn, items, on_done, on_result):
         results = []
         n = len(items)
         for i in range(n):
@@ -442,6 +459,8 @@ class LocalExecutor(_Base):
             except Exception as exc:
                 _note(exc, f"(in job {_fn_name(fn)} for item {i} of {n}: {_short(items[i])})")
                 raise
+            if on_result is not None:
+                on_result(i, results[i])
             if on_done is not None:
                 on_done(i + 1)
         return results
@@ -452,7 +471,7 @@ class LocalExecutor(_Base):
         self._pool.append(worker)
         return worker
 
-    def _map_pool(self, fn, items, on_done):
+    def _map_pool(self, fn, items, on_done, on_result):
         n = len(items)
         results: list[Any] = [None] * n
         # drop workers that died between maps (killed from outside)
@@ -501,6 +520,8 @@ class LocalExecutor(_Base):
                     results[i] = value
                     idle.append(worker)
                     done += 1
+                    if on_result is not None:
+                        on_result(i, value)
                     if on_done is not None:
                         on_done(done)
             finished = True
@@ -550,11 +571,13 @@ class LocalExecutor(_Base):
         return "err", exc
 
 
-def local_executor(workers: int | None = None, *, start_method: str | None = None) -> LocalExecutor:
+def local_executor(workers: int | None = None, *, start_method: str | None = None,
+                   preload: Sequence[str] = ()) -> LocalExecutor:
     """Worker processes on this machine; workers defaults to the usable cores, and
     workers=1 runs jobs inline in this process (no pool). start_method overrides the
-    forkserver choice explained in the module docstring (for measurements)."""
-    return LocalExecutor(workers, start_method)
+    forkserver choice explained in the module docstring (for measurements); preload names
+    modules the forkserver imports once for all workers (`_start_forkserver`)."""
+    return LocalExecutor(workers, start_method, preload)
 
 
 # ---- Dask ----------------------------------------------------------------------------------
@@ -587,7 +610,8 @@ class DaskExecutor(_Base):
             self._client.close()
 
     def map(self, fn: Callable[[T], R], items: Sequence[T],
-            on_done: Callable[[int], None] | None = None) -> list[R]:
+            on_done: Callable[[int], None] | None = None,
+            on_result: Callable[[int, R], None] | None = None) -> list[R]:
         from distributed import KilledWorker, as_completed
 
         self._check_open()
@@ -613,6 +637,8 @@ class DaskExecutor(_Base):
                     _note(exc, f"(in job {_fn_name(fn)} for item {i} of {n}: {_short(items[i])},"
                                f" on Dask at {self.address})")
                     raise
+                if on_result is not None:
+                    on_result(i, results[i])
                 if on_done is not None:
                     on_done(done)
             finished = True
@@ -629,9 +655,9 @@ def dask_executor(address: str) -> DaskExecutor:
     return DaskExecutor(address)
 
 
-def make_executor(scheduler: str | None = None, workers: int | None = None) -> Executor:
-    """A Dask executor when a scheduler address is named (workers is then the cluster's
-    business and is ignored), else a local one with `workers` processes."""
+def make_executor(scheduler: str | None = None, workers: int | None = None, preload: Sequence[str] = ()) -> Executor:
+    """A Dask executor when a scheduler address is named (workers and preload are then the
+    cluster's business and are ignored), else a local one with `workers` processes."""
     if scheduler:
         return dask_executor(scheduler)
-    return local_executor(workers)
+    return local_executor(workers, preload=preload)

@@ -18,7 +18,7 @@ import numpy as np
 
 from runtime.encoding import TABLE
 from runtime.memory_map import MemoryMap
-from runtime.trace import MAIN_ROW, PRECOMPILE_ROW, precompile_record, records
+from runtime.trace import MAIN_ROW, PRECOMPILE_ROW, precompile_record, records, trace_slice
 
 from .interpreter import GuestExit, GuestFault, Interpreter
 
@@ -66,6 +66,24 @@ class SegmentedRun:
                 self.progress(interp.steps)
 
 
+def write_run_trace(run: SegmentedRun, directory, steps: int) -> None:
+    """Stream a SegmentedRun of `steps` steps into a trace directory's main.npy and
+    precompile.npy (steps counted from the run's start), one segment in memory at a time."""
+    from runtime.trace_files import create_trace_array, write_trace_array
+    precompiles, at = [], 0
+    with create_trace_array(directory, "main", MAIN_ROW, (steps,)) as main:
+        for rows, pre in run:
+            if at + rows.size > steps:
+                raise ValueError(f"the run took more than the {steps:,} steps it was said to take")
+            main[at:at + rows.size] = rows
+            pre = pre.copy()
+            pre["step"] += at
+            precompiles.append(pre)
+            at += rows.size
+    write_trace_array(directory, "precompile", np.concatenate(precompiles) if precompiles
+                      else np.zeros(0, PRECOMPILE_ROW))
+
+
 _LR = np.array([op.id for op in TABLE if op.cls == "lr"])
 _SC = np.array([op.id for op in TABLE if op.cls == "sc"])
 
@@ -102,9 +120,6 @@ class TraceSegments:
 
     def __iter__(self):
         start = 0
-        steps = self.precompiles["step"].astype(np.int64)
         for end in self.cuts:
-            pre = self.precompiles[(steps >= start) & (steps < end)].copy()
-            pre["step"] -= start
-            yield np.ascontiguousarray(self.rows[start:end]), pre
+            yield trace_slice(self.rows, self.precompiles, start, int(end))
             start = int(end)

@@ -2,7 +2,6 @@
 
 The public API follows the shape of the eth-act `ere` host interface.
 """
-import os
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -94,6 +93,11 @@ class CannotProve(ValueError):
     """The run cannot be proven (too many steps, no exit, a step no table proves)."""
 
 
+class NoExecutor(ValueError):
+    """The workers asked for cannot be had: a Dask scheduler that cannot be reached, or
+    Dask not installed (the message is one line)."""
+
+
 class GuestFaulted(CannotProve):
     """The guest faulted: a run that did not exit has nothing to prove."""
 
@@ -124,28 +128,50 @@ class ProveResult:
         return self.claim.output
 
 
+def prove_workers(workers: int | None = None) -> tuple[int, int]:
+    """(worker processes, threads each) for proving on this machine: by default one
+    worker per core, one thread each; workers=1 proves in this process on every core.
+    Measured on this shared 2-core machine at load 4-9 (bench/results/prove_parallel.md,
+    README): two single-threaded workers were as fast as one process on both cores (a
+    2^21-step run: 138 s against 141 s; a 4-segment run, paired: 18.1 s against 18.3 s),
+    and numba's second thread gains little even on an idle machine (bench/prover.py)
+    where a second worker process has a core of its own."""
+    from translator.parallel import default_workers
+    cores = default_workers()
+    workers = cores if workers is None else workers
+    return workers, max(1, cores // workers)
+
+
 def prove(program: Program | str | Path, input_bytes: bytes = b"", *, max_steps: int = MAX_PROVE_STEPS,
           segment_steps: int | None = None, engine: str = "jit", memory_map: MemoryMap = MemoryMap(),
-          progress: bool = False, cache_dir=None) -> ProveResult:
+          progress: bool = False, cache_dir=None, workers: int | None = None,
+          scheduler: str | None = None) -> ProveResult:
     """Prove a whole run of a guest: a proof file (prover/riscv/claim.py) that `verify`
-    checks against the program ID alone.  The witness is the run's full trace: with
-    engine "jit" the translator's (a minimal-trace run, expanded in parallel into a
-    temporary directory and read back memory-mapped, `zkaot trace --mode full`; the
-    directory of a killed prover is removed by the next one, runtime.scratch), with
-    "interp" the interpreter's, streamed.  It is proven segment by segment (at most
-    segment_steps steps each, default prover.riscv.segments.DEFAULT_SEGMENT_STEPS), so
-    the prover's memory is bounded by a segment (docs/continuations.md), on every core;
-    the constraints are not evaluated on the traces first, the finished proof is
-    verified instead (CannotProve if it does not verify), with the program's verifying
-    keys written to the cache under `cache_dir` (the JIT's too; default $ZKAOT_CACHE or
-    ~/.cache/zkaot) for later verifications.  CannotProve for runs longer than max_steps or not exiting (GuestFaulted when the guest faulted)."""
+    checks against the program ID alone.  The witness is the run's full trace, written to
+    a temporary directory and read back memory-mapped: with engine "jit" the translator's
+    (a minimal-trace run, expanded in parallel, `zkaot trace --mode full`), with "interp"
+    the interpreter's, streamed; the directory of a killed prover is removed by the next
+    one (runtime.scratch).  It is proven in segments (at most segment_steps steps each,
+    default prover.riscv.segments.DEFAULT_SEGMENT_STEPS), each a job on `workers` local
+    processes (default and threads: `prove_workers`) or on the Dask cluster whose
+    scheduler is at `scheduler` (prover/riscv/segment_jobs.py), so the prover's memory is
+    bounded by workers times a segment (docs/continuations.md).  The constraints are not
+    evaluated on the traces first, the finished proof is verified instead (CannotProve if
+    it does not verify), with the program's keys written to the cache under `cache_dir`
+    (the JIT's too; default $ZKAOT_CACHE or ~/.cache/zkaot) for the workers and later
+    verifications.  CannotProve for runs longer than max_steps or not exiting
+    (GuestFaulted when the guest faulted) and for a job that failed in a worker (one
+    line); NoExecutor for a scheduler that cannot be reached."""
     import tempfile
 
-    from prover.riscv.claim import prove_claim, verify_claim
+    import numpy as np
+
+    from prover.riscv.claim import run_claim, verify_claim
+    from prover.riscv.rom import program_commitment
+    from prover.riscv.segment_jobs import prove_on
     from prover.riscv.segments import DEFAULT_SEGMENT_STEPS
     from runtime.scratch import scratch_dir
-    from runtime.trace_files import read_trace
-    from translator.segments import SegmentedRun, TraceSegments
+    from translator.segments import SegmentedRun, cut_points, write_run_trace
     from zkaot.tracing import trace
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
@@ -154,40 +180,90 @@ def prove(program: Program | str | Path, input_bytes: bytes = b"", *, max_steps:
     if not isinstance(program, Program):
         program = load_elf(program, memory_map)
     segment_steps = segment_steps or DEFAULT_SEGMENT_STEPS
-    with scratch_dir(tempfile.gettempdir(), "zkaot-prove-") as scratch:
+    cache_dir = cache_dir or default_cache_dir()
+    with _executor(scheduler, workers) as (executor, threads), \
+            scratch_dir(tempfile.gettempdir(), "zkaot-prove-") as scratch:
         if engine == "jit":
             summary = trace(program, input_bytes, Path(scratch), "full", memory_map=memory_map,
-                            step_limit=max_steps, cache_dir=cache_dir)
+                            step_limit=max_steps, cache_dir=cache_dir, executor=executor)
             steps, fault = summary["steps"], summary["fault"]
-            files = read_trace(scratch)
-            segments = TraceSegments(files["main"], files["precompile"], segment_steps)
         else:
             result = Interpreter(program, input_bytes, memory_map, max_steps).run()
             steps, fault = result.steps, result.fault
-            segments = SegmentedRun(program, input_bytes, segment_steps, memory_map, max_steps)
+            if fault is None:
+                write_run_trace(SegmentedRun(program, input_bytes, segment_steps, memory_map), scratch, steps)
         if fault is not None:
             if steps >= max_steps:
                 raise CannotProve(f"the run is longer than {max_steps:,} steps (--max-steps)")
             raise GuestFaulted(f"{program.name}: the guest faulted ({fault}): only runs that exit can be proven")
-        bar = None
-        if progress:
-            from tqdm import tqdm
-            bar = tqdm(total=steps, desc="proving", unit=" steps", unit_scale=True, leave=False)
+        cuts = cut_points(np.asarray(np.load(Path(scratch) / "main.npy", mmap_mode="r")["op"]), segment_steps)
+        bar = _prove_bar(steps, len(cuts)) if progress else None
         start = time.perf_counter()
         try:
-            claim = prove_claim(program, segments, input_bytes, threads=os.cpu_count() or 1, check=False,
-                                on_segment=(lambda k, seg: bar.update(seg.steps)) if bar else None)
+            commitment = program_commitment(program)
+            proofs = prove_on(executor, program, commitment, scratch, cuts, input_bytes, cache_dir=cache_dir,
+                              threads=threads, on_segment=bar.segment_done if bar else None,
+                              overlap=executor.workers > 1 or scheduler is not None)
+            claim = run_claim(commitment, proofs, input_hash(input_bytes))
         except ValueError as e:
-            raise CannotProve(f"{program.name}: cannot prove this run: {e}") from None
+            raise CannotProve(f"{program.name}: cannot prove this run: {_first_line(e)}") from None
+        except Exception as e:                  # a job's error, raised again here by the executor
+            raise CannotProve(f"{program.name}: a prover worker failed: {type(e).__name__}: "
+                              f"{_first_line(e)}") from None
         finally:
             if bar:
                 bar.close()
         seconds = time.perf_counter() - start
-    verdict = verify_claim(claim, claim.program_id, claim.exit_code, input_bytes,
-                           key_cache=cache_dir or default_cache_dir())
+        verdict = verify_claim(claim, claim.program_id, claim.exit_code, input_bytes, key_cache=cache_dir)
     if not verdict:                         # the witness is the trace, unchecked while proving: check the result
         raise CannotProve(f"{program.name}: internal error: the proof does not verify ({verdict.reason})")
     return ProveResult(claim, claim.encode(), seconds, verdict.security_bits, verdict.proven_bits)
+
+
+def _first_line(e: BaseException) -> str:
+    lines = str(e).strip().splitlines()
+    return lines[0] if lines else type(e).__name__
+
+
+WORKER_MODULES = ("translator.expand", "prover.riscv.segment_jobs")    # what the jobs import: once, not per worker
+
+
+class _executor:
+    """The executor segments are proven on, and the threads each job uses; a scheduler
+    that cannot be reached, or Dask not installed, is NoExecutor (one line)."""
+
+    def __init__(self, scheduler: str | None, workers: int | None):
+        from translator.parallel import make_executor
+        workers, self.threads = (None, 1) if scheduler else prove_workers(workers)
+        try:
+            self.executor = make_executor(scheduler, workers, preload=WORKER_MODULES)
+        except (ImportError, OSError) as e:
+            raise NoExecutor(_first_line(e)) from None
+
+    def __enter__(self):
+        return self.executor, self.threads
+
+    def __exit__(self, *exc) -> None:
+        self.executor.close()
+
+
+class _prove_bar:
+    """A progress bar over the run's steps that moves as each segment's proof arrives
+    (segments finish in any order on parallel workers), with the steps per second."""
+
+    def __init__(self, steps: int, segments: int):
+        from tqdm import tqdm
+        self.bar = tqdm(total=steps, desc="proving", unit=" steps", unit_scale=True, leave=False)
+        self.segments, self.done = segments, 0
+        self.bar.set_postfix_str(f"0/{segments} segments")
+
+    def segment_done(self, k: int, segment) -> None:
+        self.done += 1
+        self.bar.set_postfix_str(f"{self.done}/{self.segments} segments", refresh=False)
+        self.bar.update(segment.steps)
+
+    def close(self) -> None:
+        self.bar.close()
 
 
 def input_hash(input_bytes: bytes) -> bytes:
@@ -202,15 +278,27 @@ def input_hash(input_bytes: bytes) -> bytes:
 
 
 def verify(proof: bytes, program_id: str, expect_exit: int = 0, input_bytes: bytes | None = None, *,
-           cache_dir=None):
+           cache_dir=None, executor=None, workers: int | None = None, scheduler: str | None = None):
     """Verify a proof file's bytes against a program ID (hex), accepting only a run that
     exited with `expect_exit` (and, given `input_bytes`, ran on them).  The program's
     verifying keys are read from the cache under `cache_dir` (default $ZKAOT_CACHE or
     ~/.cache/zkaot), or built and written there the first time.  Returns
     (verdict, claim): verdict.accepted / .reason / .security_bits (conjectured) /
     .proven_bits, claim the decoded public values (output, exit_code, steps,
-    input_root).  ClaimFormatError (a ValueError) if the bytes are not a proof file."""
+    input_root).  ClaimFormatError (a ValueError) if the bytes are not a proof file.
+    A chain's segments are checked in parallel (prover/riscv/segment_jobs.py) on
+    `executor` (translator/parallel.py), on the Dask cluster at `scheduler`, or on
+    `workers` local processes; by default in this process, which was faster for every
+    chain measured (up to 62 segments on 2 cores: a worker's start costs more than the
+    0.1 s of CPU a segment's check takes; bench/results/verify.md).  NoExecutor for a
+    scheduler that cannot be reached."""
     from prover.riscv.claim import RunClaim, verify_claim
     claim = RunClaim.decode(proof)
-    return verify_claim(claim, program_id, expect_exit, input_bytes,
-                        key_cache=cache_dir or default_cache_dir()), claim
+    cache_dir = cache_dir or default_cache_dir()
+    if executor is None and len(claim.segments) > 1:
+        if scheduler or (workers or 1) > 1:
+            with _executor(scheduler, workers) as (pool, _):
+                return verify_claim(claim, program_id, expect_exit, input_bytes, key_cache=cache_dir,
+                                    executor=pool), claim
+    return verify_claim(claim, program_id, expect_exit, input_bytes, key_cache=cache_dir,
+                        executor=executor), claim

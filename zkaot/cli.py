@@ -374,11 +374,11 @@ def cmd_prove(args) -> int:
     limit = zkaot.MAX_PROVE_STEPS if args.max_steps is None else min(args.max_steps, zkaot.MAX_PROVE_STEPS)
     try:
         proved = zkaot.prove(program, _read_input(args), max_steps=limit, segment_steps=args.segment_steps,
-                             engine=args.engine, progress=True)
+                             engine=args.engine, progress=True, workers=args.workers, scheduler=args.scheduler)
     except zkaot.GuestFaulted as e:
         print(f"zkaot: error: {e}", file=sys.stderr)
         return EXIT_GUEST_FAULT
-    except zkaot.CannotProve as e:
+    except (zkaot.CannotProve, zkaot.NoExecutor) as e:
         raise BadInput(str(e)) from None
     write_atomic(args.output, proved.proof)
     claim = proved.claim
@@ -413,9 +413,12 @@ def cmd_verify(args) -> int:
         raise BadInput(f"{args.proof}: cannot read the proof: {e.strerror}") from None
     input_bytes = _read_input(args, absent=None)
     try:
-        verdict, claim = zkaot.verify(data, args.program_id, args.expect_exit, input_bytes)
+        verdict, claim = zkaot.verify(data, args.program_id, args.expect_exit, input_bytes, workers=args.workers,
+                                      scheduler=args.scheduler)
     except ClaimFormatError as e:
         raise BadInput(f"{args.proof}: {e}") from None
+    except zkaot.NoExecutor as e:
+        raise BadInput(str(e)) from None
     if args.json:
         _print_json({"accepted": bool(verdict), "reason": verdict.reason or None, **_claim_report(claim),
                      "input_checked": input_bytes is not None,
@@ -640,6 +643,11 @@ def parser() -> argparse.ArgumentParser:
                           "the prover's memory grows with it")
     pro.add_argument("--engine", default="jit", choices=["jit", "interp"],
                      help="whose full trace is proven: the translator's (default) or the interpreter's")
+    pro.add_argument("--workers", type=_Count(1), default=None,
+                     help="local worker processes proving segments at once (default: one per core; 1 proves in "
+                          "this process); peak memory grows with workers times --segment-steps")
+    pro.add_argument("--scheduler", help="address of a Dask scheduler to prove segments on (tcp://host:8786); "
+                                         "its workers must see this machine's $TMPDIR and zkaot cache")
     pro.add_argument("--json", action="store_true",
                      help="print one JSON object (ere's proving report and the proof's public values) "
                           "and nothing else on stdout")
@@ -651,6 +659,11 @@ def parser() -> argparse.ArgumentParser:
                      help="the program ID (64 hex digits, 0x allowed; zkaot build prints it)")
     ver.add_argument("--expect-exit", type=int, default=0, help="the exit code to accept (default 0)")
     _input_options(ver, "the input to check that the proven run read")
+    ver.add_argument("--workers", type=_Count(1), default=None,
+                     help="local worker processes checking a chain's segments at once (default 1: this process, "
+                          "faster on 2 cores for every chain measured)")
+    ver.add_argument("--scheduler", help="address of a Dask scheduler to check segments on (tcp://host:8786); "
+                                         "its workers must see the zkaot cache")
     ver.add_argument("--json", action="store_true",
                      help="print one JSON object (the verdict, the reason of a rejection and the proof's "
                           "public values) and nothing else on stdout")

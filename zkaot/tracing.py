@@ -1,5 +1,6 @@
 """`zkaot trace`: run a guest natively with a minimal trace, then expand it into full-trace tables."""
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -11,17 +12,18 @@ from runtime.trace_files import create_trace_array, write_summary, write_trace_a
 from translator.executor import NativeMachine
 from translator.expand import chunks_of, expand_chunk
 from translator.jit import DEFAULT_OPT
-from translator.parallel import make_executor
+from translator.parallel import LocalExecutor, make_executor
 from zkaot.recognise import frames_for
 
 
 def trace(program, input_bytes: bytes, out_dir: Path, mode: str = "minimal", chunk_log2: int = 18,
           memory_map: MemoryMap = MemoryMap(), step_limit: int | None = None, opt: int = DEFAULT_OPT,
           workers: int | None = None, scheduler: str | None = None, cache_dir=None,
-          progress=None, expand_progress=None, profile: str = "zkaot") -> dict:
+          progress=None, expand_progress=None, profile: str = "zkaot", executor=None) -> dict:
     """Write the trace files of one run into out_dir and return the summary (also summary.json).
     `input_bytes` is one frame or a list of frames; a profile other than zkaot brings its own
-    memory map (runtime/profiles.py)."""
+    memory map (runtime/profiles.py).  Chunks are expanded on `executor` (left open) when one
+    is given, else on one made from `scheduler` and `workers`."""
     if mode not in ("minimal", "full"):
         raise ValueError(f"trace mode is 'minimal' or 'full', not {mode!r}")
     out_dir = Path(out_dir)
@@ -46,9 +48,9 @@ def trace(program, input_bytes: bytes, out_dir: Path, mode: str = "minimal", chu
     if mode == "full":
         start = time.perf_counter()
         with create_trace_array(out_dir, "main", MAIN_ROW, (result.steps,)) as main, \
-                make_executor(scheduler, workers) as pool:
+                (nullcontext(executor) if executor is not None else make_executor(scheduler, workers)) as pool:
             # local workers write straight into main.npy; Dask workers may be elsewhere and send rows back
-            shared = None if scheduler else str(main.filename)
+            shared = str(main.filename) if isinstance(pool, LocalExecutor) else None
             jobs = chunks_of(program, minimal, result.steps, memory_map, opt, cache_dir, shared, profile)
             parts = pool.map(expand_chunk, jobs, on_done=expand_progress)
             summary["expand_seconds"] = time.perf_counter() - start

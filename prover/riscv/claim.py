@@ -34,6 +34,7 @@ from ..stark import Proof, StarkParameters, Verdict, security
 from .keycache import cached_verifying_keys
 from .machine import input_root
 from .rom import ProgramCommitment, program_commitment
+from .segment_jobs import verify_on
 from .segments import SegmentProof, prove_segments, segment_keys, segment_verifying_keys, verify_segments
 
 MAGIC = b"ZKAOTRUN"
@@ -132,20 +133,24 @@ class RunClaim:
 
 
 def prove_claim(program, segments, input_bytes: bytes = b"", *, threads: int = 1, check: bool = True,
-                on_segment=None) -> RunClaim:
+                on_segment=None, keys=None) -> RunClaim:
     """Prove a whole run, given as its segments (a `translator.segments.SegmentedRun` from
     the entry to the exit ecall), with default parameters, the ones the program ID's roots
     are computed with.  check=True evaluates every constraint on the traces first (a
     ConstraintError names a bad witness's table, constraint and row).
-    on_segment(k, SegmentProof) is called as each segment is proven."""
-    keys = segment_keys(program)
+    on_segment(k, SegmentProof) is called as each segment is proven.  keys: the
+    program's segment proving keys (default: built here)."""
+    keys = keys or segment_keys(program)
     proofs = prove_segments(program, segments, input_bytes, keys, threads=threads, check=check,
                             on_segment=on_segment)
+    return run_claim(program_commitment(program), proofs, input_root(keys.of(0), input_bytes))
+
+
+def run_claim(commitment: ProgramCommitment, proofs: list[SegmentProof], input_root: bytes) -> RunClaim:
+    """The claim of a whole run proven as `proofs` (in order, the last one exiting)."""
     if not proofs or not proofs[-1].exited:
         raise ValueError("the run does not end in an exit ecall: only whole runs can be proven")
-    commitment = program_commitment(program)
-    return RunClaim(commitment, commitment.id, program.entry, proofs[-1].exit_code,
-                    input_root(keys.of(0), input_bytes),
+    return RunClaim(commitment, commitment.id, commitment.entry, proofs[-1].exit_code, input_root,
                     tuple(SegmentClaim(p.final_pc, p.steps, p.exited, p.output, p.proof.to_bytes(), p.precompiles)
                           for p in proofs))
 
@@ -160,12 +165,13 @@ class ClaimVerdict(Verdict):
 
 
 def verify_claim(claim: RunClaim, program_id: str, expect_exit: int = 0,
-                 input_bytes: bytes | None = None, key_cache: Path | None = None) -> ClaimVerdict:
+                 input_bytes: bytes | None = None, key_cache: Path | None = None, executor=None) -> ClaimVerdict:
     """Accept iff the claim is about the program `program_id` (hex), its run exited with
     `expect_exit`, the input is `input_bytes` (when given) and the STARK proof proves it
     all.  The reason says what failed.  With `key_cache` (a cache root directory) the
     verifying keys are read from it, or built and written there (`keycache.py`);
-    without, they are built in memory."""
+    without, they are built in memory.  With an `executor` (translator/parallel.py) and
+    a key cache, the segments of a chain are checked as parallel jobs (`segment_jobs.py`)."""
     def no(reason: str) -> ClaimVerdict:
         return ClaimVerdict(False, reason)
 
@@ -192,7 +198,10 @@ def verify_claim(claim: RunClaim, program_id: str, expect_exit: int = 0,
             return no(f"segment {k}: bad STARK proof: {e}")
         proofs.append(SegmentProof(seg.final_pc, seg.steps, seg.exits, expect_exit if seg.exits else 0,
                                    seg.output, proof, seg.precompiles))
-    verdict = verify_segments(keys, proofs, c.xlen, c.entry, expect_exit, input_root=claim.input_root)
+    if executor is not None and key_cache is not None and len(proofs) > 1:
+        verdict = verify_on(executor, c, key_cache, keys, proofs, expect_exit, input_root=claim.input_root)
+    else:
+        verdict = verify_segments(keys, proofs, c.xlen, c.entry, expect_exit, input_root=claim.input_root)
     if not verdict:
         return no(f"the STARK proof does not verify: {verdict.reason}")
     proven = min(security(keys.of(k, p.precompiles), [t.log_rows for t in p.proof.tables]).proven_bits

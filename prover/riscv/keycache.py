@@ -1,4 +1,4 @@
-"""A program's segment verifying keys, cached on disk by program ID.
+"""A program's segment keys, verifying and proving, cached on disk by program ID.
 
 Rebuilding a segment's verifying key from the program's commitment declares every
 table's AIR, compiles its constraints and commits the fixed tables that do not depend
@@ -7,7 +7,13 @@ verification.  Loading it back takes 30-60 ms (the key with the precompile table
 MB, about 1 s).  So the first verification of a program writes its keys, and later
 ones (and the verification `zkaot prove` runs on its own proof) read them.
 
-Files: <cache root>/keys/<prover digest>/<program ID>-<kind>[-precompiles].pickle, the
+Proving keys (`cached_proving_keys`) are cached the same way, for the same reason
+multiplied by the workers: building the two default segment keys took 10 s in one
+process, loading one (23 MB, its fixed columns' LDEs and Merkle trees) 20 ms, so the
+process that hands segments to workers builds each key once and every worker, local or a
+Dask worker that sees the same cache directory, loads it (`segment_jobs.py`).
+
+Files: <cache root>/keys/<prover digest>/<program ID>-<kind>[-precompiles][-proving].pickle, the
 cache root being the one the JIT uses (`runtime.files.default_cache_dir`: $ZKAOT_CACHE,
 default ~/.cache/zkaot); each written whole or not at all (`runtime.files.write_atomic`),
 so concurrent verifiers share them safely.  The prover digest hashes the prover's
@@ -26,8 +32,8 @@ from pathlib import Path
 
 from runtime.files import default_cache_dir, write_atomic
 
-from ..stark import StarkParameters, VerifyingKey
-from .segments import SegmentKeys, segment_verifying_key
+from ..stark import ProvingKey, StarkParameters, VerifyingKey
+from .segments import SegmentKeys, segment_key, segment_verifying_key
 
 _PROVER = Path(__file__).resolve().parent.parent
 
@@ -41,9 +47,9 @@ def prover_digest() -> str:
     return digest.hexdigest()[:16]
 
 
-def key_path(cache_dir: Path, program_id: str, kind: str, precompiles: bool) -> Path:
-    """Where the verifying key of a program's segments of `kind` is cached."""
-    name = f"{program_id}-{kind}{'-precompiles' if precompiles else ''}.pickle"
+def key_path(cache_dir: Path, program_id: str, kind: str, precompiles: bool, proving: bool = False) -> Path:
+    """Where the verifying (or proving) key of a program's segments of `kind` is cached."""
+    name = f"{program_id}-{kind}{'-precompiles' if precompiles else ''}{'-proving' if proving else ''}.pickle"
     return Path(cache_dir) / "keys" / prover_digest() / name
 
 
@@ -64,26 +70,47 @@ def cached_verifying_keys(commitment, cache_dir: Path | None = None) -> SegmentK
     return SegmentKeys(make)
 
 
-def _load(path: Path, commitment) -> VerifyingKey | None:
-    """The key in `path` if it is one of this program's at the default parameters."""
+def cached_proving_keys(program, commitment, cache_dir: Path | None = None) -> SegmentKeys:
+    """`segments.segment_keys(program)` at the default parameters, each key read from the
+    cache under `cache_dir` when it is there, else built and written there.  `commitment`
+    is the program's `rom.ProgramCommitment` (its ID names the files; its roots check a
+    key read back)."""
+    root = Path(cache_dir or default_cache_dir())
+
+    def make(kind: str, precompiles: bool) -> ProvingKey:
+        path = key_path(root, commitment.id, kind, precompiles, proving=True)
+        key = _load(path, commitment, ProvingKey)
+        if key is None:
+            key = segment_key(program, kind, StarkParameters(), precompiles=precompiles)
+            _store(path, key)
+        return key
+
+    return SegmentKeys(make)
+
+
+def _load(path: Path, commitment, kind: type = VerifyingKey):
+    """The key of type `kind` in `path` if it is one of this program's at the default parameters."""
     try:
-        vk = pickle.loads(path.read_bytes())
+        key = pickle.loads(path.read_bytes())
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
         return None
-    if not isinstance(vk, VerifyingKey) or vk.params != StarkParameters():
+    if not isinstance(key, kind):
+        return None
+    vk = getattr(key, "verifying_key", key)
+    if vk.params != StarkParameters():
         return None
     tables = {t.air.name: t for t in vk.tables}
     for name, (log_rows, root) in commitment.fixed_roots().items():
         t = tables.get(name)
         if t is not None and (t.fixed_log_rows, t.fixed_root) != (log_rows, root):
             return None
-    return vk
+    return key
 
 
-def _store(path: Path, vk: VerifyingKey) -> None:
-    """Write the key; a cache that cannot be written only makes the next verifier rebuild it."""
+def _store(path: Path, key) -> None:
+    """Write the key; a cache that cannot be written only makes the next user rebuild it."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, pickle.dumps(vk, protocol=pickle.HIGHEST_PROTOCOL))
+        write_atomic(path, pickle.dumps(key, protocol=pickle.HIGHEST_PROTOCOL))
     except OSError:
         pass

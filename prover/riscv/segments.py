@@ -134,6 +134,32 @@ def segment_verifying_keys(commitment, params: StarkParameters | None = None,
     return SegmentKeys(lambda kind, pre: segment_verifying_key(commitment, kind, params, memory_map, pre))
 
 
+@dataclass
+class SegmentWitness:
+    """A segment's tables before proving, and the registers and memory it ends with
+    (where the next segment starts)."""
+    registers: np.ndarray       # the 32 values it starts from
+    main: object                # main.MainTrace
+    traces: machine.MachineTraces
+    final_registers: np.ndarray
+    final_state: MemoryState
+
+
+def segment_witness(program, rows: np.ndarray, input_bytes: bytes = b"", registers=None, state=None, *,
+                    precompiles: np.ndarray | None = None, memory_map: MemoryMap = MemoryMap()) -> SegmentWitness:
+    """The witness of a segment of MAIN_ROW rows run from `registers` (32 values, default
+    0) on memory `state` (None for the first segment): Main's trace and every table built
+    from it.  About a tenth of proving the segment, and all a pass over a run needs to
+    find where each segment starts (`segment_jobs.segment_starts`)."""
+    regs = initial_registers(registers)
+    mt = main_trace(program, rows, initial=regs)
+    traces = machine.machine_traces(program, mt, input_bytes, memory_map=memory_map, state=state,
+                                    precompiles=precompiles)
+    fm = traces.memory.final
+    return SegmentWitness(regs, mt, traces, np.asarray(mt.lookups.final_values, dtype=np.uint64),
+                          MemoryState(fm.words, fm.final, fm.writable))
+
+
 def prove_segment(program, keys: SegmentKeys, k: int, rows: np.ndarray, input_bytes: bytes = b"", registers=None,
                   state=None, *, precompiles: np.ndarray | None = None, threads: int = 1, check: bool = True,
                   memory_map: MemoryMap = MemoryMap()):
@@ -142,27 +168,21 @@ def prove_segment(program, keys: SegmentKeys, k: int, rows: np.ndarray, input_by
     None for the first segment: the image and the input), with the PRECOMPILE_ROW rows
     of its precompile calls.  Its key has the precompile tables only if it calls one."""
     xlen = program.xlen
-    regs = initial_registers(registers)
-    mt = main_trace(program, rows, initial=regs)
-    traces = machine.machine_traces(program, mt, input_bytes, memory_map=memory_map, state=state,
-                                    precompiles=precompiles)
-    lk = mt.lookups
-    final = np.asarray(lk.final_values, dtype=np.uint64)
+    w = segment_witness(program, rows, input_bytes, registers, state, precompiles=precompiles, memory_map=memory_map)
+    traces, lk = w.traces, w.main.lookups
     key = keys.of(k, traces.calls_precompiles)
     tables = traces.tables_for(key)
-    tables[REGFILE] = chained_regfile_trace(regs, final, lk.final_times, xlen)
-    tables[REGS_IN], tables[REGS_OUT] = reg_state_trace(regs, xlen), reg_state_trace(final, xlen)
-    fm = traces.memory.final
-    final_state = MemoryState(fm.words, fm.final, fm.writable)
-    tables[MEM_OUT] = mem_state_trace(final_state)
+    tables[REGFILE] = chained_regfile_trace(w.registers, w.final_registers, lk.final_times, xlen)
+    tables[REGS_IN], tables[REGS_OUT] = reg_state_trace(w.registers, xlen), reg_state_trace(w.final_registers, xlen)
+    tables[MEM_OUT] = mem_state_trace(w.final_state)
     if state is not None:
         tables[MEM_IN] = mem_state_trace(state)
         del tables[IMAGE]                   # (and no Input trace: memory_traces with a state)
     proof = prove(key, tables, traces.publics, check=check, threads=threads)
-    pub = machine.RunPublics(mt.public, traces.output, b"")
+    pub = machine.RunPublics(w.main.public, traces.output, b"")
     segment = SegmentProof(pub.final_pc, pub.steps, pub.exited, pub.exit_code or 0, pub.output, proof,
                            traces.calls_precompiles)
-    return segment, final, final_state
+    return segment, w.final_registers, w.final_state
 
 
 def prove_segments(program, segments, input_bytes: bytes = b"", keys: SegmentKeys | None = None, *,
@@ -198,12 +218,13 @@ def zero_registers_root(vk, xlen: int) -> bytes:
     return main_root(vk, REGS_IN, reg_state_trace(np.zeros(32, np.uint64), xlen))
 
 
-def verify_segments(keys: SegmentKeys, segments: list[SegmentProof], xlen: int, entry: int, exit_code: int,
-                    input_root: bytes | None = None) -> Verdict:
-    """The verdict on "this program ran from `entry` through these segments to an exit
-    with `exit_code`, writing the segments' outputs in order" (module docstring: what
-    chains them).  With `input_root` (`machine.input_root` of the first key) the run is
-    also bound to that input.  keys hold ProvingKeys or VerifyingKeys."""
+def chain_statements(keys: SegmentKeys, segments: list[SegmentProof], xlen: int, entry: int, exit_code: int,
+                     input_root: bytes | None = None):
+    """What each segment's STARK proof must show for the chain to hold (module docstring:
+    what chains them): [(Main's public values, {table: main commitment})] in order, or
+    the rejecting Verdict when the chain is broken before any proof is checked.  A
+    segment's regs_in and mem_in commitments are those the previous segment's proof makes
+    to its regs_out and mem_out, so each proof can then be checked on its own."""
     if not segments:
         return Verdict(False, "no segments")
     if not -(1 << 31) <= exit_code < 1 << 31:
@@ -215,6 +236,7 @@ def verify_segments(keys: SegmentKeys, segments: list[SegmentProof], xlen: int, 
     if not last.exited:
         return Verdict(False, "the last segment does not exit")
     pc, regs_root, mem_root = entry, None, None
+    statements = []
     for k, seg in enumerate(segments):
         key = keys.of(k, seg.precompiles)
         vk = getattr(key, "verifying_key", key)
@@ -225,8 +247,27 @@ def verify_segments(keys: SegmentKeys, segments: list[SegmentProof], xlen: int, 
             commitments[INPUT] = bytes(input_root)
         if k > 0:
             commitments[MEM_IN] = mem_root
-        verdict = verify(vk, public, seg.proof, commitments=commitments)
+        statements.append((public, commitments))
+        if len(seg.proof.tables) != len(vk.tables):
+            return Verdict(False, f"segment {k} of {len(segments)}: the proof has {len(seg.proof.tables)} tables, "
+                                  f"the key {len(vk.tables)}")
+        pc, regs_root, mem_root = seg.final_pc, table_root(vk, seg.proof, REGS_OUT), table_root(vk, seg.proof, MEM_OUT)
+    return statements
+
+
+def verify_segments(keys: SegmentKeys, segments: list[SegmentProof], xlen: int, entry: int, exit_code: int,
+                    input_root: bytes | None = None) -> Verdict:
+    """The verdict on "this program ran from `entry` through these segments to an exit
+    with `exit_code`, writing the segments' outputs in order" (module docstring: what
+    chains them), each segment checked in turn.  With `input_root` (`machine.input_root`
+    of the first key) the run is also bound to that input.  keys hold ProvingKeys or
+    VerifyingKeys (`segment_jobs.verify_on` checks the segments in parallel)."""
+    statements = chain_statements(keys, segments, xlen, entry, exit_code, input_root)
+    if isinstance(statements, Verdict):
+        return statements
+    for k, (seg, (public, commitments)) in enumerate(zip(segments, statements)):
+        key = keys.of(k, seg.precompiles)
+        verdict = verify(getattr(key, "verifying_key", key), public, seg.proof, commitments=commitments)
         if not verdict:
             return Verdict(False, f"segment {k} of {len(segments)}: {verdict.reason}")
-        pc, regs_root, mem_root = seg.final_pc, table_root(vk, seg.proof, REGS_OUT), table_root(vk, seg.proof, MEM_OUT)
     return Verdict(True, "")
