@@ -251,7 +251,7 @@ def precompile(name: str, number: int, compute: Callable[..., bytes], memory_rea
             memory.write(addr, result[offset:offset + span.size])
             offset += span.size
         if io.on_precompile:
-            io.onprecompile(call.selector.number, regs[A0], regs[A1], b"".join(inputs), result)
+            io.on_precompile(call.selector.number, regs[A0], regs[A1], b"".join(inputs), result)
         return ()
     return Call(name, Ecall(register, number), handler, reads=tuple(dict.fromkeys(s.base for s in memory_reads)),
                 memory_reads=memory_reads, memory_writes=memory_writes, record=PRECOMPILE, proven_by=proven_by)
