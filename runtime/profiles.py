@@ -14,6 +14,7 @@ from typing import Callable, Sequence
 
 from runtime.airbender import AIRBENDER, MEMORY_MAP as AIRBENDER_MAP
 from runtime.calls import ZKAOT, Registry
+from runtime.ceno import CENO, MEMORY_MAP as CENO_MAP, ROM_BASE as CENO_ROM, hints as ceno_hints
 from runtime.linux import LINUX_MAP, linux_calls
 from runtime.memory_map import MemoryMap
 from runtime.openvm import OPENVM
@@ -89,6 +90,19 @@ def _zisk_recognise(program) -> str | None:
     return None
 
 
+def _ceno_recognise(program) -> str | None:
+    """A ceno_rt symbol, or Ceno's layout: rv32 code starting at its ROM (0x0800_0000)."""
+    if program.xlen != 32:
+        return None
+    named = _symbols_naming(program, "ceno_rt")
+    if named:
+        return named
+    code = [s.vaddr for s in program.segments if s.executable]
+    if code and min(code) == CENO_ROM:
+        return "rv32 code at Ceno's ROM (0x8000000)"
+    return None
+
+
 def _one_frame(frames: Sequence[bytes]) -> bytes:
     """Older ZisK guests read one blob (a u64 length at 0x9000_0000, then the bytes)."""
     if len(frames) > 1:
@@ -148,6 +162,8 @@ PROFILES = {p.name: p for p in (
             "the 64 u32 output slots at 0xa0010000 (256 bytes), at exit", _named_only, _one_frame),
     Profile("airbender", {32: AIRBENDER}, {32: AIRBENDER_MAP}, False,
             "x10..x17 when the guest jumps to itself (8 u32, 32 bytes)", _named_only, raw_base=0),
+    Profile("ceno", CENO, {32: CENO_MAP}, True,
+            "the 32-byte digests PUB_IO_COMMIT publishes, in order", _ceno_recognise, ceno_hints),
     Profile("linux", {64: linux_calls()}, {64: LINUX_MAP}, False,
             "the bytes written to stdout (fd 1)", _linux_recognise),
 )}

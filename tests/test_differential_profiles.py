@@ -2,7 +2,7 @@
 and calls, on the JIT and the interpreter: no input region (loads there take the slow path
 and fault), no stack guard, RAM below the code (stores under the lowest read-only byte stay on
 the fast path), and ecalls selected by t0 (SP1's and RISC Zero's calls, with input frames), or OpenVM's
-calls (every ecall a fault)."""
+calls (every ecall a fault), or Ceno's (t0, with the hints in a read-only region inside a hole)."""
 from hypothesis import given, settings, strategies as st
 
 from differential import li
@@ -10,6 +10,7 @@ from guest_asm import DATA
 from random_programs import STEP_LIMIT, jit_matches_interpreter, programs, render
 from runtime import zisk
 from runtime.airbender import AIRBENDER
+from runtime.ceno import CENO, hints
 from runtime.linux import linux_calls
 from runtime.memory_map import INPUT_BASE, RAM_BASE, MemoryMap
 from runtime.openvm import OPENVM
@@ -127,3 +128,41 @@ def airbender_programs(draw):
 def test_random_rv32_program_runs_the_same_on_the_jit_under_airbenders_calls(spec, jit_cache):
     jit_matches_interpreter(spec, STEP_LIMIT, jit_cache, VENDOR_LIKE, self_loop_halts=True, calls=AIRBENDER,
                             frames=FRAMES)
+
+
+# Ceno's kind of map, scaled down: the hints region a hole in the window, with the read-only input
+# region (zkaot's u64 length, then the hints as ceno_host lays them out) inside it.
+CENO_HOLE = (RAM_BASE + 0x4_0000, RAM_BASE + 0x6_0000)
+CENO_HINTS = RAM_BASE + 0x5_0000
+CENO_LIKE = MemoryMap(ram_base=RAM_BASE - 0x1_0000, ram_size=1 << 20, stack_size=None, input_base=CENO_HINTS - 8,
+                      max_input=0x1_0000 - 8, holes=((*CENO_HOLE, "the hints region"),))
+
+
+@st.composite
+def ceno_item(draw):
+    """Lines that reach Ceno's calls and its hints: loads of hint words (some past the hints),
+    PUB_IO_COMMIT and KECCAK_PERMUTE on the data window; rarely a store to the hints, a HALT or a
+    call Ceno's profile does not have."""
+    rd, rs = draw(st.sampled_from(["a3", "a4", "s1"])), draw(st.sampled_from(["a0", "a3", "s1"]))
+    offset = draw(st.sampled_from([0, 4, 8, 12, 16, 40, 4096]))
+    hint = li("t6", CENO_HINTS + offset, 32).splitlines()
+    kind = draw(st.sampled_from(["load"] * 3 + ["commit", "keccak", "store", "halt", "unknown"]))
+    call = {"commit": 0x10, "keccak": 0x00_01_01_09, "halt": 0, "unknown": 0x00_30_01_05}.get(kind, 0)
+    return {"load": hint + [f"lw {rd}, 0(t6)"], "store": hint + [f"sw {rs}, 0(t6)"]}.get(
+        kind, li("t0", call, 32).splitlines() + ["addi a0, x8, 0", "ecall"])
+
+
+@st.composite
+def ceno_programs(draw):
+    spec = draw(programs(32))
+    for lines in draw(st.lists(ceno_item(), max_size=5)):
+        spec.main.insert(draw(st.integers(0, len(spec.main))), lines)
+    spec.input_bytes = hints(FRAMES)
+    spec.source = render(spec)
+    return spec
+
+
+@settings(max_examples=30, **SETTINGS)
+@given(spec=ceno_programs())
+def test_random_rv32_program_runs_the_same_on_the_jit_under_cenos_calls_and_hints(spec, jit_cache):
+    jit_matches_interpreter(spec, STEP_LIMIT, jit_cache, CENO_LIKE, calls=CENO[32])
