@@ -1,5 +1,8 @@
 """A profile's guest on both engines, for the profile tests (tests/test_profile_*.py)."""
+import numpy as np
+
 from translator.executor import NativeMachine
+from translator.expand import chunks_of, expand_chunk, reference_trace
 from translator.interpreter import Interpreter, RunResult
 
 
@@ -20,3 +23,24 @@ def both_engines(program, memory_map, calls, cache_dir, frames=(), input_bytes: 
     for lo, hi in windows:
         assert interp.memory.ram[lo - base: hi - base] == native.memory.ram[lo - base: hi - base]
     return want
+
+
+def expansion_matches_reference(guest, cache_dir, chunk_log2: int, frames=(), input_bytes: bytes = b"",
+                                min_chunks: int = 2):
+    """Run `guest` (zkaot.recognise.Guest) in minimal mode, expand every chunk of its trace and
+    check the rows and precompile rows are the interpreter's full trace; returns the minimal
+    run's result, the reference result and its precompile rows, for what a profile adds."""
+    xlen, name = guest.program.xlen, guest.profile.name
+    memory_map, calls = guest.profile.maps[xlen], guest.profile.calls[xlen]
+    run = NativeMachine(guest.program, input_bytes, memory_map, mode="minimal", chunk_log2=chunk_log2,
+                        cache_dir=cache_dir, calls=calls, frames=frames).run()
+    chunks = chunks_of(guest.program, run.trace, run.result.steps, memory_map, cache_dir=cache_dir, profile=name)
+    assert len(chunks) >= min_chunks
+    parts = [expand_chunk(c) for c in chunks]
+    result, want_main, want_precompiles = reference_trace(guest.program, input_bytes, memory_map, profile=name,
+                                                          frames=frames)
+    assert (result.exit_code, str(result.fault), result.output) == \
+           (run.result.exit_code, str(run.result.fault), run.result.output)
+    assert np.array_equal(np.concatenate([rows for rows, _ in parts]), want_main)
+    assert np.array_equal(np.concatenate([p for _, p in parts]), want_precompiles)
+    return run.result, result, want_main, want_precompiles

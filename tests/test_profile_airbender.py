@@ -4,18 +4,15 @@ import hashlib
 import struct
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from profile_runs import both_engines
+from profile_runs import both_engines, expansion_matches_reference
 from runtime.airbender import AIRBENDER, MEMORY_MAP
 from runtime.calls import CSR_OPERAND
 from runtime.host import HostIO
 from runtime.memory import GuestMemory
 from runtime.profiles import PROFILES
 from translator.elf import ElfError
-from translator.executor import NativeMachine
-from translator.expand import chunks_of, expand_chunk, reference_trace
 from zkaot.recognise import load_guest
 
 APP = Path(__file__).parent / "guests" / "airbender" / "app.bin"
@@ -74,21 +71,10 @@ def test_an_error_finish_a_bad_csr_access_or_call_ends_the_run_on_one_line(comma
 
 def test_minimal_trace_expands_to_the_interpreters_full_trace(jit_cache):
     """The words read are host state: the load log carries them, so chunks replay without the input."""
-    guest = load_guest(APP, "airbender")
-    frames = [words(2, 100), bytes(range(100))]
-    memory_map, calls = guest.profile.maps[32], guest.profile.calls[32]
-    machine = NativeMachine(guest.program, b"", memory_map, mode="minimal", chunk_log2=8,
-                            cache_dir=jit_cache, calls=calls, frames=frames)
-    run = machine.run()
-    chunks = chunks_of(guest.program, run.trace, run.result.steps, memory_map, cache_dir=jit_cache,
-                       profile="airbender")
-    assert len(chunks) > 3
-    parts = [expand_chunk(c) for c in chunks]
-    result, want_main, want_precompiles = reference_trace(guest.program, b"", memory_map, profile="airbender",
-                                                          frames=frames)
+    _, result, _, precompiles = expansion_matches_reference(
+        load_guest(APP, "airbender"), jit_cache, 8, [words(2, 100), bytes(range(100))], min_chunks=4)
     assert (result.exit_code, result.output) == (0, hashlib.blake2s(bytes(range(100))).digest())
-    assert np.array_equal(np.concatenate([rows for rows, _ in parts]), want_main)
-    assert len(want_precompiles) == 0
+    assert len(precompiles) == 0
 
 
 def test_a_raw_binary_needs_the_profile_named_auto_refuses_it_as_the_elf_loader_does():
