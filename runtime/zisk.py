@@ -21,7 +21,7 @@ import struct
 from dataclasses import dataclass
 from typing import Sequence
 
-from runtime.calls import A0, A7, CSR_OPERAND, CSR_RD, PRECOMPILE, STORE_VALUE, Call, Csr, Ecall, Registry, Span, Store
+from runtime.calls import A0, A7, CSR_OPERAND, PRECOMPILE, STORE_VALUE, Call, Csr, Ecall, Registry, Span, Store
 from runtime.host import EcallError, GuestExit, HostIO
 from runtime.memory import GuestMemory
 from runtime.memory_map import MemoryMap
@@ -97,16 +97,9 @@ KECCAK_STATE = Span(CSR_OPERAND, "keccakf state", size=200, align=8)
 SHA256F_PARAMS = Span(CSR_OPERAND, "sha256f parameters", size=16, align=8)
 
 
-def _precompile_rd(call: Call, regs: Sequence[int]) -> None:
-    """ZisK makes `csrs 0x800+id, rs1` a precompile only with rd = x0 (else a plain CSR)."""
-    if regs[CSR_RD]:
-        raise EcallError(f"zisk: {call.name} with rd = x{regs[CSR_RD]}: ZisK runs the precompile only for "
-                         f"csrs with rd = x0 (it keeps other accesses as a plain CSR, which zkaot does not have)")
-
-
 def _keccakf(call: Call, regs: Sequence[int], memory: GuestMemory, io: HostIO, step: int) -> tuple[int, ...]:
     """keccak-f[1600] in place on the 25 LE u64 lanes at the operand."""
-    _precompile_rd(call, regs)
+    zisk_curves.precompile_rd(call, regs)
     ptr = KECCAK_STATE.address(regs)
     before = memory.read(ptr, 200)
     after = keccakf_bytes(before)
@@ -119,7 +112,7 @@ def _keccakf(call: Call, regs: Sequence[int], memory: GuestMemory, io: HostIO, s
 def _sha256f(call: Call, regs: Sequence[int], memory: GuestMemory, io: HostIO, step: int) -> tuple[int, ...]:
     """One SHA-256 compression: the parameter block holds a pointer to the state (8 u32 words,
     as sha2's compress256 keeps them) and one to the 64-byte block; the state is updated."""
-    _precompile_rd(call, regs)
+    zisk_curves.precompile_rd(call, regs)
     state_ptr, block_ptr = struct.unpack("<QQ", SHA256F_PARAMS.read(regs, memory))
     for ptr, what in ((state_ptr, "state"), (block_ptr, "block")):
         if ptr % 8:

@@ -29,10 +29,11 @@ COMPLEX = ((0x808, 0x809, 0x80A, BN254_FP2), (0x80E, 0x80F, 0x810, BLS12_381_FP2
 ARITH256_MOD = 0x802
 
 
-def _rd_zero(call: Call, regs: Sequence[int]) -> None:
+def precompile_rd(call: Call, regs: Sequence[int]) -> None:
+    """ZisK makes `csrs 0x800+id, rs1` a precompile only with rd = x0 (else a plain CSR)."""
     if regs[CSR_RD]:
         raise EcallError(f"zisk: {call.name} with rd = x{regs[CSR_RD]}: ZisK runs the precompile only for "
-                         f"csrs with rd = x0")
+                         f"csrs with rd = x0 (it keeps other accesses as a plain CSR, which zkaot does not have)")
 
 
 def _pointers(call: Call, memory: GuestMemory, block: int, count: int) -> tuple[int, ...]:
@@ -49,7 +50,7 @@ def _pointers(call: Call, memory: GuestMemory, block: int, count: int) -> tuple[
 def _binary(size: int, compute: Callable[[bytes, bytes], bytes]):
     """x = compute(x, y), x and y behind the two pointers of the parameter block."""
     def handler(call: Call, regs: Sequence[int], memory: GuestMemory, io: HostIO, step: int) -> tuple[int, ...]:
-        _rd_zero(call, regs)
+        precompile_rd(call, regs)
         x, y = _pointers(call, memory, regs[CSR_OPERAND], 2)
         memory.write(x, compute(memory.read(x, size), memory.read(y, size)))
         return ()
@@ -59,7 +60,7 @@ def _binary(size: int, compute: Callable[[bytes, bytes], bytes]):
 def _double(curve: Curve):
     def handler(call: Call, regs: Sequence[int], memory: GuestMemory, io: HostIO, step: int) -> tuple[int, ...]:
         """p = 2p, the point at the operand itself."""
-        _rd_zero(call, regs)
+        precompile_rd(call, regs)
         p = regs[CSR_OPERAND]
         if p % 8:
             raise EcallError(f"zisk: {call.name} point at 0x{p:08x} is not 8-byte aligned")
@@ -77,7 +78,7 @@ def _fp2_sub(fp2: Fp2) -> Callable[[bytes, bytes], bytes]:
 
 def _arith256_mod(call: Call, regs: Sequence[int], memory: GuestMemory, io: HostIO, step: int) -> tuple[int, ...]:
     """d = (a * b + c) mod module, 256-bit little-endian operands."""
-    _rd_zero(call, regs)
+    precompile_rd(call, regs)
     a, b, c, module, d = (int.from_bytes(memory.read(ptr, 32), "little") if i < 4 else ptr
                           for i, ptr in enumerate(_pointers(call, memory, regs[CSR_OPERAND], 5)))
     if module == 0:

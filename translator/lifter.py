@@ -643,7 +643,7 @@ class _RegionLifter:
         S = f"i{8 * size}"
         base, a64 = self.address(rs1, imm)
         value = self.get(rs2)
-        narrow = value if size * 8 == self.xlen else f.let(f"trunc {self.T} {value} to {S}")
+        narrow = self.narrow(value, S)
         if self.mode != "full":
             off = f.let(f"sub i64 {a64}, {lit(self.layout.ram_base, 64)}")
             ok, slow = f.new_label(), f.new_label()
@@ -699,8 +699,8 @@ class _RegionLifter:
         self.put(rd, old if S == self.T else f.let(f"sext {S} {old} to {self.T}"))
 
     def narrow(self, value: str, S: str) -> str:
-        return value if S == self.T else f"{int(value) & 0xFFFF_FFFF}" if _is_const(value) else \
-            self.f.let(f"trunc {self.T} {value} to {S}")
+        """A register's value cut to the S bits a store writes."""
+        return value if S == self.T else self.f.let(f"trunc {self.T} {value} to {S}")
 
     def amo_value(self, fn: str, old: str, operand: str, S: str) -> str:
         """What an AMO stores: `fn` (encoding.AMO_FNS) of the old value and rs2's."""
