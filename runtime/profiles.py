@@ -126,10 +126,14 @@ RISC0_MAP = MemoryMap(ram_base=0x4000, ram_size=0xC000_0000 - 0x4000, stack_size
 # (MEM_BITS = 29), every address of it memory; the stack grows down from 0x200400.
 OPENVM_MAP = MemoryMap(ram_base=0, ram_size=1 << 29, stack_size=None, input_base=None)
 
-# A static linux/riscv64 program: libc's start and Go's runtime name themselves, and a stripped
-# binary may still say ELFOSABI_LINUX in the ELF header it loads with its first segment.
+# A static linux/riscv64 program: libc's start and Go's runtime name themselves.  A stripped
+# binary still carries loaded marks: ELFOSABI_LINUX in the ELF header its first segment loads,
+# glibc's ABI note (`.note.ABI-tag`: NT_GNU_ABI_TAG, owner "GNU", OS 0 = Linux), or Go's build
+# information (`.go.buildinfo`, which starts with this magic).
 LINUX_SYMBOLS = ("__libc_start_main", "_rt0_riscv64_linux")
 ELFOSABI_LINUX = 3
+GNU_LINUX_ABI_NOTE = b"\x04\x00\x00\x00\x10\x00\x00\x00\x01\x00\x00\x00GNU\x00\x00\x00\x00\x00"
+GO_BUILDINFO_MAGIC = b"\xff Go buildinf:"
 
 
 def _linux_recognise(program) -> str | None:
@@ -140,6 +144,10 @@ def _linux_recognise(program) -> str | None:
         return named
     if any(s.data[:4] == b"\x7fELF" and s.data[7:8] == bytes([ELFOSABI_LINUX]) for s in program.segments):
         return "its ELF header says ELFOSABI_LINUX"
+    if any(GNU_LINUX_ABI_NOTE in s.data for s in program.segments):
+        return "it carries glibc's Linux ABI note"
+    if any(GO_BUILDINFO_MAGIC in s.data for s in program.segments):
+        return "it carries Go's build information"
     return None
 
 

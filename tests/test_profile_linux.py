@@ -14,6 +14,7 @@ from zkaot.cli import main
 from zkaot.recognise import load_guest
 
 GUEST = Path(__file__).parent / "guests" / "linux" / "linux_guest.elf"
+EXAMPLES = Path(__file__).parent.parent / "examples" / "linux"
 LINUX = PROFILES["linux"]
 
 
@@ -33,6 +34,18 @@ def test_auto_recognises_a_static_linux_program_by_its_libc_start():
     guest = load_guest(GUEST)
     assert guest.profile is LINUX
     assert guest.why == "symbol __libc_start_main names __libc_start_main"
+
+
+def test_auto_recognises_a_stripped_go_program_by_its_build_information():
+    guest = load_guest(EXAMPLES / "go_hello" / "prog.elf")
+    assert guest.profile is LINUX
+    assert guest.why == "it carries Go's build information"
+
+
+def test_auto_recognises_a_stripped_glibc_program_by_its_abi_note():
+    guest = load_guest(EXAMPLES / "c_libc_float" / "prog.elf")
+    assert guest.profile is LINUX
+    assert guest.why == "it carries glibc's Linux ABI note"
 
 
 def test_argv_and_the_environment_reach_the_program_in_order(jit_cache):
