@@ -23,8 +23,8 @@ from typing import Mapping
 from runtime.calls import A0, A1, A2, A7, Call, Ecall, Registry, Span
 from runtime.host import EcallError, GuestExit, HostIO
 from runtime.isa import REGISTER_NUMBERS
-from runtime.linux_threads import (QUANTUM, _clock_nanosleep, _clone, _exit_thread, _futex, _gettid, _nanosleep,
-                                   _sched_yield, _set_tid_address, _tgkill, _tkill, clock, tick)
+from runtime import linux_threads as threads
+from runtime.linux_threads import QUANTUM, clock, tick
 from runtime.scheduler import Scheduler
 from runtime.memory import GuestMemory
 from runtime.memory_map import MemoryMap
@@ -542,19 +542,19 @@ SYSCALLS = [
     _syscall("readlinkat", 78, _value(-ENOENT), reads=(A0, A1, A2, A3)),
     _syscall("newfstatat", 79, _newfstatat, reads=(A0, A1, A2, A3)),
     _syscall("fstat", 80, _fstat, reads=(A0, A1)),
-    _syscall("exit", 93, _exit_thread, reads_step=True),
+    _syscall("exit", 93, threads.exit_thread, reads_step=True),
     _syscall("exit_group", 94, _exit_group),
-    _syscall("set_tid_address", 96, _set_tid_address),
-    _syscall("futex", 98, _futex, reads=(A0, A1, A2, A3, A4, A5), reads_step=True),
+    _syscall("set_tid_address", 96, threads.set_tid_address),
+    _syscall("futex", 98, threads.futex, reads=(A0, A1, A2, A3, A4, A5), reads_step=True),
     _syscall("set_robust_list", 99, _value(0), reads=(A0, A1)),
-    _syscall("nanosleep", 101, _nanosleep, reads=(A0, A1), reads_step=True),
+    _syscall("nanosleep", 101, threads.nanosleep, reads=(A0, A1), reads_step=True),
     _syscall("clock_gettime", 113, _clock_gettime, reads=(A0, A1), reads_step=True),
     _syscall("clock_getres", 114, _clock_getres, reads=(A0, A1)),
-    _syscall("clock_nanosleep", 115, _clock_nanosleep, reads=(A0, A1, A2, A3), reads_step=True),
+    _syscall("clock_nanosleep", 115, threads.clock_nanosleep, reads=(A0, A1, A2, A3), reads_step=True),
     _syscall("sched_getaffinity", 123, _sched_getaffinity, reads=(A0, A1, A2)),
-    _syscall("sched_yield", 124, _sched_yield, reads=(), reads_step=True),
-    _syscall("tkill", 130, _tkill, reads=(A0, A1), reads_step=True),
-    _syscall("tgkill", 131, _tgkill, reads=(A0, A1, A2), reads_step=True),
+    _syscall("sched_yield", 124, threads.sched_yield, reads=(), reads_step=True),
+    _syscall("tkill", 130, threads.tkill, reads=(A0, A1), reads_step=True),
+    _syscall("tgkill", 131, threads.tgkill, reads=(A0, A1, A2), reads_step=True),
     _syscall("sigaltstack", 132, _sigaltstack, reads=(A0, A1)),
     _syscall("rt_sigaction", 134, _value(0), reads=(A0, A1, A2)),
     _syscall("rt_sigprocmask", 135, _value(0), reads=(A0, A1, A2)),
@@ -567,9 +567,9 @@ SYSCALLS = [
     _syscall("geteuid", 175, _value(0), reads=()),
     _syscall("getgid", 176, _value(0), reads=()),
     _syscall("getegid", 177, _value(0), reads=()),
-    _syscall("gettid", 178, _gettid, reads=()),
+    _syscall("gettid", 178, threads.gettid, reads=()),
     _syscall("brk", 214, _brk),
-    _syscall("clone", 220, _clone, reads=(A0, A1, A2, A3, A4)),
+    _syscall("clone", 220, threads.clone, reads=(A0, A1, A2, A3, A4)),
     _syscall("munmap", 215, _value(0), reads=(A0, A1)),
     _syscall("mremap", 216, _value(-ENOMEM), reads=(A0, A1, A2)),
     _syscall("mmap", 222, _mmap, reads=(A0, A1, A2, A3, A4, A5)),

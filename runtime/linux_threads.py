@@ -49,11 +49,6 @@ def tick(regs: list[int], pc: int, memory: GuestMemory, io: HostIO, step: int) -
     return _switch(memory, lambda r, p: scheduler(io).preempt(r, p, step))(regs, pc)
 
 
-def _host_int(memory: GuestMemory, compute: Callable[[], int]) -> int:
-    value = memory.host_value(lambda: compute() & ((1 << 64) - 1))
-    return value - (1 << 64) if value >> 63 else value
-
-
 # ---- clone and exit -----------------------------------------------------------------
 CLONE_VM, CLONE_FS, CLONE_FILES, CLONE_SIGHAND = 0x100, 0x200, 0x400, 0x800
 CLONE_THREAD, CLONE_SYSVSEM, CLONE_SETTLS, CLONE_PARENT_SETTID = 0x10000, 0x40000, 0x80000, 0x100000
@@ -64,7 +59,7 @@ THREAD_FLAGS = (THREAD_NEEDS | CLONE_FS | CLONE_FILES | CLONE_SYSVSEM | CLONE_SE
                 | CLONE_CHILD_CLEARTID | CLONE_DETACHED | CLONE_CHILD_SETTID | CSIGNAL)
 
 
-def _clone(call: Call, regs, memory, io: HostIO, step: int) -> tuple[int, ...]:
+def clone(call: Call, regs, memory, io: HostIO, step: int) -> tuple[int, ...]:
     """A thread (clone(flags, stack, parent_tid, tls, child_tid), riscv64's order): the child
     starts after the ecall with the caller's registers but sp = stack (if given), tp = tls
     (CLONE_SETTLS) and a0 = 0; the caller goes on and gets the child's tid."""
@@ -92,7 +87,7 @@ def _clone(call: Call, regs, memory, io: HostIO, step: int) -> tuple[int, ...]:
     return (tid,)
 
 
-def _exit_thread(call: Call, regs, memory, io: HostIO, step: int) -> tuple[int, ...]:
+def exit_thread(call: Call, regs, memory, io: HostIO, step: int) -> tuple[int, ...]:
     """exit ends the calling thread: its clear_child_tid word is zeroed and its futex woken (how
     pthread_join waits), and the next thread runs.  The last thread's exit ends the process,
     whose status is then the first thread's (the leader's, as a parent's wait sees it)."""
@@ -114,7 +109,7 @@ def _exit_thread(call: Call, regs, memory, io: HostIO, step: int) -> tuple[int, 
     return (0,)
 
 
-def _set_tid_address(call: Call, regs, memory, io: HostIO, step: int) -> tuple[int, ...]:
+def set_tid_address(call: Call, regs, memory, io: HostIO, step: int) -> tuple[int, ...]:
     """Remembers the word to clear at the thread's exit; returns the tid."""
     def remember() -> int:
         s = scheduler(io)
@@ -123,7 +118,7 @@ def _set_tid_address(call: Call, regs, memory, io: HostIO, step: int) -> tuple[i
     return (memory.host_value(remember),)
 
 
-def _gettid(call: Call, regs, memory, io: HostIO, step: int) -> tuple[int, ...]:
+def gettid(call: Call, regs, memory, io: HostIO, step: int) -> tuple[int, ...]:
     return (memory.host_value(lambda: scheduler(io).current),)
 
 
@@ -142,7 +137,7 @@ def _timespec(memory: GuestMemory, address: int) -> int | None:
     return seconds * NANOSECONDS + nanoseconds
 
 
-def _futex(call: Call, regs, memory, io: HostIO, step: int) -> tuple[int, ...]:
+def futex(call: Call, regs, memory, io: HostIO, step: int) -> tuple[int, ...]:
     """WAIT and WAIT_BITSET block while the word at uaddr holds val (a timeout ends the wait
     with -ETIMEDOUT: relative for WAIT, absolute for WAIT_BITSET); WAKE and WAKE_BITSET wake
     waiters in the order they came; REQUEUE and CMP_REQUEUE move the rest to uaddr2.  Private
@@ -177,7 +172,7 @@ def _futex(call: Call, regs, memory, io: HostIO, step: int) -> tuple[int, ...]:
     return (0,)
 
 
-def _sched_yield(call: Call, regs, memory, io: HostIO, step: int) -> tuple[int, ...]:
+def sched_yield(call: Call, regs, memory, io: HostIO, step: int) -> tuple[int, ...]:
     """The caller goes to the back of the run queue if another thread is ready."""
     io.resume = _switch(memory, lambda r, p: scheduler(io).preempt(r, p, step))
     return (0,)
@@ -200,14 +195,14 @@ def _sleep(memory: GuestMemory, io: HostIO, step: int, request: int, absolute: b
     return 0
 
 
-def _nanosleep(call: Call, regs, memory, io: HostIO, step: int) -> tuple[int, ...]:
+def nanosleep(call: Call, regs, memory, io: HostIO, step: int) -> tuple[int, ...]:
     return (_sleep(memory, io, step, regs[A0], absolute=False),)
 
 
 TIMER_ABSTIME = 1
 
 
-def _clock_nanosleep(call: Call, regs, memory, io: HostIO, step: int) -> tuple[int, ...]:
+def clock_nanosleep(call: Call, regs, memory, io: HostIO, step: int) -> tuple[int, ...]:
     """Any clock (they are one); TIMER_ABSTIME sleeps until a time, else for a while."""
     return (_sleep(memory, io, step, regs[A2], absolute=bool(regs[A1] & TIMER_ABSTIME)),)
 
@@ -234,12 +229,12 @@ def _send(memory: GuestMemory, io: HostIO, step: int, tgid: int, tid: int, signa
         if signal:
             s.signals.append((step, tid, signal))
         return 0
-    return _host_int(memory, send)
+    return memory.host_value(lambda: send() & ((1 << 64) - 1))
 
 
-def _tkill(call: Call, regs, memory, io: HostIO, step: int) -> tuple[int, ...]:
+def tkill(call: Call, regs, memory, io: HostIO, step: int) -> tuple[int, ...]:
     return (_send(memory, io, step, 1, regs[A0], regs[A1]),)
 
 
-def _tgkill(call: Call, regs, memory, io: HostIO, step: int) -> tuple[int, ...]:
+def tgkill(call: Call, regs, memory, io: HostIO, step: int) -> tuple[int, ...]:
     return (_send(memory, io, step, regs[A0], regs[A1], regs[A2]),)
