@@ -1,8 +1,9 @@
 """The linux profile's threads and scheduler on the no-libc test guest
 (tests/guests/linux/guest.c), whose thread tests clone with raw system calls, lock and wait on
-futexes, spin, sleep and exit threads.  What they print does not depend on how threads are
-scheduled, so it must be what qemu-riscv64 printed when the guest was built (expected.json);
-both engines must agree step for step, and the minimal trace must replay every switch."""
+futexes, spin, sleep and exit threads, and on a musl program with POSIX threads
+(pthreads.c).  What they print does not depend on how threads are scheduled, so it must be
+what qemu-riscv64 printed when they were built (expected.json); both engines must agree step
+for step, and the minimal trace must replay every switch."""
 import json
 from pathlib import Path
 
@@ -15,12 +16,13 @@ from zkaot.recognise import load_guest
 
 HERE = Path(__file__).parent / "guests" / "linux"
 GUEST = HERE / "linux_guest.elf"
+PTHREADS = HERE / "pthreads.elf"
 QEMU = json.loads((HERE / "expected.json").read_text())
 LINUX = PROFILES["linux"]
 
 
-def run_both(test: str, jit_cache, step_limit: int = 3_000_000):
-    guest = load_guest(GUEST, "linux")
+def run_both(test: str, jit_cache, step_limit: int = 3_000_000, elf: Path = GUEST):
+    guest = load_guest(elf, "linux")
     calls = linux_calls(LinuxOptions(argv=(b"guest", test.encode())))
     return both_engines(guest.program, LINUX.maps[64], calls, jit_cache, step_limit=step_limit,
                         windows=[(STACK_TOP - 0x4000, STACK_TOP)])
@@ -32,9 +34,10 @@ def interpreter(test: str) -> Interpreter:
                        calls=linux_calls(LinuxOptions(argv=(b"guest", test.encode()))))
 
 
-def prints_what_qemu_prints(test: str, jit_cache):
-    result = run_both(test, jit_cache)
-    assert (result.output.decode(), result.exit_code) == (QEMU[test]["stdout"], QEMU[test]["exit"])
+def prints_what_qemu_prints(test: str, jit_cache, elf: Path = GUEST):
+    result = run_both(test, jit_cache, elf=elf)
+    qemu = QEMU[f"{elf.name} {test}"]
+    assert (result.output.decode(), result.exit_code) == (qemu["stdout"], qemu["exit"])
     return result
 
 
@@ -80,22 +83,30 @@ def test_waits_that_no_thread_can_fill_skip_virtual_time_instead_of_spending_ste
     assert 7_000_000 - 1_000 < skipped < 7_000_000                  # the few steps between their starts
 
 
+def test_musl_pthreads_create_lock_wait_join_detach_and_keep_thread_local_storage(jit_cache):
+    prints_what_qemu_prints("1000", jit_cache, elf=PTHREADS)
+
+
 def test_a_clone_that_would_make_a_process_ends_the_run_naming_its_flags(jit_cache):
     result = run_both("clone", jit_cache)
     assert "linux: clone with flags 0x0 makes a process, not a thread" in str(result.fault)
 
 
-def replays(test: str, jit_cache, chunk_log2: int):
-    """The minimal trace of `guest <test>` expands to the interpreter's full trace."""
+def replays_to_what_qemu_prints(test: str, jit_cache, chunk_log2: int, elf: Path = GUEST):
+    """The minimal trace of `elf test` expands to the interpreter's full trace."""
     calls = linux_calls(LinuxOptions(argv=(b"guest", test.encode())))
-    _, result, _, _ = expansion_matches_reference(load_guest(GUEST, "linux"), jit_cache, chunk_log2, min_chunks=4,
+    _, result, _, _ = expansion_matches_reference(load_guest(elf, "linux"), jit_cache, chunk_log2, min_chunks=4,
                                                   calls=calls)
-    return result
+    assert result.output.decode() == QEMU[f"{elf.name} {test}"]["stdout"]
 
 
 def test_minimal_trace_replays_thread_switches_at_blocking_calls(jit_cache):
-    assert replays("threads", jit_cache, 10).output.decode() == QEMU["threads"]["stdout"]
+    replays_to_what_qemu_prints("threads", jit_cache, 10)
 
 
 def test_minimal_trace_replays_a_preemption_by_the_quantum(jit_cache):
-    assert replays("preempt", jit_cache, 18).output.decode() == QEMU["preempt"]["stdout"]
+    replays_to_what_qemu_prints("preempt", jit_cache, 18)
+
+
+def test_minimal_trace_of_a_musl_pthreads_program_replays(jit_cache):
+    replays_to_what_qemu_prints("1000", jit_cache, 11, elf=PTHREADS)
