@@ -1,7 +1,8 @@
 """Rebuild the linux-profile test guests: `python tests/guests/linux/build.py` (zkaot's Zig
 toolchain; -g0 and fixed relative paths keep the bytes reproducible).  linux_guest.elf is a
 static rv64ima Linux executable made without a libc: it talks to the kernel ABI directly.
-pthreads.elf is a musl C program with POSIX threads.  With qemu-riscv64 (Debian's qemu-user)
+pthreads.elf is a musl C program with POSIX threads, without musl's debug information (1.7 MB
+with it; Zig's linker drops the symbol table too, so only `--profile linux` takes it).  With qemu-riscv64 (Debian's qemu-user)
 on the PATH it also records what the thread tests, whose output does not depend on how
 threads are scheduled, print and exit with there (expected.json, by command line), which
 tests/test_profile_linux_threads.py holds zkaot to."""
