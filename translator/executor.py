@@ -211,8 +211,8 @@ class NativeMachine:
                         self._interpret(1)
                     self._step_limit_fault()
                 tick = self.interp.next_tick(steps)
-                if steps + n > tick:        # the scheduler runs before step `tick`: the interpreter takes
-                    self._interpret(tick - steps or 1)      # the steps up to it, then the tick and its step
+                if steps + n > tick:        # the block would cross a scheduler tick: the interpreter takes the
+                    self._interpret(tick - steps if steps < tick else 1)   # steps up to it, then the tick and its step
                     continue
                 if progress and steps >= next_progress:
                     progress(steps)

@@ -256,13 +256,14 @@ class Interpreter:
             self.first_pc = self.pc
             self._run(budget)
             return
-        end, first = self.steps + budget, True
+        start, end = self.steps, self.steps + budget
+        self.first_pc = self.pc
         while self.steps < end:
             if self.steps % quantum == 0 and self.steps:
                 self.pc = self.calls.tick(self.regs, self.pc, self.memory, self.io, self.steps)
                 self.reservation = None
-            if first:
-                self.first_pc, first = self.pc, False
+                if self.steps == start:
+                    self.first_pc = self.pc
             self._run(min(end, (self.steps // quantum + 1) * quantum) - self.steps)
 
     def next_tick(self, steps: int) -> int:
