@@ -496,7 +496,7 @@ def _unsupported(number: int) -> str:
     return f"linux: unsupported Linux syscall {name} ({number}) (docs/linux.md lists the calls zkaot has)"
 
 
-F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL = 0, 1, 2, 3, 4
+F_GETFD, F_SETFD, F_GETFL, F_SETFL = 1, 2, 3, 4
 O_WRONLY = 1
 
 
@@ -569,9 +569,9 @@ SYSCALLS = [
     _syscall("getegid", 177, _value(0), reads=()),
     _syscall("gettid", 178, threads.gettid, reads=()),
     _syscall("brk", 214, _brk),
-    _syscall("clone", 220, threads.clone, reads=(A0, A1, A2, A3, A4)),
     _syscall("munmap", 215, _value(0), reads=(A0, A1)),
     _syscall("mremap", 216, _value(-ENOMEM), reads=(A0, A1, A2)),
+    _syscall("clone", 220, threads.clone, reads=(A0, A1, A2, A3, A4)),
     _syscall("mmap", 222, _mmap, reads=(A0, A1, A2, A3, A4, A5)),
     _syscall("mprotect", 226, _value(0), reads=(A0, A1, A2)),
     _syscall("madvise", 233, _value(0), reads=(A0, A1, A2)),

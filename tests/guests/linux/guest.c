@@ -14,7 +14,7 @@ static long sys6(long n, long a, long b, long c, long d, long e, long f) {
 }
 #define SYS(n, a, b, c) sys6(n, (long)(a), (long)(b), (long)(c), 0, 0, 0)
 
-enum { SYS_futex = 98, SYS_exit = 93, SYS_set_tid_address = 96, SYS_nanosleep = 101, SYS_sched_yield = 124,
+enum { SYS_fcntl = 25, SYS_clock_nanosleep = 115, SYS_futex = 98, SYS_exit = 93, SYS_set_tid_address = 96, SYS_nanosleep = 101, SYS_sched_yield = 124,
        SYS_tkill = 130, SYS_tgkill = 131, SYS_getpid = 172, SYS_gettid = 178 };
 enum { SYS_openat = 56, SYS_close = 57, SYS_lseek = 62, SYS_read = 63, SYS_write = 64, SYS_readv = 65,
        SYS_writev = 66, SYS_fstat = 80, SYS_exit_group = 94, SYS_clock_gettime = 113, SYS_brk = 214,
@@ -292,7 +292,11 @@ static int test_timeout(void) {
   line("waited_5ms", t1 - t0 >= 5000000);
   line("wrong_value", futex_wait(&never, 1, five_ms));
   line("slept", SYS(SYS_nanosleep, two_ms, 0, 0));
-  line("slept_2ms", now_ns() - t1 >= 2000000);
+  long t2 = now_ns();
+  line("slept_2ms", t2 - t1 >= 2000000);
+  int64_t until[2] = {(t2 + 1000000) / 1000000000, (t2 + 1000000) % 1000000000};
+  line("slept_until", sys6(SYS_clock_nanosleep, 1, 1, (long)until, 0, 0, 0));    /* CLOCK_MONOTONIC, TIMER_ABSTIME */
+  line("woke_after", now_ns() >= t2 + 1000000);
   SYS(SYS_exit_group, 0, 0, 0);             /* the waiting thread goes with the process */
   return 1;
 }
@@ -310,6 +314,8 @@ static int test_ids(void) {
   line("tgkill_self", SYS(SYS_tgkill, pid, tid, 23));        /* SIGURG: ignored by default */
   line("tkill_probe", SYS(SYS_tkill, tid, 0, 0));
   line("tgkill_no_such_thread", SYS(SYS_tgkill, pid, 4000000, 23));
+  line("fcntl_stdout_access", SYS(SYS_fcntl, 1, 3, 0) & 3);               /* F_GETFL: O_WRONLY (a pipe's end) */
+  line("fcntl_closed_fd", SYS(SYS_fcntl, 99, 1, 0));                      /* F_GETFD: -EBADF */
   return 0;
 }
 
