@@ -147,12 +147,20 @@ class Registry:
     start of a run (zeros; OpenVM's REVEAL fills them).  `start(program, memory, io)`, if
     given, runs before a fresh run's first instruction (not before a replay) and returns the
     registers it sets: the Linux profile lays out a process's stack there (runtime/linux.py).
-    `unknown(number)` words the fault of an ecall number the registry has no call for."""
+    `unknown(number)` words the fault of an ecall number the registry has no call for.
+    `quantum`: a profile with threads (runtime/linux_threads.py) has its scheduler run every
+    `quantum` steps: `tick(regs, pc, memory, io, step)` runs between steps, before each step
+    whose number is a multiple of the quantum, and returns the pc to go on at, having replaced
+    the registers when it hands the hart to another thread."""
 
     def __init__(self, calls: Iterable[Call], vendor: str | None = None, public_output_size: int = 0,
                  start: Callable[[object, GuestMemory, HostIO], dict[int, int]] | None = None,
-                 unknown: Callable[[int], str] | None = None):
+                 unknown: Callable[[int], str] | None = None, quantum: int | None = None,
+                 tick: Callable[[list[int], int, GuestMemory, HostIO, int], int] | None = None):
+        if (quantum is None) != (tick is None):
+            raise ValueError("a registry has both a quantum and a tick, or neither")
         self.calls = tuple(calls)
+        self.quantum, self.tick = quantum, tick
         self.vendor = vendor
         self.public_output_size = public_output_size
         self.start = start

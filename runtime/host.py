@@ -70,6 +70,10 @@ class HostIO:
     hint_stream: bytearray = field(default_factory=bytearray)   # OpenVM's hint stream (runtime/openvm.py)
     process: object = None                                 # a profile's per-run state (runtime/linux.py)
     scratch: dict = field(default_factory=dict)            # a profile's calls' own state (ZisK's free-call parameters)
+    # Set by a call that may hand the hart to another thread (runtime/linux_threads.py): after the
+    # call's register writes it gets the registers and the pc the caller would go on at, and returns
+    # the pc to go on at, having replaced the registers when another thread is to run.
+    resume: Callable[[list[int], int], int] | None = None
     _line: bytearray = field(default_factory=bytearray)     # the start of a stdout line that may be a marker
     _mid_line: bool = False                                # the current stdout line is shown: no marker
 

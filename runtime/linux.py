@@ -6,9 +6,10 @@ This is the basic tier of eth-act's Linux ABI for zkVMs (riscv-compilation
 stdin (the input frames, concatenated) and from files given on the command line, write,
 exit_group, and the calls a libc makes while it starts (set_tid_address, ioctl, ...).
 Everything a real kernel would take from the world is fixed or derived from the input: the
-clock counts steps, getrandom and AT_RANDOM are a hash of the input, pid and tid are 1.
-Threads (clone, futex) and signals are not here: such a call ends the run with one line
-naming it.  Every value a call takes from this process state goes through
+clock counts steps, getrandom and AT_RANDOM are a hash of the input, the pid is 1.
+Threads and the scheduler are the advanced tier (runtime/linux_threads.py); signals are
+recorded and never delivered.  A call zkaot does not have ends the run with one line naming
+it.  Every value a call takes from this process state goes through
 `memory.host_value`/`host_bytes`, so that a replay of the minimal trace (which has no
 process state) reads it back from the load log.
 """
@@ -22,6 +23,9 @@ from typing import Mapping
 from runtime.calls import A0, A1, A2, A7, Call, Ecall, Registry, Span
 from runtime.host import EcallError, GuestExit, HostIO
 from runtime.isa import REGISTER_NUMBERS
+from runtime import linux_threads as threads
+from runtime.linux_threads import QUANTUM, clock, tick
+from runtime.scheduler import Scheduler
 from runtime.memory import GuestMemory
 from runtime.memory_map import MemoryMap
 
@@ -63,6 +67,7 @@ class Process:
     mmap_next: int = MMAP_BASE
     fds: dict[int, OpenFile] = field(default_factory=dict)
     random_counter: int = 0
+    scheduler: Scheduler = field(default_factory=Scheduler)     # its threads and the virtual clock
 
     def random_bytes(self, n: int) -> bytes:
         out = bytearray()
@@ -154,8 +159,8 @@ def _process(io: HostIO) -> Process:
     return io.process
 
 
-def _exit(call: Call, regs, memory, io: HostIO, step: int) -> tuple[int, ...]:
-    """exit and exit_group: the status is a0's low byte, as a parent's wait() sees it."""
+def _exit_group(call: Call, regs, memory, io: HostIO, step: int) -> tuple[int, ...]:
+    """The status is a0's low byte, as a parent's wait() sees it."""
     raise GuestExit(regs[A0] & 0xFF)
 
 
@@ -400,8 +405,10 @@ def _value(result: int):
 
 
 def _clock_gettime(call: Call, regs, memory, io: HostIO, step: int) -> tuple[int, ...]:
-    """Every clock reads the step count as nanoseconds since the epoch's start."""
-    memory.write(regs[A1], struct.pack("<qq", step // STEPS_PER_SECOND, step % STEPS_PER_SECOND))
+    """Every clock reads the virtual clock (the step count, plus what waits skipped) as
+    nanoseconds since the epoch's start."""
+    now = clock(memory, io, step)
+    memory.write(regs[A1], struct.pack("<qq", now // STEPS_PER_SECOND, now % STEPS_PER_SECOND))
     return (0,)
 
 
@@ -448,9 +455,10 @@ def _sched_getaffinity(call: Call, regs, memory, io: HostIO, step: int) -> tuple
 
 
 def _gettimeofday(call: Call, regs, memory, io: HostIO, step: int) -> tuple[int, ...]:
-    """The step clock in seconds and microseconds; no time zone."""
+    """The virtual clock in seconds and microseconds; no time zone."""
     if regs[A0]:
-        memory.write(regs[A0], struct.pack("<qq", step // STEPS_PER_SECOND, step % STEPS_PER_SECOND // 1000))
+        now = clock(memory, io, step)
+        memory.write(regs[A0], struct.pack("<qq", now // STEPS_PER_SECOND, now % STEPS_PER_SECOND // 1000))
     return (0,)
 
 
@@ -485,8 +493,27 @@ SYSCALL_NAMES = {
 
 def _unsupported(number: int) -> str:
     name = SYSCALL_NAMES.get(number, "(unnamed)")
-    return (f"linux: unsupported Linux syscall {name} ({number}): zkaot's Linux profile runs single-threaded "
-            f"programs without signals (docs/linux.md lists the calls it has)")
+    return f"linux: unsupported Linux syscall {name} ({number}) (docs/linux.md lists the calls zkaot has)"
+
+
+F_GETFD, F_SETFD, F_GETFL, F_SETFL = 1, 2, 3, 4
+O_WRONLY = 1
+
+
+def _fcntl(call: Call, regs, memory, io: HostIO, step: int) -> tuple[int, ...]:
+    """The descriptor flags read as none (no FD_CLOEXEC), the status flags as the access mode
+    (stdout and stderr write-only, the rest read-only, never O_NONBLOCK); setting either
+    is accepted and changes nothing.  Other commands (F_DUPFD, locks, ...) are -EINVAL."""
+    fd, command = regs[A0], regs[A1]
+    if not _host_int(memory, lambda: fd in (0, 1, 2) or fd in _process(io).fds):
+        return (-EBADF,)
+    if command == F_GETFL:
+        return (O_WRONLY if fd in (1, 2) else 0,)
+    return (0,) if command in (F_GETFD, F_SETFD, F_SETFL) else (-EINVAL,)
+
+
+def _rt_sigreturn(call: Call, regs, memory, io: HostIO, step: int) -> tuple[int, ...]:
+    raise EcallError("linux: rt_sigreturn with no signal being handled: zkaot delivers no signals")
 
 
 def _syscall(name: str, number: int, handler, reads=(A0,), memory_reads=(), memory_writes=(),
@@ -503,6 +530,7 @@ def _syscall(name: str, number: int, handler, reads=(A0,), memory_reads=(), memo
 _BUFFER_IN = (Span(A1, "write buffer", size_reg=A2),)
 _BUFFER_OUT = (Span(A1, "read buffer", size_reg=A2),)
 SYSCALLS = [
+    _syscall("fcntl", 25, _fcntl, reads=(A0, A1, A2)),
     _syscall("ioctl", 29, _value(-ENOTTY)),
     _syscall("openat", 56, _openat, reads=(A0, A1, A2, A3)),
     _syscall("close", 57, _close),
@@ -514,18 +542,23 @@ SYSCALLS = [
     _syscall("readlinkat", 78, _value(-ENOENT), reads=(A0, A1, A2, A3)),
     _syscall("newfstatat", 79, _newfstatat, reads=(A0, A1, A2, A3)),
     _syscall("fstat", 80, _fstat, reads=(A0, A1)),
-    _syscall("exit", 93, _exit),
-    _syscall("exit_group", 94, _exit),
-    _syscall("set_tid_address", 96, _value(1)),
+    _syscall("exit", 93, threads.exit_thread, reads_step=True),
+    _syscall("exit_group", 94, _exit_group),
+    _syscall("set_tid_address", 96, threads.set_tid_address),
+    _syscall("futex", 98, threads.futex, reads=(A0, A1, A2, A3, A4, A5), reads_step=True),
     _syscall("set_robust_list", 99, _value(0), reads=(A0, A1)),
-    _syscall("nanosleep", 101, _value(0), reads=(A0, A1)),
+    _syscall("nanosleep", 101, threads.nanosleep, reads=(A0, A1), reads_step=True),
     _syscall("clock_gettime", 113, _clock_gettime, reads=(A0, A1), reads_step=True),
     _syscall("clock_getres", 114, _clock_getres, reads=(A0, A1)),
+    _syscall("clock_nanosleep", 115, threads.clock_nanosleep, reads=(A0, A1, A2, A3), reads_step=True),
     _syscall("sched_getaffinity", 123, _sched_getaffinity, reads=(A0, A1, A2)),
-    _syscall("sched_yield", 124, _value(0), reads=()),
+    _syscall("sched_yield", 124, threads.sched_yield, reads=(), reads_step=True),
+    _syscall("tkill", 130, threads.tkill, reads=(A0, A1), reads_step=True),
+    _syscall("tgkill", 131, threads.tgkill, reads=(A0, A1, A2), reads_step=True),
     _syscall("sigaltstack", 132, _sigaltstack, reads=(A0, A1)),
     _syscall("rt_sigaction", 134, _value(0), reads=(A0, A1, A2)),
     _syscall("rt_sigprocmask", 135, _value(0), reads=(A0, A1, A2)),
+    _syscall("rt_sigreturn", 139, _rt_sigreturn, reads=()),
     _syscall("uname", 160, _uname),
     _syscall("getrlimit", 163, _getrlimit, reads=(A0, A1)),
     _syscall("gettimeofday", 169, _gettimeofday, reads=(A0, A1), reads_step=True),
@@ -534,10 +567,11 @@ SYSCALLS = [
     _syscall("geteuid", 175, _value(0), reads=()),
     _syscall("getgid", 176, _value(0), reads=()),
     _syscall("getegid", 177, _value(0), reads=()),
-    _syscall("gettid", 178, _value(1), reads=()),
+    _syscall("gettid", 178, threads.gettid, reads=()),
     _syscall("brk", 214, _brk),
     _syscall("munmap", 215, _value(0), reads=(A0, A1)),
     _syscall("mremap", 216, _value(-ENOMEM), reads=(A0, A1, A2)),
+    _syscall("clone", 220, threads.clone, reads=(A0, A1, A2, A3, A4)),
     _syscall("mmap", 222, _mmap, reads=(A0, A1, A2, A3, A4, A5)),
     _syscall("mprotect", 226, _value(0), reads=(A0, A1, A2)),
     _syscall("madvise", 233, _value(0), reads=(A0, A1, A2)),
@@ -545,9 +579,10 @@ SYSCALLS = [
     _syscall("getrandom", 278, _getrandom, reads=(A0, A1, A2)),
     _syscall("statx", 291, _value(-ENOSYS), reads=(A0, A1, A2, A3, A4)),     # libc falls back to newfstatat
     _syscall("rseq", 293, _value(-ENOSYS), reads=(A0, A1, A2, A3)),          # glibc goes on without it
+    _syscall("clone3", 435, _value(-ENOSYS), reads=(A0, A1)),                # glibc falls back to clone
 ]
 
 
 def linux_calls(options: LinuxOptions = LinuxOptions()) -> Registry:
     """The system calls, and the start of a process with these argv, env and files."""
-    return Registry(SYSCALLS, vendor="linux", start=start(options), unknown=_unsupported)
+    return Registry(SYSCALLS, vendor="linux", start=start(options), unknown=_unsupported, quantum=QUANTUM, tick=tick)

@@ -26,19 +26,20 @@ def both_engines(program, memory_map, calls, cache_dir, frames=(), input_bytes: 
 
 
 def expansion_matches_reference(guest, cache_dir, chunk_log2: int, frames=(), input_bytes: bytes = b"",
-                                min_chunks: int = 2):
+                                min_chunks: int = 2, calls=None):
     """Run `guest` (zkaot.recognise.Guest) in minimal mode, expand every chunk of its trace and
     check the rows and precompile rows are the interpreter's full trace; returns the minimal
-    run's result, the reference result and its precompile rows, for what a profile adds."""
+    run's result, the reference result and its precompile rows, for what a profile adds.
+    `calls`: the profile's registry for this run (a Linux process's argv), if not its default."""
     xlen, name = guest.program.xlen, guest.profile.name
-    memory_map, calls = guest.profile.maps[xlen], guest.profile.calls[xlen]
+    memory_map, calls = guest.profile.maps[xlen], calls or guest.profile.calls[xlen]
     run = NativeMachine(guest.program, input_bytes, memory_map, mode="minimal", chunk_log2=chunk_log2,
                         cache_dir=cache_dir, calls=calls, frames=frames).run()
     chunks = chunks_of(guest.program, run.trace, run.result.steps, memory_map, cache_dir=cache_dir, profile=name)
     assert len(chunks) >= min_chunks
     parts = [expand_chunk(c) for c in chunks]
     result, want_main, want_precompiles = reference_trace(guest.program, input_bytes, memory_map, profile=name,
-                                                          frames=frames)
+                                                          frames=frames, calls=calls)
     assert (result.exit_code, str(result.fault), result.output) == \
            (run.result.exit_code, str(run.result.fault), run.result.output)
     assert np.array_equal(np.concatenate([rows for rows, _ in parts]), want_main)

@@ -115,12 +115,6 @@ def test_the_exit_status_is_the_low_byte_of_exit_groups_argument(jit_cache):
     assert run_both("exit", jit_cache).exit_code == 300 & 0xFF
 
 
-def test_a_thread_call_ends_the_run_naming_it(jit_cache):
-    result = run_both("clone", jit_cache)
-    assert result.exit_code is None
-    assert "linux: unsupported Linux syscall clone (220)" in str(result.fault)
-
-
 def test_an_unknown_system_call_ends_the_run_naming_its_number(jit_cache):
     assert "linux: unsupported Linux syscall (unnamed) (999)" in str(run_both("unknown", jit_cache).fault)
 

@@ -164,11 +164,12 @@ class NativeMachine:
         self._to_interpreter()
         if self.mode == "minimal":
             self.memory.log = []
-        start_pc, start_steps, started = self.interp.pc, self.interp.steps, time.perf_counter()
+        start_steps, started = self.interp.steps, time.perf_counter()
         try:
             self.interp.execute(steps)
             self.ctx[SLOT_PREV_PC] = self.interp.prev_pc
         finally:
+            start_pc = self.interp.first_pc         # after a scheduler tick's hand-over, the other thread's
             if self.mode == "minimal":
                 if self.memory.log:
                     read = np.array(self.memory.log, np.uint64)
@@ -209,10 +210,14 @@ class NativeMachine:
                     for _ in range(self.step_limit - steps):     # one by one, so the histogram sees each
                         self._interpret(1)
                     self._step_limit_fault()
+                tick = self.interp.next_tick(steps)
+                if steps + n > tick:        # the block would cross a scheduler tick: the interpreter takes the
+                    self._interpret(tick - steps if steps < tick else 1)   # steps up to it, then the tick and its step
+                    continue
                 if progress and steps >= next_progress:
                     progress(steps)
                     next_progress = steps + PROGRESS_SLICE * 16
-                ctx[SLOT_BUDGET] = min(next_checkpoint, self.step_limit, steps + (PROGRESS_SLICE << 8))
+                ctx[SLOT_BUDGET] = min(next_checkpoint, self.step_limit, steps + (PROGRESS_SLICE << 8), tick)
                 entered = time.perf_counter()
                 status = self.dispatch(ctx.ctypes.data)
                 self.stats["dispatches"] += 1

@@ -73,11 +73,12 @@ def expand_chunk(chunk: Chunk) -> tuple[np.ndarray, np.ndarray]:
     interp.io.on_precompile = lambda *call: precompiles.append(precompile_record(interp.steps, *call))
     ctx = np.zeros(CTX_SLOTS, np.uint64)
     ctx[:32] = chunk.regs
-    ctx[SLOT_PC], ctx[SLOT_STEPS], ctx[SLOT_BUDGET] = chunk.pc, chunk.first_step, chunk.end_step
+    ctx[SLOT_PC], ctx[SLOT_STEPS] = chunk.pc, chunk.first_step
     ctx[SLOT_LOG] = chunk.log.ctypes.data if len(chunk.log) else 0
     ctx[SLOT_ROWS], ctx[SLOT_ROW_BASE] = rows.ctypes.data, chunk.first_step
     ctx[SLOT_CODE_BASE], ctx[SLOT_CODE_WORDS], ctx[SLOT_TABLE] = full.cm.base, len(full.table), full.table.ctypes.data
     while int(ctx[SLOT_STEPS]) < chunk.end_step:
+        ctx[SLOT_BUDGET] = min(chunk.end_step, interp.next_tick(int(ctx[SLOT_STEPS])))    # a tick: interpreted
         entered = time.perf_counter()
         full.dispatch(ctx.ctypes.data)
         full.ran(time.perf_counter() - entered)
@@ -149,12 +150,13 @@ def chunks_of(program, trace, total_steps: int, memory_map: MemoryMap, opt: int 
 
 
 def reference_trace(program, input_bytes: bytes = b"", memory_map: MemoryMap = MemoryMap(),
-                    step_limit: int | None = None, profile: str = "zkaot", frames=()):
-    """The interpreter's own full trace, for differential tests: (result, main rows, precompile rows)."""
+                    step_limit: int | None = None, profile: str = "zkaot", frames=(), calls=None):
+    """The interpreter's own full trace, for differential tests: (result, main rows, precompile rows).
+    `calls`: the profile's registry for this run (a Linux process's arguments), if not its default."""
     rows: list[tuple] = []
     precompiles: list[tuple] = []
     interp = Interpreter(program, input_bytes, memory_map, step_limit, record=rows.append,
-                         calls=PROFILES[profile].calls[program.xlen], frames=frames)
+                         calls=calls or PROFILES[profile].calls[program.xlen], frames=frames)
     interp.io.on_precompile = lambda *call: precompiles.append(precompile_record(len(rows), *call))
     result = interp.run()
     return result, records(rows, MAIN_ROW), records(precompiles, PRECOMPILE_ROW)

@@ -247,7 +247,33 @@ class Interpreter:
                          self.regs[:32], fault, region_cycles=self.io.regions.totals)
 
     def execute(self, budget: int) -> None:
-        """Run up to `budget` steps; GuestExit and GuestFault end it with steps and pc exact."""
+        """Run up to `budget` steps; GuestExit and GuestFault end it with steps and pc exact.
+        Under a profile with a scheduler the tick before a step whose number is a multiple of
+        the quantum runs in the same call as that step, so every engine and every replay of a
+        chunk meets it at the same step.  `first_pc` is where the first of the steps ran."""
+        quantum = self.calls.quantum
+        if quantum is None:
+            self.first_pc = self.pc
+            self._run(budget)
+            return
+        start, end = self.steps, self.steps + budget
+        self.first_pc = self.pc
+        while self.steps < end:
+            if self.steps % quantum == 0 and self.steps:
+                self.pc = self.calls.tick(self.regs, self.pc, self.memory, self.io, self.steps)
+                self.reservation = None
+                if self.steps == start:
+                    self.first_pc = self.pc
+            self._run(min(end, (self.steps // quantum + 1) * quantum) - self.steps)
+
+    def next_tick(self, steps: int) -> int:
+        """The step before which the scheduler next runs (a huge number without one)."""
+        quantum = self.calls.quantum
+        if quantum is None:
+            return 1 << 63
+        return steps if steps % quantum == 0 and steps else (steps // quantum + 1) * quantum
+
+    def _run(self, budget: int) -> None:
         handlers, handler_at = self._handlers, self._handler_at
         pc = prev = self.pc
         i = 0
@@ -423,7 +449,11 @@ class Interpreter:
         def ecall():
             for reg, value in handle_ecall(calls, r, mem, io, self._step()):
                 r[reg] = value & self.mask
-            return nxt
+            if io.resume is None:
+                return nxt
+            resume, io.resume = io.resume, None
+            self.reservation = None         # a thread switch clears it, as Linux's return from a trap does
+            return resume(r, nxt)
         return ecall
 
     def _instruction_handler(self, ins: Instruction, nxt: int) -> Callable[[], int]:
@@ -490,11 +520,12 @@ class Interpreter:
             def sc():
                 addr = address()
                 mem.writable_offset(addr, size)          # an SC faults like a store, even one that fails
-                success = self.reservation == (addr, size)
+                # logged: a chunk's replay may start between an LR and its SC, without the reservation
+                code = mem.host_value(lambda: int(self.reservation != (addr, size)))
                 self.reservation = None
-                if success:
+                if code == 0:
                     mem.store(addr, size, r[rs2])
-                r[rd] = 0 if success else 1
+                r[rd] = code
                 return nxt
             return sc
         combine = self._amo[bits][ins.opcode.fn]
