@@ -76,6 +76,10 @@ class SelfLoop:
     runs after the instruction, and raises GuestExit."""
 
 
+# The encoding table's classes a profile that lowers F/D decodes: the F/D rows, the library's
+# return, and the Zicsr rows (fflags, frm and fcsr are CSRs 1-3; other CSRs are its calls, if any)
+FLOAT_CLASSES = frozenset({"csr", "float", "floatret"})
+
 CSR_OPERAND = STORE_VALUE = 32      # what a CSR or device handler sees after the registers (Csr, Store)
 CSR_RD, CSR_SOURCE = 33, 34
 CSR_ACCESSES = ("read", "set", "clear", "write")
@@ -147,11 +151,13 @@ class Registry:
     start of a run (zeros; OpenVM's REVEAL fills them).  `start(program, memory, io)`, if
     given, runs before a fresh run's first instruction (not before a replay) and returns the
     registers it sets: the Linux profile lays out a process's stack there (runtime/linux.py).
-    `unknown(number)` words the fault of an ecall number the registry has no call for."""
+    `unknown(number)` words the fault of an ecall number the registry has no call for.
+    `float_lowering`: the profile runs F and D (and the FP CSRs 1-3) as calls of the soft-float
+    library (docs/float.md), so it decodes FLOAT_CLASSES."""
 
     def __init__(self, calls: Iterable[Call], vendor: str | None = None, public_output_size: int = 0,
                  start: Callable[[object, GuestMemory, HostIO], dict[int, int]] | None = None,
-                 unknown: Callable[[int], str] | None = None):
+                 unknown: Callable[[int], str] | None = None, float_lowering: bool = False):
         self.calls = tuple(calls)
         self.vendor = vendor
         self.public_output_size = public_output_size
@@ -170,7 +176,8 @@ class Registry:
         missing = [op.name for op in TABLE if op.ext in vendor and op.id not in self.by_instruction]
         if missing:
             raise ValueError(f"a registry with the {sorted(vendor)} instructions has no call for {missing}")
-        self.extensions = vendor | ({"csr"} if any(isinstance(c.selector, Csr) for c in self.calls) else set())
+        self.extensions = vendor | ({"csr"} if any(isinstance(c.selector, Csr) for c in self.calls) else set()) \
+            | (FLOAT_CLASSES if float_lowering else set())
         self.devices = tuple(call for call in self.calls if isinstance(call.selector, Store))
         self.self_loop = next((call for call in self.calls if isinstance(call.selector, SelfLoop)), None)
         self.by_selector = {call.selector: call for call in self.calls}

@@ -23,32 +23,8 @@ SIZE = 440
 
 OK, BAD_RM, BAD_INSN = 0, 1, 2
 
-BLOCK_ADDR = 0xFFFF_FFFF_FFFF_F800   # top 2 KiB: every field is off(x0)
+BLOCK_PAGE = 0x1000                  # read/write, zeroed: the library's stack, then the block
+BLOCK_ADDR = 0x1800                  # the block: the upper 2 KiB of that page
 STACK_TOP = BLOCK_ADDR               # the library's stack grows down from the block
-IMAGE_BASE = 0xFFFF_FFFF_FFF0_0000   # the image's code: reachable with lui (sign-extended)
-
-
-def x0_offset(field: int) -> int:
-    """The 12-bit offset that addresses a block field from x0."""
-    return field - 2048
-
-#: the address of zkfp_entry, the image's first instruction (tests check the image agrees)
-ENTRY = IMAGE_BASE
-
-
-def call_sequence(insn: int, rs1: int | None = None, rd: int | None = None) -> list[str]:
-    """The integer instructions that stand for one F/D instruction (docs/float.md), in the
-    syntax of translator/assembler.py.  rs1: the integer register it reads (fcvt.*.w/l,
-    fmv.*.x, FP loads and stores, CSR register forms), rd: the one it writes (fcvt.w/l.*,
-    fmv.x.*, feq/flt/fle, fclass, CSR accesses); x0 as rd writes nothing."""
-    lo = (insn & 0xFFF) - ((insn & 0x800) << 1)       # addiw's sign-extended 12 bits
-    hi = ((insn - lo) >> 12) & 0xFFFFF
-    entry_hi = (ENTRY >> 12) & 0xFFFFF                 # lui sign-extends: the top 2 GiB
-    seq = [f"sd x{rs1}, {x0_offset(XIN)}(zero)"] if rs1 is not None else []   # before t6 changes
-    seq += [f"sd t6, {x0_offset(T6)}(zero)",
-            f"lui t6, {hi:#x}", f"addiw t6, t6, {lo}", f"sd t6, {x0_offset(INSN)}(zero)",
-            f"lui t6, {entry_hi:#x}", f"jalr t6, {ENTRY & 0xFFF}(t6)",
-            f"ld t6, {x0_offset(T6)}(zero)"]
-    if rd:                                             # after t6 is back, in case rd is t6
-        seq.append(f"ld x{rd}, {x0_offset(XOUT)}(zero)")
-    return seq
+IMAGE_BASE = 0x2000                  # the image's code, from zkfp_entry (zkfp.ld)
+ENTRY = IMAGE_BASE                   # where a site step jumps (tests check the image agrees)
