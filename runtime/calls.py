@@ -24,6 +24,7 @@ from runtime.memory import GuestMemory
 from runtime.bigint import addmod_bytes, mulmod_bytes
 from runtime.curves import BLS12_381_FP2, BLS12_381_G1, BN254_FP2, BN254_G1, SECP256K1, SECP256R1
 from runtime.precompiles import keccakf_bytes, sha256_compress_bytes
+from runtime.softfp import Placement
 
 A0, A1, A2, A7 = (REGISTER_NUMBERS[name] for name in ("a0", "a1", "a2", "a7"))
 
@@ -152,12 +153,12 @@ class Registry:
     given, runs before a fresh run's first instruction (not before a replay) and returns the
     registers it sets: the Linux profile lays out a process's stack there (runtime/linux.py).
     `unknown(number)` words the fault of an ecall number the registry has no call for.
-    `float_lowering`: the profile runs F and D (and the FP CSRs 1-3) as calls of the soft-float
-    library (docs/float.md), so it decodes FLOAT_CLASSES."""
+    `float_lowering`: where the profile keeps the soft-float library, if it runs F and D (and
+    the FP CSRs 1-3) as calls of it (docs/float.md); it then decodes FLOAT_CLASSES."""
 
     def __init__(self, calls: Iterable[Call], vendor: str | None = None, public_output_size: int = 0,
                  start: Callable[[object, GuestMemory, HostIO], dict[int, int]] | None = None,
-                 unknown: Callable[[int], str] | None = None, float_lowering: bool = False):
+                 unknown: Callable[[int], str] | None = None, float_lowering: Placement | None = None):
         self.calls = tuple(calls)
         self.vendor = vendor
         self.public_output_size = public_output_size
@@ -178,6 +179,7 @@ class Registry:
             raise ValueError(f"a registry with the {sorted(vendor)} instructions has no call for {missing}")
         self.extensions = vendor | ({"csr"} if any(isinstance(c.selector, Csr) for c in self.calls) else set()) \
             | (FLOAT_CLASSES if float_lowering else set())
+        self.float_lowering = float_lowering
         self.devices = tuple(call for call in self.calls if isinstance(call.selector, Store))
         self.self_loop = next((call for call in self.calls if isinstance(call.selector, SelfLoop)), None)
         self.by_selector = {call.selector: call for call in self.calls}

@@ -24,6 +24,7 @@ from runtime.host import EcallError, GuestExit, HostIO
 from runtime.isa import REGISTER_NUMBERS
 from runtime.memory import GuestMemory
 from runtime.memory_map import MemoryMap
+from runtime import softfp
 
 A3, A4, A5, SP = (REGISTER_NUMBERS[name] for name in ("a3", "a4", "a5", "sp"))
 
@@ -550,4 +551,5 @@ SYSCALLS = [
 
 def linux_calls(options: LinuxOptions = LinuxOptions()) -> Registry:
     """The system calls, and the start of a process with these argv, env and files."""
-    return Registry(SYSCALLS, vendor="linux", start=start(options), unknown=_unsupported, float_lowering=True)
+    return Registry(SYSCALLS, vendor="linux", start=start(options), unknown=_unsupported,
+                    float_lowering=softfp.LINUX)

@@ -1,12 +1,12 @@
-"""The soft-float library's state block and guest image (runtime/guest/softfp/, docs/float.md).
+"""The soft-float library's state block and guest images (runtime/guest/softfp/, docs/float.md).
 
 The offsets repeat the #defines of runtime/guest/softfp/zkfp.h; tests/test_softfp_layout.py
 compares them.  Every field is a little-endian u64.
 """
+from dataclasses import dataclass
 from pathlib import Path
 
 SOURCE_DIR = Path(__file__).resolve().parent / "guest" / "softfp"
-IMAGE = SOURCE_DIR / "zkfp.elf"
 #: the library's C sources, in link order (the image adds zkfp_entry.S first)
 C_SOURCES = ("zkfp_execute.c", "fp_round.c", "fp_arith.c", "fp_convert.c", "fp_compare.c")
 
@@ -23,8 +23,34 @@ SIZE = 440
 
 OK, BAD_RM, BAD_INSN = 0, 1, 2
 
-BLOCK_PAGE = 0x1000                  # read/write, zeroed: the library's stack, then the block
-BLOCK_ADDR = 0x1800                  # the block: the upper 2 KiB of that page
-STACK_TOP = BLOCK_ADDR               # the library's stack grows down from the block
-IMAGE_BASE = 0x2000                  # the image's code, from zkfp_entry (zkfp.ld)
-ENTRY = IMAGE_BASE                   # where a site step jumps (tests check the image agrees)
+PAGE = 0x1000
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a profile keeps the library: the block page (read/write, zeroed: the library's
+    stack, then the block in its upper 2 KiB) and, from the next page, the image linked there.
+    The code map of the translator is one span from the lowest code to the highest, so the
+    image sits just below the guest's code, in memory the guests of the profile never use."""
+    name: str
+    block_page: int
+
+    @property
+    def block(self) -> int:
+        return self.block_page + PAGE // 2
+
+    @property
+    def entry(self) -> int:
+        """zkfp_entry, the image's first instruction: where a site step jumps."""
+        return self.block_page + PAGE
+
+    @property
+    def image(self) -> Path:
+        return SOURCE_DIR / f"zkfp-{self.name}.elf"
+
+
+# linux: below 64 KiB (vm.mmap_min_addr), where no Linux program can map anything
+LINUX = Placement("linux", 0x1000)
+# zisk: the 64 KiB below ZisK's ROM (0x8000_0000), which ZisK's map does not use
+ZISK = Placement("zisk", 0x7FFF_0000)
+PLACEMENTS = (LINUX, ZISK)

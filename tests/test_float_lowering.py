@@ -33,14 +33,14 @@ def run_linux(source: str, jit_cache, data: bytes = bytes(64)):
     elf = build_elf([Seg(CODE, PF_R | PF_X, assemble(source, CODE)), Seg(DATA, PF_R | PF_W, data)])
     guest = load_guest(elf, "linux")
     return both_engines(guest.program, LINUX.maps[64], LINUX.calls[64], jit_cache,
-                        windows=[(softfp.BLOCK_PAGE, softfp.IMAGE_BASE), (DATA, DATA + len(data))])
+                        windows=[(softfp.LINUX.block_page, softfp.LINUX.entry), (DATA, DATA + len(data))])
 
 
 def test_a_musl_program_with_floats_and_doubles_prints_and_exits_as_under_qemu_user(jit_cache):
     guest = load_guest(GUEST)
     assert guest.profile is LINUX
     result = both_engines(guest.program, LINUX.maps[64], LINUX.calls[64], jit_cache,
-                          windows=[(STACK_TOP - 0x4000, STACK_TOP), (softfp.BLOCK_PAGE, softfp.IMAGE_BASE)])
+                          windows=[(STACK_TOP - 0x4000, STACK_TOP), (softfp.LINUX.block_page, softfp.LINUX.entry)])
     assert (result.exit_code, result.output) == expected()
 
 
@@ -93,6 +93,25 @@ def test_a_lowered_instruction_is_the_site_step_the_librarys_steps_and_the_retur
     assert twice.steps - once.steps == cost and 2 + 36 < cost < 200
 
 
+def test_a_zisk_guest_runs_fd_through_the_library_below_zisks_rom(jit_cache):
+    zisk, rom, ram = PROFILES["zisk"], 0x8000_0000, 0xA000_0000
+    source = f"""
+        lui a1, {ram >> 13:#x}
+        slli a1, a1, 1
+        fld f1, 0(a1)
+        fsqrt.d f2, f1, dyn
+        fcvt.w.d a0, f2, rtz
+        csrrs a2, 0x1, zero
+        add a0, a0, a2
+        addi a7, zero, 93
+        ecall"""
+    elf = build_elf([Seg(rom, PF_R | PF_X, assemble(source, rom)), Seg(ram, PF_R | PF_W, struct.pack("<d", 2.0))])
+    guest = load_guest(elf, "zisk")
+    result = both_engines(guest.program, zisk.maps[64], zisk.calls[64], jit_cache,
+                          windows=[(softfp.ZISK.block_page, softfp.ZISK.entry)])
+    assert result.exit_code == 1 + 1            # (int) sqrt(2) + fflags NX
+
+
 def test_a_reserved_rounding_mode_is_an_illegal_instruction_at_the_guests_pc(jit_cache):
     word = encode("fadd.d", rd=1, rs1=2, rs2=3, rm=5)
     result = run_linux(f"addi a0, zero, 1\nfadd.d f1, f2, f3, rm5\n{EXIT_A0}", jit_cache)
@@ -135,12 +154,12 @@ def test_a_program_overlapping_the_library_is_refused_in_one_line():
         load_guest(elf, "linux")
 
 
-@pytest.mark.parametrize("name", ["zkaot", "sp1", "risc0"])
+@pytest.mark.parametrize("name", ["zkaot", "sp1", "risc0", "zisk-legacy"])
 def test_profiles_that_do_not_lower_fd_still_refuse_an_fd_word(name):
     word = encode("fadd.d", rd=1, rs1=2, rs2=3, rm=7)
     profile = PROFILES[name]
     xlen = max(profile.xlens)
-    base = profile.maps[xlen].ram_base + 0x10_0000 if name == "zkaot" else 0x20_0800
+    base = {"zkaot": 0x8010_0000, "zisk-legacy": 0x8000_0000}.get(name, 0x20_0800)
     elf = build_elf([Seg(base, PF_R | PF_X, word.to_bytes(4, "little"))], elfclass=xlen)
     guest = load_guest(elf, name)
     result = Interpreter(guest.program, memory_map=profile.maps[xlen], calls=profile.calls[xlen]).run()

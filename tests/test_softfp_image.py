@@ -19,8 +19,11 @@ SITE = 0x10000                      # the guest pc of the instruction: the site 
 PAGE = 0x1000
 
 
-def _image():
-    with open(softfp.IMAGE, "rb") as fh:
+P = softfp.LINUX                    # the placement the unicorn tests run (the images differ only in addresses)
+
+
+def _image(placement: softfp.Placement = P):
+    with open(placement.image, "rb") as fh:
         elf = ELFFile(fh)
         text = elf.get_section_by_name(".text")
         syms = {s.name: s["st_value"] for s in elf.get_section_by_name(".symtab").iter_symbols() if s.name}
@@ -28,10 +31,11 @@ def _image():
         return text["sh_addr"], text.data(), syms, elf.header.e_entry, segs
 
 
-def test_committed_image_rebuilds_to_the_same_bytes(tmp_path):
+@pytest.mark.parametrize("placement", softfp.PLACEMENTS, ids=lambda p: p.name)
+def test_committed_image_rebuilds_to_the_same_bytes(placement, tmp_path):
     out = tmp_path / "zkfp.elf"
-    build_image(out)
-    assert out.read_bytes() == softfp.IMAGE.read_bytes()
+    build_image(placement, out)
+    assert out.read_bytes() == placement.image.read_bytes()
 
 
 def test_image_holds_only_integer_instructions():
@@ -46,9 +50,10 @@ def test_image_holds_only_integer_instructions():
         assert not ins.name.startswith(("amo", "lr.", "sc.")), f"{base + 4 * i:#x}: {ins.name}"
 
 
-def test_image_enters_at_the_trampoline_at_its_base():
-    base, _, syms, entry, _ = _image()
-    assert entry == syms["zkfp_entry"] == base == softfp.IMAGE_BASE == softfp.ENTRY
+@pytest.mark.parametrize("placement", softfp.PLACEMENTS, ids=lambda p: p.name)
+def test_image_enters_at_the_trampoline_the_page_above_its_block_page(placement):
+    base, _, syms, entry, _ = _image(placement)
+    assert entry == syms["zkfp_entry"] == base == placement.entry == placement.block_page + PAGE
 
 
 def test_image_stack_frames_fit_below_the_block():
@@ -74,14 +79,14 @@ class Machine:
             lo = vaddr & ~(PAGE - 1)
             self.uc.mem_map(lo, (vaddr + len(data) - lo + PAGE - 1) & ~(PAGE - 1), UC_PROT_ALL)
             self.uc.mem_write(vaddr, data)
-        self.uc.mem_map(softfp.BLOCK_PAGE, PAGE, UC_PROT_ALL)
+        self.uc.mem_map(P.block_page, PAGE, UC_PROT_ALL)
         from unicorn import riscv_const as rc
 
         self.rc = rc
         self.ids = [getattr(rc, f"UC_RISCV_REG_X{i}") for i in range(32)]
 
     def block(self, field: int, value: int | None = None) -> int:
-        addr = softfp.BLOCK_ADDR + field
+        addr = P.block + field
         if value is not None:
             self.uc.mem_write(addr, value.to_bytes(8, "little"))
         return int.from_bytes(self.uc.mem_read(addr, 8), "little")
@@ -93,8 +98,8 @@ class Machine:
                              (softfp.RET, SITE + 4)):
             self.block(field, value)
         for i in range(1, 32):
-            self.uc.reg_write(self.ids[i], softfp.BLOCK_ADDR if i == 31 else regs[i])
-        self.uc.emu_start(softfp.ENTRY, _image()[2]["zkfp_ret"], count=10_000)
+            self.uc.reg_write(self.ids[i], P.block if i == 31 else regs[i])
+        self.uc.emu_start(P.entry, _image()[2]["zkfp_ret"], count=10_000)
         assert self.uc.reg_read(self.rc.UC_RISCV_REG_PC) == _image()[2]["zkfp_ret"]
         after = [0] + [self.uc.reg_read(self.ids[i]) for i in range(1, 32)]
         after[31] = self.block(softfp.T6)

@@ -22,8 +22,8 @@ def test_status_codes_match_the_header():
     assert (softfp.OK, softfp.BAD_RM, softfp.BAD_INSN) == (d["OK"], d["BAD_RM"], d["BAD_INSN"])
 
 
-def test_block_and_image_addresses_match_the_header_and_lie_below_what_linux_maps():
-    d = _defines()
-    assert (softfp.BLOCK_ADDR, softfp.IMAGE_BASE) == (d["BLOCK_ADDR"], d["IMAGE_BASE"])
-    assert softfp.BLOCK_PAGE < softfp.BLOCK_ADDR and softfp.BLOCK_ADDR + softfp.SIZE <= softfp.IMAGE_BASE
-    assert softfp.IMAGE_BASE < 0x10000          # vm.mmap_min_addr: no Linux program maps below it
+def test_each_placement_keeps_the_block_below_the_image_where_its_guests_never_go():
+    for placement in softfp.PLACEMENTS:
+        assert placement.block_page < placement.block and placement.block + softfp.SIZE <= placement.entry
+    assert softfp.LINUX.entry < 0x10000          # vm.mmap_min_addr: no Linux program maps below it
+    assert softfp.ZISK.block_page + 0x10000 == 0x8000_0000     # the 64 KiB below ZisK's ROM

@@ -30,17 +30,21 @@ _ANYWHERE = MemoryMap(ram_base=0, ram_size=1 << 64, stack_size=None, input_base=
 _WHY = {softfp.BAD_RM: "reserved rounding mode", softfp.BAD_INSN: "not an RV64 F/D instruction"}
 
 
-@lru_cache(maxsize=1)
-def library() -> Program:
-    """The committed image (runtime/guest/softfp/zkfp.elf), loaded once."""
-    return load_elf(softfp.IMAGE, _ANYWHERE, "zkfp.elf")
+@lru_cache(maxsize=None)
+def library(placement: softfp.Placement) -> Program:
+    """The placement's committed image (runtime/guest/softfp/zkfp-<profile>.elf), loaded once."""
+    return load_elf(placement.image, _ANYWHERE, placement.image.name)
 
 
-def with_library(program: Program) -> Program:
+def code_end(placement: softfp.Placement) -> int:
+    return max(s.end for s in library(placement).segments if s.executable)
+
+
+def with_library(program: Program, placement: softfp.Placement) -> Program:
     """`program` with the library's segments and function symbols added, for a profile that
     lowers F/D; the block page below the image is RAM the loader leaves zeroed."""
-    lib = library()
-    lo, hi = softfp.BLOCK_PAGE, max(s.end for s in lib.segments)
+    lib = library(placement)
+    lo, hi = placement.block_page, max(s.end for s in lib.segments)
     clash = next((s for s in program.segments if s.vaddr < hi and s.end > lo), None)
     if clash:
         raise ElfError(f"{program.name}: segment at 0x{clash.vaddr:x} overlaps the soft-float library's "
@@ -59,18 +63,19 @@ def lowered(ins: Instruction, extensions: frozenset[str]) -> bool:
 def step(interp, ins: Instruction, pc: int) -> Callable[[], int]:
     """The closure that runs the site or return step `ins` at `pc` on the interpreter's state,
     recording its MAIN_ROW when the interpreter records."""
+    placement = interp.calls.float_lowering
     if ins.opcode.cls == "floatret":
-        if not softfp.ENTRY <= pc < _code_end():
+        if not placement.entry <= pc < code_end(placement):
             raise IllegalInstruction(f"0x{ins.word:08x} (zkfp.ret) is the soft-float library's own instruction")
-        return _return_step(interp, ins.opcode.id, pc)
-    return _site_step(interp, ins, pc)
+        return _return_step(interp, placement, ins.opcode.id, pc)
+    return _site_step(interp, placement, ins, pc)
 
 
-def _site_step(interp, ins: Instruction, pc: int) -> Callable[[], int]:
+def _site_step(interp, placement: softfp.Placement, ins: Instruction, pc: int) -> Callable[[], int]:
     """Row: a = rs1's value (xin), b = the old t6, c = t6 (the block), addr = the block."""
     r, store, record = interp.regs, interp.memory.store, interp.record
     rs1, word, nxt, op = ins.rs1, ins.word, (pc + 4) & interp.mask, ins.opcode.id
-    block, entry = softfp.BLOCK_ADDR, softfp.ENTRY
+    block, entry = placement.block, placement.entry
 
     def site() -> int:
         xin, t6 = r[rs1], r[T6]
@@ -85,11 +90,11 @@ def _site_step(interp, ins: Instruction, pc: int) -> Callable[[], int]:
     return site
 
 
-def _return_step(interp, op: int, pc: int) -> Callable[[], int]:
+def _return_step(interp, placement: softfp.Placement, op: int, pc: int) -> Callable[[], int]:
     """Row: a = the status, b = the restored t6, c = the value rd gets (0: none), addr = the
     block, mem = xout when rd gets it."""
-    r, load, record, program = interp.regs, interp.memory.load, interp.record, interp.program
-    block = softfp.BLOCK_ADDR
+    r, load, record = interp.regs, interp.memory.load, interp.record
+    block = placement.block
 
     def ret() -> int:
         status = load(block + softfp.STATUS, 8)
@@ -125,18 +130,13 @@ def _text(insn: int, pc: int) -> str:
         return f"0x{insn:08x}"
 
 
-@lru_cache(maxsize=1)
-def _code_end() -> int:
-    return max(s.end for s in library().segments if s.executable)
-
-
-def guest_site(memory, pc: int) -> tuple[int, str] | None:
+def guest_site(memory, placement: softfp.Placement, pc: int) -> tuple[int, str] | None:
     """For a fault at `pc` inside the library's code (a bad FP load or store address): the
     guest's pc and instruction from the block, read without logging; None elsewhere, and in a
     replay (which has no memory to read)."""
-    if not softfp.ENTRY <= pc < _code_end() or not hasattr(memory, "ram"):
+    if not placement.entry <= pc < code_end(placement) or not hasattr(memory, "ram"):
         return None
-    off = softfp.BLOCK_ADDR - memory.base
+    off = placement.block - memory.base
 
     def field(at: int) -> int:
         return int.from_bytes(memory.ram[off + at: off + at + 8], "little")

@@ -200,7 +200,7 @@ class Interpreter:
         self.io.output += bytes(calls.public_output_size)
         self.calls = calls
         self.vendor_extensions = calls.extensions & EXTENSIONS    # a vendor's own instructions (OpenVM's)
-        self.lowers_float = "float" in calls.extensions           # F/D through the soft-float library
+        self.lowers_float = calls.float_lowering is not None     # F/D through the soft-float library
         self.record = record
         self.regs = [0] * 33
         if memory is None and calls.start is not None:
@@ -269,7 +269,7 @@ class Interpreter:
         except (Trap, MemoryFault, EcallError) as e:
             self.steps += i
             self.pc = pc
-            site = fp_sites.guest_site(self.memory, pc) if self.lowers_float else None
+            site = fp_sites.guest_site(self.memory, self.calls.float_lowering, pc) if self.lowers_float else None
             if site:            # a bad FP load or store address, met inside the soft-float library
                 raise self.fault(site[0], f"{e} (in the soft-float library at 0x{pc:x})", site[1]) from None
             raise GuestFault(pc, str(e), self._text_at(pc), self.program.symbol_at(pc)) from None

@@ -67,8 +67,9 @@ def load_guest(source: str | os.PathLike | bytes | Program, profile: str = AUTO,
 
 def _guest(program: Program, profile: Profile, why: str, source: bytes) -> Guest:
     """The guest, with the soft-float library in its image when the profile lowers F/D."""
-    if "float" in profile.calls[program.xlen].extensions:
-        program = with_library(program)
+    placement = profile.calls[program.xlen].float_lowering
+    if placement:
+        program = with_library(program, placement)
     return Guest(program, profile, why, source)
 
 

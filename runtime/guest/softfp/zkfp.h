@@ -28,12 +28,6 @@
 #define ZKFP_BAD_RM      1  /* reserved rounding mode (rm 5 or 6, or rm 7 with frm >= 5) */
 #define ZKFP_BAD_INSN    2  /* not an RV64 F/D instruction or FP CSR access */
 
-/* Where the guest image keeps the block: 2 KiB at the top of the page below the
-   image's code (zkfp.ld; the library's stack grows down from the block), at an
-   address no Linux program can map (below vm.mmap_min_addr, 64 KiB). */
-#define ZKFP_BLOCK_ADDR  0x1800
-#define ZKFP_IMAGE_BASE  0x2000   /* zkfp_entry */
-
 #ifndef __ASSEMBLER__
 #include <stdint.h>
 
