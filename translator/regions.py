@@ -9,7 +9,8 @@ Computed jumps land on block leaders where the program keeps their targets in
 data (translator/code_pointers.py: jump tables, label and function-pointer tables).
 
 Instructions the translator leaves to the interpreter ("slow": ecall, ebreak,
-LR/SC and AMOs outside fast mode, CSR accesses (calls of the profiles that decode them), illegal words, jumps
+LR/SC and AMOs outside fast mode, CSR accesses (calls of the profiles that decode them), F/D
+words and the soft-float library's return (translator/fp_sites.py), illegal words, jumps
 whose static target is not code) end the
 block before them, so a block never stops half-way except on a memory fault,
 and have no block of their own: reaching one is a miss (no code at that pc),
@@ -27,7 +28,8 @@ NORMAL, BRANCH, JAL, JALR, SLOW = range(5)
 
 
 _KIND_OF_CLASS = {"branch": BRANCH, "jal": JAL, "jalr": JALR,
-                  "ecall": SLOW, "ebreak": SLOW, "lr": SLOW, "sc": SLOW, "amo": SLOW, "csr": SLOW}
+                  "ecall": SLOW, "ebreak": SLOW, "lr": SLOW, "sc": SLOW, "amo": SLOW, "csr": SLOW,
+                  "float": SLOW, "floatret": SLOW}     # F/D sites and the library's return: translator/fp_sites.py
 OP_CLASSES = by_id(lambda op: _KIND_OF_CLASS.get(op.cls, NORMAL), np.int8)
 ATOMICS = by_id(lambda op: op.cls in ("lr", "sc", "amo"), bool)
 
