@@ -8,9 +8,8 @@ block and jumps to zkfp_entry.  The trampoline ends in `zkfp.ret`, a word only t
 holds: one *return step* that stops the run if the library found the instruction illegal,
 restores t6, writes the library's result to the instruction's integer rd if it has one, and
 goes on at P + 4.  Everything between is ordinary RV64IM code, traced and counted as any.
-The translator leaves both steps to the interpreter (they do not decode without the
-profile's extensions, so translator/regions.py makes them slow words), so this module is
-their one implementation.
+The translator leaves both steps to the interpreter (translator/regions.py: slow words),
+as it leaves ecalls and CSR accesses, so this module is their one implementation.
 """
 from __future__ import annotations
 
@@ -54,10 +53,11 @@ def with_library(program: Program, placement: softfp.Placement) -> Program:
                    program.self_loop_halts)
 
 
-def lowered(ins: Instruction, extensions: frozenset[str]) -> bool:
-    """Whether the step is a site or return step: F/D words, the FP CSRs, zkfp.ret."""
+def lowered(ins: Instruction) -> bool:
+    """Whether, under a profile that lowers F/D, the step is a site or return step: F/D words,
+    the FP CSRs, zkfp.ret."""
     cls = ins.opcode.cls
-    return cls in ("float", "floatret") or (cls == "csr" and ins.imm in FP_CSRS and "float" in extensions)
+    return cls in ("float", "floatret") or (cls == "csr" and ins.imm in FP_CSRS)
 
 
 def step(interp, ins: Instruction, pc: int) -> Callable[[], int]:

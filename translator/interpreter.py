@@ -315,7 +315,7 @@ class Interpreter:
         handler = None
         try:
             instr = decode(word, self.xlen, self.calls.extensions)
-            if self.lowers_float and fp_sites.lowered(instr, self.calls.extensions):
+            if self.lowers_float and fp_sites.lowered(instr):
                 handler = fp_sites.step(self, instr, pc)        # records its own rows
         except IllegalInstruction as e:
             reason = f"illegal instruction: {e}"
