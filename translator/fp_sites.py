@@ -13,6 +13,7 @@ as it leaves ecalls and CSR accesses, so this module is their one implementation
 """
 from __future__ import annotations
 
+import hashlib
 from functools import lru_cache
 from typing import Callable
 
@@ -48,8 +49,9 @@ def with_library(program: Program, placement: softfp.Placement) -> Program:
     if clash:
         raise ElfError(f"{program.name}: segment at 0x{clash.vaddr:x} overlaps the soft-float library's "
                        f"0x{lo:x}-0x{hi:x} (docs/float.md)")
+    sha256 = hashlib.sha256(f"{program.sha256} {lib.sha256}".encode()).hexdigest()   # caches key on both
     return Program(program.name, program.xlen, program.entry, lib.segments + program.segments,
-                   program.symbols, tuple(sorted(lib.functions + program.functions)), program.sha256,
+                   program.symbols, tuple(sorted(lib.functions + program.functions)), sha256,
                    program.self_loop_halts)
 
 
