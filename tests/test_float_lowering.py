@@ -9,9 +9,13 @@ import pytest
 from elf_factory import PF_R, PF_W, PF_X, Seg, build_elf
 from profile_runs import both_engines, expansion_matches_reference
 from runtime import softfp
+from runtime.calls import FLOAT_CLASSES
+from runtime.encoding import TABLE, decodable
 from runtime.linux import STACK_TOP
 from runtime.profiles import PROFILES
+from translator import fp_lift
 from translator.assembler import assemble, encode
+from translator.executor import NativeMachine
 from translator.interpreter import Interpreter
 from zkaot.recognise import load_guest
 
@@ -110,6 +114,19 @@ def test_a_zisk_guest_runs_fd_through_the_library_below_zisks_rom(jit_cache):
     result = both_engines(guest.program, zisk.maps[64], zisk.calls[64], jit_cache,
                           windows=[(softfp.ZISK.block_page, softfp.ZISK.entry)])
     assert result.exit_code == 1 + 1            # (int) sqrt(2) + fflags NX
+
+
+def test_translated_code_runs_the_site_and_return_steps_itself(jit_cache):
+    """Only the ecalls and the FP CSR accesses of the musl program leave translated code."""
+    guest = load_guest(GUEST)
+    run = NativeMachine(guest.program, b"", LINUX.maps[64], cache_dir=jit_cache, calls=LINUX.calls[64]).run()
+    assert run.result.exit_code == expected()[0] and run.stats["untranslated_steps"] < 30
+
+
+@pytest.mark.parametrize("op", [op for op in TABLE if decodable(op, 64, FLOAT_CLASSES) and op.cls in ("float", "csr")],
+                         ids=lambda op: op.name)
+def test_the_translators_rule_for_an_integer_rd_is_the_encoding_tables(op):
+    assert fp_lift.writes_integer(op.match) == (op.cls == "csr" or op.fn == "x")
 
 
 def test_a_reserved_rounding_mode_is_an_illegal_instruction_at_the_guests_pc(jit_cache):

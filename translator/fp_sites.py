@@ -52,7 +52,7 @@ def with_library(program: Program, placement: softfp.Placement) -> Program:
     sha256 = hashlib.sha256(f"{program.sha256} {lib.sha256}".encode()).hexdigest()   # caches key on both
     return Program(program.name, program.xlen, program.entry, lib.segments + program.segments,
                    program.symbols, tuple(sorted(lib.functions + program.functions)), sha256,
-                   program.self_loop_halts)
+                   program.self_loop_halts, placement)
 
 
 def lowered(ins: Instruction) -> bool:
@@ -93,8 +93,9 @@ def _site_step(interp, placement: softfp.Placement, ins: Instruction, pc: int) -
 
 
 def _return_step(interp, placement: softfp.Placement, op: int, pc: int) -> Callable[[], int]:
-    """Row: a = the status, b = the restored t6, c = the value rd gets (0: none), addr = the
-    block, mem = xout when rd gets it."""
+    """Reads status, insn, ret, t6 and xout, in this order (the translator reads them so too).
+    Row: a = the status, b = the restored t6, c = the value rd gets (0: none), addr = the
+    block, mem = xout."""
     r, load, record = interp.regs, interp.memory.load, interp.record
     block = placement.block
 
@@ -107,12 +108,12 @@ def _return_step(interp, placement: softfp.Placement, op: int, pc: int) -> Calla
             raise interp.fault(site, f"illegal instruction: 0x{insn:08x}: {_WHY.get(status, status)}",
                                _text(insn, site))
         r[T6] = t6 = load(block + softfp.T6, 8)
+        xout = load(block + softfp.XOUT, 8)
         rd = _integer_rd(insn)
-        c = xout = 0
         if rd:
-            r[rd] = c = xout = load(block + softfp.XOUT, 8)
+            r[rd] = xout
         if record:
-            record((pc, back, status, t6, c, block, xout, op, 0, 0))
+            record((pc, back, status, t6, xout if rd else 0, block, xout, op, 0, 0))
         return back
     return ret
 
