@@ -8,8 +8,8 @@ block and jumps to zkfp_entry.  The trampoline ends in `zkfp.ret`, a word only t
 holds: one *return step* that stops the run if the library found the instruction illegal,
 restores t6, writes the library's result to the instruction's integer rd if it has one, and
 goes on at P + 4.  Everything between is ordinary RV64IM code, traced and counted as any.
-The translator leaves both steps to the interpreter (translator/regions.py: slow words),
-as it leaves ecalls and CSR accesses, so this module is their one implementation.
+This module is the interpreter's statement of both steps; translator/fp_lift.py is the
+translator's.
 """
 from __future__ import annotations
 
