@@ -146,9 +146,9 @@ class Registry:
     same register (a registry may have none: OpenVM's ecall is a fault).  `vendor` names the
     profile in the fault of an unknown call (None: the zkaot machine's own calls).  The
     registry's `extensions` are the optional parts of the encoding table its profile decodes
-    (encoding.decodable): "csr" when it has CSR calls, and a vendor's extension when it has
-    calls selected by an Insn, which must then cover every row of that extension; any other
-    profile finds those words illegal.  `public_output_size`: the public output's bytes at the
+    (encoding.decodable): "csr" when it has CSR calls, a vendor's extension when it has
+    calls selected by an Insn, which must then cover every row of that extension, and
+    FLOAT_CLASSES when it lowers F/D; any other profile finds those words illegal.  `public_output_size`: the public output's bytes at the
     start of a run (zeros; OpenVM's REVEAL fills them).  `start(program, memory, io)`, if
     given, runs before a fresh run's first instruction (not before a replay) and returns the
     registers it sets: the Linux profile lays out a process's stack there (runtime/linux.py).
