@@ -178,8 +178,9 @@ def discover(program, max_block: int | None = None, atomics: bool = False) -> Co
     op = decoded["op"]
     kind = np.where(op >= 0, OP_CLASSES[np.maximum(op, 0)], SLOW).astype(np.int8)
     if placement:                           # zkfp.ret is the library's own: anywhere else, illegal
-        pcs = base + 4 * word_indices(n).astype(np.int64)
-        kind[(kind == FLOAT_RETURN) & ((pcs < placement.entry) | (pcs >= code_end(placement)))] = SLOW
+        returns = np.flatnonzero(kind == FLOAT_RETURN)
+        pcs = base + 4 * returns
+        kind[returns[(pcs < placement.entry) | (pcs >= code_end(placement))]] = SLOW
     if atomics:
         kind[(op >= 0) & ATOMICS[np.maximum(op, 0)]] = NORMAL
     kind[~is_code] = SLOW
