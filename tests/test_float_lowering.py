@@ -17,6 +17,7 @@ from translator import fp_lift
 from translator.assembler import assemble, encode
 from translator.executor import NativeMachine
 from translator.interpreter import Interpreter
+from zkaot.callstacks import call_profile
 from zkaot.recognise import load_guest
 
 GUEST_DIR = Path(__file__).parent / "guests" / "linux_fd"
@@ -121,6 +122,17 @@ def test_translated_code_runs_the_site_and_return_steps_itself(jit_cache):
     guest = load_guest(GUEST)
     run = NativeMachine(guest.program, b"", LINUX.maps[64], cache_dir=jit_cache, calls=LINUX.calls[64]).run()
     assert run.result.exit_code == expected()[0] and run.stats["untranslated_steps"] < 30
+
+
+def test_a_call_stack_profile_shows_the_library_called_from_the_function_using_floats(jit_cache):
+    guest = load_guest(GUEST)
+    prof = call_profile(guest.program, cache_dir=jit_cache, machine=LINUX)
+    stacks = dict(prof.folded())
+    assert sum(stacks.values()) == prof.total == prof.result.steps
+    entry = [stack for stack in stacks if stack.endswith(";zkfp_entry")]
+    assert entry and all(";main;" in stack for stack in entry)
+    inclusive = dict(zip(prof.names, prof.inclusive().tolist()))
+    assert inclusive["zkfp_entry"] > inclusive["zkfp_execute"] > 0
 
 
 @pytest.mark.parametrize("op", [op for op in TABLE if decodable(op, 64, FLOAT_CLASSES) and op.cls in ("float", "csr")],
