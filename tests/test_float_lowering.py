@@ -41,6 +41,12 @@ def run_linux(source: str, jit_cache, data: bytes = bytes(64)):
                         windows=[(softfp.LINUX.block_page, softfp.LINUX.entry), (DATA, DATA + len(data))])
 
 
+def test_a_program_without_fd_is_loaded_without_the_library():
+    elf = build_elf([Seg(0x3000, PF_R | PF_X, assemble(EXIT_A0, 0x3000))])
+    program = load_guest(elf, "linux").program
+    assert program.float_lowering is None and min(s.vaddr for s in program.segments) == 0x3000
+
+
 def test_a_musl_program_with_floats_and_doubles_prints_and_exits_as_under_qemu_user(jit_cache):
     guest = load_guest(GUEST)
     assert guest.profile is LINUX
@@ -178,7 +184,7 @@ def test_the_librarys_return_instruction_is_illegal_in_guest_code(jit_cache):
 
 
 def test_a_program_overlapping_the_library_is_refused_in_one_line():
-    elf = build_elf([Seg(0x3000, PF_R | PF_X, assemble(EXIT_A0, 0x3000))])
+    elf = build_elf([Seg(0x3000, PF_R | PF_X, assemble(f"fmv.x.d a0, f0\n{EXIT_A0}", 0x3000))])
     with pytest.raises(Exception, match=r"segment at 0x3000 overlaps the soft-float library's 0x1000-0x"):
         load_guest(elf, "linux")
 

@@ -17,8 +17,11 @@ import hashlib
 from functools import lru_cache
 from typing import Callable
 
+import numpy as np
+
 from runtime import softfp
 from runtime.calls import FLOAT_CLASSES
+from runtime.encoding import CLASSES, OP_CLASS, decode_words
 from runtime.memory_map import MemoryMap
 from translator.decoder import IllegalInstruction, Instruction, decode
 from translator.disasm import format_instruction
@@ -27,6 +30,7 @@ from translator.elf import ElfError, Program, load_elf
 FP_CSRS = (1, 2, 3)                 # fflags, frm, fcsr
 T6 = 31
 _ANYWHERE = MemoryMap(ram_base=0, ram_size=1 << 64, stack_size=None, input_base=None)
+_CSR, _FLOAT = CLASSES.index("csr"), [CLASSES.index("float"), CLASSES.index("floatret")]
 _WHY = {softfp.BAD_RM: "reserved rounding mode", softfp.BAD_INSN: "not an RV64 F/D instruction"}
 
 
@@ -55,6 +59,19 @@ def with_library(program: Program, placement: softfp.Placement) -> Program:
                    program.self_loop_halts, placement)
 
 
+def uses_float(program: Program) -> bool:
+    """Whether the program's code holds an F/D word, an FP CSR access or zkfp.ret: a program that
+    does not runs without the library (which would lengthen the translator's code span)."""
+    for seg in program.segments:
+        if seg.executable:
+            decoded = decode_words(np.frombuffer(seg.data, "<u4", len(seg.data) // 4), program.xlen, FLOAT_CLASSES)
+            cls = OP_CLASS[np.maximum(decoded["op"], 0)]
+            fp_csr = (cls == _CSR) & np.isin(decoded["imm"], FP_CSRS)
+            if ((decoded["op"] >= 0) & (np.isin(cls, _FLOAT) | fp_csr)).any():
+                return True
+    return False
+
+
 def lowered(ins: Instruction) -> bool:
     """Whether, under a profile that lowers F/D, the step is a site or return step: F/D words,
     the FP CSRs, zkfp.ret."""
@@ -65,7 +82,7 @@ def lowered(ins: Instruction) -> bool:
 def step(interp, ins: Instruction, pc: int) -> Callable[[], int]:
     """The closure that runs the site or return step `ins` at `pc` on the interpreter's state,
     recording its MAIN_ROW when the interpreter records."""
-    placement = interp.calls.float_lowering
+    placement = interp.float_lowering
     if ins.opcode.cls == "floatret":
         if not placement.entry <= pc < code_end(placement):
             raise IllegalInstruction(f"0x{ins.word:08x} (zkfp.ret) is the soft-float library's own instruction")

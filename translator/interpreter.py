@@ -200,7 +200,10 @@ class Interpreter:
         self.io.output += bytes(calls.public_output_size)
         self.calls = calls
         self.vendor_extensions = calls.extensions & EXTENSIONS    # a vendor's own instructions (OpenVM's)
-        self.lowers_float = calls.float_lowering is not None     # F/D through the soft-float library
+        # F/D through the soft-float library, when the program holds it (fp_sites.with_library): a
+        # program without F/D words is loaded without it, and decodes none
+        self.float_lowering = program.float_lowering
+        self.extensions = calls.extensions - (frozenset() if self.float_lowering else {"float", "floatret"})
         self.record = record
         self.regs = [0] * 33
         if memory is None and calls.start is not None:
@@ -269,7 +272,7 @@ class Interpreter:
         except (Trap, MemoryFault, EcallError) as e:
             self.steps += i
             self.pc = pc
-            site = fp_sites.guest_site(self.memory, self.calls.float_lowering, pc) if self.lowers_float else None
+            site = fp_sites.guest_site(self.memory, self.float_lowering, pc) if self.float_lowering else None
             if site:            # a bad FP load or store address, met inside the soft-float library
                 raise self.fault(site[0], f"{e} (in the soft-float library at 0x{pc:x})", site[1]) from None
             raise GuestFault(pc, str(e), self._text_at(pc), self.program.symbol_at(pc)) from None
@@ -297,7 +300,7 @@ class Interpreter:
         if word is None:
             return ""
         try:
-            return format_instruction(decode(word, self.xlen, self.calls.extensions), pc, self.xlen)
+            return format_instruction(decode(word, self.xlen, self.extensions), pc, self.xlen)
         except IllegalInstruction:
             return f"0x{word:08x}"
 
@@ -314,8 +317,8 @@ class Interpreter:
         word = self._fetch(pc)
         handler = None
         try:
-            instr = decode(word, self.xlen, self.calls.extensions)
-            if self.lowers_float and fp_sites.lowered(instr):
+            instr = decode(word, self.xlen, self.extensions)
+            if self.float_lowering and fp_sites.lowered(instr):
                 handler = fp_sites.step(self, instr, pc)        # records its own rows
         except IllegalInstruction as e:
             reason = f"illegal instruction: {e}"

@@ -17,7 +17,7 @@ from typing import Sequence
 from runtime.memory_map import MemoryMap
 from runtime.profiles import PROFILES, VENDOR_TEXT, Profile
 from translator.elf import ElfError, Program, Segment, load_elf, read_elf
-from translator.fp_sites import with_library
+from translator.fp_sites import uses_float, with_library
 from translator.r0bf import is_container, read_container
 
 AUTO = "auto"
@@ -66,9 +66,10 @@ def load_guest(source: str | os.PathLike | bytes | Program, profile: str = AUTO,
 
 
 def _guest(program: Program, profile: Profile, why: str, source: bytes) -> Guest:
-    """The guest, with the soft-float library in its image when the profile lowers F/D."""
+    """The guest, with the soft-float library in its image when the profile lowers F/D and the
+    program uses it."""
     placement = profile.calls[program.xlen].float_lowering
-    if placement:
+    if placement and uses_float(program):
         program = with_library(program, placement)
     return Guest(program, profile, why, source)
 
