@@ -153,12 +153,13 @@ class Registry:
     given, runs before a fresh run's first instruction (not before a replay) and returns the
     registers it sets: the Linux profile lays out a process's stack there (runtime/linux.py).
     `unknown(number)` words the fault of an ecall number the registry has no call for.
-    `float_lowering`: where the profile keeps the soft-float library, if it runs F and D (and
-    the FP CSRs 1-3) as calls of it (docs/float.md); it then decodes FLOAT_CLASSES."""
+    `float_lowering`: where the profile may keep the soft-float library, the first place that fits
+    below a program's code first, if it runs F and D (and the FP CSRs 1-3) as calls of it
+    (docs/float.md); it then decodes FLOAT_CLASSES."""
 
     def __init__(self, calls: Iterable[Call], vendor: str | None = None, public_output_size: int = 0,
                  start: Callable[[object, GuestMemory, HostIO], dict[int, int]] | None = None,
-                 unknown: Callable[[int], str] | None = None, float_lowering: Placement | None = None):
+                 unknown: Callable[[int], str] | None = None, float_lowering: tuple[Placement, ...] = ()):
         self.calls = tuple(calls)
         self.vendor = vendor
         self.public_output_size = public_output_size

@@ -552,4 +552,4 @@ SYSCALLS = [
 def linux_calls(options: LinuxOptions = LinuxOptions()) -> Registry:
     """The system calls, and the start of a process with these argv, env and files."""
     return Registry(SYSCALLS, vendor="linux", start=start(options), unknown=_unsupported,
-                    float_lowering=softfp.LINUX)
+                    float_lowering=(softfp.LINUX_16M, softfp.LINUX))

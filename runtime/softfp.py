@@ -49,8 +49,10 @@ class Placement:
         return SOURCE_DIR / f"zkfp-{self.name}.elf"
 
 
-# linux: below 64 KiB (vm.mmap_min_addr), where no Linux program can map anything
+# linux: below 64 KiB (vm.mmap_min_addr), where no Linux program can map anything; for a program
+# linked at 16 MiB or above (Zig's linker puts musl programs there), the 64 KiB just below 16 MiB
 LINUX = Placement("linux", 0x1000)
+LINUX_16M = Placement("linux-16m", 0xFF_0000)
 # zisk: the 64 KiB below ZisK's ROM (0x8000_0000), which ZisK's map does not use
 ZISK = Placement("zisk", 0x7FFF_0000)
-PLACEMENTS = (LINUX, ZISK)
+PLACEMENTS = (LINUX, LINUX_16M, ZISK)

@@ -157,7 +157,7 @@ def _unimp(call: Call, regs: Sequence[int], memory: GuestMemory, io: HostIO, ste
     raise EcallError("zisk: the guest aborted (unimp: csrrw x0, cycle, x0)")
 
 
-def registry(layout: Layout, float_lowering: softfp.Placement | None = None) -> Registry:
+def registry(layout: Layout, float_lowering: tuple[softfp.Placement, ...] = ()) -> Registry:
     return Registry([
         Call("exit", Ecall(A7, 93), _exit(layout), reads=(A0,)),
         Call("uart", Store(layout.uart, 1), _uart, reads_step=True),
@@ -173,5 +173,5 @@ def registry(layout: Layout, float_lowering: softfp.Placement | None = None) -> 
 
 
 # Current ZisK runs F and D (its lib-float, here zkaot's soft-float library); the older guests are rv64ima.
-ZISK = {64: registry(CURRENT, softfp.ZISK)}
+ZISK = {64: registry(CURRENT, (softfp.ZISK,))}
 ZISK_LEGACY = {64: registry(LEGACY)}

@@ -41,6 +41,12 @@ def run_linux(source: str, jit_cache, data: bytes = bytes(64)):
                         windows=[(softfp.LINUX.block_page, softfp.LINUX.entry), (DATA, DATA + len(data))])
 
 
+def test_the_library_sits_just_below_a_program_linked_at_16_mib_and_below_64_kib_otherwise():
+    assert load_guest(GUEST).program.float_lowering is softfp.LINUX_16M        # Zig's linker: 0x1000000
+    elf = build_elf([Seg(CODE, PF_R | PF_X, assemble(f"fmv.x.d a0, f0\n{EXIT_A0}", CODE))])
+    assert load_guest(elf, "linux").program.float_lowering is softfp.LINUX    # GNU ld and Go: 0x10000
+
+
 def test_a_program_without_fd_is_loaded_without_the_library():
     elf = build_elf([Seg(0x3000, PF_R | PF_X, assemble(EXIT_A0, 0x3000))])
     program = load_guest(elf, "linux").program
@@ -50,8 +56,9 @@ def test_a_program_without_fd_is_loaded_without_the_library():
 def test_a_musl_program_with_floats_and_doubles_prints_and_exits_as_under_qemu_user(jit_cache):
     guest = load_guest(GUEST)
     assert guest.profile is LINUX
+    lib = guest.program.float_lowering
     result = both_engines(guest.program, LINUX.maps[64], LINUX.calls[64], jit_cache,
-                          windows=[(STACK_TOP - 0x4000, STACK_TOP), (softfp.LINUX.block_page, softfp.LINUX.entry)])
+                          windows=[(STACK_TOP - 0x4000, STACK_TOP), (lib.block_page, lib.entry)])
     assert (result.exit_code, result.output) == expected()
 
 

@@ -26,4 +26,5 @@ def test_each_placement_keeps_the_block_below_the_image_where_its_guests_never_g
     for placement in softfp.PLACEMENTS:
         assert placement.block_page < placement.block and placement.block + softfp.SIZE <= placement.entry
     assert softfp.LINUX.entry < 0x10000          # vm.mmap_min_addr: no Linux program maps below it
+    assert softfp.LINUX_16M.block_page + 0x10000 == 0x100_0000   # the 64 KiB below Zig's link address
     assert softfp.ZISK.block_page + 0x10000 == 0x8000_0000     # the 64 KiB below ZisK's ROM

@@ -44,15 +44,19 @@ def code_end(placement: softfp.Placement) -> int:
     return max(s.end for s in library(placement).segments if s.executable)
 
 
-def with_library(program: Program, placement: softfp.Placement) -> Program:
+def with_library(program: Program, placements: tuple[softfp.Placement, ...]) -> Program:
     """`program` with the library's segments and function symbols added, for a profile that
-    lowers F/D; the block page below the image is RAM the loader leaves zeroed."""
-    lib = library(placement)
-    lo, hi = placement.block_page, max(s.end for s in lib.segments)
-    clash = next((s for s in program.segments if s.vaddr < hi and s.end > lo), None)
-    if clash:
-        raise ElfError(f"{program.name}: segment at 0x{clash.vaddr:x} overlaps the soft-float library's "
+    lowers F/D, at the first of its placements that lies wholly below the program (the
+    translator's code span stays short); the block page below the image is RAM the loader
+    leaves zeroed."""
+    lowest = min(s.vaddr for s in program.segments)
+    fits = [p for p in placements if max(s.end for s in library(p).segments) <= lowest]
+    if not fits:
+        lo, hi = placements[-1].block_page, max(s.end for s in library(placements[-1]).segments)
+        raise ElfError(f"{program.name}: segment at 0x{lowest:x} overlaps the soft-float library's "
                        f"0x{lo:x}-0x{hi:x} (docs/float.md)")
+    placement = fits[0]
+    lib = library(placement)
     sha256 = hashlib.sha256(f"{program.sha256} {lib.sha256}".encode()).hexdigest()   # caches key on both
     return Program(program.name, program.xlen, program.entry, lib.segments + program.segments,
                    program.symbols, tuple(sorted(lib.functions + program.functions)), sha256,

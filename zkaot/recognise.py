@@ -68,9 +68,9 @@ def load_guest(source: str | os.PathLike | bytes | Program, profile: str = AUTO,
 def _guest(program: Program, profile: Profile, why: str, source: bytes) -> Guest:
     """The guest, with the soft-float library in its image when the profile lowers F/D and the
     program uses it."""
-    placement = profile.calls[program.xlen].float_lowering
-    if placement and uses_float(program):
-        program = with_library(program, placement)
+    placements = profile.calls[program.xlen].float_lowering
+    if placements and uses_float(program):
+        program = with_library(program, placements)
     return Guest(program, profile, why, source)
 
 
