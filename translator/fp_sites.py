@@ -41,6 +41,7 @@ def library(placement: softfp.Placement) -> Program:
 
 
 def code_end(placement: softfp.Placement) -> int:
+    """The end of the image's code: zkfp.ret is legal below it."""
     return max(s.end for s in library(placement).segments if s.executable)
 
 

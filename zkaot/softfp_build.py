@@ -58,7 +58,8 @@ def build_image(placement: softfp.Placement, out: Path | str | None = None) -> s
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--check", action="store_true", help="rebuild into a temp dir and compare with the committed images")
+    ap.add_argument("--check", action="store_true",
+                    help="rebuild into a temp dir and compare with the committed images")
     args = ap.parse_args(argv)
     if not args.check:
         for placement in softfp.PLACEMENTS:
