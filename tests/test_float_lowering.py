@@ -128,6 +128,7 @@ def test_a_zisk_guest_runs_fd_through_the_library_below_zisks_rom(jit_cache):
     result = both_engines(guest.program, zisk.maps[64], zisk.calls[64], jit_cache,
                           windows=[(softfp.ZISK.block_page, softfp.ZISK.entry)])
     assert result.exit_code == 1 + 1            # (int) sqrt(2) + fflags NX
+    expansion_matches_reference(guest, jit_cache, 7)
 
 
 def test_translated_code_runs_the_site_and_return_steps_itself(jit_cache):
