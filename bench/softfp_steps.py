@@ -4,8 +4,9 @@ zkfp_execute on ordinary operands (random normal numbers between 2^-20 and 2^20,
 
     python bench/softfp_steps.py      # writes bench/results/softfp_steps.md
 
-A lowered instruction costs these steps plus the call sequence of docs/float.md (the site and
-the trampoline, counted from their code and printed here too).
+A lowered instruction costs these steps plus the 38 of its call (docs/float.md: the site step,
+the trampoline's 36 and the return step); bench/fd_lowered_steps.py measures whole lowered
+instructions in a linux-profile program.
 """
 from __future__ import annotations
 
@@ -29,8 +30,7 @@ OPS_MEASURED = ["FADD_D", "FSUB_D", "FMUL_D", "FDIV_D", "FSQRT_D", "FMADD_D", "F
                 "FDIV_S", "FSQRT_S", "FMADD_S", "FCVT_W_D", "FCVT_L_D", "FCVT_D_W", "FCVT_D_L", "FCVT_S_D",
                 "FCVT_D_S", "FEQ_D", "FLT_D", "FMIN_D", "FSGNJ_D", "FCLASS_D", "FMV_X_D", "FMV_D_X"]
 N = 1000
-SITE = 7          # sd t6; lui+addiw+sd (insn); lui+jalr; ld t6 -- plus sd rs1 / ld rd when used
-TRAMPOLINE = 41   # zkfp_entry: 17 stores, 2 set-ups, call, status check, 17 loads, jr
+CALL = 38         # the site step, zkfp_entry (16 stores, 2 set-ups, jal, 16 loads) and the return step
 
 
 def ordinary(kind: str, rng, n: int) -> np.ndarray:
@@ -63,8 +63,8 @@ def main() -> int:
         lines = ["# Steps per F/D instruction (`bench/softfp_steps.py`)", "",
                  f"zkfp_execute on the interpreter, {N} ordinary operand sets each (normal numbers in "
                  "2^-20..2^20, integers below 2^31), rm = RNE; the measuring's own "
-                 f"{overhead} steps subtracted.  A lowered instruction adds the site ({SITE} steps, 8-9 "
-                 f"with an integer operand or result) and the trampoline ({TRAMPOLINE}).", "",
+                 f"{overhead} steps subtracted.  A lowered instruction adds its call ({CALL} steps: the site "
+                 "step, the trampoline and the return step).", "",
                  "| instruction | median | min | max | lowered total (median) |", "| --- | ---: | ---: | ---: | ---: |"]
         for name in OPS_MEASURED:
             op = OPS[name]
@@ -74,7 +74,7 @@ def main() -> int:
             a, b, c, x = (np.zeros(N, np.uint64),) * 3 + (cols[0],) if op.operands[0] == "x" else (*cols, np.zeros(N, np.uint64))
             rows = np.stack([np.full(N, op.encode(0), np.uint64), np.zeros(N, np.uint64), a, b, c, x], 1)
             s = steps(guest, rows) - overhead
-            total = int(np.median(s)) + SITE + TRAMPOLINE + (1 if op.writes_x or op.operands[0] == "x" else 0)
+            total = int(np.median(s)) + CALL
             lines.append(f"| {name.lower().replace('_', '.')} | {int(np.median(s))} | {s.min()} | {s.max()} | {total} |")
             print(lines[-1], flush=True)
     (ROOT / "bench" / "results" / "softfp_steps.md").write_text("\n".join(lines) + "\n")

@@ -24,6 +24,7 @@ from runtime.memory import GuestMemory
 from runtime.bigint import addmod_bytes, mulmod_bytes
 from runtime.curves import BLS12_381_FP2, BLS12_381_G1, BN254_FP2, BN254_G1, SECP256K1, SECP256R1
 from runtime.precompiles import keccakf_bytes, sha256_compress_bytes
+from runtime.softfp import Placement
 
 A0, A1, A2, A7 = (REGISTER_NUMBERS[name] for name in ("a0", "a1", "a2", "a7"))
 
@@ -75,6 +76,10 @@ class SelfLoop:
     """A jump or branch to itself (`j .`), which halts the machine (Airbender): the handler
     runs after the instruction, and raises GuestExit."""
 
+
+# The encoding table's classes a profile that lowers F/D decodes: the F/D rows, the library's
+# return, and the Zicsr rows (fflags, frm and fcsr are CSRs 1-3; other CSRs are its calls, if any)
+FLOAT_CLASSES = frozenset({"csr", "float", "floatret"})
 
 CSR_OPERAND = STORE_VALUE = 32      # what a CSR or device handler sees after the registers (Csr, Store)
 CSR_RD, CSR_SOURCE = 33, 34
@@ -141,9 +146,9 @@ class Registry:
     same register (a registry may have none: OpenVM's ecall is a fault).  `vendor` names the
     profile in the fault of an unknown call (None: the zkaot machine's own calls).  The
     registry's `extensions` are the optional parts of the encoding table its profile decodes
-    (encoding.decodable): "csr" when it has CSR calls, and a vendor's extension when it has
-    calls selected by an Insn, which must then cover every row of that extension; any other
-    profile finds those words illegal.  `public_output_size`: the public output's bytes at the
+    (encoding.decodable): "csr" when it has CSR calls, a vendor's extension when it has
+    calls selected by an Insn, which must then cover every row of that extension, and
+    FLOAT_CLASSES when it lowers F/D; any other profile finds those words illegal.  `public_output_size`: the public output's bytes at the
     start of a run (zeros; OpenVM's REVEAL fills them).  `start(program, memory, io)`, if
     given, runs before a fresh run's first instruction (not before a replay) and returns the
     registers it sets: the Linux profile lays out a process's stack there (runtime/linux.py).
@@ -151,12 +156,16 @@ class Registry:
     `quantum`: a profile with threads (runtime/linux_threads.py) has its scheduler run every
     `quantum` steps: `tick(regs, pc, memory, io, step)` runs between steps, before each step
     whose number is a multiple of the quantum, and returns the pc to go on at, having replaced
-    the registers when it hands the hart to another thread."""
+    the registers when it hands the hart to another thread.
+    `float_lowering`: where the profile may keep the soft-float library, the first place that fits
+    below a program's code first, if it runs F and D (and the FP CSRs 1-3) as calls of it
+    (docs/float.md); it then decodes FLOAT_CLASSES."""
 
     def __init__(self, calls: Iterable[Call], vendor: str | None = None, public_output_size: int = 0,
                  start: Callable[[object, GuestMemory, HostIO], dict[int, int]] | None = None,
                  unknown: Callable[[int], str] | None = None, quantum: int | None = None,
-                 tick: Callable[[list[int], int, GuestMemory, HostIO, int], int] | None = None):
+                 tick: Callable[[list[int], int, GuestMemory, HostIO, int], int] | None = None,
+                 float_lowering: tuple[Placement, ...] = ()):
         if (quantum is None) != (tick is None):
             raise ValueError("a registry has both a quantum and a tick, or neither")
         self.calls = tuple(calls)
@@ -178,7 +187,9 @@ class Registry:
         missing = [op.name for op in TABLE if op.ext in vendor and op.id not in self.by_instruction]
         if missing:
             raise ValueError(f"a registry with the {sorted(vendor)} instructions has no call for {missing}")
-        self.extensions = vendor | ({"csr"} if any(isinstance(c.selector, Csr) for c in self.calls) else set())
+        self.extensions = vendor | ({"csr"} if any(isinstance(c.selector, Csr) for c in self.calls) else set()) \
+            | (FLOAT_CLASSES if float_lowering else set())
+        self.float_lowering = float_lowering
         self.devices = tuple(call for call in self.calls if isinstance(call.selector, Store))
         self.self_loop = next((call for call in self.calls if isinstance(call.selector, SelfLoop)), None)
         self.by_selector = {call.selector: call for call in self.calls}

@@ -17,7 +17,8 @@ runtime/calls.py Registry.extensions) without which the decoder treats them as i
            rs2 or the immediate
   xlen     32, 64 or * for both
   class    alu arith branch jal jalr load store lr sc amo fence ecall ebreak, and the
-           classes only some profiles decode (PROFILE_CLASSES: csr)
+           classes only some profiles decode (PROFILE_CLASSES: csr; float, the F/D
+           instructions, and floatret, the soft-float library's return, docs/float.md)
   table    the derived trace table (runtime/trace.py) and prover table that proves
            the step beyond Main: alu arith branch memory, or main for none
   size     bytes accessed by memory classes, else -
@@ -25,7 +26,8 @@ runtime/calls.py Registry.extensions) without which the decoder treats them as i
            lr, amo), else -
   fn       the operation computed: for alu and arith ops the register-register op
            (addi: add, addiw: addw, add: add), for AMOs how the old value and rs2
-           combine (AMO_FNS), for CSR accesses what they do to the CSR (CSR_FNS);
+           combine (AMO_FNS), for CSR accesses what they do to the CSR (CSR_FNS), for
+           F/D the register file of rd (FLOAT_FNS: x, an integer register, or f);
            - where the name alone says it (lui, auipc, branches)
   pattern  bits 31..0 (spaces are ignored): 0 and 1 are fixed bits, '.' bits belong
            to the format's operands
@@ -141,6 +143,72 @@ TABLE_TEXT = """
 93   csrrwi     CSRI   *    csr    main    -    -    rw    ............ ..... 101 ..... 1110011
 94   csrrsi     CSRI   *    csr    main    -    -    rs    ............ ..... 110 ..... 1110011
 95   csrrci     CSRI   *    csr    main    -    -    rc    ............ ..... 111 ..... 1110011
+# ---- F and D, RV64 (profiles that lower them to the soft-float library, docs/float.md) ----
+# fn: the register file rd names, x or f; rm is not a field (the library reads the word)
+107  flw        FLOAD  64   float  main    -    -    f     ............ ..... 010 ..... 0000111
+108  fld        FLOAD  64   float  main    -    -    f     ............ ..... 011 ..... 0000111
+109  fsw        FSTORE 64   float  main    -    -    f     ....... ..... ..... 010 ..... 0100111
+110  fsd        FSTORE 64   float  main    -    -    f     ....... ..... ..... 011 ..... 0100111
+111  fmadd.s    FR4    64   float  main    -    -    f     ..... 00 ..... ..... ... ..... 1000011
+112  fmadd.d    FR4    64   float  main    -    -    f     ..... 01 ..... ..... ... ..... 1000011
+113  fmsub.s    FR4    64   float  main    -    -    f     ..... 00 ..... ..... ... ..... 1000111
+114  fmsub.d    FR4    64   float  main    -    -    f     ..... 01 ..... ..... ... ..... 1000111
+115  fnmsub.s   FR4    64   float  main    -    -    f     ..... 00 ..... ..... ... ..... 1001011
+116  fnmsub.d   FR4    64   float  main    -    -    f     ..... 01 ..... ..... ... ..... 1001011
+117  fnmadd.s   FR4    64   float  main    -    -    f     ..... 00 ..... ..... ... ..... 1001111
+118  fnmadd.d   FR4    64   float  main    -    -    f     ..... 01 ..... ..... ... ..... 1001111
+119  fadd.s     FRM    64   float  main    -    -    f     0000000 ..... ..... ... ..... 1010011
+120  fsub.s     FRM    64   float  main    -    -    f     0000100 ..... ..... ... ..... 1010011
+121  fmul.s     FRM    64   float  main    -    -    f     0001000 ..... ..... ... ..... 1010011
+122  fdiv.s     FRM    64   float  main    -    -    f     0001100 ..... ..... ... ..... 1010011
+123  fsqrt.s    FR1M   64   float  main    -    -    f     0101100 00000 ..... ... ..... 1010011
+124  fsgnj.s    FR     64   float  main    -    -    f     0010000 ..... ..... 000 ..... 1010011
+125  fsgnjn.s   FR     64   float  main    -    -    f     0010000 ..... ..... 001 ..... 1010011
+126  fsgnjx.s   FR     64   float  main    -    -    f     0010000 ..... ..... 010 ..... 1010011
+127  fmin.s     FR     64   float  main    -    -    f     0010100 ..... ..... 000 ..... 1010011
+128  fmax.s     FR     64   float  main    -    -    f     0010100 ..... ..... 001 ..... 1010011
+129  fcvt.s.d   FR1M   64   float  main    -    -    f     0100000 00001 ..... ... ..... 1010011
+130  feq.s      FCMP   64   float  main    -    -    x     1010000 ..... ..... 010 ..... 1010011
+131  flt.s      FCMP   64   float  main    -    -    x     1010000 ..... ..... 001 ..... 1010011
+132  fle.s      FCMP   64   float  main    -    -    x     1010000 ..... ..... 000 ..... 1010011
+133  fcvt.w.s   FXFM   64   float  main    -    -    x     1100000 00000 ..... ... ..... 1010011
+134  fcvt.wu.s  FXFM   64   float  main    -    -    x     1100000 00001 ..... ... ..... 1010011
+135  fcvt.l.s   FXFM   64   float  main    -    -    x     1100000 00010 ..... ... ..... 1010011
+136  fcvt.lu.s  FXFM   64   float  main    -    -    x     1100000 00011 ..... ... ..... 1010011
+137  fcvt.s.w   FFXM   64   float  main    -    -    f     1101000 00000 ..... ... ..... 1010011
+138  fcvt.s.wu  FFXM   64   float  main    -    -    f     1101000 00001 ..... ... ..... 1010011
+139  fcvt.s.l   FFXM   64   float  main    -    -    f     1101000 00010 ..... ... ..... 1010011
+140  fcvt.s.lu  FFXM   64   float  main    -    -    f     1101000 00011 ..... ... ..... 1010011
+141  fmv.x.w    FXF    64   float  main    -    -    x     1110000 00000 ..... 000 ..... 1010011
+142  fclass.s   FXF    64   float  main    -    -    x     1110000 00000 ..... 001 ..... 1010011
+143  fmv.w.x    FFX    64   float  main    -    -    f     1111000 00000 ..... 000 ..... 1010011
+144  fadd.d     FRM    64   float  main    -    -    f     0000001 ..... ..... ... ..... 1010011
+145  fsub.d     FRM    64   float  main    -    -    f     0000101 ..... ..... ... ..... 1010011
+146  fmul.d     FRM    64   float  main    -    -    f     0001001 ..... ..... ... ..... 1010011
+147  fdiv.d     FRM    64   float  main    -    -    f     0001101 ..... ..... ... ..... 1010011
+148  fsqrt.d    FR1M   64   float  main    -    -    f     0101101 00000 ..... ... ..... 1010011
+149  fsgnj.d    FR     64   float  main    -    -    f     0010001 ..... ..... 000 ..... 1010011
+150  fsgnjn.d   FR     64   float  main    -    -    f     0010001 ..... ..... 001 ..... 1010011
+151  fsgnjx.d   FR     64   float  main    -    -    f     0010001 ..... ..... 010 ..... 1010011
+152  fmin.d     FR     64   float  main    -    -    f     0010101 ..... ..... 000 ..... 1010011
+153  fmax.d     FR     64   float  main    -    -    f     0010101 ..... ..... 001 ..... 1010011
+154  fcvt.d.s   FR1M   64   float  main    -    -    f     0100001 00000 ..... ... ..... 1010011
+155  feq.d      FCMP   64   float  main    -    -    x     1010001 ..... ..... 010 ..... 1010011
+156  flt.d      FCMP   64   float  main    -    -    x     1010001 ..... ..... 001 ..... 1010011
+157  fle.d      FCMP   64   float  main    -    -    x     1010001 ..... ..... 000 ..... 1010011
+158  fcvt.w.d   FXFM   64   float  main    -    -    x     1100001 00000 ..... ... ..... 1010011
+159  fcvt.wu.d  FXFM   64   float  main    -    -    x     1100001 00001 ..... ... ..... 1010011
+160  fcvt.l.d   FXFM   64   float  main    -    -    x     1100001 00010 ..... ... ..... 1010011
+161  fcvt.lu.d  FXFM   64   float  main    -    -    x     1100001 00011 ..... ... ..... 1010011
+162  fcvt.d.w   FFXM   64   float  main    -    -    f     1101001 00000 ..... ... ..... 1010011
+163  fcvt.d.wu  FFXM   64   float  main    -    -    f     1101001 00001 ..... ... ..... 1010011
+164  fcvt.d.l   FFXM   64   float  main    -    -    f     1101001 00010 ..... ... ..... 1010011
+165  fcvt.d.lu  FFXM   64   float  main    -    -    f     1101001 00011 ..... ... ..... 1010011
+166  fmv.x.d    FXF    64   float  main    -    -    x     1110001 00000 ..... 000 ..... 1010011
+167  fclass.d   FXF    64   float  main    -    -    x     1110001 00000 ..... 001 ..... 1010011
+168  fmv.d.x    FFX    64   float  main    -    -    f     1111001 00000 ..... 000 ..... 1010011
+# the library's own return to the guest: the last word of its trampoline (zkfp_entry.S)
+169  zkfp.ret   NONE   64   floatret main  -    -    -     000000000000 00000 000 00000 0101011
 """
 
 # ext id name       format xlen class  table size sign fn pattern (bits 31..0)
@@ -159,6 +227,9 @@ openvm 105 sha256      XR  32  custom main  -  -  -  0000001 ..... ..... 100 ...
 # csrrw x0, csr, x0: the OpenVM transpiler's one CSR instruction that is not a fault (a no-op)
 openvm 106 csrrw.zero  XI  32  custom main  -  -  -  ............ 00000 001 00000 1110011
 """
+
+
+ROUNDING_MODES = ("rne", "rtz", "rdn", "rup", "rmm", "rm5", "rm6", "dyn")   # an F/D word's bits 14..12
 
 
 def _bits(word: int, hi: int, lo: int) -> int:
@@ -240,13 +311,30 @@ FORMATS = {f.name: f for f in (
     # the CSR number is the unsigned immediate; CSRI's rs1 field is the 5-bit zimm, not a register
     Format("CSR", (RD, RS1), ((31, 20, 0),), 0, "{rd}, {csr}, {rs1}", "imm"),
     Format("CSRI", (RD, RS1), ((31, 20, 0),), 0, "{rd}, {csr}, {zimm}", "imm"),
+    # F and D: f-registers are spelled f0..f31 ({frd}...); {rm} is the rounding mode bits 14..12,
+    # printed from the word (the engines hand the whole word to the library); FR4's rs3 is its imm
+    Format("FLOAD", (RD, RS1), ((31, 20, 0),), 12, "{frd}, {imm}({rs1})"),
+    Format("FSTORE", (RS1, RS2), ((31, 25, 5), (11, 7, 0)), 12, "{frs2}, {imm}({rs1})"),
+    Format("FR", (RD, RS1, RS2), syntax="{frd}, {frs1}, {frs2}"),
+    Format("FRM", (RD, RS1, RS2), syntax="{frd}, {frs1}, {frs2}, {rm}"),
+    Format("FR1M", (RD, RS1), syntax="{frd}, {frs1}, {rm}"),
+    Format("FR4", (RD, RS1, RS2), ((31, 27, 0),), 0, "{frd}, {frs1}, {frs2}, {frs3}, {rm}"),
+    Format("FCMP", (RD, RS1, RS2), syntax="{rd}, {frs1}, {frs2}"),
+    Format("FXF", (RD, RS1), syntax="{rd}, {frs1}"),
+    Format("FXFM", (RD, RS1), syntax="{rd}, {frs1}, {rm}"),
+    Format("FFX", (RD, RS1), syntax="{frd}, {rs1}"),
+    Format("FFXM", (RD, RS1), syntax="{frd}, {rs1}, {rm}"),
 )}
+FLOAT_FORMATS = frozenset({"FLOAD", "FSTORE", "FR", "FRM", "FR1M", "FR4", "FCMP", "FXF", "FXFM", "FFX", "FFXM"})
 
 
 CLASSES = ("alu", "arith", "branch", "jal", "jalr", "load", "store", "lr", "sc", "amo", "fence", "ecall", "ebreak",
-           "custom", "csr")
-PROFILE_CLASSES = frozenset({"csr"})       # decoded only for a profile that takes them (its calls say so)
+           "custom", "csr", "float", "floatret")
+# decoded only for a profile that takes them (its registry says so): CSR accesses, and F/D with
+# the soft-float library's return (runtime/calls.py FLOAT_CLASSES)
+PROFILE_CLASSES = frozenset({"csr", "float", "floatret"})
 CSR_FNS = ("rw", "rs", "rc")               # what a CSR access does: write, set bits, clear bits
+FLOAT_FNS = ("x", "f")                     # the register file an F/D instruction's rd names
 TABLES = ("main", "alu", "arith", "branch", "memory")
 AMO_FNS = ("swap", "add", "xor", "and", "or", "min", "max", "minu", "maxu")
 MEMORY_CLASSES = frozenset({"load", "store", "lr", "sc", "amo"})
@@ -260,6 +348,7 @@ _CLASS_RULES = {
     "fence": ({"FENCE"}, {"main"}), "ecall": ({"NONE"}, {"main"}), "ebreak": ({"NONE"}, {"main"}),
     "custom": ({"XI", "XR", "X2"}, {"main"}),       # a vendor's instruction: a call of its registry
     "csr": ({"CSR", "CSRI"}, {"main"}),
+    "float": (FLOAT_FORMATS, {"main"}), "floatret": ({"NONE"}, {"main"}),
 }
 
 
@@ -347,13 +436,15 @@ def _check_row(op: Opcode, sign: str) -> None:
         bad(f"size {op.size or '-'} for class {op.cls}")
     if sign not in (("s", "u") if op.cls in _EXTENDS else ("-",)):
         bad(f"sign {sign} for class {op.cls}")
-    computes = op.cls in ("amo", "csr") or op.cls in ("alu", "arith") and op.format.name != "U"
+    computes = op.cls in ("amo", "csr", "float") or op.cls in ("alu", "arith") and op.format.name != "U"
     if bool(op.fn) != computes:
         bad(f"fn {op.fn or '-'} for class {op.cls} format {op.format.name}")
     if op.cls == "amo" and op.fn not in AMO_FNS:
         bad(f"AMO operation {op.fn} is not one of {' '.join(AMO_FNS)}")
     if op.cls == "csr" and op.fn not in CSR_FNS:
         bad(f"CSR access {op.fn} is not one of {' '.join(CSR_FNS)}")
+    if op.cls == "float" and op.fn not in FLOAT_FNS:
+        bad(f"an F/D instruction's rd is in register file {' or '.join(FLOAT_FNS)}, not {op.fn}")
     if op.format.name == "R" and op.fn != op.name:
         bad(f"a register-register op computes itself, not {op.fn}")
     if bool(op.ext) != (op.cls == "custom"):

@@ -18,6 +18,7 @@ from runtime.ceno import CENO, MEMORY_MAP as CENO_MAP, ROM_BASE as CENO_ROM, hin
 from runtime.linux import LINUX_MAP, linux_calls
 from runtime.memory_map import MemoryMap
 from runtime.openvm import OPENVM
+from runtime import softfp
 from runtime.risc0 import RISC0
 from runtime.sp1 import PICO, SP1, SP1_V3
 from runtime.zisk import CURRENT, LEGACY, RAM_BASE as ZISK_RAM, RAM_END as ZISK_RAM_END, ROM_BASE as ZISK_ROM, \
@@ -164,7 +165,7 @@ PROFILES = {p.name: p for p in (
             "the journal (SYS_WRITE to fd 3)", _vendor_recognise("risc0_zkvm")),
     Profile("openvm", OPENVM, {32: OPENVM_MAP}, False,
             "the 32 public-value bytes that REVEAL writes", _vendor_recognise("openvm")),
-    Profile("zisk", ZISK, {64: CURRENT.memory_map()}, True,
+    Profile("zisk", ZISK, {64: CURRENT.memory_map(softfp.ZISK.block_page)}, True,
             "the 64 u32 output slots at 0xa0410000 (256 bytes), at exit", _zisk_recognise, records),
     Profile("zisk-legacy", ZISK_LEGACY, {64: LEGACY.memory_map()}, True,
             "the 64 u32 output slots at 0xa0010000 (256 bytes), at exit", _named_only, _one_frame),

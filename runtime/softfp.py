@@ -1,12 +1,12 @@
-"""The soft-float library's state block and guest image (runtime/guest/softfp/, docs/float.md).
+"""The soft-float library's state block and guest images (runtime/guest/softfp/, docs/float.md).
 
 The offsets repeat the #defines of runtime/guest/softfp/zkfp.h; tests/test_softfp_layout.py
 compares them.  Every field is a little-endian u64.
 """
+from dataclasses import dataclass
 from pathlib import Path
 
 SOURCE_DIR = Path(__file__).resolve().parent / "guest" / "softfp"
-IMAGE = SOURCE_DIR / "zkfp.elf"
 #: the library's C sources, in link order (the image adds zkfp_entry.S first)
 C_SOURCES = ("zkfp_execute.c", "fp_round.c", "fp_arith.c", "fp_convert.c", "fp_compare.c")
 
@@ -23,32 +23,36 @@ SIZE = 440
 
 OK, BAD_RM, BAD_INSN = 0, 1, 2
 
-BLOCK_ADDR = 0xFFFF_FFFF_FFFF_F800   # top 2 KiB: every field is off(x0)
-STACK_TOP = BLOCK_ADDR               # the library's stack grows down from the block
-IMAGE_BASE = 0xFFFF_FFFF_FFF0_0000   # the image's code: reachable with lui (sign-extended)
+PAGE = 0x1000
 
 
-def x0_offset(field: int) -> int:
-    """The 12-bit offset that addresses a block field from x0."""
-    return field - 2048
+@dataclass(frozen=True)
+class Placement:
+    """Where a profile keeps the library: the block page (read/write, zeroed: the library's
+    stack, then the block in its upper 2 KiB) and, from the next page, the image linked there.
+    The code map of the translator is one span from the lowest code to the highest, so the
+    image sits just below the guest's code, in memory the guests of the profile never use."""
+    name: str
+    block_page: int
 
-#: the address of zkfp_entry, the image's first instruction (tests check the image agrees)
-ENTRY = IMAGE_BASE
+    @property
+    def block(self) -> int:
+        return self.block_page + PAGE // 2
+
+    @property
+    def entry(self) -> int:
+        """zkfp_entry, the image's first instruction: where a site step jumps."""
+        return self.block_page + PAGE
+
+    @property
+    def image(self) -> Path:
+        return SOURCE_DIR / f"zkfp-{self.name}.elf"
 
 
-def call_sequence(insn: int, rs1: int | None = None, rd: int | None = None) -> list[str]:
-    """The integer instructions that stand for one F/D instruction (docs/float.md), in the
-    syntax of translator/assembler.py.  rs1: the integer register it reads (fcvt.*.w/l,
-    fmv.*.x, FP loads and stores, CSR register forms), rd: the one it writes (fcvt.w/l.*,
-    fmv.x.*, feq/flt/fle, fclass, CSR accesses); x0 as rd writes nothing."""
-    lo = (insn & 0xFFF) - ((insn & 0x800) << 1)       # addiw's sign-extended 12 bits
-    hi = ((insn - lo) >> 12) & 0xFFFFF
-    entry_hi = (ENTRY >> 12) & 0xFFFFF                 # lui sign-extends: the top 2 GiB
-    seq = [f"sd x{rs1}, {x0_offset(XIN)}(zero)"] if rs1 is not None else []   # before t6 changes
-    seq += [f"sd t6, {x0_offset(T6)}(zero)",
-            f"lui t6, {hi:#x}", f"addiw t6, t6, {lo}", f"sd t6, {x0_offset(INSN)}(zero)",
-            f"lui t6, {entry_hi:#x}", f"jalr t6, {ENTRY & 0xFFF}(t6)",
-            f"ld t6, {x0_offset(T6)}(zero)"]
-    if rd:                                             # after t6 is back, in case rd is t6
-        seq.append(f"ld x{rd}, {x0_offset(XOUT)}(zero)")
-    return seq
+# linux: below 64 KiB (vm.mmap_min_addr), where no Linux program can map anything; for a program
+# linked at 16 MiB or above (Zig's linker puts musl programs there), the 64 KiB just below 16 MiB
+LINUX = Placement("linux", 0x1000)
+LINUX_16M = Placement("linux-16m", 0xFF_0000)
+# zisk: the 64 KiB below ZisK's ROM (0x8000_0000), which ZisK's map does not use
+ZISK = Placement("zisk", 0x7FFF_0000)
+PLACEMENTS = (LINUX, LINUX_16M, ZISK)

@@ -25,7 +25,7 @@ from runtime.calls import A0, A7, CSR_OPERAND, PRECOMPILE, STORE_VALUE, Call, Cs
 from runtime.host import EcallError, GuestExit, HostIO
 from runtime.memory import GuestMemory
 from runtime.memory_map import MemoryMap
-from runtime import zisk_curves
+from runtime import softfp, zisk_curves
 from runtime.precompiles import keccakf_bytes, sha256_compress_bytes
 
 ARCH_ID_ZISK = 0xFFFEEEE
@@ -52,13 +52,14 @@ class Layout:
     def uart(self) -> int:
         return self.sys_addr + 0x200
 
-    def memory_map(self) -> MemoryMap:
+    def memory_map(self, low: int = ROM_BASE) -> MemoryMap:
         """ROM and RAM in one lazily backed window, with the gap between them and the system
-        page as holes (an access there faults; the UART's byte store is a device)."""
+        page as holes (an access there faults; the UART's byte store is a device).  The window
+        starts at `low`: below the ROM where the soft-float library sits (runtime/softfp.py)."""
         gap = (ROM_END, RAM_BASE, "the gap between ZisK's ROM and RAM")
         system = (self.sys_addr, self.sys_addr + SYSTEM_PAGE,
                   f"ZisK's system page (a guest may only store bytes to the UART at 0x{self.uart:x})")
-        return MemoryMap(ram_base=ROM_BASE, ram_size=RAM_END - ROM_BASE, stack_size=None,
+        return MemoryMap(ram_base=low, ram_size=RAM_END - low, stack_size=None,
                          input_base=self.input_addr, max_input=0x4000_0000 - 8, holes=(gap, system))
 
 
@@ -156,7 +157,7 @@ def _unimp(call: Call, regs: Sequence[int], memory: GuestMemory, io: HostIO, ste
     raise EcallError("zisk: the guest aborted (unimp: csrrw x0, cycle, x0)")
 
 
-def registry(layout: Layout) -> Registry:
+def registry(layout: Layout, float_lowering: tuple[softfp.Placement, ...] = ()) -> Registry:
     return Registry([
         Call("exit", Ecall(A7, 93), _exit(layout), reads=(A0,)),
         Call("uart", Store(layout.uart, 1), _uart, reads_step=True),
@@ -168,8 +169,9 @@ def registry(layout: Layout) -> Registry:
         Call("fcall", Csr(FCALL, "write"), _fcall(layout)),
         Call("unimp", Csr(CYCLE, "write"), _unimp),
         *zisk_curves.calls(),
-    ], vendor="zisk")
+    ], vendor="zisk", float_lowering=float_lowering)
 
 
-ZISK = {64: registry(CURRENT)}
+# Current ZisK runs F and D (its lib-float, here zkaot's soft-float library); the older guests are rv64ima.
+ZISK = {64: registry(CURRENT, (softfp.ZISK,))}
 ZISK_LEGACY = {64: registry(LEGACY)}

@@ -6,7 +6,7 @@ from hypothesis import given, settings, strategies as st
 from translator.assembler import AssemblyError, assemble, assemble_line, encode
 from translator.decoder import decode
 from translator.disasm import disassemble_word, format_instruction
-from runtime.encoding import TABLE
+from runtime.encoding import FLOAT_FORMATS, TABLE
 
 ROWS = [(op, xlen) for op in TABLE for xlen in op.xlens]
 REG = st.integers(0, 31)
@@ -45,6 +45,13 @@ def operand_strategy(op):
         return st.fixed_dictionaries(dict(pred=st.integers(0, 15), succ=st.integers(0, 15)))
     if fmt in ("CSR", "CSRI"):          # a CSR number and rs1 (CSRI: the 5-bit zimm in its place)
         return st.fixed_dictionaries(dict(rd=REG, rs1=REG, imm=st.integers(0, 0xFFF)))
+    if fmt in FLOAT_FORMATS:            # F/D: registers, an offset or rs3, and the rounding mode if it has one
+        fields = {name: REG for name, _, _ in op.format.fields}
+        if op.format.imm_parts:
+            fields["imm"] = REG if fmt == "FR4" else signed(12)
+        if "{rm}" in op.format.syntax:
+            fields["rm"] = st.integers(0, 7)
+        return st.fixed_dictionaries(fields)
     assert fmt == "NONE"
     return st.just({})
 
@@ -52,7 +59,7 @@ def operand_strategy(op):
 def decoded_operands(instr, ops: dict) -> dict:
     if instr.opcode.format.name == "FENCE":
         return dict(pred=instr.imm >> 4 & 15, succ=instr.imm & 15)
-    return {k: getattr(instr, k) for k in ops}
+    return {k: (instr.word >> 12) & 7 if k == "rm" else getattr(instr, k) for k in ops}
 
 
 # pc far from 0 and from 2^32, so that targets pc +- 1 MiB need no wrap-around.

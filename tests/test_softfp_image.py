@@ -1,7 +1,7 @@
 """The committed soft-float guest image (runtime/guest/softfp/zkfp.elf): it rebuilds to the
 same bytes, holds integer code only, and, run on unicorn (an independent RV64 emulator)
-behind the call sequence of runtime/softfp.call_sequence, executes F/D instructions on the
-block at the top of the address space while every register but rd keeps its value."""
+between the engines' site and return steps (translator/fp_sites.py, done here in Python), executes
+F/D instructions on the block below the image while every register but rd keeps its value."""
 import numpy as np
 import pytest
 
@@ -11,18 +11,19 @@ unicorn = pytest.importorskip("unicorn")
 from elftools.elf.elffile import ELFFile  # noqa: E402
 from runtime import softfp  # noqa: E402
 from softfp_cases import OPS  # noqa: E402
-from translator.assembler import assemble  # noqa: E402
 from translator.decoder import decode  # noqa: E402
 from zkaot.softfp_build import build_image  # noqa: E402
 
 FP_OPCODES = {0x07, 0x27, 0x43, 0x47, 0x4B, 0x4F, 0x53, 0x73}   # FP loads/stores, FMA, OP-FP, SYSTEM
-SITE = 0x10000
+SITE = 0x10000                      # the guest pc of the instruction: the site step stores SITE + 4
 PAGE = 0x1000
-TOP_PAGE = (1 << 64) - PAGE
 
 
-def _image():
-    with open(softfp.IMAGE, "rb") as fh:
+P = softfp.LINUX                    # the placement the unicorn tests run (the images differ only in addresses)
+
+
+def _image(placement: softfp.Placement = P):
+    with open(placement.image, "rb") as fh:
         elf = ELFFile(fh)
         text = elf.get_section_by_name(".text")
         syms = {s.name: s["st_value"] for s in elf.get_section_by_name(".symtab").iter_symbols() if s.name}
@@ -30,27 +31,29 @@ def _image():
         return text["sh_addr"], text.data(), syms, elf.header.e_entry, segs
 
 
-def test_committed_image_rebuilds_to_the_same_bytes(tmp_path):
+@pytest.mark.parametrize("placement", softfp.PLACEMENTS, ids=lambda p: p.name)
+def test_committed_image_rebuilds_to_the_same_bytes(placement, tmp_path):
     out = tmp_path / "zkfp.elf"
-    build_image(out)
-    assert out.read_bytes() == softfp.IMAGE.read_bytes()
+    build_image(placement, out)
+    assert out.read_bytes() == placement.image.read_bytes()
 
 
 def test_image_holds_only_integer_instructions():
     base, code, syms, _, _ = _image()
-    illegal = (syms["zkfp_illegal"] - base) // 4
+    ret = (syms["zkfp_ret"] - base) // 4
     for i, w in enumerate(np.frombuffer(code, np.uint32)):
-        if i == illegal:
-            assert w == 0              # the deliberate illegal instruction
+        if i == ret:
+            assert w == 0x2B           # zkfp.ret, the return step the engines execute
             continue
         ins = decode(int(w), 64)       # raises on anything outside RV64IMA
         assert int(w) & 0x7F not in FP_OPCODES, f"{base + 4 * i:#x}: {ins.name}"
         assert not ins.name.startswith(("amo", "lr.", "sc.")), f"{base + 4 * i:#x}: {ins.name}"
 
 
-def test_image_enters_at_the_trampoline_at_its_base():
-    base, _, syms, entry, _ = _image()
-    assert entry == syms["zkfp_entry"] == base == softfp.IMAGE_BASE == softfp.ENTRY
+@pytest.mark.parametrize("placement", softfp.PLACEMENTS, ids=lambda p: p.name)
+def test_image_enters_at_the_trampoline_the_page_above_its_block_page(placement):
+    base, _, syms, entry, _ = _image(placement)
+    assert entry == syms["zkfp_entry"] == base == placement.entry == placement.block_page + PAGE
 
 
 def test_image_stack_frames_fit_below_the_block():
@@ -66,7 +69,7 @@ def test_image_stack_frames_fit_below_the_block():
 
 
 class Machine:
-    """unicorn with the image mapped, the top page (stack and block) and a page for the site."""
+    """unicorn with the image and its block page mapped; the site and return steps in Python."""
 
     def __init__(self):
         from unicorn import UC_ARCH_RISCV, UC_MODE_RISCV64, UC_PROT_ALL, Uc
@@ -76,27 +79,33 @@ class Machine:
             lo = vaddr & ~(PAGE - 1)
             self.uc.mem_map(lo, (vaddr + len(data) - lo + PAGE - 1) & ~(PAGE - 1), UC_PROT_ALL)
             self.uc.mem_write(vaddr, data)
-        self.uc.mem_map(TOP_PAGE, PAGE, UC_PROT_ALL)
-        self.uc.mem_map(SITE, PAGE, UC_PROT_ALL)
+        self.uc.mem_map(P.block_page, PAGE, UC_PROT_ALL)
         from unicorn import riscv_const as rc
 
         self.rc = rc
         self.ids = [getattr(rc, f"UC_RISCV_REG_X{i}") for i in range(32)]
 
     def block(self, field: int, value: int | None = None) -> int:
-        addr = softfp.BLOCK_ADDR + field
+        addr = P.block + field
         if value is not None:
             self.uc.mem_write(addr, value.to_bytes(8, "little"))
         return int.from_bytes(self.uc.mem_read(addr, 8), "little")
 
-    def call(self, insn: int, regs: list[int], rs1=None, rd=None):
-        """Run the call sequence for insn with x1..x31 = regs[1:]; the registers after it."""
-        code = assemble("\n".join(softfp.call_sequence(insn, rs1, rd)), SITE)
-        self.uc.mem_write(SITE, code)
+    def call(self, insn: int, regs: list[int], rs1=0, rd=0):
+        """The site step for insn at SITE with x1..x31 = regs[1:], the image up to zkfp_ret, and
+        the return step (rd: the integer register the instruction writes); the registers after."""
+        for field, value in ((softfp.XIN, regs[rs1]), (softfp.INSN, insn), (softfp.T6, regs[31]),
+                             (softfp.RET, SITE + 4)):
+            self.block(field, value)
         for i in range(1, 32):
-            self.uc.reg_write(self.ids[i], regs[i])
-        self.uc.emu_start(SITE, SITE + len(code), count=10_000)
-        return [0] + [self.uc.reg_read(self.ids[i]) for i in range(1, 32)]
+            self.uc.reg_write(self.ids[i], P.block if i == 31 else regs[i])
+        self.uc.emu_start(P.entry, _image()[2]["zkfp_ret"], count=10_000)
+        assert self.uc.reg_read(self.rc.UC_RISCV_REG_PC) == _image()[2]["zkfp_ret"]
+        after = [0] + [self.uc.reg_read(self.ids[i]) for i in range(1, 32)]
+        after[31] = self.block(softfp.T6)
+        if rd:
+            after[rd] = self.block(softfp.XOUT)
+        return after
 
 
 def _random_regs(rng):
@@ -135,21 +144,10 @@ def test_fcvt_d_l_through_the_image_reads_rs1(rs1):
     assert m.block(softfp.F + 32) == 0xC008_0000_0000_0000   # f4 = -3.0
 
 
-def test_illegal_instruction_stops_at_zkfp_illegal_with_the_instruction_and_return_address():
-    from unicorn import UcError
-
-    from unicorn import UC_HOOK_CODE
-
+def test_illegal_instruction_reaches_the_return_with_its_status_and_changes_no_register():
     m = Machine()
-    executed = []
-    m.uc.hook_add(UC_HOOK_CODE, lambda uc, addr, size, data: executed.append(addr))
     insn = OPS["FADD_D"].encode(5)                         # rm 5 is reserved
-    with pytest.raises(UcError):
-        m.call(insn, _random_regs(np.random.default_rng(3)))
-    # unicorn raises when it decodes the illegal word, before its hook: the last instruction
-    # hooked is the jump (or taken branch) to it
-    last = decode(int.from_bytes(m.uc.mem_read(executed[-1], 4), "little"))
-    assert last.name in ("bne", "jal") and executed[-1] + last.imm == _image()[2]["zkfp_illegal"]
+    regs = _random_regs(np.random.default_rng(3))
+    assert m.call(insn, regs) == regs
     assert m.block(softfp.STATUS) == softfp.BAD_RM
     assert m.block(softfp.INSN) & 0xFFFF_FFFF == insn
-    assert m.block(softfp.RET) == SITE + 4 * 6             # just after the site's jalr

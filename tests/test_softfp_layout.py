@@ -22,7 +22,9 @@ def test_status_codes_match_the_header():
     assert (softfp.OK, softfp.BAD_RM, softfp.BAD_INSN) == (d["OK"], d["BAD_RM"], d["BAD_INSN"])
 
 
-def test_block_address_matches_the_header_and_every_field_is_reachable_from_x0():
-    assert softfp.BLOCK_ADDR == _defines()["BLOCK_ADDR"]
-    assert softfp.BLOCK_ADDR == (1 << 64) - 2048
-    assert all(-2048 <= softfp.x0_offset(f) < 2048 for f in range(0, softfp.SIZE, 8))
+def test_each_placement_keeps_the_block_below_the_image_where_its_guests_never_go():
+    for placement in softfp.PLACEMENTS:
+        assert placement.block_page < placement.block and placement.block + softfp.SIZE <= placement.entry
+    assert softfp.LINUX.entry < 0x10000          # vm.mmap_min_addr: no Linux program maps below it
+    assert softfp.LINUX_16M.block_page + 0x10000 == 0x100_0000   # the 64 KiB below Zig's link address
+    assert softfp.ZISK.block_page + 0x10000 == 0x8000_0000     # the 64 KiB below ZisK's ROM

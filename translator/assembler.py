@@ -7,7 +7,7 @@ disassemble are inverses.
 import re
 
 from runtime.isa import REGISTER_NUMBERS
-from runtime.encoding import TABLE, Opcode
+from runtime.encoding import ROUNDING_MODES, TABLE, Opcode
 
 _AQRL_SUFFIX = {".aqrl": 3, ".aq": 2, ".rl": 1}
 _FENCE_BITS = {"i": 8, "o": 4, "r": 2, "w": 1}
@@ -44,8 +44,9 @@ def encode(name: str, xlen: int = 64, **operands: int) -> int:
     op = _opcode(name, xlen)
     if aqrl:
         operands["aqrl"] = aqrl
+    rm = operands.pop("rm", 0)          # an F/D rounding mode: bits 14..12, not a format field
     try:
-        return op.match | op.format.insert(operands)
+        return op.match | op.format.insert(operands) | rm << 12
     except ValueError as e:
         raise AssemblyError(f"{name}: {e}") from None
 
@@ -83,7 +84,19 @@ def _operands(fields: dict[str, str], pc: int, labels: dict[str, int], xlen: int
             ops["imm"] = (address - pc + half) % (2 * half) - half   # offsets wrap like the pc
         elif key in ("pred", "succ"):
             ops[key] = _fence_set(token)
+        elif key in ("frd", "frs1", "frs2", "frs3"):
+            ops["imm" if key == "frs3" else key[1:]] = _float_register(token)
+        elif key == "rm":
+            if token not in ROUNDING_MODES:
+                raise AssemblyError(f"unknown rounding mode {token!r}")
+            ops["rm"] = ROUNDING_MODES.index(token)
     return ops
+
+
+def _float_register(token: str) -> int:
+    if token[:1] != "f" or not token[1:].isdigit() or int(token[1:]) > 31:
+        raise AssemblyError(f"unknown floating-point register {token!r}")
+    return int(token[1:])
 
 
 def assemble_line(line: str, pc: int = 0, xlen: int = 64, labels: dict[str, int] | None = None) -> int:

@@ -3,7 +3,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from runtime.encoding import decode_words
+from runtime.encoding import ROUNDING_MODES, decode_words
 from runtime.isa import ABI_NAMES
 from translator.decoder import Instruction, try_decode
 
@@ -22,6 +22,8 @@ def operands(instr: Instruction, pc: int, xlen: int = 64) -> str:
         "imm": str(instr.imm), "uimm": hex((instr.imm >> 12) & 0xFFFFF), "target": hex(target),
         "pred": _fence_set((instr.imm >> 4) & 0xF), "succ": _fence_set(instr.imm & 0xF),
         "csr": hex(instr.imm), "zimm": str(instr.rs1),
+        "frd": f"f{instr.rd}", "frs1": f"f{instr.rs1}", "frs2": f"f{instr.rs2}", "frs3": f"f{instr.imm}",
+        "rm": ROUNDING_MODES[(instr.word >> 12) & 7],
     }
     return fmt.syntax.format(**values)
 

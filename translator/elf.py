@@ -83,6 +83,7 @@ class Program:
     functions: tuple[tuple[int, int, str], ...]
     sha256: str
     self_loop_halts: bool = False       # a jump to itself ends the run (Airbender's raw binaries)
+    float_lowering: object = None       # runtime.softfp.Placement of the soft-float library it holds (fp_sites)
 
     def code_ranges(self) -> list[tuple[int, int]]:
         return [(s.vaddr, s.end) for s in self.segments if s.executable]

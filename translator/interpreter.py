@@ -18,6 +18,7 @@ from runtime.encoding import EXTENSIONS
 from runtime.memory_map import MemoryMap
 from translator.decoder import IllegalInstruction, Instruction, decode
 from translator.disasm import format_instruction
+from translator import fp_sites
 from translator.tracing import Row, traced
 
 X0_SINK = 32
@@ -199,6 +200,10 @@ class Interpreter:
         self.io.output += bytes(calls.public_output_size)
         self.calls = calls
         self.vendor_extensions = calls.extensions & EXTENSIONS    # a vendor's own instructions (OpenVM's)
+        # F/D through the soft-float library, when the program holds it (fp_sites.with_library): a
+        # program without F/D words is loaded without it, and decodes none
+        self.float_lowering = program.float_lowering
+        self.extensions = calls.extensions - (frozenset() if self.float_lowering else {"float", "floatret"})
         self.record = record
         self.regs = [0] * 33
         if memory is None and calls.start is not None:
@@ -293,6 +298,9 @@ class Interpreter:
         except (Trap, MemoryFault, EcallError) as e:
             self.steps += i
             self.pc = pc
+            site = fp_sites.guest_site(self.memory, self.float_lowering, pc) if self.float_lowering else None
+            if site:            # a bad FP load or store address, met inside the soft-float library
+                raise self.fault(site[0], f"{e} (in the soft-float library at 0x{pc:x})", site[1]) from None
             raise GuestFault(pc, str(e), self._text_at(pc), self.program.symbol_at(pc)) from None
         except (GuestFault, KeyboardInterrupt):     # KeyboardInterrupt: Ctrl-C's report says where
             self.steps += i
@@ -301,6 +309,10 @@ class Interpreter:
         self.steps += budget
         self.pc = pc
         self.prev_pc = prev         # the last pc executed: where a jump out of code is reported
+
+    def fault(self, pc: int, reason: str, instruction: str) -> GuestFault:
+        """A fault at `pc` naming `instruction` and the function there."""
+        return GuestFault(pc, reason, instruction, self.program.symbol_at(pc))
 
     def _fetch(self, pc: int) -> int | None:
         """Instruction words come from the program image: code cannot change, and a replay has no memory."""
@@ -314,7 +326,7 @@ class Interpreter:
         if word is None:
             return ""
         try:
-            return format_instruction(decode(word, self.xlen, self.calls.extensions), pc, self.xlen)
+            return format_instruction(decode(word, self.xlen, self.extensions), pc, self.xlen)
         except IllegalInstruction:
             return f"0x{word:08x}"
 
@@ -329,17 +341,21 @@ class Interpreter:
             how = "ran past the end of code" if pc == prev + 4 else f"jumped to 0x{pc:08x}, outside code"
             raise GuestFault(prev, how, self._text_at(prev), self.program.symbol_at(prev))
         word = self._fetch(pc)
+        handler = None
         try:
-            instr = decode(word, self.xlen, self.calls.extensions)
+            instr = decode(word, self.xlen, self.extensions)
+            if self.float_lowering and fp_sites.lowered(instr):
+                handler = fp_sites.step(self, instr, pc)        # records its own rows
         except IllegalInstruction as e:
             reason = f"illegal instruction: {e}"
             if self.vendor_extensions and word & 0x7F in CUSTOM_OPCODES:
                 reason = (f"{self.calls.vendor}: custom instruction 0x{word:08x} is not implemented "
                           f"(docs/profiles.md lists the {self.calls.vendor} instructions zkaot has)")
             raise GuestFault(pc, reason, f"0x{word:08x}", self.program.symbol_at(pc)) from None
-        handler = self._build(instr, pc)
-        if self.record is not None:
-            handler = traced(handler, instr, pc, self.regs, self.xlen, self.record, BRANCHES.get(instr.name))
+        if handler is None:
+            handler = self._build(instr, pc)
+            if self.record is not None:
+                handler = traced(handler, instr, pc, self.regs, self.xlen, self.record, BRANCHES.get(instr.name))
         if self.calls.self_loop is not None and instr.opcode.cls in ("jal", "branch") and instr.imm == 0:
             handler = self._halting(handler, pc)
         self._handlers[pc] = handler

@@ -21,7 +21,7 @@ import llvmlite.binding as llvm
 
 from runtime.files import default_cache_dir
 from runtime.scratch import scratch_dir
-from translator import lifter, regions
+from translator import fp_lift, lifter, regions
 from translator.lifter import Layout, dispatcher_module, lift_module, region_name
 from translator.regions import CodeMap, Region
 
@@ -29,7 +29,7 @@ DEFAULT_OPT = 0                 # measured: nearly O1's run speed for less than 
 QUICK_OPT = -1                  # the cold-start tier (translator/tiering.py): LLVM's O0 code generator, no passes
 FULL_MODE_OPT = QUICK_OPT       # what the default tier compiles full mode at (tier())
 PARALLEL_THRESHOLD = 1_500      # instructions; below it, one process compiles faster than a pool starts
-_SOURCES = (lifter.__file__, regions.__file__, __file__)
+_SOURCES = (lifter.__file__, fp_lift.__file__, regions.__file__, __file__)
 _initialized = False
 
 

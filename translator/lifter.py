@@ -36,7 +36,8 @@ from dataclasses import dataclass
 from runtime.encoding import BY_ID, Opcode
 from runtime.isa import LINK_REGISTERS
 from runtime.trace import MAIN_ROW
-from translator.regions import BRANCH, JAL, JALR, NORMAL, CodeMap, Region
+from translator import fp_lift
+from translator.regions import BRANCH, FLOAT_RETURN, FLOAT_SITE, JAL, JALR, NORMAL, CodeMap, Region
 
 MODES = ("fast", "minimal", "full")
 
@@ -375,7 +376,7 @@ class _RegionLifter:
         n = len(indices)
         steps = self.get("steps")
         over = f.let(f"icmp ugt i64 {f.let(f'add i64 {steps}, {n}')}, %budget")
-        loads = sum(self.is_load(i) for i in indices)
+        loads = sum(self.log_entries(i) for i in indices)
         if self.mode == "minimal" and loads:
             pos = self.get("logpos")
             full = f.let(f"icmp ugt i64 {f.let(f'add i64 {pos}, {loads}')}, %log_cap")
@@ -393,9 +394,12 @@ class _RegionLifter:
             self.lift_instruction(i, k, k == n - 1)
         self.forget()           # the last instruction ended the block with a branch
 
-    def is_load(self, i: int) -> bool:
+    def log_entries(self, i: int) -> int:
+        """How many load-log entries the word at index i may append (minimal mode's room check)."""
+        if self.cm.kind[i] == FLOAT_RETURN:
+            return fp_lift.RETURN_LOADS
         op = self.cm.decoded["op"][i]
-        return op >= 0 and BY_ID[op].cls == "load"
+        return int(op >= 0 and BY_ID[op].cls == "load")
 
     def count_block(self) -> None:
         if self.mode == "minimal":
@@ -427,6 +431,12 @@ class _RegionLifter:
             if last:
                 self.count_block()
                 self.goto(nxt, pc)
+            return
+        if kind == FLOAT_SITE:
+            fp_lift.lift_site(self, op_id, rs1, cm.site_word(i), pc, k, row)
+            return
+        if kind == FLOAT_RETURN:
+            fp_lift.lift_return(self, op_id, pc, k, row)
             return
         a = self.get(rs1) if kind in (BRANCH, JALR) else "0"
         if kind == BRANCH:

@@ -22,12 +22,14 @@ import numpy as np
 
 from runtime.encoding import by_id, decode_words, illegal_words
 from translator.code_pointers import code_pointer_targets
+from translator.fp_sites import code_end
 
-NORMAL, BRANCH, JAL, JALR, SLOW = range(5)
+NORMAL, BRANCH, JAL, JALR, SLOW, FLOAT_SITE, FLOAT_RETURN = range(7)
 
 
 _KIND_OF_CLASS = {"branch": BRANCH, "jal": JAL, "jalr": JALR,
-                  "ecall": SLOW, "ebreak": SLOW, "lr": SLOW, "sc": SLOW, "amo": SLOW, "csr": SLOW}
+                  "ecall": SLOW, "ebreak": SLOW, "lr": SLOW, "sc": SLOW, "amo": SLOW, "csr": SLOW,
+                  "float": FLOAT_SITE, "floatret": FLOAT_RETURN}    # lowered F/D: translator/fp_lift.py
 OP_CLASSES = by_id(lambda op: _KIND_OF_CLASS.get(op.cls, NORMAL), np.int8)
 ATOMICS = by_id(lambda op: op.cls in ("lr", "sc", "amo"), bool)
 
@@ -50,6 +52,8 @@ class CodeMap:
     kind: np.ndarray               # NORMAL/BRANCH/JAL/JALR/SLOW per word (SLOW also outside code)
     is_leader: np.ndarray          # a block boundary: a block starts here, or the word is SLOW
     regions: list[Region]
+    float_lowering: object = None  # the soft-float library's placement (Program.float_lowering)
+    site_words: np.ndarray = None  # (index, word) of each FLOAT_SITE word, by index: the word it stores
 
     def __getstate__(self) -> dict:
         """Compact, for the compile workers: the decodable words and bit masks, not per-word arrays
@@ -57,11 +61,13 @@ class CodeMap:
         legal = np.flatnonzero(self.decoded["op"] >= 0)
         return {"base": self.base, "xlen": self.xlen, "words": len(self.kind), "legal": legal,
                 "decoded": self.decoded[legal], "kind": self.kind[legal], "is_code": np.packbits(self.is_code),
-                "is_leader": np.packbits(self.is_leader), "regions": self.regions}
+                "is_leader": np.packbits(self.is_leader), "regions": self.regions,
+                "float_lowering": self.float_lowering, "site_words": self.site_words}
 
     def __setstate__(self, state: dict) -> None:
         n, legal = state["words"], state["legal"]
         self.base, self.xlen, self.regions = state["base"], state["xlen"], state["regions"]
+        self.float_lowering, self.site_words = state["float_lowering"], state["site_words"]
         self.decoded = illegal_words(n)
         self.decoded[legal] = state["decoded"]
         self.kind = np.full(n, SLOW, np.int8)            # every word that does not decode is slow
@@ -73,6 +79,10 @@ class CodeMap:
     def instructions(self) -> int:
         """Words of code that decode: what gets translated (filler and data in code do not)."""
         return int(((self.decoded["op"] >= 0) & self.is_code).sum())
+
+    def site_word(self, i: int) -> int:
+        """The F/D word at index i (a FLOAT_SITE): the lifter stores it for the library."""
+        return int(self.site_words[np.searchsorted(self.site_words[:, 0], i), 1])
 
     def index(self, pc: int) -> int:
         return (pc - self.base) >> 2
@@ -163,9 +173,14 @@ def discover(program, max_block: int | None = None, atomics: bool = False) -> Co
             i = (seg.vaddr - base) // 4
             words[i: i + count] = np.frombuffer(seg.data, "<u4", count)
             is_code[i: i + count] = True
-    decoded = decode_words(words, program.xlen)
+    placement = program.float_lowering      # F/D words and the library's return are lifted (fp_lift)
+    decoded = decode_words(words, program.xlen, frozenset({"float", "floatret"}) if placement else frozenset())
     op = decoded["op"]
     kind = np.where(op >= 0, OP_CLASSES[np.maximum(op, 0)], SLOW).astype(np.int8)
+    if placement:                           # zkfp.ret is the library's own: anywhere else, illegal
+        returns = np.flatnonzero(kind == FLOAT_RETURN)
+        pcs = base + 4 * returns
+        kind[returns[(pcs < placement.entry) | (pcs >= code_end(placement))]] = SLOW
     if atomics:
         kind[(op >= 0) & ATOMICS[np.maximum(op, 0)]] = NORMAL
     kind[~is_code] = SLOW
@@ -215,7 +230,9 @@ def discover(program, max_block: int | None = None, atomics: bool = False) -> Co
     region_start[leaders[np.searchsorted(at, cuts)]] = True
     entries = np.flatnonzero((region_start | is_entry) & ~slow)
     regions = _regions(base, np.flatnonzero(region_start), leaders, entries, np.append(is_leader, True))
-    return CodeMap(base, program.xlen, decoded, is_code, kind, is_leader, regions)
+    sites = np.flatnonzero(kind == FLOAT_SITE)
+    site_words = np.stack([sites, words[sites].astype(np.int64)], 1)
+    return CodeMap(base, program.xlen, decoded, is_code, kind, is_leader, regions, placement, site_words)
 
 
 def _regions(base: int, bounds: np.ndarray, leaders: np.ndarray, entries: np.ndarray,

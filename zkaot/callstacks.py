@@ -137,6 +137,8 @@ class _Functions:
         links = np.isin(d["rd"], LINK_REGISTERS)
         self.kind = np.where(jump & links, CALL, PLAIN).astype(np.int8)
         self.kind[jalr & (d["rd"] == 0) & np.isin(d["rs1"], LINK_REGISTERS)] = RETURN
+        self.kind[cls == CLASSES.index("float")] = CALL         # a lowered F/D word calls the soft-float
+        self.kind[cls == CLASSES.index("floatret")] = RETURN    # library, whose zkfp.ret returns (fp_sites)
         self.jump = jump & ~links & (self.kind != RETURN)        # a tail call if it lands on a function
 
     def index(self, pcs: np.ndarray) -> np.ndarray:

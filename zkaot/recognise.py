@@ -17,6 +17,7 @@ from typing import Sequence
 from runtime.memory_map import MemoryMap
 from runtime.profiles import PROFILES, VENDOR_TEXT, Profile
 from translator.elf import ElfError, Program, Segment, load_elf, read_elf
+from translator.fp_sites import uses_float, with_library
 from translator.r0bf import is_container, read_container
 
 AUTO = "auto"
@@ -55,13 +56,22 @@ def load_guest(source: str | os.PathLike | bytes | Program, profile: str = AUTO,
         xlen = load_elf(source, _ANYWHERE, name).xlen if len(maps) > 1 else None   # the map depends on it
         program = load_elf(source, chosen.maps[xlen] if xlen else maps.pop(), name)
         _check_width(program, chosen)
-        return Guest(program, chosen, f"--profile {profile}", source)
+        return _guest(program, chosen, f"--profile {profile}", source)
     zkaot = PROFILES["zkaot"]
     try:
         program = load_elf(source, zkaot.maps[64], name)        # the zkaot map is one for both widths
         return Guest(program, zkaot, zkaot.recognise(program), source)
     except ElfError as refused:
         return _vendor_guest(source, name, refused)
+
+
+def _guest(program: Program, profile: Profile, why: str, source: bytes) -> Guest:
+    """The guest, with the soft-float library in its image when the profile lowers F/D and the
+    program uses it."""
+    placements = profile.calls[program.xlen].float_lowering
+    if placements and uses_float(program):
+        program = with_library(program, placements)
+    return Guest(program, profile, why, source)
 
 
 def _container_guest(source: bytes, name: str, profile: str) -> Guest:
@@ -105,7 +115,7 @@ def _vendor_guest(source, name: str | None, refused: ElfError) -> Guest:
         why = candidate.recognise(loose)
         if why:
             _check_width(loose, candidate)
-            return Guest(load_elf(source, candidate.maps[loose.xlen], name), candidate, why, source)
+            return _guest(load_elf(source, candidate.maps[loose.xlen], name), candidate, why, source)
     text = min((s.vaddr for s in loose.segments if s.executable), default=0)
     if text == VENDOR_TEXT:
         raise NoProfile(f"{loose.name}: rv{loose.xlen} text at 0x{text:x}, where SP1, Pico, RISC Zero and "

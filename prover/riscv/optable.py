@@ -69,7 +69,7 @@ FIELDS = ("op",) + tuple(f"f_{f}" for f in FLAGS) + ("alu_op",)
 OP_ID = {}
 for _op in TABLE:
     OP_ID.setdefault(_op.name, _op.id)
-NO_STEP = frozenset({"ebreak", "custom", "csr"})   # classes no zkaot step retires: ebreak faults, the rest are other profiles'
+NO_STEP = frozenset({"ebreak", "custom", "csr", "float", "floatret"})   # classes no zkaot step retires: ebreak faults, the rest are other profiles'
 
 
 def _flags(op, xlen: int) -> dict[str, int] | None:

@@ -28,11 +28,6 @@
 #define ZKFP_BAD_RM      1  /* reserved rounding mode (rm 5 or 6, or rm 7 with frm >= 5) */
 #define ZKFP_BAD_INSN    2  /* not an RV64 F/D instruction or FP CSR access */
 
-/* Where the guest image keeps the block: the top 2 KiB of the address space,
-   so that every field is reachable as off(x0) with a 12-bit offset. */
-#define ZKFP_BLOCK_ADDR  0xFFFFFFFFFFFFF800
-#define ZKFP_X0_OFF(field) ((field) - 2048)  /* the offset from x0 of a field */
-
 #ifndef __ASSEMBLER__
 #include <stdint.h>
 
