@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 
+from runtime.compressed import COMPRESSED
 from runtime.encoding import TABLE
 from runtime.host import EcallError, GuestExit, HostIO
 from runtime.isa import ABI_NAMES, REGISTER_NUMBERS
@@ -147,16 +148,21 @@ class Registry:
     start of a run (zeros; OpenVM's REVEAL fills them).  `start(program, memory, io)`, if
     given, runs before a fresh run's first instruction (not before a replay) and returns the
     registers it sets: the Linux profile lays out a process's stack there (runtime/linux.py).
-    `unknown(number)` words the fault of an ecall number the registry has no call for."""
+    `unknown(number)` words the fault of an ecall number the registry has no call for.
+    `compressed`: the profile's machine takes the C extension (runtime/compressed.py), so its
+    extensions name it, its decoder takes 16-bit instructions and jumps to 2-byte boundaries.
+    `unknown_csr(number, access)` words the fault of a CSR access no call has."""
 
     def __init__(self, calls: Iterable[Call], vendor: str | None = None, public_output_size: int = 0,
                  start: Callable[[object, GuestMemory, HostIO], dict[int, int]] | None = None,
-                 unknown: Callable[[int], str] | None = None):
+                 unknown: Callable[[int], str] | None = None, compressed: bool = False,
+                 unknown_csr: Callable[[int, str], str] | None = None):
         self.calls = tuple(calls)
         self.vendor = vendor
         self.public_output_size = public_output_size
         self.start = start
         self.unknown = unknown          # the fault of an ecall number no call has, if not the generic one
+        self.unknown_csr = unknown_csr
         registers = {call.selector.register for call in self.calls if isinstance(call.selector, Ecall)}
         if len(registers) > 1:
             raise ValueError(f"a registry's ecalls are selected by one register, not {sorted(registers)}")
@@ -170,7 +176,8 @@ class Registry:
         missing = [op.name for op in TABLE if op.ext in vendor and op.id not in self.by_instruction]
         if missing:
             raise ValueError(f"a registry with the {sorted(vendor)} instructions has no call for {missing}")
-        self.extensions = vendor | ({"csr"} if any(isinstance(c.selector, Csr) for c in self.calls) else set())
+        self.extensions = vendor | ({"csr"} if any(isinstance(c.selector, Csr) for c in self.calls) else set()) | \
+            ({COMPRESSED} if compressed else set())
         self.devices = tuple(call for call in self.calls if isinstance(call.selector, Store))
         self.self_loop = next((call for call in self.calls if isinstance(call.selector, SelfLoop)), None)
         self.by_selector = {call.selector: call for call in self.calls}
@@ -198,6 +205,8 @@ class Registry:
     def csr(self, number: int, access: str) -> Call:
         """The call a CSR instruction selects; EcallError naming the vendor when none does."""
         call = self.by_selector.get(Csr(number, access))
+        if call is None and self.unknown_csr:
+            raise EcallError(self.unknown_csr(number, access))
         if call is None:
             raise EcallError(f"{self.vendor}: csr 0x{number:x} ({access}) is not implemented "
                              f"(docs/profiles.md lists the {self.vendor} calls zkaot has)")

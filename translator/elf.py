@@ -83,6 +83,7 @@ class Program:
     functions: tuple[tuple[int, int, str], ...]
     sha256: str
     self_loop_halts: bool = False       # a jump to itself ends the run (Airbender's raw binaries)
+    compressed: bool = False            # its profile takes the C extension: code is cut in 2-byte slots
 
     def code_ranges(self) -> list[tuple[int, int]]:
         return [(s.vaddr, s.end) for s in self.segments if s.executable]

@@ -8,6 +8,7 @@ segments against it.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 from dataclasses import dataclass
@@ -34,6 +35,11 @@ class Guest:
     profile: Profile
     why: str            # the reason the profile was chosen ("--profile sp1" when named)
     data: bytes         # the ELF file, read once (its DWARF is read for profiles)
+
+    def __post_init__(self) -> None:
+        """The program is cut in 2-byte slots when its profile takes the C extension."""
+        if self.program.compressed != self.profile.compressed:
+            object.__setattr__(self, "program", dataclasses.replace(self.program, compressed=self.profile.compressed))
 
 
 def load_guest(source: str | os.PathLike | bytes | Program, profile: str = AUTO, name: str | None = None) -> Guest:
