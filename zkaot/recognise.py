@@ -58,8 +58,8 @@ def load_guest(source: str | os.PathLike | bytes | Program, profile: str = AUTO,
     if profile != AUTO:
         chosen = PROFILES[profile]
         maps = set(chosen.maps.values())
-        xlen = load_elf(source, _ANYWHERE, name).xlen if len(maps) > 1 else None   # the map depends on it
-        program = load_elf(source, chosen.maps[xlen] if xlen else maps.pop(), name)
+        xlen = load_elf(source, _ANYWHERE, name, True).xlen if len(maps) > 1 else None   # the map depends on it
+        program = load_elf(source, chosen.maps[xlen] if xlen else maps.pop(), name, chosen.compressed)
         _check_width(program, chosen)
         return Guest(program, chosen, f"--profile {profile}", source)
     zkaot = PROFILES["zkaot"]
@@ -104,14 +104,15 @@ def _vendor_guest(source, name: str | None, refused: ElfError) -> Guest:
     """The guest of the vendor profile that recognises a binary the zkaot loader refused;
     else one line: vendor-like text without a vendor symbol, or the zkaot loader's reason."""
     try:
-        loose = load_elf(source, _ANYWHERE, name)
+        loose = load_elf(source, _ANYWHERE, name, compressed=True)
     except ElfError:
         raise refused from None
     for candidate in list(PROFILES.values())[1:]:
         why = candidate.recognise(loose)
         if why:
             _check_width(loose, candidate)
-            return Guest(load_elf(source, candidate.maps[loose.xlen], name), candidate, why, source)
+            return Guest(load_elf(source, candidate.maps[loose.xlen], name, candidate.compressed), candidate, why,
+                         source)
     text = min((s.vaddr for s in loose.segments if s.executable), default=0)
     if text == VENDOR_TEXT:
         raise NoProfile(f"{loose.name}: rv{loose.xlen} text at 0x{text:x}, where SP1, Pico, RISC Zero and "
