@@ -168,7 +168,7 @@ def registry(layout: Layout) -> Registry:
         Call("fcall", Csr(FCALL, "write"), _fcall(layout)),
         Call("unimp", Csr(CYCLE, "write"), _unimp),
         *zisk_curves.calls(),
-    ], vendor="zisk")
+    ], vendor="zisk", compressed=True)       # ZisK's transpiler decodes C (riscv/src/riscv_interpreter.rs)
 
 
 ZISK = {64: registry(CURRENT)}

@@ -80,6 +80,7 @@ class MinimalTrace:
     pc_histogram: np.ndarray
     code_base: int
     chunk_log2: int
+    slot_bytes: int = 4         # the histogram counts per slot: 4 bytes, 2 with the C extension
 
 
 @dataclass
@@ -301,4 +302,4 @@ class NativeMachine:
                                                  np.repeat(np.cumsum(lengths) - lengths, lengths))
             np.add.at(histogram, index if self.cm.is_start is None else starts[index],
                       np.repeat(self.block_counts[leaders], lengths))
-        return MinimalTrace(checkpoints, log, histogram, self.cm.base, self.chunk_log2)
+        return MinimalTrace(checkpoints, log, histogram, self.cm.base, self.chunk_log2, 1 << self.cm.shift)
