@@ -178,6 +178,12 @@ def decode_stream(halfwords: np.ndarray, xlen: int, extensions: frozenset[str] =
     return decoded
 
 
-def lengths(halfwords: np.ndarray) -> np.ndarray:
-    """The length in bytes (2 or 4) of an instruction starting at each halfword."""
-    return np.where(np.asarray(halfwords) & 3 == 3, 4, 2).astype(np.uint8)
+def sweep(wide: np.ndarray, restart: np.ndarray) -> np.ndarray:
+    """Which halfwords a linear sweep (as objdump reads code) starts an instruction at, given
+    which begin a 32-bit one if one starts there (`wide`: low bits 11) and where the sweep
+    (re)starts (`restart`: a code segment's first halfword).  After a halfword that is not a
+    32-bit instruction's first half an instruction starts; in a run of such first halves,
+    every other one does."""
+    index = np.arange(len(wide))
+    anchor = np.where(restart | ~np.append(False, wide[:-1]), index, 0)
+    return (index - np.maximum.accumulate(anchor)) % 2 == 0

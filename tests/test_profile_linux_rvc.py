@@ -1,6 +1,9 @@
 """The C extension and the counters under the linux profile, on a musl program built rv64imac
 (tests/guests/linux_rvc: about half its instructions compressed).  Its output and exit status
 are qemu-user's, recorded when it was built; both engines and every trace mode agree."""
+import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +14,7 @@ from runtime.encoding import TABLE
 from runtime.linux import LinuxOptions, linux_calls
 from runtime.profiles import PROFILES
 from translator.assembler import assemble
+from translator.disasm import listing
 from translator.elf import load_elf
 from translator.executor import NativeMachine
 from translator.expand import reference_trace
@@ -85,3 +89,14 @@ def test_the_zkaot_profile_still_rejects_a_compressed_word(engine, jit_cache):
     result = machine.run() if engine == "interp" else machine.run().result
     assert str(result.fault) == ("pc 0x80000004 (0x00000505): illegal instruction: "
                                  "0x00000505 is a compressed (C extension) encoding, not supported")
+
+
+@pytest.mark.skipif(shutil.which("riscv64-linux-gnu-objdump") is None, reason="binutils is not installed")
+def test_disasm_lists_compressed_code_at_the_addresses_objdump_finds():
+    g = guest()
+    ours = [line.split(":")[0].strip() for line in listing(g.program, g.profile.calls[64].extensions)
+            if re.match(r"  [0-9a-f]{8}:", line)]
+    dump = subprocess.run(["riscv64-linux-gnu-objdump", "-d", str(HERE / "linux_rvc_guest.elf")],
+                          capture_output=True, text=True, check=True).stdout
+    theirs = [f"{int(m, 16):08x}" for m in re.findall(r"^\s+([0-9a-f]+):\s", dump, re.M)]
+    assert ours == theirs

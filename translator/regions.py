@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from runtime.compressed import COMPRESSED, decode_stream
+from runtime.compressed import COMPRESSED, decode_stream, sweep
 from runtime.encoding import by_id, decode_words, illegal_words
 from translator.code_pointers import code_pointer_targets
 
@@ -194,9 +194,8 @@ def _cut_long_regions(bounds: np.ndarray, end: int, leaders: np.ndarray, splits:
 def _read_slots(program, shift: int) -> tuple:
     """(base, the slots' 32-bit words, is_code, decoded, wide, is_start) of the program's code span;
     wide and is_start are None for 4-byte slots.  With 2-byte slots each slot is decoded as an
-    instruction starting there, and the sweep from each segment's start says which do: after a slot
-    that is no 32-bit instruction's first half an instruction starts, and in a run of first halves
-    every other slot does."""
+    instruction starting there, and the sweep from each segment's start (compressed.sweep) says
+    which do."""
     code = program.code_ranges()
     base, end = min(lo for lo, _ in code), max(hi for _, hi in code)
     n, size = (end - base) >> shift, 1 << shift
@@ -212,9 +211,7 @@ def _read_slots(program, shift: int) -> tuple:
     decoded = decode_stream(slots, program.xlen, frozenset({COMPRESSED}))
     wide = (slots & 3 == 3) & is_code
     decoded["op"][wide & ~np.append(is_code[1:], False)] = -1       # its second half is not code
-    index = word_indices(n)
-    anchor = np.where(segment_start | ~np.append(False, wide[:-1]), index, 0)
-    is_start = ((index - np.maximum.accumulate(anchor)) % 2 == 0) | ~is_code
+    is_start = sweep(wide, segment_start) | ~is_code
     words = slots.astype(np.uint32) | np.append(slots[1:], 0).astype(np.uint32) << 16
     return base, words, is_code, decoded, wide, is_start
 
