@@ -100,3 +100,7 @@ def test_disasm_lists_compressed_code_at_the_addresses_objdump_finds():
                           capture_output=True, text=True, check=True).stdout
     theirs = [f"{int(m, 16):08x}" for m in re.findall(r"^\s+([0-9a-f]+):\s", dump, re.M)]
     assert ours == theirs
+
+
+def test_the_profiles_that_take_the_c_extension_are_linux_and_zisk():
+    assert {name for name, profile in PROFILES.items() if profile.compressed} == {"linux", "zisk", "zisk-legacy"}
