@@ -194,7 +194,8 @@ class NativeMachine:
                     self.ctx[SLOT_LOG_POS] = pos + len(read)
                 self.memory.log = None
                 if steps <= self._block_len(start_pc):          # straight-line: the instructions from start_pc
-                    self.extra_counts[straight_line(self.cm, self.cm.index(start_pc), self.interp.steps - start_steps)] += 1
+                    ran = straight_line(self.cm, self.cm.index(start_pc), self.interp.steps - start_steps)
+                    self.extra_counts[ran] += 1
             self._from_interpreter()
             self.stats["interpreter_seconds"] += time.perf_counter() - started
 

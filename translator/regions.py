@@ -279,7 +279,8 @@ def discover(program, max_block: int | None = None, atomics: bool = False) -> Co
     region_start[leaders[np.searchsorted(at, cuts)]] = True
     entries = np.flatnonzero((region_start | is_entry) & ~slow)
     boundary = np.append(is_leader if is_start is None else is_leader & is_start, True)
-    cm.is_leader, cm.regions = is_leader, _regions(base, shift, np.flatnonzero(region_start), leaders, entries, boundary)
+    cm.is_leader = is_leader
+    cm.regions = _regions(base, shift, np.flatnonzero(region_start), leaders, entries, boundary)
     return cm
 
 

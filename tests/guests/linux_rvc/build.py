@@ -11,7 +11,8 @@ HERE = Path(__file__).resolve().parent
 
 def build(out: str) -> None:
     subprocess.run([sys.executable, "-m", "ziglang", "cc", "-target", "riscv64-linux-musl",
-                    "-mcpu=generic_rv64+m+a+c", "-static", "-O2", "-g0", "-Wl,--strip-debug", "guest.c", "-o", out], cwd=HERE, check=True)
+                    "-mcpu=generic_rv64+m+a+c", "-static", "-O2", "-g0", "-Wl,--strip-debug", "guest.c", "-o", out],
+                   cwd=HERE, check=True)
 
 
 def record(elf: str) -> None:
