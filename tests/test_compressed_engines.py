@@ -10,12 +10,12 @@ import subprocess
 import pytest
 
 from differential import assert_same, run_interpreter, run_native, run_unicorn
-from guest_asm import CODE, DATA, DATA_SIZE, SMALL_RAM
+from guest_asm import CODE, DATA, DATA_SIZE, SMALL_RAM, program_from_asm
 from runtime.calls import ZKAOT, Registry
 from translator.elf import Program, Segment
 
 AS, OBJCOPY = shutil.which("riscv64-linux-gnu-as"), shutil.which("riscv64-linux-gnu-objcopy")
-pytestmark = pytest.mark.skipif(AS is None or OBJCOPY is None, reason="binutils for riscv64 is not installed")
+needs_binutils = pytest.mark.skipif(AS is None or OBJCOPY is None, reason="binutils for riscv64 is not installed")
 
 WITH_C = Registry(ZKAOT.calls, compressed=True)      # the zkaot machine's calls, with the C extension
 FULL = [f"x{i}" for i in range(1, 32) if i not in (2, 17)]       # not sp (c.addi16sp's) nor a7 (the exit's)
@@ -66,6 +66,7 @@ def _program(seed: int, tmp_path) -> tuple[Program, int]:
     return Program("random.s", 64, CODE, segments, {}, (), hashlib.sha256(code).hexdigest()), end
 
 
+@needs_binutils
 @pytest.mark.parametrize("seed", range(6))
 def test_random_compressed_code_agrees_on_both_engines_and_unicorn(seed, tmp_path, jit_cache):
     program, end = _program(seed, tmp_path)
@@ -77,3 +78,16 @@ def test_random_compressed_code_agrees_on_both_engines_and_unicorn(seed, tmp_pat
         assert_same(want, interp, got, native, what=mode)
     unicorn_regs, _ = run_unicorn(program, regs, end, memory_map=SMALL_RAM)
     assert unicorn_regs == want.regs
+
+
+def test_a_jump_into_the_second_half_of_a_32_bit_instruction_runs_what_is_there(jit_cache):
+    """addi a0, a0, 80 (0x05050513) has c.addi a0, 1 (0x0505) as its second half: a jump there runs
+    that, on both engines (the translator leaves slots the sweep finds inside an instruction to the
+    interpreter) and on unicorn."""
+    program = program_from_asm("auipc t0, 0\njalr zero, 10(t0)\n.word 0x05050513\naddi a7, zero, 93\necall\n")
+    want, interp = run_interpreter(program, calls=WITH_C)
+    assert (want.exit_code, want.steps) == (1, 5)
+    for mode in ("fast", "minimal"):
+        got, native = run_native(program, mode=mode, cache_dir=jit_cache, calls=WITH_C)
+        assert_same(want, interp, got, native, what=mode)
+    assert run_unicorn(program, {}, CODE + 16)[0][10] == 1
