@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 
+from runtime.compressed import COMPRESSED
 from runtime.encoding import TABLE
 from runtime.host import EcallError, GuestExit, HostIO
 from runtime.isa import ABI_NAMES, REGISTER_NUMBERS
@@ -159,13 +160,17 @@ class Registry:
     the registers when it hands the hart to another thread.
     `float_lowering`: where the profile may keep the soft-float library, the first place that fits
     below a program's code first, if it runs F and D (and the FP CSRs 1-3) as calls of it
-    (docs/float.md); it then decodes FLOAT_CLASSES."""
+    (docs/float.md); it then decodes FLOAT_CLASSES.
+    `compressed`: the profile's machine takes the C extension (runtime/compressed.py), so its
+    extensions name it, its decoder takes 16-bit instructions and jumps to 2-byte boundaries.
+    `unknown_csr(number, access)` words the fault of a CSR access no call has."""
 
     def __init__(self, calls: Iterable[Call], vendor: str | None = None, public_output_size: int = 0,
                  start: Callable[[object, GuestMemory, HostIO], dict[int, int]] | None = None,
                  unknown: Callable[[int], str] | None = None, quantum: int | None = None,
                  tick: Callable[[list[int], int, GuestMemory, HostIO, int], int] | None = None,
-                 float_lowering: tuple[Placement, ...] = ()):
+                 float_lowering: tuple[Placement, ...] = (), compressed: bool = False,
+                 unknown_csr: Callable[[int, str], str] | None = None):
         if (quantum is None) != (tick is None):
             raise ValueError("a registry has both a quantum and a tick, or neither")
         self.calls = tuple(calls)
@@ -174,6 +179,7 @@ class Registry:
         self.public_output_size = public_output_size
         self.start = start
         self.unknown = unknown          # the fault of an ecall number no call has, if not the generic one
+        self.unknown_csr = unknown_csr
         registers = {call.selector.register for call in self.calls if isinstance(call.selector, Ecall)}
         if len(registers) > 1:
             raise ValueError(f"a registry's ecalls are selected by one register, not {sorted(registers)}")
@@ -188,7 +194,7 @@ class Registry:
         if missing:
             raise ValueError(f"a registry with the {sorted(vendor)} instructions has no call for {missing}")
         self.extensions = vendor | ({"csr"} if any(isinstance(c.selector, Csr) for c in self.calls) else set()) \
-            | (FLOAT_CLASSES if float_lowering else set())
+            | (FLOAT_CLASSES if float_lowering else set()) | ({COMPRESSED} if compressed else set())
         self.float_lowering = float_lowering
         self.devices = tuple(call for call in self.calls if isinstance(call.selector, Store))
         self.self_loop = next((call for call in self.calls if isinstance(call.selector, SelfLoop)), None)
@@ -217,6 +223,8 @@ class Registry:
     def csr(self, number: int, access: str) -> Call:
         """The call a CSR instruction selects; EcallError naming the vendor when none does."""
         call = self.by_selector.get(Csr(number, access))
+        if call is None and self.unknown_csr:
+            raise EcallError(self.unknown_csr(number, access))
         if call is None:
             raise EcallError(f"{self.vendor}: csr 0x{number:x} ({access}) is not implemented "
                              f"(docs/profiles.md lists the {self.vendor} calls zkaot has)")

@@ -35,6 +35,10 @@ The decoder tries rows in table order.  A word that matches no row of its xlen i
 illegal; so is a vendor row whose extension, or a row of a class in PROFILE_CLASSES,
 the caller's `extensions` do not name (decodable): the zkaot profile names none, so its
 decoding, traces and program IDs are as before.
+
+The C extension's 16-bit instructions are rows too, in runtime/compressed.py: each names the
+row here it expands to and where its operands come from, so a compressed instruction is one
+of these ops (its id, semantics and tables) with length 2, for a profile that takes C.
 """
 from dataclasses import dataclass, replace
 

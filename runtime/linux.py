@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from runtime.calls import A0, A1, A2, A7, Call, Ecall, Registry, Span
+from runtime.counters import COUNTERS, unknown_csr
 from runtime.host import EcallError, GuestExit, HostIO
 from runtime.isa import REGISTER_NUMBERS
 from runtime import linux_threads as threads
@@ -45,7 +46,7 @@ ENOENT, EBADF, ENOMEM, EFAULT, EINVAL, ESPIPE, ENOTTY, ENOSYS, EROFS = 2, 9, 12,
 # auxiliary vector keys (linux/auxvec.h)
 AT_NULL, AT_PHDR, AT_PHENT, AT_PHNUM, AT_PAGESZ, AT_BASE, AT_FLAGS, AT_ENTRY = 0, 3, 4, 5, 6, 7, 8, 9
 AT_UID, AT_EUID, AT_GID, AT_EGID, AT_HWCAP, AT_CLKTCK, AT_SECURE, AT_RANDOM = 11, 12, 13, 14, 16, 17, 23, 25
-HWCAP_RV64IMAFD = sum(1 << (ord(c) - ord("a")) for c in "imafd")    # the extensions zkaot runs (F, D: lowered)
+HWCAP_RV64IMAFDC = sum(1 << (ord(c) - ord("a")) for c in "imafdc")    # the extensions zkaot runs (F, D: lowered)
 
 STEPS_PER_SECOND = 1_000_000_000     # the clock: one step is one nanosecond
 
@@ -119,7 +120,7 @@ def initial_stack(program, options: LinuxOptions, random16: bytes, top: int = ST
     phdr, phent, phnum = program_headers(program)
     auxv = [(AT_PHDR, phdr), (AT_PHENT, phent), (AT_PHNUM, phnum), (AT_PAGESZ, PAGE), (AT_BASE, 0),
             (AT_FLAGS, 0), (AT_ENTRY, program.entry), (AT_UID, 0), (AT_EUID, 0), (AT_GID, 0),
-            (AT_EGID, 0), (AT_HWCAP, HWCAP_RV64IMAFD), (AT_CLKTCK, 100), (AT_SECURE, 0),
+            (AT_EGID, 0), (AT_HWCAP, HWCAP_RV64IMAFDC), (AT_CLKTCK, 100), (AT_SECURE, 0),
             (AT_RANDOM, None), (AT_NULL, 0)]
     words = 1 + len(argv) + 1 + len(options.env) + 1 + 2 * len(auxv)
     table_size = -(-8 * words // 16) * 16
@@ -586,5 +587,6 @@ SYSCALLS = [
 
 def linux_calls(options: LinuxOptions = LinuxOptions()) -> Registry:
     """The system calls, and the start of a process with these argv, env and files."""
-    return Registry(SYSCALLS, vendor="linux", start=start(options), unknown=_unsupported, quantum=QUANTUM, tick=tick,
-                    float_lowering=(softfp.LINUX_16M, softfp.LINUX))
+    return Registry([*SYSCALLS, *COUNTERS], vendor="linux", start=start(options), unknown=_unsupported,
+                    quantum=QUANTUM, tick=tick, float_lowering=(softfp.LINUX_16M, softfp.LINUX), compressed=True,
+                    unknown_csr=unknown_csr)

@@ -14,6 +14,7 @@ from typing import Callable, Sequence
 
 from runtime.airbender import AIRBENDER, MEMORY_MAP as AIRBENDER_MAP
 from runtime.calls import ZKAOT, Registry
+from runtime.compressed import COMPRESSED
 from runtime.ceno import CENO, MEMORY_MAP as CENO_MAP, ROM_BASE as CENO_ROM, hints as ceno_hints
 from runtime.linux import LINUX_MAP, linux_calls
 from runtime.memory_map import MemoryMap
@@ -49,6 +50,11 @@ class Profile:
     @property
     def xlens(self) -> tuple[int, ...]:
         return tuple(self.maps)
+
+    @property
+    def compressed(self) -> bool:
+        """Whether the profile takes the C extension: its registries say so (runtime/calls.py)."""
+        return any(COMPRESSED in calls.extensions for calls in self.calls.values())
 
 
 def _symbols_naming(program, *needles: str) -> str | None:

@@ -16,6 +16,7 @@ instruction at `pc` (documented in full in docs/trace-format.md):
   mem           the value memory returned to loads, LR and AMOs (zero-extended
                 raw bytes, also when rd is x0), else 0
   flags         FLAG_MISALIGNED when the access was misaligned
+  len           the instruction's length in bytes: 4, or 2 for a compressed one (C extension)
 All values are unsigned, masked to the guest's XLEN.
 """
 import numpy as np
@@ -27,7 +28,7 @@ FLAG_MISALIGNED = 1
 
 MAIN_ROW = np.dtype([
     ("pc", "<u8"), ("next_pc", "<u8"), ("a", "<u8"), ("b", "<u8"), ("c", "<u8"),
-    ("addr", "<u8"), ("mem", "<u8"), ("op", "<u2"), ("flags", "<u2"), ("pad", "<u4"),
+    ("addr", "<u8"), ("mem", "<u8"), ("op", "<u2"), ("flags", "<u2"), ("len", "<u2"), ("pad", "<u2"),
 ])
 assert MAIN_ROW.itemsize == 64
 

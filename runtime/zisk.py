@@ -169,7 +169,8 @@ def registry(layout: Layout, float_lowering: tuple[softfp.Placement, ...] = ()) 
         Call("fcall", Csr(FCALL, "write"), _fcall(layout)),
         Call("unimp", Csr(CYCLE, "write"), _unimp),
         *zisk_curves.calls(),
-    ], vendor="zisk", float_lowering=float_lowering)
+    ], vendor="zisk", float_lowering=float_lowering,
+        compressed=True)       # ZisK's transpiler decodes C (riscv/src/riscv_interpreter.rs)
 
 
 # Current ZisK runs F and D (its lib-float, here zkaot's soft-float library); the older guests are rv64ima.

@@ -16,7 +16,8 @@ recognised:
   instruction.
 
 A word taken for a pointer by mistake only adds a block boundary; a target missed
-still runs, in the interpreter.
+still runs, in the interpreter.  Code in 2-byte slots (the C extension, translator/regions.py)
+is read the same way, its pointers 2-byte aligned.
 """
 import numpy as np
 
@@ -58,28 +59,32 @@ class _Image:
 
 
 def code_pointer_targets(program, words: np.ndarray, decoded: np.ndarray, base: int,
-                         lands: np.ndarray) -> np.ndarray:
-    """Word indices (into the code span at `base`) that data points at; `lands[i]` says whether a
-    computed jump to word i can start a block there (an instruction the translator runs)."""
+                         lands: np.ndarray, starts: np.ndarray | None = None, shift: int = 2) -> np.ndarray:
+    """Slot indices (into the code span at `base`, slots of 1 << shift bytes) that data points at;
+    `lands[i]` says whether a computed jump to slot i can start a block there (an instruction the
+    translator runs); `starts` are the slots instructions start at, in order (None: every slot)."""
     n = len(lands)
     found = [np.zeros(0, np.int64)]
 
     def landing(addresses: np.ndarray) -> np.ndarray:
-        index = (addresses - base) >> 2
-        ok = (addresses & 3 == 0) & (addresses >= base) & (index < n)
+        index = (addresses - base) >> shift
+        ok = (addresses & ((1 << shift) - 1) == 0) & (addresses >= base) & (index < n)
         ok[ok] = lands[index[ok]]
         return ok
 
     data_segments = [seg for seg in program.segments if not seg.executable]
+    if starts is not None:
+        words, decoded = words[starts], decoded[starts]
+    pcs = base + ((np.arange(len(decoded), dtype=np.int64) if starts is None else starts.astype(np.int64)) << shift)
     data = np.concatenate([_aligned(seg, "<u4") for seg in data_segments] + [words[decoded["op"] < 0]]).astype(np.int64)
     found.append(data[landing(data)])
-    if base + 4 * n > 1 << 32:          # code above 4 GiB: its pointers are 64-bit words
+    if base + (n << shift) > 1 << 32:    # code above 4 GiB: its pointers are 64-bit words
         wide = np.concatenate([_aligned(seg, "<u8") for seg in data_segments] + [np.zeros(0, np.uint64)])
         wide = wide[wide < 1 << 62].astype(np.int64)
         found.append(wide[landing(wide)])
 
     image = _Image(program.segments)
-    tables = np.unique(_formed_addresses(decoded, base, program.xlen))
+    tables = np.unique(_formed_addresses(decoded, pcs, program.xlen))
     tables = tables[image.read(tables)[1]]
     for k in range(_MAX_TABLE):
         if not len(tables):
@@ -89,15 +94,15 @@ def code_pointer_targets(program, words: np.ndarray, decoded: np.ndarray, base: 
         good = held & landing(targets)
         found.append(targets[good])
         tables = tables[good]
-    return np.unique((np.concatenate(found) - base) >> 2)
+    return np.unique((np.concatenate(found) - base) >> shift)
 
 
-def _formed_addresses(decoded: np.ndarray, base: int, xlen: int) -> np.ndarray:
+def _formed_addresses(decoded: np.ndarray, pcs: np.ndarray, xlen: int) -> np.ndarray:
     """Addresses the code forms with auipc or lui followed (within a few instructions) by an addi of
-    the same register."""
+    the same register; `decoded` the instructions in order, `pcs` their addresses."""
     op, rd, rs1, imm = decoded["op"], decoded["rd"], decoded["rs1"], decoded["imm"].astype(np.int64)
     upper = np.flatnonzero(((op == _AUIPC) | (op == _LUI)) & (rd != 0))
-    high = np.where(op[upper] == _AUIPC, base + 4 * upper + imm[upper], imm[upper])
+    high = np.where(op[upper] == _AUIPC, pcs[upper] + imm[upper], imm[upper])
     formed = []
     for gap in range(1, _PAIR_WINDOW + 1):
         nxt = upper + gap

@@ -1,7 +1,9 @@
-"""Strict decoding of 32-bit words into Instruction records, built from encoding.TABLE."""
-from dataclasses import dataclass
+"""Strict decoding of 32-bit words (and, for a profile that takes the C extension, 16-bit
+halfwords: runtime/compressed.py) into Instruction records, built from encoding.TABLE."""
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from runtime.compressed import COMPRESSED, expansions
 from runtime.encoding import TABLE, Opcode, decodable
 
 
@@ -15,7 +17,8 @@ class Instruction:
 
     imm is sign-extended where the format says so (U: the full value, already shifted).
     For AMO/LR, aqrl holds the aq (bit 1) and rl (bit 0) ordering bits; for FENCE,
-    imm holds fm|pred|succ.
+    imm holds fm|pred|succ.  A compressed instruction is its 32-bit expansion with length 2
+    and its halfword as `word`.
     """
     opcode: Opcode
     word: int
@@ -24,6 +27,7 @@ class Instruction:
     rs2: int = 0
     imm: int = 0
     aqrl: int = 0
+    length: int = 4
 
     @property
     def name(self) -> str:
@@ -44,7 +48,15 @@ def _buckets(xlen: int, extensions: frozenset[str] = frozenset()) -> dict[int, t
 @lru_cache(maxsize=1 << 16)
 def decode(word: int, xlen: int = 64, extensions: frozenset[str] = frozenset()) -> Instruction:
     """Decode one word; raises IllegalInstruction if no row of the table matches (vendor rows
-    and rows of encoding.PROFILE_CLASSES match only when `extensions`, the profile's, name them)."""
+    and rows of encoding.PROFILE_CLASSES match only when `extensions`, the profile's, name them).
+    With the C extension in `extensions`, a word whose low bits are not 11 is a compressed
+    instruction in its low halfword (the high one is ignored)."""
+    if word & 3 != 3 and COMPRESSED in extensions:
+        halfword = word & 0xFFFF
+        expansion = int(expansions(xlen)[halfword])
+        if not expansion:
+            raise IllegalInstruction(f"0x{halfword:04x} is not a valid RV{xlen}C instruction (reserved)")
+        return replace(decode(expansion, xlen, extensions), word=halfword, length=2)
     for op in _buckets(xlen, extensions).get(word & 0x7F, ()):
         if op.matches(word):
             f = op.format.extract(word)

@@ -3,6 +3,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from runtime.compressed import COMPRESSED, decode_stream, sweep
 from runtime.encoding import ROUNDING_MODES, decode_words
 from runtime.isa import ABI_NAMES
 from translator.decoder import Instruction, try_decode
@@ -40,35 +41,52 @@ def format_instruction(instr: Instruction, pc: int, xlen: int = 64) -> str:
 
 def disassemble_word(word: int, pc: int, xlen: int = 64, extensions: frozenset[str] = frozenset()) -> str:
     instr = try_decode(word, xlen, extensions)
-    return format_instruction(instr, pc, xlen) if instr else f".word 0x{word:08x}  # illegal"
+    if instr:
+        return format_instruction(instr, pc, xlen)
+    return f".half 0x{word:04x}  # illegal" if COMPRESSED in extensions and word & 3 != 3 else \
+        f".word 0x{word:08x}  # illegal"
 
 
 FOLD_RUN = 3        # this many identical illegal words in a row print as one line and a count (zero fill)
 
 
+def _instructions(seg, xlen: int, extensions: frozenset[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(addresses, words, widths in hex digits, illegal) of a code segment's instructions: its words,
+    or with the C extension the halfwords a linear sweep starts instructions at (compressed.sweep)."""
+    if COMPRESSED not in extensions:
+        words = np.frombuffer(seg.data, "<u4", len(seg.data) // 4)
+        addresses = seg.vaddr + 4 * np.arange(len(words), dtype=np.int64)
+        return addresses, words, np.full(len(words), 8), decode_words(words, xlen, extensions)["op"] < 0
+    halfwords = np.frombuffer(seg.data, "<u2", len(seg.data) // 2)
+    wide = halfwords & 3 == 3
+    at = np.flatnonzero(sweep(wide, np.arange(len(halfwords)) == 0))
+    upper = np.append(halfwords[1:], 0).astype(np.uint32) << 16
+    words = np.where(wide, halfwords | upper, halfwords)
+    illegal = decode_stream(halfwords, xlen, extensions)["op"] < 0
+    return seg.vaddr + 2 * at, words[at], np.where(wide[at], 8, 4), illegal[at]
+
+
 def listing(program, extensions: frozenset[str] = frozenset()) -> Iterator[str]:
-    """The lines of `zkaot disasm`: every word of the executable segments with the function
+    """The lines of `zkaot disasm`: every instruction of the executable segments with the function
     symbols as headings; a run of identical words that are no instruction (zero fill, padding)
     is one line and a count, as objdump shows zeros, so a large fill prints in no time.
-    `extensions`: the profile's vendor instructions (runtime/encoding.py)."""
+    `extensions`: the profile's (runtime/encoding.py vendor instructions, the C extension)."""
     starts = {start: name for start, _, name in program.functions}
     for seg in program.segments:
         if not seg.executable:
             continue
-        words = np.frombuffer(seg.data, "<u4", len(seg.data) // 4)
+        addresses, words, digits, illegal = _instructions(seg, program.xlen, extensions)
         if not len(words):
             continue
-        illegal = decode_words(words, program.xlen, extensions)["op"] < 0
         run_start = np.flatnonzero(np.diff(words, prepend=~words[:1]) != 0)
         run_len = np.diff(run_start, append=len(words))
         for i, n in zip(run_start.tolist(), run_len.tolist()):
             fold = n >= FOLD_RUN and illegal[i]
             for j in range(i, i + (1 if fold else n)):
-                pc = seg.vaddr + 4 * j
+                pc, word = int(addresses[j]), int(words[j])
                 if pc in starts:
                     yield f"\n{pc:08x} <{starts[pc]}>:"
-                text = disassemble_word(int(words[j]), pc, program.xlen, extensions)
-                yield f"  {pc:08x}:  {int(words[j]):08x}  {text}"
+                text = disassemble_word(word, pc, program.xlen, extensions)
+                yield f"  {pc:08x}:  {word:0{digits[j]}x}{' ' * (8 - digits[j])}  {text}"
             if fold:
-                last = seg.vaddr + 4 * (i + n - 1)
-                yield f"  ...       the same word {n - 1:,} more times, to {last:08x}"
+                yield f"  ...       the same word {n - 1:,} more times, to {int(addresses[i + n - 1]):08x}"

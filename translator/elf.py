@@ -84,6 +84,7 @@ class Program:
     sha256: str
     self_loop_halts: bool = False       # a jump to itself ends the run (Airbender's raw binaries)
     float_lowering: object = None       # runtime.softfp.Placement of the soft-float library it holds (fp_sites)
+    compressed: bool = False            # its profile takes the C extension: code is cut in 2-byte slots
 
     def code_ranges(self) -> list[tuple[int, int]]:
         return [(s.vaddr, s.end) for s in self.segments if s.executable]
@@ -110,14 +111,15 @@ class Program:
 
 
 def load_elf(source: str | os.PathLike | bytes, memory_map: MemoryMap = MemoryMap(),
-             name: str | None = None) -> Program:
-    """Read, check and lay out a guest executable; `name` labels error messages."""
+             name: str | None = None, compressed: bool = False) -> Program:
+    """Read, check and lay out a guest executable; `name` labels error messages.  `compressed`: for
+    a profile that takes the C extension, whose entry may be on a 2-byte boundary."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         data, name = bytes(source), name or "<bytes>"
     else:
         name = name or os.fsdecode(source)
         data = read_elf(source, name)
-    return _Loader(data, name, memory_map).load()
+    return _Loader(data, name, memory_map, compressed).load()
 
 
 def read_elf(path: str | os.PathLike, name: str) -> bytes:
@@ -142,10 +144,11 @@ def _span(lo: int, hi: int) -> str:
 
 
 class _Loader:
-    def __init__(self, data: bytes, name: str, memory_map: MemoryMap):
+    def __init__(self, data: bytes, name: str, memory_map: MemoryMap, compressed: bool = False):
         self.data = data
         self.name = name
         self.map = memory_map
+        self.alignment = 2 if compressed else 4
 
     def error(self, problem: str) -> ElfError:
         return ElfError(f"{self.name}: {problem}")
@@ -264,8 +267,8 @@ class _Loader:
                        executable=bool(flags & PF_X))
 
     def check_entry(self, entry: int, segments: tuple[Segment, ...]) -> None:
-        if entry % 4:
-            raise self.error(f"entry point 0x{entry:x} is not 4-byte aligned")
+        if entry % self.alignment:
+            raise self.error(f"entry point 0x{entry:x} is not {self.alignment}-byte aligned")
         code = [s for s in segments if s.executable]
         if not any(s.vaddr <= entry < s.end for s in code):
             where = ", ".join(_span(s.vaddr, s.end) for s in code) or "none"

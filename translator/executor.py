@@ -27,7 +27,7 @@ from translator.lifter import (CTX_SLOTS, SLOT_BLOCK_START, SLOT_BUDGET, SLOT_CO
                                SLOT_MISALIGNED, SLOT_PC, SLOT_PREV_PC, SLOT_RAM, SLOT_RESERVED_ADDR,
                                SLOT_RESERVED_SIZE, SLOT_STEPS, SLOT_TABLE,
                                STATUS_MISS, STATUS_SLOW, STATUS_YIELD, Layout)
-from translator.regions import NORMAL, SLOW, CodeMap, code_map, word_indices
+from translator.regions import NORMAL, SLOW, CodeMap, code_map, for_extensions, word_indices
 from translator.tiering import RegionCode
 
 NO_LIMIT = (1 << 63) - 1
@@ -48,14 +48,28 @@ def layout_for(program, memory_map: MemoryMap) -> Layout:
 
 
 def block_lengths(cm: CodeMap) -> np.ndarray:
-    """Instructions from each word to the end of its block (what a block starting there would run)."""
-    index = word_indices(len(cm.kind))
-    ends = (cm.kind != NORMAL) | np.append(cm.is_leader[1:], True)
+    """Instructions from each slot to the end of its block (what a block starting there would run; 1
+    inside an instruction)."""
+    starts = cm.starts
+    index = word_indices(len(starts))
+    ends = (cm.kind[starts] != NORMAL) | np.append(cm.is_leader, True)[cm.next_slots(starts)]
     lengths = np.where(ends, index, len(index) - 1)
     np.minimum.accumulate(lengths[::-1], out=lengths[::-1])
     lengths -= index
     lengths += 1
-    return lengths
+    if cm.is_start is None:
+        return lengths
+    per_slot = np.ones(len(cm.kind), lengths.dtype)
+    per_slot[starts] = lengths
+    return per_slot
+
+
+def straight_line(cm: CodeMap, first: int, count: int) -> np.ndarray | slice:
+    """The slots of `count` instructions run in a row from slot `first` (an instruction's start)."""
+    if cm.is_start is None:
+        return slice(first, first + count)
+    rank = int(np.searchsorted(cm.starts, first))
+    return cm.starts[rank: rank + count]
 
 
 @dataclass
@@ -66,6 +80,7 @@ class MinimalTrace:
     pc_histogram: np.ndarray
     code_base: int
     chunk_log2: int
+    slot_bytes: int = 4         # the histogram counts per slot: 4 bytes, 2 with the C extension
 
 
 @dataclass
@@ -87,6 +102,7 @@ class NativeMachine:
                  calls: Registry = ZKAOT, frames: Sequence[bytes] = ()):
         if mode not in ("fast", "minimal"):
             raise ValueError(f"a native run is 'fast' or 'minimal', not {mode!r} (full traces are expanded)")
+        program = for_extensions(program, calls.extensions)     # the C extension cuts code in 2-byte slots
         self.program, self.mode = program, mode
         self.interp = Interpreter(program, input_bytes, memory_map, None, on_console, calls=calls, frames=frames)
         self.memory = self.interp.memory
@@ -178,9 +194,9 @@ class NativeMachine:
                     self.log_segments[-1][pos: pos + len(read)] = read
                     self.ctx[SLOT_LOG_POS] = pos + len(read)
                 self.memory.log = None
-                if steps <= self._block_len(start_pc):          # straight-line: the words from start_pc
-                    first = self.cm.index(start_pc)
-                    self.extra_counts[first: first + self.interp.steps - start_steps] += 1
+                if steps <= self._block_len(start_pc):          # straight-line: the instructions from start_pc
+                    ran = straight_line(self.cm, self.cm.index(start_pc), self.interp.steps - start_steps)
+                    self.extra_counts[ran] += 1
             self._from_interpreter()
             self.stats["interpreter_seconds"] += time.perf_counter() - started
 
@@ -190,7 +206,7 @@ class NativeMachine:
 
     def _block_len(self, pc: int) -> int:
         i = self.cm.index(pc)
-        return int(self.block_len[i]) if 0 <= i < len(self.block_len) and pc % 4 == 0 else 1
+        return int(self.block_len[i]) if 0 <= i < len(self.block_len) and pc % (1 << self.cm.shift) == 0 else 1
 
     # ---- the run loop --------------------------------------------------------
     def run(self, progress=None) -> NativeRun:
@@ -229,7 +245,8 @@ class NativeMachine:
                 elif status == STATUS_SLOW:
                     block_start = int(ctx[SLOT_BLOCK_START])
                     if minimal and block_start < int(ctx[SLOT_PC]):
-                        self.extra_counts[self.cm.index(block_start): self.cm.index(int(ctx[SLOT_PC]))] += 1
+                        ran = slice(self.cm.index(block_start), self.cm.index(int(ctx[SLOT_PC])))
+                        self.extra_counts[ran] += 1 if self.cm.is_start is None else self.cm.is_start[ran]
                     self.stats["slow_steps"] += 1
                     self._interpret(1)
                 elif status == STATUS_MISS:
@@ -285,7 +302,10 @@ class NativeMachine:
         leaders = np.flatnonzero(self.block_counts)
         if len(leaders):
             lengths = self.block_len[leaders]
-            index = np.repeat(leaders, lengths) + (np.arange(lengths.sum()) -
-                                                   np.repeat(np.cumsum(lengths) - lengths, lengths))
-            np.add.at(histogram, index, np.repeat(self.block_counts[leaders], lengths))
-        return MinimalTrace(checkpoints, log, histogram, self.cm.base, self.chunk_log2)
+            starts = self.cm.starts
+            ranks = leaders if self.cm.is_start is None else np.searchsorted(starts, leaders)
+            index = np.repeat(ranks, lengths) + (np.arange(lengths.sum()) -
+                                                 np.repeat(np.cumsum(lengths) - lengths, lengths))
+            np.add.at(histogram, index if self.cm.is_start is None else starts[index],
+                      np.repeat(self.block_counts[leaders], lengths))
+        return MinimalTrace(checkpoints, log, histogram, self.cm.base, self.chunk_log2, 1 << self.cm.shift)

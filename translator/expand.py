@@ -22,7 +22,7 @@ from translator.interpreter import Interpreter
 from translator.jit import DEFAULT_OPT
 from translator.lifter import (CTX_SLOTS, SLOT_BUDGET, SLOT_CODE_BASE, SLOT_CODE_WORDS, SLOT_LOG, SLOT_LOG_POS,
                                SLOT_PC, SLOT_ROW_BASE, SLOT_ROWS, SLOT_STEPS, SLOT_TABLE)
-from translator.regions import code_map
+from translator.regions import code_map, for_extensions
 from translator.replay import ReplayMemory
 from translator.tiering import RegionCode
 
@@ -48,9 +48,9 @@ _loaded: dict[tuple, RegionCode] = {}
 
 def _full_code(chunk: Chunk) -> RegionCode:
     """Full-mode code, loaded once per worker process and reused for every chunk it expands."""
-    key = (chunk.program.sha256, chunk.memory_map, chunk.opt, chunk.cache_dir)
+    program = for_extensions(chunk.program, PROFILES[chunk.profile].calls[chunk.program.xlen].extensions)
+    key = (program.sha256, program.compressed, chunk.memory_map, chunk.opt, chunk.cache_dir)
     if key not in _loaded:
-        program = chunk.program
         _loaded[key] = RegionCode(program, code_map(program, "full"), "full", layout_for(program, chunk.memory_map),
                                   chunk.opt, chunk.cache_dir)
     return _loaded[key]

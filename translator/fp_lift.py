@@ -2,7 +2,7 @@
 the lifter's second statement of them, so that a call of the soft-float library runs in
 translated code from the guest's F/D word to its next instruction.
 
-The site step stores xin, insn, t6 and P + 4 in the block and jumps to zkfp_entry.  The return
+The site step stores xin, insn, t6 and P + its length in the block and jumps to zkfp_entry.  The return
 step reads status, insn, ret, t6 and xout in the interpreter's order (the minimal trace logs
 them, full mode replays them); a status other than 0 leaves for the interpreter, which reports
 the illegal instruction.  Which instructions write an integer rd is restated here from the
@@ -26,14 +26,15 @@ def writes_integer(word: int) -> bool:
     return any(word & mask == match for mask, match in INTEGER_RD)
 
 
-def lift_site(lifter, op_id: int, rs1: int, word: int, pc: int, k: int, row: dict) -> None:
-    """The site step of the F/D word `word` at `pc`, the k-th step of its block (which it ends)."""
+def lift_site(lifter, op_id: int, rs1: int, insn: int, pc: int, k: int, row: dict) -> None:
+    """The site step at `pc` storing `insn` (fp_sites.site_word: the F/D word, its length above it),
+    the k-th step of its block (which it ends)."""
     f, placement = lifter.f, lifter.cm.float_lowering
     block, entry = placement.block, placement.entry
     xin, t6 = lifter.get(rs1), lifter.get(T6)
     if lifter.mode != "full":                      # a replay's stores touch no memory
-        for field, value in ((softfp.XIN, xin), (softfp.INSN, str(word)), (softfp.T6, t6),
-                             (softfp.RET, str(pc + 4))):
+        for field, value in ((softfp.XIN, xin), (softfp.INSN, str(insn)), (softfp.T6, t6),
+                             (softfp.RET, str(pc + (insn >> 32)))):
             f.do(f"store i64 {value}, ptr {_block_field(lifter, block + field)}, align 8")
     lifter.put(T6, str(block))
     row.update(next_pc=str(entry), a=xin, b=t6, c=str(block), addr=str(block))

@@ -13,6 +13,7 @@ translator's.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from functools import lru_cache
 from typing import Callable
@@ -23,6 +24,7 @@ from runtime import softfp
 from runtime.calls import FLOAT_CLASSES
 from runtime.encoding import CLASSES, OP_CLASS, decode_words
 from runtime.memory_map import MemoryMap
+from runtime.compressed import COMPRESSED, decode_stream, expansions
 from translator.decoder import IllegalInstruction, Instruction, decode
 from translator.disasm import format_instruction
 from translator.elf import ElfError, Program, load_elf
@@ -59,21 +61,24 @@ def with_library(program: Program, placements: tuple[softfp.Placement, ...]) -> 
     placement = fits[0]
     lib = library(placement)
     sha256 = hashlib.sha256(f"{program.sha256} {lib.sha256}".encode()).hexdigest()   # caches key on both
-    return Program(program.name, program.xlen, program.entry, lib.segments + program.segments,
-                   program.symbols, tuple(sorted(lib.functions + program.functions)), sha256,
-                   program.self_loop_halts, placement)
+    return dataclasses.replace(program, segments=lib.segments + program.segments,
+                               functions=tuple(sorted(lib.functions + program.functions)), sha256=sha256,
+                               float_lowering=placement)
 
 
 def uses_float(program: Program) -> bool:
     """Whether the program's code holds an F/D word, an FP CSR access or zkfp.ret: a program that
     does not runs without the library (which would lengthen the translator's code span)."""
-    for seg in program.segments:
-        if seg.executable:
+    for seg in (s for s in program.segments if s.executable):
+        if program.compressed:              # any halfword may start one (c.fld among them)
+            decoded = decode_stream(np.frombuffer(seg.data, "<u2", len(seg.data) // 2), program.xlen,
+                                    FLOAT_CLASSES | {COMPRESSED})
+        else:
             decoded = decode_words(np.frombuffer(seg.data, "<u4", len(seg.data) // 4), program.xlen, FLOAT_CLASSES)
-            cls = OP_CLASS[np.maximum(decoded["op"], 0)]
-            fp_csr = (cls == _CSR) & np.isin(decoded["imm"], FP_CSRS)
-            if ((decoded["op"] >= 0) & (np.isin(cls, _FLOAT) | fp_csr)).any():
-                return True
+        cls = OP_CLASS[np.maximum(decoded["op"], 0)]
+        fp_csr = (cls == _CSR) & np.isin(decoded["imm"], FP_CSRS)
+        if ((decoded["op"] >= 0) & (np.isin(cls, _FLOAT) | fp_csr)).any():
+            return True
     return False
 
 
@@ -95,10 +100,19 @@ def step(interp, ins: Instruction, pc: int) -> Callable[[], int]:
     return _site_step(interp, placement, ins, pc)
 
 
+def site_word(ins: Instruction) -> int:
+    """What the site step stores as `insn`: the 32-bit F/D word (a compressed transfer's
+    expansion), and above it the site's length, which the library ignores and a fault report
+    subtracts from `ret` to find the guest's pc."""
+    word = ins.word if ins.length == 4 else int(expansions(64)[ins.word])
+    return word | ins.length << 32
+
+
 def _site_step(interp, placement: softfp.Placement, ins: Instruction, pc: int) -> Callable[[], int]:
     """Row: a = rs1's value (xin), b = the old t6, c = t6 (the block), addr = the block."""
     r, store, record = interp.regs, interp.memory.store, interp.record
-    rs1, word, nxt, op = ins.rs1, ins.word, (pc + 4) & interp.mask, ins.opcode.id
+    rs1, nxt, op = ins.rs1, (pc + ins.length) & interp.mask, ins.opcode.id
+    word = site_word(ins)
     block, entry = placement.block, placement.entry
 
     def site() -> int:
@@ -123,10 +137,11 @@ def _return_step(interp, placement: softfp.Placement, op: int, pc: int) -> Calla
 
     def ret() -> int:
         status = load(block + softfp.STATUS, 8)
-        insn = load(block + softfp.INSN, 8) & 0xFFFF_FFFF
+        stored = load(block + softfp.INSN, 8)
+        insn = stored & 0xFFFF_FFFF
         back = load(block + softfp.RET, 8)
         if status:
-            site = back - 4
+            site = back - (stored >> 32)
             raise interp.fault(site, f"illegal instruction: 0x{insn:08x}: {_WHY.get(status, status)}",
                                _text(insn, site))
         r[T6] = t6 = load(block + softfp.T6, 8)
@@ -165,5 +180,6 @@ def guest_site(memory, placement: softfp.Placement, pc: int) -> tuple[int, str] 
 
     def field(at: int) -> int:
         return int.from_bytes(memory.ram[off + at: off + at + 8], "little")
-    site = field(softfp.RET) - 4
-    return site, _text(field(softfp.INSN) & 0xFFFF_FFFF, site)
+    stored = field(softfp.INSN)
+    site = field(softfp.RET) - (stored >> 32)
+    return site, _text(stored & 0xFFFF_FFFF, site)

@@ -12,6 +12,7 @@ from operator import length_hint
 from typing import Callable, Sequence
 
 from runtime.calls import ZKAOT, Registry
+from runtime.compressed import COMPRESSED
 from runtime.host import EcallError, GuestExit, HostIO, handle_csr, handle_ecall, handle_instruction
 from runtime.memory import GuestMemory, MemoryFault
 from runtime.encoding import EXTENSIONS
@@ -204,6 +205,8 @@ class Interpreter:
         # program without F/D words is loaded without it, and decodes none
         self.float_lowering = program.float_lowering
         self.extensions = calls.extensions - (frozenset() if self.float_lowering else {"float", "floatret"})
+        # the bits a jump target must not have: the C extension makes 2-byte boundaries instructions'
+        self.misaligned_bits = 1 if COMPRESSED in calls.extensions else 3
         self.record = record
         self.regs = [0] * 33
         if memory is None and calls.start is not None:
@@ -315,10 +318,13 @@ class Interpreter:
         return GuestFault(pc, reason, instruction, self.program.symbol_at(pc))
 
     def _fetch(self, pc: int) -> int | None:
-        """Instruction words come from the program image: code cannot change, and a replay has no memory."""
+        """Instruction words come from the program image: code cannot change, and a replay has no memory.
+        With the C extension an instruction may be a halfword (the last of its segment, say)."""
+        least = 2 if self.misaligned_bits == 1 else 4
         for lo, hi, data in self._code:
-            if lo <= pc and pc + 4 <= hi:
-                return int.from_bytes(data[pc - lo: pc - lo + 4], "little")
+            if lo <= pc and pc + least <= hi:
+                word = int.from_bytes(data[pc - lo: pc - lo + 4], "little")
+                return word if word & 3 != 3 or pc + 4 <= hi else None
         return None
 
     def _text_at(self, pc: int) -> str:
@@ -334,11 +340,12 @@ class Interpreter:
         return self._fetch(pc) is not None
 
     def _handler_at(self, pc: int, prev: int) -> Callable[[], int]:
-        if pc & 3:
-            raise GuestFault(prev, f"jump to 0x{pc:08x}, which is not 4-byte aligned",
+        if pc & self.misaligned_bits:
+            raise GuestFault(prev, f"jump to 0x{pc:08x}, which is not {self.misaligned_bits + 1}-byte aligned",
                              self._text_at(prev), self.program.symbol_at(prev))
         if not self._in_code(pc):
-            how = "ran past the end of code" if pc == prev + 4 else f"jumped to 0x{pc:08x}, outside code"
+            ran_past = pc == prev + 4 or (self.misaligned_bits == 1 and pc == prev + 2)
+            how = "ran past the end of code" if ran_past else f"jumped to 0x{pc:08x}, outside code"
             raise GuestFault(prev, how, self._text_at(prev), self.program.symbol_at(prev))
         word = self._fetch(pc)
         handler = None
@@ -364,7 +371,8 @@ class Interpreter:
     # ---- semantics -----------------------------------------------------------
     def _build(self, ins: Instruction, pc: int) -> Callable[[], int]:
         """A closure performing `ins` at `pc` and returning the next pc."""
-        name, r, mask, nxt = ins.name, self.regs, self.mask, (pc + 4) & self.mask
+        name, r, mask, nxt = ins.name, self.regs, self.mask, (pc + ins.length) & self.mask
+        misaligned, alignment = self.misaligned_bits, f"{self.misaligned_bits + 1}-byte aligned"
         opcode, rd = ins.opcode, ins.rd or X0_SINK
         rs1, rs2, imm = ins.rs1, ins.rs2, ins.imm
         mem = self.memory
@@ -403,8 +411,8 @@ class Interpreter:
 
             def branch():
                 if taken(r[rs1], r[rs2], sign):
-                    if target & 3:
-                        raise Trap(f"branch to 0x{target:08x}, which is not 4-byte aligned")
+                    if target & misaligned:
+                        raise Trap(f"branch to 0x{target:08x}, which is not {alignment}")
                     return target
                 return nxt
             return branch
@@ -426,16 +434,16 @@ class Interpreter:
             target = (pc + imm) & mask
 
             def jal():
-                if target & 3:
-                    raise Trap(f"jump to 0x{target:08x}, which is not 4-byte aligned")
+                if target & misaligned:
+                    raise Trap(f"jump to 0x{target:08x}, which is not {alignment}")
                 r[rd] = nxt
                 return target
             return jal
         if opcode.cls == "jalr":
             def jalr():
                 target = (r[rs1] + imm) & mask & ~1
-                if target & 3:
-                    raise Trap(f"jump to 0x{target:08x}, which is not 4-byte aligned")
+                if target & misaligned:
+                    raise Trap(f"jump to 0x{target:08x}, which is not {alignment}")
                 r[rd] = nxt
                 return target
             return jalr

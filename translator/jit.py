@@ -122,6 +122,8 @@ def cache_key(program, mode: str, layout: Layout, opt: int) -> str:
              llvm.get_process_triple(), llvm.get_host_cpu_name(), llvm.get_host_cpu_features().flatten()]
     if program.self_loop_halts:         # its code map leaves jumps to themselves out (translator/regions.py)
         parts.append("self-loop-halts")
+    if program.compressed:              # its code map has 2-byte slots (the C extension)
+        parts.append("compressed")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
 
@@ -144,17 +146,18 @@ def translate(program, cm: CodeMap, mode: str, layout: Layout, opt: int = DEFAUL
             objects = pool.map(compile_partition, work)
     else:
         objects = [compile_partition(job) for job in work]
-    objects.append(dispatcher_object())
+    objects.append(dispatcher_object(cm.shift))
     seconds = time.perf_counter() - start
     _store(directory, objects)
     return Translation(objects, _region_names(cm), seconds, False, key)
 
 
 @functools.cache
-def dispatcher_object() -> bytes:
-    """The dispatcher, the same for every program: compiled once per process, always at the default tier
-    (it outlives a quick tier; 7-10 ms, a third of a small program's quick compile)."""
-    return compile_ir(dispatcher_module(), DEFAULT_OPT)
+def dispatcher_object(shift: int = 2) -> bytes:
+    """The dispatcher, the same for every program with slots of 1 << shift bytes: compiled once per
+    process, always at the default tier (it outlives a quick tier; 7-10 ms, a third of a small
+    program's quick compile)."""
+    return compile_ir(dispatcher_module(shift), DEFAULT_OPT)
 
 
 def cached_translation(program, cm: CodeMap, mode: str, layout: Layout, opt: int = DEFAULT_OPT,

@@ -354,16 +354,16 @@ class _RegionLifter:
         return f.lines
 
     def region_at(self, pc: str, aligned: bool = False, allowed: str = "true") -> tuple[str, str]:
-        """(found, address) of the region function the dispatch table holds for the word at `pc`, the
+        """(found, address) of the region function the dispatch table holds for the slot at `pc`, the
         lookup region code makes before it calls another region: found only if `pc` lies in the code
-        span (and is 4-byte aligned in it, if `aligned`), `allowed` holds and the entry is not 0."""
-        f = self.f
+        span (and on a slot boundary in it, if `aligned`), `allowed` holds and the entry is not 0."""
+        f, shift = self.f, self.cm.shift
         delta = f.let(f"sub i64 {pc}, {lit(self.cm.base, 64)}")
-        ok = f.let(f"and i1 {allowed}, {f.let(f'icmp ult i64 {delta}, {4 * len(self.cm.kind)}')}")
+        ok = f.let(f"and i1 {allowed}, {f.let(f'icmp ult i64 {delta}, {len(self.cm.kind) << shift}')}")
         if aligned:
-            low = f.let(f"and i64 {delta}, 3")
+            low = f.let(f"and i64 {delta}, {(1 << shift) - 1}")
             ok = f.let(f"and i1 {ok}, {f.let(f'icmp eq i64 {low}, 0')}")
-        index = f.let(f"select i1 {ok}, i64 {f.let(f'lshr i64 {delta}, 2')}, i64 0")
+        index = f.let(f"select i1 {ok}, i64 {f.let(f'lshr i64 {delta}, {shift}')}, i64 0")
         table = f.let(f"inttoptr i64 {f.let(f'load i64, ptr {f.let(self.slot(SLOT_TABLE))}')} to ptr")
         fn_addr = f.let(f"load i64, ptr {f.let(f'getelementptr i64, ptr {table}, i64 {index}')}")
         return f.let(f"and i1 {ok}, {f.let(f'icmp ne i64 {fn_addr}, 0')}"), fn_addr
@@ -414,10 +414,10 @@ class _RegionLifter:
         d = cm.decoded[i]
         op_id, rd, rs1, rs2, imm = int(d["op"]), int(d["rd"]), int(d["rs1"]), int(d["rs2"]), int(d["imm"])
         opcode = BY_ID[op_id]
-        pc = cm.base + 4 * i
-        nxt = (pc + 4) & self.mask
+        pc, length = cm.address(i), cm.length(i)
+        nxt = (pc + length) & self.mask
         kind = cm.kind[i]
-        row = dict(pc=str(pc), next_pc=str(nxt), a="0", b="0", c="0", addr="0", mem="0", flags=None)
+        row = dict(pc=str(pc), next_pc=str(nxt), a="0", b="0", c="0", addr="0", mem="0", flags=None, len=length)
         if kind == NORMAL:
             if opcode.cls in ("lr", "sc", "amo"):
                 self.lift_atomic(opcode, rd, rs1, rs2, pc, k)
@@ -460,12 +460,13 @@ class _RegionLifter:
                 self.goto(target, pc)
         elif kind == JALR:
             target = f.let(f"and {self.T} {f.let(f'add {self.T} {a}, {lit(imm, self.xlen)}')}, -2")
-            bad = f.let(f"icmp ne {self.T} {f.let(f'and {self.T} {target}, 3')}, 0")
-            ok, slow = f.new_label(), f.new_label()
-            f.do(f"br i1 {bad}, label %{slow}, label %{ok}")
-            f.place(slow)
-            self.slow_exit(pc, k)
-            f.place(ok)
+            if cm.shift == 2:           # 4-byte slots: a target on a 2-byte boundary faults in the interpreter
+                bad = f.let(f"icmp ne {self.T} {f.let(f'and {self.T} {target}, 3')}, 0")
+                ok, slow = f.new_label(), f.new_label()
+                f.do(f"br i1 {bad}, label %{slow}, label %{ok}")
+                f.place(slow)
+                self.slow_exit(pc, k)
+                f.place(ok)
             self.put(rd, lit(nxt, self.xlen))
             target64 = self.to64(target)
             row.update(a=self.to64(a), b=lit(imm & self.mask, 64), c=lit(nxt if rd else 0, 64), next_pc=target64)
@@ -553,6 +554,7 @@ class _RegionLifter:
         for offset, name in enumerate(_ROW_FIELDS):
             field = f.let(f"getelementptr i64, ptr {self.row_pointer}, i64 {k * ROW_WORDS + offset}")
             f.do(f"store i64 {row[name]}, ptr {field}")
+        op_id |= row["len"] << 32               # the word of op, flags and len (MAIN_ROW)
         tail = str(op_id)
         if row["flags"] is not None:
             flags = row["flags"]
@@ -751,10 +753,11 @@ def lift_module(cm: CodeMap, regions: list[Region], mode: str, layout: Layout, n
                       *(_RegionLifter(cm, region, mode, layout).lift() for region in regions)])
 
 
-def dispatcher_module() -> str:
+def dispatcher_module(shift: int = 2) -> str:
     """`i32 dispatch(ptr ctx)`: look the pc up in the table of region functions and call, until a status.
     Counts its lookups in ctx[SLOT_LOOKUPS]: region code goes on to the next region by itself, so these
-    are the entries from the host and the continues that found no code or came back to it."""
+    are the entries from the host and the continues that found no code or came back to it.  The table
+    has a slot per 1 << shift bytes of code (translator/regions.py CodeMap)."""
     def slot(index: int) -> str:
         return f"getelementptr i64, ptr %ctx, i64 {index}"
     return f"""; ModuleID = 'dispatch'
@@ -776,8 +779,8 @@ loop:
   %lookups1 = add i64 %lookups, 1
   store i64 %lookups1, ptr %s_lookups
   %delta = sub i64 %pc, %code_base
-  %index = lshr i64 %delta, 2
-  %low = and i64 %delta, 3
+  %index = lshr i64 %delta, {shift}
+  %low = and i64 %delta, {(1 << shift) - 1}
   %aligned = icmp eq i64 %low, 0
   %below = icmp ult i64 %index, %code_words
   %inside = and i1 %aligned, %below

@@ -15,11 +15,20 @@ block before them, so a block never stops half-way except on a memory fault,
 and have no block of their own: reaching one is a miss (no code at that pc),
 and the interpreter runs it or reports it.  So a run of illegal words (zero
 fill in a code segment) costs nothing until it is reached.
+
+The code is cut into slots of 4 bytes, or of 2 for a program whose profile takes the C
+extension (Program.compressed): there an instruction takes one or two slots, and which
+slots start instructions is what a linear sweep from each code segment's start says
+(as objdump reads code); a slot the sweep finds inside an instruction is slow, so a
+jump there is the interpreter's.
 """
+import dataclasses
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 
+from runtime.compressed import COMPRESSED, decode_stream, expansions, sweep
 from runtime.encoding import by_id, decode_words, illegal_words
 from translator.code_pointers import code_pointer_targets
 from translator.fp_sites import code_end
@@ -42,57 +51,89 @@ class Region:
     entries: tuple[int, ...]     # the block starts the dispatcher may enter at (not the cuts of long blocks)
 
 
+def for_extensions(program, extensions: frozenset[str]):
+    """The program as a profile with these decoder extensions (runtime/calls.py Registry) runs it:
+    in 2-byte slots when they name the C extension."""
+    compressed = COMPRESSED in extensions
+    return program if program.compressed == compressed else dataclasses.replace(program, compressed=compressed)
+
+
 @dataclass
 class CodeMap:
-    """The decoded code span [base, base + 4 * len(decoded)) and its division into regions."""
+    """The decoded code span [base, base + (len(decoded) << shift)) and its division into regions.
+    Per slot (4 bytes; 2 with the C extension, shift 1)."""
     base: int
     xlen: int
-    decoded: np.ndarray            # runtime.encoding.DECODED per word
+    decoded: np.ndarray            # runtime.encoding.DECODED per slot
     is_code: np.ndarray            # bool: inside an executable segment
-    kind: np.ndarray               # NORMAL/BRANCH/JAL/JALR/SLOW per word (SLOW also outside code)
-    is_leader: np.ndarray          # a block boundary: a block starts here, or the word is SLOW
+    kind: np.ndarray               # NORMAL/BRANCH/JAL/JALR/SLOW per slot (SLOW also outside code)
+    is_leader: np.ndarray          # a block boundary: a block starts here, or the slot is SLOW
     regions: list[Region]
+    shift: int = 2                 # log2 of the slot's bytes
+    wide: np.ndarray | None = None      # 2-byte slots: an instruction starting here takes two
+    is_start: np.ndarray | None = None  # 2-byte slots: the sweep starts an instruction here (or not code)
     float_lowering: object = None  # the soft-float library's placement (Program.float_lowering)
-    site_words: np.ndarray = None  # (index, word) of each FLOAT_SITE word, by index: the word it stores
+    site_words: np.ndarray = None  # (index, insn) of each FLOAT_SITE slot, by index: what it stores (fp_sites.site_word)
 
     def __getstate__(self) -> dict:
         """Compact, for the compile workers: the decodable words and bit masks, not per-word arrays
         that are mostly zero fill in a program with a large code segment."""
         legal = np.flatnonzero(self.decoded["op"] >= 0)
+        masks = {name: np.packbits(getattr(self, name)) for name in ("is_code", "is_leader", "wide", "is_start")
+                 if getattr(self, name) is not None}
         return {"base": self.base, "xlen": self.xlen, "words": len(self.kind), "legal": legal,
-                "decoded": self.decoded[legal], "kind": self.kind[legal], "is_code": np.packbits(self.is_code),
-                "is_leader": np.packbits(self.is_leader), "regions": self.regions,
-                "float_lowering": self.float_lowering, "site_words": self.site_words}
+                "decoded": self.decoded[legal], "kind": self.kind[legal], "regions": self.regions,
+                "shift": self.shift, "float_lowering": self.float_lowering, "site_words": self.site_words, **masks}
 
     def __setstate__(self, state: dict) -> None:
         n, legal = state["words"], state["legal"]
-        self.base, self.xlen, self.regions = state["base"], state["xlen"], state["regions"]
+        self.base, self.xlen, self.regions, self.shift = state["base"], state["xlen"], state["regions"], state["shift"]
         self.float_lowering, self.site_words = state["float_lowering"], state["site_words"]
         self.decoded = illegal_words(n)
         self.decoded[legal] = state["decoded"]
         self.kind = np.full(n, SLOW, np.int8)            # every word that does not decode is slow
         self.kind[legal] = state["kind"]
-        self.is_code = np.unpackbits(state["is_code"], count=n).astype(bool)
-        self.is_leader = np.unpackbits(state["is_leader"], count=n).astype(bool)
+        for name in ("is_code", "is_leader", "wide", "is_start"):
+            setattr(self, name, np.unpackbits(state[name], count=n).astype(bool) if name in state else None)
 
     @property
     def instructions(self) -> int:
-        """Words of code that decode: what gets translated (filler and data in code do not)."""
-        return int(((self.decoded["op"] >= 0) & self.is_code).sum())
+        """Instructions of code that decode: what gets translated (filler and data in code do not)."""
+        legal = (self.decoded["op"] >= 0) & self.is_code
+        return int((legal if self.is_start is None else legal & self.is_start).sum())
 
     def site_word(self, i: int) -> int:
-        """The F/D word at index i (a FLOAT_SITE): the lifter stores it for the library."""
+        """What the FLOAT_SITE at index i stores as insn (fp_sites.site_word): the lifter's constant."""
         return int(self.site_words[np.searchsorted(self.site_words[:, 0], i), 1])
 
     def index(self, pc: int) -> int:
-        return (pc - self.base) >> 2
+        return (pc - self.base) >> self.shift
+
+    def address(self, i: int) -> int:
+        return self.base + (i << self.shift)
+
+    def length(self, i: int) -> int:
+        """The bytes of the instruction at slot i."""
+        return 4 if self.wide is None or self.wide[i] else 2
+
+    def next_slots(self, indices: np.ndarray) -> np.ndarray:
+        """The slot after the instruction at each slot."""
+        return indices + 1 if self.wide is None else indices + 1 + (self.wide[indices] & self.is_start[indices])
+
+    @functools.cached_property
+    def starts(self) -> np.ndarray:
+        """The slots instructions start at, in order (every slot when slots are words)."""
+        return word_indices(len(self.kind)) if self.is_start is None else np.flatnonzero(self.is_start)
 
     def block(self, leader: int, region: Region) -> list[int]:
-        """Word indices of the block starting at `leader`, up to a control transfer or the next leader."""
+        """Slot indices of the block starting at `leader`, up to a control transfer or the next leader."""
         i, end = self.index(leader), self.index(region.end)
         block = [i]
-        while self.kind[i] == NORMAL and i + 1 < end and not self.is_leader[i + 1]:
-            i += 1
+        while self.kind[i] == NORMAL:
+            nxt = i + self.length(i) // (1 << self.shift)
+            if nxt >= end or self.is_leader[nxt]:
+                break
+            i = nxt
             block.append(i)
         return block
 
@@ -159,54 +200,77 @@ def _cut_long_regions(bounds: np.ndarray, end: int, leaders: np.ndarray, splits:
     return np.array(cuts, np.int64)
 
 
+def _read_slots(program, shift: int, extensions: frozenset[str]) -> tuple:
+    """(base, the slots' 32-bit words, is_code, decoded, wide, is_start) of the program's code span;
+    wide and is_start are None for 4-byte slots.  With 2-byte slots each slot is decoded as an
+    instruction starting there, and the sweep from each segment's start (compressed.sweep) says
+    which do."""
+    code = program.code_ranges()
+    base, end = min(lo for lo, _ in code), max(hi for _, hi in code)
+    n, size = (end - base) >> shift, 1 << shift
+    slots = np.zeros(n, np.uint32 if shift == 2 else np.uint16)
+    is_code, segment_start = np.zeros(n, bool), np.zeros(n, bool)
+    for seg in program.segments:
+        if seg.executable:
+            count, i = len(seg.data) // size, (seg.vaddr - base) >> shift
+            slots[i: i + count] = np.frombuffer(seg.data, slots.dtype, count)
+            is_code[i: i + count] = segment_start[i] = True
+    if shift == 2:
+        return base, slots, is_code, decode_words(slots, program.xlen, extensions), None, None
+    decoded = decode_stream(slots, program.xlen, frozenset({COMPRESSED}) | extensions)
+    wide = (slots & 3 == 3) & is_code
+    decoded["op"][wide & ~np.append(is_code[1:], False)] = -1       # its second half is not code
+    is_start = sweep(wide, segment_start) | ~is_code
+    words = slots.astype(np.uint32) | np.append(slots[1:], 0).astype(np.uint32) << 16
+    return base, words, is_code, decoded, wide, is_start
+
+
 def discover(program, max_block: int | None = None, atomics: bool = False) -> CodeMap:
     """The code map of a program, linear in the size of the code (n log n in the number of blocks);
     `atomics`: LR/SC and AMOs are ordinary instructions of a block, not slow ones."""
-    code = program.code_ranges()
-    base, end = min(lo for lo, _ in code), max(hi for _, hi in code)
-    n = (end - base) // 4
-    words = np.zeros(n, np.uint32)
-    is_code = np.zeros(n, bool)
-    for seg in program.segments:
-        if seg.executable:
-            count = len(seg.data) // 4
-            i = (seg.vaddr - base) // 4
-            words[i: i + count] = np.frombuffer(seg.data, "<u4", count)
-            is_code[i: i + count] = True
+    shift = 1 if program.compressed else 2
     placement = program.float_lowering      # F/D words and the library's return are lifted (fp_lift)
-    decoded = decode_words(words, program.xlen, frozenset({"float", "floatret"}) if placement else frozenset())
+    lowered = frozenset({"float", "floatret"}) if placement else frozenset()
+    base, words, is_code, decoded, wide, is_start = _read_slots(program, shift, lowered)
+    n, end = len(words), base + (len(words) << shift)
     op = decoded["op"]
     kind = np.where(op >= 0, OP_CLASSES[np.maximum(op, 0)], SLOW).astype(np.int8)
     if placement:                           # zkfp.ret is the library's own: anywhere else, illegal
         returns = np.flatnonzero(kind == FLOAT_RETURN)
-        pcs = base + 4 * returns
+        pcs = base + (returns << shift)
         kind[returns[(pcs < placement.entry) | (pcs >= code_end(placement))]] = SLOW
     if atomics:
         kind[(op >= 0) & ATOMICS[np.maximum(op, 0)]] = NORMAL
     kind[~is_code] = SLOW
+    if is_start is not None:
+        kind[~is_start] = SLOW                                # inside an instruction: the interpreter's
     if program.self_loop_halts:            # the interpreter ends the run there (the profile's SelfLoop call)
         jumps = np.flatnonzero((kind == BRANCH) | (kind == JAL))
         kind[jumps[decoded["imm"][jumps] == 0]] = SLOW
     direct = np.flatnonzero((kind == BRANCH) | (kind == JAL))
-    target = base + 4 * direct + decoded["imm"][direct]      # out-of-span targets are invalid, wrapped or not
-    t_index = (target - base) >> 2
-    valid = (target & 3 == 0) & (target >= base) & (t_index < n)
-    valid[valid] &= is_code[t_index[valid]]
+    target = base + (direct << shift) + decoded["imm"][direct]   # out-of-span targets are invalid, wrapped or not
+    t_index = (target - base) >> shift
+    valid = (target & ((1 << shift) - 1) == 0) & (target >= base) & (t_index < n)
+    valid[valid] &= is_code[t_index[valid]] & (True if is_start is None else is_start[t_index[valid]])
     kind[direct[~valid]] = SLOW                               # the interpreter reports the bad jump
     direct, t_index = direct[valid], t_index[valid]
     slow = kind == SLOW
 
+    cm = CodeMap(base, program.xlen, decoded, is_code, kind, np.zeros(0, bool), [], shift, wide, is_start)
     is_leader = np.zeros(n + 1, bool)
     region_start = np.zeros(n + 1, bool)
-    starts = [program.entry] + [s for s, _, _ in program.functions] + [lo for lo, _ in code]
+    starts = [program.entry] + [s for s, _, _ in program.functions] + [lo for lo, _ in program.code_ranges()]
     for pc in starts:
-        if base <= pc < end and pc % 4 == 0:
-            is_leader[(pc - base) >> 2] = region_start[(pc - base) >> 2] = True
+        if base <= pc < end and pc % (1 << shift) == 0:
+            is_leader[(pc - base) >> shift] = region_start[(pc - base) >> shift] = True
     is_leader[t_index] = True
-    is_leader[code_pointer_targets(program, words, decoded, base, is_code & ~slow)] = True
+    is_leader[code_pointer_targets(program, words, decoded, base, is_code & ~slow,
+                                   None if is_start is None else cm.starts, shift)] = True
     calls = (kind[direct] == JAL) & (decoded["rd"][direct] != 0)
     region_start[t_index[calls]] = True
-    is_leader[1:][kind != NORMAL] = True
+    instructions = cm.starts
+    ends = instructions[kind[instructions] != NORMAL]
+    is_leader[cm.next_slots(ends)] = True                     # after a control transfer or a slow word
     is_leader, region_start = is_leader[:-1], region_start[:-1]
     is_leader |= slow                                         # no block runs into a slow word
     region_start &= is_code
@@ -214,10 +278,10 @@ def discover(program, max_block: int | None = None, atomics: bool = False) -> Co
     # With max_block, long straight-line runs are cut into blocks of that many instructions; the
     # cuts are not entry points, so the dispatcher's table and the region switches stay the same.
     if max_block:
-        since_leader = word_indices(n)
-        last_leader = np.where(is_leader, since_leader, 0)
+        since_leader = word_indices(len(instructions))
+        last_leader = np.where(is_leader[instructions], since_leader, 0)
         since_leader -= np.maximum.accumulate(last_leader, out=last_leader)
-        is_leader |= (since_leader % max_block == 0) & (since_leader > 0)
+        is_leader[instructions[(since_leader % max_block == 0) & (since_leader > 0)]] = True
 
     leaders = np.flatnonzero(is_leader & ~slow)
     backward = t_index <= direct
@@ -229,13 +293,19 @@ def discover(program, max_block: int | None = None, atomics: bool = False) -> Co
     cuts = _cut_long_regions(np.searchsorted(counted, np.flatnonzero(region_start)), len(counted), at, splits)
     region_start[leaders[np.searchsorted(at, cuts)]] = True
     entries = np.flatnonzero((region_start | is_entry) & ~slow)
-    regions = _regions(base, np.flatnonzero(region_start), leaders, entries, np.append(is_leader, True))
+    boundary = np.append(is_leader if is_start is None else is_leader & is_start, True)
+    cm.is_leader = is_leader
+    cm.regions = _regions(base, shift, np.flatnonzero(region_start), leaders, entries, boundary)
     sites = np.flatnonzero(kind == FLOAT_SITE)
-    site_words = np.stack([sites, words[sites].astype(np.int64)], 1)
-    return CodeMap(base, program.xlen, decoded, is_code, kind, is_leader, regions, placement, site_words)
+    site_words = words[sites].astype(np.int64) | 4 << 32        # what the site stores (fp_sites.site_word)
+    if wide is not None:                    # a compressed F/D transfer stores its 32-bit expansion
+        half = ~wide[sites]
+        site_words[half] = expansions(program.xlen)[site_words[half] & 0xFFFF].astype(np.int64) | 2 << 32
+    cm.float_lowering, cm.site_words = placement, np.stack([sites, site_words], 1)
+    return cm
 
 
-def _regions(base: int, bounds: np.ndarray, leaders: np.ndarray, entries: np.ndarray,
+def _regions(base: int, shift: int, bounds: np.ndarray, leaders: np.ndarray, entries: np.ndarray,
              boundary: np.ndarray) -> list[Region]:
     """A Region for each stretch from a bound to the next that has blocks, from its first block to the
     end of its last: a stretch of slow words (zero fill) is no region at all."""
@@ -248,7 +318,7 @@ def _regions(base: int, bounds: np.ndarray, leaders: np.ndarray, entries: np.nda
             continue
         last = int(leaders[hi - 1])
         block_end = last + 1 + int(boundary[last + 1:].argmax())      # argmax stops at the first True
-        regions.append(Region(base + 4 * int(leaders[lo]), base + 4 * block_end,
-                              tuple((base + 4 * leaders[lo:hi]).tolist()),
-                              tuple((base + 4 * entries[e_lo:e_hi]).tolist())))
+        regions.append(Region(base + (int(leaders[lo]) << shift), base + (block_end << shift),
+                              tuple((base + (leaders[lo:hi] << shift)).tolist()),
+                              tuple((base + (entries[e_lo:e_hi] << shift)).tolist())))
     return regions

@@ -168,7 +168,7 @@ def _at_exit() -> None:
 
 
 class RegionCode:
-    """The region functions of one program in one mode: `table[word index]` is the address of the
+    """The region functions of one program in one mode: `table[slot index]` is the address of the
     function that starts a block there (0 if none yet), and `dispatch(ctx)` runs them."""
 
     def __init__(self, program, cm: CodeMap, mode: str, layout, opt: int, cache_dir=None, tier_up: bool = True):
@@ -205,18 +205,18 @@ class RegionCode:
         cm, regions = self.cm, self.cm.regions
         counts = np.fromiter((len(r.entries) for r in regions), np.int64, len(regions))
         entries = np.fromiter((pc for r in regions for pc in r.entries), np.int64, int(counts.sum()))
-        self._entry_region = np.full(len(cm.kind), -1, np.int32)     # word index -> the region entered there
-        self._entry_region[(entries - cm.base) >> 2] = np.repeat(np.arange(len(regions), dtype=np.int32), counts)
+        self._entry_region = np.full(len(cm.kind), -1, np.int32)     # slot index -> the region entered there
+        self._entry_region[(entries - cm.base) >> cm.shift] = np.repeat(np.arange(len(regions), dtype=np.int32), counts)
         self._compiled = np.zeros(len(regions), bool)
         self._batch = FIRST_BATCH
         self.translation = Translation([], {}, 0.0, False, cache_key(self.program, self.mode, self.layout, QUICK_OPT))
-        self._loaded.append(LoadedCode([dispatcher_object()]))
+        self._loaded.append(LoadedCode([dispatcher_object(cm.shift)]))
 
     def compile_at(self, pc: int) -> bool:
         """Called on a miss at pc: compile the region entered there (and a batch of others) if it has no
         code yet.  True when it did (run on); False when pc is no region's entry or already has code."""
         i = self.cm.index(pc)
-        if self._entry_region is None or pc % 4 or not 0 <= i < len(self.table) or self.table[i]:
+        if self._entry_region is None or pc % (1 << self.cm.shift) or not 0 <= i < len(self.table) or self.table[i]:
             return False
         region = int(self._entry_region[i])
         if region < 0:
@@ -247,7 +247,7 @@ class RegionCode:
             r = queue.popleft()
             batch.append(r)
             region = self.cm.regions[r]
-            size += (region.end - region.start) >> 2
+            size += (region.end - region.start) >> self.cm.shift
             for s in self._successors(r):
                 if s not in seen and not self._compiled[s]:
                     seen.add(s)
@@ -259,7 +259,7 @@ class RegionCode:
         region, cm = self.cm.regions[r], self.cm
         lo, hi = cm.index(region.start), cm.index(region.end)
         direct = lo + np.flatnonzero(np.isin(cm.kind[lo:hi], (BRANCH, JAL)))
-        targets = self._entry_region[direct + (cm.decoded["imm"][direct] >> 2)]
+        targets = self._entry_region[direct + (cm.decoded["imm"][direct] >> cm.shift)]
         return np.unique(targets[(targets >= 0) & (targets != r)]).tolist()
 
     # ---- installing code -------------------------------------------------------

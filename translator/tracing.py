@@ -9,7 +9,7 @@ from typing import Callable
 
 from runtime.host import GuestExit
 
-Row = tuple[int, int, int, int, int, int, int, int, int, int]
+Row = tuple[int, int, int, int, int, int, int, int, int, int, int]
 
 _NO_RS1 = {"U", "J", "FENCE", "NONE"}
 
@@ -20,7 +20,7 @@ def traced(handler: Callable[[], int], ins, pc: int, regs: list[int], xlen: int,
     mask = (1 << xlen) - 1
     opcode = ins.opcode
     fmt, cls, op, size = opcode.format.name, opcode.cls, opcode.id, opcode.size
-    rs1, rs2, rd, imm = ins.rs1, ins.rs2, ins.rd, ins.imm
+    rs1, rs2, rd, imm, length = ins.rs1, ins.rs2, ins.rd, ins.imm, ins.length
     b_reg, b_imm = opcode.format.operand == "rs2", imm & mask if opcode.format.operand == "imm" else 0
     is_load, is_store, is_atomic, is_sc = cls == "load", cls == "store", cls in ("lr", "sc", "amo"), cls == "sc"
     size_mask = (1 << (8 * size)) - 1
@@ -35,7 +35,7 @@ def traced(handler: Callable[[], int], ins, pc: int, regs: list[int], xlen: int,
         try:
             nxt = handler()
         except GuestExit:
-            record((pc, (pc + 4) & mask, a, b, regs[10], 0, 0, op, 0, 0))
+            record((pc, (pc + length) & mask, a, b, regs[10], 0, 0, op, 0, length, 0))
             raise
         written = regs[rd or 32]          # writes to x0 land in slot 32: loads and SCs to x0 stay visible
         c = regs[rd] if rd else 0
@@ -58,6 +58,6 @@ def traced(handler: Callable[[], int], ins, pc: int, regs: list[int], xlen: int,
             c = regs[10]
         elif cls == "fence":
             c = 0
-        record((pc, nxt, a, b, c, addr, mem, op, flags, 0))
+        record((pc, nxt, a, b, c, addr, mem, op, flags, length, 0))
         return nxt
     return step

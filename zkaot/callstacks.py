@@ -114,7 +114,8 @@ class _Functions:
         self.base = cm.base
         starts = np.array([s for s, _, _ in program.functions], np.int64)
         self.names = [name for _, _, name in program.functions] + ["<no symbol>"]
-        pcs = cm.base + 4 * np.arange(len(cm.kind), dtype=np.int64)
+        self.shift = cm.shift           # slots of 4 bytes, or 2 with the C extension (translator/regions.py)
+        pcs = cm.base + (np.arange(len(cm.kind), dtype=np.int64) << cm.shift)
         owner = np.searchsorted(starts, pcs, side="right") - 1
         self.owner = np.where(owner < 0, len(self.names) - 1, owner).astype(np.int32)
         # Words inside inlined calls get a leaf id of their own per (function, inline chain), after
@@ -128,8 +129,9 @@ class _Functions:
             self.leaf[inside] = len(self.names) + leaf.ravel()
             self.inlined = [(int(f), inlines.chains[c]) for f, c in pairs.T]
         self.is_start = np.zeros(len(cm.kind), bool)
-        inside = (starts >= cm.base) & (starts < cm.base + 4 * len(cm.kind)) & (starts % 4 == 0)
-        self.is_start[(starts[inside] - cm.base) >> 2] = True
+        inside = (starts >= cm.base) & (starts < cm.base + (len(cm.kind) << cm.shift)) & \
+            (starts % (1 << cm.shift) == 0)
+        self.is_start[(starts[inside] - cm.base) >> cm.shift] = True
         d = cm.decoded
         cls = np.where(d["op"] >= 0, OP_CLASS[np.maximum(d["op"], 0)], len(CLASSES))
         jalr = cls == CLASSES.index("jalr")
@@ -142,7 +144,7 @@ class _Functions:
         self.jump = jump & ~links & (self.kind != RETURN)        # a tail call if it lands on a function
 
     def index(self, pcs: np.ndarray) -> np.ndarray:
-        return ((pcs.astype(np.int64) - self.base) >> 2).clip(0, len(self.owner) - 1)
+        return ((pcs.astype(np.int64) - self.base) >> self.shift).clip(0, len(self.owner) - 1)
 
     def segments(self, rows: np.ndarray) -> tuple[np.ndarray, ...]:
         """A chunk's rows as segments: (steps, function, event kind, event's function, return address)."""
@@ -156,7 +158,8 @@ class _Functions:
         last = np.append(starts[1:], len(rows)) - 1
         seg_kind = kind[last]
         target_func = self.owner[there[last]]
-        address = np.where(seg_kind == RETURN, rows["next_pc"][last], rows["pc"][last] + 4).astype(np.int64)
+        address = np.where(seg_kind == RETURN, rows["next_pc"][last],
+                           rows["pc"][last] + rows["len"][last]).astype(np.int64)
         return np.diff(np.append(starts, len(rows))), func[starts], seg_kind, target_func, address
 
 

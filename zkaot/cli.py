@@ -285,7 +285,7 @@ def cmd_profile(args) -> int:
     program = guest.program
     input_bytes, frames = _frames_for(guest, _read_frames(args))
     cm = code_map(program, "fast")
-    inlines = inline_map(guest.data, cm.base, len(cm.kind))
+    inlines = inline_map(guest.data, cm.base, len(cm.kind), cm.shift)
     bar, progress = _progress_bar()
     try:
         prof = call_profile(program, input_bytes, step_limit=args.max_steps, inlines=inlines,

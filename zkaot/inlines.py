@@ -23,8 +23,9 @@ class InlineMap:
     chains: list[tuple[str, ...]]
 
 
-def inline_map(elf_bytes: bytes, base: int, words: int) -> InlineMap | None:
-    """The inline contexts of the code span [base, base + 4 * words), or None without DWARF."""
+def inline_map(elf_bytes: bytes, base: int, words: int, shift: int = 2) -> InlineMap | None:
+    """The inline contexts of the code span [base, base + (words << shift)) in slots of 1 << shift bytes
+    (2: the C extension's), or None without DWARF."""
     try:
         elf = ELFFile(io.BytesIO(elf_bytes))
         if not elf.has_dwarf_info() or elf.get_section_by_name(".debug_info") is None:
@@ -37,7 +38,7 @@ def inline_map(elf_bytes: bytes, base: int, words: int) -> InlineMap | None:
     chains: list[tuple[str, ...]] = [()]
     known: dict[tuple[str, ...], int] = {(): 0}
     for depth, lo, hi, name in sorted(spans, key=lambda s: s[0]):      # outer calls first
-        a, b = max((lo - base) >> 2, 0), min((hi - base + 3) >> 2, words)
+        a, b = max((lo - base) >> shift, 0), min((hi - base + (1 << shift) - 1) >> shift, words)
         if a >= b:
             continue
         chain = chains[context[a]] + (name,)

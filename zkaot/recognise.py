@@ -8,6 +8,7 @@ segments against it.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 from dataclasses import dataclass
@@ -36,6 +37,11 @@ class Guest:
     why: str            # the reason the profile was chosen ("--profile sp1" when named)
     data: bytes         # the ELF file, read once (its DWARF is read for profiles)
 
+    def __post_init__(self) -> None:
+        """The program is cut in 2-byte slots when its profile takes the C extension."""
+        if self.program.compressed != self.profile.compressed:
+            object.__setattr__(self, "program", dataclasses.replace(self.program, compressed=self.profile.compressed))
+
 
 def load_guest(source: str | os.PathLike | bytes | Program, profile: str = AUTO, name: str | None = None) -> Guest:
     """Load a guest under the named profile, or under the one that recognises it (a Program
@@ -53,8 +59,8 @@ def load_guest(source: str | os.PathLike | bytes | Program, profile: str = AUTO,
     if profile != AUTO:
         chosen = PROFILES[profile]
         maps = set(chosen.maps.values())
-        xlen = load_elf(source, _ANYWHERE, name).xlen if len(maps) > 1 else None   # the map depends on it
-        program = load_elf(source, chosen.maps[xlen] if xlen else maps.pop(), name)
+        xlen = load_elf(source, _ANYWHERE, name, True).xlen if len(maps) > 1 else None   # the map depends on it
+        program = load_elf(source, chosen.maps[xlen] if xlen else maps.pop(), name, chosen.compressed)
         _check_width(program, chosen)
         return _guest(program, chosen, f"--profile {profile}", source)
     zkaot = PROFILES["zkaot"]
@@ -108,14 +114,15 @@ def _vendor_guest(source, name: str | None, refused: ElfError) -> Guest:
     """The guest of the vendor profile that recognises a binary the zkaot loader refused;
     else one line: vendor-like text without a vendor symbol, or the zkaot loader's reason."""
     try:
-        loose = load_elf(source, _ANYWHERE, name)
+        loose = load_elf(source, _ANYWHERE, name, compressed=True)
     except ElfError:
         raise refused from None
     for candidate in list(PROFILES.values())[1:]:
         why = candidate.recognise(loose)
         if why:
             _check_width(loose, candidate)
-            return _guest(load_elf(source, candidate.maps[loose.xlen], name), candidate, why, source)
+            return _guest(load_elf(source, candidate.maps[loose.xlen], name, candidate.compressed), candidate, why,
+                          source)
     text = min((s.vaddr for s in loose.segments if s.executable), default=0)
     if text == VENDOR_TEXT:
         raise NoProfile(f"{loose.name}: rv{loose.xlen} text at 0x{text:x}, where SP1, Pico, RISC Zero and "

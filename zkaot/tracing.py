@@ -43,6 +43,7 @@ def trace(program, input_bytes: bytes, out_dir: Path, mode: str = "minimal", chu
     summary = {"mode": mode, "steps": result.steps, "chunks": len(minimal.checkpoints), "chunk_log2": chunk_log2,
                "compile_seconds": run.compile_seconds, "run_seconds": run.run_seconds, "cached": run.cached,
                "elf_sha256": program.sha256, "xlen": program.xlen, "code_start": minimal.code_base,
+               "slot_bytes": minimal.slot_bytes,
                "exit_code": result.exit_code, "fault": str(result.fault) if result.fault else None,
                "output_hex": result.output.hex(), "misaligned": result.misaligned}
     if mode == "full":
