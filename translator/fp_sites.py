@@ -111,8 +111,8 @@ def site_word(ins: Instruction) -> int:
 def _site_step(interp, placement: softfp.Placement, ins: Instruction, pc: int) -> Callable[[], int]:
     """Row: a = rs1's value (xin), b = the old t6, c = t6 (the block), addr = the block."""
     r, store, record = interp.regs, interp.memory.store, interp.record
-    rs1, nxt, op = ins.rs1, (pc + ins.length) & interp.mask, ins.opcode.id
-    word = site_word(ins)
+    rs1, length, op = ins.rs1, ins.length, ins.opcode.id
+    nxt, word = (pc + length) & interp.mask, site_word(ins)
     block, entry = placement.block, placement.entry
 
     def site() -> int:
@@ -123,7 +123,7 @@ def _site_step(interp, placement: softfp.Placement, ins: Instruction, pc: int) -
         store(block + softfp.RET, 8, nxt)
         r[T6] = block
         if record:
-            record((pc, entry, xin, t6, block, block, 0, op, 0, 0))
+            record((pc, entry, xin, t6, block, block, 0, op, 0, length, 0))
         return entry
     return site
 
@@ -150,7 +150,7 @@ def _return_step(interp, placement: softfp.Placement, op: int, pc: int) -> Calla
         if rd:
             r[rd] = xout
         if record:
-            record((pc, back, status, t6, xout if rd else 0, block, xout, op, 0, 0))
+            record((pc, back, status, t6, xout if rd else 0, block, xout, op, 0, 4, 0))
         return back
     return ret
 
