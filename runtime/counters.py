@@ -31,4 +31,4 @@ COUNTERS = (Call("rdcycle", Csr(CYCLE, "read"), _steps, reads_step=True),
 def unknown_csr(number: int, access: str) -> str:
     """The fault of any other CSR access."""
     return (f"illegal instruction: csr 0x{number:03x} ({access}) is not a CSR of the linux profile, which "
-            f"reads cycle (0xc00), time (0xc01) and instret (0xc02) only")
+            f"reads cycle (0xc00), time (0xc01) and instret (0xc02), and fflags, frm and fcsr (1-3) only")

@@ -24,7 +24,7 @@ from runtime import softfp
 from runtime.calls import FLOAT_CLASSES
 from runtime.encoding import CLASSES, OP_CLASS, decode_words
 from runtime.memory_map import MemoryMap
-from runtime.compressed import COMPRESSED, decode_stream, expansions
+from runtime.compressed import COMPRESSED, decode_stream, expansions, sweep
 from translator.decoder import IllegalInstruction, Instruction, decode
 from translator.disasm import format_instruction
 from translator.elf import ElfError, Program, load_elf
@@ -70,9 +70,12 @@ def uses_float(program: Program) -> bool:
     """Whether the program's code holds an F/D word, an FP CSR access or zkfp.ret: a program that
     does not runs without the library (which would lengthen the translator's code span)."""
     for seg in (s for s in program.segments if s.executable):
-        if program.compressed:              # any halfword may start one (c.fld among them)
-            decoded = decode_stream(np.frombuffer(seg.data, "<u2", len(seg.data) // 2), program.xlen,
-                                    FLOAT_CLASSES | {COMPRESSED})
+        if program.compressed:              # at the halfwords a linear sweep starts instructions at
+            halfwords = np.frombuffer(seg.data, "<u2", len(seg.data) // 2)
+            restart = np.zeros(len(halfwords), bool)
+            restart[:1] = True
+            decoded = decode_stream(halfwords, program.xlen, FLOAT_CLASSES | {COMPRESSED})
+            decoded = decoded[sweep(halfwords & 3 == 3, restart)]
         else:
             decoded = decode_words(np.frombuffer(seg.data, "<u4", len(seg.data) // 4), program.xlen, FLOAT_CLASSES)
         cls = OP_CLASS[np.maximum(decoded["op"], 0)]
