@@ -74,8 +74,8 @@ def zkaot_cpu(program: Program, cache: Path) -> tuple[float, int]:
     expected = expected_of(program)
     guest = load_guest(program.folder / "prog.elf", "linux")
     options = LinuxOptions(argv=(b"prog.elf", *(a.encode() for a in program.args)))
-    machine = NativeMachine(guest.program, stdin_of(program), LINUX_MAP, cache_dir=cache, tier_up=False,
-                            calls=linux_calls(options))
+    machine = NativeMachine(guest.program, b"", LINUX_MAP, cache_dir=cache, tier_up=False,
+                            calls=linux_calls(options), frames=(stdin_of(program),))
     start = time.thread_time()
     run = machine.run()
     cpu = time.thread_time() - start
