@@ -205,7 +205,7 @@ def test_a_step_at_a_pc_outside_the_rom_is_refused():
     k = run_key(program, FAST, initial=initial)
     mt = main_trace(program, rows[j:], initial=initial)
     main = mt.main.copy()
-    nowhere = max(hi for _, hi in program.code_ranges()) + 64 & ~3
+    nowhere = max(s.end for s in program.segments if s.executable) + 64 & ~3
     main[0, col(64, "pc_lo")], main[0, col(64, "pc_hi")] = nowhere & 0xFFFF, nowhere >> 16
     link = nowhere + 4
     set_value(main, 64, "c", 0, link)

@@ -200,8 +200,9 @@ def prove(program: Program | str | Path, input_bytes: bytes = b"", *, max_steps:
         bar = _prove_bar(steps, len(cuts)) if progress else None
         start = time.perf_counter()
         try:
-            commitment = program_commitment(program)
-            proofs = prove_on(executor, program, commitment, scratch, cuts, input_bytes, cache_dir=cache_dir,
+            image = program.image(memory_map)            # all the prover takes of the program
+            commitment = program_commitment(image)
+            proofs = prove_on(executor, image, commitment, scratch, cuts, input_bytes, cache_dir=cache_dir,
                               threads=threads, on_segment=bar.segment_done if bar else None,
                               overlap=executor.workers > 1 or scheduler is not None)
             claim = run_claim(commitment, proofs, input_hash(input_bytes))

@@ -217,7 +217,7 @@ def cmd_run(args) -> int:
 def _program_id(program) -> str:
     """The ID a proof of this program is verified against (prover/riscv/rom.py)."""
     from prover.riscv.rom import program_id
-    return program_id(program)
+    return program_id(program.image())
 
 
 def cmd_translate(args) -> int:

@@ -29,6 +29,8 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
+from runtime.program_image import ProgramImage
+
 from ..codec import ProofFormatError
 from ..stark import Proof, StarkParameters, Verdict, security
 from .keycache import cached_verifying_keys
@@ -132,7 +134,7 @@ class RunClaim:
         return RunClaim(program, pid.hex(), claim_entry, exit_code, in_root, tuple(segments))
 
 
-def prove_claim(program, segments, input_bytes: bytes = b"", *, threads: int = 1, check: bool = True,
+def prove_claim(program: ProgramImage, segments, input_bytes: bytes = b"", *, threads: int = 1, check: bool = True,
                 on_segment=None, keys=None) -> RunClaim:
     """Prove a whole run, given as its segments (a `translator.segments.SegmentedRun` from
     the entry to the exit ecall), with default parameters, the ones the program ID's roots

@@ -41,6 +41,7 @@ from functools import cache
 import numpy as np
 
 from runtime.memory_map import MemoryMap
+from runtime.program_image import ProgramImage
 
 from ..stark import StarkParameters, Verdict, main_root, prove, setup, verify, verifying_key
 from . import ranges
@@ -68,14 +69,14 @@ def _precompile_tables(xlen: int, precompiles: bool) -> tuple[list, dict]:
     return precompile_airs(xlen) if precompiles else ([], {})
 
 
-def machine_airs(program, memory_map: MemoryMap = MemoryMap(), precompiles: bool = True) -> tuple[list, dict]:
+def machine_airs(program: ProgramImage, precompiles: bool = True) -> tuple[list, dict]:
     """([every table's Air], {name: fixed columns}) of a proof of a run of `program`
     (the register file's fixed columns are added by `run_key`).  precompiles=False
     leaves out the precompile tables (`precompile.py`): a run that makes no precompile
     call needs none (a call's "pcall" messages would find no receiver), and they cost
     every proof about 0.9 s and 1.4 MiB at the default parameters."""
     xlen = program.xlen
-    mem_airs, mem_fixed = memory_tables(program, xlen, memory_map)
+    mem_airs, mem_fixed = memory_tables(program)
     range_airs, range_fixed = _range_tables()
     airs = [main_air(xlen), regfile_air(xlen), rom_air(xlen), optable_air(xlen), alu_air(xlen), arith_air(xlen)]
     pre_airs, pre_fixed = _precompile_tables(xlen, precompiles)
@@ -122,12 +123,12 @@ def input_root(key, input_bytes: bytes, memory_map: MemoryMap = MemoryMap()) -> 
     return main_root(key, INPUT, input_trace(input_bytes, memory_map).main)
 
 
-def run_key(program, params: StarkParameters | None = None, *, initial=None,
-            memory_map: MemoryMap = MemoryMap(), precompiles: bool = True):
+def run_key(program: ProgramImage, params: StarkParameters | None = None, *, initial=None,
+            precompiles: bool = True):
     """The proving key (`prover.stark.setup`) of `machine_airs` for a program, with the
     register file starting at `initial` (default all 0, a run from the entry), with or
     without the precompile tables."""
-    airs, fixed = machine_airs(program, memory_map, precompiles)
+    airs, fixed = machine_airs(program, precompiles)
     fixed[REGFILE] = regfile_fixed(program.xlen, initial)
     return setup(airs, fixed=fixed, params=params)
 
@@ -182,8 +183,8 @@ def main_publics(entry: int, final_pc: int, steps: int, exit_code: int | None) -
             code & 0xFFFF, code >> 16, steps]
 
 
-def machine_traces(program, mt: MainTrace, input_bytes: bytes = b"", lookups: MainLookups | None = None, *,
-                   memory: MemoryTraces | None = None, memory_map: MemoryMap = MemoryMap(),
+def machine_traces(program: ProgramImage, mt: MainTrace, input_bytes: bytes = b"",
+                   lookups: MainLookups | None = None, *, memory: MemoryTraces | None = None,
                    count_range16=count_range16, state=None, precompiles: np.ndarray | None = None) -> MachineTraces:
     """Every table's trace for a Main trace: the receiving tables are built from the
     messages Main sends (`lookups`, default `mt.lookups`); `memory` overrides the memory
@@ -196,25 +197,8 @@ def machine_traces(program, mt: MainTrace, input_bytes: bytes = b"", lookups: Ma
     lk = lookups or mt.lookups
     xlen = mt.xlen
     pre = precompile_traces(lk.precompile_calls, precompiles, xlen, OP_ID["ecall"])
-    main_rows = np.concatenate([lk.memory_rows, pre.memory_rows])          # every write before OutputRead's reads
-    main_times = np.concatenate([lk.memory_times, pre.memory_times])
-    outread = OutputReadTrace(
-        lk.output_calls,
-        lambda addrs, times: memory_at(program, input_bytes, main_rows, main_times,
-                                       (addrs[:, None] + np.arange(4)[None, :]).reshape(-1),
-                                       np.repeat(times, 4), memory_map, state),
-        xlen, OP_ID["ecall"])
-    if memory is None:
-        rows = np.concatenate([main_rows, outread.memory_rows])
-        times = np.concatenate([main_times, outread.memory_times])
-        order = np.argsort(times, kind="stable")
-        memory = memory_traces(program, rows[order], input_bytes, xlen, times=times[order],
-                               memory_map=memory_map, state=state)
-    alu = alu_trace(lk.alu_rows, xlen)
-    arith = arith_trace(lk.arith_rows, xlen)
-    mem_bitwise = memory.bitwise()
-    bitwise = {op: alu.bitwise.get(op, []) + arith.bitwise.get(op, []) + mem_bitwise.get(op, [])
-               + outread.bitwise.get(op, []) + pre.bridge.bitwise.get(op, []) for op in ranges.BITWISE_OPS}
+    outread, memory = _memory_tables(program, lk, pre, input_bytes, state, memory, xlen)
+    alu, arith = alu_trace(lk.alu_rows, xlen), arith_trace(lk.arith_rows, xlen)
     tables = {
         MAIN: mt.main,
         REGFILE: regfile_trace(lk.final_values, lk.final_times, xlen),
@@ -227,16 +211,45 @@ def machine_traces(program, mt: MainTrace, input_bytes: bytes = b"", lookups: Ma
         OUTREAD: outread.main,
         OUTPUT: output_trace(outread.output),
         **pre.tables(),
-        "range16": count_range16(*(lk.range16 + alu.range16 + arith.range16 + memory.range16()
-                                   + outread.range16 + pre.sha256.range16)),
-        "bitwise": count_bitwise(bitwise),
+        **_lookup_tables(count_range16, lk, alu, arith, memory, outread, pre),
     }
     return MachineTraces(tables, mt, memory, outread.output, pre)
 
 
-def prove_run(program, rows: np.ndarray, input_bytes: bytes = b"", params: StarkParameters | None = None, *,
-              key=None, initial=None, check: bool = True, threads: int = 1,
-              memory_map: MemoryMap = MemoryMap(), progress: bool = False, precompiles: np.ndarray | None = None):
+def _memory_tables(program, lk: MainLookups, pre: PrecompileTraces, input_bytes: bytes, state,
+                   memory: MemoryTraces | None, xlen: int) -> tuple[OutputReadTrace, MemoryTraces]:
+    """OutputRead (its reads see every write of Main and the precompiles before them)
+    and the memory tables of every memop, in time order (or `memory` as given)."""
+    main_rows = np.concatenate([lk.memory_rows, pre.memory_rows])
+    main_times = np.concatenate([lk.memory_times, pre.memory_times])
+    outread = OutputReadTrace(
+        lk.output_calls,
+        lambda addrs, times: memory_at(program, input_bytes, main_rows, main_times,
+                                       (addrs[:, None] + np.arange(4)[None, :]).reshape(-1),
+                                       np.repeat(times, 4), state),
+        xlen, OP_ID["ecall"])
+    if memory is None:
+        rows = np.concatenate([main_rows, outread.memory_rows])
+        times = np.concatenate([main_times, outread.memory_times])
+        order = np.argsort(times, kind="stable")
+        memory = memory_traces(program, rows[order], input_bytes, xlen, times=times[order], state=state)
+    return outread, memory
+
+
+def _lookup_tables(count_range16, lk: MainLookups, alu, arith, memory: MemoryTraces, outread: OutputReadTrace,
+                   pre: PrecompileTraces) -> dict[str, np.ndarray]:
+    """The range16 and bitwise multiplicities: every table's lookups added up."""
+    mem_bitwise = memory.bitwise()
+    bitwise = {op: alu.bitwise.get(op, []) + arith.bitwise.get(op, []) + mem_bitwise.get(op, [])
+               + outread.bitwise.get(op, []) + pre.bridge.bitwise.get(op, []) for op in ranges.BITWISE_OPS}
+    return {"range16": count_range16(*(lk.range16 + alu.range16 + arith.range16 + memory.range16()
+                                       + outread.range16 + pre.sha256.range16)),
+            "bitwise": count_bitwise(bitwise)}
+
+
+def prove_run(program: ProgramImage, rows: np.ndarray, input_bytes: bytes = b"",
+              params: StarkParameters | None = None, *, key=None, initial=None, check: bool = True, threads: int = 1,
+              progress: bool = False, precompiles: np.ndarray | None = None):
     """(key, proof, publics): a proof that the MAIN_ROW rows are a run of `program` from
     its first row's pc with registers `initial` (default 0) on the input `input_bytes`,
     with every table; `precompiles` are the run's PRECOMPILE_ROW rows (`machine_traces`).
@@ -245,9 +258,9 @@ def prove_run(program, rows: np.ndarray, input_bytes: bytes = b"", params: Stark
     `key.verifying_key`, with .exit_code, .output and .output_root, the commitment
     `verify(..., commitments={"output": root})` checks (`verify_run` does both).
     progress=True shows the prover's progress bar (stderr)."""
-    key = key or run_key(program, params, initial=initial, memory_map=memory_map)
+    key = key or run_key(program, params, initial=initial)
     mt = main_trace(program, rows, initial=initial)
-    traces = machine_traces(program, mt, input_bytes, memory_map=memory_map, precompiles=precompiles)
+    traces = machine_traces(program, mt, input_bytes, precompiles=precompiles)
     proof = prove(key, traces.tables_for(key), traces.publics, check=check, threads=threads, progress=progress)
     return key, proof, RunPublics(mt.public, traces.output, output_root(key, traces.output))
 

@@ -38,6 +38,8 @@ from functools import cache
 
 import numpy as np
 
+from runtime.program_image import ProgramImage
+
 from ..air import Air
 from .cpu import atomics, calls, control, execute, flow, memory, operands
 from .layout import Layout
@@ -95,8 +97,8 @@ class MainTrace:
     xlen: int
 
 
-def main_trace(program, rows: np.ndarray, xlen: int | None = None, *, initial=None, height: int | None = None,
-               strict: bool = True) -> MainTrace:
+def main_trace(program: ProgramImage, rows: np.ndarray, xlen: int | None = None, *, initial=None,
+               height: int | None = None, strict: bool = True) -> MainTrace:
     """The Main table of MAIN_ROW rows (steps 0.. of a run from `rows[0].pc`, with the
     registers `initial` before it, default all 0), padded to a power of two (at least 4,
     with a padding row after a run that does not exit, or `height`), with its public
@@ -111,6 +113,7 @@ def main_trace(program, rows: np.ndarray, xlen: int | None = None, *, initial=No
     xlen = xlen or program.xlen
     if rows.ndim != 1 or rows.size == 0:
         raise ValueError("main_trace needs at least one step")
+    calls.check_profile(program)
     steps = control.decode(program, rows, xlen, strict)
     values = operands.read(steps, initial)
     kinds = calls.kinds(steps, values)
