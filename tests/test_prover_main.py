@@ -2,6 +2,7 @@
 registers.py, optable.py): real runs satisfy them; forged runs (branch targets, skipped or
 repeated steps, register reads, ALU results, pcs, op classes) are refused with every table
 of the machine (tests/test_prover_machine.py proves whole runs and the memory join)."""
+import dataclasses
 from functools import cache
 
 import numpy as np
@@ -262,3 +263,9 @@ def test_a_trace_whose_operands_are_not_the_registers_values_is_refused_when_str
     with pytest.raises(ValueError, match="register operands"):
         main_trace(program, forged)
     main_trace(program, forged, strict=False)             # the table takes the registers' values
+
+
+def test_a_run_of_another_profile_is_refused_not_proven_with_the_zkaot_calls():
+    program, rows, _, _ = fib(64)
+    with pytest.raises(ValueError, match="a sp1 run: Main proves the zkaot profile's calls only"):
+        main_trace(dataclasses.replace(program, profile="sp1"), rows)
