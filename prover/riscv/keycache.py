@@ -81,7 +81,7 @@ def cached_proving_keys(program, commitment, cache_dir: Path | None = None) -> S
         path = key_path(root, commitment.id, kind, precompiles, proving=True)
         key = _load(path, commitment, ProvingKey)
         if key is None:
-            key = segment_key(program, kind, StarkParameters(), precompiles=precompiles)
+            key = segment_key(program, kind, StarkParameters(), commitment.proof_profile, precompiles)
             _store(path, key)
         return key
 

@@ -29,6 +29,7 @@ from .alu import ALU
 from .arith import ARITH
 from .keccak import SYS_KECCAKF
 from .limbs import from_limbs, n_limbs, to_limbs
+from .main_profile import ZKAOT_MAIN, MainProfile
 from .memory import MEM_SLOTS, MEMOP
 from .optable import FIELDS as OPTABLE_FIELDS, FLAGS, OP_ID, OPTABLE, SIZE_FLAGS, op_flags
 from .precompile import KECCAK, PCALL, SHA_BLOCK, SHA_STATE, UNITS
@@ -49,7 +50,8 @@ _FORMAT = by_id(lambda op: op.format.name, object)
 _INV_SMALL = np.array([0] + [field.ref_inv(i) for i in range(1, 64)], dtype=np.uint32)
 
 
-def main_columns(xlen: int) -> list[str]:
+def main_columns(xlen: int, profile: MainProfile = ZKAOT_MAIN) -> list[str]:
+    """Main's columns, then those of the machine profile's calls (`main_profile.py`)."""
     L = n_limbs(xlen)
     cols = ["is_real", "ts", "pc_lo", "pc_hi", "op", "rd", "rs1", "rs2"] + [f"imm{i}" for i in range(L)]
     cols += [f"f_{f}" for f in FLAGS] + ["alu_op"]
@@ -70,12 +72,14 @@ def main_columns(xlen: int) -> list[str]:
     cols += [f"x{i}" for i in range(L)] + [f"y{i}" for i in range(L)]   # a1 (ptr) and a2 (len) of an ecall
     cols += ["d0_4", "d1_4", "d0_5", "d1_5"]                             # their register time gaps
     cols += ["oi", "pq", "pb0", "pb1", "zk", "zq", "zb0", "zb1", "zhi"]  # output index; ptr, ptr + len as 4 q + o
-    return cols
+    return cols + list(profile.columns)
 
 
 @cache
-def main_air(xlen: int) -> Air:
-    """The Main table "main" for RV`xlen` (L = xlen / 16 limbs of 16 bits).
+def main_air(xlen: int, profile: MainProfile = ZKAOT_MAIN) -> Air:
+    """The Main table "main" for RV`xlen` (L = xlen / 16 limbs of 16 bits), with the
+    columns and constraints of a machine profile's calls (`main_profile.py`; the zkaot
+    machine's add none, `zisk_main.py` has ZisK's: its stores to a device send no memop).
 
     Rows.  One per step, real rows first: is_real is boolean, 1 on row 0, and never
     goes from 0 back to 1; ts = the row number (0 on row 0, ts' = ts + 1), the step
@@ -217,7 +221,7 @@ def main_air(xlen: int) -> Air:
     constraints, 55 interactions.
     """
     L = n_limbs(xlen)
-    air = Air(MAIN, main=main_columns(xlen), public=PUBLICS)
+    air = Air(MAIN, main=main_columns(xlen, profile), public=PUBLICS)
     C = air.col
     is_real, ts = C("is_real"), C("ts")
     pc = [C("pc_lo"), C("pc_hi")]
@@ -331,7 +335,8 @@ def main_air(xlen: int) -> Air:
     sg, sgtop, hb, lt, sel = C("sg"), C("sgtop"), C("hb"), C("lt"), C("sel")
     aq, rv, rk1, rk2, succ, nm, ri1, ri2 = (C(x) for x in ("aq", "rv", "rk1", "rk2", "succ", "nm", "ri1", "ri2"))
     t1 = MEM_SLOTS * ts + 1                         # slot 0 of step ts (memory.py), the AMO's write slot 1
-    air.send(MEMOP, [t1, ea_lo, ea_hi, size, f["store"] + f["sc"]] + mv, f["load"] + f["store"] + succ)
+    air.send(MEMOP, [t1, ea_lo, ea_hi, size, f["store"] + f["sc"]] + mv,
+             f["load"] + f["store"] + succ - profile.device(C))
     air.send(MEMOP, [t1 + 1, ea_lo, ea_hi, size, 1] + mw, f["amo"])
 
     # ---- reads (loads, lr, AMOs): rd = the value read, sign- or zero-extended from its size
@@ -451,6 +456,7 @@ def main_air(xlen: int) -> Air:
     air.send(PCALL, [ts, KECCAK * e_kec + SHA_STATE * e_sha, a[0], a[1]],
              UNITS[KECCAK] * e_kec + UNITS[SHA_STATE] * e_sha)
     air.send(PCALL, [ts, SHA_BLOCK, xv[0], xv[1]], UNITS[SHA_BLOCK] * e_sha)
+    profile.constrain(air, xlen)
     return air
 
 
@@ -481,8 +487,8 @@ class MainTrace:
     xlen: int
 
 
-def _col_index(xlen: int) -> dict[str, int]:
-    return {name: i for i, name in enumerate(main_columns(xlen))}
+def _col_index(xlen: int, profile: MainProfile = ZKAOT_MAIN) -> dict[str, int]:
+    return {name: i for i, name in enumerate(main_columns(xlen, profile))}
 
 
 def _register_chain(regs, offsets, valid, writes, values, init):
@@ -684,7 +690,7 @@ def _ecall_columns(ecall, av, sv, xv, yv, written, n, strict) -> dict:
 
 
 def main_trace(program, rows: np.ndarray, xlen: int | None = None, *, initial=None, height: int | None = None,
-               strict: bool = True) -> MainTrace:
+               strict: bool = True, profile: MainProfile = ZKAOT_MAIN, initial_memory=None) -> MainTrace:
     """The Main table of MAIN_ROW rows (steps 0.. of a run from `rows[0].pc`, with the
     registers `initial` before it, default all 0), padded to a power of two (at least 4,
     with a padding row after a run that does not exit, or `height`), with its public
@@ -695,7 +701,9 @@ def main_trace(program, rows: np.ndarray, xlen: int | None = None, *, initial=No
     and nothing else: register values are those the writes leave, next pcs are computed
     from the instruction.  strict=True also requires the trace to agree (its op, a, b,
     next_pc and branch outcomes); strict=False builds the table of whatever steps are
-    given (the soundness tests feed it forged runs)."""
+    given (the soundness tests feed it forged runs).  `profile`: the machine profile's
+    calls (`main_profile.py`), whose columns may read `initial_memory(addrs)`, memory's
+    bytes at the segment's start."""
     xlen = xlen or program.xlen
     L = n_limbs(xlen)
     if rows.ndim != 1 or rows.size == 0:
@@ -704,11 +712,11 @@ def main_trace(program, rows: np.ndarray, xlen: int | None = None, *, initial=No
     init = initial_registers(initial)
     mask = np.uint64((1 << xlen) - 1)
     pc = rows["pc"].astype(np.uint64)
-    rom = rom_messages(program, pc).astype(np.int64)
+    rom = rom_messages(program, pc, profile.extensions).astype(np.int64)
     op = rom[:, 2]
     if strict and not np.array_equal(op, rows["op"]):
         raise ValueError("the trace's op ids are not the ROM's")
-    flags, legal = op_flags(xlen)
+    flags, legal = op_flags(xlen, profile.csr)
     if not legal[op].all():
         bad = int(op[~legal[op]][0])
         raise ValueError(f"a step runs {BY_ID[bad].name}, which no step can retire")
@@ -735,7 +743,7 @@ def main_trace(program, rows: np.ndarray, xlen: int | None = None, *, initial=No
     ec = _ecall_columns(ecall_b, av, sv, xv, yv, written, n_real, strict)
     if strict:
         fmt = _FORMAT[op]
-        has_a = ~np.isin(fmt, ["U", "J", "FENCE"])
+        has_a = ~np.isin(fmt, ["U", "J", "FENCE", "CSRI"])      # (a CSRI's a is its zimm)
         has_b = np.isin(fmt, ["R", "S", "B", "AMO", "NONE"])
         if not (np.array_equal(av[has_a], rows["a"][has_a]) and np.array_equal(sv[has_b], rows["b"][has_b])):
             bad = int(np.flatnonzero((has_a & (av != rows["a"])) | (has_b & (sv != rows["b"])))[0])
@@ -809,7 +817,7 @@ def main_trace(program, rows: np.ndarray, xlen: int | None = None, *, initial=No
         raise ValueError(f"height {n} is not a power of two >= {n_real}")
     if n > 1 << 22:
         raise ValueError(f"{n_real} steps: Main has at most 2^22 rows (memory times must stay below 2^29)")
-    index = _col_index(xlen)
+    index = _col_index(xlen, profile)
     buf = np.zeros((len(index), n), dtype=np.uint32)
 
     def put(name, values):
@@ -857,6 +865,10 @@ def main_trace(program, rows: np.ndarray, xlen: int | None = None, *, initial=No
         put(name, values)
     for name, value in memory["padding"].items():       # the reservation after the last step
         buf[index[name], n_real:] = value
+    steps = {"op": op, "rd": rd, "rs1": rs1, "imm": imm, "a": av, "addr": rows["addr"], "exit": ec["columns"]["e_exit"],
+             "store1": is_["store"] & is_["m1"], "csr": is_["wit"] & ~ecall_b}
+    for name, values in profile.fill(steps, initial_memory).items():
+        put(name, values)
     # padding rows: pc 0, every flag 0, so the adder gives npc = 4 (nq = 1); a = s = 0, so eq = 1
     buf[index["nq"], n_real:] = 1
     buf[index["eq"], n_real:] = 1
@@ -865,13 +877,13 @@ def main_trace(program, rows: np.ndarray, xlen: int | None = None, *, initial=No
     code = int(av[-1]) & 0xFFFF_FFFF if exited else 0
     public = [int(pc[0]) & 0xFFFF, int(pc[0]) >> 16, last & 0xFFFF, last >> 16, int(exited), code & 0xFFFF,
               code >> 16, n_real]
-    return MainTrace(main, public, _lookups(buf, xlen, init), xlen)
+    return MainTrace(main, public, _lookups(buf, xlen, init, profile), xlen)
 
 
-def main_lookups(main: np.ndarray, xlen: int, *, initial=None) -> MainLookups:
+def main_lookups(main: np.ndarray, xlen: int, *, initial=None, profile: MainProfile = ZKAOT_MAIN) -> MainLookups:
     """Every message a Main table sends, read off its columns: what the receiving tables'
     traces and multiplicities must be built from for the bus to balance."""
-    return _lookups(np.ascontiguousarray(np.asarray(main, dtype=np.uint32).T), xlen, initial)
+    return _lookups(np.ascontiguousarray(np.asarray(main, dtype=np.uint32).T), xlen, initial, profile)
 
 
 class _ColumnView(dict):
@@ -887,10 +899,10 @@ class _ColumnView(dict):
         return v
 
 
-def _lookups(buf: np.ndarray, xlen: int, initial) -> MainLookups:
+def _lookups(buf: np.ndarray, xlen: int, initial, profile: MainProfile = ZKAOT_MAIN) -> MainLookups:
     """`main_lookups` on the column-major table buf (columns, rows)."""
     L = n_limbs(xlen)
-    index = _col_index(xlen)
+    index = _col_index(xlen, profile)
     col = _ColumnView(buf, index)
     real = col["is_real"] == 1
     flag = {name: col[f"f_{name}"] for name in FLAGS}
@@ -931,7 +943,8 @@ def _lookups(buf: np.ndarray, xlen: int, initial) -> MainLookups:
     alu = np.concatenate([alu, amo_rows(alu_amo, X), amo_rows(minmax, lt)])
     alu = alu[np.argsort(alu["step"], kind="stable")]
     arith = alu_rows((flag["arith"] == 1) & writes, col["op"], a, s)
-    memory_rows, memory_times = _memops(col, flag, value, xlen)
+    extra = profile.lookups(col, value, xlen)
+    memory_rows, memory_times = _memops(col, flag, value, xlen, extra)
 
     def repeat(v, mult):
         return np.repeat(v, np.asarray(mult, dtype=np.int64))
@@ -958,7 +971,7 @@ def _lookups(buf: np.ndarray, xlen: int, initial) -> MainLookups:
     range16 += [repeat(col["pq"], e_out), repeat(4 * col["pq"], e_out), repeat(col["zq"], e_out),
                 repeat(4 * col["zq"], e_out), repeat(col["zhi"], e_out)]
     e_pre = col["e_kec"] + col["e_sha"]
-    range16 += [repeat(col["pa"], e_pre)]
+    range16 += [repeat(col["pa"], e_pre)] + extra.range16
 
     # the register file's final state: each register's last access
     ecall = flag["ecall"]
@@ -984,18 +997,22 @@ def _lookups(buf: np.ndarray, xlen: int, initial) -> MainLookups:
     calls = np.stack([col["ts"][outs], (x[outs] & np.uint64(0xFFFF_FFFF)).astype(np.int64),
                       (y[outs] & np.uint64(0xFFFF_FFFF)).astype(np.int64), col["oi"][outs]], axis=1)
     pre = np.flatnonzero(e_pre == 1)
-    pcalls = np.stack([ts[pre], s[pre], a[pre], x[pre]], axis=1).reshape(-1, 4)
+    pcalls = np.concatenate([np.stack([ts[pre], s[pre], a[pre], x[pre]], axis=1).reshape(-1, 4),
+                             extra.precompile_calls.astype(np.uint64)])
+    calls = np.concatenate([calls.reshape(-1, 4), extra.output_calls.astype(np.int64)])
+    pcalls, calls = pcalls[np.argsort(pcalls[:, 0], kind="stable")], calls[np.argsort(calls[:, 0], kind="stable")]
     return MainLookups(pc[real], col["op"][real], alu, arith, range16, final_v, final_t, memory_rows, memory_times,
-                       calls.reshape(-1, 4), pcalls)
+                       calls, pcalls)
 
 
-def _memops(col, flag, value, xlen: int) -> tuple[np.ndarray, np.ndarray]:
+def _memops(col, flag, value, xlen: int, extra) -> tuple[np.ndarray, np.ndarray]:
     """The "memop" messages of a Main table as MEMORY_ROW rows and their times, in time
-    order: the access of loads, stores, lr, successful sc and AMO reads at slot 0
-    (MEM_SLOTS ts + 1), the AMO writes at slot 1."""
+    order: the access of loads, stores (but a profile's device stores), lr, successful sc
+    and AMO reads at slot 0 (MEM_SLOTS ts + 1), the AMO writes at slot 1, and the memops
+    of the profile's calls (`extra`, main_profile.ProfileLookups)."""
     size = col["f_m1"] + 2 * col["f_m2"] + 4 * col["f_m4"] + 8 * col["f_m8"]
     addr = col["ea_lo"] + (col["ea_hi"] << 16)
-    first = np.flatnonzero((flag["load"] + flag["store"] + col["succ"]) == 1)
+    first = np.flatnonzero((flag["load"] + flag["store"] + col["succ"] - extra.device) == 1)
     second = np.flatnonzero(flag["amo"] == 1)
     sel = np.concatenate([first, second])
     out = np.zeros(sel.size, dtype=MEMORY_ROW)
@@ -1005,6 +1022,7 @@ def _memops(col, flag, value, xlen: int) -> tuple[np.ndarray, np.ndarray]:
     out["size"] = size[sel]
     out["is_write"] = np.concatenate([flag["store"][first] + flag["sc"][first], np.ones(second.size, np.int64)])
     out["op"] = col["op"][sel]
-    times = np.concatenate([MEM_SLOTS * col["ts"][first] + 1, MEM_SLOTS * col["ts"][second] + 2])
+    times = np.concatenate([MEM_SLOTS * col["ts"][first] + 1, MEM_SLOTS * col["ts"][second] + 2, extra.memory_times])
+    out = np.concatenate([out, extra.memory_rows])
     order = np.argsort(times, kind="stable")
     return out[order], times[order]

@@ -41,13 +41,15 @@ The program ID (`program_id`) is BLAKE3 of a canonical encoding of what fixes a 
     || ROM fixed root (32 bytes) || image digest (32 bytes)
     || log2 Image rows (u32) || Image fixed root (32 bytes)
     || log2 Regions rows (u32) || Regions fixed root (32 bytes)
+    [|| the machine profile's name, UTF-8, for a profile other than zkaot]
 (integers little-endian).  The roots are the Merkle roots `prover.stark.setup` computes
 for the ROM's, the Image table's (`image.py`) and the Regions table's (`regions.py`, the
-default memory map) fixed columns with default StarkParameters (`TableKey.fixed_root`:
+profile's memory map) fixed columns with default StarkParameters (`TableKey.fixed_root`:
 the same code path, so a verifying key and the ID cannot disagree).  They are every
 fixed commitment of a proof of a run (`machine.run_key`, `segments.segment_key`) that
 depends on the program; the others (op-class table, register file, range tables)
-depend on xlen only.  So the ID alone pins the verifying key: a verifier given the ID
+depend on xlen and the profile only (`proof_profiles.py`: the profile's calls are Main's
+columns and constraints, so its name pins them).  So the ID alone pins the verifying key: a verifier given the ID
 and these parts (`ProgramCommitment`, which a proof file carries: `claim.py`) rebuilds
 the key with `machine.machine_verifying_key` or `segments.segment_verifying_key` and
 checks that the parts hash to the ID, without the ELF.  The image digest is BLAKE3 of
@@ -116,11 +118,12 @@ def _code_words(program) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(pcs), np.concatenate(words)
 
 
-def rom_instructions(program) -> tuple[np.ndarray, np.ndarray]:
+def rom_instructions(program, extensions: frozenset[str] = frozenset()) -> tuple[np.ndarray, np.ndarray]:
     """The ROM's real rows: (pcs int64, ascending; messages (n, 6 + L) uint32) for the
-    decodable words of the executable segments, before padding."""
+    words of the executable segments decodable under a profile's `extensions` (CSR
+    instructions for ZisK's: runtime/encoding.py decodable), before padding."""
     pcs, words = _code_words(program)
-    decoded = decode_words(words, program.xlen)
+    decoded = decode_words(words, program.xlen, extensions)
     legal = decoded["op"] >= 0
     pcs, decoded = pcs[legal], decoded[legal]
     if pcs.size and pcs[-1] >= 1 << 32:
@@ -143,10 +146,10 @@ def _padded_rows(n: int) -> int:
     return max(MIN_ROWS, 1 << max(0, n - 1).bit_length())
 
 
-def rom_fixed(program) -> np.ndarray:
+def rom_fixed(program, extensions: frozenset[str] = frozenset()) -> np.ndarray:
     """The ROM's fixed columns (2^k, 6 + L) uint32: `rom_instructions`, then padding rows
     (pc 0, op p - 1, zeros) up to a power of two."""
-    _, rows = rom_instructions(program)
+    _, rows = rom_instructions(program, extensions)
     out = np.zeros((_padded_rows(rows.shape[0]), rows.shape[1]), dtype=np.uint32)
     out[:rows.shape[0]] = rows
     out[rows.shape[0]:, 0] = PAD_PC & 0xFFFF
@@ -167,13 +170,14 @@ def _row_index(rom_pcs: np.ndarray, pcs: np.ndarray, program) -> np.ndarray:
     return i
 
 
-def rom_messages(program, pcs) -> np.ndarray:
+def rom_messages(program, pcs, extensions: frozenset[str] = frozenset()) -> np.ndarray:
     """The "rom" message (6 + L uint32 fields) of a step at each pc: what Main sends."""
-    rom_pcs, rows = rom_instructions(program)
+    rom_pcs, rows = rom_instructions(program, extensions)
     return rows[_row_index(rom_pcs, pcs, program)]
 
 
-def rom_multiplicities(program, pcs=None, *, pc_histogram=None, code_start: int | None = None) -> np.ndarray:
+def rom_multiplicities(program, pcs=None, *, pc_histogram=None, code_start: int | None = None,
+                       extensions: frozenset[str] = frozenset()) -> np.ndarray:
     """The ROM's main column `mult` (rows of `rom_fixed`, 1) uint32: how many steps ran each
     instruction, from the pcs of the main rows or from the minimal trace's per-PC
     histogram (index (pc - code_start) / 4; code_start defaults to the lowest address of
@@ -181,7 +185,7 @@ def rom_multiplicities(program, pcs=None, *, pc_histogram=None, code_start: int 
     a step ran where the ROM has no instruction, or a count reaches p."""
     if (pcs is None) == (pc_histogram is None):
         raise TypeError("give either pcs or pc_histogram")
-    rom_pcs, rows = rom_instructions(program)
+    rom_pcs, rows = rom_instructions(program, extensions)
     counts = np.zeros(_padded_rows(rom_pcs.size), dtype=np.int64)
     if pcs is not None:
         counts[:rom_pcs.size] = np.bincount(_row_index(rom_pcs, pcs, program), minlength=rom_pcs.size)
@@ -218,11 +222,19 @@ class ProgramCommitment:
     image_root: bytes
     regions_log_rows: int
     regions_root: bytes
+    profile: str = "zkaot"          # the machine profile (proof_profiles.PROOF_PROFILES)
 
     def encode(self) -> bytes:
         return (PROGRAM_DOMAIN + struct.pack("<IQI", self.xlen, self.entry, self.rom_log_rows)
                 + self.rom_root + self.image_digest + struct.pack("<I", self.image_log_rows) + self.image_root
-                + struct.pack("<I", self.regions_log_rows) + self.regions_root)
+                + struct.pack("<I", self.regions_log_rows) + self.regions_root
+                + (b"" if self.profile == "zkaot" else self.profile.encode()))
+
+    @property
+    def proof_profile(self):
+        """The profile's `proof_profiles.ProofProfile` (ValueError: none proves it)."""
+        from .proof_profiles import proof_profile
+        return proof_profile(self.profile)
 
     def fixed_roots(self) -> dict[str, tuple[int, bytes]]:
         """{table name: (log2 rows, root)} of the program's fixed tables."""
@@ -253,12 +265,16 @@ def _fixed_root(air, fixed) -> tuple[int, bytes]:
     return table.fixed_log_rows, table.fixed_root
 
 
-def program_commitment(program) -> ProgramCommitment:
-    return ProgramCommitment(program.xlen, program.entry, *_fixed_root(rom_air(program.xlen), rom_fixed(program)),
+def program_commitment(program, profile: str = "zkaot") -> ProgramCommitment:
+    """The commitment of a program run under the named machine profile."""
+    from .proof_profiles import proof_profile
+    chosen = proof_profile(profile)
+    rom = rom_fixed(program, chosen.main.extensions)
+    return ProgramCommitment(program.xlen, program.entry, *_fixed_root(rom_air(program.xlen), rom),
                              image_digest(program), *_fixed_root(image_air(), image_fixed(program)),
-                             *_fixed_root(regions_air(), regions_fixed(program)))
+                             *_fixed_root(regions_air(), regions_fixed(program, chosen.memory_map)), profile)
 
 
-def program_id(program) -> str:
+def program_id(program, profile: str = "zkaot") -> str:
     """The program ID (64 hex digits): see the module docstring."""
-    return program_commitment(program).id
+    return program_commitment(program, profile).id

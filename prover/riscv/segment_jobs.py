@@ -32,11 +32,11 @@ from pathlib import Path
 import numba
 import numpy as np
 
-from runtime.memory_map import MemoryMap
 from runtime.trace import trace_slice
 
 from ..stark import Proof, Verdict, verify
 from .keycache import cached_proving_keys, cached_verifying_keys
+from .proof_profiles import ZKAOT_PROOF, ProofProfile
 from .segments import SegmentKeys, SegmentProof, chain_statements, prove_segment, segment_witness
 from .state import MemoryState
 
@@ -50,12 +50,12 @@ class SegmentStart:
     precompiles: bool
 
 
-def segment_starts(program, segments, input_bytes: bytes = b"", memory_map: MemoryMap = MemoryMap()):
+def segment_starts(program, segments, input_bytes: bytes = b"", profile: ProofProfile = ZKAOT_PROOF):
     """One SegmentStart per (rows, precompile rows) of `segments`, in order, as each is
     reached (their witnesses made one after another, one segment's at a time)."""
     regs = state = None
     for rows, precompiles in segments:
-        w = segment_witness(program, rows, input_bytes, regs, state, precompiles=precompiles, memory_map=memory_map)
+        w = segment_witness(program, rows, input_bytes, regs, state, precompiles=precompiles, profile=profile)
         yield SegmentStart(regs, state, w.traces.calls_precompiles)
         regs, state = w.final_registers, w.final_state
 
@@ -102,7 +102,8 @@ def prove_segment_job(job: SegmentJob) -> SegmentProof:
     numba.set_num_threads(min(job.threads, numba.config.NUMBA_NUM_THREADS))
     try:
         segment, _, _ = prove_segment(job.program, keys, job.k, rows, job.input_bytes, job.start.registers,
-                                      job.start.state, precompiles=precompiles, threads=job.threads, check=False)
+                                      job.start.state, precompiles=precompiles, threads=job.threads, check=False,
+                                      profile=job.commitment.proof_profile)
     except ValueError as e:
         raise ValueError(f"segment {job.k}: {e}") from None
     return segment
@@ -132,7 +133,8 @@ def _segment_jobs(program, commitment, trace: Path, cuts, input_bytes, cache_dir
     pieces = (trace_slice(rows, precompiles, a, b) for a, b in bounds)
     keys = _proving_keys(program, commitment, cache_dir)
     cache = None if cache_dir is None else str(cache_dir)
-    for k, ((a, b), start) in enumerate(zip(bounds, segment_starts(program, pieces, input_bytes))):
+    starts = segment_starts(program, pieces, input_bytes, commitment.proof_profile)
+    for k, ((a, b), start) in enumerate(zip(bounds, starts)):
         keys.of(k, start.precompiles)
         yield SegmentJob(program, commitment, k, str(trace), a, b, input_bytes if k == 0 else b"", start, cache,
                          threads)
