@@ -865,7 +865,7 @@ def main_trace(program, rows: np.ndarray, xlen: int | None = None, *, initial=No
         put(name, values)
     for name, value in memory["padding"].items():       # the reservation after the last step
         buf[index[name], n_real:] = value
-    steps = {"op": op, "rd": rd, "rs1": rs1, "imm": imm, "a": av, "addr": rows["addr"], "exit": ec["columns"]["e_exit"],
+    steps = {"op": op, "rd": rd, "rs1": rs1, "imm": imm, "a": av, "addr": rows["addr"],
              "store1": is_["store"] & is_["m1"], "csr": is_["wit"] & ~ecall_b}
     for name, values in profile.fill(steps, initial_memory).items():
         put(name, values)

@@ -60,7 +60,8 @@ class MainProfile:
 
     def fill(self, steps: dict, initial_memory) -> dict[str, np.ndarray]:
         """The profile's columns on Main's real rows, from `steps` (per real row: op, rd,
-        rs1, imm, a (rs1's value), addr, store1 (a byte store), exit); `initial_memory(addrs)`
+        rs1, imm, a (rs1's value), addr, store1 (a byte store), csr (a CSR instruction:
+        wit, not ecall)); `initial_memory(addrs)`
         gives memory's bytes at the segment's start.  ValueError for a call no proof holds."""
         return {}
 
