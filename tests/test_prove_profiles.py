@@ -2,10 +2,14 @@
 ZisK runs prove and verify with their frames bound to the input hash and their output
 slots as the public output; calls and profiles no proof holds are refused in one line."""
 import dataclasses
+import hashlib
+import struct
 from pathlib import Path
 
 import pytest
 
+import zkaot
+from guest_asm import DATA, program_from_asm
 from prover.riscv.claim import RunClaim
 from runtime.precompiles import keccakf_bytes
 from runtime.zisk import OUTPUT_SLOTS
@@ -29,14 +33,15 @@ def hex_frames(*frames: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def proofs(tmp_path_factory):
-    """Two proven runs, with the interpreter's trace: the zisk guest echoing two frames in
+    """Three proven runs, with the interpreter's trace: the zisk guest echoing two frames in
     segments of 256 steps (its input-ready free calls, UART and output slots, across a
-    cut), and the legacy guest's keccakf on a 200-byte blob (keccakf, marchid)."""
+    cut) and hashing a frame (sha256f), and the legacy guest's keccakf on a 200-byte blob."""
     d = tmp_path_factory.mktemp("profile-proofs")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("ZKAOT_CACHE", str(d / "cache"))
         out = {"dir": d}
         for name, elf, frames, extra in (("echo", ZISK, ECHO, ["--segment-steps", "256"]),
+                                         ("sha", ZISK, ("73", b"zisk".hex()), []),
                                          ("keccak", ZISK_LEGACY, ("6b00" + STATE.hex(),), ["--profile", "zisk-legacy"])):
             out[name] = d / f"{name}.proof"
             status = main(["prove", str(elf), *hex_frames(*frames), "-o", str(out[name]), "--engine", "interp",
@@ -78,6 +83,13 @@ def test_a_zisk_legacy_run_with_keccakf_proves_and_verifies(proofs, capsys, monk
     assert status == EXIT_OK
 
 
+def test_a_zisk_run_with_sha256f_proves_and_verifies(proofs, capsys, monkeypatch):
+    monkeypatch.setenv("ZKAOT_CACHE", str(proofs["dir"] / "cache"))
+    assert RunClaim.decode(proofs["sha"].read_bytes()).output == slots(hashlib.sha256(b"zisk").digest())
+    status, _, _ = verify(capsys, proofs["sha"], *hex_frames("73", b"zisk".hex()))
+    assert status == EXIT_OK
+
+
 def test_another_input_frame_is_rejected(proofs, capsys, monkeypatch):
     monkeypatch.setenv("ZKAOT_CACHE", str(proofs["dir"] / "cache"))
     status, _, err = verify(capsys, proofs["echo"], *hex_frames("6502", "6869", "7a69736b22"))
@@ -112,9 +124,11 @@ def test_the_profile_is_part_of_the_program_id(proofs, tmp_path, capsys, monkeyp
     assert status == EXIT_GUEST_FAILED and "hash to" in err
 
 
-def test_a_run_that_calls_sha256f_is_refused_in_one_line_before_proving(tmp_path, capsys):
-    assert main(["prove", str(ZISK), *hex_frames("73", "616263"), "-o", str(tmp_path / "p"),
-                 "--engine", "interp"]) == EXIT_BAD_INPUT
-    assert capsys.readouterr().err == (f"zkaot: error: {ZISK}: the zisk call sha256f (csr 0x805, set) has no proof "
-                                       "table yet; runs that use it cannot be proven\n")
-    assert not (tmp_path / "p").exists()
+def test_a_run_that_makes_a_call_no_table_proves_is_refused_in_one_line_before_proving(tmp_path):
+    params = struct.pack("<QQ", DATA + 64, DATA + 128)            # two zero BN254 Fp2 elements
+    program = program_from_asm(f"lui a0, {DATA >> 12:#x}\nslli a0, a0, 32\nsrli a0, a0, 32\ncsrrs zero, 0x808, a0\n"
+                               "addi a7, zero, 93\naddi a0, zero, 0\necall\n", data=params)
+    with pytest.raises(zkaot.CannotProve) as refused:
+        zkaot.prove(program, [], engine="interp", profile="zisk", cache_dir=tmp_path)
+    assert str(refused.value) == ("test.s: the zisk call bn254_fp2_add (csr 0x808, set) has no proof table yet; "
+                                  "runs that use it cannot be proven")

@@ -21,15 +21,15 @@ PROFILE = PROOF_PROFILES["zisk"]
 
 @pytest.fixture(scope="module")
 def honest():
-    """(Main trace, column index, public values) of the zisk guest echoing a frame and
-    running keccakf: every ZisK call Main proves."""
+    """(Main traces, column index) of the zisk guest echoing a frame, running keccakf and
+    sha256f: every ZisK call Main proves."""
     guest = load_guest(ELF, "zisk")
     traces = []
-    for frames in ([b"e\x01", b"zisk"], [b"k", bytes(200)]):
+    for frames in ([b"e\x01", b"zisk"], [b"k", bytes(200)], [b"s", b"zisk"]):
         input_bytes, _ = frames_for(PROFILES["zisk"], frames)
-        result, rows, _ = reference_trace(guest.program, input_bytes, PROFILE.memory_map, profile="zisk")
+        result, rows, precompiles = reference_trace(guest.program, input_bytes, PROFILE.memory_map, profile="zisk")
         assert result.exit_code == 0, result.fault
-        traces.append(main_trace(guest.program, rows, profile=PROFILE.main,
+        traces.append(main_trace(guest.program, rows, profile=PROFILE.main, precompiles=precompiles,
                                  initial_memory=initial_memory(guest.program, input_bytes, PROFILE)))
     return traces, {name: i for i, name in enumerate(main_columns(64, PROFILE.main))}
 
@@ -54,26 +54,26 @@ def test_an_honest_zisk_run_satisfies_mains_constraints(honest):
 
 
 def test_marchid_cannot_read_another_value(honest):
-    (mt, _), col = honest
+    (mt, _, _), col = honest
     with pytest.raises(ConstraintError, match="marchid: c0"):
         check(mt, forged(mt, col, "k_march", "c0", lambda v: v + 1))
 
 
 def test_a_csr_instruction_without_its_kind_breaks_a_constraint(honest):
-    (_, mt), col = honest
+    (_, mt, _), col = honest
     with pytest.raises(ConstraintError, match="a CSR instruction is one of zisk's calls"):
         check(mt, forged(mt, col, "k_kec", "k_kec", lambda v: 0))
 
 
 def test_keccakf_on_a_misaligned_state_breaks_a_constraint(honest):
-    (_, mt), col = honest
+    (_, mt, _), col = honest
     main = forged(mt, col, "k_kec", "zpa", lambda v: v + 1)
     with pytest.raises(ConstraintError, match="keccakf: the state is 8-aligned"):
         check(mt, main)
 
 
 def test_a_store_elsewhere_is_not_a_device_write(honest):
-    (mt, _), col = honest
+    (mt, _, _), col = honest
     main = mt.main.copy()
     stores = np.flatnonzero((main[:, col["f_store"]] == 1) & (main[:, col["f_m1"]] == 1)
                             & (main[:, col["dev"]] == 0))
@@ -83,9 +83,16 @@ def test_a_store_elsewhere_is_not_a_device_write(honest):
 
 
 def test_a_free_call_parameter_must_be_followed_by_its_call(honest):
-    (mt, _), col = honest
+    (mt, _, _), col = honest
     main = mt.main.copy()
     par = int(np.flatnonzero(main[:, col["k_par"]] == 1)[0])
     main[par + 1, col["k_fc"]] = 0
     with pytest.raises(ConstraintError, match="a free-call parameter is followed by the call"):
         check(mt, main)
+
+
+def test_sha256f_parameters_cannot_claim_to_lie_apart_from_the_state_on_the_wrong_side(honest):
+    (_, _, mt), col = honest
+    with pytest.raises(ConstraintError, match="sha256f: the parameters lie apart from the state"):
+        check(mt, forged(mt, col, "k_sha", "h_side", lambda v: 1 - v))
+

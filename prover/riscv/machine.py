@@ -205,7 +205,7 @@ def machine_traces(program, mt: MainTrace, input_bytes: bytes = b"", lookups: Ma
     lk = lookups or mt.lookups
     memory_map = profile.memory_map
     xlen = mt.xlen
-    pre = precompile_traces(lk.precompile_calls, precompiles, xlen, OP_ID["ecall"])
+    pre = precompile_traces(lk.precompile_calls, profile.main.table_rows(precompiles), xlen, OP_ID["ecall"])
     main_rows = np.concatenate([lk.memory_rows, pre.memory_rows])          # every write before OutputRead's reads
     main_times = np.concatenate([lk.memory_times, pre.memory_times])
     outread = OutputReadTrace(
@@ -257,7 +257,7 @@ def prove_run(program, rows: np.ndarray, input_bytes: bytes = b"", params: Stark
     progress=True shows the prover's progress bar (stderr)."""
     key = key or run_key(program, params, initial=initial, profile=profile)
     mt = main_trace(program, rows, initial=initial, profile=profile.main,
-                    initial_memory=initial_memory(program, input_bytes, profile))
+                    initial_memory=initial_memory(program, input_bytes, profile), precompiles=precompiles)
     traces = machine_traces(program, mt, input_bytes, profile=profile, precompiles=precompiles)
     proof = prove(key, traces.tables_for(key), traces.publics, check=check, threads=threads, progress=progress)
     return key, proof, RunPublics(mt.public, traces.output, output_root(key, traces.output))

@@ -690,7 +690,8 @@ def _ecall_columns(ecall, av, sv, xv, yv, written, n, strict) -> dict:
 
 
 def main_trace(program, rows: np.ndarray, xlen: int | None = None, *, initial=None, height: int | None = None,
-               strict: bool = True, profile: MainProfile = ZKAOT_MAIN, initial_memory=None) -> MainTrace:
+               strict: bool = True, profile: MainProfile = ZKAOT_MAIN, initial_memory=None,
+               precompiles: np.ndarray | None = None) -> MainTrace:
     """The Main table of MAIN_ROW rows (steps 0.. of a run from `rows[0].pc`, with the
     registers `initial` before it, default all 0), padded to a power of two (at least 4,
     with a padding row after a run that does not exit, or `height`), with its public
@@ -703,7 +704,7 @@ def main_trace(program, rows: np.ndarray, xlen: int | None = None, *, initial=No
     next_pc and branch outcomes); strict=False builds the table of whatever steps are
     given (the soundness tests feed it forged runs).  `profile`: the machine profile's
     calls (`main_profile.py`), whose columns may read `initial_memory(addrs)`, memory's
-    bytes at the segment's start."""
+    bytes at the segment's start, and the trace's PRECOMPILE_ROW rows (`precompiles`)."""
     xlen = xlen or program.xlen
     L = n_limbs(xlen)
     if rows.ndim != 1 or rows.size == 0:
@@ -866,7 +867,7 @@ def main_trace(program, rows: np.ndarray, xlen: int | None = None, *, initial=No
     for name, value in memory["padding"].items():       # the reservation after the last step
         buf[index[name], n_real:] = value
     steps = {"op": op, "rd": rd, "rs1": rs1, "imm": imm, "a": av, "addr": rows["addr"],
-             "store1": is_["store"] & is_["m1"], "csr": is_["wit"] & ~ecall_b}
+             "store1": is_["store"] & is_["m1"], "csr": is_["wit"] & ~ecall_b, "precompiles": precompiles}
     for name, values in profile.fill(steps, initial_memory).items():
         put(name, values)
     # padding rows: pc 0, every flag 0, so the adder gives npc = 4 (nq = 1); a = s = 0, so eq = 1

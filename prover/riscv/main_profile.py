@@ -54,6 +54,11 @@ class MainProfile:
         """Which CSR instructions (op ids and ROM fields, arrays) are calls the profile proves."""
         return np.zeros(np.shape(op), dtype=bool)
 
+    def table_rows(self, precompiles):
+        """The trace's PRECOMPILE_ROW rows with each kind the number of the zkaot call whose
+        table proves it (`precompile.py` picks tables by kind)."""
+        return precompiles
+
     def device(self, C):
         """The expression that is 1 on rows whose store reaches a device, not memory."""
         return 0
@@ -61,7 +66,7 @@ class MainProfile:
     def fill(self, steps: dict, initial_memory) -> dict[str, np.ndarray]:
         """The profile's columns on Main's real rows, from `steps` (per real row: op, rd,
         rs1, imm, a (rs1's value), addr, store1 (a byte store), csr (a CSR instruction:
-        wit, not ecall)); `initial_memory(addrs)`
+        wit, not ecall); and the trace's PRECOMPILE_ROW rows, precompiles); `initial_memory(addrs)`
         gives memory's bytes at the segment's start.  ValueError for a call no proof holds."""
         return {}
 

@@ -151,7 +151,7 @@ def segment_witness(program, rows: np.ndarray, input_bytes: bytes = b"", registe
     find where each segment starts (`segment_jobs.segment_starts`)."""
     regs = initial_registers(registers)
     mt = main_trace(program, rows, initial=regs, profile=profile.main,
-                    initial_memory=machine.initial_memory(program, input_bytes, profile, state))
+                    initial_memory=machine.initial_memory(program, input_bytes, profile, state), precompiles=precompiles)
     traces = machine.machine_traces(program, mt, input_bytes, profile=profile, state=state, precompiles=precompiles)
     fm = traces.memory.final
     return SegmentWitness(regs, mt, traces, np.asarray(mt.lookups.final_values, dtype=np.uint64),

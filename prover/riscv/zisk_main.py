@@ -16,6 +16,10 @@ What a ZisK run's Main rows prove beyond Main's own (every step effect but the c
     below 2^32 (a's limbs above 1 are 0) and 8-aligned (a_0 = 8 zpa, zpa in range16);
     Main sends ("pcall", [ts, KECCAK, a_0, a_1]) 50 times, and the precompile bridge and
     Keccak-f table prove it as they prove zkaot's keccakf ecall (`precompile.py`);
+  - k_sha: `csrs x0, 0x805, rs1`: one SHA-256 compression (sha256_compress's function of
+    the same bytes) of the state and block whose u64 pointers are at a (`_constrain_sha256f`
+    says how the pointers are read and why that read sees them as the host did); the
+    bridge and SHA-256 table prove it as zkaot's sha256_compress ecall;
   - k_par, k_fc (current layout only): `csrs 0x8F0, rs1` then `csrwi 0x8C0, 23`, the
     free call "input ready" with rs1's value as its one parameter.  The interpreter faults
     unless the parameter lies before the end of the input region.  The parameter row
@@ -32,9 +36,10 @@ What a ZisK run's Main rows prove beyond Main's own (every step effect but the c
   address) sends no memop (Main's memop multiplicity subtracts dev): it is console
   output, not memory.  Any other access to ZisK's system page or its gap is a memop to a
   word no region holds (`regions.py`), which no proof contains.
-Not proven (refused before proving, `proof_profiles.py`): sha256f (its parameter block
-holds pointers that Main would have to read, a shape the bridge does not take), the curve,
-complex-field and arith256_mod precompiles (no tables), free calls under the legacy layout.
+Not proven (refused before proving, `proof_profiles.py`): the curve, complex-field and
+arith256_mod precompiles (no tables), free calls under the legacy layout, and a sha256f
+whose parameter block overlaps its state (the host reads the pointers before it writes the
+state; Main reads them after the bridge's writes, so it requires them apart).
 """
 from __future__ import annotations
 
@@ -43,22 +48,26 @@ from dataclasses import dataclass
 import numpy as np
 
 from runtime.trace import MEMORY_ROW
-from runtime.zisk import ARCH_ID_ZISK, FCALL, FCALL_INPUT_READY_ID, FCALL_PARAM, KECCAKF, MARCHID, ZISK, Layout
+from runtime.zisk import (ARCH_ID_ZISK, FCALL, FCALL_INPUT_READY_ID, FCALL_PARAM, KECCAKF, MARCHID, SHA256F, ZISK,
+                          Layout)
 
 from .limbs import n_limbs, to_limbs
 from .main_profile import MainProfile, ProfileLookups
 from .memory import MEM_SLOTS, MEMOP
 from .optable import OP_ID
 from .output import OUTRD
-from .precompile import KECCAK, PCALL, UNITS
+from .precompile import KECCAK, PCALL, SHA_BLOCK, SHA_STATE, UNITS
+from .sha256 import SYS_SHA256_COMPRESS
 from .ranges import RANGE16
 
 OUTPUT_BYTES = 256
 EXIT = next(c for c in ZISK[64].calls if c.name == "exit").selector.number    # ZisK's one ecall (a7 = 93)
 INPUT_WINDOW = 1 << 30          # a free call's parameter lies in [INPUT_BASE, INPUT_BASE + 2^30)
 # kind -> (op, CSR number): the CSR instructions ZisK's proven calls are
-CSR_CALLS = {"k_march": ("csrrs", MARCHID), "k_kec": ("csrrs", KECCAKF), "k_par": ("csrrs", FCALL_PARAM),
-             "k_fc": ("csrrwi", FCALL)}
+CSR_CALLS = {"k_march": ("csrrs", MARCHID), "k_kec": ("csrrs", KECCAKF), "k_sha": ("csrrs", SHA256F),
+             "k_par": ("csrrs", FCALL_PARAM), "k_fc": ("csrrwi", FCALL)}
+SHA_COLUMNS = ("h_qs", "h_ps1", "h_qb", "h_pb1", "h_kp", "h_side", "h_d0", "h_d1")   # sha256f's pointers and their checks
+PARAM_SLOT = 32                 # sha256f reads its parameter block after the bridge's 32 memops (slots 0-31)
 
 
 @dataclass(frozen=True)
@@ -80,6 +89,7 @@ class ZiskMain(MainProfile):
             out[k] = (op == OP_ID[name]) & (imm == number)
         out["k_march"] &= rs1 == 0
         out["k_kec"] &= rd == 0
+        out["k_sha"] &= rd == 0
         if self.free_calls:
             out["k_fc"] &= rs1 == FCALL_INPUT_READY_ID
         return out
@@ -117,6 +127,7 @@ class ZiskMain(MainProfile):
         air.constrain(k_kec * (a[0] - 8 * zpa), "keccakf: the state is 8-aligned")
         air.send(RANGE16, [zpa], k_kec)
         air.send(PCALL, [ts, KECCAK, a[0], a[1]], UNITS[KECCAK] * k_kec)
+        self._constrain_sha256f(air, L, kind["k_sha"], rd, a, ts, zpa)
         if self.free_calls:
             self._constrain_free_call(air, L, kind, rs1, a, ts, C("fb"))
         # ecalls: exit only; it reads the output slots into the public output
@@ -130,6 +141,36 @@ class ZiskMain(MainProfile):
         air.constrain(dev * (1 - C("f_store") * C("f_m1")), "dev only on byte stores")
         air.constrain(dev * (C("ea_lo") - (uart & 0xFFFF)), "dev: the store is at the UART (lo)")
         air.constrain(dev * (C("ea_hi") - (uart >> 16)), "dev: the store is at the UART (hi)")
+
+    def _constrain_sha256f(self, air, L, k_sha, rd, a, ts, zpa) -> None:
+        """sha256f: the parameter block at a (8-aligned, below 2^32) holds the state's and
+        the block's pointers, read by two memops after the bridge's (slots 32, 33) as
+        8 qs + 2^16 ps1 and 8 qb + 2^16 pb1 (their upper bytes 0, qs and qb in range16: below
+        2^32 and 8-aligned, as the host requires); the block does not overlap the state's
+        words (side: which side it lies on, the gap in [0, 2^30)), so those reads see the
+        pointers as they were before the state was written; then the bridge compresses."""
+        C = air.col
+        qs, ps1, qb, pb1, kp, side, sd0, sd1 = (C(x) for x in SHA_COLUMNS)
+        air.constrain(k_sha * rd, "sha256f: rd is x0")
+        for i in range(2, L):
+            air.constrain(k_sha * a[i], f"sha256f: a limb {i} is 0")
+        air.constrain(k_sha * (a[0] - 8 * zpa), "sha256f: the parameter block is 8-aligned")
+        air.send(RANGE16, [zpa], k_sha)
+        for x in (kp, side):
+            air.constrain(x * (x - 1), f"{x} is boolean")
+        air.constrain(kp * (1 - k_sha), "kp only on sha256f")
+        t = MEM_SLOTS * ts + 1 + PARAM_SLOT
+        air.send(MEMOP, [t, a[0], a[1], 8, 0, 8 * qs, ps1] + [0] * (L - 2), k_sha)
+        air.send(MEMOP, [t + 1, a[0] + 8 - 65536 * kp, a[1] + kp, 8, 0, 8 * qb, pb1] + [0] * (L - 2), k_sha)
+        for v in (qs, qb):
+            air.send(RANGE16, [v], k_sha)
+        params, state = zpa + 8192 * a[1], qs + 8192 * ps1       # word indices
+        gap = side * (params - state - 4) + (1 - side) * (state - params - 2)
+        air.constrain(k_sha * (gap - sd0 - 65536 * sd1), "sha256f: the parameters lie apart from the state")
+        for v in (sd0, sd1, 4 * sd1):
+            air.send(RANGE16, [v], k_sha)
+        air.send(PCALL, [ts, SHA_STATE, 8 * qs, ps1], UNITS[SHA_STATE] * k_sha)
+        air.send(PCALL, [ts, SHA_BLOCK, 8 * qb, pb1], UNITS[SHA_BLOCK] * k_sha)
 
     def _constrain_free_call(self, air, L, kind, rs1, a, ts, fb) -> None:
         k_par, k_fc = kind["k_par"], kind["k_fc"]
@@ -157,7 +198,8 @@ class ZiskMain(MainProfile):
             bad = int(np.flatnonzero(unproven)[0])
             raise ValueError(f"step {bad}: the CSR access (csr 0x{int(imm[bad]):x}) is not a zisk call the "
                              "prover has")
-        out["zpa"] = np.where(out["k_kec"], (a & np.uint64(0xFFFF)) >> np.uint64(3), 0)
+        out["zpa"] = np.where(out["k_kec"] | out["k_sha"], (a & np.uint64(0xFFFF)) >> np.uint64(3), 0)
+        out.update(self._sha256f_columns(out["k_sha"], a, steps["precompiles"]))
         if self.free_calls:
             par = np.flatnonzero(out["k_par"])
             out["fb"] = np.zeros(op.size, dtype=np.int64)
@@ -165,30 +207,68 @@ class ZiskMain(MainProfile):
         out["dev"] = steps["store1"] & (steps["addr"] == self.layout.uart)
         return out
 
+    @staticmethod
+    def _sha256f_columns(k_sha, a, precompiles) -> dict[str, np.ndarray]:
+        """sha256f's columns: its pointers are its PRECOMPILE_ROW's a0 (state) and a1 (block)."""
+        rows = np.flatnonzero(k_sha)
+        calls = np.zeros(0, dtype=np.int64) if precompiles is None else precompiles[precompiles["kind"] == SHA256F]
+        if calls.size != rows.size or not np.array_equal(calls["step"].astype(np.int64), rows):
+            raise ValueError("the trace's sha256f PRECOMPILE_ROW rows are not its sha256f steps")
+        state, block = calls["a0"].astype(np.int64), calls["a1"].astype(np.int64)
+        params, words = (a[rows] >> np.uint64(3)).astype(np.int64), state >> 3
+        out = {name: np.zeros(k_sha.size, dtype=np.int64) for name in SHA_COLUMNS}
+        gap = np.where(params >= words + 4, params - words - 4, words - params - 2)
+        if (gap < 0).any():
+            raise ValueError("a sha256f parameter block overlaps its state: such a call cannot be proven")
+        for name, values in (("h_qs", (state & 0xFFFF) >> 3), ("h_ps1", state >> 16), ("h_qb", (block & 0xFFFF) >> 3),
+                             ("h_pb1", block >> 16), ("h_kp", (a[rows] & np.uint64(0xFFFF)).astype(np.int64) == 0xFFF8),
+                             ("h_side", params >= words + 4), ("h_d0", gap & 0xFFFF), ("h_d1", gap >> 16)):
+            out[name][rows] = values
+        return out
+
+    def table_rows(self, precompiles):
+        """sha256f's rows are sha256_compress's (the same function of the same bytes)."""
+        if precompiles is None:
+            return None
+        rows = precompiles.copy()
+        rows["kind"][rows["kind"] == SHA256F] = SYS_SHA256_COMPRESS
+        return rows
+
     def lookups(self, col, value, xlen: int) -> ProfileLookups:
         ts = col["ts"]
         a = value("a")
-        kec = np.flatnonzero(col["k_kec"] == 1)
-        pcalls = np.stack([ts[kec].astype(np.uint64), np.full(kec.size, KECCAKF, np.uint64), a[kec],
-                           np.zeros(kec.size, np.uint64)], axis=1)
+        kec, sha = np.flatnonzero(col["k_kec"] == 1), np.flatnonzero(col["k_sha"] == 1)
+        state = (8 * col["h_qs"] + (col["h_ps1"] << 16))[sha]
+        block = (8 * col["h_qb"] + (col["h_pb1"] << 16))[sha]
+        pcalls = np.concatenate([
+            np.stack([ts[kec], np.full(kec.size, KECCAKF), a[kec].astype(np.int64), np.zeros(kec.size, np.int64)], 1),
+            np.stack([ts[sha], np.full(sha.size, SYS_SHA256_COMPRESS), state, block], 1)]).astype(np.uint64)
         exits = np.flatnonzero(col["e_exit"] == 1)
         outputs = np.stack([ts[exits], np.full(exits.size, self.layout.output_addr),
                             np.full(exits.size, OUTPUT_BYTES), col["oi"][exits]], axis=1)
-        range16 = [col["zpa"][kec]]
-        rows = np.zeros(0, dtype=MEMORY_ROW)
-        times = np.zeros(0, dtype=np.int64)
+        range16 = [col["zpa"][kec], col["zpa"][sha], col["h_qs"][sha], col["h_qb"][sha], col["h_d0"][sha],
+                   col["h_d1"][sha], 4 * col["h_d1"][sha]]
+        reads = [(sha, a[sha].astype(np.int64), 8, state, PARAM_SLOT),
+                 (sha, a[sha].astype(np.int64) + 8, 8, block, PARAM_SLOT + 1)]
         if self.free_calls:
             par = np.flatnonzero(col["k_par"] == 1)
             hi = col["a1"][par] - (self.layout.input_addr >> 16)
             range16 += [hi, 4 * hi]
-            rows = np.zeros(par.size, dtype=MEMORY_ROW)
-            rows["step"], rows["addr"], rows["value"] = ts[par], a[par], col["fb"][par]
-            rows["size"], rows["op"] = 1, col["op"][par]
-            times = MEM_SLOTS * ts[par] + 1
+            reads.append((par, a[par].astype(np.int64), 1, col["fb"][par], 0))
+        rows = np.concatenate([_reads(col, *read) for read in reads])
+        times = np.concatenate([MEM_SLOTS * ts[at] + 1 + slot for at, _, _, _, slot in reads])
         return ProfileLookups(rows, times, outputs, pcalls, range16, col["dev"])
+
+
+def _reads(col, at, addr, size, value, slot) -> np.ndarray:
+    """MEMORY_ROW rows of reads of `size` bytes by Main's rows `at` (the slot is their time's)."""
+    rows = np.zeros(at.size, dtype=MEMORY_ROW)
+    rows["step"], rows["addr"], rows["value"], rows["size"], rows["op"] = col["ts"][at], addr, value, size, col["op"][at]
+    return rows
 
 
 def zisk_main(layout: Layout, free_calls: bool) -> ZiskMain:
     kinds = tuple(k for k in CSR_CALLS if free_calls or k not in ("k_par", "k_fc"))
-    return ZiskMain(name="zisk", columns=kinds + ("zpa", "dev") + (("fb",) if free_calls else ()), csr=True,
+    return ZiskMain(name="zisk", columns=kinds + ("zpa", "dev") + SHA_COLUMNS + (("fb",) if free_calls else ()),
+                    csr=True,
                     ecalls=(EXIT,), layout=layout, free_calls=free_calls)
