@@ -48,8 +48,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from runtime.trace import MEMORY_ROW
-from runtime.zisk import (ARCH_ID_ZISK, FCALL, FCALL_INPUT_READY_ID, FCALL_PARAM, KECCAKF, MARCHID, SHA256F, ZISK,
-                          Layout)
+from runtime.zisk import (ARCH_ID_ZISK, FCALL, FCALL_INPUT_READY_ID, FCALL_PARAM, KECCAKF, MARCHID, ROM_BASE,
+                          SHA256F, ZISK, Layout)
 
 from .limbs import n_limbs, to_limbs
 from .main_profile import MainProfile, ProfileLookups
@@ -268,6 +268,10 @@ def _reads(col, at, addr, size, value, slot) -> np.ndarray:
 
 
 def zisk_main(layout: Layout, free_calls: bool) -> ZiskMain:
+    """ZisK's Main calls for a layout; the free call's bound needs the input region to be the
+    only memory in [input_addr, input_addr + 2^30), with input_addr's low 16 bits 0."""
+    if free_calls and (layout.input_addr & 0xFFFF or layout.input_addr + INPUT_WINDOW > ROM_BASE):
+        raise ValueError(f"the input-ready bound does not fit an input region at 0x{layout.input_addr:x}")
     kinds = tuple(k for k in CSR_CALLS if free_calls or k not in ("k_par", "k_fc"))
     return ZiskMain(name="zisk", columns=kinds + ("zpa", "dev") + SHA_COLUMNS + (("fb",) if free_calls else ()),
                     csr=True,
