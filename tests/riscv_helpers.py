@@ -232,19 +232,22 @@ def every_class(xlen):
     return program, rows, result, b""
 
 
-def refuse_run_bus(program, k, mt, input_bytes, lookups=None, *, memory=None, precompiles=None, **overrides):
+def refuse_run_bus(program, k, mt, input_bytes, lookups=None, *, memory=None, precompiles=None, profile=None,
+                   **overrides):
     """A forged run whose every table satisfies its own constraints, built with
     `prover.riscv.machine.machine_traces` (tables in `overrides` replaced; range16 counts
-    only the in-range values sent): the buses do not balance, so prove refuses, and a
-    proof made anyway does not verify."""
+    only the in-range values sent) under a machine profile (default zkaot's): the buses do
+    not balance, so prove refuses, and a proof made anyway does not verify."""
     import pytest
     from prover.riscv.machine import machine_airs, machine_traces
     from prover.riscv.main import MAIN
+    from prover.riscv.proof_profiles import ZKAOT_PROOF
     from prover.stark import prove, verify
+    profile = profile or ZKAOT_PROOF
     traces = dict(machine_traces(program, mt, input_bytes, lookups, memory=memory, precompiles=precompiles,
-                                 count_range16=range16_tolerant).tables, **overrides)
+                                 count_range16=range16_tolerant, profile=profile).tables, **overrides)
     public = {MAIN: mt.public}
-    for air in machine_airs(program)[0]:                    # every table's own constraints hold
+    for air in machine_airs(program, profile)[0]:           # every table's own constraints hold
         fixed = k.fixed[air.name].values if air.name in k.fixed else None
         air.check(traces[air.name], fixed, public.get(air.name, ()))
     with pytest.raises(ValueError, match="does not balance"):

@@ -1,18 +1,24 @@
 """ZisK's calls in the Main table (prover/riscv/zisk_main.py): an honest run's Main trace
 satisfies every constraint, and a row that claims another effect than the call's breaks
 one (the bus-level parts, memops and precompile calls, are checked by the proofs of
-tests/test_prove_profiles.py)."""
+tests/test_prove_profiles.py and the forged run below)."""
+import dataclasses
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from guest_asm import DATA, program_from_asm
 from prover.air import ConstraintError
-from prover.riscv.machine import initial_memory
+from prover.riscv.machine import initial_memory, run_key
 from prover.riscv.main import main_air, main_columns, main_trace
 from prover.riscv.proof_profiles import PROOF_PROFILES
+from riscv_helpers import FAST, refuse_run_bus
+from runtime.calls import Registry
 from runtime.profiles import PROFILES
+from runtime.trace import MAIN_ROW, records
 from translator.expand import reference_trace
+from translator.interpreter import Interpreter
 from zkaot.recognise import frames_for, load_guest
 
 ELF = Path(__file__).resolve().parent / "guests" / "zisk" / "zisk_guest.elf"
@@ -96,3 +102,22 @@ def test_sha256f_parameters_cannot_claim_to_lie_apart_from_the_state_on_the_wron
     with pytest.raises(ConstraintError, match="sha256f: the parameters lie apart from the state"):
         check(mt, forged(mt, col, "k_sha", "h_side", lambda v: 1 - v))
 
+
+
+def test_a_free_call_parameter_past_the_input_is_refused_by_the_bus():
+    """A host that lets input ready through for a RAM address (the interpreter faults there)
+    gives a trace whose Main rows hold; the parameter's bound is a range16 lookup out of
+    range, so the run cannot be proven."""
+    calls = PROFILES["zisk"].calls[64]
+    lying = Registry([dataclasses.replace(c, handler=lambda *_: ()) if c.name == "fcall" else c for c in calls.calls],
+                     vendor="zisk")
+    program = program_from_asm(f"lui a0, {DATA >> 12:#x}\nslli a0, a0, 32\nsrli a0, a0, 32\n"
+                               "csrrs zero, 0x8f0, a0\ncsrrwi zero, 0x8c0, 23\naddi a7, zero, 93\naddi a0, zero, 0\n"
+                               "ecall\n")
+    rows = []
+    result = Interpreter(program, b"", PROFILE.memory_map, 100, calls=lying, record=rows.append).run()
+    assert result.exit_code == 0, result.fault
+    mt = main_trace(program, records(rows, MAIN_ROW), profile=PROFILE.main,
+                    initial_memory=initial_memory(program, b"", PROFILE))
+    check(mt)
+    refuse_run_bus(program, run_key(program, FAST, profile=PROFILE), mt, b"", profile=PROFILE)

@@ -47,7 +47,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from runtime.trace import MEMORY_ROW
+from runtime.trace import MEMORY_ROW, PRECOMPILE_ROW
 from runtime.zisk import (ARCH_ID_ZISK, FCALL, FCALL_INPUT_READY_ID, FCALL_PARAM, KECCAKF, MARCHID, ROM_BASE,
                           SHA256F, ZISK, Layout)
 
@@ -211,7 +211,7 @@ class ZiskMain(MainProfile):
     def _sha256f_columns(k_sha, a, precompiles) -> dict[str, np.ndarray]:
         """sha256f's columns: its pointers are its PRECOMPILE_ROW's a0 (state) and a1 (block)."""
         rows = np.flatnonzero(k_sha)
-        calls = np.zeros(0, dtype=np.int64) if precompiles is None else precompiles[precompiles["kind"] == SHA256F]
+        calls = np.zeros(0, PRECOMPILE_ROW) if precompiles is None else precompiles[precompiles["kind"] == SHA256F]
         if calls.size != rows.size or not np.array_equal(calls["step"].astype(np.int64), rows):
             raise ValueError("the trace's sha256f PRECOMPILE_ROW rows are not its sha256f steps")
         state, block = calls["a0"].astype(np.int64), calls["a1"].astype(np.int64)
