@@ -235,8 +235,8 @@ def every_class(xlen):
 def refuse_run_bus(program, k, mt, input_bytes, lookups=None, *, memory=None, precompiles=None, **overrides):
     """A forged run whose every table satisfies its own constraints, built with
     `prover.riscv.machine.machine_traces` (tables in `overrides` replaced; range16 counts
-    only the in-range values sent): the buses do not balance, so prove refuses, and a
-    proof made anyway does not verify."""
+    only the in-range values sent) under the program image's profile: the buses do not
+    balance, so prove refuses, and a proof made anyway does not verify."""
     import pytest
     from prover.riscv.machine import machine_airs, machine_traces
     from prover.riscv.main import MAIN
@@ -244,7 +244,7 @@ def refuse_run_bus(program, k, mt, input_bytes, lookups=None, *, memory=None, pr
     traces = dict(machine_traces(program, mt, input_bytes, lookups, memory=memory, precompiles=precompiles,
                                  count_range16=range16_tolerant).tables, **overrides)
     public = {MAIN: mt.public}
-    for air in machine_airs(program)[0]:                    # every table's own constraints hold
+    for air in machine_airs(program)[0]:           # every table's own constraints hold
         fixed = k.fixed[air.name].values if air.name in k.fixed else None
         air.check(traces[air.name], fixed, public.get(air.name, ()))
     with pytest.raises(ValueError, match="does not balance"):

@@ -2,6 +2,7 @@
 last value stored, the program's image, the input or zero, and refuses runs that do not."""
 import dataclasses
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -30,6 +31,7 @@ RUNS = {                                        # name: (example, elf, step limi
     "bignum-rv32": ("bignum", "guest.rv32im.elf", 20_000),
 }
 MIS = "misaligned-rv64"
+ZISK_ELF = Path(__file__).resolve().parent / "guests" / "zisk" / "zisk_guest.elf"
 
 
 @cache
@@ -379,6 +381,16 @@ def test_the_regions_are_ram_without_the_guard_page_with_read_only_segments_unwr
         for w in (lo, hi):
             row = table[(table[:, 0] <= w) & (w < table[:, 1])]
             assert row.shape == (1, 3) and row[0, 2] == int(seg.writable)
+
+
+def test_the_regions_leave_out_the_holes_of_zisks_map():
+    from runtime.zisk import CURRENT
+    from zkaot.recognise import load_guest
+    mm = CURRENT.memory_map()
+    table = regions(load_guest(ZISK_ELF, "zisk").program.image(mm, "zisk"))
+    for lo, hi, _ in mm.holes:
+        assert not ((table[:, 0] < hi >> 3) & (table[:, 1] > lo >> 3)).any()
+    assert table[0, 0] == mm.ram_base >> 3 and table[-1, 1] == mm.ram_end >> 3
 
 
 def _forged_store(name, addr):

@@ -23,6 +23,7 @@ import numpy as np
 
 from runtime.files import read_limited
 from runtime.memory_map import MemoryMap
+from runtime.profiles import PROFILES
 from runtime.program_image import ProgramImage, Segment
 
 if TYPE_CHECKING:        # pyelftools is imported when an ELF is read: `zkaot verify` reads none (0.15 s)
@@ -74,8 +75,10 @@ class Program:
     def code_ranges(self) -> list[tuple[int, int]]:
         return [(s.vaddr, s.end) for s in self.segments if s.executable]
 
-    def image(self, memory_map: MemoryMap = MemoryMap(), profile: str = "zkaot") -> ProgramImage:
-        """What the prover takes of this program, run in `memory_map` under `profile`."""
+    def image(self, memory_map: MemoryMap | None = None, profile: str = "zkaot") -> ProgramImage:
+        """What the prover takes of this program, run under `profile` in `memory_map`
+        (default: the profile's map for this xlen)."""
+        memory_map = memory_map or PROFILES[profile].maps[self.xlen]
         return ProgramImage(self.name, self.xlen, self.entry, self.segments, memory_map, profile)
 
     def symbol_at(self, addr: int) -> str | None:

@@ -29,9 +29,14 @@ which `verify_run` pins to the claimed output by a commitment.  The input is bou
 Input trace is then the claimed input's, so the run read exactly those bytes.  Its
 keccakf and sha256_compress ecalls read and wrote memory as the host does.
 
+Under a machine profile other than zkaot (the program image's, `proof_profiles.py`:
+ZisK's) the tables are the same; the profile gives the memory map, the ROM's and op-class
+table's CSR rows and Main's part for its calls (`cpu/zisk.py`).
+
 A verifier without the ELF builds the key from the program's fixed roots
 (`machine_verifying_key`, with the roots a `rom.ProgramCommitment` carries, which the
-program ID hashes): the other fixed tables depend on xlen only.
+program ID hashes, and its profile): the other fixed tables depend on xlen and the
+profile only.
 """
 from __future__ import annotations
 
@@ -42,6 +47,7 @@ import numpy as np
 
 from runtime.memory_map import MemoryMap
 from runtime.program_image import ProgramImage
+from runtime.trace import MEMORY_ROW
 
 from ..stark import StarkParameters, Verdict, main_root, prove, setup, verify, verifying_key
 from . import ranges
@@ -53,6 +59,7 @@ from .memory import MemoryTraces, memaccess_air, meminit_air, memory_tables, mem
 from .optable import OP_ID, OPTABLE, optable_air, optable_fixed, optable_multiplicities
 from .output import OUTPUT, OUTREAD, OutputReadTrace, memory_at, output_air, output_root, output_trace, outread_air
 from .precompile import PrecompileTraces, precompile_airs, precompile_traces
+from .proof_profiles import ZKAOT_PROOF, ProofProfile, profile_of
 from .ranges import count_bitwise, count_range16
 from .regions import regions_air
 from .registers import REGFILE, regfile_air, regfile_fixed, regfile_trace
@@ -75,46 +82,48 @@ def machine_airs(program: ProgramImage, precompiles: bool = True) -> tuple[list,
     leaves out the precompile tables (`precompile.py`): a run that makes no precompile
     call needs none (a call's "pcall" messages would find no receiver), and they cost
     every proof about 0.9 s and 1.4 MiB at the default parameters."""
-    xlen = program.xlen
+    xlen, main = program.xlen, profile_of(program).main
     mem_airs, mem_fixed = memory_tables(program)
     range_airs, range_fixed = _range_tables()
-    airs = [main_air(xlen), regfile_air(xlen), rom_air(xlen), optable_air(xlen), alu_air(xlen), arith_air(xlen)]
+    airs = [main_air(xlen, main), regfile_air(xlen), rom_air(xlen), optable_air(xlen), alu_air(xlen), arith_air(xlen)]
     pre_airs, pre_fixed = _precompile_tables(xlen, precompiles)
     airs += mem_airs + [outread_air(xlen), output_air()] + pre_airs + list(range_airs)
-    fixed = {ROM: rom_fixed(program), OPTABLE: optable_fixed(xlen), **mem_fixed, **pre_fixed, **range_fixed}
+    fixed = {ROM: rom_fixed(program), OPTABLE: optable_fixed(xlen, main.csr), **mem_fixed, **pre_fixed,
+             **range_fixed}
     return airs, fixed
 
 
-def machine_air_list(xlen: int, memory_map: MemoryMap = MemoryMap(), precompiles: bool = True) -> list:
-    """The Airs of `machine_airs`, in the same order, from xlen alone (no program)."""
+def machine_air_list(xlen: int, profile: ProofProfile = ZKAOT_PROOF, precompiles: bool = True) -> list:
+    """The Airs of `machine_airs`, in the same order, from xlen and the profile alone (no program)."""
     range_airs, _ = _range_tables()
-    return ([main_air(xlen), regfile_air(xlen), rom_air(xlen), optable_air(xlen), alu_air(xlen), arith_air(xlen),
-             memaccess_air(xlen), meminit_air(), image_air(), input_air(memory_map), regions_air(), outread_air(xlen),
-             output_air()]
+    return ([main_air(xlen, profile.main), regfile_air(xlen), rom_air(xlen), optable_air(xlen), alu_air(xlen),
+             arith_air(xlen), memaccess_air(xlen), meminit_air(), image_air(), input_air(profile.memory_map),
+             regions_air(), outread_air(xlen), output_air()]
             + _precompile_tables(xlen, precompiles)[0] + list(range_airs))
 
 
 @cache
-def _constant_roots(xlen: int, params: StarkParameters, precompiles: bool = True) -> dict:
+def _constant_roots(xlen: int, params: StarkParameters, precompiles: bool = True, csr: bool = False) -> dict:
     """{name: (log2 rows, root)} of the fixed tables that do not depend on the program
-    (op-class table, register file from zero, range16, bitwise, and with `precompiles`
+    (op-class table, with the CSR rows of a profile whose calls they are, register file from zero, range16, bitwise, and with `precompiles`
     the precompiles' layout and round tables: declaring those costs about 2 s, which a
     key without them need not pay)."""
     range_airs, range_fixed = _range_tables()
     pre_airs, pre_fixed = _precompile_tables(xlen, precompiles)
-    fixed = {OPTABLE: optable_fixed(xlen), REGFILE: regfile_fixed(xlen, None), **pre_fixed, **range_fixed}
+    fixed = {OPTABLE: optable_fixed(xlen, csr), REGFILE: regfile_fixed(xlen, None), **pre_fixed, **range_fixed}
     airs = [optable_air(xlen), regfile_air(xlen)] + [a for a in pre_airs if a.name in pre_fixed] + list(range_airs)
     vk = setup(airs, fixed=fixed, params=params).verifying_key
     return {t.air.name: (t.fixed_log_rows, t.fixed_root) for t in vk.tables}
 
 
-def machine_verifying_key(commitment, params: StarkParameters | None = None, memory_map: MemoryMap = MemoryMap(),
-                          precompiles: bool = True):
+def machine_verifying_key(commitment, params: StarkParameters | None = None, precompiles: bool = True):
     """The verifying key of `run_key(program, params, precompiles=).verifying_key` (a run
-    from zero registers) from the program's fixed roots alone (a `rom.ProgramCommitment`)."""
+    from zero registers) from the program's fixed roots alone (a `rom.ProgramCommitment`,
+    which names the machine profile)."""
     params = params or StarkParameters()
-    fixed = {**_constant_roots(commitment.xlen, params, precompiles), **commitment.fixed_roots()}
-    return verifying_key(machine_air_list(commitment.xlen, memory_map, precompiles), fixed, params)
+    profile = commitment.proof_profile
+    fixed = {**_constant_roots(commitment.xlen, params, precompiles, profile.main.csr), **commitment.fixed_roots()}
+    return verifying_key(machine_air_list(commitment.xlen, profile, precompiles), fixed, params)
 
 
 def input_root(key, input_bytes: bytes, memory_map: MemoryMap = MemoryMap()) -> bytes:
@@ -195,15 +204,15 @@ def machine_traces(program: ProgramImage, mt: MainTrace, input_bytes: bytes = b"
     `precompiles` are the trace's PRECOMPILE_ROW rows, one per precompile ecall of the
     run in order (needed when it makes any: the calls' inputs and outputs, `precompile.py`)."""
     lk = lookups or mt.lookups
-    xlen = mt.xlen
-    pre = precompile_traces(lk.precompile_calls, precompiles, xlen, OP_ID["ecall"])
+    xlen, main = mt.xlen, profile_of(program).main
+    pre = precompile_traces(lk.precompile_calls, main.table_rows(precompiles), xlen, OP_ID["ecall"])
     outread, memory = _memory_tables(program, lk, pre, input_bytes, state, memory, xlen)
     alu, arith = alu_trace(lk.alu_rows, xlen), arith_trace(lk.arith_rows, xlen)
     tables = {
         MAIN: mt.main,
         REGFILE: regfile_trace(lk.final_values, lk.final_times, xlen),
         ROM: rom_multiplicities(program, lk.pcs),
-        OPTABLE: optable_multiplicities(lk.ops, xlen),
+        OPTABLE: optable_multiplicities(lk.ops, xlen, main.csr),
         ALU: alu.main,
         ARITH: arith.main,
         **memory.tables(),
@@ -259,10 +268,19 @@ def prove_run(program: ProgramImage, rows: np.ndarray, input_bytes: bytes = b"",
     `verify(..., commitments={"output": root})` checks (`verify_run` does both).
     progress=True shows the prover's progress bar (stderr)."""
     key = key or run_key(program, params, initial=initial)
-    mt = main_trace(program, rows, initial=initial)
+    mt = main_trace(program, rows, initial=initial, initial_memory=initial_memory(program, input_bytes),
+                    precompiles=precompiles)
     traces = machine_traces(program, mt, input_bytes, precompiles=precompiles)
     proof = prove(key, traces.tables_for(key), traces.publics, check=check, threads=threads, progress=progress)
     return key, proof, RunPublics(mt.public, traces.output, output_root(key, traces.output))
+
+
+def initial_memory(program: ProgramImage, input_bytes: bytes, state=None):
+    """addrs -> the bytes memory holds there at the start of a run (or of a segment that
+    starts from `state`): what a profile's Main columns may read (`main.main_trace`)."""
+    none = np.zeros(0, dtype=MEMORY_ROW)
+    return lambda addrs: memory_at(program, input_bytes, none, np.zeros(0, np.int64), addrs,
+                                   np.zeros(len(addrs), np.int64), state)
 
 
 def verify_run(key, proof, output: bytes, exit_code: int, *, entry: int, final_pc: int, steps: int,

@@ -7,7 +7,8 @@ AIR and the trace generator share (`layout.py`): `control` (rows, the ROM's inst
 op classes), `operands` (register accesses, operand and result values), `flow` (branches,
 next pc, links), `execute` (ALU and Arith messages), `memory` (addresses, memops, loads,
 stores, AMOs), `atomics` (alignment, LR/SC reservation) and `calls` (exit, writes and the
-public output, precompiles).  Each component's docstring says what it proves and how;
+public output, precompiles), then the program's profile's part (`cpu/profile.py`: none
+for zkaot; ZisK's calls, `cpu/zisk.py`), which owns its columns after the others'.  Each component's docstring says what it proves and how;
 docs/riscv-air.md has the contract.
 
 Public values: entry_lo/hi (row 0's pc), final_lo/hi (the last real row's next pc: where
@@ -23,7 +24,7 @@ Register access times are 4 ts + k with k = 1, 2, 3 (not 0, 1, 3 as the contract
 had), so that no access shares time 0 with the register file's initial values.
 
 Degree <= 3 everywhere, every bus field has degree 1 and every multiplicity degree <= 2.
-Size: RV64 138 main columns, 172 constraints, 58 interactions (rom, optable, 10 reg,
+Size (zkaot): RV64 138 main columns, 172 constraints, 58 interactions (rom, optable, 10 reg,
 5 alu, arith, 2 memop, 2 outrd, 2 pcall, 34 range16); RV32 109 columns, 129 constraints,
 55 interactions.
 
@@ -42,7 +43,9 @@ from runtime.program_image import ProgramImage
 
 from ..air import Air
 from .cpu import atomics, calls, control, execute, flow, memory, operands
+from .cpu.profile import ZKAOT_MAIN, MainProfile
 from .layout import Layout
+from .proof_profiles import profile_of
 from .ranges import pow2_height
 
 MAIN = "main"
@@ -52,22 +55,29 @@ MAX_ROWS = 1 << 22                      # memory times must stay below 2^29 (mem
 
 
 @cache
-def main_layout(xlen: int) -> Layout:
-    """Main's columns: every component's fields, in component order."""
-    return Layout(*(component.fields(xlen) for component in COMPONENTS))
+def main_layout(xlen: int, profile: MainProfile = ZKAOT_MAIN) -> Layout:
+    """Main's columns: every component's fields, in component order, then the profile's."""
+    return Layout(*(component.fields(xlen) for component in COMPONENTS), profile.fields(xlen))
 
 
-def main_columns(xlen: int) -> list[str]:
-    return main_layout(xlen).names
+def main_columns(xlen: int, profile: MainProfile = ZKAOT_MAIN) -> list[str]:
+    return main_layout(xlen, profile).names
+
+
+def _bind(xlen: int, profile: MainProfile, get):
+    """The layout's fields as get(name), with the profile's device term (`memory.py`)."""
+    m = main_layout(xlen, profile).bind(get)
+    m.device = profile.device(m)
+    return m
 
 
 @cache
-def main_air(xlen: int) -> Air:
-    """The Main table "main" for RV`xlen` (L = xlen / 16 limbs of 16 bits): the module
-    docstring and each component's say what it proves."""
-    air = Air(MAIN, main=main_columns(xlen), public=PUBLICS)
-    m = main_layout(xlen).bind(air.col)
-    for component in COMPONENTS:
+def main_air(xlen: int, profile: MainProfile = ZKAOT_MAIN) -> Air:
+    """The Main table "main" for RV`xlen` (L = xlen / 16 limbs of 16 bits) of a machine
+    profile's runs: the module docstring and each component's say what it proves."""
+    air = Air(MAIN, main=main_columns(xlen, profile), public=PUBLICS)
+    m = _bind(xlen, profile, air.col)
+    for component in COMPONENTS + (profile,):
         component.constrain(air, m, xlen)
     return air
 
@@ -98,7 +108,8 @@ class MainTrace:
 
 
 def main_trace(program: ProgramImage, rows: np.ndarray, xlen: int | None = None, *, initial=None,
-               height: int | None = None, strict: bool = True) -> MainTrace:
+               height: int | None = None, strict: bool = True, initial_memory=None,
+               precompiles: np.ndarray | None = None) -> MainTrace:
     """The Main table of MAIN_ROW rows (steps 0.. of a run from `rows[0].pc`, with the
     registers `initial` before it, default all 0), padded to a power of two (at least 4,
     with a padding row after a run that does not exit, or `height`), with its public
@@ -109,41 +120,44 @@ def main_trace(program: ProgramImage, rows: np.ndarray, xlen: int | None = None,
     and nothing else: register values are those the writes leave, next pcs are computed
     from the instruction.  strict=True also requires the trace to agree (its op, a, b,
     next_pc and branch outcomes); strict=False builds the table of whatever steps are
-    given (the soundness tests feed it forged runs)."""
+    given (the soundness tests feed it forged runs).  The program's profile's part
+    (`cpu/profile.py`) may read memory's bytes at the segment's start, `initial_memory(addrs)`
+    (`machine.initial_memory`), and the trace's PRECOMPILE_ROW rows, `precompiles`."""
     xlen = xlen or program.xlen
     if rows.ndim != 1 or rows.size == 0:
         raise ValueError("main_trace needs at least one step")
-    calls.check_profile(program)
-    steps = control.decode(program, rows, xlen, strict)
+    profile = profile_of(program).main
+    steps = control.decode(program, rows, xlen, strict, profile.csr)
     values = operands.read(steps, initial)
     kinds = calls.kinds(steps, values)
-    buf = _empty_table(xlen, rows.size, kinds.exited, height)       # column-major while filling
-    index = main_layout(xlen).index
-    m = main_layout(xlen).bind(lambda name: buf[index[name]])
+    buf = _empty_table(xlen, profile, rows.size, kinds.exited, height)       # column-major while filling
+    index = main_layout(xlen, profile).index
+    m = _bind(xlen, profile, lambda name: buf[index[name]])
     control.fill(m, steps)
     operands.fill(m, steps, values)
     calls.fill(m, steps, values, kinds)
     atomics.fill(m, steps, memory.fill(m, steps, values))
     final_pc = flow.fill(m, steps, values)
+    profile.fill(m, steps, values, initial_memory, precompiles)
     public = (control.public(steps) + [final_pc & 0xFFFF, final_pc >> 16] + calls.public(values, kinds)
               + [rows.size])
-    return MainTrace(np.ascontiguousarray(buf.T), public, _lookups(buf, xlen, initial), xlen)
+    return MainTrace(np.ascontiguousarray(buf.T), public, _lookups(buf, xlen, initial, profile), xlen)
 
 
-def _empty_table(xlen: int, n_real: int, exited: bool, height: int | None) -> np.ndarray:
+def _empty_table(xlen: int, profile: MainProfile, n_real: int, exited: bool, height: int | None) -> np.ndarray:
     """Zeros (columns, rows): a run cut before its exit ends with a padding row."""
     n = height or pow2_height(n_real + (not exited))
     if n < n_real or n & (n - 1):
         raise ValueError(f"height {n} is not a power of two >= {n_real}")
     if n > MAX_ROWS:
         raise ValueError(f"{n_real} steps: Main has at most 2^22 rows (memory times must stay below 2^29)")
-    return np.zeros((len(main_columns(xlen)), n), dtype=np.uint32)
+    return np.zeros((len(main_columns(xlen, profile)), n), dtype=np.uint32)
 
 
-def main_lookups(main: np.ndarray, xlen: int, *, initial=None) -> MainLookups:
+def main_lookups(main: np.ndarray, xlen: int, *, initial=None, profile: MainProfile = ZKAOT_MAIN) -> MainLookups:
     """Every message a Main table sends, read off its columns: what the receiving tables'
     traces and multiplicities must be built from for the bus to balance."""
-    return _lookups(np.ascontiguousarray(np.asarray(main, dtype=np.uint32).T), xlen, initial)
+    return _lookups(np.ascontiguousarray(np.asarray(main, dtype=np.uint32).T), xlen, initial, profile)
 
 
 @dataclass
@@ -166,11 +180,28 @@ class _Messages:
         """A lookup of each row's value, made `multiplicity` times."""
         return np.repeat(values, np.asarray(multiplicity, dtype=np.int64))
 
+    def add_memops(self, rows: np.ndarray, times: np.ndarray) -> None:
+        """More memops (a profile's calls'), kept in time order."""
+        times = np.concatenate([self.memory_times, times])
+        order = np.argsort(times, kind="stable")
+        self.memory_rows, self.memory_times = np.concatenate([self.memory_rows, rows])[order], times[order]
 
-def _lookups(buf: np.ndarray, xlen: int, initial) -> MainLookups:
+    def add_output_calls(self, calls: np.ndarray) -> None:
+        self.output_calls = _by_step(np.concatenate([self.output_calls, calls.astype(np.int64)]))
+
+    def add_precompile_calls(self, calls: np.ndarray) -> None:
+        self.precompile_calls = _by_step(np.concatenate([self.precompile_calls, calls.astype(np.uint64)]))
+
+
+def _by_step(calls: np.ndarray) -> np.ndarray:
+    """Calls (ts first) in step order, as the receiving tables take them."""
+    return calls[np.argsort(calls[:, 0], kind="stable")]
+
+
+def _lookups(buf: np.ndarray, xlen: int, initial, profile: MainProfile) -> MainLookups:
     """`main_lookups` on the column-major table buf (columns, rows)."""
-    index = main_layout(xlen).index
-    m = main_layout(xlen).bind(lambda name: buf[index[name]].astype(np.int64))
+    index = main_layout(xlen, profile).index
+    m = _bind(xlen, profile, lambda name: buf[index[name]].astype(np.int64))
     out = _Messages()
     control.messages(m, out)
     operands.messages(m, out, initial)
@@ -179,6 +210,7 @@ def _lookups(buf: np.ndarray, xlen: int, initial) -> MainLookups:
     memory.messages(m, out, xlen)
     atomics.messages(m, out)
     calls.messages(m, out)
+    profile.messages(m, out)
     alu = np.concatenate(out.alu)
     return MainLookups(out.pcs, out.ops, alu[np.argsort(alu["step"], kind="stable")], out.arith, out.range16,
                        out.final_values, out.final_times, out.memory_rows, out.memory_times, out.output_calls,

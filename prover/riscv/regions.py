@@ -10,7 +10,9 @@ word with wr = 0.
 
 Regions (fixed).  One row per maximal run of words [lo, hi) with one permission: the RAM
 window minus the stack guard page, cut where the program's read-only PT_LOAD segments
-(code, read-only data) start and end.  A word holding any byte of a read-only segment
+(code, read-only data) start and end, and without the map's holes (ZisK's gap between
+ROM and RAM and its system page, where no memory is: its UART is a device, which Main
+proves apart, `cpu/zisk.py`).  A word holding any byte of a read-only segment
 is read-only (so the proof refuses a store into the writable bytes of a word a
 read-only segment ends in, which the interpreter would allow; the linker script puts
 segments on separate pages, so no zkaot guest has such a word).  Fixed columns lo, hi,
@@ -51,7 +53,10 @@ def regions(program: ProgramImage) -> np.ndarray:
     """(k, 3) int64 rows (lo, hi, wr) in word indices, increasing and disjoint."""
     memory_map = program.memory_map
     guard_lo, guard_hi = memory_map.stack_guard
-    mapped = [(memory_map.ram_base, guard_lo), (guard_hi, memory_map.ram_end)]
+    gaps = sorted([(guard_lo, guard_hi)] + [(lo, hi) for lo, hi, _ in memory_map.holes])
+    starts = [memory_map.ram_base] + [hi for _, hi in gaps]
+    ends = [lo for lo, _ in gaps] + [memory_map.ram_end]
+    mapped = [(lo, hi) for lo, hi in zip(starts, ends) if lo < hi]
     read_only = [(lo >> 3, (hi + WORD_BYTES - 1) >> 3) for lo, hi in program.read_only]
     cuts = sorted({a >> 3 for span in mapped for a in span} | {c for span in read_only for c in span})
     rows = []

@@ -41,13 +41,15 @@ The program ID (`program_id`) is BLAKE3 of a canonical encoding of what fixes a 
     || ROM fixed root (32 bytes) || image digest (32 bytes)
     || log2 Image rows (u32) || Image fixed root (32 bytes)
     || log2 Regions rows (u32) || Regions fixed root (32 bytes)
+    [|| the machine profile's name, UTF-8, for a profile other than zkaot]
 (integers little-endian).  The roots are the Merkle roots `prover.stark.setup` computes
 for the ROM's, the Image table's (`image.py`) and the Regions table's (`regions.py`, the
 default memory map) fixed columns with default StarkParameters (`TableKey.fixed_root`:
 the same code path, so a verifying key and the ID cannot disagree).  They are every
 fixed commitment of a proof of a run (`machine.run_key`, `segments.segment_key`) that
 depends on the program; the others (op-class table, register file, range tables)
-depend on xlen only.  So the ID alone pins the verifying key: a verifier given the ID
+depend on xlen and the profile only (`proof_profiles.py`: the profile's calls are Main's
+columns and constraints, so its name pins them).  So the ID alone pins the verifying key: a verifier given the ID
 and these parts (`ProgramCommitment`, which a proof file carries: `claim.py`) rebuilds
 the key with `machine.machine_verifying_key` or `segments.segment_verifying_key` and
 checks that the parts hash to the ID, without the ELF.  The image digest is BLAKE3 of
@@ -76,6 +78,7 @@ from ..stark import StarkParameters, setup
 from .image import IMAGE, image_air, image_fixed
 from .regions import REGIONS, regions_air, regions_fixed
 from .limbs import n_limbs, to_limbs
+from .proof_profiles import proof_profile
 
 ROM = "rom"
 PROGRAM_DOMAIN = b"zkaot-program-v3\0"
@@ -104,10 +107,11 @@ def rom_air(xlen: int) -> Air:
 @lru_cache(maxsize=8)
 def rom_instructions(program: ProgramImage) -> tuple[np.ndarray, np.ndarray]:
     """The ROM's real rows: (pcs int64, ascending; messages (n, 6 + L) uint32) for the
-    decodable words of the executable segments, before padding; decoded once per program
+    words of the executable segments decodable under the program's profile (CSR
+    instructions for ZisK's: runtime/encoding.py decodable), before padding; decoded once per program
     (its key, each segment's Main trace and ROM multiplicities all read them)."""
     pcs, words = program.code
-    decoded = decode_words(words, program.xlen)
+    decoded = decode_words(words, program.xlen, proof_profile(program.profile).main.extensions)
     legal = decoded["op"] >= 0
     pcs, decoded = pcs[legal], decoded[legal]
     if pcs.size and pcs[-1] >= 1 << 32:
@@ -208,11 +212,18 @@ class ProgramCommitment:
     image_root: bytes
     regions_log_rows: int
     regions_root: bytes
+    profile: str = "zkaot"          # the machine profile (proof_profiles.PROOF_PROFILES)
 
     def encode(self) -> bytes:
         return (PROGRAM_DOMAIN + struct.pack("<IQI", self.xlen, self.entry, self.rom_log_rows)
                 + self.rom_root + self.image_digest + struct.pack("<I", self.image_log_rows) + self.image_root
-                + struct.pack("<I", self.regions_log_rows) + self.regions_root)
+                + struct.pack("<I", self.regions_log_rows) + self.regions_root
+                + (b"" if self.profile == "zkaot" else self.profile.encode()))
+
+    @property
+    def proof_profile(self):
+        """The profile's `proof_profiles.ProofProfile` (ValueError: none proves it)."""
+        return proof_profile(self.profile)
 
     def fixed_roots(self) -> dict[str, tuple[int, bytes]]:
         """{table name: (log2 rows, root)} of the program's fixed tables."""
@@ -246,7 +257,7 @@ def _fixed_root(air, fixed) -> tuple[int, bytes]:
 def program_commitment(program: ProgramImage) -> ProgramCommitment:
     return ProgramCommitment(program.xlen, program.entry, *_fixed_root(rom_air(program.xlen), rom_fixed(program)),
                              image_digest(program), *_fixed_root(image_air(), image_fixed(program)),
-                             *_fixed_root(regions_air(), regions_fixed(program)))
+                             *_fixed_root(regions_air(), regions_fixed(program)), program.profile)
 
 
 def program_id(program: ProgramImage) -> str:

@@ -132,7 +132,8 @@ def _segment_jobs(program, commitment, trace: Path, cuts, input_bytes, cache_dir
     pieces = (trace_slice(rows, precompiles, a, b) for a, b in bounds)
     keys = _proving_keys(program, commitment, cache_dir)
     cache = None if cache_dir is None else str(cache_dir)
-    for k, ((a, b), start) in enumerate(zip(bounds, segment_starts(program, pieces, input_bytes))):
+    starts = segment_starts(program, pieces, input_bytes)
+    for k, ((a, b), start) in enumerate(zip(bounds, starts)):
         keys.of(k, start.precompiles)
         yield SegmentJob(program, commitment, k, str(trace), a, b, input_bytes if k == 0 else b"", start, cache,
                          threads)

@@ -37,7 +37,6 @@ from functools import cache
 
 import numpy as np
 
-from runtime.memory_map import MemoryMap
 from runtime.program_image import ProgramImage
 
 from ..stark import Proof, StarkParameters, Verdict, main_root, prove, setup, verify, verifying_key
@@ -81,17 +80,17 @@ def _regfile_root(params: StarkParameters) -> tuple[int, bytes]:
     return vk.tables[0].fixed_log_rows, vk.tables[0].fixed_root
 
 
-def segment_verifying_key(commitment, kind: str, params: StarkParameters | None = None,
-                          memory_map: MemoryMap = MemoryMap(), precompiles: bool = True):
+def segment_verifying_key(commitment, kind: str, params: StarkParameters | None = None, precompiles: bool = True):
     """`segment_key(program, kind, precompiles=).verifying_key` from the program's fixed
-    roots (a `rom.ProgramCommitment`), as `machine.machine_verifying_key` for whole runs."""
+    roots (a `rom.ProgramCommitment`, which names the profile), as
+    `machine.machine_verifying_key` for whole runs."""
     params = params or StarkParameters()
-    xlen = commitment.xlen
-    fixed = {**machine._constant_roots(xlen, params, precompiles), **commitment.fixed_roots(),
+    xlen, profile = commitment.xlen, commitment.proof_profile
+    fixed = {**machine._constant_roots(xlen, params, precompiles, profile.main.csr), **commitment.fixed_roots(),
              REGFILE: _regfile_root(params)}
     if kind == "next":
         del fixed[IMAGE]
-    airs = _segment_air_list(machine.machine_air_list(xlen, memory_map, precompiles), xlen, kind)
+    airs = _segment_air_list(machine.machine_air_list(xlen, profile, precompiles), xlen, kind)
     return verifying_key(airs, fixed, params)
 
 
@@ -129,10 +128,9 @@ def segment_keys(program: ProgramImage, params: StarkParameters | None = None) -
     return SegmentKeys(lambda kind, pre: segment_key(program, kind, params, pre))
 
 
-def segment_verifying_keys(commitment, params: StarkParameters | None = None,
-                           memory_map: MemoryMap = MemoryMap()) -> SegmentKeys:
+def segment_verifying_keys(commitment, params: StarkParameters | None = None) -> SegmentKeys:
     """The verifying keys of a program's segments, from its `rom.ProgramCommitment`."""
-    return SegmentKeys(lambda kind, pre: segment_verifying_key(commitment, kind, params, memory_map, pre))
+    return SegmentKeys(lambda kind, pre: segment_verifying_key(commitment, kind, params, pre))
 
 
 @dataclass
@@ -153,7 +151,8 @@ def segment_witness(program: ProgramImage, rows: np.ndarray, input_bytes: bytes 
     from it.  About a tenth of proving the segment, and all a pass over a run needs to
     find where each segment starts (`segment_jobs.segment_starts`)."""
     regs = initial_registers(registers)
-    mt = main_trace(program, rows, initial=regs)
+    mt = main_trace(program, rows, initial=regs, initial_memory=machine.initial_memory(program, input_bytes, state),
+                    precompiles=precompiles)
     traces = machine.machine_traces(program, mt, input_bytes, state=state, precompiles=precompiles)
     fm = traces.memory.final
     return SegmentWitness(regs, mt, traces, np.asarray(mt.lookups.final_values, dtype=np.uint64),

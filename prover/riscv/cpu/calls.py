@@ -169,13 +169,6 @@ def kinds(s, v) -> Kinds:
     return Kinds(exit_, con, out, kec, sha)
 
 
-def check_profile(program) -> None:
-    """Main proves the zkaot profile's calls (a7 selects them); another profile's ecalls
-    mean something else, so its runs are refused rather than proven as zkaot's."""
-    if program.profile != "zkaot":
-        raise ValueError(f"{program.name}: a {program.profile} run: Main proves the zkaot profile's calls only")
-
-
 def _output_range(output, v) -> tuple[np.ndarray, np.ndarray]:
     """(ptr, len) of the output writes (uint64), 0 elsewhere."""
     return np.where(output, v.x, np.uint64(0)), np.where(output, v.y, np.uint64(0))

@@ -9,7 +9,8 @@ Per real row: ("rom", [pc_lo, pc_hi, op, rd, rs1, rs2, imm_0..imm_L-1]): the ins
 really is at pc in this program, decoded as the decoder decodes it (so pc is a 4-aligned
 code address below 2^32 with 16-bit limbs, and imm's limbs are 16-bit); and ("optable",
 [op, f_<class>..., alu_op]): the class flags are op's (`optable.py`); ebreak and
-illegal ops have no row there.
+illegal ops have no row there, nor CSR instructions but in a profile whose calls they
+are (ZisK's: `zisk.py` tells them apart).
 """
 from __future__ import annotations
 
@@ -86,15 +87,16 @@ class Steps:
         return from_limbs(self.imm_limbs)
 
 
-def decode(program, rows: np.ndarray, xlen: int, strict: bool) -> Steps:
+def decode(program, rows: np.ndarray, xlen: int, strict: bool, csr: bool = False) -> Steps:
     """Each step's instruction, from the ROM at its pc; ValueError for an op no step can
-    retire (and, when strict, for a trace whose op is not the ROM's)."""
+    retire (and, when strict, for a trace whose op is not the ROM's); `csr`: the profile's
+    CSR instructions are calls (`optable.py`)."""
     pc = rows["pc"].astype(np.uint64)
     rom = rom_messages(program, pc).astype(np.int64)
     op = rom[:, 2]
     if strict and not np.array_equal(op, rows["op"]):
         raise ValueError("the trace's op ids are not the ROM's")
-    flags, legal = op_flags(xlen)
+    flags, legal = op_flags(xlen, csr)
     if not legal[op].all():
         bad = int(op[~legal[op]][0])
         raise ValueError(f"a step runs {BY_ID[bad].name}, which no step can retire")

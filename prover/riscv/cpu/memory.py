@@ -7,7 +7,9 @@
   top carry is dropped.  MemAccess range-checks ea_lo and ea_hi of every access it
   receives (a failing sc sends none: `atomics.py` range-checks them there).
 - ("memop", [MEM_SLOTS ts + 1, ea_lo, ea_hi, size, f_store + f_sc, mv]) with
-  multiplicity f_load + f_store + succ (loads, lr, AMO reads, stores, successful sc) and
+  multiplicity f_load + f_store + succ - device (loads, lr, AMO reads, stores, successful
+  sc; device, the profile's term, `profile.py`: 1 on a store that reaches a device, such
+  as ZisK's UART, which is no memory access; 0 for zkaot) and
   ("memop", [MEM_SLOTS ts + 2, ea_lo, ea_hi, size, 1, mw]) with multiplicity f_amo (the
   AMO's write): slots 0 and 1 of step ts (MEM_SLOTS = 128); size = m1 + 2 m2 + 4 m4 +
   8 m8 from the op-class flags.  MemAccess proves that mv / mw are zero-extended raw
@@ -74,7 +76,8 @@ def constrain(air, m, xlen: int) -> None:
     sz = sizes(m)
     size = sz[1] + 2 * sz[2] + 4 * sz[4] + 8 * sz[8]
     t1 = MEM_SLOTS * m.ts + 1                       # slot 0 of step ts (memory.py), the AMO's write slot 1
-    air.send(MEMOP, [t1, m.ea_lo, m.ea_hi, size, f["store"] + f["sc"]] + mv, f["load"] + f["store"] + m.succ)
+    air.send(MEMOP, [t1, m.ea_lo, m.ea_hi, size, f["store"] + f["sc"]] + mv,
+             f["load"] + f["store"] + m.succ - m.device)
     air.send(MEMOP, [t1 + 1, m.ea_lo, m.ea_hi, size, 1] + mw, f["amo"])
 
     air.constrain(sg * (sg - 1), "sg is boolean")
@@ -233,12 +236,12 @@ def messages(m, out, xlen: int) -> None:
 
 def _memops(m) -> tuple[np.ndarray, np.ndarray]:
     """The "memop" messages as MEMORY_ROW rows and their times, in time order: the access
-    of loads, stores, lr, successful sc and AMO reads at slot 0 (MEM_SLOTS ts + 1), the
+    of loads, stores (but device stores), lr, successful sc and AMO reads at slot 0 (MEM_SLOTS ts + 1), the
     AMO writes at slot 1."""
     f, sz = m.f, sizes(m)
     size = sz[1] + 2 * sz[2] + 4 * sz[4] + 8 * sz[8]
     addr = m.ea_lo + (m.ea_hi << 16)
-    first = np.flatnonzero((f["load"] + f["store"] + m.succ) == 1)
+    first = np.flatnonzero((f["load"] + f["store"] + m.succ - m.device) == 1)
     second = np.flatnonzero(f["amo"] == 1)
     sel = np.concatenate([first, second])
     out = np.zeros(sel.size, dtype=MEMORY_ROW)

@@ -106,7 +106,7 @@ def read(s, initial) -> Operands:
 
 def _check_operands(s, v: Operands) -> None:
     fmt = _FORMAT[s.op]
-    has_a = ~np.isin(fmt, ["U", "J", "FENCE"])
+    has_a = ~np.isin(fmt, ["U", "J", "FENCE", "CSRI"])      # (a CSRI's a is its zimm)
     has_b = np.isin(fmt, ["R", "S", "B", "AMO", "NONE"])
     bad = (has_a & (v.a != s.rows["a"])) | (has_b & (v.s != s.rows["b"]))
     if bad.any():
