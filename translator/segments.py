@@ -11,7 +11,7 @@ precompile.npy, `zkaot trace --mode full`, memory-mapped) the same way.
 Where a segment ends: after at most segment_steps steps, or later while an LR
 reservation is held, until the sc that ends it, and never right after a CSR instruction
 (ZisK's free-call parameter and its call are proven as a pair of neighbouring rows,
-prover/riscv/zisk_main.py).  The proof carries no reservation from one segment to the
+prover/riscv/cpu/zisk.py).  The proof carries no reservation from one segment to the
 next (prover/riscv/main.py), so a cut there could not be proven.
 """
 from __future__ import annotations

@@ -30,7 +30,7 @@ Flags (`FLAGS`, the fields after op, in order; alu_op last):
   sha256_compress, nothing else);
 - writes: the step writes rd (every class but branches, stores and fence).
 CSR instructions have rows only in the table of a profile whose calls a CSR selects
-(`csr=True`: ZisK's, `zisk_main.py`): wit and writes, no ecall, so Main tells them
+(`csr=True`: ZisK's, `cpu/zisk.py`): wit and writes, no ecall, so Main tells them
 apart (wit - ecall) and its profile part gives them their call.
 Memory classes (Main computes the address rs1 + imm for load, store and sc):
 - load: reads memory at slot 0 (t = 128 ts + 1, memory.py MEM_SLOTS) and writes rd =
