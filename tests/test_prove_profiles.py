@@ -13,7 +13,7 @@ from guest_asm import DATA, program_from_asm
 from prover.riscv.claim import RunClaim
 from runtime.precompiles import keccakf_bytes
 from runtime.zisk import OUTPUT_SLOTS
-from zkaot.cli import EXIT_BAD_INPUT, EXIT_GUEST_FAILED, EXIT_OK, main
+from zkaot.cli import EXIT_GUEST_FAILED, EXIT_OK, main
 
 GUESTS = Path(__file__).resolve().parent / "guests"
 ZISK = GUESTS / "zisk" / "zisk_guest.elf"
