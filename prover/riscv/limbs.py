@@ -38,4 +38,7 @@ def write_limbs(columns, values, xlen: int, rows=slice(None)) -> None:
 
 def read_limbs(columns) -> np.ndarray:
     """The values of L limb columns (as `write_limbs` writes them): (n,) uint64."""
-    return from_limbs(np.stack(columns, axis=1))
+    out = np.zeros(len(columns[0]), dtype=np.uint64)
+    for i, column in enumerate(columns):
+        out |= np.asarray(column).astype(np.uint64) << np.uint64(LIMB_BITS * i)
+    return out

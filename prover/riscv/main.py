@@ -45,6 +45,7 @@ from ..air import Air
 from .cpu import atomics, calls, control, execute, flow, memory, operands
 from .cpu.profile import ZKAOT_MAIN, MainProfile
 from .layout import Layout
+from .limbs import read_limbs
 from .proof_profiles import profile_of
 from .ranges import pow2_height
 
@@ -174,6 +175,14 @@ class _Messages:
     memory_times: np.ndarray | None = None
     output_calls: np.ndarray | None = None
     precompile_calls: np.ndarray | None = None
+    _values: dict = field(default_factory=dict)
+
+    def value(self, columns) -> np.ndarray:
+        """The XLEN-bit values of a limb field of the bound table, read once per field
+        (several components read a, s and c)."""
+        if id(columns) not in self._values:
+            self._values[id(columns)] = read_limbs(columns)
+        return self._values[id(columns)]
 
     @staticmethod
     def repeat(values, multiplicity) -> np.ndarray:

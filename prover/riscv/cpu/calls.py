@@ -33,7 +33,7 @@ from runtime.calls import A7, ZKAOT, Ecall
 
 from ...field import P
 from ..keccak import SYS_KECCAKF
-from ..limbs import n_limbs, read_limbs, write_limbs
+from ..limbs import n_limbs, write_limbs
 from ..output import OUTRD
 from ..precompile import KECCAK, PCALL, SHA_BLOCK, SHA_STATE, UNITS
 from ..ranges import RANGE16
@@ -203,11 +203,11 @@ def messages(m, out) -> None:
     e_out, e_pre = m.e_out, m.e_kec + m.e_sha
     out.range16 += [out.repeat(m.pq, e_out), out.repeat(4 * m.pq, e_out), out.repeat(m.zq, e_out),
                     out.repeat(4 * m.zq, e_out), out.repeat(m.zhi, e_out), out.repeat(m.pa, e_pre)]
-    x, y = read_limbs(m.x), read_limbs(m.y)
+    x, y = out.value(m.x), out.value(m.y)
     outs = np.flatnonzero(e_out == 1)
     low = np.uint64(0xFFFF_FFFF)
     out.output_calls = np.stack([m.ts[outs], (x[outs] & low).astype(np.int64), (y[outs] & low).astype(np.int64),
                                  m.oi[outs]], axis=1).reshape(-1, 4)
     pre = np.flatnonzero(e_pre == 1)
-    out.precompile_calls = np.stack([m.ts[pre].astype(np.uint64), read_limbs(m.s)[pre], read_limbs(m.a)[pre], x[pre]],
+    out.precompile_calls = np.stack([m.ts[pre].astype(np.uint64), out.value(m.s)[pre], out.value(m.a)[pre], x[pre]],
                                     axis=1).reshape(-1, 4)

@@ -15,7 +15,7 @@ from runtime.trace import ALU_ROW
 
 from ..alu import ALU
 from ..arith import ARITH
-from ..limbs import n_limbs, read_limbs
+from ..limbs import n_limbs
 from ..optable import OP_ID
 
 
@@ -41,7 +41,7 @@ def alu_rows(m, select, op, x, y, result) -> np.ndarray:
 
 def messages(m, out) -> None:
     f, writes = m.f, m.wr == 1
-    a, s, c, imm = read_limbs(m.a), read_limbs(m.s), read_limbs(m.c), read_limbs(m.imm)
+    a, s, c, imm = out.value(m.a), out.value(m.s), out.value(m.c), out.value(m.imm)
     pc = (m.pc[0] + (m.pc[1] << 16)).astype(np.uint64)
     add = np.full(m.ts.size, OP_ID["add"])
     out.alu += [alu_rows(m, ((f["alu_r"] == 1) & writes) | (f["blt"] == 1) | (f["bge"] == 1), m.alu_op, a, s, c),

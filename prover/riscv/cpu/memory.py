@@ -42,7 +42,7 @@ from runtime.trace import MEMORY_ROW
 from ..alu import ALU
 from ...field import P
 from ..layout import limbs
-from ..limbs import n_limbs, read_limbs, to_limbs, write_limbs
+from ..limbs import n_limbs, to_limbs, write_limbs
 from ..memory import MEM_SLOTS, MEMOP
 from ..optable import OP_ID, SIZE_FLAGS
 from ..ranges import RANGE16
@@ -222,19 +222,19 @@ def _amo(m, s, v, A, width) -> None:
 def messages(m, out, xlen: int) -> None:
     f, sz = m.f, sizes(m)
     out.range16 += [out.repeat((2 * m.sgtop - 65536 * m.sg) % P, f["signed"]), out.repeat(m.hb, sz[1])]
-    B = read_limbs(m.s)
+    B = out.value(m.s)
     if xlen == 64:
         out.range16.append(out.repeat((2 * m.s[1] - 65536 * m.sb2) % P, sz[4]))
         B = (B & np.uint64(0xFFFF_FFFF)) | (m.B2.astype(np.uint64) << np.uint64(32)) \
             | (m.B3.astype(np.uint64) << np.uint64(48))
-    c, X, lt = read_limbs(m.c), read_limbs(m.X), m.lt.astype(np.uint64)
+    c, X, lt = out.value(m.c), out.value(m.X), m.lt.astype(np.uint64)
     minmax = (f["amin"] == 1) | (f["amax"] == 1)
     alu_amo = (f["amo"] == 1) & (f["swap"] == 0) & ~minmax
     out.alu += [alu_rows(m, alu_amo, m.alu_op, c, B, X), alu_rows(m, minmax, m.alu_op, c, B, lt)]
-    out.memory_rows, out.memory_times = _memops(m)
+    out.memory_rows, out.memory_times = _memops(m, out.value)
 
 
-def _memops(m) -> tuple[np.ndarray, np.ndarray]:
+def _memops(m, value) -> tuple[np.ndarray, np.ndarray]:
     """The "memop" messages as MEMORY_ROW rows and their times, in time order: the access
     of loads, stores (but device stores), lr, successful sc and AMO reads at slot 0 (MEM_SLOTS ts + 1), the
     AMO writes at slot 1."""
@@ -244,13 +244,13 @@ def _memops(m) -> tuple[np.ndarray, np.ndarray]:
     first = np.flatnonzero((f["load"] + f["store"] + m.succ - m.device) == 1)
     second = np.flatnonzero(f["amo"] == 1)
     sel = np.concatenate([first, second])
-    out = np.zeros(sel.size, dtype=MEMORY_ROW)
-    out["step"] = m.ts[sel]
-    out["addr"] = addr[sel]
-    out["value"] = np.concatenate([read_limbs(m.mv)[first], read_limbs(m.mw)[second]])
-    out["size"] = size[sel]
-    out["is_write"] = np.concatenate([f["store"][first] + f["sc"][first], np.ones(second.size, np.int64)])
-    out["op"] = m.op[sel]
+    rows = np.zeros(sel.size, dtype=MEMORY_ROW)
+    rows["step"] = m.ts[sel]
+    rows["addr"] = addr[sel]
+    rows["value"] = np.concatenate([value(m.mv)[first], value(m.mw)[second]])
+    rows["size"] = size[sel]
+    rows["is_write"] = np.concatenate([f["store"][first] + f["sc"][first], np.ones(second.size, np.int64)])
+    rows["op"] = m.op[sel]
     times = np.concatenate([MEM_SLOTS * m.ts[first] + 1, MEM_SLOTS * m.ts[second] + 2])
     order = np.argsort(times, kind="stable")
-    return out[order], times[order]
+    return rows[order], times[order]

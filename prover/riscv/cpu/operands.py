@@ -28,7 +28,7 @@ from runtime.encoding import by_id
 
 from ... import field
 from ..layout import limbs
-from ..limbs import n_limbs, read_limbs, write_limbs
+from ..limbs import n_limbs, write_limbs
 from ..ranges import RANGE16
 from ..registers import N_REGS, REG, initial_registers
 
@@ -165,7 +165,7 @@ def messages(m, out, initial) -> None:
     regs = np.concatenate([reg if isinstance(reg, np.ndarray) else np.full_like(m.ts, reg)
                            for reg, _, _, _ in accesses])
     times = np.concatenate([4 * m.ts + offset for offset in OFFSETS])
-    values = np.concatenate([read_limbs(new) for _, _, new, _ in accesses])
+    values = np.concatenate([out.value(new) for _, _, new, _ in accesses])
     active = np.concatenate([mult == 1 for _, _, _, mult in accesses])
     regs, times, values = regs[active], times[active], values[active]
     final_v = initial_registers(initial).copy()

@@ -51,7 +51,7 @@ from runtime.trace import MEMORY_ROW, PRECOMPILE_ROW
 from runtime.zisk import (ARCH_ID_ZISK, FCALL, FCALL_INPUT_READY_ID, FCALL_PARAM, KECCAKF, MARCHID, ROM_BASE,
                           SHA256F, ZISK, Layout)
 
-from ..limbs import n_limbs, read_limbs, to_limbs
+from ..limbs import n_limbs, to_limbs
 from ..memory import MEM_SLOTS, MEMOP
 from ..optable import OP_ID
 from ..output import OUTRD
@@ -231,7 +231,7 @@ class ZiskMain(MainProfile):
         return rows
 
     def messages(self, m, out) -> None:
-        ts, a = m.ts, read_limbs(m.a)
+        ts, a = m.ts, out.value(m.a)
         kec, sha = np.flatnonzero(m.k_kec == 1), np.flatnonzero(m.k_sha == 1)
         state = (8 * m.h_qs + (m.h_ps1 << 16))[sha]
         block = (8 * m.h_qb + (m.h_pb1 << 16))[sha]
