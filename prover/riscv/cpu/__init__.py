@@ -7,7 +7,10 @@ constraints and its witness, and derives its messages from the finished table.
 - `execute`: the ALU and Arith messages of the computing classes;
 - `memory`: the address, the memops, loads' extension, stores' and AMOs' values;
 - `atomics`: natural alignment of atomics and the LR/SC reservation;
-- `calls`: the ecalls: exit, writes and the public output, the precompile calls.
+- `calls`: the ecalls: exit, writes and the public output, the precompile calls;
+- `profile`: the part a machine profile adds (its columns after the others', none for
+  zkaot), the base of `zisk`: ZisK's calls (CSR-selected precompiles, marchid, the
+  input-ready free call, the UART, the output slots at exit).
 
 `prover/riscv/main.py` puts them together into the table (its docstring says what the
 table proves, each component's docstring how).
