@@ -127,7 +127,7 @@ def bench_translate(elf: Path, tmp: Path) -> dict:
     program = load_elf(elf)
     row["load_elf_s"] = time.process_time() - start
     start = time.process_time()
-    program_id(program)
+    program_id(program.image())
     row["program_id_s"] = time.process_time() - start
     layout = layout_for(program, MemoryMap())
     for mode in ("fast", "minimal", "full"):

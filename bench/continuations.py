@@ -46,13 +46,13 @@ def measure(n: int, segment_steps: int) -> dict:
     numba.set_num_threads(THREADS)
     program = load_elf(ELF)
     warm = zkaot.prove(program, struct.pack("<I", 100))      # numba compiles its kernels on first use
-    zkaot.verify(warm.proof, program_id(program), 0)
+    zkaot.verify(warm.proof, program_id(program.image()), 0)
     input_bytes = struct.pack("<I", n)
     start = time.perf_counter()
     proved = zkaot.prove(program, input_bytes, segment_steps=segment_steps)
     total_s = time.perf_counter() - start
     start = time.perf_counter()
-    verdict, claim = zkaot.verify(proved.proof, program_id(program), 0, input_bytes)
+    verdict, claim = zkaot.verify(proved.proof, program_id(program.image()), 0, input_bytes)
     verify_s = time.perf_counter() - start
     assert verdict, verdict.reason
     return {"n": n, "segment_steps": segment_steps, "steps": claim.steps, "segments": len(claim.segments),

@@ -131,14 +131,15 @@ def measure(name: str, threads: int) -> dict:
         row["not_provable"] = f"the run did not exit ({result.fault})"
         return row
     start = time.perf_counter()
-    key = run_key(program, precompiles=bool(precompiles.size))
+    image = program.image()
+    key = run_key(image, precompiles=bool(precompiles.size))
     row["key_s"] = time.perf_counter() - start
     best = None
     for _ in range(REPEATS):
         try:
             start = time.perf_counter()
-            mt = main_trace(program, rows)
-            traces = machine_traces(program, mt, input_bytes, precompiles=precompiles)
+            mt = main_trace(image, rows)
+            traces = machine_traces(image, mt, input_bytes, precompiles=precompiles)
             trace_s = time.perf_counter() - start
         except ValueError as e:                 # a run no proof can contain
             row["not_provable"] = str(e)

@@ -85,7 +85,7 @@ def main() -> None:
 
     repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 7
     program = load_elf(ELF)
-    pid = program_id(program)
+    pid = program_id(program.image())
     rows = {}
     with tempfile.TemporaryDirectory() as work:
         for name, (n, segment_steps) in INPUTS.items():

@@ -245,31 +245,60 @@ def prove(key: ProvingKey, traces: dict[str, np.ndarray], public: dict[str, list
           check: bool = True, threads: int = 1, progress: bool = False, stats: ProofStats | None = None) -> Proof:
     """A proof that each table's trace (name -> (n, m) uint32) satisfies its constraints
     and that the bus balances.  check=True first runs each table's own check on its rows,
-    so a bad witness fails with the constraint and row, not with a low-degree failure."""
-    from tqdm import tqdm               # here, not at the top: a verifier has no progress bar (0.1 s)
+    so a bad witness fails with the constraint and row, not with a low-degree failure.
+    The phases are the protocol's steps (docs/prover.md), in transcript order."""
     vk = key.verifying_key
-    params = vk.params
-    blowup = 1 << params.fri.log_blowup
-    public = public or {}
-    work = _prepare(vk, key, traces, public)
-    times: dict[str, float] = {}
-    bar = tqdm(total=7, desc="proving", unit="step", disable=not progress, leave=False)
+    work = _prepare(vk, key, traces, public or {})
+    phases = _Phases(progress)
+    transcript = phases.run("commit main", _commit_main, vk, work, threads)
+    logup_nonce, beta, gamma = phases.run("bus", _commit_bus, vk, work, transcript, check, threads)
+    phases.run("quotient", _commit_quotients, vk, work, transcript, beta, gamma, threads)
+    zeta, openings = phases.run("open", _open_out_of_domain, work, transcript)
+    codewords = phases.run("deep", _deep_codewords, work, transcript, zeta, openings)
+    indices, fri_proof = phases.run("fri", _fri, vk, transcript, codewords)
+    proof = phases.run("queries", _query_openings, vk, work, openings, indices, logup_nonce, fri_proof)
+    phases.close()
+    if stats is not None:
+        stats.seconds = phases.seconds
+        stats.proof_bytes = len(proof.to_bytes())
+    return proof
 
-    def phase(name, start):
-        times[name] = times.get(name, 0.0) + time.perf_counter() - start
-        bar.update(1)
-        bar.set_postfix_str(name)
 
-    t = time.perf_counter()
+class _Phases:
+    """Runs the prover's phases, timing each and moving the progress bar."""
+
+    def __init__(self, progress: bool):
+        from tqdm import tqdm           # here, not at the top: a verifier has no progress bar (0.1 s)
+        self.seconds: dict[str, float] = {}
+        self.bar = tqdm(total=7, desc="proving", unit="step", disable=not progress, leave=False)
+
+    def run(self, name: str, phase, *args):
+        start = time.perf_counter()
+        out = phase(*args)
+        self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
+        self.bar.update(1)
+        self.bar.set_postfix_str(name)
+        return out
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def _commit_main(vk: VerifyingKey, work: list[_TableWork], threads: int) -> Transcript:
+    """The transcript, started; each table's main columns extended and committed."""
     transcript = _start_transcript(vk, [(w.log_rows, w.public) for w in work])
     for w in work:
-        w.main_lde = ntt.lde(w.main, blowup, coset_shift(w.log_lde), threads=threads)
+        w.main_lde = ntt.lde(w.main, 1 << vk.params.fri.log_blowup, coset_shift(w.log_lde), threads=threads)
         w.main_tree = merkle.commit(w.main_lde)
         transcript.absorb_root("main", w.main_tree.root)
-    phase("commit main", t)
+    return transcript
 
-    t = time.perf_counter()
-    logup_nonce = transcript.grind(params.logup_pow_bits) if _has_bus(vk) else 0
+
+def _commit_bus(vk: VerifyingKey, work: list[_TableWork], transcript: Transcript, check: bool, threads: int):
+    """(LogUp grinding nonce, beta, gamma): each table's bus columns committed with its
+    claimed sum; with `check`, every table's constraints evaluated on its rows and the
+    sums required to balance."""
+    logup_nonce = transcript.grind(vk.params.logup_pow_bits) if _has_bus(vk) else 0
     beta, gamma = transcript.squeeze_ext("logup/challenges", 2)
     for w in work:
         fixed_values = w.fixed.values if w.fixed else None
@@ -279,31 +308,39 @@ def prove(key: ProvingKey, traces: dict[str, np.ndarray], public: dict[str, list
             w.key.air.check(w.main, fixed_values, w.public, w.aux, _challenges(w, beta, gamma))
         if w.key.bus is None:
             continue
-        w.aux_lde = ntt.lde(w.aux, blowup, coset_shift(w.log_lde), threads=threads).reshape(w.main_lde.shape[0], -1)
+        w.aux_lde = ntt.lde(w.aux, 1 << vk.params.fri.log_blowup, coset_shift(w.log_lde),
+                            threads=threads).reshape(w.main_lde.shape[0], -1)
         w.aux_tree = merkle.commit(w.aux_lde)
         transcript.absorb_root("aux", w.aux_tree.root)
         transcript.absorb_field("bus-sum", w.bus_sum)
     sums = [w.bus_sum for w in work if w.bus_sum is not None]
     if check and sums and _ext_total(sums).any():
         raise ValueError("the LogUp bus does not balance: the tables send and receive different messages")
-    phase("bus", t)
+    return logup_nonce, beta, gamma
 
-    t = time.perf_counter()
+
+def _commit_quotients(vk: VerifyingKey, work: list[_TableWork], transcript: Transcript, beta, gamma,
+                      threads: int) -> None:
+    """Each table's constraints combined with powers of alpha, divided by the vanishing
+    polynomial and committed in chunks."""
     alpha = transcript.squeeze_ext("constraints/alpha")
     for w in work:
-        _quotient(w, params, alpha, beta, gamma, threads)
+        _quotient(w, vk.params, alpha, beta, gamma, threads)
         transcript.absorb_root("quotient", w.quotient_tree.root)
-    phase("quotient", t)
 
-    t = time.perf_counter()
+
+def _open_out_of_domain(work: list[_TableWork], transcript: Transcript):
+    """(zeta, [(values at zeta, values at zeta w)] per table)."""
     zeta = transcript.squeeze_ext("ood/zeta")
     openings = [_open_ood(w, zeta) for w in work]
     for at_zeta, at_next in openings:
         transcript.absorb_field("ood/values", at_zeta)
         transcript.absorb_field("ood/values-next", at_next)
-    phase("open", t)
+    return zeta, openings
 
-    t = time.perf_counter()
+
+def _deep_codewords(work: list[_TableWork], transcript: Transcript, zeta, openings) -> dict[int, np.ndarray]:
+    """The DEEP quotients, summed into one codeword per LDE size."""
     deep_beta = transcript.squeeze_ext("deep/beta")
     codewords: dict[int, np.ndarray] = {}
     power = ONE
@@ -311,16 +348,20 @@ def prove(key: ProvingKey, traces: dict[str, np.ndarray], public: dict[str, list
         codeword, power = _deep_codeword(w, zeta, at_zeta, at_next, deep_beta, power)
         s = w.log_lde
         codewords[s] = codeword if s not in codewords else ext.add(codewords[s], codeword)
-    phase("deep", t)
+    return codewords
 
-    t = time.perf_counter()
-    fri_prover = FriProver(params.fri, codewords)
+
+def _fri(vk: VerifyingKey, transcript: Transcript, codewords) -> tuple[np.ndarray, FriProof]:
+    """(query indices, FRI proof): the codewords folded, committed, ground and queried."""
+    fri_prover = FriProver(vk.params.fri, codewords)
     fri_prover.commit(transcript)
     indices = fri_prover.grind_and_sample(transcript)
-    fri_proof = fri_prover.open(indices)
-    phase("fri", t)
+    return indices, fri_prover.open(indices)
 
-    t = time.perf_counter()
+
+def _query_openings(vk: VerifyingKey, work: list[_TableWork], openings, indices, logup_nonce: int,
+                    fri_proof: FriProof) -> Proof:
+    """The proof: every tree opened at the queries, with the out-of-domain values."""
     tables = []
     for w, (at_zeta, at_next) in zip(work, openings):
         position = indices & ((1 << w.log_lde) - 1)
@@ -332,13 +373,7 @@ def prove(key: ProvingKey, traces: dict[str, np.ndarray], public: dict[str, list
             w.log_rows, _root_words(w.main_tree), _root_words(w.aux_tree), _root_words(w.quotient_tree),
             w.bus_sum if w.bus_sum is not None else np.zeros(0, np.uint32), at_zeta, at_next,
             fixed_rows, fixed_paths, main_rows, main_paths, aux_rows, aux_paths, quotient_rows, quotient_paths))
-    proof = Proof(_metadata(vk, [w.log_rows for w in work]), logup_nonce, tables, fri_proof)
-    phase("queries", t)
-    bar.close()
-    if stats is not None:
-        stats.seconds = times
-        stats.proof_bytes = len(proof.to_bytes())
-    return proof
+    return Proof(_metadata(vk, [w.log_rows for w in work]), logup_nonce, tables, fri_proof)
 
 
 def verify(vk: VerifyingKey, public: dict[str, list[int]] | None, proof: Proof | bytes, *,

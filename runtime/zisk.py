@@ -118,7 +118,11 @@ def _sha256f(call: Call, regs: Sequence[int], memory: GuestMemory, io: HostIO, s
     for ptr, what in ((state_ptr, "state"), (block_ptr, "block")):
         if ptr % 8:
             raise EcallError(f"zisk: sha256f {what} pointer 0x{ptr:08x} is not 8-byte aligned")
-    memory.write(state_ptr, sha256_compress_bytes(memory.read(state_ptr, 32), memory.read(block_ptr, 64)))
+    before = memory.read(state_ptr, 32) + memory.read(block_ptr, 64)
+    after = sha256_compress_bytes(before[:32], before[32:])
+    memory.write(state_ptr, after)
+    if io.on_precompile:
+        io.on_precompile(SHA256F, state_ptr, block_ptr, before, after)
     return ()
 
 
@@ -164,7 +168,7 @@ def registry(layout: Layout, float_lowering: tuple[softfp.Placement, ...] = ()) 
         Call("marchid", Csr(MARCHID, "read"), _marchid),
         Call("keccakf", Csr(KECCAKF, "set"), _keccakf, memory_reads=(KECCAK_STATE,), memory_writes=(KECCAK_STATE,),
              record=PRECOMPILE),
-        Call("sha256f", Csr(SHA256F, "set"), _sha256f, memory_reads=(SHA256F_PARAMS,)),
+        Call("sha256f", Csr(SHA256F, "set"), _sha256f, memory_reads=(SHA256F_PARAMS,), record=PRECOMPILE),
         Call("fcall_param", Csr(FCALL_PARAM, "set"), _fcall_param),
         Call("fcall", Csr(FCALL, "write"), _fcall(layout)),
         Call("unimp", Csr(CYCLE, "write"), _unimp),

@@ -71,7 +71,7 @@ FIB_INPUT = struct.pack("<I", 60)
 
 
 def example(name, xlen, data=None, step_limit=None, elf=None):
-    """(program, MAIN_ROW rows, result, input) of the interpreter's run of an example."""
+    """(program image, MAIN_ROW rows, result, input) of the interpreter's run of an example."""
     from translator.elf import load_elf
     from translator.expand import reference_trace
     program = load_elf(f"examples/{name}/{elf or f'guest.rv{xlen}im.elf'}")
@@ -79,7 +79,7 @@ def example(name, xlen, data=None, step_limit=None, elf=None):
         with open(f"examples/{name}/input.bin", "rb") as f:
             data = f.read()
     result, rows, _ = reference_trace(program, data, step_limit=step_limit)
-    return program, rows, result, data
+    return program.image(), rows, result, data
 
 
 @cache
@@ -223,20 +223,20 @@ l7:     addi a0, zero, 3            # write(3, a1, 8)
 
 @cache
 def every_class(xlen):
-    """(program, rows, result, input) of `every_class_source` run to its exit."""
+    """(program image, rows, result, input) of `every_class_source` run to its exit."""
     from guest_asm import program_from_asm
     from translator.expand import reference_trace
     program = program_from_asm(every_class_source(xlen), xlen)
     result, rows, _ = reference_trace(program, b"")
     assert result.exit_code == 0, result.fault
-    return program, rows, result, b""
+    return program.image(), rows, result, b""
 
 
 def refuse_run_bus(program, k, mt, input_bytes, lookups=None, *, memory=None, precompiles=None, **overrides):
     """A forged run whose every table satisfies its own constraints, built with
     `prover.riscv.machine.machine_traces` (tables in `overrides` replaced; range16 counts
-    only the in-range values sent): the buses do not balance, so prove refuses, and a
-    proof made anyway does not verify."""
+    only the in-range values sent) under the program image's profile: the buses do not
+    balance, so prove refuses, and a proof made anyway does not verify."""
     import pytest
     from prover.riscv.machine import machine_airs, machine_traces
     from prover.riscv.main import MAIN
@@ -244,7 +244,7 @@ def refuse_run_bus(program, k, mt, input_bytes, lookups=None, *, memory=None, pr
     traces = dict(machine_traces(program, mt, input_bytes, lookups, memory=memory, precompiles=precompiles,
                                  count_range16=range16_tolerant).tables, **overrides)
     public = {MAIN: mt.public}
-    for air in machine_airs(program)[0]:                    # every table's own constraints hold
+    for air in machine_airs(program)[0]:           # every table's own constraints hold
         fixed = k.fixed[air.name].values if air.name in k.fixed else None
         air.check(traces[air.name], fixed, public.get(air.name, ()))
     with pytest.raises(ValueError, match="does not balance"):
@@ -257,8 +257,7 @@ _KEYS: dict = {}
 
 
 def key_of(program):
-    """The run key of a program at FAST parameters, made once per session (programs are not hashable)."""
-    k = (program.name, program.xlen, program.sha256)
-    if k not in _KEYS:
-        _KEYS[k] = run_key(program, FAST)
-    return _KEYS[k]
+    """The run key of a program image at FAST parameters, made once per session and image."""
+    if program not in _KEYS:
+        _KEYS[program] = run_key(program, FAST)
+    return _KEYS[program]

@@ -121,9 +121,9 @@ def test_build_prints_the_program_id_of_the_elf(tmp_path, capsys):
     from translator.elf import load_elf
     out = tmp_path / "fib.elf"
     assert main(["build", str(FIB / "main.c"), "-o", str(out)]) == EXIT_OK
-    want = program_id(load_elf(out))
+    want = program_id(load_elf(out).image())
     assert f"program id: {want}" in capsys.readouterr().out.splitlines()
-    assert want == program_id(load_elf(FIB / "guest.rv64im.elf"))     # reproducible build, same ID
+    assert want == program_id(load_elf(FIB / "guest.rv64im.elf").image())     # reproducible build, same ID
 
 
 def test_build_passes_defines_include_dirs_and_the_optimisation_level(tmp_path, capsys):

@@ -20,7 +20,7 @@ from zkaot.cli import EXIT_BAD_INPUT, EXIT_GUEST_FAILED, EXIT_OK, EXIT_USAGE, ma
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 FIB = EXAMPLES / "fibonacci" / "guest.rv64im.elf"
-FIB_ID = program_id(load_elf(FIB))
+FIB_ID = program_id(load_elf(FIB).image())
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +90,7 @@ def assert_security_line(out: str) -> None:
 def test_a_default_segment_of_the_largest_size_states_at_least_100_bits():
     """Every table of a segment of DEFAULT_SEGMENT_STEPS steps at the height of its Main
     table (more bus messages than any such segment has), with the precompile tables."""
-    vk = segment_verifying_key(program_commitment(load_elf(FIB)), "first", precompiles=True)
+    vk = segment_verifying_key(program_commitment(load_elf(FIB).image()), "first", precompiles=True)
     log_main = (DEFAULT_SEGMENT_STEPS + 1).bit_length() - 1
     log_rows = [t.fixed_log_rows or log_main for t in vk.tables]
     report = security(vk, log_rows)
@@ -99,7 +99,7 @@ def test_a_default_segment_of_the_largest_size_states_at_least_100_bits():
 
 
 def test_the_verifying_key_rebuilt_from_the_program_commitment_is_the_provers():
-    program = load_elf(FIB)
+    program = load_elf(FIB).image()
     c = program_commitment(program)
     vk = machine_verifying_key(c)
     assert vk.digest == run_key(program).verifying_key.digest
@@ -109,7 +109,7 @@ def test_the_verifying_key_rebuilt_from_the_program_commitment_is_the_provers():
 @pytest.mark.parametrize("precompiles", [False, True])
 @pytest.mark.parametrize("kind", ["first", "next"])
 def test_a_segment_key_rebuilt_from_the_program_commitment_is_the_provers(kind, precompiles):
-    program = load_elf(FIB)
+    program = load_elf(FIB).image()
     vk = segment_verifying_key(program_commitment(program), kind, precompiles=precompiles)
     assert vk.digest == segment_key(program, kind, precompiles=precompiles).verifying_key.digest
 
@@ -146,12 +146,12 @@ def test_a_wrong_program_id_is_rejected(files, capsys):
 
 def test_the_id_of_another_program_is_rejected(files, capsys):
     for other in (EXAMPLES / "fibonacci" / "guest.rv32im.elf", EXAMPLES / "sort" / "guest.rv64im.elf"):
-        status, _, err = verify(capsys, files["proof_in60"], program=program_id(load_elf(other)))
+        status, _, err = verify(capsys, files["proof_in60"], program=program_id(load_elf(other).image()))
         assert status == EXIT_GUEST_FAILED and "proof rejected" in err
 
 
 def test_a_file_whose_program_parts_are_of_another_program_is_rejected(files, tmp_path, capsys):
-    other = program_commitment(load_elf(EXAMPLES / "sort" / "guest.rv64im.elf"))
+    other = program_commitment(load_elf(EXAMPLES / "sort" / "guest.rv64im.elf").image())
     path = edited(files, tmp_path, program=other, program_id=other.id)
     status, _, err = verify(capsys, path, program=other.id)          # consistent ID, but not this proof's key
     assert status == EXIT_GUEST_FAILED and "STARK proof does not verify" in err

@@ -38,8 +38,9 @@ def test_a_zkaot_guest_takes_one_frame_in_one_error_line(capsys):
 
 def test_prove_refuses_another_profiles_guest_in_one_line(tmp_path, capsys):
     assert main(["prove", SP1, "-o", str(tmp_path / "p")]) == EXIT_BAD_INPUT
-    assert capsys.readouterr().err == (f"zkaot: error: {SP1}: a sp1 guest (symbol sp1_zkvm_runtime names "
-                                       f"sp1_zkvm): zkaot proves zkaot guests only; run or trace it instead\n")
+    assert capsys.readouterr().err == (f"zkaot: error: {SP1}: runs of the sp1 profile cannot be proven yet: no "
+                                       f"proof holds its calls (zkaot proves runs of zkaot, zisk, zisk-legacy: "
+                                       f"docs/profiles.md)\n")
 
 
 def test_a_binary_no_profile_takes_is_refused_with_the_zkaot_loaders_reason(tmp_path, capsys):

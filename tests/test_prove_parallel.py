@@ -66,8 +66,9 @@ def test_each_segments_proof_is_the_same_in_process_on_local_workers_and_on_dask
 
 def test_the_parallel_proof_is_the_one_the_sequential_prover_makes(proofs, cache):
     program = load_elf(FIB)
-    keys = cached_proving_keys(program, program_commitment(program), cache)
-    sequential = prove_claim(program, SegmentedRun(program, INPUT, SEGMENT), INPUT, check=False, keys=keys)
+    image = program.image()
+    keys = cached_proving_keys(image, program_commitment(image), cache)
+    sequential = prove_claim(image, SegmentedRun(program, INPUT, SEGMENT), INPUT, check=False, keys=keys)
     assert sequential.encode() == proofs["inline"]
 
 

@@ -49,7 +49,7 @@ def writes_run(xlen):
     program = program_from_asm(WRITES, xlen)
     result, rows, _ = reference_trace(program, b"")
     assert result.exit_code == -3 and result.output == b"bcdabcdabcdab", (result.fault, result.output)
-    return program, rows, result
+    return program.image(), rows, result
 
 
 @cache

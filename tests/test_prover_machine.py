@@ -104,7 +104,7 @@ def asm_run(name, xlen):
     program = program_from_asm(SOURCES[name](xlen), xlen)
     result, rows, _ = reference_trace(program, b"")
     assert result.exit_code == 0, result.fault
-    return program, rows, result, b""
+    return program.image(), rows, result, b""
 
 
 RUNS = {

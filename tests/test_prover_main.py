@@ -2,6 +2,7 @@
 registers.py, optable.py): real runs satisfy them; forged runs (branch targets, skipped or
 repeated steps, register reads, ALU results, pcs, op classes) are refused with every table
 of the machine (tests/test_prover_machine.py proves whole runs and the memory join)."""
+import dataclasses
 from functools import cache
 
 import numpy as np
@@ -205,7 +206,7 @@ def test_a_step_at_a_pc_outside_the_rom_is_refused():
     k = run_key(program, FAST, initial=initial)
     mt = main_trace(program, rows[j:], initial=initial)
     main = mt.main.copy()
-    nowhere = max(hi for _, hi in program.code_ranges()) + 64 & ~3
+    nowhere = max(s.end for s in program.segments if s.executable) + 64 & ~3
     main[0, col(64, "pc_lo")], main[0, col(64, "pc_hi")] = nowhere & 0xFFFF, nowhere >> 16
     link = nowhere + 4
     set_value(main, 64, "c", 0, link)
@@ -262,3 +263,11 @@ def test_a_trace_whose_operands_are_not_the_registers_values_is_refused_when_str
     with pytest.raises(ValueError, match="register operands"):
         main_trace(program, forged)
     main_trace(program, forged, strict=False)             # the table takes the registers' values
+
+
+def test_a_run_of_another_profile_is_refused_not_proven_with_the_zkaot_calls():
+    program, rows, _, _ = fib(64)
+    with pytest.raises(ValueError, match="runs of the sp1 profile cannot be proven yet"):
+        main_trace(dataclasses.replace(program, profile="sp1"), rows)
+    with pytest.raises(ValueError, match="a zisk run in another memory map than the zisk profile's"):
+        main_trace(dataclasses.replace(program, profile="zisk"), rows)

@@ -2,6 +2,7 @@
 last value stored, the program's image, the input or zero, and refuses runs that do not."""
 import dataclasses
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -30,6 +31,7 @@ RUNS = {                                        # name: (example, elf, step limi
     "bignum-rv32": ("bignum", "guest.rv32im.elf", 20_000),
 }
 MIS = "misaligned-rv64"
+ZISK_ELF = Path(__file__).resolve().parent / "guests" / "zisk" / "zisk_guest.elf"
 
 
 @cache
@@ -48,11 +50,11 @@ def honest(name):
     """(program, input, memory rows, MemoryTraces) of a real run."""
     program, input_bytes = program_of(name)
     rows = run(program, input_bytes, RUNS[name][2])
-    return program, input_bytes, rows, memory_traces(program, rows, input_bytes, program.xlen)
+    return program, input_bytes, rows, memory_traces(program.image(), rows, input_bytes, program.xlen)
 
 
 def build_key(program):
-    airs, fixed = memory_tables(program, program.xlen)
+    airs, fixed = memory_tables(program.image())
     ranges, range_fixed = range_tables()
     sender = bus_sender_air(MEMOP, memop_columns(program.xlen))
     return setup([sender] + airs + ranges, fixed={**fixed, **range_fixed}, params=FAST)
@@ -87,8 +89,8 @@ def all_traces(name, mt=None, access=None, init=None, inp=None, memop=None, regi
         for op, pairs in t.bitwise.items():
             bitwise.setdefault(op, []).extend(pairs)
     return {"sender": bus_sender_trace(mt.memop if memop is None else memop),
-            MEMACCESS: a.main, MEMINIT: i.main, INPUT: n.main, IMAGE: image_main(image_fixed(program)),
-            REGIONS: regions_trace(i.main, regions_fixed(program)) if regions is None else regions,
+            MEMACCESS: a.main, MEMINIT: i.main, INPUT: n.main, IMAGE: image_main(image_fixed(program.image())),
+            REGIONS: regions_trace(i.main, regions_fixed(program.image())) if regions is None else regions,
             "range16": _range16_tolerant(a.range16 + i.range16 + n.range16), "bitwise": count_bitwise(bitwise)}
 
 
@@ -171,7 +173,7 @@ def test_the_input_table_is_the_interpreters_input_region():
 
 def test_the_image_holds_every_nonzero_word_of_the_segments():
     program, _ = program_of(MIS)
-    w, data = image_words(program)
+    w, data = image_words(program.image())
     expected = {}
     for s in program.segments:
         for i, byte in enumerate(s.data):
@@ -179,7 +181,7 @@ def test_the_image_holds_every_nonzero_word_of_the_segments():
                 expected.setdefault((s.vaddr + i) >> 3, bytearray(8))[(s.vaddr + i) & 7] = byte
     assert [int(x) for x in w] == sorted(expected)
     assert all(bytes(row) == bytes(expected[int(x)]) for x, row in zip(w, data))
-    fixed = image_fixed(program)
+    fixed = image_fixed(program.image())
     assert fixed[:w.size, 9].all() and not fixed[w.size:, 9].any()
 
 
@@ -194,7 +196,7 @@ def test_a_load_of_a_value_never_written_is_refused():
     forged = rows.copy()
     r = _reads(rows)[100]
     forged["value"][r] ^= 0x5A                       # its low byte: nobody wrote that there
-    mt = memory_traces(program, forged, input_bytes, 64)
+    mt = memory_traces(program.image(), forged, input_bytes, 64)
     memaccess_air(64).check(mt.access.main)          # locally consistent: only the bus sees it
     assert refused(key(MIS), all_traces(MIS, mt))
 
@@ -222,7 +224,7 @@ def test_a_load_of_a_stale_value_is_refused():
     i, stale = target
     forged = rows.copy()
     forged["value"][i] = stale                       # the bytes before the last store
-    fmt = memory_traces(program, forged, input_bytes, 64)
+    fmt = memory_traces(program.image(), forged, input_bytes, 64)
     memaccess_air(64).check(fmt.access.main)
     assert refused(key(MIS), all_traces(MIS, fmt))
 
@@ -244,11 +246,11 @@ def test_a_run_from_a_changed_image_byte_is_refused():
     changed = _with_image_byte(program, digest, 0x01)
     rows = run(changed, input_bytes, None)
     assert ((rows["addr"] >> 3) == digest >> 3).any()
-    mt = memory_traces(changed, rows, input_bytes, 64)
+    mt = memory_traces(changed.image(), rows, input_bytes, 64)
     for air, trace in ((memaccess_air(64), mt.access.main), (meminit_air(), mt.init.main)):
         air.check(trace)
     claimed = mt.init.main[mt.init.main[:, ICOL["is_image"]] == 1]
-    fixed = image_fixed(changed)
+    fixed = image_fixed(changed.image())
     assert np.array_equal(claimed[:, ICOL["wl"]] + (claimed[:, ICOL["wh"]] << 16), fixed[fixed[:, 9] == 1, 0])
     assert refused(key(MIS), all_traces(MIS, mt))  # an honest run, of another image
 
@@ -267,7 +269,7 @@ def test_an_image_word_started_at_zero_is_refused():
 
 def test_a_word_claimed_twice_in_meminit_is_refused():
     program, input_bytes, rows, _ = honest(MIS)
-    mt = memory_traces(program, rows, input_bytes, 64, heights={MEMINIT: 1024})
+    mt = memory_traces(program.image(), rows, input_bytes, 64, heights={MEMINIT: 1024})
     init = mt.init.main
     K = int(init[:, ICOL["is_real"]].sum())
     i = int(np.flatnonzero((init[:K, ICOL["is_image"]] == 0) & (init[:K, ICOL["is_input"]] == 0)
@@ -370,7 +372,7 @@ def test_an_input_table_starting_elsewhere_fails_the_constraints():
 def test_the_regions_are_ram_without_the_guard_page_with_read_only_segments_unwritable():
     program, _ = program_of(MIS)
     mm = MemoryMap()
-    table = regions(program)
+    table = regions(program.image())
     assert table[0, 0] == mm.ram_base >> 3 and table[-1, 1] == mm.ram_end >> 3
     guard_lo, guard_hi = mm.stack_guard
     assert [guard_lo >> 3, guard_hi >> 3] in [[a[1], b[0]] for a, b in zip(table[:-1], table[1:])]
@@ -379,6 +381,16 @@ def test_the_regions_are_ram_without_the_guard_page_with_read_only_segments_unwr
         for w in (lo, hi):
             row = table[(table[:, 0] <= w) & (w < table[:, 1])]
             assert row.shape == (1, 3) and row[0, 2] == int(seg.writable)
+
+
+def test_the_regions_leave_out_the_holes_of_zisks_map():
+    from runtime.zisk import CURRENT
+    from zkaot.recognise import load_guest
+    mm = CURRENT.memory_map()
+    table = regions(load_guest(ZISK_ELF, "zisk").program.image(mm, "zisk"))
+    for lo, hi, _ in mm.holes:
+        assert not ((table[:, 0] < hi >> 3) & (table[:, 1] > lo >> 3)).any()
+    assert table[0, 0] == mm.ram_base >> 3 and table[-1, 1] == mm.ram_end >> 3
 
 
 def _forged_store(name, addr):
@@ -395,7 +407,7 @@ def test_a_store_into_read_only_memory_is_refused(target):
     program, input_bytes = program_of(MIS)
     addr = program.entry if target == "code" else MemoryMap().input_base
     program, input_bytes, forged = _forged_store(MIS, addr)
-    mt = memory_traces(program, forged, input_bytes, 64)
+    mt = memory_traces(program.image(), forged, input_bytes, 64)
     with pytest.raises(ConstraintError, match="a write needs a writable word"):
         memaccess_air(64).check(mt.access.main)
     proof = prove(key(MIS), all_traces(MIS, mt), check=False)
@@ -423,4 +435,4 @@ def test_an_access_outside_the_memory_map_cannot_be_traced(where):
     addr = {"guard": mm.stack_guard[0] + 64, "null": 0x100, "unmapped": 0x2000_0000}[where]
     program, input_bytes, forged = _forged_store(MIS, addr)
     with pytest.raises(ValueError, match=f"0x{addr & ~7:08x} .*outside the memory map"):
-        memory_traces(program, forged, input_bytes, 64)
+        memory_traces(program.image(), forged, input_bytes, 64)

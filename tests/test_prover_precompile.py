@@ -78,8 +78,9 @@ def sha_expected() -> bytes:
 @cache
 def run_of(src: str, xlen: int, data: bytes = b""):
     """(program, MAIN_ROW rows, PRECOMPILE_ROW rows, result) of a hand-written program."""
-    program = program_from_asm(src, xlen, data)
-    result, rows, pre = reference_trace(program, b"")
+    elf = program_from_asm(src, xlen, data)
+    result, rows, pre = reference_trace(elf, b"")
+    program = elf.image()
     assert result.exit_code == 0, result.fault
     return program, rows, pre, result
 
@@ -99,7 +100,7 @@ def test_an_example_using_a_precompile_proves_and_verifies_with_its_expected_out
         expected = f.read()
     result, rows, pre = reference_trace(program, data)
     assert pre.size > 50
-    verdict = prove_and_verify(program, rows, pre, data, expected)
+    verdict = prove_and_verify(program.image(), rows, pre, data, expected)
     assert verdict, verdict.reason
 
 

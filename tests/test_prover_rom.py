@@ -84,8 +84,9 @@ def sender_trace(messages: np.ndarray) -> np.ndarray:
 
 @pytest.fixture(scope="module", params=[FIB64, SHA32], ids=["fibonacci-rv64", "sha256-rv32"])
 def run(request):
-    program = load_elf(request.param)
-    _, rows, _ = reference_trace(program, (request.param.parent / "input.bin").read_bytes())
+    elf = load_elf(request.param)
+    _, rows, _ = reference_trace(elf, (request.param.parent / "input.bin").read_bytes())
+    program = elf.image()
     key = setup([sender_air(program.xlen), rom_air(program.xlen)], fixed={ROM: rom_fixed(program)}, params=FAST)
     return program, rows, key, step_messages(program, rows)
 
@@ -98,7 +99,7 @@ def prove_steps(program, key, messages, pcs):
 # ---------------------------------------------------------------- the table
 
 def test_the_rom_has_one_row_per_decodable_code_word_and_agrees_with_decode_words():
-    program = load_elf(CORE64)
+    program = load_elf(CORE64).image()
     fixed = rom_fixed(program)
     pcs, words = code_words(program)
     decoded = decode_words(words, 64)
@@ -134,7 +135,7 @@ def test_rom_messages_give_each_step_the_message_built_from_its_trace_row(run):
 
 def test_multiplicities_from_the_pc_histogram_equal_those_from_the_main_rows(run):
     program, rows, _, _ = run
-    code_start = min(lo for lo, _ in program.code_ranges())
+    code_start = min(s.vaddr for s in program.segments if s.executable)
     hist = np.bincount((rows["pc"] - code_start) // 4)
     from_rows = rom_multiplicities(program, rows["pc"])
     assert np.array_equal(rom_multiplicities(program, pc_histogram=hist), from_rows)
@@ -142,7 +143,7 @@ def test_multiplicities_from_the_pc_histogram_equal_those_from_the_main_rows(run
 
 
 def test_a_step_where_there_is_no_instruction_has_no_multiplicity():
-    program = load_elf(FIB64)
+    program = load_elf(FIB64).image()
     with pytest.raises(ValueError, match="no instruction"):
         rom_multiplicities(program, [program.entry, 0x1000])
     with pytest.raises(ValueError, match="no instruction"):
@@ -178,14 +179,14 @@ def test_a_step_with_a_forged_immediate_is_refused(run):
 def test_a_step_at_a_pc_outside_the_code_is_refused(run):
     program, rows, key, messages = run
     bad = messages.copy()
-    end = max(hi for _, hi in program.code_ranges())
+    end = max(s.end for s in program.segments if s.executable)
     bad[-1, 0], bad[-1, 1] = end & 0xFFFF, end >> 16
     verdict = prove_steps(program, key, bad, rows["pc"])
     assert not verdict and "bus" in verdict.reason
 
 
 def test_padding_rows_name_no_instruction_that_a_step_could_run():
-    program = load_elf(FIB64)
+    program = load_elf(FIB64).image()
     fixed = rom_fixed(program)
     padding = fixed[fixed[:, 2] == PAD_OP]
     assert len(padding) == len(fixed) - int((decode_words(code_words(program)[1], 64)["op"] >= 0).sum()) > 0
@@ -197,7 +198,7 @@ def test_padding_rows_name_no_instruction_that_a_step_could_run():
 # ---------------------------------------------------------------- program ID
 
 def test_the_program_id_of_the_fibonacci_example_is_the_committed_value():
-    assert program_id(load_elf(FIB64)) == FIB64_PROGRAM_ID
+    assert program_id(load_elf(FIB64).image()) == FIB64_PROGRAM_ID
 
 
 def test_the_program_id_is_the_same_in_another_process_and_directory(tmp_path):
@@ -205,14 +206,14 @@ def test_the_program_id_is_the_same_in_another_process_and_directory(tmp_path):
     copy.parent.mkdir()
     shutil.copyfile(FIB64, copy)
     code = "import sys; from translator.elf import load_elf; from prover.riscv.rom import program_id; " \
-           "print(program_id(load_elf(sys.argv[1])))"
+           "print(program_id(load_elf(sys.argv[1]).image()))"
     out = subprocess.run([sys.executable, "-c", code, str(copy)], cwd=tmp_path, capture_output=True, text=True,
                          env={"PYTHONPATH": str(ROOT), "PATH": ""}, check=True).stdout.strip()
-    assert out == program_id(load_elf(FIB64))
+    assert out == program_id(load_elf(FIB64).image())
 
 
 def test_different_programs_have_different_ids():
-    ids = {program_id(load_elf(p)) for p in sorted(EXAMPLES.glob("*/*.elf"))}
+    ids = {program_id(load_elf(p).image()) for p in sorted(EXAMPLES.glob("*/*.elf"))}
     assert len(ids) == len(list(EXAMPLES.glob("*/*.elf")))
 
 
@@ -223,7 +224,7 @@ def test_changing_one_data_byte_changes_the_id_but_not_the_rom():
                    if s["p_type"] == "PT_LOAD" and not s["p_flags"] & 1 and s["p_filesz"])
         offset = seg["p_offset"]
     data[offset] ^= 1
-    before, after = load_elf(CORE64), load_elf(bytes(data), name="changed.elf")
+    before, after = load_elf(CORE64).image(), load_elf(bytes(data), name="changed.elf").image()
     c_before, c_after = program_commitment(before), program_commitment(after)
     assert (c_before.rom_log_rows, c_before.rom_root) == (c_after.rom_log_rows, c_after.rom_root)
     assert image_digest(before) != image_digest(after)

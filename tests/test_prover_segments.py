@@ -54,7 +54,7 @@ _KEYS: dict = {}
 def keys(program) -> SegmentKeys:
     """The segment keys of a program at FAST parameters, made once per session."""
     if program.sha256 not in _KEYS:
-        _KEYS[program.sha256] = segment_keys(program, FAST)
+        _KEYS[program.sha256] = segment_keys(program.image(), FAST)
     return _KEYS[program.sha256]
 
 
@@ -67,12 +67,12 @@ def loop_program(xlen):
 def proved_loop(xlen, input_bytes=INPUT):
     program = loop_program(xlen)
     run = SegmentedRun(program, input_bytes, SEGMENT)
-    proofs = prove_segments(program, run, input_bytes, keys(program))
+    proofs = prove_segments(program.image(), run, input_bytes, keys(program))
     return program, run, proofs
 
 
 def verifying_keys(program) -> SegmentKeys:
-    return segment_verifying_keys(program_commitment(program), FAST)
+    return segment_verifying_keys(program_commitment(program.image()), FAST)
 
 
 def check(program, proofs, exit_code=5):
@@ -115,13 +115,14 @@ def test_a_segment_that_ends_holding_a_reservation_cannot_be_proven():
     rows = np.concatenate([rows for rows, _ in SegmentedRun(program, INPUT, 1000)])
     lr = 6                                                  # the first lr.w's step
     with pytest.raises(ConstraintError, match="no reservation after a segment's last step"):
-        prove_segments(program, [(rows[:lr + 1], None), (rows[lr + 1:], None)], INPUT, keys(program))
+        prove_segments(program.image(), [(rows[:lr + 1], None), (rows[lr + 1:], None)], INPUT, keys(program))
 
 
 def test_a_long_example_proves_in_segments_like_a_whole_run():
-    program, rows, result, data = fib(64)
+    program = load_elf("examples/fibonacci/guest.rv64im.elf")
+    _, _, result, data = fib(64)
     run = SegmentedRun(program, data, 128)
-    proofs = prove_segments(program, run, data, keys(program))
+    proofs = prove_segments(program.image(), run, data, keys(program))
     assert len(proofs) == 4 and check(program, proofs, 0)
     assert b"".join(p.output for p in proofs) == result.output
 
@@ -147,10 +148,10 @@ def test_a_segment_of_a_run_on_another_input_is_rejected():
 def test_a_segment_started_from_other_memory_is_rejected():
     program, _, proofs = proved_loop(64)
     rows = list(SegmentedRun(program, INPUT, SEGMENT))
-    first, regs, state = prove_segment(program, keys(program), 0, rows[0][0], INPUT)
+    first, regs, state = prove_segment(program.image(), keys(program), 0, rows[0][0], INPUT)
     forged = state.data.copy()
     forged[-1, 0] ^= 1                              # a word no step reads again
-    second, _, _ = prove_segment(program, keys(program), 1, rows[1][0], INPUT, regs,
+    second, _, _ = prove_segment(program.image(), keys(program), 1, rows[1][0], INPUT, regs,
                                  replace(state, data=forged))
     verdict = check(program, [first, second] + proofs[2:])
     assert not verdict and "mem_in" in verdict.reason
@@ -159,10 +160,10 @@ def test_a_segment_started_from_other_memory_is_rejected():
 def test_a_segment_started_from_other_registers_is_rejected():
     program, _, proofs = proved_loop(64)
     rows = list(SegmentedRun(program, INPUT, SEGMENT))
-    first, regs, state = prove_segment(program, keys(program), 0, rows[0][0], INPUT)
+    first, regs, state = prove_segment(program.image(), keys(program), 0, rows[0][0], INPUT)
     regs = regs.copy()
     regs[31] += 1                                   # t6: never read
-    second, _, _ = prove_segment(program, keys(program), 1, rows[1][0], INPUT, regs, state)
+    second, _, _ = prove_segment(program.image(), keys(program), 1, rows[1][0], INPUT, regs, state)
     verdict = check(program, [first, second] + proofs[2:])
     assert not verdict and "regs_in" in verdict.reason
 
@@ -175,7 +176,7 @@ def test_a_first_segment_from_nonzero_registers_is_rejected():
     interp.execute(SEGMENT + 2)                     # to just after the first sc
     regs = np.zeros(32, np.uint64)
     regs[31] = 7
-    first, _, _ = prove_segment(program, keys(program), 0, np.array(rows, MAIN_ROW), INPUT, regs)
+    first, _, _ = prove_segment(program.image(), keys(program), 0, np.array(rows, MAIN_ROW), INPUT, regs)
     _, _, proofs = proved_loop(64)
     verdict = check(program, [first] + proofs[1:])
     assert not verdict and "regs_in" in verdict.reason
@@ -209,7 +210,7 @@ def test_another_output_of_a_segment_is_rejected():
 def test_runs_that_call_precompiles_prove_in_segments(example, data):
     program = load_elf(f"examples/{example}/guest.rv64im.elf")
     run = SegmentedRun(program, data, 150)
-    proofs = prove_segments(program, run, data, keys(program))
+    proofs = prove_segments(program.image(), run, data, keys(program))
     assert run.exit_code == 0 and len(proofs) >= 4
     assert [p.precompiles for p in proofs] != [True] * len(proofs)      # only segments with a call have the tables
     assert check(program, proofs, 0)
@@ -222,4 +223,4 @@ def test_a_segment_that_calls_a_precompile_cannot_be_proven_without_the_precompi
     assert pre.size
     no_tables = SegmentKeys(lambda kind, _: keys(program).of(KINDS.index(kind), False))
     with pytest.raises(ValueError, match="no precompile tables"):
-        prove_segment(program, no_tables, 0, rows, b"abc", precompiles=pre)
+        prove_segment(program.image(), no_tables, 0, rows, b"abc", precompiles=pre)

@@ -13,6 +13,7 @@ from translator.segments import SegmentedRun, TraceSegments, cut_points, write_r
 LR = next(op.id for op in TABLE if op.name == "lr.w")
 SC = next(op.id for op in TABLE if op.name == "sc.w")
 ADD = next(op.id for op in TABLE if op.name == "add")
+CSRRS, CSRRWI = (next(op.id for op in TABLE if op.name == name) for name in ("csrrs", "csrrwi"))
 
 # lr.w / sc.w pairs inside a loop, and a precompile-free run long enough for many segments
 LOOP = """
@@ -42,6 +43,11 @@ def test_a_cut_moves_past_a_held_reservation_to_its_sc():
 def test_a_reservation_held_to_the_end_makes_one_segment():
     ops = np.array([ADD, LR, ADD, ADD, ADD, ADD])
     assert cut_points(ops, 2).tolist() == [6]
+
+
+def test_no_cut_falls_right_after_a_csr_instruction():
+    ops = np.array([ADD, ADD, ADD, CSRRS, CSRRWI, ADD, ADD, ADD])     # ZisK's free-call parameter, then its call
+    assert cut_points(ops, 4).tolist() == [6, 8]
 
 
 def test_segment_steps_below_one_are_refused():

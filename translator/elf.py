@@ -23,6 +23,8 @@ import numpy as np
 
 from runtime.files import read_limited
 from runtime.memory_map import MemoryMap
+from runtime.profiles import PROFILES
+from runtime.program_image import ProgramImage, Segment
 
 if TYPE_CHECKING:        # pyelftools is imported when an ELF is read: `zkaot verify` reads none (0.15 s)
     from elftools.elf.elffile import ELFFile
@@ -59,20 +61,6 @@ class ElfError(ValueError):
 
 
 @dataclass(frozen=True)
-class Segment:
-    """A PT_LOAD segment as guest memory sees it, so that no later stage has to know ELF."""
-    vaddr: int
-    data: bytes          # p_memsz bytes: the file bytes, then zero fill
-    readable: bool
-    writable: bool
-    executable: bool
-
-    @property
-    def end(self) -> int:
-        return self.vaddr + len(self.data)
-
-
-@dataclass(frozen=True)
 class Program:
     """A checked guest image; symbols only serve people (profiles, errors), sha256 keys caches."""
     name: str
@@ -88,6 +76,12 @@ class Program:
 
     def code_ranges(self) -> list[tuple[int, int]]:
         return [(s.vaddr, s.end) for s in self.segments if s.executable]
+
+    def image(self, memory_map: MemoryMap | None = None, profile: str = "zkaot") -> ProgramImage:
+        """What the prover takes of this program, run under `profile` in `memory_map`
+        (default: the profile's map for this xlen)."""
+        memory_map = memory_map or PROFILES[profile].maps[self.xlen]
+        return ProgramImage(self.name, self.xlen, self.entry, self.segments, memory_map, profile)
 
     def symbol_at(self, addr: int) -> str | None:
         """Name a code address for profiles and error messages, e.g. "memcpy+0x10".

@@ -9,13 +9,16 @@ cuts a full trace that is already written (the translator's main.npy and
 precompile.npy, `zkaot trace --mode full`, memory-mapped) the same way.
 
 Where a segment ends: after at most segment_steps steps, or later while an LR
-reservation is held, until the sc that ends it.  The proof carries no reservation from
-one segment to the next (prover/riscv/main.py), so a cut there could not be proven.
+reservation is held, until the sc that ends it, and never right after a CSR instruction
+(ZisK's free-call parameter and its call are proven as a pair of neighbouring rows,
+prover/riscv/cpu/zisk.py).  The proof carries no reservation from one segment to the
+next (prover/riscv/main.py), so a cut there could not be proven.
 """
 from __future__ import annotations
 
 import numpy as np
 
+from runtime.calls import ZKAOT, Registry
 from runtime.encoding import TABLE
 from runtime.memory_map import MemoryMap
 from runtime.trace import MAIN_ROW, PRECOMPILE_ROW, precompile_record, records, trace_slice
@@ -28,20 +31,23 @@ class SegmentedRun:
     the segment's first) per segment (module docstring: where segments end).  After the
     iteration, exit_code (None unless the guest exited), fault (a GuestFault, or a
     message when max_steps was reached) and steps say how the run ended.
-    progress(steps) is called after each segment."""
+    progress(steps) is called after each segment; `calls` and `frames` are a profile's (runtime/profiles.py)."""
 
     def __init__(self, program, input_bytes: bytes, segment_steps: int,
-                 memory_map: MemoryMap = MemoryMap(), max_steps: int | None = None, progress=None):
+                 memory_map: MemoryMap = MemoryMap(), max_steps: int | None = None, progress=None, *,
+                 calls: Registry = ZKAOT, frames=()):
         if segment_steps < 1:
             raise ValueError(f"segment_steps must be at least 1, not {segment_steps}")
         self.program, self.input_bytes, self.memory_map = program, input_bytes, memory_map
+        self.calls, self.frames = calls, frames
         self.segment_steps, self.max_steps, self.progress = segment_steps, max_steps, progress
         self.exit_code, self.fault, self.steps = None, None, 0
 
     def __iter__(self):
         rows: list[tuple] = []
         precompiles: list[tuple] = []
-        interp = Interpreter(self.program, self.input_bytes, self.memory_map, record=rows.append)
+        interp = Interpreter(self.program, self.input_bytes, self.memory_map, record=rows.append, calls=self.calls,
+                             frames=self.frames)
         interp.io.on_precompile = lambda *call: precompiles.append(precompile_record(len(rows), *call))
         limit = self.max_steps
         while self.exit_code is None and self.fault is None:
@@ -86,12 +92,13 @@ def write_run_trace(run: SegmentedRun, directory, steps: int) -> None:
 
 _LR = np.array([op.id for op in TABLE if op.cls == "lr"])
 _SC = np.array([op.id for op in TABLE if op.cls == "sc"])
+_CSR = np.array([op.id for op in TABLE if op.cls == "csr"])
 
 
 def cut_points(ops: np.ndarray, segment_steps: int) -> np.ndarray:
     """Where segments of a run with these op ids end (exclusive step indices, the last
     is the run's length): after segment_steps steps, or later while an LR reservation is
-    held (the cuts `SegmentedRun` makes)."""
+    held or right after a CSR instruction (module docstring)."""
     if segment_steps < 1:
         raise ValueError(f"segment_steps must be at least 1, not {segment_steps}")
     n = ops.size
@@ -100,6 +107,7 @@ def cut_points(ops: np.ndarray, segment_steps: int) -> np.ndarray:
     last[events] = events
     last = np.maximum.accumulate(last) if n else last
     held = (last >= 0) & np.isin(ops[np.maximum(last, 0)], _LR)        # a reservation after step i
+    held |= np.isin(ops, _CSR)
     free = np.flatnonzero(~held) + 1                                    # the cuts allowed
     cuts, end = [], 0
     while end < n:

@@ -142,12 +142,14 @@ def prove_workers(workers: int | None = None) -> tuple[int, int]:
     return workers, max(1, cores // workers)
 
 
-def prove(program: Program | str | Path, input_bytes: bytes = b"", *, max_steps: int = MAX_PROVE_STEPS,
-          segment_steps: int | None = None, engine: str = "jit", memory_map: MemoryMap = MemoryMap(),
-          progress: bool = False, cache_dir=None, workers: int | None = None,
-          scheduler: str | None = None) -> ProveResult:
+def prove(program: Program | str | Path, input_bytes: bytes | Sequence[bytes] = b"", *,
+          max_steps: int = MAX_PROVE_STEPS, segment_steps: int | None = None, engine: str = "jit",
+          memory_map: MemoryMap = MemoryMap(), progress: bool = False, cache_dir=None, workers: int | None = None,
+          scheduler: str | None = None, profile: str = "zkaot") -> ProveResult:
     """Prove a whole run of a guest: a proof file (prover/riscv/claim.py) that `verify`
-    checks against the program ID alone.  The witness is the run's full trace, written to
+    checks against the program ID alone.  `profile` names the machine profile
+    (runtime/profiles.py; those proven: prover/riscv/proof_profiles.py), `input_bytes` is
+    one frame or a list of frames, in order, as for `execute`.  The witness is the run's full trace, written to
     a temporary directory and read back memory-mapped: with engine "jit" the translator's
     (a minimal-trace run, expanded in parallel, `zkaot trace --mode full`), with "interp"
     the interpreter's, streamed; the directory of a killed prover is removed by the next
@@ -161,12 +163,16 @@ def prove(program: Program | str | Path, input_bytes: bytes = b"", *, max_steps:
     (the JIT's too; default $ZKAOT_CACHE or ~/.cache/zkaot) for the workers and later
     verifications.  CannotProve for runs longer than max_steps or not exiting
     (GuestFaulted when the guest faulted) and for a job that failed in a worker (one
-    line); NoExecutor for a scheduler that cannot be reached."""
+    line); NoExecutor for a scheduler that cannot be reached.  A run of a profile no proof
+    holds, or that makes a call no proof table holds (`prover.riscv.refusals`), is
+    CannotProve (one line) before anything is proven."""
     import tempfile
 
     import numpy as np
 
     from prover.riscv.claim import run_claim, verify_claim
+    from prover.riscv.proof_profiles import proof_profile
+    from prover.riscv.refusals import unproven_call
     from prover.riscv.rom import program_commitment
     from prover.riscv.segment_jobs import prove_on
     from prover.riscv.segments import DEFAULT_SEGMENT_STEPS
@@ -177,34 +183,48 @@ def prove(program: Program | str | Path, input_bytes: bytes = b"", *, max_steps:
         raise ValueError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
     if memory_map != MemoryMap():
         raise CannotProve("only the default memory map can be proven")
+    try:
+        chosen = proof_profile(profile)
+    except ValueError as e:
+        raise CannotProve(f"{getattr(program, 'name', program)}: {e}") from None
     if not isinstance(program, Program):
-        program = load_elf(program, memory_map)
+        program = load_guest(program, profile).program
+    calls = PROFILES[profile].calls[program.xlen]
+    memory_map = chosen.memory_map
+    frames = [input_bytes] if isinstance(input_bytes, (bytes, bytearray)) else list(input_bytes)
+    input_bytes, handed_out = frames_for(PROFILES[profile], frames)
     segment_steps = segment_steps or DEFAULT_SEGMENT_STEPS
     cache_dir = cache_dir or default_cache_dir()
     with _executor(scheduler, workers) as (executor, threads), \
             scratch_dir(tempfile.gettempdir(), "zkaot-prove-") as scratch:
         if engine == "jit":
-            summary = trace(program, input_bytes, Path(scratch), "full", memory_map=memory_map,
-                            step_limit=max_steps, cache_dir=cache_dir, executor=executor)
+            summary = trace(program, frames, Path(scratch), "full", memory_map=memory_map,
+                            step_limit=max_steps, cache_dir=cache_dir, executor=executor, profile=profile)
             steps, fault = summary["steps"], summary["fault"]
         else:
-            result = Interpreter(program, input_bytes, memory_map, max_steps).run()
+            result = Interpreter(program, input_bytes, memory_map, max_steps, calls=calls, frames=handed_out).run()
             steps, fault = result.steps, result.fault
             if fault is None:
-                write_run_trace(SegmentedRun(program, input_bytes, segment_steps, memory_map), scratch, steps)
+                write_run_trace(SegmentedRun(program, input_bytes, segment_steps, memory_map, calls=calls,
+                                             frames=handed_out), scratch, steps)
         if fault is not None:
             if steps >= max_steps:
                 raise CannotProve(f"the run is longer than {max_steps:,} steps (--max-steps)")
             raise GuestFaulted(f"{program.name}: the guest faulted ({fault}): only runs that exit can be proven")
-        cuts = cut_points(np.asarray(np.load(Path(scratch) / "main.npy", mmap_mode="r")["op"]), segment_steps)
+        rows = np.load(Path(scratch) / "main.npy", mmap_mode="r")
+        image = program.image(memory_map, profile)         # all the prover takes of the program
+        refused = unproven_call(image, rows)
+        if refused:
+            raise CannotProve(f"{program.name}: {refused}")
+        cuts = cut_points(np.asarray(rows["op"]), segment_steps)
         bar = _prove_bar(steps, len(cuts)) if progress else None
         start = time.perf_counter()
         try:
-            commitment = program_commitment(program)
-            proofs = prove_on(executor, program, commitment, scratch, cuts, input_bytes, cache_dir=cache_dir,
+            commitment = program_commitment(image)
+            proofs = prove_on(executor, image, commitment, scratch, cuts, input_bytes, cache_dir=cache_dir,
                               threads=threads, on_segment=bar.segment_done if bar else None,
                               overlap=executor.workers > 1 or scheduler is not None)
-            claim = run_claim(commitment, proofs, input_hash(input_bytes))
+            claim = run_claim(commitment, proofs, input_hash(input_bytes, profile))
         except ValueError as e:
             raise CannotProve(f"{program.name}: cannot prove this run: {_first_line(e)}") from None
         except Exception as e:                  # a job's error, raised again here by the executor
@@ -266,21 +286,25 @@ class _prove_bar:
         self.bar.close()
 
 
-def input_hash(input_bytes: bytes) -> bytes:
-    """The input hash a proof of a run on `input_bytes` commits to (its claim's input_root,
+def input_hash(input_bytes: bytes, profile: str = "zkaot") -> bytes:
+    """The input hash a proof of a run on `input_bytes` (the input region's bytes: for ZisK,
+    its frames as records, `recognise.frames_for`) commits to (its claim's input_root,
     which `verify(input_bytes=)` recomputes), without the program: machine.input_root reads
     only the key's Input table and parameters, so a key holding that table alone at the
     default parameters gives the same root."""
     from prover.riscv.image import input_air
     from prover.riscv.machine import input_root
+    from prover.riscv.proof_profiles import proof_profile
     from prover.stark import verifying_key
-    return input_root(verifying_key([input_air()]), input_bytes)
+    chosen = proof_profile(profile)
+    return input_root(verifying_key([input_air(chosen.memory_map)]), input_bytes, chosen.memory_map)
 
 
-def verify(proof: bytes, program_id: str, expect_exit: int = 0, input_bytes: bytes | None = None, *,
-           cache_dir=None, executor=None, workers: int | None = None, scheduler: str | None = None):
+def verify(proof: bytes, program_id: str, expect_exit: int = 0, input_bytes: bytes | Sequence[bytes] | None = None,
+           *, cache_dir=None, executor=None, workers: int | None = None, scheduler: str | None = None):
     """Verify a proof file's bytes against a program ID (hex), accepting only a run that
-    exited with `expect_exit` (and, given `input_bytes`, ran on them).  The program's
+    exited with `expect_exit` (and, given `input_bytes`, one frame or a list of frames as
+    for `prove`, ran on them).  The program's
     verifying keys are read from the cache under `cache_dir` (default $ZKAOT_CACHE or
     ~/.cache/zkaot), or built and written there the first time.  Returns
     (verdict, claim): verdict.accepted / .reason / .security_bits (conjectured) /
@@ -294,6 +318,9 @@ def verify(proof: bytes, program_id: str, expect_exit: int = 0, input_bytes: byt
     scheduler that cannot be reached."""
     from prover.riscv.claim import RunClaim, verify_claim
     claim = RunClaim.decode(proof)
+    if input_bytes is not None and not isinstance(input_bytes, (bytes, bytearray)):
+        known = PROFILES.get(claim.program.profile)         # (verify_claim refuses a profile no proof holds)
+        input_bytes = frames_for(known, list(input_bytes))[0] if known else b""
     cache_dir = cache_dir or default_cache_dir()
     if executor is None and len(claim.segments) > 1:
         if scheduler or (workers or 1) > 1:

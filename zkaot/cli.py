@@ -214,10 +214,10 @@ def cmd_run(args) -> int:
     return status
 
 
-def _program_id(program) -> str:
-    """The ID a proof of this program is verified against (prover/riscv/rom.py)."""
+def _program_id(program, profile: str = "zkaot") -> str:
+    """The ID a proof of this program's runs under `profile` is verified against (prover/riscv/rom.py)."""
     from prover.riscv.rom import program_id
-    return program_id(program)
+    return program_id(program.image(profile=profile))
 
 
 def cmd_translate(args) -> int:
@@ -231,8 +231,9 @@ def cmd_translate(args) -> int:
     print(f"{program.name}: RV{program.xlen}, {code.instructions:,} instructions in {len(code.regions)} "
           f"regions, sha256 {program.sha256}")
     print(f"profile: {guest.profile.name} ({guest.why})")
-    if guest.profile.name == "zkaot":
-        print(f"program id: {_program_id(program)}")
+    from prover.riscv.proof_profiles import PROOF_PROFILES
+    if guest.profile.name in PROOF_PROFILES:
+        print(f"program id: {_program_id(program, guest.profile.name)}")
     for mode in modes:
         cm = code_map(program, mode) if mode == "full" else code
         t = translate(program, cm, mode, layout_for(program, guest.profile.maps[program.xlen]), args.opt)
@@ -368,13 +369,13 @@ def cmd_prove(args) -> int:
     check_writable(args.output)
     guest = _load(args)
     program = guest.program
-    if guest.profile.name != "zkaot":
-        raise BadInput(f"{program.name}: a {guest.profile.name} guest ({guest.why}): zkaot proves zkaot "
-                       f"guests only; run or trace it instead")
+    frames = _read_frames(args)
+    _frames_for(guest, frames)
     limit = zkaot.MAX_PROVE_STEPS if args.max_steps is None else min(args.max_steps, zkaot.MAX_PROVE_STEPS)
     try:
-        proved = zkaot.prove(program, _read_input(args), max_steps=limit, segment_steps=args.segment_steps,
-                             engine=args.engine, progress=True, workers=args.workers, scheduler=args.scheduler)
+        proved = zkaot.prove(program, frames, max_steps=limit, segment_steps=args.segment_steps,
+                             engine=args.engine, progress=True, workers=args.workers, scheduler=args.scheduler,
+                             profile=guest.profile.name)
     except zkaot.GuestFaulted as e:
         print(f"zkaot: error: {e}", file=sys.stderr)
         return EXIT_GUEST_FAULT
@@ -406,16 +407,16 @@ def cmd_input_hash(args) -> int:
 
 def cmd_verify(args) -> int:
     import zkaot
-    from prover.riscv.claim import ClaimFormatError
     try:
         data = read_limited(args.proof, MAX_PROOF_BYTES)
     except OSError as e:
         raise BadInput(f"{args.proof}: cannot read the proof: {e.strerror}") from None
-    input_bytes = _read_input(args, absent=None)
+    frames = _read_frames(args)
+    input_bytes = frames if args.input or args.input_hex else None
     try:
         verdict, claim = zkaot.verify(data, args.program_id, args.expect_exit, input_bytes, workers=args.workers,
                                       scheduler=args.scheduler)
-    except ClaimFormatError as e:
+    except ValueError as e:            # ClaimFormatError, or frames the proof's profile does not read
         raise BadInput(f"{args.proof}: {e}") from None
     except zkaot.NoExecutor as e:
         raise BadInput(str(e)) from None
@@ -633,7 +634,7 @@ def parser() -> argparse.ArgumentParser:
 
     pro = sub.add_parser("prove", help="run a guest and prove the whole run (a proof file)")
     pro.add_argument("elf", help="the guest: a RISC-V ELF executable")
-    _input_options(pro)
+    _frame_options(pro)
     _profile_option(pro)
     pro.add_argument("-o", "--output", required=True, help="the proof file to write")
     pro.add_argument("--max-steps", type=_Count(0), default=None,
@@ -658,7 +659,7 @@ def parser() -> argparse.ArgumentParser:
     ver.add_argument("--program-id", required=True, type=_program_id_option,
                      help="the program ID (64 hex digits, 0x allowed; zkaot build prints it)")
     ver.add_argument("--expect-exit", type=int, default=0, help="the exit code to accept (default 0)")
-    _input_options(ver, "the input to check that the proven run read")
+    _frame_options(ver)
     ver.add_argument("--workers", type=_Count(1), default=None,
                      help="local worker processes checking a chain's segments at once (default 1: this process, "
                           "faster on 2 cores for every chain measured)")

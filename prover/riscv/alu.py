@@ -4,10 +4,13 @@ See `alu_air` for exactly what is proven and how; docs/riscv-air.md for the cont
 (limbs, buses, the range-check rule).  `alu_trace` builds the table's main trace from
 `runtime/trace.py` ALU_ROW rows and returns the range16/bitwise lookups it makes, so
 the caller can fill those tables' multiplicity columns (`TableTrace.range16_mult`,
-`TableTrace.bitwise_mult`).
+`TableTrace.bitwise_mult`).  The columns are one `layout.Layout` (`alu_layout`) that
+the constraints and the trace both read; each concern (selectors, signs, adder, byte
+lanes, shifts) has its constraint function and its witness function side by side.
 """
 from __future__ import annotations
 
+from functools import cache
 
 import numpy as np
 
@@ -15,6 +18,7 @@ from runtime.encoding import TABLE
 from runtime.trace import ALU_ROW
 
 from ..air import Air
+from .layout import Layout, limbs
 from .limbs import n_limbs
 from .ranges import BITWISE, BITWISE_OPS, RANGE16, TableTrace, pow2_height
 
@@ -42,31 +46,48 @@ def alu_ops(xlen: int) -> list[tuple[str, int]]:
             if op.table == "alu" and op.name != "auipc" and xlen in op.xlens]
 
 
-def alu_columns(xlen: int) -> list[str]:
-    L = n_limbs(xlen)
-    NB = 2 * L
-    cols = ["op"] + [f"s_{name}" for name, _ in alu_ops(xlen)]
-    for v in "abc":
-        cols += [f"{v}{i}" for i in range(L)]
-    cols += [f"k{i + 1}" for i in range(L)]                 # carries / borrows
-    cols += [f"d{i}" for i in range(L)]                     # scratch limbs: a - b (compares), q (shifts)
-    if xlen == 64:
-        cols += ["a_top", "b_top", "c_top"]                 # limb 1 on W rows, limb 3 otherwise
-    cols += ["sa", "sb", "sc", "sx"]                        # sign bits of the tops, sa xor sb
-    for v in "xyz":
-        cols += [f"{v}{j}" for j in range(NB)]              # byte lanes
-    cols += [f"h{j}" for j in range(NB)]                    # shift: high part of x_j * pow
-    cols += [f"hz{i}" for i in range(L)]                    # h_2i & h_2i+1
-    cols += [f"sh{t}" for t in range(_shamt_bits(xlen))]    # bits of b0
-    if xlen == 64:
-        cols += ["sh5e"]                                    # bit 5 on full-width shifts only
-    cols += [f"e{j}" for j in range(NB)]                    # one-hot byte shift
-    cols += ["pw", "pwi", "pow", "fs", "fill"]
-    return cols
-
-
 def _shamt_bits(xlen: int) -> int:
     return 6 if xlen == 64 else 5
+
+
+@cache
+def alu_layout(xlen: int) -> Layout:
+    """The ALU's columns, for its constraints and its trace alike."""
+    L = n_limbs(xlen)
+    NB = 2 * L
+    wide = xlen == 64
+    return Layout({"op": "op", "s": {name: f"s_{name}" for name, _ in alu_ops(xlen)}},   # op selectors
+                  {"a": limbs("a", L), "b": limbs("b", L), "c": limbs("c", L)},
+                  {"k": limbs("k", L, 1)},                          # carries / borrows
+                  {"d": limbs("d", L)},                             # scratch limbs: a - b (compares), q (shifts)
+                  {"tops": ["a_top", "b_top", "c_top"]} if wide else {},   # limb 1 on W rows, limb 3 otherwise
+                  {"sa": "sa", "sb": "sb", "sc": "sc", "sx": "sx"},  # sign bits of the tops, sa xor sb
+                  {"x": limbs("x", NB), "y": limbs("y", NB), "z": limbs("z", NB)},   # byte lanes
+                  {"h": limbs("h", NB)},                            # shift: high part of x_j * pow
+                  {"hz": limbs("hz", L)},                           # h_2i & h_2i+1
+                  {"sh": limbs("sh", _shamt_bits(xlen))},           # bits of b0
+                  {"sh5e": "sh5e"} if wide else {},                 # bit 5 on full-width shifts only
+                  {"e": limbs("e", NB)},                            # one-hot byte shift
+                  {"pw": "pw", "pwi": "pwi", "pow": "pow", "fs": "fs", "fill": "fill"})
+
+
+def alu_columns(xlen: int) -> list[str]:
+    return alu_layout(xlen).names
+
+
+class _Families:
+    """The op families as sums of selectors, from `fam(*groups)`: expressions for the
+    constraints, row masks for the trace (where + is or)."""
+
+    def __init__(self, fam, ops):
+        self.fam = fam
+        self.real = fam(*[[name] for name, _ in ops])
+        self.w = fam(WORD)
+        self.bit = fam(BAND, BOR, BXOR)
+        self.left = fam(SLL, SLLW)
+        self.right = fam(SRL, SRA, SRLW, SRAW)
+        self.shift = self.left + self.right
+        self.cmp = fam(SLT, SLTU)
 
 
 def alu_air(xlen: int) -> Air:
@@ -120,70 +141,56 @@ def alu_air(xlen: int) -> Air:
     Size: RV64 113 main columns, 116 constraints, 1 receive + 31 lookups per row (19
     range16, 12 bitwise); RV32 67 columns, 68 constraints, 1 + 17 (11 range16, 6 bitwise).
     """
-    L = n_limbs(xlen)
-    NB = 2 * L
     ops = alu_ops(xlen)
     air = Air(ALU, main=alu_columns(xlen))
-    C = air.col
-    S = {name: C(f"s_{name}") for name, _ in ops}
+    m = alu_layout(xlen).bind(air.col)
 
     def fam(*groups):
         total = 0
         for g in groups:
             for name in g:
-                if name in S:
-                    total = total + S[name]
+                if name in m.s:
+                    total = total + m.s[name]
         return total
 
-    a = [C(f"a{i}") for i in range(L)]
-    b = [C(f"b{i}") for i in range(L)]
-    c = [C(f"c{i}") for i in range(L)]
-    k = [0] + [C(f"k{i + 1}") for i in range(L)]
-    d = [C(f"d{i}") for i in range(L)]
-    x = [C(f"x{j}") for j in range(NB)]
-    y = [C(f"y{j}") for j in range(NB)]
-    z = [C(f"z{j}") for j in range(NB)]
-    h = [C(f"h{j}") for j in range(NB)]
-    hz = [C(f"hz{i}") for i in range(L)]
-    sh = [C(f"sh{t}") for t in range(_shamt_bits(xlen))]
-    e = [C(f"e{j}") for j in range(NB)]
-    sa, sb, sc, sx = C("sa"), C("sb"), C("sc"), C("sx")
-    pw, pwi, pow_, fs, fill = C("pw"), C("pwi"), C("pow"), C("fs"), C("fill")
+    f = _Families(fam, ops)
+    _constrain_selectors(air, m, ops, f)
+    _constrain_signs(air, m, xlen, f)
+    _constrain_adder(air, m, xlen, f)
+    _constrain_lanes(air, m, f)
+    _constrain_shifts(air, m, xlen, f)
+    return air
 
-    real = fam(*[[name] for name, _ in ops])
-    is_w = fam(WORD)
-    is_bit = fam(BAND, BOR, BXOR)
-    is_left = fam(SLL, SLLW)
-    is_right = fam(SRL, SRA, SRLW, SRAW)
-    is_shift = is_left + is_right
-    is_cmp = fam(SLT, SLTU)
 
-    # ---- selectors and the op field
+def _constrain_selectors(air, m, ops, f) -> None:
+    """One selector per op, op = its id; the message received; every limb 16 bits."""
     for name, _ in ops:
-        air.constrain(S[name] * (S[name] - 1), f"s_{name} is boolean")
-    air.constrain(real * (real - 1), "at most one selector")
-    air.constrain(C("op") - sum(op_id * S[name] for name, op_id in ops), "op = sum id * selector")
-    air.receive(ALU, [C("op")] + a + b + c, real)
+        air.constrain(m.s[name] * (m.s[name] - 1), f"s_{name} is boolean")
+    air.constrain(f.real * (f.real - 1), "at most one selector")
+    air.constrain(m.op - sum(op_id * m.s[name] for name, op_id in ops), "op = sum id * selector")
+    air.receive(ALU, [m.op] + m.a + m.b + m.c, f.real)
+    for v in m.a + m.b + m.c + m.d:                     # the scratch limbs too
+        air.send(RANGE16, [v], f.real)
 
-    # ---- every received limb is 16 bits; the scratch limbs too
-    for v in a + b + c + d:
-        air.send(RANGE16, [v], real)
 
-    # ---- signs
+def _constrain_signs(air, m, xlen: int, f) -> None:
+    L = n_limbs(xlen)
     if xlen == 64:
-        tops = []
-        for v, limbs in (("a", a), ("b", b), ("c", c)):
-            top = C(f"{v}_top")
-            air.constrain(top - limbs[3] - is_w * (limbs[1] - limbs[3]), f"{v}_top is limb 1 (W) or 3")
-            tops.append(top)
+        for v, top, limb in zip("abc", m.tops, (m.a, m.b, m.c)):
+            air.constrain(top - limb[3] - f.w * (limb[1] - limb[3]), f"{v}_top is limb 1 (W) or 3")
+        tops = m.tops
     else:
-        tops = [a[L - 1], b[L - 1], c[L - 1]]
-    for s, top in zip((sa, sb, sc), tops):
+        tops = [m.a[L - 1], m.b[L - 1], m.c[L - 1]]
+    for s, top in zip((m.sa, m.sb, m.sc), tops):
         air.constrain(s * (s - 1), f"{s} is boolean")
-        air.send(RANGE16, [2 * top - 65536 * s], real)
-    air.constrain(sx - sa - sb + 2 * sa * sb, "sx = sa xor sb")
+        air.send(RANGE16, [2 * top - 65536 * s], f.real)
+    air.constrain(m.sx - m.sa - m.sb + 2 * m.sa * m.sb, "sx = sa xor sb")
 
-    # ---- adder
+
+def _constrain_adder(air, m, xlen: int, f) -> None:
+    """add, sub and the compares on one adder; the W forms' sign extension."""
+    L, fam, a, b, c, d = n_limbs(xlen), f.fam, m.a, m.b, m.c, m.d
+    k = [0] + m.k
     for kk in k[1:]:
         air.constrain(kk * (kk - 1), f"{kk} is boolean")
     for i in range(L):
@@ -193,65 +200,68 @@ def alu_air(xlen: int) -> Air:
         g_sub = fam(SUB, SUBW if low else ())
         air.constrain(g_add * (a[i] + b[i] + cin - c[i] - 65536 * cout), f"add limb {i}")
         air.constrain(g_sub * (c[i] + b[i] + cin - a[i] - 65536 * cout), f"sub limb {i}")
-        air.constrain(is_cmp * (d[i] + b[i] + cin - a[i] - 65536 * cout), f"compare limb {i}")
-        air.constrain(S["lui"] * a[i], f"lui has a{i} = 0")
+        air.constrain(f.cmp * (d[i] + b[i] + cin - a[i] - 65536 * cout), f"compare limb {i}")
+        air.constrain(m.s["lui"] * a[i], f"lui has a{i} = 0")
     kl = k[L]
     air.constrain(fam(SLTU) * (c[0] - kl), "sltu: c0 = borrow")
-    air.constrain(fam(SLT) * (c[0] - kl - sx + 2 * kl * sx), "slt: c0 = borrow xor sa xor sb")
+    air.constrain(fam(SLT) * (c[0] - kl - m.sx + 2 * kl * m.sx), "slt: c0 = borrow xor sa xor sb")
     for i in range(1, L):
-        air.constrain(is_cmp * c[i], f"compare: c{i} = 0")
-
-    # ---- W forms: sign extension of the 32-bit result
+        air.constrain(f.cmp * c[i], f"compare: c{i} = 0")
     if xlen == 64:
         for i in (2, 3):
-            air.constrain(is_w * (c[i] - 65535 * sc), f"W: c{i} is the sign extension")
+            air.constrain(f.w * (c[i] - 65535 * m.sc), f"W: c{i} is the sign extension")
 
-    # ---- byte lanes
-    bop = AND * (fam(BAND) + is_shift) + OR * fam(BOR) + XOR * fam(BXOR)
-    lanes = is_bit + is_shift
-    for j in range(NB):
+
+def _constrain_lanes(air, m, f) -> None:
+    """The byte lanes: bitwise ops on them, and a's bytes for the shifts."""
+    fam, x, y, z = f.fam, m.x, m.y, m.z
+    bop = AND * (fam(BAND) + f.shift) + OR * fam(BOR) + XOR * fam(BXOR)
+    lanes = f.bit + f.shift
+    for j in range(len(x)):
         air.send(BITWISE, [bop, x[j], y[j], z[j]], lanes)
-    for i in range(L):
-        air.constrain(lanes * (a[i] - x[2 * i] - 256 * x[2 * i + 1]), f"a{i} = bytes x")
-        air.constrain(is_bit * (b[i] - y[2 * i] - 256 * y[2 * i + 1]), f"bitwise: b{i} = bytes y")
-        air.constrain(is_bit * (c[i] - z[2 * i] - 256 * z[2 * i + 1]), f"bitwise: c{i} = bytes z")
+    for i in range(len(m.a)):
+        air.constrain(lanes * (m.a[i] - x[2 * i] - 256 * x[2 * i + 1]), f"a{i} = bytes x")
+        air.constrain(f.bit * (m.b[i] - y[2 * i] - 256 * y[2 * i + 1]), f"bitwise: b{i} = bytes y")
+        air.constrain(f.bit * (m.c[i] - z[2 * i] - 256 * z[2 * i + 1]), f"bitwise: c{i} = bytes z")
 
-    # ---- shifts
+
+def _constrain_shifts(air, m, xlen: int, f) -> None:
+    L, NB, fam = n_limbs(xlen), 2 * n_limbs(xlen), f.fam
+    sh, e, y, h, c, fs, pow_ = m.sh, m.e, m.y, m.h, m.c, m.fs, m.pow
     nbits = _shamt_bits(xlen)
     for bit in sh:
         air.constrain(bit * (bit - 1), f"{bit} is boolean")
-    air.constrain(is_shift * (b[0] - sum((1 << t) * sh[t] for t in range(nbits)) - (1 << nbits) * d[0]),
+    air.constrain(f.shift * (m.b[0] - sum((1 << t) * sh[t] for t in range(nbits)) - (1 << nbits) * m.d[0]),
                   "shift: b0 = bits + 2^nbits d0")
     if xlen == 64:
-        top_bit = C("sh5e")
-        air.constrain(top_bit - sh[5] * fam(SLL, SRL, SRA), "sh5e = sh5 on full-width shifts")
-        kbits = [sh[3], sh[4], top_bit]
+        air.constrain(m.sh5e - sh[5] * fam(SLL, SRL, SRA), "sh5e = sh5 on full-width shifts")
+        kbits = [sh[3], sh[4], m.sh5e]
     else:
         kbits = [sh[3], sh[4]]
-    air.constrain(pw - (1 + sh[0]) * (1 + 3 * sh[1]) * (1 + 15 * sh[2]), "pw = 2^r")
-    air.constrain(pw * pwi - 256, "pwi = 256 / pw")
-    air.constrain(pow_ - is_left * pw - is_right * pwi, "pow = pw (left) or pwi (right)")
+    air.constrain(m.pw - (1 + sh[0]) * (1 + 3 * sh[1]) * (1 + 15 * sh[2]), "pw = 2^r")
+    air.constrain(m.pw * m.pwi - 256, "pwi = 256 / pw")
+    air.constrain(pow_ - f.left * m.pw - f.right * m.pwi, "pow = pw (left) or pwi (right)")
     for j in range(NB):
         term = 1
         for t, bit in enumerate(kbits):
             term = term * (bit if (j >> t) & 1 else 1 - bit)
         air.constrain(e[j] - term, f"e{j} = [byte shift = {j}]")
-    air.constrain(fs - sa * fam(SRA, SRAW), "fs = sign on arithmetic right shifts")
-    air.constrain(fill - fs * (256 - pow_), "fill = the bits shifted into the top byte")
+    air.constrain(fs - m.sa * fam(SRA, SRAW), "fs = sign on arithmetic right shifts")
+    air.constrain(m.fill - fs * (256 - pow_), "fill = the bits shifted into the top byte")
     for j in range(NB):
-        air.constrain(is_shift * (x[j] * pow_ - y[j] - 256 * h[j]), f"x{j} * pow = y{j} + 256 h{j}")
+        air.constrain(f.shift * (m.x[j] * pow_ - y[j] - 256 * h[j]), f"x{j} * pow = y{j} + 256 h{j}")
     for i in range(L):
-        air.send(BITWISE, [AND, h[2 * i], h[2 * i + 1], hz[i]], is_shift)
+        air.send(BITWISE, [AND, h[2 * i], h[2 * i + 1], m.hz[i]], f.shift)
 
-    def t_left(m):
-        if m < 0:
+    def t_left(q):
+        if q < 0:
             return 0
-        return y[0] if m == 0 else y[m] + h[m - 1]
+        return y[0] if q == 0 else y[q] + h[q - 1]
 
-    def u_right(m, width):
-        if m >= width:
+    def u_right(q, width):
+        if q >= width:
             return 255 * fs
-        return h[m] + (y[m + 1] if m + 1 < width else fill)
+        return h[q] + (y[q + 1] if q + 1 < width else m.fill)
 
     for i in range(L):
         low = i < 2 and xlen == 64
@@ -262,25 +272,9 @@ def alu_air(xlen: int) -> Air:
         if low:
             right_w = sum(e[j] * (u_right(2 * i + j, 4) + 256 * u_right(2 * i + 1 + j, 4)) for j in range(4))
             air.constrain(fam(SRLW, SRAW) * (c[i] - right_w), f"srlw/sraw: c{i}")
-    return air
 
 
 # ------------------------------------------------------------------ trace
-
-
-
-class _Columns:
-    """Writes named columns into a column-major buffer (and reads them back)."""
-
-    def __init__(self, buffer, position):
-        self.buffer, self.position = buffer, position
-
-    def __setitem__(self, name, values):
-        self.buffer[self.position[name]] = values
-
-    def __getitem__(self, name):
-        return self.buffer[self.position[name]]
-
 
 def alu_trace(rows: np.ndarray, xlen: int, height: int | None = None) -> TableTrace:
     """The main trace of `alu_air(xlen)` for ALU_ROW rows (no auipc), padded to a power
@@ -288,8 +282,6 @@ def alu_trace(rows: np.ndarray, xlen: int, height: int | None = None) -> TableTr
     so a wrong c gives a trace that fails the constraints."""
     if rows.dtype != ALU_ROW or rows.ndim != 1:
         raise TypeError(f"alu_trace takes a 1-d ALU_ROW array, not {rows.dtype} with shape {rows.shape}")
-    L = n_limbs(xlen)
-    NB = 2 * L
     ops = alu_ops(xlen)
     names = [name for name, _ in ops]
     index = np.full(len(TABLE), -1, dtype=np.int64)
@@ -303,104 +295,121 @@ def alu_trace(rows: np.ndarray, xlen: int, height: int | None = None) -> TableTr
     if n_real and (op.max() >= len(TABLE) or (index[op] < 0).any()):
         bad = op[(op >= len(TABLE)) | (index[np.minimum(op, len(TABLE) - 1)] < 0)][0]
         raise ValueError(f"op {bad} is not an RV{xlen} ALU op of this table")
-    mask = (1 << xlen) - 1
-    position = {name: i for i, name in enumerate(alu_columns(xlen))}
-    buffer = np.zeros((len(position), n), dtype=np.uint32)    # column-major while filling
-    cols = _Columns(buffer, position)
+    layout = alu_layout(xlen)
+    buffer = np.zeros((len(layout.names), n), dtype=np.uint32)    # column-major while filling
+    m = layout.bind(lambda name: buffer[layout.index[name]])
     sel_index = np.full(n, -1, dtype=np.int64)
     sel_index[:n_real] = index[op]
     for col, name in enumerate(names):
-        cols[f"s_{name}"] = sel_index == col
-    cols["op"] = np.concatenate([op, np.zeros(n - n_real, dtype=np.int64)])
-    real = sel_index >= 0
+        m.s[name][:] = sel_index == col
+    m.op[:n_real] = op
 
     def fam(*groups):
-        idx = [names.index(nm) for g in groups for nm in g if nm in names]
-        return np.isin(sel_index, idx)
+        return np.isin(sel_index, [names.index(nm) for g in groups for nm in g if nm in names])
 
-    def padded(v):
-        out = np.zeros(n, dtype=np.uint64)
-        out[:n_real] = v & np.uint64(mask)
-        return out
+    f = _Families(fam, ops)
+    mask = np.uint64((1 << xlen) - 1)
+    values = []
+    for v, columns in (("a", m.a), ("b", m.b), ("c", m.c)):
+        padded = np.zeros(n, dtype=np.uint64)
+        padded[:n_real] = rows[v] & mask
+        values.append(padded)
+        for i, column in enumerate(columns):
+            column[:] = (padded >> np.uint64(16 * i)) & np.uint64(0xFFFF)
+    dl = _fill_adder(m, xlen, f, *values)
+    tops = _fill_signs(m, xlen, f)
+    lanes = _fill_lanes(m, xlen, f, _fill_shift_amount(m, xlen, f))
+    return TableTrace(np.ascontiguousarray(buffer.T), *_alu_lookups(m, f, dl, tops, lanes))
 
-    av, bv, cv = padded(rows["a"]), padded(rows["b"]), padded(rows["c"])
-    al, bl, cl = ([((v >> np.uint64(16 * i)) & np.uint64(0xFFFF)).astype(np.int32) for i in range(L)]
-                  for v in (av, bv, cv))
-    for i in range(L):
-        cols[f"a{i}"], cols[f"b{i}"], cols[f"c{i}"] = al[i], bl[i], cl[i]
-    is_w = fam(WORD)
-    is_bit = fam(BAND, BOR, BXOR)
-    is_left, is_right = fam(SLL, SLLW), fam(SRL, SRA, SRLW, SRAW)
-    is_shift = is_left | is_right
-    is_cmp = fam(SLT, SLTU)
 
-    # scratch limbs d: a - b on compares, b0 >> nbits on shifts
-    nbits = _shamt_bits(xlen)
-    diff = np.where(is_cmp, (av - bv) & np.uint64(mask), np.uint64(0))
+def _limbs_of(columns) -> list[np.ndarray]:
+    return [column.astype(np.int32) for column in columns]
+
+
+def _fill_adder(m, xlen: int, f, av, bv, cv) -> list[np.ndarray]:
+    """The scratch limbs d (a - b on compares, b0 >> nbits on shifts) and the adder's
+    carries, X + Y + k_i = Z + 2^16 k_i+1; returns d's limbs."""
+    L, fam = n_limbs(xlen), f.fam
+    al, bl, cl = _limbs_of(m.a), _limbs_of(m.b), _limbs_of(m.c)
+    diff = np.where(f.cmp, (av - bv) & np.uint64((1 << xlen) - 1), np.uint64(0))
     dl = [((diff >> np.uint64(16 * i)) & np.uint64(0xFFFF)).astype(np.int32) for i in range(L)]
-    dl[0] = np.where(is_shift, bl[0] >> nbits, dl[0]).astype(np.int32)
+    dl[0] = np.where(f.shift, bl[0] >> _shamt_bits(xlen), dl[0]).astype(np.int32)
     for i in range(L):
-        cols[f"d{i}"] = dl[i]
-
-    # adder carries: X + Y + k_i = Z + 2^16 k_i+1
+        m.d[i][:] = dl[i]
     add_rows, sub_rows = fam(ADD, ADDW), fam(SUB, SUBW)
-    adder = add_rows | sub_rows | is_cmp
-    carry = np.zeros(n, dtype=np.int32)
+    adder = add_rows | sub_rows | f.cmp
+    carry = np.zeros(al[0].size, dtype=np.int32)
     for i in range(L):
         X = np.where(add_rows, al[i], np.where(sub_rows, cl[i], dl[i]))
         carry = np.where(adder, (X + bl[i] + carry) >> 16, 0).astype(np.int32)
-        cols[f"k{i + 1}"] = carry
+        m.k[i][:] = carry
+    return dl
 
-    # signs
-    tops = [np.where(is_w, v[1], v[L - 1]) for v in (al, bl, cl)]
+
+def _fill_signs(m, xlen: int, f) -> list[np.ndarray]:
+    """The tops (limb 1 on W rows, else the top limb) and their sign bits; returns the tops."""
+    tops = [np.where(f.w, v[1], v[-1]) for v in (_limbs_of(m.a), _limbs_of(m.b), _limbs_of(m.c))]
     if xlen == 64:
-        cols["a_top"], cols["b_top"], cols["c_top"] = tops
+        for column, top in zip(m.tops, tops):
+            column[:] = top
     sa, sb, sc = (t >> 15 for t in tops)
-    cols["sa"], cols["sb"], cols["sc"], cols["sx"] = sa, sb, sc, sa ^ sb
+    m.sa[:], m.sb[:], m.sc[:], m.sx[:] = sa, sb, sc, sa ^ sb
+    return tops
 
-    # shift decomposition
-    b0 = np.where(is_shift, bl[0], 0)
+
+def _fill_shift_amount(m, xlen: int, f) -> np.ndarray:
+    """The shift amount's bits, 2^r and its inverse, the byte shift one-hot and the fill;
+    returns pow."""
+    nbits = _shamt_bits(xlen)
+    b0 = np.where(f.shift, m.b[0].astype(np.int32), 0)
     bits = [(b0 >> t) & 1 for t in range(nbits)]
     for t in range(nbits):
-        cols[f"sh{t}"] = bits[t]
+        m.sh[t][:] = bits[t]
+    kshift = bits[3] + 2 * bits[4]
     if xlen == 64:
-        top_bit = bits[5] & fam(SLL, SRL, SRA)
-        cols["sh5e"] = top_bit
-        kshift = bits[3] + 2 * bits[4] + 4 * top_bit
-    else:
-        kshift = bits[3] + 2 * bits[4]
+        top_bit = bits[5] & f.fam(SLL, SRL, SRA)
+        m.sh5e[:] = top_bit
+        kshift = kshift + 4 * top_bit
     r = bits[0] + 2 * bits[1] + 4 * bits[2]
     pw = np.left_shift(1, r).astype(np.int32)
     pwi = np.right_shift(256, r).astype(np.int32)
-    pow_ = np.where(is_left, pw, np.where(is_right, pwi, 0)).astype(np.int32)
-    cols["pw"], cols["pwi"], cols["pow"] = pw, pwi, pow_
-    for j in range(NB):
-        cols[f"e{j}"] = kshift == j
-    fs = sa & fam(SRA, SRAW)
-    cols["fs"], cols["fill"] = fs, fs * (256 - pow_)
+    pow_ = np.where(f.left, pw, np.where(f.right, pwi, 0)).astype(np.int32)
+    m.pw[:], m.pwi[:], m.pow[:] = pw, pwi, pow_
+    for j, column in enumerate(m.e):
+        column[:] = kshift == j
+    fs = m.sa.astype(np.int32) & f.fam(SRA, SRAW)
+    m.fs[:], m.fill[:] = fs, fs * (256 - pow_)
+    return pow_
 
-    # byte lanes: bitwise rows (a, b, c) bytes; shift rows a's bytes x, x * pow = y + 256 h, z = x & y
+
+def _fill_lanes(m, xlen: int, f, pow_) -> tuple[list, list, list]:
+    """Bitwise rows: a, b, c's bytes; shift rows: a's bytes x, x * pow = y + 256 h,
+    z = x & y.  Returns the lanes (x, y, h)."""
+    al, bl, cl = _limbs_of(m.a), _limbs_of(m.b), _limbs_of(m.c)
     xb, yb, hb = [], [], []
-    for j in range(NB):
+    for j in range(2 * n_limbs(xlen)):
         x = (al[j // 2] >> (8 * (j % 2))) & 255
         prod = x * pow_
-        y = np.where(is_shift, prod & 255, np.where(is_bit, (bl[j // 2] >> (8 * (j % 2))) & 255, 0))
-        z = np.where(is_shift, x & y, np.where(is_bit, (cl[j // 2] >> (8 * (j % 2))) & 255, 0))
-        h = np.where(is_shift, prod >> 8, 0)
-        cols[f"x{j}"], cols[f"y{j}"], cols[f"z{j}"], cols[f"h{j}"] = x, y, z, h
+        y = np.where(f.shift, prod & 255, np.where(f.bit, (bl[j // 2] >> (8 * (j % 2))) & 255, 0))
+        z = np.where(f.shift, x & y, np.where(f.bit, (cl[j // 2] >> (8 * (j % 2))) & 255, 0))
+        h = np.where(f.shift, prod >> 8, 0)
+        m.x[j][:], m.y[j][:], m.z[j][:], m.h[j][:] = x, y, z, h
         xb.append(x), yb.append(y), hb.append(h)
-    for i in range(L):
-        cols[f"hz{i}"] = hb[2 * i] & hb[2 * i + 1]
+    for i, column in enumerate(m.hz):
+        column[:] = hb[2 * i] & hb[2 * i + 1]
+    return xb, yb, hb
 
-    main = np.ascontiguousarray(buffer.T)
 
-    # lookups
-    range16 = [v[real] for v in al + bl + cl + dl]
+def _alu_lookups(m, f, dl, tops, lanes) -> tuple[list, dict]:
+    """(range16 values, {bitwise op: [(x, y)]}): the lookups `alu_air` declares."""
+    real, fam = f.real, f.fam
+    xb, yb, hb = lanes
+    range16 = [v.astype(np.int32)[real] for v in m.a + m.b + m.c] + [v[real] for v in dl]
     range16 += [((t << 1) & 0xFFFF)[real] for t in tops]
     bitwise: dict[str, list] = {"and": [], "or": [], "xor": []}
-    for opname, rowmask in (("and", fam(BAND) | is_shift), ("or", fam(BOR)), ("xor", fam(BXOR))):
+    for opname, rowmask in (("and", fam(BAND) | f.shift), ("or", fam(BOR)), ("xor", fam(BXOR))):
         if rowmask.any():
-            bitwise[opname] += [(xb[j][rowmask], yb[j][rowmask]) for j in range(NB)]
-    if is_shift.any():
-        bitwise["and"] += [(hb[2 * i][is_shift], hb[2 * i + 1][is_shift]) for i in range(L)]
-    return TableTrace(main, range16, bitwise)
+            bitwise[opname] += [(xb[j][rowmask], yb[j][rowmask]) for j in range(len(xb))]
+    if f.shift.any():
+        bitwise["and"] += [(hb[2 * i][f.shift], hb[2 * i + 1][f.shift]) for i in range(len(m.hz))]
+    return range16, bitwise

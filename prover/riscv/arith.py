@@ -5,6 +5,8 @@ docs/riscv-air.md for the contract (limbs, buses, the range-check rule).  `arith
 builds the table's main trace from `runtime/trace.py` ALU_ROW rows (the "arith" derived
 table) and returns the range16/bitwise lookups it makes, so the caller can fill those
 tables' multiplicity columns (`TableTrace.range16_mult`, `TableTrace.bitwise_mult`).
+The columns are one `layout.Layout` (`arith_layout`) that the constraints and the trace
+both read.
 
 One multiplier serves every op: it proves P = X * Y + Z modulo 2^(2 XLEN) on the
 sign- or zero-extended operands.  A multiply puts (a, b, 0) there and reads c off P's
@@ -15,6 +17,7 @@ bits, whose result's low word is sign-extended into c.
 """
 from __future__ import annotations
 
+from functools import cache
 
 import numpy as np
 
@@ -24,6 +27,7 @@ from runtime.trace import ALU_ROW
 from .. import field
 from ..air import Air
 from ..expr import as_expr
+from .layout import Layout, limbs
 from .limbs import n_limbs
 from .ranges import BITWISE, BITWISE_OPS, RANGE16, TableTrace, pow2_height, row_major
 
@@ -52,18 +56,24 @@ def arith_ops(xlen: int) -> tuple[str, ...]:
     return OPS64 if xlen == 64 else OPS32
 
 
-def arith_columns(xlen: int) -> list[str]:
+@cache
+def arith_layout(xlen: int) -> Layout:
+    """The Arith table's columns, for its constraints and its trace alike."""
     L = n_limbs(xlen)
-    cols = ["op"] + [f"{v}{i}" for v in "abc" for i in range(L)]
-    cols += [f"is_{o}" for o in arith_ops(xlen)]
-    cols += [f"x{j}" for j in range(2 * L)] + [f"y{j}" for j in range(2 * L)]   # X, Y as bytes
-    cols += [f"r{i}" for i in range(L)]                 # Z: the remainder (0 for multiplies)
-    cols += [f"p{i}" for i in range(2 * L)]             # P = X Y + Z mod 2^(2 XLEN)
-    cols += [f"k{i}" for i in range(2 * L)]             # multiplier carries
-    cols += [f"d{i}" for i in range(L)]                 # |X| - |Z| - 1 (divisions)
-    cols += [f"e{i}_{t}" for i in range(L - 1) for t in range(2)]   # its carries + 2, as 2 bits
-    cols += ["sx", "sy", "sz", "sa"] + (["sc"] if xlen == 64 else []) + ["ovf", "bz", "inv"]
-    return cols
+    return Layout({"op": "op", "a": limbs("a", L), "b": limbs("b", L), "c": limbs("c", L)},
+                  {"flag": {o: f"is_{o}" for o in arith_ops(xlen)}},
+                  {"x": limbs("x", 2 * L), "y": limbs("y", 2 * L)},     # X, Y as bytes
+                  {"r": limbs("r", L)},                                 # Z: the remainder (0 for multiplies)
+                  {"p": limbs("p", 2 * L)},                             # P = X Y + Z mod 2^(2 XLEN)
+                  {"k": limbs("k", 2 * L)},                             # multiplier carries
+                  {"d": limbs("d", L)},                                 # |X| - |Z| - 1 (divisions)
+                  {"e": [[f"e{i}_{t}" for t in range(2)] for i in range(L - 1)]},   # its carries + 2, as 2 bits
+                  {"sx": "sx", "sy": "sy", "sz": "sz", "sa": "sa"}, {"sc": "sc"} if xlen == 64 else {},
+                  {"ovf": "ovf", "bz": "bz", "inv": "inv"})
+
+
+def arith_columns(xlen: int) -> list[str]:
+    return arith_layout(xlen).names
 
 
 def _max_multiplier_sum(xlen: int) -> int:
@@ -160,56 +170,59 @@ def arith_air(xlen: int) -> Air:
       (sum X_i) inv with sum X_i < 2^18, or products of bits with a sum of limbs < 2^18:
       a difference of such values is zero mod p only if it is zero.
     """
-    L = n_limbs(xlen)
-    NB = 2 * L
-    ops = arith_ops(xlen)
     air = Air(ARITH, main=arith_columns(xlen))
-    col = air.col
-    a, b, c = ([col(f"{v}{i}") for i in range(L)] for v in "abc")
-    flag = {o: col(f"is_{o}") for o in ops}
-    x = [col(f"x{j}") for j in range(NB)]
-    y = [col(f"y{j}") for j in range(NB)]
-    r = [col(f"r{i}") for i in range(L)]
-    p = [col(f"p{i}") for i in range(NB)]
-    k = [col(f"k{i}") for i in range(NB)]
-    d = [col(f"d{i}") for i in range(L)]
-    sx, sy, sz, sa, ovf, bz, inv = air.cols("sx", "sy", "sz", "sa", "ovf", "bz", "inv")
-    sc = col("sc") if xlen == 64 else None
-    X = [x[2 * i] + 256 * x[2 * i + 1] for i in range(L)]
-    Y = [y[2 * i] + 256 * y[2 * i + 1] for i in range(L)]
+    m = arith_layout(xlen).bind(air.col)
 
     def f(*names):
         total = as_expr(0)
         for n in names:
-            if n in flag:
-                total = total + flag[n]
+            if n in m.flag:
+                total = total + m.flag[n]
         return total
 
-    real = f(*ops)
-    is_mul, is_div = f(*MULF), f(*DIVF)
+    _constrain_flags(air, m, xlen, f)
+    _constrain_signs(air, m, xlen, f)
+    _constrain_multiplier(air, m, xlen)
+    _constrain_multiplies(air, m, xlen, f)
+    _constrain_divisions(air, m, xlen, f)
+    _constrain_remainder(air, m, xlen, f)
+    return air
 
-    # ---- op flags and the bus
+
+def _bytes_to_limbs(v) -> list:
+    return [v[2 * i] + 256 * v[2 * i + 1] for i in range(len(v) // 2)]
+
+
+def _is_bit(air, s, name) -> None:
+    air.constrain(s * (1 - s), f"{name} is a bit")
+
+
+def _constrain_flags(air, m, xlen: int, f) -> None:
+    """The op flags and the bus; every limb, carry and byte range-checked (multiplicity 1
+    on every row; padding rows send zeros)."""
+    ops = arith_ops(xlen)
+    real = f(*ops)
     for o in ops:
-        air.constrain(flag[o] * (1 - flag[o]), f"is_{o} is a bit")
+        air.constrain(m.flag[o] * (1 - m.flag[o]), f"is_{o} is a bit")
     air.constrain(real * (1 - real), "at most one op flag is set")
     op_id = as_expr(0)
     for o in ops:
-        op_id = op_id + OP_IDS[o] * flag[o]
-    air.constrain(col("op") - op_id, "op is the flagged op's id")
-    air.receive(ARITH, [col("op")] + a + b + c, real)
-
-    # ---- range checks (multiplicity 1 on every row; padding rows send zeros)
-    for v in a + b + c + r + p + d:
+        op_id = op_id + OP_IDS[o] * m.flag[o]
+    air.constrain(m.op - op_id, "op is the flagged op's id")
+    air.receive(ARITH, [m.op] + m.a + m.b + m.c, real)
+    for v in m.a + m.b + m.c + m.r + m.p + m.d:
         air.send(RANGE16, [v])
-    for carry in k:
+    for carry in m.k:
         air.send(RANGE16, [carry])
         air.send(RANGE16, [4 * carry])
-    for v in x + y:
+    for v in m.x + m.y:
         air.send(BITWISE, [AND, v, v, v])
 
-    # ---- sign and extension bits
-    def is_bit(s, name):
-        air.constrain(s * (1 - s), f"{name} is a bit")
+
+def _constrain_signs(air, m, xlen: int, f) -> None:
+    """The sign and extension bits, each looked up where an op needs it, else 0."""
+    L, NB = n_limbs(xlen), 2 * n_limbs(xlen)
+    sx, sy, sz, sa = m.sx, m.sy, m.sz, m.sa
 
     def top_byte_bit(s, byte, mult):
         air.send(BITWISE, [AND, byte, 128, 128 * s], mult)
@@ -221,55 +234,67 @@ def arith_air(xlen: int) -> Air:
     air.constrain(sy * (1 - f(*SIGNED_Y)), "sy = 0 unless Y is signed")
     air.constrain(sz * (1 - f(*SDIV)), "sz = 0 unless a signed division")
     air.constrain(sa * (1 - f(*SDIV)), "sa = 0 unless a signed division")
-    is_bit(sz, "sz")
-    is_bit(sa, "sa")
-    top_byte_bit(sx, x[NB - 1], f("mulh", "mulhsu", "div", "rem"))
-    top_byte_bit(sy, y[NB - 1], f(*SIGNED_Y))
-    limb_bit(sz, r[L - 1], f(*SDIV))
-    limb_bit(sa, p[L - 1], f("div", "rem"))
+    _is_bit(air, sz, "sz")
+    _is_bit(air, sa, "sa")
+    top_byte_bit(sx, m.x[NB - 1], f("mulh", "mulhsu", "div", "rem"))
+    top_byte_bit(sy, m.y[NB - 1], f(*SIGNED_Y))
+    limb_bit(sz, m.r[L - 1], f(*SDIV))
+    limb_bit(sa, m.p[L - 1], f("div", "rem"))
     if xlen == 64:
-        top_byte_bit(sx, x[3], f("divw", "remw"))
-        limb_bit(sa, p[1], f("divw", "remw"))
-        is_bit(sc, "sc")
-        air.constrain(sc * (1 - f(*WORD)), "sc = 0 unless a W form")
-        limb_bit(sc, c[1], f(*WORD))
+        top_byte_bit(sx, m.x[3], f("divw", "remw"))
+        limb_bit(sa, m.p[1], f("divw", "remw"))
+        _is_bit(air, m.sc, "sc")
+        air.constrain(m.sc * (1 - f(*WORD)), "sc = 0 unless a W form")
+        limb_bit(m.sc, m.c[1], f(*WORD))
 
-    # ---- the multiplier: P = X_ext Y_ext + Z_ext mod 2^(2 XLEN), every row
+
+def _constrain_multiplier(air, m, xlen: int) -> None:
+    """P = X_ext Y_ext + Z_ext mod 2^(2 XLEN), every row."""
+    L, NB, x, y, k = n_limbs(xlen), 2 * n_limbs(xlen), m.x, m.y, m.k
     for i in range(NB):
         terms = as_expr(0)
-        for m, weight in ((2 * i, 1), (2 * i + 1, 256)):
+        for q, weight in ((2 * i, 1), (2 * i + 1, 256)):
             ext_y = as_expr(0)          # sum of y_v paired with X's extension bytes (u >= NB)
             ext_x = as_expr(0)
-            for u in range(m + 1):
-                v = m - u
+            for u in range(q + 1):
+                v = q - u
                 if u < NB and v < NB:
                     terms = terms + weight * x[u] * y[v]
-                elif u >= NB:           # v < NB since m < 2 NB
+                elif u >= NB:           # v < NB since q < 2 NB
                     ext_y = ext_y + y[v]
                 else:
                     ext_x = ext_x + x[u]
             if not _is_zero(ext_y):
-                terms = terms + (255 * weight) * sx * ext_y
+                terms = terms + (255 * weight) * m.sx * ext_y
             if not _is_zero(ext_x):
-                terms = terms + (255 * weight) * sy * ext_x
-        ze = r[i] if i < L else 0xFFFF * sz
+                terms = terms + (255 * weight) * m.sy * ext_x
+        ze = m.r[i] if i < L else 0xFFFF * m.sz
         carry_in = k[i - 1] if i else 0
-        air.constrain(terms + ze + carry_in - p[i] - 65536 * k[i], f"multiplier limb {i}")
+        air.constrain(terms + ze + carry_in - m.p[i] - 65536 * k[i], f"multiplier limb {i}")
 
-    # ---- multiplies
+
+def _constrain_multiplies(air, m, xlen: int, f) -> None:
+    L, a, b, c, p = n_limbs(xlen), m.a, m.b, m.c, m.p
+    X, Y = _bytes_to_limbs(m.x), _bytes_to_limbs(m.y)
+    is_mul = f(*MULF)
     for i in range(L):
         air.constrain(is_mul * (X[i] - a[i]), f"multiply: X_{i} = a_{i}")
         air.constrain(is_mul * (Y[i] - b[i]), f"multiply: Y_{i} = b_{i}")
-        air.constrain(is_mul * r[i], f"multiply: Z_{i} = 0")
-        air.constrain(flag["mul"] * (c[i] - p[i]), f"mul: c_{i} = p_{i}")
+        air.constrain(is_mul * m.r[i], f"multiply: Z_{i} = 0")
+        air.constrain(m.flag["mul"] * (c[i] - p[i]), f"mul: c_{i} = p_{i}")
         air.constrain(f("mulh", "mulhsu", "mulhu") * (c[i] - p[L + i]), f"mulh*: c_{i} = p_{L + i}")
     if xlen == 64:
         for i in range(2):
-            air.constrain(flag["mulw"] * (c[i] - p[i]), f"mulw: c_{i} = p_{i}")
+            air.constrain(m.flag["mulw"] * (c[i] - p[i]), f"mulw: c_{i} = p_{i}")
         for i in range(2, 4):
-            air.constrain(f(*WORD) * (c[i] - 0xFFFF * sc), f"W: c_{i} = 0xFFFF sc")
+            air.constrain(f(*WORD) * (c[i] - 0xFFFF * m.sc), f"W: c_{i} = 0xFFFF sc")
 
-    # ---- divisions: A = B q + r
+
+def _constrain_divisions(air, m, xlen: int, f) -> None:
+    """A = B q + r; the overflow case; a zero divisor."""
+    L, a, b, p, sx, sa, ovf, bz = n_limbs(xlen), m.a, m.b, m.p, m.sx, m.sa, m.ovf, m.bz
+    X, Y = _bytes_to_limbs(m.x), _bytes_to_limbs(m.y)
+    is_div = f(*DIVF)
     for i in range(L):
         if xlen == 64 and i >= 2:
             air.constrain(f(*DIV64) * (X[i] - b[i]), f"division: X_{i} = b_{i}")
@@ -280,31 +305,35 @@ def arith_air(xlen: int) -> Air:
             air.constrain(is_div * (X[i] - b[i]), f"division: X_{i} = b_{i}")
             air.constrain(is_div * (p[i] - a[i]), f"division: p_{i} = a_{i}")
         air.constrain(is_div * (p[L + i] - 0xFFFF * (sa - ovf)), f"division: p_{L + i} = 0xFFFF (sa - ovf)")
-    is_bit(ovf, "ovf")
+    _is_bit(air, ovf, "ovf")
     air.constrain(ovf * (1 - f("div", "rem")), "ovf only on div, rem")
     int_min = [0] * (L - 1) + [0x8000]
     for i in range(L):
         air.constrain(ovf * (a[i] - int_min[i]), f"ovf: a_{i} is INT_MIN's")
         air.constrain(ovf * (b[i] - 0xFFFF), f"ovf: b_{i} = 0xFFFF")
-    is_bit(bz, "bz")
+    _is_bit(air, bz, "bz")
     air.constrain(bz * (1 - is_div), "bz only on divisions")
     sum_x = as_expr(0)
     for i in range(L):
         air.constrain(bz * X[i], f"bz: X_{i} = 0")
         air.constrain(bz * (Y[i] - 0xFFFF), f"bz: q_{i} = 0xFFFF")
         sum_x = sum_x + X[i]
-    air.constrain(sum_x * inv - (is_div - bz), "a division with bz = 0 has X != 0")
-    # |Z| < |X| unless bz: D = |X| - |Z| - 1 >= 0
-    g = is_div - bz
-    bits = [(col(f"e{i}_0"), col(f"e{i}_1")) for i in range(L - 1)]
-    e = [b0 + 2 * b1 - 2 for b0, b1 in bits] + [sz - sx]
-    for i, (b0, b1) in enumerate(bits):
-        is_bit(b0, f"e{i}_0")
-        is_bit(b1, f"e{i}_1")
+    air.constrain(sum_x * m.inv - (is_div - bz), "a division with bz = 0 has X != 0")
+
+
+def _constrain_remainder(air, m, xlen: int, f) -> None:
+    """|Z| < |X| unless bz (D = |X| - |Z| - 1 >= 0), the sign rule, and c = q or r."""
+    L, c, r, sx, sz, sa = n_limbs(xlen), m.c, m.r, m.sx, m.sz, m.sa
+    X, Y = _bytes_to_limbs(m.x), _bytes_to_limbs(m.y)
+    g = f(*DIVF) - m.bz
+    e = [b0 + 2 * b1 - 2 for b0, b1 in m.e] + [sz - sx]
+    for i, (b0, b1) in enumerate(m.e):
+        _is_bit(air, b0, f"e{i}_0")
+        _is_bit(air, b1, f"e{i}_1")
     for i in range(L):
         t = (1 - 2 * sx) * X[i] - (1 - 2 * sz) * r[i] - (1 if i == 0 else 0)
         carry_in = e[i - 1] if i else 0
-        air.constrain(g * (t + carry_in - d[i] - 65536 * e[i]), f"remainder: |Z| < |X|, limb {i}")
+        air.constrain(g * (t + carry_in - m.d[i] - 65536 * e[i]), f"remainder: |Z| < |X|, limb {i}")
     sum_r = as_expr(0)
     for i in range(L):
         sum_r = sum_r + r[i]
@@ -317,7 +346,6 @@ def arith_air(xlen: int) -> Air:
         for i in range(2):
             air.constrain(f("divw", "divuw") * (c[i] - Y[i]), f"divw*: c_{i} = q_{i}")
             air.constrain(f("remw", "remuw") * (c[i] - r[i]), f"remw*: c_{i} = r_{i}")
-    return air
 
 
 def _is_zero(e) -> bool:
@@ -328,8 +356,6 @@ assert _max_multiplier_sum(64) < 1 << 28 and (_max_multiplier_sum(64) >> 16) < 1
 
 
 # ------------------------------------------------------------------ trace
-
-
 
 _U = np.uint64
 _M32 = _U(0xFFFF_FFFF)
@@ -354,8 +380,6 @@ def arith_trace(rows: np.ndarray, xlen: int, height: int | None = None, *,
     witness is then computed from them as for an honest row."""
     if rows.dtype != ALU_ROW or rows.ndim != 1:
         raise TypeError(f"arith_trace takes a 1-d ALU_ROW array, not {rows.dtype} with shape {rows.shape}")
-    L = n_limbs(xlen)
-    NB = 2 * L
     ops = arith_ops(xlen)
     index = np.full(len(TABLE), -1, dtype=np.int64)
     for j, o in enumerate(ops):
@@ -372,67 +396,73 @@ def arith_trace(rows: np.ndarray, xlen: int, height: int | None = None, *,
                          f"is not an RV{xlen} arith op")
 
     def fl(*names):
-        member = np.array([o in names for o in ops])
-        return member[code]
+        return np.array([o in names for o in ops])[code]
 
-    mask = _U((1 << xlen) - 1)
-    top = _U(xlen - 1)
-    a = rows["a"].astype(_U) & mask
-    b = rows["b"].astype(_U) & mask
-    c = rows["c"].astype(_U) & mask
-    is_mul, is_div, word = fl(*MULF), fl(*DIVF), fl(*WORD)
-    sdiv = fl(*SDIV)
+    w = _Operands(rows, xlen, fl, quotients, remainders)
+    layout = arith_layout(xlen)
+    cols_t = np.zeros((len(layout.names), n), dtype=np.uint32)     # column-major while filling
+    m = layout.bind(lambda name: cols_t[layout.index[name]][:n_real])
+    m.op[:] = rows["op"]
+    for columns, values in ((m.a, w.a), (m.b, w.b), (m.c, w.c)):
+        for i, column in enumerate(columns):
+            column[:] = (values >> _U(16 * i)) & _U(0xFFFF)
+    for j, o in enumerate(ops):
+        m.flag[o][:] = code == j
+    xl, zl = _fill_multiplier(m, w, xlen)
+    _fill_comparison(m, w, xlen, xl, zl)
+    for name in ("sx", "sy", "sz", "sa", "ovf") + (("sc",) if xlen == 64 else ()):
+        getattr(m, name)[:] = getattr(w, name)
+    pad = np.zeros(n - n_real, dtype=bool)
+    full = layout.bind(lambda name: cols_t[layout.index[name]])
+    return TableTrace(row_major(cols_t), *_arith_lookups(full, xlen, lambda *names: np.concatenate([fl(*names), pad])))
 
-    # ---- divisions, on the 64-bit extensions of the operands
-    narrow = word | np.full(n_real, xlen == 32)        # 32-bit operands
-    A = np.where(narrow, np.where(sdiv, _sext32(a), a & _M32), a)
-    B = np.where(narrow, np.where(sdiv, _sext32(b), b & _M32), b)
-    neg_a = sdiv & ((A >> _U(63)) == 1)
-    neg_b = sdiv & ((B >> _U(63)) == 1)
-    mag_a = np.where(neg_a, _neg(A), A)
-    mag_b = np.where(neg_b, _neg(B), B)
-    bz = is_div & (mag_b == 0)
-    safe = np.where(mag_b == 0, _U(1), mag_b)
-    qm, rm = mag_a // safe, mag_a % safe
-    q = np.where(neg_a ^ neg_b, _neg(qm), qm)
-    rem = np.where(neg_a, _neg(rm), rm)
-    q = np.where(bz, _U(0xFFFF_FFFF_FFFF_FFFF), q) & mask
-    rem = np.where(bz, A, rem) & mask
-    if quotients is not None:
-        q = np.where(is_div, np.asarray(quotients, dtype=_U) & mask, q)
-    if remainders is not None:
-        rem = np.where(is_div, np.asarray(remainders, dtype=_U) & mask, rem)
 
-    X = np.where(is_mul, a, np.where(is_div, B & mask, _U(0)))
-    Y = np.where(is_mul, b, np.where(is_div, q, _U(0)))
-    Z = np.where(is_div, rem, _U(0))
-    sx = fl(*SIGNED_X) & ((X >> top) == 1)
-    sy = fl(*SIGNED_Y) & ((Y >> top) == 1)
-    sz = sdiv & ((Z >> top) == 1)
-    sa = neg_a
-    ovf = fl("div", "rem") & (a == _U(1 << (xlen - 1))) & (b == mask)
-    sc = word & (((c >> _U(31)) & _U(1)) == 1)
+class _Operands:
+    """The multiplier's inputs of each row: X, Y, Z (P = X Y + Z) and their signs, the
+    quotient and remainder of divisions, the flags of the identities."""
 
-    # ---- the witness, one 1-d array per column (transposed into the trace at the end)
-    names = arith_columns(xlen)
-    pos = {name: j for j, name in enumerate(names)}
-    cols_t = np.zeros((len(names), n), dtype=np.uint32)
+    def __init__(self, rows, xlen: int, fl, quotients, remainders):
+        mask, top = _U((1 << xlen) - 1), _U(xlen - 1)
+        a, b, c = (rows[v].astype(_U) & mask for v in "abc")
+        is_mul, is_div, word, sdiv = fl(*MULF), fl(*DIVF), fl(*WORD), fl(*SDIV)
+        # divisions, on the 64-bit extensions of the operands
+        narrow = word | np.full(rows.size, xlen == 32)     # 32-bit operands
+        A = np.where(narrow, np.where(sdiv, _sext32(a), a & _M32), a)
+        B = np.where(narrow, np.where(sdiv, _sext32(b), b & _M32), b)
+        neg_a = sdiv & ((A >> _U(63)) == 1)
+        neg_b = sdiv & ((B >> _U(63)) == 1)
+        mag_a = np.where(neg_a, _neg(A), A)
+        mag_b = np.where(neg_b, _neg(B), B)
+        self.bz = is_div & (mag_b == 0)
+        safe = np.where(mag_b == 0, _U(1), mag_b)
+        qm, rm = mag_a // safe, mag_a % safe
+        q = np.where(self.bz, _U(0xFFFF_FFFF_FFFF_FFFF), np.where(neg_a ^ neg_b, _neg(qm), qm)) & mask
+        rem = np.where(self.bz, A, np.where(neg_a, _neg(rm), rm)) & mask
+        if quotients is not None:
+            q = np.where(is_div, np.asarray(quotients, dtype=_U) & mask, q)
+        if remainders is not None:
+            rem = np.where(is_div, np.asarray(remainders, dtype=_U) & mask, rem)
+        self.a, self.b, self.c, self.is_div = a, b, c, is_div
+        self.X = np.where(is_mul, a, np.where(is_div, B & mask, _U(0)))
+        self.Y = np.where(is_mul, b, np.where(is_div, q, _U(0)))
+        self.Z = np.where(is_div, rem, _U(0))
+        self.sx = fl(*SIGNED_X) & ((self.X >> top) == 1)
+        self.sy = fl(*SIGNED_Y) & ((self.Y >> top) == 1)
+        self.sz = sdiv & ((self.Z >> top) == 1)
+        self.sa = neg_a
+        self.ovf = fl("div", "rem") & (a == _U(1 << (xlen - 1))) & (b == mask)
+        self.sc = word & (((c >> _U(31)) & _U(1)) == 1)
 
-    def put(name, values):
-        cols_t[pos[name], :n_real] = values
 
-    put("op", rows["op"])
-    for v, arr in (("a", a), ("b", b), ("c", c)):
-        for i in range(L):
-            put(f"{v}{i}", (arr >> _U(16 * i)) & _U(0xFFFF))
-    for j in range(len(ops)):
-        put(f"is_{ops[j]}", code == j)
-    xb = [((X >> _U(8 * u)) & _U(0xFF)).astype(np.int32) for u in range(NB)]
-    yb = [((Y >> _U(8 * u)) & _U(0xFF)).astype(np.int32) for u in range(NB)]
-    zl = [((Z >> _U(16 * i)) & _U(0xFFFF)).astype(np.int64) for i in range(L)]
-    xl = [xb[2 * i].astype(np.int64) + 256 * xb[2 * i + 1] for i in range(L)]
 
-    # ---- the multiplier, exactly as its constraints add up (column sums < 2^20: int32)
+def _fill_multiplier(m, w, xlen: int) -> tuple[list, list]:
+    """X, Y as bytes, Z as limbs, P and the carries, exactly as the constraints add up
+    (column sums < 2^20: int32); returns X's and Z's limbs."""
+    L, NB = n_limbs(xlen), 2 * n_limbs(xlen)
+    n_real = w.a.size
+    xb = [((w.X >> _U(8 * u)) & _U(0xFF)).astype(np.int32) for u in range(NB)]
+    yb = [((w.Y >> _U(8 * u)) & _U(0xFF)).astype(np.int32) for u in range(NB)]
+    zl = [((w.Z >> _U(16 * i)) & _U(0xFFFF)).astype(np.int64) for i in range(L)]
     conv = [np.zeros(n_real, dtype=np.int32) for _ in range(2 * NB)]
     for u in range(NB):
         for v in range(NB):
@@ -441,76 +471,65 @@ def arith_trace(rows: np.ndarray, xlen: int, height: int | None = None, *,
     for u in range(1, NB):
         x_prefix.append(x_prefix[-1] + xb[u])
         y_prefix.append(y_prefix[-1] + yb[u])
-    ext_x, ext_y = 255 * sx.astype(np.int32), 255 * sy.astype(np.int32)
-    for m in range(NB, 2 * NB):             # products with an extension byte (the other index <= m - NB)
-        conv[m] += ext_x * y_prefix[m - NB] + ext_y * x_prefix[m - NB]
-    ze = zl + [0xFFFF * sz.astype(np.int64)] * L
+    ext_x, ext_y = 255 * w.sx.astype(np.int32), 255 * w.sy.astype(np.int32)
+    for q in range(NB, 2 * NB):             # products with an extension byte (the other index <= q - NB)
+        conv[q] += ext_x * y_prefix[q - NB] + ext_y * x_prefix[q - NB]
+    ze = zl + [0xFFFF * w.sz.astype(np.int64)] * L
     carry = np.zeros(n_real, dtype=np.int64)
     for i in range(NB):
         s = conv[2 * i] + 256 * conv[2 * i + 1].astype(np.int64) + ze[i] + carry
-        put(f"p{i}", s & 0xFFFF)
+        m.p[i][:] = s & 0xFFFF
         carry = s >> 16
-        put(f"k{i}", carry)
+        m.k[i][:] = carry
     for u in range(NB):
-        put(f"x{u}", xb[u])
-        put(f"y{u}", yb[u])
-
-    # ---- the remainder comparison: D = |X| - |Z| - 1, limb by limb, on division rows with X != 0
-    g = is_div & ~bz
-    sgx = 1 - 2 * sx.astype(np.int64)
-    sgz = 1 - 2 * sz.astype(np.int64)
-    e = np.zeros(n_real, dtype=np.int64)
+        m.x[u][:], m.y[u][:] = xb[u], yb[u]
     for i in range(L):
+        m.r[i][:] = zl[i]
+    return [xb[2 * i].astype(np.int64) + 256 * xb[2 * i + 1] for i in range(L)], zl
+
+
+def _fill_comparison(m, w, xlen: int, xl, zl) -> None:
+    """D = |X| - |Z| - 1 limb by limb on division rows with X != 0, bz and inv."""
+    g = w.is_div & ~w.bz
+    sgx = 1 - 2 * w.sx.astype(np.int64)
+    sgz = 1 - 2 * w.sz.astype(np.int64)
+    e = np.zeros(w.a.size, dtype=np.int64)
+    for i in range(n_limbs(xlen)):
         v = sgx * xl[i] - sgz * zl[i] - (1 if i == 0 else 0) + e
-        put(f"d{i}", np.where(g, v & 0xFFFF, 0))
+        m.d[i][:] = np.where(g, v & 0xFFFF, 0)
         e = v >> 16
-        if i < L - 1:
+        if i < n_limbs(xlen) - 1:
             bits = np.where(g, np.clip(e + 2, 0, 3), 0)     # honest carries lie in [-2, 1]
-            put(f"e{i}_0", bits & 1)
-            put(f"e{i}_1", bits >> 1)
+            m.e[i][0][:], m.e[i][1][:] = bits & 1, bits >> 1
     sum_x = np.sum(xl, axis=0)
     nz = g & (sum_x != 0)
-    inv = np.zeros(n_real, dtype=np.uint32)
+    inv = np.zeros(w.a.size, dtype=np.uint32)
     if nz.any():
         inv[nz] = field.inv(sum_x[nz].astype(np.uint32))
-    for i in range(L):
-        put(f"r{i}", zl[i])
-    for name, values in (("sx", sx), ("sy", sy), ("sz", sz), ("sa", sa), ("ovf", ovf), ("bz", bz), ("inv", inv)):
-        put(name, values)
-    if xlen == 64:
-        put("sc", sc)
-    main = row_major(cols_t)
+    m.bz[:], m.inv[:] = w.bz, inv
 
-    # ---- lookups, in the order and with the multiplicities `arith_air` declares
-    at = {name: cols_t[j] for j, name in enumerate(names)}
-    pad = np.zeros(n - n_real, dtype=bool)
 
-    def rows_of(*names_):
-        return np.concatenate([fl(*names_), pad])
-
-    range16 = [at[f"{v}{i}"] for v in "abc" for i in range(L)]
-    range16 += [at[f"r{i}"] for i in range(L)] + [at[f"p{i}"] for i in range(NB)]
-    range16 += [at[f"d{i}"] for i in range(L)]
-    range16 += [at[f"k{i}"] for i in range(NB)] + [4 * at[f"k{i}"] for i in range(NB)]
-    bytes_ = [at[f"x{j}"] for j in range(NB)] + [at[f"y{j}"] for j in range(NB)]
-    lookups = [(v, v) for v in bytes_]
+def _arith_lookups(m, xlen: int, rows_of) -> tuple[list, dict]:
+    """(range16 values, {"and": [(x, y)]}): the lookups `arith_air` declares, read off
+    the whole table (padding rows send zeros)."""
+    L, NB = n_limbs(xlen), 2 * n_limbs(xlen)
+    range16 = list(m.a + m.b + m.c + m.r + m.p + m.d) + list(m.k) + [4 * k for k in m.k]
+    lookups = [(v, v) for v in m.x + m.y]
 
     def limb_bit(s, limb, sel):
         sel = rows_of(*sel)
-        range16.append(2 * (at[limb][sel].astype(np.int64) - (1 << 15) * at[s][sel].astype(np.int64)))
+        range16.append(2 * (limb[sel].astype(np.int64) - (1 << 15) * s[sel].astype(np.int64)))
 
     def byte_bit(byte, sel):
         sel = rows_of(*sel)
-        lookups.append((at[byte][sel], np.full(int(sel.sum()), 128)))
+        lookups.append((byte[sel], np.full(int(sel.sum()), 128)))
 
-    byte_bit(f"x{NB - 1}", ("mulh", "mulhsu", "div", "rem"))
-    byte_bit(f"y{NB - 1}", SIGNED_Y)
-    limb_bit("sz", f"r{L - 1}", SDIV)
-    limb_bit("sa", f"p{L - 1}", ("div", "rem"))
+    byte_bit(m.x[NB - 1], ("mulh", "mulhsu", "div", "rem"))
+    byte_bit(m.y[NB - 1], SIGNED_Y)
+    limb_bit(m.sz, m.r[L - 1], SDIV)
+    limb_bit(m.sa, m.p[L - 1], ("div", "rem"))
     if xlen == 64:
-        byte_bit("x3", ("divw", "remw"))
-        limb_bit("sa", "p1", ("divw", "remw"))
-        limb_bit("sc", "c1", WORD)
-    return TableTrace(main, range16, {"and": lookups})
-
-
+        byte_bit(m.x[3], ("divw", "remw"))
+        limb_bit(m.sa, m.p[1], ("divw", "remw"))
+        limb_bit(m.sc, m.c[1], WORD)
+    return range16, {"and": lookups}

@@ -10,11 +10,12 @@ rebuilds the segment verifying keys from the commitment's fixed roots
 (`segments.segment_verifying_key`, or reads them from the on-disk cache, `keycache.py`),
 and verifies the chain (`segments.verify_segments`).
 
-File format, version 2 (integers little-endian):
+File format, version 3 (integers little-endian; version 2 had no profile):
     "ZKAOTRUN" || version (u16)
     || xlen (u32) || entry (u64) || log2 ROM rows (u32) || ROM root (32)
        || image digest (32) || log2 Image rows (u32) || Image root (32)
-       || log2 Regions rows (u32) || Regions root (32)                      (the ProgramCommitment)
+       || log2 Regions rows (u32) || Regions root (32)
+       || profile name length (u8) || profile name (UTF-8)                  (the ProgramCommitment)
     || program ID (32) || entry (u64) || exit code (i32) || input root (32)
     || segments (u32), then per segment:
        final pc (u64) || steps (u64) || flags (u8: 1 = exits, 2 = its key has the
@@ -29,6 +30,8 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
+from runtime.program_image import ProgramImage
+
 from ..codec import ProofFormatError
 from ..stark import Proof, StarkParameters, Verdict, security
 from .keycache import cached_verifying_keys
@@ -38,11 +41,12 @@ from .segment_jobs import verify_on
 from .segments import SegmentProof, prove_segments, segment_keys, segment_verifying_keys, verify_segments
 
 MAGIC = b"ZKAOTRUN"
-VERSION = 2
+VERSION = 3
 MAX_FILE_BYTES = 1 << 32
 MAX_SEGMENTS = 1 << 20
 _COMMITMENT = struct.Struct("<IQI32s32sI32sI32s")
 _CLAIM = struct.Struct("<32sQi32sI")
+_NAME = 32                          # a profile name's longest
 _SEGMENT = struct.Struct("<QQB")
 
 
@@ -81,6 +85,7 @@ class RunClaim:
         parts = [MAGIC, struct.pack("<H", VERSION),
                  _COMMITMENT.pack(c.xlen, c.entry, c.rom_log_rows, c.rom_root, c.image_digest, c.image_log_rows,
                                   c.image_root, c.regions_log_rows, c.regions_root),
+                 struct.pack("<B", len(c.profile.encode())), c.profile.encode(),
                  _CLAIM.pack(bytes.fromhex(self.program_id), self.entry, self.exit_code, self.input_root,
                              len(self.segments))]
         for seg in self.segments:
@@ -112,6 +117,13 @@ class RunClaim:
         if xlen not in (32, 64) or max(rom_rows, image_rows, region_rows) > 30:
             raise ClaimFormatError(f"bad program commitment (xlen {xlen}, log2 rows {rom_rows}, {image_rows} and "
                                    f"{region_rows})")
+        (n,) = struct.unpack("<B", take(1, "the profile name's length"))
+        try:
+            profile = take(n, "the profile name").decode()
+        except UnicodeDecodeError:
+            raise ClaimFormatError("the profile name is not UTF-8") from None
+        if not 0 < n <= _NAME:
+            raise ClaimFormatError(f"a profile name of {n} bytes (1 to {_NAME})")
         pid, claim_entry, exit_code, in_root, n_segments = _CLAIM.unpack(take(_CLAIM.size, "the claim"))
         if not 1 <= n_segments <= MAX_SEGMENTS:
             raise ClaimFormatError(f"{n_segments} segments: a proof file holds 1 to {MAX_SEGMENTS:,}")
@@ -128,22 +140,24 @@ class RunClaim:
         if pos != len(data):
             raise ClaimFormatError(f"{len(data) - pos} trailing bytes after the proof")
         program = ProgramCommitment(xlen, entry, rom_rows, rom_root, digest, image_rows, image_root, region_rows,
-                                    region_root)
+                                    region_root, profile)
         return RunClaim(program, pid.hex(), claim_entry, exit_code, in_root, tuple(segments))
 
 
-def prove_claim(program, segments, input_bytes: bytes = b"", *, threads: int = 1, check: bool = True,
+def prove_claim(program: ProgramImage, segments, input_bytes: bytes = b"", *, threads: int = 1, check: bool = True,
                 on_segment=None, keys=None) -> RunClaim:
     """Prove a whole run, given as its segments (a `translator.segments.SegmentedRun` from
     the entry to the exit ecall), with default parameters, the ones the program ID's roots
     are computed with.  check=True evaluates every constraint on the traces first (a
     ConstraintError names a bad witness's table, constraint and row).
     on_segment(k, SegmentProof) is called as each segment is proven.  keys: the
-    program's segment proving keys (default: built here)."""
+    program's segment proving keys (default: built here).  The program image names the
+    machine profile the run is of (its input_bytes: the input region's, `zkaot.recognise.frames_for`)."""
+    commitment = program_commitment(program)
     keys = keys or segment_keys(program)
     proofs = prove_segments(program, segments, input_bytes, keys, threads=threads, check=check,
                             on_segment=on_segment)
-    return run_claim(program_commitment(program), proofs, input_root(keys.of(0), input_bytes))
+    return run_claim(commitment, proofs, input_root(keys.of(0), input_bytes, program.memory_map))
 
 
 def run_claim(commitment: ProgramCommitment, proofs: list[SegmentProof], input_root: bytes) -> RunClaim:
@@ -186,9 +200,13 @@ def verify_claim(claim: RunClaim, program_id: str, expect_exit: int = 0,
     if claim.exit_code != expect_exit:
         return no(f"the run exited with code {claim.exit_code}, and exit code {expect_exit} is the one accepted")
     c = claim.program
+    try:
+        profile = c.proof_profile
+    except ValueError as e:
+        return no(str(e))
     keys = (segment_verifying_keys(c, StarkParameters()) if key_cache is None
             else cached_verifying_keys(c, key_cache))
-    if input_bytes is not None and input_root(keys.of(0), input_bytes) != claim.input_root:
+    if input_bytes is not None and input_root(keys.of(0), input_bytes, profile.memory_map) != claim.input_root:
         return no(f"the input given ({len(input_bytes)} bytes) is not the input the proof's input hash names")
     proofs = []
     for k, seg in enumerate(claim.segments):

@@ -43,6 +43,7 @@ from __future__ import annotations
 import numpy as np
 
 from runtime.memory_map import MemoryMap
+from runtime.program_image import ProgramImage
 
 from ..air import Air
 from .ranges import BITWISE, BITWISE_OPS, RANGE16, TableTrace, pow2_height
@@ -66,7 +67,7 @@ def words_of(addresses, data) -> tuple[np.ndarray, np.ndarray]:
     return w, out
 
 
-def image_words(program) -> tuple[np.ndarray, np.ndarray]:
+def image_words(program: ProgramImage) -> tuple[np.ndarray, np.ndarray]:
     """The program image's words with a nonzero byte: (w increasing, bytes (k, 8) uint8).
     Only the nonzero bytes are looked at, so a large zero fill costs one scan."""
     addr, data = [np.zeros(0, np.int64)], [np.zeros(0, np.uint8)]
@@ -103,7 +104,7 @@ def image_air() -> Air:
     return air
 
 
-def image_fixed(program) -> np.ndarray:
+def image_fixed(program: ProgramImage) -> np.ndarray:
     """The Image table's fixed columns (2^k, 10) uint32 for a program."""
     w, data = image_words(program)
     out = np.zeros((pow2_height(w.size), 10), dtype=np.uint32)

@@ -31,6 +31,7 @@ from functools import cache
 from pathlib import Path
 
 from runtime.files import default_cache_dir, write_atomic
+from runtime.program_image import ProgramImage
 
 from ..stark import ProvingKey, StarkParameters, VerifyingKey
 from .segments import SegmentKeys, segment_key, segment_verifying_key
@@ -70,7 +71,7 @@ def cached_verifying_keys(commitment, cache_dir: Path | None = None) -> SegmentK
     return SegmentKeys(make)
 
 
-def cached_proving_keys(program, commitment, cache_dir: Path | None = None) -> SegmentKeys:
+def cached_proving_keys(program: ProgramImage, commitment, cache_dir: Path | None = None) -> SegmentKeys:
     """`segments.segment_keys(program)` at the default parameters, each key read from the
     cache under `cache_dir` when it is there, else built and written there.  `commitment`
     is the program's `rom.ProgramCommitment` (its ID names the files; its roots check a

@@ -28,3 +28,17 @@ def from_limbs(limbs) -> np.ndarray:
     limbs = np.asarray(limbs, dtype=np.uint64)
     shifts = np.arange(limbs.shape[1], dtype=np.uint64) * np.uint64(LIMB_BITS)
     return np.bitwise_or.reduce(limbs << shifts[None, :], axis=1)
+
+
+def write_limbs(columns, values, xlen: int, rows=slice(None)) -> None:
+    """Writes (n,) values as limbs into L trace columns (a limb field of a bound layout), at `rows`."""
+    for column, limb in zip(columns, to_limbs(values, xlen).T):
+        column[rows] = limb
+
+
+def read_limbs(columns) -> np.ndarray:
+    """The values of L limb columns (as `write_limbs` writes them): (n,) uint64."""
+    out = np.zeros(len(columns[0]), dtype=np.uint64)
+    for i, column in enumerate(columns):
+        out |= np.asarray(column).astype(np.uint64) << np.uint64(LIMB_BITS * i)
+    return out

@@ -29,9 +29,14 @@ which `verify_run` pins to the claimed output by a commitment.  The input is bou
 Input trace is then the claimed input's, so the run read exactly those bytes.  Its
 keccakf and sha256_compress ecalls read and wrote memory as the host does.
 
+Under a machine profile other than zkaot (the program image's, `proof_profiles.py`:
+ZisK's) the tables are the same; the profile gives the memory map, the ROM's and op-class
+table's CSR rows and Main's part for its calls (`cpu/zisk.py`).
+
 A verifier without the ELF builds the key from the program's fixed roots
 (`machine_verifying_key`, with the roots a `rom.ProgramCommitment` carries, which the
-program ID hashes): the other fixed tables depend on xlen only.
+program ID hashes, and its profile): the other fixed tables depend on xlen and the
+profile only.
 """
 from __future__ import annotations
 
@@ -41,6 +46,8 @@ from functools import cache
 import numpy as np
 
 from runtime.memory_map import MemoryMap
+from runtime.program_image import ProgramImage
+from runtime.trace import MEMORY_ROW
 
 from ..stark import StarkParameters, Verdict, main_root, prove, setup, verify, verifying_key
 from . import ranges
@@ -52,6 +59,7 @@ from .memory import MemoryTraces, memaccess_air, meminit_air, memory_tables, mem
 from .optable import OP_ID, OPTABLE, optable_air, optable_fixed, optable_multiplicities
 from .output import OUTPUT, OUTREAD, OutputReadTrace, memory_at, output_air, output_root, output_trace, outread_air
 from .precompile import PrecompileTraces, precompile_airs, precompile_traces
+from .proof_profiles import ZKAOT_PROOF, ProofProfile, profile_of
 from .ranges import count_bitwise, count_range16
 from .regions import regions_air
 from .registers import REGFILE, regfile_air, regfile_fixed, regfile_trace
@@ -68,52 +76,54 @@ def _precompile_tables(xlen: int, precompiles: bool) -> tuple[list, dict]:
     return precompile_airs(xlen) if precompiles else ([], {})
 
 
-def machine_airs(program, memory_map: MemoryMap = MemoryMap(), precompiles: bool = True) -> tuple[list, dict]:
+def machine_airs(program: ProgramImage, precompiles: bool = True) -> tuple[list, dict]:
     """([every table's Air], {name: fixed columns}) of a proof of a run of `program`
     (the register file's fixed columns are added by `run_key`).  precompiles=False
     leaves out the precompile tables (`precompile.py`): a run that makes no precompile
     call needs none (a call's "pcall" messages would find no receiver), and they cost
     every proof about 0.9 s and 1.4 MiB at the default parameters."""
-    xlen = program.xlen
-    mem_airs, mem_fixed = memory_tables(program, xlen, memory_map)
+    xlen, main = program.xlen, profile_of(program).main
+    mem_airs, mem_fixed = memory_tables(program)
     range_airs, range_fixed = _range_tables()
-    airs = [main_air(xlen), regfile_air(xlen), rom_air(xlen), optable_air(xlen), alu_air(xlen), arith_air(xlen)]
+    airs = [main_air(xlen, main), regfile_air(xlen), rom_air(xlen), optable_air(xlen), alu_air(xlen), arith_air(xlen)]
     pre_airs, pre_fixed = _precompile_tables(xlen, precompiles)
     airs += mem_airs + [outread_air(xlen), output_air()] + pre_airs + list(range_airs)
-    fixed = {ROM: rom_fixed(program), OPTABLE: optable_fixed(xlen), **mem_fixed, **pre_fixed, **range_fixed}
+    fixed = {ROM: rom_fixed(program), OPTABLE: optable_fixed(xlen, main.csr), **mem_fixed, **pre_fixed,
+             **range_fixed}
     return airs, fixed
 
 
-def machine_air_list(xlen: int, memory_map: MemoryMap = MemoryMap(), precompiles: bool = True) -> list:
-    """The Airs of `machine_airs`, in the same order, from xlen alone (no program)."""
+def machine_air_list(xlen: int, profile: ProofProfile = ZKAOT_PROOF, precompiles: bool = True) -> list:
+    """The Airs of `machine_airs`, in the same order, from xlen and the profile alone (no program)."""
     range_airs, _ = _range_tables()
-    return ([main_air(xlen), regfile_air(xlen), rom_air(xlen), optable_air(xlen), alu_air(xlen), arith_air(xlen),
-             memaccess_air(xlen), meminit_air(), image_air(), input_air(memory_map), regions_air(), outread_air(xlen),
-             output_air()]
+    return ([main_air(xlen, profile.main), regfile_air(xlen), rom_air(xlen), optable_air(xlen), alu_air(xlen),
+             arith_air(xlen), memaccess_air(xlen), meminit_air(), image_air(), input_air(profile.memory_map),
+             regions_air(), outread_air(xlen), output_air()]
             + _precompile_tables(xlen, precompiles)[0] + list(range_airs))
 
 
 @cache
-def _constant_roots(xlen: int, params: StarkParameters, precompiles: bool = True) -> dict:
+def _constant_roots(xlen: int, params: StarkParameters, precompiles: bool = True, csr: bool = False) -> dict:
     """{name: (log2 rows, root)} of the fixed tables that do not depend on the program
-    (op-class table, register file from zero, range16, bitwise, and with `precompiles`
+    (op-class table, with the CSR rows of a profile whose calls they are, register file from zero, range16, bitwise, and with `precompiles`
     the precompiles' layout and round tables: declaring those costs about 2 s, which a
     key without them need not pay)."""
     range_airs, range_fixed = _range_tables()
     pre_airs, pre_fixed = _precompile_tables(xlen, precompiles)
-    fixed = {OPTABLE: optable_fixed(xlen), REGFILE: regfile_fixed(xlen, None), **pre_fixed, **range_fixed}
+    fixed = {OPTABLE: optable_fixed(xlen, csr), REGFILE: regfile_fixed(xlen, None), **pre_fixed, **range_fixed}
     airs = [optable_air(xlen), regfile_air(xlen)] + [a for a in pre_airs if a.name in pre_fixed] + list(range_airs)
     vk = setup(airs, fixed=fixed, params=params).verifying_key
     return {t.air.name: (t.fixed_log_rows, t.fixed_root) for t in vk.tables}
 
 
-def machine_verifying_key(commitment, params: StarkParameters | None = None, memory_map: MemoryMap = MemoryMap(),
-                          precompiles: bool = True):
+def machine_verifying_key(commitment, params: StarkParameters | None = None, precompiles: bool = True):
     """The verifying key of `run_key(program, params, precompiles=).verifying_key` (a run
-    from zero registers) from the program's fixed roots alone (a `rom.ProgramCommitment`)."""
+    from zero registers) from the program's fixed roots alone (a `rom.ProgramCommitment`,
+    which names the machine profile)."""
     params = params or StarkParameters()
-    fixed = {**_constant_roots(commitment.xlen, params, precompiles), **commitment.fixed_roots()}
-    return verifying_key(machine_air_list(commitment.xlen, memory_map, precompiles), fixed, params)
+    profile = commitment.proof_profile
+    fixed = {**_constant_roots(commitment.xlen, params, precompiles, profile.main.csr), **commitment.fixed_roots()}
+    return verifying_key(machine_air_list(commitment.xlen, profile, precompiles), fixed, params)
 
 
 def input_root(key, input_bytes: bytes, memory_map: MemoryMap = MemoryMap()) -> bytes:
@@ -122,12 +132,12 @@ def input_root(key, input_bytes: bytes, memory_map: MemoryMap = MemoryMap()) -> 
     return main_root(key, INPUT, input_trace(input_bytes, memory_map).main)
 
 
-def run_key(program, params: StarkParameters | None = None, *, initial=None,
-            memory_map: MemoryMap = MemoryMap(), precompiles: bool = True):
+def run_key(program: ProgramImage, params: StarkParameters | None = None, *, initial=None,
+            precompiles: bool = True):
     """The proving key (`prover.stark.setup`) of `machine_airs` for a program, with the
     register file starting at `initial` (default all 0, a run from the entry), with or
     without the precompile tables."""
-    airs, fixed = machine_airs(program, memory_map, precompiles)
+    airs, fixed = machine_airs(program, precompiles)
     fixed[REGFILE] = regfile_fixed(program.xlen, initial)
     return setup(airs, fixed=fixed, params=params)
 
@@ -182,8 +192,8 @@ def main_publics(entry: int, final_pc: int, steps: int, exit_code: int | None) -
             code & 0xFFFF, code >> 16, steps]
 
 
-def machine_traces(program, mt: MainTrace, input_bytes: bytes = b"", lookups: MainLookups | None = None, *,
-                   memory: MemoryTraces | None = None, memory_map: MemoryMap = MemoryMap(),
+def machine_traces(program: ProgramImage, mt: MainTrace, input_bytes: bytes = b"",
+                   lookups: MainLookups | None = None, *, memory: MemoryTraces | None = None,
                    count_range16=count_range16, state=None, precompiles: np.ndarray | None = None) -> MachineTraces:
     """Every table's trace for a Main trace: the receiving tables are built from the
     messages Main sends (`lookups`, default `mt.lookups`); `memory` overrides the memory
@@ -194,32 +204,15 @@ def machine_traces(program, mt: MainTrace, input_bytes: bytes = b"", lookups: Ma
     `precompiles` are the trace's PRECOMPILE_ROW rows, one per precompile ecall of the
     run in order (needed when it makes any: the calls' inputs and outputs, `precompile.py`)."""
     lk = lookups or mt.lookups
-    xlen = mt.xlen
-    pre = precompile_traces(lk.precompile_calls, precompiles, xlen, OP_ID["ecall"])
-    main_rows = np.concatenate([lk.memory_rows, pre.memory_rows])          # every write before OutputRead's reads
-    main_times = np.concatenate([lk.memory_times, pre.memory_times])
-    outread = OutputReadTrace(
-        lk.output_calls,
-        lambda addrs, times: memory_at(program, input_bytes, main_rows, main_times,
-                                       (addrs[:, None] + np.arange(4)[None, :]).reshape(-1),
-                                       np.repeat(times, 4), memory_map, state),
-        xlen, OP_ID["ecall"])
-    if memory is None:
-        rows = np.concatenate([main_rows, outread.memory_rows])
-        times = np.concatenate([main_times, outread.memory_times])
-        order = np.argsort(times, kind="stable")
-        memory = memory_traces(program, rows[order], input_bytes, xlen, times=times[order],
-                               memory_map=memory_map, state=state)
-    alu = alu_trace(lk.alu_rows, xlen)
-    arith = arith_trace(lk.arith_rows, xlen)
-    mem_bitwise = memory.bitwise()
-    bitwise = {op: alu.bitwise.get(op, []) + arith.bitwise.get(op, []) + mem_bitwise.get(op, [])
-               + outread.bitwise.get(op, []) + pre.bridge.bitwise.get(op, []) for op in ranges.BITWISE_OPS}
+    xlen, main = mt.xlen, profile_of(program).main
+    pre = precompile_traces(lk.precompile_calls, main.table_rows(precompiles), xlen, OP_ID["ecall"])
+    outread, memory = _memory_tables(program, lk, pre, input_bytes, state, memory, xlen)
+    alu, arith = alu_trace(lk.alu_rows, xlen), arith_trace(lk.arith_rows, xlen)
     tables = {
         MAIN: mt.main,
         REGFILE: regfile_trace(lk.final_values, lk.final_times, xlen),
         ROM: rom_multiplicities(program, lk.pcs),
-        OPTABLE: optable_multiplicities(lk.ops, xlen),
+        OPTABLE: optable_multiplicities(lk.ops, xlen, main.csr),
         ALU: alu.main,
         ARITH: arith.main,
         **memory.tables(),
@@ -227,16 +220,45 @@ def machine_traces(program, mt: MainTrace, input_bytes: bytes = b"", lookups: Ma
         OUTREAD: outread.main,
         OUTPUT: output_trace(outread.output),
         **pre.tables(),
-        "range16": count_range16(*(lk.range16 + alu.range16 + arith.range16 + memory.range16()
-                                   + outread.range16 + pre.sha256.range16)),
-        "bitwise": count_bitwise(bitwise),
+        **_lookup_tables(count_range16, lk, alu, arith, memory, outread, pre),
     }
     return MachineTraces(tables, mt, memory, outread.output, pre)
 
 
-def prove_run(program, rows: np.ndarray, input_bytes: bytes = b"", params: StarkParameters | None = None, *,
-              key=None, initial=None, check: bool = True, threads: int = 1,
-              memory_map: MemoryMap = MemoryMap(), progress: bool = False, precompiles: np.ndarray | None = None):
+def _memory_tables(program, lk: MainLookups, pre: PrecompileTraces, input_bytes: bytes, state,
+                   memory: MemoryTraces | None, xlen: int) -> tuple[OutputReadTrace, MemoryTraces]:
+    """OutputRead (its reads see every write of Main and the precompiles before them)
+    and the memory tables of every memop, in time order (or `memory` as given)."""
+    main_rows = np.concatenate([lk.memory_rows, pre.memory_rows])
+    main_times = np.concatenate([lk.memory_times, pre.memory_times])
+    outread = OutputReadTrace(
+        lk.output_calls,
+        lambda addrs, times: memory_at(program, input_bytes, main_rows, main_times,
+                                       (addrs[:, None] + np.arange(4)[None, :]).reshape(-1),
+                                       np.repeat(times, 4), state),
+        xlen, OP_ID["ecall"])
+    if memory is None:
+        rows = np.concatenate([main_rows, outread.memory_rows])
+        times = np.concatenate([main_times, outread.memory_times])
+        order = np.argsort(times, kind="stable")
+        memory = memory_traces(program, rows[order], input_bytes, xlen, times=times[order], state=state)
+    return outread, memory
+
+
+def _lookup_tables(count_range16, lk: MainLookups, alu, arith, memory: MemoryTraces, outread: OutputReadTrace,
+                   pre: PrecompileTraces) -> dict[str, np.ndarray]:
+    """The range16 and bitwise multiplicities: every table's lookups added up."""
+    mem_bitwise = memory.bitwise()
+    bitwise = {op: alu.bitwise.get(op, []) + arith.bitwise.get(op, []) + mem_bitwise.get(op, [])
+               + outread.bitwise.get(op, []) + pre.bridge.bitwise.get(op, []) for op in ranges.BITWISE_OPS}
+    return {"range16": count_range16(*(lk.range16 + alu.range16 + arith.range16 + memory.range16()
+                                       + outread.range16 + pre.sha256.range16)),
+            "bitwise": count_bitwise(bitwise)}
+
+
+def prove_run(program: ProgramImage, rows: np.ndarray, input_bytes: bytes = b"",
+              params: StarkParameters | None = None, *, key=None, initial=None, check: bool = True, threads: int = 1,
+              progress: bool = False, precompiles: np.ndarray | None = None):
     """(key, proof, publics): a proof that the MAIN_ROW rows are a run of `program` from
     its first row's pc with registers `initial` (default 0) on the input `input_bytes`,
     with every table; `precompiles` are the run's PRECOMPILE_ROW rows (`machine_traces`).
@@ -245,11 +267,20 @@ def prove_run(program, rows: np.ndarray, input_bytes: bytes = b"", params: Stark
     `key.verifying_key`, with .exit_code, .output and .output_root, the commitment
     `verify(..., commitments={"output": root})` checks (`verify_run` does both).
     progress=True shows the prover's progress bar (stderr)."""
-    key = key or run_key(program, params, initial=initial, memory_map=memory_map)
-    mt = main_trace(program, rows, initial=initial)
-    traces = machine_traces(program, mt, input_bytes, memory_map=memory_map, precompiles=precompiles)
+    key = key or run_key(program, params, initial=initial)
+    mt = main_trace(program, rows, initial=initial, initial_memory=initial_memory(program, input_bytes),
+                    precompiles=precompiles)
+    traces = machine_traces(program, mt, input_bytes, precompiles=precompiles)
     proof = prove(key, traces.tables_for(key), traces.publics, check=check, threads=threads, progress=progress)
     return key, proof, RunPublics(mt.public, traces.output, output_root(key, traces.output))
+
+
+def initial_memory(program: ProgramImage, input_bytes: bytes, state=None):
+    """addrs -> the bytes memory holds there at the start of a run (or of a segment that
+    starts from `state`): what a profile's Main columns may read (`main.main_trace`)."""
+    none = np.zeros(0, dtype=MEMORY_ROW)
+    return lambda addrs: memory_at(program, input_bytes, none, np.zeros(0, np.int64), addrs,
+                                   np.zeros(len(addrs), np.int64), state)
 
 
 def verify_run(key, proof, output: bytes, exit_code: int, *, entry: int, final_pc: int, steps: int,

@@ -100,7 +100,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from runtime.memory_map import MemoryMap
+from runtime.program_image import ProgramImage
 from runtime.trace import MEMORY_ROW
 
 from ..air import Air
@@ -365,12 +365,12 @@ class MemoryTraces:
         return out
 
 
-def initial_sources(program, input_bytes: bytes, memory_map: MemoryMap, state=None) -> list:
+def initial_sources(program: ProgramImage, input_bytes: bytes, state=None) -> list:
     """Where initial memory comes from: [(words, bytes (k, 8), source code)], code 1 for
     the image, 2 the input, 3 a segment's starting state (which replaces both)."""
     if state is not None:
         return [(state.words, state.data, 3)]
-    return [(*image_words(program), 1), (*input_words(input_bytes, memory_map), 2)]
+    return [(*image_words(program), 1), (*input_words(input_bytes, program.memory_map), 2)]
 
 
 def _height(n: int, height: int | None, what: str) -> int:
@@ -380,9 +380,9 @@ def _height(n: int, height: int | None, what: str) -> int:
     return h
 
 
-def memory_traces(program, memory_rows: np.ndarray, input_bytes: bytes, xlen: int, *,
-                  first_step: int = 0, times=None, memory_map: MemoryMap = MemoryMap(),
-                  heights: dict[str, int] | None = None, state=None) -> MemoryTraces:
+def memory_traces(program: ProgramImage, memory_rows: np.ndarray, input_bytes: bytes, xlen: int, *,
+                  first_step: int = 0, times=None, heights: dict[str, int] | None = None,
+                  state=None) -> MemoryTraces:
     """The MemAccess, MemInit and Input traces of a run's MEMORY_ROW rows (step order),
     with their range16 and bitwise lookups and the final memory.
 
@@ -436,7 +436,8 @@ def memory_traces(program, memory_rows: np.ndarray, input_bytes: bytes, xlen: in
     a_write = is_write[a_row]
 
     # the words MemInit lists and their initial bytes
-    sources = initial_sources(program, input_bytes, memory_map, state)
+    memory_map = program.memory_map
+    sources = initial_sources(program, input_bytes, state)
     words = np.unique(np.concatenate([a_w] + [ws for ws, _, _ in sources]))
     K = words.size
     init = np.zeros((K, WORD_BYTES), dtype=np.uint8)
@@ -447,7 +448,7 @@ def memory_traces(program, memory_rows: np.ndarray, input_bytes: bytes, xlen: in
         src[at] = code
     if (words >= MAX_WORD).any():
         raise ValueError("a word index is 2^29 or more")
-    table = regions(program, memory_map)
+    table = regions(program)
     region = region_of(words, table)
     in_region = src < 2
     if (in_region & (region < 0)).any():
@@ -570,7 +571,7 @@ def memory_traces(program, memory_rows: np.ndarray, input_bytes: bytes, xlen: in
     inp = None if state is not None else input_trace(input_bytes, memory_map, heights.get(INPUT))
     fm = FinalMemory(words, init.astype(np.uint8), final.astype(np.uint8), ftime, writable)
     return MemoryTraces(access, init_t, inp, memop_messages(rows, xlen, t), fm,
-                        regions_trace(init_t.main, regions_fixed(program, memory_map)))
+                        regions_trace(init_t.main, regions_fixed(program)))
 
 
 def memaccess_lookups(main: np.ndarray, xlen: int) -> TableTrace:
@@ -632,9 +633,9 @@ def final_memory(meminit_main: np.ndarray) -> FinalMemory:
     return FinalMemory(words, init, final, rows[:, c["t_final"]], rows[:, c["wr"]].astype(bool))
 
 
-def memory_tables(program, xlen: int, memory_map: MemoryMap = MemoryMap()):
+def memory_tables(program: ProgramImage):
     """([MemAccess, MemInit, Image, Input, Regions Airs], {name: the program's Image and
     Regions fixed columns})."""
-    return ([memaccess_air(xlen), meminit_air(), image_air(), input_air(memory_map), regions_air()],
-            {IMAGE: image_fixed(program), REGIONS: regions_fixed(program, memory_map)})
+    airs = [memaccess_air(program.xlen), meminit_air(), image_air(), input_air(program.memory_map), regions_air()]
+    return (airs, {IMAGE: image_fixed(program), REGIONS: regions_fixed(program)})
 

@@ -29,6 +29,9 @@ Flags (`FLAGS`, the fields after op, in order; alu_op last):
 - ecall: the step reads a0, a7, a1, a2 and writes a0 (Main: exit, write, keccakf or
   sha256_compress, nothing else);
 - writes: the step writes rd (every class but branches, stores and fence).
+CSR instructions have rows only in the table of a profile whose calls a CSR selects
+(`csr=True`: ZisK's, `cpu/zisk.py`): wit and writes, no ecall, so Main tells them
+apart (wit - ecall) and its profile part gives them their call.
 Memory classes (Main computes the address rs1 + imm for load, store and sc):
 - load: reads memory at slot 0 (t = 128 ts + 1, memory.py MEM_SLOTS) and writes rd =
   the value read, sign-extended (signed) or zero-extended from its size: the plain
@@ -72,10 +75,10 @@ for _op in TABLE:
 NO_STEP = frozenset({"ebreak", "custom", "csr", "float", "floatret"})   # classes no zkaot step retires: ebreak faults, the rest are other profiles'
 
 
-def _flags(op, xlen: int) -> dict[str, int] | None:
+def _flags(op, xlen: int, csr: bool = False) -> dict[str, int] | None:
     """The flags and alu_op of one opcode (from its encoding-table columns), or None when
-    no step can retire it."""
-    if xlen not in op.xlens or op.cls in NO_STEP:
+    no step can retire it; with csr, the CSR instructions are calls (wit, writes)."""
+    if xlen not in op.xlens or (op.cls in NO_STEP and not (csr and op.cls == "csr")):
         return None
     cls = op.cls
     f = dict.fromkeys(FLAGS, 0)
@@ -120,26 +123,28 @@ def _flags(op, xlen: int) -> dict[str, int] | None:
                         f["amax"] = 1
     elif cls == "ecall":
         f.update(wit=1, ecall=1, writes=1)
+    elif cls == "csr":
+        f.update(wit=1, writes=1)
     elif cls != "fence":                    # pragma: no cover - a new class needs flags here
         raise ValueError(f"op {op.name} has no class in the op-class table")
     f["alu_op"] = alu_op
     return f
 
 
-def optable_rows(xlen: int) -> np.ndarray:
+def optable_rows(xlen: int, csr: bool = False) -> np.ndarray:
     """The real rows (TABLE order), (k, len(FIELDS)) uint32: op, flags, alu_op."""
     n_limbs(xlen)
     out = []
     for op in TABLE:
-        f = _flags(op, xlen)
+        f = _flags(op, xlen, csr)
         if f is not None:
             out.append([op.id] + [f[x] for x in FLAGS] + [f["alu_op"]])
     return np.array(out, dtype=np.uint32)
 
 
-def optable_fixed(xlen: int) -> np.ndarray:
+def optable_fixed(xlen: int, csr: bool = False) -> np.ndarray:
     """The fixed columns (2^k, len(FIELDS)): `optable_rows`, then padding rows (op p - 2, 0s)."""
-    rows = optable_rows(xlen)
+    rows = optable_rows(xlen, csr)
     n = 1 << (rows.shape[0] - 1).bit_length()
     out = np.zeros((n, rows.shape[1]), dtype=np.uint32)
     out[:rows.shape[0]] = rows
@@ -156,10 +161,10 @@ def optable_air(xlen: int) -> Air:
     return air
 
 
-def op_flags(xlen: int) -> tuple[np.ndarray, np.ndarray]:
+def op_flags(xlen: int, csr: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(flags, legal): flags[(op id, field)] as `optable_rows` gives them (len(TABLE),
     len(FIELDS)) and whether an op id has a row."""
-    rows = optable_rows(xlen)
+    rows = optable_rows(xlen, csr)
     flags = np.zeros((len(TABLE), rows.shape[1]), dtype=np.uint32)
     legal = np.zeros(len(TABLE), dtype=bool)
     flags[rows[:, 0]] = rows
@@ -167,16 +172,16 @@ def op_flags(xlen: int) -> tuple[np.ndarray, np.ndarray]:
     return flags, legal
 
 
-def optable_multiplicities(ops, xlen: int) -> np.ndarray:
+def optable_multiplicities(ops, xlen: int, csr: bool = False) -> np.ndarray:
     """The table's `mult` column (rows of `optable_fixed`, 1) for the op ids Main's real
     rows send; ValueError for an op without a row."""
-    rows = optable_rows(xlen)
+    rows = optable_rows(xlen, csr)
     index = np.full(len(TABLE), -1, dtype=np.int64)
     index[rows[:, 0]] = np.arange(rows.shape[0])
     ops = np.asarray(ops, dtype=np.int64)
     if ops.size and (ops.max() >= len(TABLE) or (index[ops] < 0).any()):
         bad = int(ops[(ops >= len(TABLE)) | (index[np.minimum(ops, len(TABLE) - 1)] < 0)][0])
         raise ValueError(f"op {bad} has no row in the RV{xlen} op-class table: no step can retire it")
-    counts = np.zeros(optable_fixed(xlen).shape[0], dtype=np.int64)
+    counts = np.zeros(optable_fixed(xlen, csr).shape[0], dtype=np.int64)
     counts[:rows.shape[0]] = np.bincount(index[ops], minlength=rows.shape[0])
     return counts.astype(np.uint32).reshape(-1, 1)

@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from runtime.program_image import ProgramImage
 from runtime.trace import MEMORY_ROW
 
 from ..air import Air
@@ -137,8 +138,8 @@ def output_root(key, output: bytes) -> bytes:
     return main_root(key, OUTPUT, output_trace(output))
 
 
-def memory_at(program, input_bytes: bytes, memory_rows: np.ndarray, memory_times: np.ndarray, addrs, times,
-              memory_map, state=None) -> np.ndarray:
+def memory_at(program: ProgramImage, input_bytes: bytes, memory_rows: np.ndarray, memory_times: np.ndarray,
+              addrs, times, state=None) -> np.ndarray:
     """The byte memory holds at each address just before each time: the last write (of
     `memory_rows` at `memory_times`) before it, else the initial byte (the image's, the
     input's, or a segment's starting `state`'s, `memory.initial_sources`) or 0."""
@@ -153,7 +154,7 @@ def memory_at(program, input_bytes: bytes, memory_rows: np.ndarray, memory_times
     bkey = (baddr << 30) + np.broadcast_to(wt[:, None], keep.shape)[keep]
     order = np.argsort(bkey, kind="stable")
     bkey, bval = bkey[order], bval[order].astype(np.uint8)
-    sources = initial_sources(program, input_bytes, memory_map, state)
+    sources = initial_sources(program, input_bytes, state)
     words = np.concatenate([ws for ws, _, _ in sources])
     wbytes = np.concatenate([bs for _, bs, _ in sources])
     wo = np.argsort(words)

@@ -10,7 +10,9 @@ word with wr = 0.
 
 Regions (fixed).  One row per maximal run of words [lo, hi) with one permission: the RAM
 window minus the stack guard page, cut where the program's read-only PT_LOAD segments
-(code, read-only data) start and end.  A word holding any byte of a read-only segment
+(code, read-only data) start and end, and without the map's holes (ZisK's gap between
+ROM and RAM and its system page, where no memory is: its UART is a device, which Main
+proves apart, `cpu/zisk.py`).  A word holding any byte of a read-only segment
 is read-only (so the proof refuses a store into the writable bytes of a word a
 read-only segment ends in, which the interpreter would allow; the linker script puts
 segments on separate pages, so no zkaot guest has such a word).  Fixed columns lo, hi,
@@ -29,7 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from runtime.memory_map import MemoryMap
+from runtime.program_image import ProgramImage
 
 from ..air import Air
 from .image import WORD_BYTES
@@ -47,12 +49,15 @@ def regions_air() -> Air:
     return air
 
 
-def regions(program, memory_map: MemoryMap = MemoryMap()) -> np.ndarray:
+def regions(program: ProgramImage) -> np.ndarray:
     """(k, 3) int64 rows (lo, hi, wr) in word indices, increasing and disjoint."""
+    memory_map = program.memory_map
     guard_lo, guard_hi = memory_map.stack_guard
-    mapped = [(memory_map.ram_base, guard_lo), (guard_hi, memory_map.ram_end)]
-    read_only = sorted((s.vaddr >> 3, (s.vaddr + len(s.data) + WORD_BYTES - 1) >> 3)
-                       for s in program.segments if not s.writable and len(s.data))
+    gaps = sorted([(guard_lo, guard_hi)] + [(lo, hi) for lo, hi, _ in memory_map.holes])
+    starts = [memory_map.ram_base] + [hi for _, hi in gaps]
+    ends = [lo for lo, _ in gaps] + [memory_map.ram_end]
+    mapped = [(lo, hi) for lo, hi in zip(starts, ends) if lo < hi]
+    read_only = [(lo >> 3, (hi + WORD_BYTES - 1) >> 3) for lo, hi in program.read_only]
     cuts = sorted({a >> 3 for span in mapped for a in span} | {c for span in read_only for c in span})
     rows = []
     for lo, hi in zip(cuts[:-1], cuts[1:]):
@@ -66,10 +71,10 @@ def regions(program, memory_map: MemoryMap = MemoryMap()) -> np.ndarray:
     return np.array(rows, dtype=np.int64).reshape(-1, 3)
 
 
-def regions_fixed(program, memory_map: MemoryMap = MemoryMap()) -> np.ndarray:
+def regions_fixed(program: ProgramImage) -> np.ndarray:
     """The fixed columns (2^k, 3) uint32; padding rows (0, 0, 0) are never matched:
     lo <= w < hi has no solution there."""
-    rows = regions(program, memory_map)
+    rows = regions(program)
     out = np.zeros((pow2_height(rows.shape[0]), 3), dtype=np.uint32)
     out[:rows.shape[0]] = rows
     return out

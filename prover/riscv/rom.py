@@ -41,13 +41,15 @@ The program ID (`program_id`) is BLAKE3 of a canonical encoding of what fixes a 
     || ROM fixed root (32 bytes) || image digest (32 bytes)
     || log2 Image rows (u32) || Image fixed root (32 bytes)
     || log2 Regions rows (u32) || Regions fixed root (32 bytes)
+    [|| the machine profile's name, UTF-8, for a profile other than zkaot]
 (integers little-endian).  The roots are the Merkle roots `prover.stark.setup` computes
 for the ROM's, the Image table's (`image.py`) and the Regions table's (`regions.py`, the
 default memory map) fixed columns with default StarkParameters (`TableKey.fixed_root`:
 the same code path, so a verifying key and the ID cannot disagree).  They are every
 fixed commitment of a proof of a run (`machine.run_key`, `segments.segment_key`) that
 depends on the program; the others (op-class table, register file, range tables)
-depend on xlen only.  So the ID alone pins the verifying key: a verifier given the ID
+depend on xlen and the profile only (`proof_profiles.py`: the profile's calls are Main's
+columns and constraints, so its name pins them).  So the ID alone pins the verifying key: a verifier given the ID
 and these parts (`ProgramCommitment`, which a proof file carries: `claim.py`) rebuilds
 the key with `machine.machine_verifying_key` or `segments.segment_verifying_key` and
 checks that the parts hash to the ID, without the ELF.  The image digest is BLAKE3 of
@@ -62,11 +64,13 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
+from functools import lru_cache
 
 import blake3
 import numpy as np
 
 from runtime.encoding import by_id, decode_words
+from runtime.program_image import ProgramImage
 
 from ..air import Air
 from ..field import P
@@ -74,6 +78,7 @@ from ..stark import StarkParameters, setup
 from .image import IMAGE, image_air, image_fixed
 from .regions import REGIONS, regions_air, regions_fixed
 from .limbs import n_limbs, to_limbs
+from .proof_profiles import proof_profile
 
 ROM = "rom"
 PROGRAM_DOMAIN = b"zkaot-program-v3\0"
@@ -99,28 +104,14 @@ def rom_air(xlen: int) -> Air:
     return air
 
 
-def _code_words(program) -> tuple[np.ndarray, np.ndarray]:
-    """(pcs int64, words uint32) of every aligned 4-byte word of the executable segments."""
-    pcs, words = [], []
-    for seg in program.segments:
-        if not seg.executable:
-            continue
-        skip = -seg.vaddr % 4
-        n = (len(seg.data) - skip) // 4
-        if n <= 0:
-            continue
-        words.append(np.frombuffer(seg.data, "<u4", count=n, offset=skip))
-        pcs.append(seg.vaddr + skip + 4 * np.arange(n, dtype=np.int64))
-    if not pcs:
-        return np.zeros(0, np.int64), np.zeros(0, np.uint32)
-    return np.concatenate(pcs), np.concatenate(words)
-
-
-def rom_instructions(program) -> tuple[np.ndarray, np.ndarray]:
+@lru_cache(maxsize=8)
+def rom_instructions(program: ProgramImage) -> tuple[np.ndarray, np.ndarray]:
     """The ROM's real rows: (pcs int64, ascending; messages (n, 6 + L) uint32) for the
-    decodable words of the executable segments, before padding."""
-    pcs, words = _code_words(program)
-    decoded = decode_words(words, program.xlen)
+    words of the executable segments decodable under the program's profile (CSR
+    instructions for ZisK's: runtime/encoding.py decodable), before padding; decoded once per program
+    (its key, each segment's Main trace and ROM multiplicities all read them)."""
+    pcs, words = program.code
+    decoded = decode_words(words, program.xlen, proof_profile(program.profile).main.extensions)
     legal = decoded["op"] >= 0
     pcs, decoded = pcs[legal], decoded[legal]
     if pcs.size and pcs[-1] >= 1 << 32:
@@ -136,6 +127,8 @@ def rom_instructions(program) -> tuple[np.ndarray, np.ndarray]:
     out[:, 4] = decoded["rs1"]
     out[:, 5] = decoded["rs2"]
     out[:, 6:] = to_limbs(imm, program.xlen)
+    pcs.setflags(write=False)
+    out.setflags(write=False)
     return pcs, out
 
 
@@ -143,7 +136,7 @@ def _padded_rows(n: int) -> int:
     return max(MIN_ROWS, 1 << max(0, n - 1).bit_length())
 
 
-def rom_fixed(program) -> np.ndarray:
+def rom_fixed(program: ProgramImage) -> np.ndarray:
     """The ROM's fixed columns (2^k, 6 + L) uint32: `rom_instructions`, then padding rows
     (pc 0, op p - 1, zeros) up to a power of two."""
     _, rows = rom_instructions(program)
@@ -155,7 +148,7 @@ def rom_fixed(program) -> np.ndarray:
     return out
 
 
-def _row_index(rom_pcs: np.ndarray, pcs: np.ndarray, program) -> np.ndarray:
+def _row_index(rom_pcs: np.ndarray, pcs: np.ndarray, program: ProgramImage) -> np.ndarray:
     """The ROM row of each pc; ValueError for a pc with no decodable instruction."""
     pcs = np.asarray(pcs, dtype=np.int64)
     i = np.searchsorted(rom_pcs, pcs)
@@ -167,13 +160,14 @@ def _row_index(rom_pcs: np.ndarray, pcs: np.ndarray, program) -> np.ndarray:
     return i
 
 
-def rom_messages(program, pcs) -> np.ndarray:
+def rom_messages(program: ProgramImage, pcs) -> np.ndarray:
     """The "rom" message (6 + L uint32 fields) of a step at each pc: what Main sends."""
     rom_pcs, rows = rom_instructions(program)
     return rows[_row_index(rom_pcs, pcs, program)]
 
 
-def rom_multiplicities(program, pcs=None, *, pc_histogram=None, code_start: int | None = None) -> np.ndarray:
+def rom_multiplicities(program: ProgramImage, pcs=None, *, pc_histogram=None,
+                       code_start: int | None = None) -> np.ndarray:
     """The ROM's main column `mult` (rows of `rom_fixed`, 1) uint32: how many steps ran each
     instruction, from the pcs of the main rows or from the minimal trace's per-PC
     histogram (index (pc - code_start) / 4; code_start defaults to the lowest address of
@@ -188,7 +182,7 @@ def rom_multiplicities(program, pcs=None, *, pc_histogram=None, code_start: int 
     else:
         hist = np.asarray(pc_histogram, dtype=np.uint64)
         if code_start is None:
-            code_start = min(lo for lo, _ in program.code_ranges())
+            code_start = program.code_start
         index = (rom_pcs - code_start) // 4
         inside = (rom_pcs >= code_start) & ((rom_pcs - code_start) % 4 == 0) & (index < hist.size)
         got = np.zeros(rom_pcs.size, dtype=np.uint64)
@@ -218,11 +212,18 @@ class ProgramCommitment:
     image_root: bytes
     regions_log_rows: int
     regions_root: bytes
+    profile: str = "zkaot"          # the machine profile (proof_profiles.PROOF_PROFILES)
 
     def encode(self) -> bytes:
         return (PROGRAM_DOMAIN + struct.pack("<IQI", self.xlen, self.entry, self.rom_log_rows)
                 + self.rom_root + self.image_digest + struct.pack("<I", self.image_log_rows) + self.image_root
-                + struct.pack("<I", self.regions_log_rows) + self.regions_root)
+                + struct.pack("<I", self.regions_log_rows) + self.regions_root
+                + (b"" if self.profile == "zkaot" else self.profile.encode()))
+
+    @property
+    def proof_profile(self):
+        """The profile's `proof_profiles.ProofProfile` (ValueError: none proves it)."""
+        return proof_profile(self.profile)
 
     def fixed_roots(self) -> dict[str, tuple[int, bytes]]:
         """{table name: (log2 rows, root)} of the program's fixed tables."""
@@ -234,7 +235,7 @@ class ProgramCommitment:
         return blake3.blake3(self.encode()).hexdigest()
 
 
-def image_digest(program) -> bytes:
+def image_digest(program: ProgramImage) -> bytes:
     """32-byte BLAKE3 of the initial memory image (module docstring: encoding)."""
     h = blake3.blake3(IMAGE_DOMAIN)
     h.update(struct.pack("<I", len(program.segments)))
@@ -253,12 +254,12 @@ def _fixed_root(air, fixed) -> tuple[int, bytes]:
     return table.fixed_log_rows, table.fixed_root
 
 
-def program_commitment(program) -> ProgramCommitment:
+def program_commitment(program: ProgramImage) -> ProgramCommitment:
     return ProgramCommitment(program.xlen, program.entry, *_fixed_root(rom_air(program.xlen), rom_fixed(program)),
                              image_digest(program), *_fixed_root(image_air(), image_fixed(program)),
-                             *_fixed_root(regions_air(), regions_fixed(program)))
+                             *_fixed_root(regions_air(), regions_fixed(program)), program.profile)
 
 
-def program_id(program) -> str:
+def program_id(program: ProgramImage) -> str:
     """The program ID (64 hex digits): see the module docstring."""
     return program_commitment(program).id

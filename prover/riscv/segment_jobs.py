@@ -32,7 +32,7 @@ from pathlib import Path
 import numba
 import numpy as np
 
-from runtime.memory_map import MemoryMap
+from runtime.program_image import ProgramImage
 from runtime.trace import trace_slice
 
 from ..stark import Proof, Verdict, verify
@@ -50,12 +50,12 @@ class SegmentStart:
     precompiles: bool
 
 
-def segment_starts(program, segments, input_bytes: bytes = b"", memory_map: MemoryMap = MemoryMap()):
+def segment_starts(program: ProgramImage, segments, input_bytes: bytes = b""):
     """One SegmentStart per (rows, precompile rows) of `segments`, in order, as each is
     reached (their witnesses made one after another, one segment's at a time)."""
     regs = state = None
     for rows, precompiles in segments:
-        w = segment_witness(program, rows, input_bytes, regs, state, precompiles=precompiles, memory_map=memory_map)
+        w = segment_witness(program, rows, input_bytes, regs, state, precompiles=precompiles)
         yield SegmentStart(regs, state, w.traces.calls_precompiles)
         regs, state = w.final_registers, w.final_state
 
@@ -63,7 +63,7 @@ def segment_starts(program, segments, input_bytes: bytes = b"", memory_map: Memo
 @dataclass(frozen=True)
 class SegmentJob:
     """Everything a worker needs to prove segment k (picklable, and small)."""
-    program: object
+    program: ProgramImage
     commitment: object          # rom.ProgramCommitment: names the cached keys
     k: int
     trace_dir: str              # holds main.npy (MAIN_ROW) and precompile.npy (PRECOMPILE_ROW)
@@ -81,7 +81,7 @@ class SegmentJob:
 _keys: dict[tuple, SegmentKeys] = {}
 
 
-def _proving_keys(program, commitment, cache_dir) -> SegmentKeys:
+def _proving_keys(program: ProgramImage, commitment, cache_dir) -> SegmentKeys:
     """This process's proving keys of a program, each loaded (or built) once."""
     which = (commitment.id, str(cache_dir))
     if which not in _keys:
@@ -108,7 +108,7 @@ def prove_segment_job(job: SegmentJob) -> SegmentProof:
     return segment
 
 
-def prove_on(executor, program, commitment, trace_dir, cuts, input_bytes: bytes = b"", *, cache_dir=None,
+def prove_on(executor, program: ProgramImage, commitment, trace_dir, cuts, input_bytes: bytes = b"", *, cache_dir=None,
              threads: int = 1, on_segment=None, overlap: bool = False) -> list[SegmentProof]:
     """Prove the run whose full trace is in `trace_dir` (main.npy, precompile.npy), cut
     at `cuts` (`translator.segments.cut_points`), one job per segment on `executor`.
@@ -132,7 +132,8 @@ def _segment_jobs(program, commitment, trace: Path, cuts, input_bytes, cache_dir
     pieces = (trace_slice(rows, precompiles, a, b) for a, b in bounds)
     keys = _proving_keys(program, commitment, cache_dir)
     cache = None if cache_dir is None else str(cache_dir)
-    for k, ((a, b), start) in enumerate(zip(bounds, segment_starts(program, pieces, input_bytes))):
+    starts = segment_starts(program, pieces, input_bytes)
+    for k, ((a, b), start) in enumerate(zip(bounds, starts)):
         keys.of(k, start.precompiles)
         yield SegmentJob(program, commitment, k, str(trace), a, b, input_bytes if k == 0 else b"", start, cache,
                          threads)

@@ -37,7 +37,7 @@ from functools import cache
 
 import numpy as np
 
-from runtime.memory_map import MemoryMap
+from runtime.program_image import ProgramImage
 
 from ..stark import Proof, StarkParameters, Verdict, main_root, prove, setup, verify, verifying_key
 from . import machine
@@ -63,11 +63,11 @@ def _segment_air_list(airs: list, xlen: int, kind: str) -> list:
     return [swap.get(a.name, a) for a in airs if a.name not in drop] + extra
 
 
-def segment_key(program, kind: str, params: StarkParameters | None = None,
-                memory_map: MemoryMap = MemoryMap(), precompiles: bool = True):
+def segment_key(program: ProgramImage, kind: str, params: StarkParameters | None = None,
+                precompiles: bool = True):
     """The proving key of a segment of `kind` ("first" or "next") of a run of `program`,
     with or without the precompile tables (`machine.machine_airs`)."""
-    airs, fixed = machine.machine_airs(program, memory_map, precompiles)
+    airs, fixed = machine.machine_airs(program, precompiles)
     fixed[REGFILE] = chained_regfile_fixed()
     if kind == "next":
         fixed.pop(IMAGE)
@@ -80,17 +80,17 @@ def _regfile_root(params: StarkParameters) -> tuple[int, bytes]:
     return vk.tables[0].fixed_log_rows, vk.tables[0].fixed_root
 
 
-def segment_verifying_key(commitment, kind: str, params: StarkParameters | None = None,
-                          memory_map: MemoryMap = MemoryMap(), precompiles: bool = True):
+def segment_verifying_key(commitment, kind: str, params: StarkParameters | None = None, precompiles: bool = True):
     """`segment_key(program, kind, precompiles=).verifying_key` from the program's fixed
-    roots (a `rom.ProgramCommitment`), as `machine.machine_verifying_key` for whole runs."""
+    roots (a `rom.ProgramCommitment`, which names the profile), as
+    `machine.machine_verifying_key` for whole runs."""
     params = params or StarkParameters()
-    xlen = commitment.xlen
-    fixed = {**machine._constant_roots(xlen, params, precompiles), **commitment.fixed_roots(),
+    xlen, profile = commitment.xlen, commitment.proof_profile
+    fixed = {**machine._constant_roots(xlen, params, precompiles, profile.main.csr), **commitment.fixed_roots(),
              REGFILE: _regfile_root(params)}
     if kind == "next":
         del fixed[IMAGE]
-    airs = _segment_air_list(machine.machine_air_list(xlen, memory_map, precompiles), xlen, kind)
+    airs = _segment_air_list(machine.machine_air_list(xlen, profile, precompiles), xlen, kind)
     return verifying_key(airs, fixed, params)
 
 
@@ -123,15 +123,14 @@ class SegmentKeys:
         return self._keys[which]
 
 
-def segment_keys(program, params: StarkParameters | None = None, memory_map: MemoryMap = MemoryMap()) -> SegmentKeys:
+def segment_keys(program: ProgramImage, params: StarkParameters | None = None) -> SegmentKeys:
     """The proving keys of `program`'s segments."""
-    return SegmentKeys(lambda kind, pre: segment_key(program, kind, params, memory_map, pre))
+    return SegmentKeys(lambda kind, pre: segment_key(program, kind, params, pre))
 
 
-def segment_verifying_keys(commitment, params: StarkParameters | None = None,
-                           memory_map: MemoryMap = MemoryMap()) -> SegmentKeys:
+def segment_verifying_keys(commitment, params: StarkParameters | None = None) -> SegmentKeys:
     """The verifying keys of a program's segments, from its `rom.ProgramCommitment`."""
-    return SegmentKeys(lambda kind, pre: segment_verifying_key(commitment, kind, params, memory_map, pre))
+    return SegmentKeys(lambda kind, pre: segment_verifying_key(commitment, kind, params, pre))
 
 
 @dataclass
@@ -145,30 +144,30 @@ class SegmentWitness:
     final_state: MemoryState
 
 
-def segment_witness(program, rows: np.ndarray, input_bytes: bytes = b"", registers=None, state=None, *,
-                    precompiles: np.ndarray | None = None, memory_map: MemoryMap = MemoryMap()) -> SegmentWitness:
+def segment_witness(program: ProgramImage, rows: np.ndarray, input_bytes: bytes = b"", registers=None, state=None,
+                    *, precompiles: np.ndarray | None = None) -> SegmentWitness:
     """The witness of a segment of MAIN_ROW rows run from `registers` (32 values, default
     0) on memory `state` (None for the first segment): Main's trace and every table built
     from it.  About a tenth of proving the segment, and all a pass over a run needs to
     find where each segment starts (`segment_jobs.segment_starts`)."""
     regs = initial_registers(registers)
-    mt = main_trace(program, rows, initial=regs)
-    traces = machine.machine_traces(program, mt, input_bytes, memory_map=memory_map, state=state,
-                                    precompiles=precompiles)
+    mt = main_trace(program, rows, initial=regs, initial_memory=machine.initial_memory(program, input_bytes, state),
+                    precompiles=precompiles)
+    traces = machine.machine_traces(program, mt, input_bytes, state=state, precompiles=precompiles)
     fm = traces.memory.final
     return SegmentWitness(regs, mt, traces, np.asarray(mt.lookups.final_values, dtype=np.uint64),
                           MemoryState(fm.words, fm.final, fm.writable))
 
 
-def prove_segment(program, keys: SegmentKeys, k: int, rows: np.ndarray, input_bytes: bytes = b"", registers=None,
-                  state=None, *, precompiles: np.ndarray | None = None, threads: int = 1, check: bool = True,
-                  memory_map: MemoryMap = MemoryMap()):
+def prove_segment(program: ProgramImage, keys: SegmentKeys, k: int, rows: np.ndarray, input_bytes: bytes = b"",
+                  registers=None, state=None, *, precompiles: np.ndarray | None = None, threads: int = 1,
+                  check: bool = True):
     """(SegmentProof, final registers, final state) of segment k: MAIN_ROW rows run
     from `registers` (32 values, default 0) on memory `state` (a `state.MemoryState`,
     None for the first segment: the image and the input), with the PRECOMPILE_ROW rows
     of its precompile calls.  Its key has the precompile tables only if it calls one."""
     xlen = program.xlen
-    w = segment_witness(program, rows, input_bytes, registers, state, precompiles=precompiles, memory_map=memory_map)
+    w = segment_witness(program, rows, input_bytes, registers, state, precompiles=precompiles)
     traces, lk = w.traces, w.main.lookups
     key = keys.of(k, traces.calls_precompiles)
     tables = traces.tables_for(key)
@@ -185,20 +184,19 @@ def prove_segment(program, keys: SegmentKeys, k: int, rows: np.ndarray, input_by
     return segment, w.final_registers, w.final_state
 
 
-def prove_segments(program, segments, input_bytes: bytes = b"", keys: SegmentKeys | None = None, *,
+def prove_segments(program: ProgramImage, segments, input_bytes: bytes = b"", keys: SegmentKeys | None = None, *,
                    params: StarkParameters | None = None, threads: int = 1, check: bool = True,
-                   memory_map: MemoryMap = MemoryMap(), on_segment=None) -> list[SegmentProof]:
+                   on_segment=None) -> list[SegmentProof]:
     """Prove each (rows, precompiles) of `segments` (a `translator.segments.SegmentedRun`,
     or any iterable of consecutive pieces of one run from the entry) as a segment; each
     starts from the registers and memory the previous one ended with.
     on_segment(k, SegmentProof) is called as each is done."""
-    keys = keys or segment_keys(program, params, memory_map)
+    keys = keys or segment_keys(program, params)
     regs = state = None
     proofs = []
     for k, (rows, precompiles) in enumerate(segments):
         segment, regs, state = prove_segment(program, keys, k, rows, input_bytes, regs, state,
-                                             precompiles=precompiles, threads=threads, check=check,
-                                             memory_map=memory_map)
+                                             precompiles=precompiles, threads=threads, check=check)
         proofs.append(segment)
         if on_segment:
             on_segment(k, segment)

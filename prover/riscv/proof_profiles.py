@@ -1,0 +1,60 @@
+"""The machine profiles zkaot proves runs of.
+
+A `ProofProfile` is what the prover needs of a machine profile (runtime/profiles.py): its
+memory map (the Regions table, the Input table's region) and its calls in the Main table
+(`cpu/profile.py`; the op-class table has the CSR instructions when a CSR selects its
+calls).  A program's profile travels with it (`runtime.program_image.ProgramImage.profile`,
+`profile_of`); a verifier without the program reads it from the program commitment, which
+the program ID hashes (`rom.ProgramCommitment`), so it rebuilds the keys of the profile the
+proof was made for, and a proof made under one profile never verifies as another's.
+
+Proven: `zkaot` (every call but none), `zisk` and `zisk-legacy` (`cpu/zisk.py`: exit with
+the output slots, marchid, keccakf, sha256f, the UART, and on the current layout the
+input-ready free call).  Every other profile is refused by name (`proof_profile`), and a
+run that makes a call no proof holds before proving (`refusals.py`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from runtime.memory_map import MemoryMap
+from runtime.program_image import ProgramImage
+from runtime.zisk import CURRENT, LEGACY
+
+from .cpu.profile import ZKAOT_MAIN, MainProfile
+from .cpu.zisk import zisk_main
+
+
+@dataclass(frozen=True)
+class ProofProfile:
+    """A machine profile as the prover sees it: its name, memory map and Main calls."""
+    name: str
+    memory_map: MemoryMap
+    main: MainProfile
+
+
+ZKAOT_PROOF = ProofProfile("zkaot", MemoryMap(), ZKAOT_MAIN)
+PROOF_PROFILES = {p.name: p for p in (
+    ZKAOT_PROOF,
+    ProofProfile("zisk", CURRENT.memory_map(), zisk_main(CURRENT, free_calls=True)),
+    ProofProfile("zisk-legacy", LEGACY.memory_map(), zisk_main(LEGACY, free_calls=False)),
+)}
+
+
+def proof_profile(name: str) -> ProofProfile:
+    """The named profile's ProofProfile; ValueError (one line) for a profile no proof holds."""
+    if name not in PROOF_PROFILES:
+        proven = ", ".join(PROOF_PROFILES)
+        raise ValueError(f"runs of the {name} profile cannot be proven yet: no proof holds its calls "
+                         f"(zkaot proves runs of {proven}: docs/profiles.md)")
+    return PROOF_PROFILES[name]
+
+
+def profile_of(program: ProgramImage) -> ProofProfile:
+    """The ProofProfile of a program's runs; ValueError when none proves them, or when the
+    image's memory map is not its profile's (the verifier knows only the profile's)."""
+    profile = proof_profile(program.profile)
+    if program.memory_map != profile.memory_map:
+        raise ValueError(f"{program.name}: a {program.profile} run in another memory map than the "
+                         f"{program.profile} profile's cannot be proven")
+    return profile

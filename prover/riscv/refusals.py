@@ -1,0 +1,58 @@
+"""What a run is refused for before anything is proven: the first call no proof holds.
+
+`zkaot prove` checks a run's trace here after running it, so a run that makes a call of
+its profile that Main has no part for (ZisK's curve or arith256_mod precompiles, an
+unknown ecall) is refused in one line naming the call, rather than failing deep inside
+the witness or the bus.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from runtime.calls import Csr, Ecall
+from runtime.encoding import TABLE
+from runtime.isa import ABI_NAMES
+from runtime.profiles import PROFILES
+from runtime.program_image import ProgramImage
+
+from .optable import OP_ID
+from .proof_profiles import profile_of
+from .rom import rom_messages
+
+_ECALL = OP_ID["ecall"]
+_CSR_OPS = {op.id: op for op in TABLE if op.cls == "csr"}
+_CSR_ACCESS = {"rw": "write", "rs": "set", "rc": "clear"}
+
+
+def unproven_call(program: ProgramImage, rows: np.ndarray) -> str | None:
+    """The first call of a run (its MAIN_ROW rows) that no proof of its profile holds, as
+    the line `zkaot prove` refuses the run with, or None when every call is proven."""
+    main = profile_of(program).main
+    ops = np.asarray(rows["op"])
+    sel = np.flatnonzero((ops == _ECALL) | np.isin(ops, list(_CSR_OPS)))
+    if not sel.size:
+        return None
+    r = np.asarray(rows[sel])
+    rom = rom_messages(program, r["pc"]).astype(np.int64)
+    op, rd, rs1, imm = rom[:, 2], rom[:, 3], rom[:, 4], rom[:, 6]
+    ecall = op == _ECALL
+    ok = np.where(ecall, np.isin(r["b"], main.ecalls), main.proven_csr(op, rd, rs1, imm))
+    if ok.all():
+        return None
+    j = int(np.argmin(ok))
+    return f"the {program.profile} call {_call_name(program, r['b'][j], op[j], rs1[j], imm[j], ecall[j])} has no " \
+           "proof table yet; runs that use it cannot be proven"
+
+
+def _call_name(program: ProgramImage, a7, op, rs1, imm, ecall) -> str:
+    """A call as its profile names it, with its selector."""
+    calls = PROFILES[program.profile].calls[program.xlen]
+    if ecall:
+        call = calls.by_selector.get(Ecall(calls.register, int(a7)))
+        what = f"ecall {ABI_NAMES[calls.register]} = 0x{int(a7):x}"
+    else:
+        fn = _CSR_OPS[int(op)].fn
+        access = "read" if fn != "rw" and rs1 == 0 else _CSR_ACCESS[fn]
+        call = calls.by_selector.get(Csr(int(imm), access))
+        what = f"csr 0x{int(imm):x}, {access}"
+    return f"{call.name if call else 'call'} ({what})"
