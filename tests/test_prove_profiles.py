@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 
 import zkaot
+from elf_factory import PF_R, PF_X, Seg, build_elf
 from guest_asm import DATA, program_from_asm
 from prover.riscv.claim import RunClaim
 from runtime.precompiles import keccakf_bytes
 from runtime.zisk import OUTPUT_SLOTS
+from translator.assembler import assemble
 from zkaot.cli import EXIT_GUEST_FAILED, EXIT_OK, main
 
 GUESTS = Path(__file__).resolve().parent / "guests"
@@ -132,3 +134,25 @@ def test_a_run_that_makes_a_call_no_table_proves_is_refused_in_one_line_before_p
         zkaot.prove(program, [], engine="interp", profile="zisk", cache_dir=tmp_path)
     assert str(refused.value) == ("test.s: the zisk call bn254_fp2_add (csr 0x808, set) has no proof table yet; "
                                   "runs that use it cannot be proven")
+
+
+ZISK_ROM = 0x8000_0000
+EXIT = "addi a7, zero, 93\naddi a0, zero, 0\necall\n"
+
+
+def test_a_zisk_program_with_fd_is_refused_in_one_line_before_it_runs(tmp_path):
+    code = assemble(f"fmv.d.x f1, zero\nfadd.d f2, f1, f1, dyn\n{EXIT}", ZISK_ROM)
+    with pytest.raises(zkaot.CannotProve) as refused:
+        zkaot.prove(build_elf([Seg(ZISK_ROM, PF_R | PF_X, code)]), [], engine="interp", profile="zisk",
+                    cache_dir=tmp_path)
+    assert str(refused.value) == ("<bytes>: the program has F/D instructions (lowered to the soft-float library), "
+                                  "which no proof holds yet; such programs cannot be proven")
+
+
+def test_a_zisk_run_with_compressed_code_is_refused_in_one_line_before_proving(tmp_path):
+    code = (0x4501).to_bytes(2, "little") + (0x0001).to_bytes(2, "little") + assemble(EXIT, ZISK_ROM + 4)  # c.li, c.nop
+    with pytest.raises(zkaot.CannotProve) as refused:
+        zkaot.prove(build_elf([Seg(ZISK_ROM, PF_R | PF_X, code)]), [], engine="interp", profile="zisk",
+                    cache_dir=tmp_path)
+    assert str(refused.value) == ("<bytes>: the zisk run executes compressed (C extension) instructions, which no "
+                                  "proof holds yet; runs that use them cannot be proven")

@@ -189,6 +189,9 @@ def prove(program: Program | str | Path, input_bytes: bytes | Sequence[bytes] = 
         raise CannotProve(f"{getattr(program, 'name', program)}: {e}") from None
     if not isinstance(program, Program):
         program = load_guest(program, profile).program
+    if program.float_lowering is not None:
+        raise CannotProve(f"{program.name}: the program has F/D instructions (lowered to the soft-float library), "
+                          "which no proof holds yet; such programs cannot be proven")
     calls = PROFILES[profile].calls[program.xlen]
     memory_map = chosen.memory_map
     frames = [input_bytes] if isinstance(input_bytes, (bytes, bytearray)) else list(input_bytes)
