@@ -25,7 +25,7 @@ from runtime.counters import COUNTERS, unknown_csr
 from runtime.host import EcallError, GuestExit, HostIO
 from runtime.isa import REGISTER_NUMBERS
 from runtime import linux_threads as threads
-from runtime.linux_threads import QUANTUM, clock, tick
+from runtime.linux_threads import QUANTUM, SIGNALS, clock, tick
 from runtime.scheduler import Scheduler
 from runtime.memory import GuestMemory
 from runtime.memory_map import MemoryMap
@@ -69,6 +69,7 @@ class Process:
     mmap_next: int = MMAP_BASE
     fds: dict[int, OpenFile] = field(default_factory=dict)
     random_counter: int = 0
+    sigactions: dict[int, bytes] = field(default_factory=dict)    # rt_sigaction's record, by signal
     scheduler: Scheduler = field(default_factory=Scheduler)     # its threads and the virtual clock
 
     def random_bytes(self, n: int) -> bytes:
@@ -474,6 +475,30 @@ def _clock_getres(call: Call, regs, memory, io: HostIO, step: int) -> tuple[int,
 SS_DISABLE = 2
 
 
+SIGACTION_BYTES = 24         # riscv64's struct sigaction: handler, flags, mask (no restorer)
+SIGKILL, SIGSTOP = 9, 19
+
+
+def _rt_sigaction(call: Call, regs, memory, io: HostIO, step: int) -> tuple[int, ...]:
+    """Handlers are recorded and given back as the old action, and never run (no signal is
+    delivered); SIGKILL's and SIGSTOP's cannot be set, as in Linux."""
+    signal, act, oldact, setsize = regs[A0], regs[A1], regs[A2], regs[A3]
+    if not 1 <= signal <= SIGNALS or setsize != 8 or (act and signal in (SIGKILL, SIGSTOP)):
+        return (-EINVAL,)
+    new = memory.read(act, SIGACTION_BYTES) if act else None
+
+    def exchange() -> bytes:
+        actions = _process(io).sigactions
+        old = actions.get(signal, bytes(SIGACTION_BYTES))
+        if new is not None:
+            actions[signal] = new
+        return old
+    old = memory.host_bytes(exchange)
+    if oldact:
+        memory.write(oldact, old)
+    return (0,)
+
+
 def _sigaltstack(call: Call, regs, memory, io: HostIO, step: int) -> tuple[int, ...]:
     """Accepted and forgotten (no signal is delivered); the old stack reads as disabled."""
     if regs[A1]:
@@ -558,7 +583,7 @@ SYSCALLS = [
     _syscall("tkill", 130, threads.tkill, reads=(A0, A1), reads_step=True),
     _syscall("tgkill", 131, threads.tgkill, reads=(A0, A1, A2), reads_step=True),
     _syscall("sigaltstack", 132, _sigaltstack, reads=(A0, A1)),
-    _syscall("rt_sigaction", 134, _value(0), reads=(A0, A1, A2)),
+    _syscall("rt_sigaction", 134, _rt_sigaction, reads=(A0, A1, A2, A3)),
     _syscall("rt_sigprocmask", 135, _value(0), reads=(A0, A1, A2)),
     _syscall("rt_sigreturn", 139, _rt_sigreturn, reads=()),
     _syscall("uname", 160, _uname),

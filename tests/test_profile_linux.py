@@ -3,13 +3,16 @@ alone (tests/guests/linux/guest.c: its own __libc_start_main, raw system calls).
 of the guest (its argv[1]) prints what it saw; the expected lines are worked out here from
 the ELF, the arguments and hashlib.  Both engines must agree on everything observable."""
 import hashlib
+import struct
 from pathlib import Path
 
 from elftools.elf.elffile import ELFFile
 
+from elf_factory import PF_R, PF_W, PF_X, Seg, build_elf
 from profile_runs import both_engines, expansion_matches_reference
 from runtime.linux import STACK_TOP, LinuxOptions, linux_calls
 from runtime.profiles import PROFILES
+from translator.assembler import assemble
 from zkaot.cli import main
 from zkaot.recognise import load_guest
 
@@ -154,3 +157,48 @@ def test_zkaot_run_says_a_linux_programs_randomness_is_not_random(capsys):
 def test_arguments_after_double_dash_belong_to_run_only(capsys):
     assert main(["disasm", str(GUEST), "--", "x"]) == 64
     assert "arguments after -- are for `zkaot run`" in capsys.readouterr().err
+
+
+def test_rt_sigaction_records_a_handler_and_gives_it_back_as_the_old_action(jit_cache):
+    code, data = 0x10000, 0x20000
+    source = f"""
+        lui s0, {data >> 12:#x}
+        addi a0, zero, 10
+        addi a1, s0, 0
+        addi a2, zero, 0
+        addi a3, zero, 8
+        addi a7, zero, 134
+        ecall
+        addi s1, a0, 0
+        addi a0, zero, 10
+        addi a1, zero, 0
+        addi a2, s0, 32
+        addi a3, zero, 8
+        ecall
+        ld a0, 32(s0)
+        add a0, a0, s1
+        addi a7, zero, 94
+        ecall"""
+    elf = build_elf([Seg(code, PF_R | PF_X, assemble(source, code)),
+                     Seg(data, PF_R | PF_W, struct.pack("<QQQ", 0x42, 0, 0) + bytes(40))])
+    guest = load_guest(elf, "linux")
+    result = both_engines(guest.program, LINUX.maps[64], LINUX.calls[64], jit_cache, windows=[(data, data + 64)])
+    assert result.exit_code == 0x42
+
+
+def test_rt_sigaction_cannot_set_sigkills_handler(jit_cache):
+    code, data = 0x10000, 0x20000
+    source = f"""
+        lui a1, {data >> 12:#x}
+        addi a0, zero, 9
+        addi a2, zero, 0
+        addi a3, zero, 8
+        addi a7, zero, 134
+        ecall
+        sub a0, zero, a0
+        addi a7, zero, 94
+        ecall"""
+    elf = build_elf([Seg(code, PF_R | PF_X, assemble(source, code)), Seg(data, PF_R | PF_W, bytes(64))])
+    guest = load_guest(elf, "linux")
+    result = both_engines(guest.program, LINUX.maps[64], LINUX.calls[64], jit_cache, windows=[(data, data + 64)])
+    assert result.exit_code == 22           # EINVAL

@@ -248,6 +248,15 @@ class _RegionLifter:
         steps = self.f.let(f"add i64 {self.block_steps}, {k}")
         self.leave(str(pc), STATUS_SLOW, pc, self.leader, steps)
 
+    def slow_unless(self, ok: str, pc: int, k: int) -> None:
+        """Go on where the i1 `ok` holds; else hand step k (at pc) to the interpreter."""
+        f = self.f
+        go_on, slow = f.new_label(), f.new_label()
+        f.do(f"br i1 {ok}, label %{go_on}, label %{slow}")
+        f.place(slow)
+        self.slow_exit(pc, k)
+        f.place(go_on)
+
     def goto(self, target: int, prev_pc: int) -> None:
         """Continue at a static target: a direct branch inside the region, else via the dispatcher."""
         if target in self.leaders:
@@ -461,12 +470,7 @@ class _RegionLifter:
         elif kind == JALR:
             target = f.let(f"and {self.T} {f.let(f'add {self.T} {a}, {lit(imm, self.xlen)}')}, -2")
             if cm.shift == 2:           # 4-byte slots: a target on a 2-byte boundary faults in the interpreter
-                bad = f.let(f"icmp ne {self.T} {f.let(f'and {self.T} {target}, 3')}, 0")
-                ok, slow = f.new_label(), f.new_label()
-                f.do(f"br i1 {bad}, label %{slow}, label %{ok}")
-                f.place(slow)
-                self.slow_exit(pc, k)
-                f.place(ok)
+                self.slow_unless(f.let(f"icmp eq {self.T} {f.let(f'and {self.T} {target}, 3')}, 0"), pc, k)
             self.put(rd, lit(nxt, self.xlen))
             target64 = self.to64(target)
             row.update(a=self.to64(a), b=lit(imm & self.mask, 64), c=lit(nxt if rd else 0, 64), next_pc=target64)
@@ -658,12 +662,8 @@ class _RegionLifter:
         narrow = self.narrow(value, S)
         if self.mode != "full":
             off = f.let(f"sub i64 {a64}, {lit(self.layout.ram_base, 64)}")
-            ok, slow = f.new_label(), f.new_label()
             lay = self.layout
-            f.do(f"br i1 {self.in_ram(off, size, lay.writable_lo, lay.read_only_lo)}, label %{ok}, label %{slow}")
-            f.place(slow)
-            self.slow_exit(pc, k)
-            f.place(ok)
+            self.slow_unless(self.in_ram(off, size, lay.writable_lo, lay.read_only_lo), pc, k)
             f.do(f"store {S} {narrow}, ptr {f.let(f'getelementptr i8, ptr %ram, i64 {off}')}, align 1")
         flag = self.count_misaligned(a64, size)
         stored = f.let(f"zext {S} {narrow} to i64") if size < 8 else narrow
@@ -681,11 +681,7 @@ class _RegionLifter:
         room = self.in_ram(off, size, 0) if opcode.cls == "lr" else \
             self.in_ram(off, size, lay.writable_lo, lay.read_only_lo)
         aligned = f.let(f"icmp eq i64 {f.let(f'and i64 {addr}, {size - 1}')}, 0")
-        ok, slow = f.new_label(), f.new_label()
-        f.do(f"br i1 {f.let(f'and i1 {aligned}, {room}')}, label %{ok}, label %{slow}")
-        f.place(slow)
-        self.slow_exit(pc, k)
-        f.place(ok)
+        self.slow_unless(f.let(f"and i1 {aligned}, {room}"), pc, k)
         at = f.let(f"getelementptr i8, ptr %ram, i64 {off}")
         reserved_addr, reserved_size = f.let(self.slot(SLOT_RESERVED_ADDR)), f.let(self.slot(SLOT_RESERVED_SIZE))
         if opcode.cls == "sc":
