@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from runtime.memory_map import MemoryMap
+from runtime.profiles import PROFILES
 from runtime.program_image import ProgramImage
 from runtime.zisk import CURRENT, LEGACY
 
@@ -36,8 +37,8 @@ class ProofProfile:
 ZKAOT_PROOF = ProofProfile("zkaot", MemoryMap(), ZKAOT_MAIN)
 PROOF_PROFILES = {p.name: p for p in (
     ZKAOT_PROOF,
-    ProofProfile("zisk", CURRENT.memory_map(), zisk_main(CURRENT, free_calls=True)),
-    ProofProfile("zisk-legacy", LEGACY.memory_map(), zisk_main(LEGACY, free_calls=False)),
+    ProofProfile("zisk", PROFILES["zisk"].maps[64], zisk_main(CURRENT, free_calls=True)),
+    ProofProfile("zisk-legacy", PROFILES["zisk-legacy"].maps[64], zisk_main(LEGACY, free_calls=False)),
 )}
 
 
