@@ -3,11 +3,11 @@ leave it, the image added to a program, and faults inside it reported at the gue
 
 zkaot's engines give each step one pc, so the call is two engine steps around the library's
 own integer steps.  The F/D word at P (or an access to fflags, frm or fcsr) is one *site
-step*: it stores rs1's value, the word, the guest's t6 and P + 4 in the block, sets t6 to the
-block and jumps to zkfp_entry.  The trampoline ends in `zkfp.ret`, a word only the image
+step*: it stores rs1's value, the word (a compressed transfer's expansion) and its length, the
+guest's t6 and the next pc in the block, sets t6 to the block and jumps to zkfp_entry.  The trampoline ends in `zkfp.ret`, a word only the image
 holds: one *return step* that stops the run if the library found the instruction illegal,
 restores t6, writes the library's result to the instruction's integer rd if it has one, and
-goes on at P + 4.  Everything between is ordinary RV64IM code, traced and counted as any.
+goes on at the next pc.  Everything between is ordinary RV64IM code, traced and counted as any.
 This module is the interpreter's statement of both steps; translator/fp_lift.py is the
 translator's.
 """
