@@ -209,3 +209,26 @@ def test_profiles_that_do_not_lower_fd_still_refuse_an_fd_word(name):
     result = Interpreter(guest.program, memory_map=profile.maps[xlen], calls=profile.calls[xlen]).run()
     assert str(result.fault) == (f"pc 0x{base:08x} (0x{word:08x}): illegal instruction: 0x{word:08x} "
                                  f"is not a valid RV{xlen}IMA instruction")
+
+
+C_FLD_FS0_A0 = (0x2100).to_bytes(2, "little")      # c.fld f8, 0(a0)
+
+
+def run_c_fld(address: int, jit_cache):
+    """`c.fld f8, 0(a0)` at CODE + 4 with a0 = address, then exit with f8's low byte."""
+    code = assemble(f"lui a0, {address >> 12:#x}", CODE) + C_FLD_FS0_A0 + \
+        assemble(f"fmv.x.d a0, f8\n{EXIT_A0}", CODE + 6)
+    elf = build_elf([Seg(CODE, PF_R | PF_X, code), Seg(DATA, PF_R | PF_W, struct.pack("<Q", 0x4142) + bytes(56))])
+    guest = load_guest(elf, "linux")
+    return both_engines(guest.program, LINUX.maps[64], LINUX.calls[64], jit_cache,
+                        windows=[(softfp.LINUX.block_page, softfp.LINUX.entry), (DATA, DATA + 64)])
+
+
+def test_a_compressed_fp_load_runs_through_the_library_and_goes_on_two_bytes_later(jit_cache):
+    assert run_c_fld(DATA, jit_cache).exit_code == 0x42
+
+
+def test_a_compressed_fp_loads_bad_address_faults_at_its_own_pc(jit_cache):
+    result = run_c_fld(0, jit_cache)
+    assert str(result.fault).startswith(f"pc 0x{CODE + 4:08x} (fld f8, 0(a0)): load of 8 bytes at 0x00000000: "
+                                        f"the null guard page (in the soft-float library at 0x")
