@@ -159,46 +159,35 @@ def test_arguments_after_double_dash_belong_to_run_only(capsys):
     assert "arguments after -- are for `zkaot run`" in capsys.readouterr().err
 
 
+CODE, DATA = 0x10000, 0x20000
+EXIT_A0 = "addi a7, zero, 94\necall"
+
+
+def run_asm(source: str, data: bytes, jit_cache):
+    """`source` assembled at CODE, with `data` read/write at DATA, as a Linux program on both engines."""
+    elf = build_elf([Seg(CODE, PF_R | PF_X, assemble(source, CODE)), Seg(DATA, PF_R | PF_W, data)])
+    guest = load_guest(elf, "linux")
+    return both_engines(guest.program, LINUX.maps[64], LINUX.calls[64], jit_cache,
+                        windows=[(DATA, DATA + len(data))])
+
+
+def rt_sigaction(signal: int, act: str, oldact: str) -> str:
+    return f"addi a0, zero, {signal}\n{act}\n{oldact}\naddi a3, zero, 8\naddi a7, zero, 134\necall"
+
+
 def test_rt_sigaction_records_a_handler_and_gives_it_back_as_the_old_action(jit_cache):
-    code, data = 0x10000, 0x20000
-    source = f"""
-        lui s0, {data >> 12:#x}
-        addi a0, zero, 10
-        addi a1, s0, 0
-        addi a2, zero, 0
-        addi a3, zero, 8
-        addi a7, zero, 134
-        ecall
+    source = f"""lui s0, {DATA >> 12:#x}
+        {rt_sigaction(10, "addi a1, s0, 0", "addi a2, zero, 0")}
         addi s1, a0, 0
-        addi a0, zero, 10
-        addi a1, zero, 0
-        addi a2, s0, 32
-        addi a3, zero, 8
-        ecall
+        {rt_sigaction(10, "addi a1, zero, 0", "addi a2, s0, 32")}
         ld a0, 32(s0)
         add a0, a0, s1
-        addi a7, zero, 94
-        ecall"""
-    elf = build_elf([Seg(code, PF_R | PF_X, assemble(source, code)),
-                     Seg(data, PF_R | PF_W, struct.pack("<QQQ", 0x42, 0, 0) + bytes(40))])
-    guest = load_guest(elf, "linux")
-    result = both_engines(guest.program, LINUX.maps[64], LINUX.calls[64], jit_cache, windows=[(data, data + 64)])
-    assert result.exit_code == 0x42
+        {EXIT_A0}"""
+    assert run_asm(source, struct.pack("<Q", 0x42) + bytes(56), jit_cache).exit_code == 0x42
 
 
 def test_rt_sigaction_cannot_set_sigkills_handler(jit_cache):
-    code, data = 0x10000, 0x20000
-    source = f"""
-        lui a1, {data >> 12:#x}
-        addi a0, zero, 9
-        addi a2, zero, 0
-        addi a3, zero, 8
-        addi a7, zero, 134
-        ecall
+    source = f"""{rt_sigaction(9, f"lui a1, {DATA >> 12:#x}", "addi a2, zero, 0")}
         sub a0, zero, a0
-        addi a7, zero, 94
-        ecall"""
-    elf = build_elf([Seg(code, PF_R | PF_X, assemble(source, code)), Seg(data, PF_R | PF_W, bytes(64))])
-    guest = load_guest(elf, "linux")
-    result = both_engines(guest.program, LINUX.maps[64], LINUX.calls[64], jit_cache, windows=[(data, data + 64)])
-    assert result.exit_code == 22           # EINVAL
+        {EXIT_A0}"""
+    assert run_asm(source, bytes(64), jit_cache).exit_code == 22           # EINVAL
