@@ -26,6 +26,8 @@ from runtime.host import EcallError, GuestExit, HostIO
 from runtime.isa import REGISTER_NUMBERS
 from runtime import linux_threads as threads
 from runtime.linux_threads import QUANTUM, SIGNALS, clock, tick
+from runtime import linux_poll as poll
+from runtime.linux_poll import Poll, wake_watchers
 from runtime.scheduler import Scheduler
 from runtime.memory import GuestMemory
 from runtime.memory_map import MemoryMap
@@ -41,7 +43,7 @@ MMAP_END = 0x3F_0000_0000            # ... up to 4 GiB below the stack top
 LINUX_MAP = MemoryMap(ram_base=PAGE, ram_size=ADDRESS_SPACE - PAGE, stack_size=None, input_base=None)
 
 # errno values (asm-generic/errno-base.h), returned negated as the kernel does
-ENOENT, EBADF, ENOMEM, EFAULT, EINVAL, ESPIPE, ENOTTY, ENOSYS, EROFS = 2, 9, 12, 14, 22, 29, 25, 38, 30
+ENOENT, EBADF, EAGAIN, ENOMEM, EFAULT, EINVAL, ESPIPE, ENOTTY, ENOSYS, EROFS = 2, 9, 11, 12, 14, 22, 29, 25, 38, 30
 
 # auxiliary vector keys (linux/auxvec.h)
 AT_NULL, AT_PHDR, AT_PHENT, AT_PHNUM, AT_PAGESZ, AT_BASE, AT_FLAGS, AT_ENTRY = 0, 3, 4, 5, 6, 7, 8, 9
@@ -71,6 +73,11 @@ class Process:
     random_counter: int = 0
     sigactions: dict[int, bytes] = field(default_factory=dict)    # rt_sigaction's record, by signal
     scheduler: Scheduler = field(default_factory=Scheduler)     # its threads and the virtual clock
+    poll: Poll = field(default_factory=Poll)                     # epoll instances, pipes, eventfds
+
+    def new_fd(self) -> int:
+        """The next descriptor: one above every open one (never below 3)."""
+        return max((2, *self.fds, *self.poll.descriptors())) + 1
 
     def random_bytes(self, n: int) -> bytes:
         out = bytearray()
@@ -199,7 +206,16 @@ def _emit(io: HostIO, fd: int, data: bytes, step: int) -> int:
 
 def _write(call: Call, regs, memory, io: HostIO, step: int) -> tuple[int, ...]:
     fd, addr, n = regs[A0], regs[A1], regs[A2]
+    if fd > 2:                              # a pipe or an eventfd (runtime/linux_poll.py), or EBADF
+        return (_host_int(memory, lambda: _write_polled(_process(io), fd, memory.read(addr, n))),)
     return (_emit(io, fd, memory.read(addr, n), step),)
+
+
+def _write_polled(p: Process, fd: int, data: bytes) -> int:
+    written = p.poll.write(fd, data)
+    if written > 0:
+        wake_watchers(p, fd)
+    return written
 
 
 def _iovecs(memory: GuestMemory, addr: int, count: int) -> list[tuple[int, int]]:
@@ -242,7 +258,12 @@ def _read_into(memory: GuestMemory, io: HostIO, fd: int, spans: list[tuple[int, 
 
 
 def _read(call: Call, regs, memory, io: HostIO, step: int) -> tuple[int, ...]:
-    return (_read_into(memory, io, regs[A0], [(regs[A1], regs[A2])]),)
+    fd, addr, n = regs[A0], regs[A1], regs[A2]
+    if fd > 2 and _host_int(memory, lambda: _process(io).poll.owns(fd)):
+        data = memory.host_bytes(lambda: _process(io).poll.read(fd, n))
+        memory.write(addr, data)
+        return (len(data) if data else -EAGAIN,)
+    return (_read_into(memory, io, fd, [(addr, n)]),)
 
 
 def _readv(call: Call, regs, memory, io: HostIO, step: int) -> tuple[int, ...]:
@@ -264,7 +285,7 @@ def _openat(call: Call, regs, memory, io: HostIO, step: int) -> tuple[int, ...]:
             return -ENOENT
         if flags & O_ACCMODE:
             return -EROFS
-        fd = max((3, *p.fds)) + (1 if p.fds else 0)
+        fd = p.new_fd()
         p.fds[fd] = OpenFile(p.files[path], name=path)
         return fd
     return (_host_int(memory, open_),)
@@ -272,7 +293,8 @@ def _openat(call: Call, regs, memory, io: HostIO, step: int) -> tuple[int, ...]:
 
 def _close(call: Call, regs, memory, io: HostIO, step: int) -> tuple[int, ...]:
     fd = regs[A0]
-    return (_host_int(memory, lambda: 0 if fd in (0, 1, 2) or _process(io).fds.pop(fd, None) else -EBADF),)
+    return (_host_int(memory, lambda: 0 if fd in (0, 1, 2) or _process(io).fds.pop(fd, None)
+                      or _process(io).poll.close(fd) else -EBADF),)
 
 
 SEEK_SET, SEEK_CUR, SEEK_END = 0, 1, 2
@@ -557,10 +579,15 @@ def _syscall(name: str, number: int, handler, reads=(A0,), memory_reads=(), memo
 _BUFFER_IN = (Span(A1, "write buffer", size_reg=A2),)
 _BUFFER_OUT = (Span(A1, "read buffer", size_reg=A2),)
 SYSCALLS = [
+    _syscall("eventfd2", 19, poll.eventfd2, reads=(A0, A1)),
+    _syscall("epoll_create1", 20, poll.epoll_create1, reads=(A0,)),
+    _syscall("epoll_ctl", 21, poll.epoll_ctl, reads=(A0, A1, A2, A3)),
+    _syscall("epoll_pwait", 22, poll.epoll_pwait, reads=(A0, A1, A2, A3, A4)),
     _syscall("fcntl", 25, _fcntl, reads=(A0, A1, A2)),
     _syscall("ioctl", 29, _value(-ENOTTY)),
     _syscall("openat", 56, _openat, reads=(A0, A1, A2, A3)),
     _syscall("close", 57, _close),
+    _syscall("pipe2", 59, poll.pipe2, reads=(A0, A1)),
     _syscall("lseek", 62, _lseek, reads=(A0, A1, A2)),
     _syscall("read", 63, _read, reads=(A0, A1, A2), memory_writes=_BUFFER_OUT),
     _syscall("write", 64, _write, reads=(A0, A1, A2), memory_reads=_BUFFER_IN, reads_step=True),

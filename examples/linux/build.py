@@ -46,6 +46,7 @@ PROGRAMS = (
     Program("go_hello", "go", args=("one", "two words")),
     Program("go_concurrency", "go"),
     Program("go_data", "go", stdin="input.txt"),
+    Program("go_timers", "go"),
     Program("c_libc_float", "c", args=("argument",), stdin="input.txt"),
 )
 
