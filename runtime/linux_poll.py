@@ -51,8 +51,10 @@ class Poll:
         """Up to n bytes of a pipe's read end, or an eventfd's counter (8 bytes) which it resets;
         b"" when there is nothing (the caller answers -EAGAIN)."""
         if fd in self.eventfds:
+            if n < 8 or not self.eventfds[fd]:
+                return b""
             value, self.eventfds[fd] = self.eventfds[fd], 0
-            return struct.pack("<Q", value) if value and n >= 8 else b""
+            return struct.pack("<Q", value)
         if fd not in self.read_ends:
             return b""
         data = bytes(self.pipes[fd][:n])
