@@ -17,11 +17,10 @@ from typing import Sequence
 from runtime.calls import Call, Insn, Registry
 from runtime.host import EcallError, GuestExit, HostIO
 from runtime.memory import GuestMemory
-from runtime.precompiles import SHA256_IV, keccakf_bytes, sha256_compress
+from runtime.precompiles import keccak256, keccakf_bytes, sha256
 
 PUBLIC_VALUES = 32                      # bytes of public output (REVEAL's address space 3)
 MAX_HINT_BUFFER_WORDS = (1 << 18) - 1   # HINT_BUFFER's limit (MAX_HINT_BUFFER_BITS = 18)
-KECCAK_RATE = 136
 RANDOM_SEED = b"zkaot openvm HintRandom"
 
 
@@ -121,24 +120,6 @@ def _hint_load_by_key(call: Call, regs: Sequence[int], memory: GuestMemory, io: 
     raise EcallError("openvm: PHANTOM HintLoadByKey is not implemented (zkaot has no key-value store)")
 
 
-def keccak256(data: bytes) -> bytes:
-    """Ethereum's keccak256: the Keccak sponge (rate 136, padding 0x01 ... 0x80) on keccak-f."""
-    padded = bytearray(data + b"\x01" + bytes(-(len(data) + 1) % KECCAK_RATE))
-    padded[-1] |= 0x80
-    state = bytes(200)
-    for offset in range(0, len(padded), KECCAK_RATE):
-        block = padded[offset:offset + KECCAK_RATE]
-        state = keccakf_bytes(bytes(a ^ b for a, b in zip(state, block + bytes(200 - KECCAK_RATE))))
-    return state[:32]
-
-
-def sha256(data: bytes) -> bytes:
-    """SHA-256 (FIPS 180-4): the padded message's blocks through the compression function."""
-    padded = data + b"\x80" + bytes(-(len(data) + 9) % 64) + struct.pack(">Q", 8 * len(data))
-    state = list(SHA256_IV)
-    for offset in range(0, len(padded), 64):
-        state = sha256_compress(state, padded[offset:offset + 64])
-    return struct.pack(">8I", *state)
 
 
 def _hash(function):

@@ -125,3 +125,26 @@ def sha256_compress_bytes(state32: bytes, block64: bytes) -> bytes:
     if len(state32) != 32:
         raise ValueError(f"sha256 state is 32 bytes, got {len(state32)}")
     return struct.pack("<8I", *sha256_compress(list(struct.unpack("<8I", state32)), block64))
+
+
+KECCAK_RATE = 136        # bytes: keccak256's sponge rate (256-bit output)
+
+
+def keccak256(data: bytes) -> bytes:
+    """Ethereum's keccak256: the Keccak sponge (rate 136, padding 0x01 ... 0x80) on keccak-f."""
+    padded = bytearray(data + b"\x01" + bytes(-(len(data) + 1) % KECCAK_RATE))
+    padded[-1] |= 0x80
+    state = bytes(200)
+    for offset in range(0, len(padded), KECCAK_RATE):
+        block = padded[offset:offset + KECCAK_RATE]
+        state = keccakf_bytes(bytes(a ^ b for a, b in zip(state, block + bytes(200 - KECCAK_RATE))))
+    return state[:32]
+
+
+def sha256(data: bytes) -> bytes:
+    """SHA-256 (FIPS 180-4): the padded message's blocks through the compression function."""
+    padded = data + b"\x80" + bytes(-(len(data) + 9) % 64) + struct.pack(">Q", 8 * len(data))
+    state = list(SHA256_IV)
+    for offset in range(0, len(padded), 64):
+        state = sha256_compress(state, padded[offset:offset + 64])
+    return struct.pack(">8I", *state)

@@ -5,10 +5,9 @@ import struct
 
 from hypothesis import given, settings, strategies as st
 
-from runtime.precompiles import (SHA256_IV, keccak_f1600, keccakf_bytes, sha256_compress,
-                                 sha256_compress_bytes)
+from runtime.precompiles import (KECCAK_RATE, SHA256_IV, keccak256, keccak_f1600, keccakf_bytes, sha256,
+                                 sha256_compress, sha256_compress_bytes)
 
-KECCAK_RATE = 136        # bytes, for 256-bit output
 
 
 def sponge(message: bytes, domain: int, permute) -> bytes:
@@ -27,12 +26,6 @@ def permute_lanes(state: bytes) -> bytes:
     return struct.pack("<25Q", *keccak_f1600(list(struct.unpack("<25Q", state))))
 
 
-def sha256(message: bytes) -> bytes:
-    padded = message + b"\x80" + bytes(-(len(message) + 9) % 64) + struct.pack(">Q", 8 * len(message))
-    state = list(SHA256_IV)
-    for i in range(0, len(padded), 64):
-        state = sha256_compress(state, padded[i:i + 64])
-    return struct.pack(">8I", *state)
 
 
 def test_keccak256_of_empty_message_matches_ethereum():
@@ -43,6 +36,12 @@ def test_keccak256_of_empty_message_matches_ethereum():
 def test_keccak256_of_abc_matches_ethereum():
     expected = "4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45"
     assert sponge(b"abc", 0x01, permute_lanes).hex() == expected
+
+
+def test_keccak256_is_the_sponge_across_rate_boundaries():
+    message = bytes(range(256)) * 2
+    for n in (0, 3, 135, 136, 137, 271, 272, 500):
+        assert keccak256(message[:n]) == sponge(message[:n], 0x01, permute_lanes), n
 
 
 def test_keccakf_bytes_matches_the_lane_function():
