@@ -66,11 +66,12 @@ def with_library(program: Program, placements: tuple[softfp.Placement, ...]) -> 
                                float_lowering=placement)
 
 
-def uses_float(program: Program) -> bool:
+def uses_float(program: Program, compressed: bool) -> bool:
     """Whether the program's code holds an F/D word, an FP CSR access or zkfp.ret: a program that
-    does not runs without the library (which would lengthen the translator's code span)."""
+    does not runs without the library (which would lengthen the translator's code span).
+    `compressed`: its profile takes the C extension, so the code is read as C code."""
     for seg in (s for s in program.segments if s.executable):
-        if program.compressed:              # at the halfwords a linear sweep starts instructions at
+        if compressed:                      # C code: at the halfwords a linear sweep starts instructions at
             halfwords = np.frombuffer(seg.data, "<u2", len(seg.data) // 2)
             restart = np.zeros(len(halfwords), bool)
             restart[:1] = True

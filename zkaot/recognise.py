@@ -74,9 +74,8 @@ def load_guest(source: str | os.PathLike | bytes | Program, profile: str = AUTO,
 def _guest(program: Program, profile: Profile, why: str, source: bytes) -> Guest:
     """The guest, with the soft-float library in its image when the profile lowers F/D and the
     program uses it."""
-    program = dataclasses.replace(program, compressed=profile.compressed)   # uses_float reads C code as C
     placements = profile.calls[program.xlen].float_lowering
-    if placements and uses_float(program):
+    if placements and uses_float(program, profile.compressed):
         program = with_library(program, placements)
     return Guest(program, profile, why, source)
 
