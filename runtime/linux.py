@@ -205,10 +205,10 @@ def _emit(io: HostIO, fd: int, data: bytes, step: int) -> int:
 
 
 def _write(call: Call, regs, memory, io: HostIO, step: int) -> tuple[int, ...]:
-    fd, addr, n = regs[A0], regs[A1], regs[A2]
+    fd, data = regs[A0], memory.read(regs[A1], regs[A2])     # read (and logged) in a replay too
     if fd > 2:                              # a pipe or an eventfd (runtime/linux_poll.py), or EBADF
-        return (_host_int(memory, lambda: _write_polled(_process(io), fd, memory.read(addr, n))),)
-    return (_emit(io, fd, memory.read(addr, n), step),)
+        return (_host_int(memory, lambda: _write_polled(_process(io), fd, data)),)
+    return (_emit(io, fd, data, step),)
 
 
 def _write_polled(p: Process, fd: int, data: bytes) -> int:

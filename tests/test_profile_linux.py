@@ -193,35 +193,43 @@ def test_rt_sigaction_cannot_set_sigkills_handler(jit_cache):
     assert run_asm(source, bytes(64), jit_cache).exit_code == 22           # EINVAL
 
 
+PIPE_ROUND_TRIP = f"""lui s0, {DATA >> 12:#x}
+    addi a0, s0, 0
+    addi a1, zero, 0
+    addi a7, zero, 59
+    ecall
+    lw s1, 0(s0)
+    lw a0, 4(s0)
+    addi a1, s0, 16
+    addi a2, zero, 3
+    addi a7, zero, 64
+    ecall
+    addi a0, s1, 0
+    addi a1, s0, 32
+    addi a2, zero, 8
+    addi a7, zero, 63
+    ecall
+    addi s2, a0, 0
+    addi a0, s1, 0
+    addi a7, zero, 63
+    ecall
+    lbu a1, 34(s0)
+    slli s2, s2, 8
+    add s2, s2, a1
+    sub a0, zero, a0
+    slli a0, a0, 16
+    add a0, a0, s2
+    {EXIT_A0}"""
+PIPE_DATA = bytes(16) + b"xyz" + bytes(45)
+
+
 def test_a_pipe_gives_back_what_was_written_and_then_eagain(jit_cache):
-    source = f"""lui s0, {DATA >> 12:#x}
-        addi a0, s0, 0
-        addi a1, zero, 0
-        addi a7, zero, 59
-        ecall
-        lw s1, 0(s0)
-        lw a0, 4(s0)
-        addi a1, s0, 16
-        addi a2, zero, 3
-        addi a7, zero, 64
-        ecall
-        addi a0, s1, 0
-        addi a1, s0, 32
-        addi a2, zero, 8
-        addi a7, zero, 63
-        ecall
-        addi s2, a0, 0
-        addi a0, s1, 0
-        addi a7, zero, 63
-        ecall
-        lbu a1, 34(s0)
-        slli s2, s2, 8
-        add s2, s2, a1
-        sub a0, zero, a0
-        slli a0, a0, 16
-        add a0, a0, s2
-        {EXIT_A0}"""
-    result = run_asm(source, bytes(16) + b"xyz" + bytes(45), jit_cache)
+    result = run_asm(PIPE_ROUND_TRIP, PIPE_DATA, jit_cache)
     assert result.exit_code == ord("z")          # read 3 bytes "xyz"; the status keeps the low byte
     assert result.regs[18] == (3 << 8) + ord("z")           # s2: the count read, then the last byte
     assert result.regs[10] == (11 << 16) + (3 << 8) + ord("z")   # EAGAIN (11) from the empty pipe
+
+
+def test_a_pipe_programs_minimal_trace_expands_to_the_interpreters_full_trace(jit_cache):
+    elf = build_elf([Seg(CODE, PF_R | PF_X, assemble(PIPE_ROUND_TRIP, CODE)), Seg(DATA, PF_R | PF_W, PIPE_DATA)])
+    expansion_matches_reference(load_guest(elf, "linux"), jit_cache, chunk_log2=3)
