@@ -22,9 +22,10 @@ import numpy as np
 
 from runtime import softfp
 from runtime.calls import FLOAT_CLASSES
-from runtime.encoding import CLASSES, OP_CLASS, decode_words
+from runtime.encoding import CLASSES, OP_CLASS
 from runtime.memory_map import MemoryMap
-from runtime.compressed import COMPRESSED, decode_stream, expansions, sweep
+from runtime.compressed import expansions
+from translator.code_slots import read_slots
 from translator.decoder import IllegalInstruction, Instruction, decode
 from translator.disasm import format_instruction
 from translator.elf import ElfError, Program, load_elf
@@ -70,20 +71,12 @@ def uses_float(program: Program, compressed: bool) -> bool:
     """Whether the program's code holds an F/D word, an FP CSR access or zkfp.ret: a program that
     does not runs without the library (which would lengthen the translator's code span).
     `compressed`: its profile takes the C extension, so the code is read as C code."""
-    for seg in (s for s in program.segments if s.executable):
-        if compressed:                      # C code: at the halfwords a linear sweep starts instructions at
-            halfwords = np.frombuffer(seg.data, "<u2", len(seg.data) // 2)
-            restart = np.zeros(len(halfwords), bool)
-            restart[:1] = True
-            decoded = decode_stream(halfwords, program.xlen, FLOAT_CLASSES | {COMPRESSED})
-            decoded = decoded[sweep(halfwords & 3 == 3, restart)]
-        else:
-            decoded = decode_words(np.frombuffer(seg.data, "<u4", len(seg.data) // 4), program.xlen, FLOAT_CLASSES)
-        cls = OP_CLASS[np.maximum(decoded["op"], 0)]
-        fp_csr = (cls == _CSR) & np.isin(decoded["imm"], FP_CSRS)
-        if ((decoded["op"] >= 0) & (np.isin(cls, _FLOAT) | fp_csr)).any():
-            return True
-    return False
+    _, _, is_code, decoded, _, is_start = read_slots(program, 1 if compressed else 2, FLOAT_CLASSES)
+    starts = decoded[is_code if is_start is None else is_code & is_start]
+    op = starts["op"]
+    cls = OP_CLASS[np.maximum(op, 0)]
+    fp_csr = (cls == _CSR) & np.isin(starts["imm"], FP_CSRS)
+    return bool(((op >= 0) & (np.isin(cls, _FLOAT) | fp_csr)).any())
 
 
 def lowered(ins: Instruction) -> bool:

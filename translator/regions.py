@@ -28,9 +28,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from runtime.compressed import COMPRESSED, decode_stream, expansions, sweep
-from runtime.encoding import by_id, decode_words, illegal_words
+from runtime.compressed import COMPRESSED, expansions
+from runtime.encoding import by_id, illegal_words
 from translator.code_pointers import code_pointer_targets
+from translator.code_slots import read_slots
 from translator.fp_sites import code_end
 
 NORMAL, BRANCH, JAL, JALR, SLOW, FLOAT_SITE, FLOAT_RETURN = range(7)
@@ -200,38 +201,13 @@ def _cut_long_regions(bounds: np.ndarray, end: int, leaders: np.ndarray, splits:
     return np.array(cuts, np.int64)
 
 
-def _read_slots(program, shift: int, extensions: frozenset[str]) -> tuple:
-    """(base, the slots' 32-bit words, is_code, decoded, wide, is_start) of the program's code span;
-    wide and is_start are None for 4-byte slots.  With 2-byte slots each slot is decoded as an
-    instruction starting there, and the sweep from each segment's start (compressed.sweep) says
-    which do."""
-    code = program.code_ranges()
-    base, end = min(lo for lo, _ in code), max(hi for _, hi in code)
-    n, size = (end - base) >> shift, 1 << shift
-    slots = np.zeros(n, np.uint32 if shift == 2 else np.uint16)
-    is_code, segment_start = np.zeros(n, bool), np.zeros(n, bool)
-    for seg in program.segments:
-        if seg.executable:
-            count, i = len(seg.data) // size, (seg.vaddr - base) >> shift
-            slots[i: i + count] = np.frombuffer(seg.data, slots.dtype, count)
-            is_code[i: i + count] = segment_start[i] = True
-    if shift == 2:
-        return base, slots, is_code, decode_words(slots, program.xlen, extensions), None, None
-    decoded = decode_stream(slots, program.xlen, frozenset({COMPRESSED}) | extensions)
-    wide = (slots & 3 == 3) & is_code
-    decoded["op"][wide & ~np.append(is_code[1:], False)] = -1       # its second half is not code
-    is_start = sweep(wide, segment_start) | ~is_code
-    words = slots.astype(np.uint32) | np.append(slots[1:], 0).astype(np.uint32) << 16
-    return base, words, is_code, decoded, wide, is_start
-
-
 def discover(program, max_block: int | None = None, atomics: bool = False) -> CodeMap:
     """The code map of a program, linear in the size of the code (n log n in the number of blocks);
     `atomics`: LR/SC and AMOs are ordinary instructions of a block, not slow ones."""
     shift = 1 if program.compressed else 2
     placement = program.float_lowering      # F/D words and the library's return are lifted (fp_lift)
     lowered = frozenset({"float", "floatret"}) if placement else frozenset()
-    base, words, is_code, decoded, wide, is_start = _read_slots(program, shift, lowered)
+    base, words, is_code, decoded, wide, is_start = read_slots(program, shift, lowered)
     n, end = len(words), base + (len(words) << shift)
     op = decoded["op"]
     kind = np.where(op >= 0, OP_CLASSES[np.maximum(op, 0)], SLOW).astype(np.int8)
