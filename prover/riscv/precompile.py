@@ -92,34 +92,53 @@ from .ranges import BITWISE, BITWISE_OPS, TableTrace, pow2_height
 from .sha256 import SHA256, SYS_SHA256_COMPRESS, Sha256Trace, sha256_air, sha256_trace
 from .sha256 import rounds_air as sha256_rounds_air
 from .sha256 import ROUNDS_TABLE as SHA256_ROUNDS
+from .sp1_sha import (COMPRESS_TABLE, EXTEND_INDEX, EXTEND_TABLE, SCHEDULE_INDEX, STATE_INDEX, SYS_SHA_COMPRESS,
+                      SYS_SHA_EXTEND, compress_air, compress_trace, extend_air, extend_trace)
 
 PRECOMPILE = "precompile"               # the bridge table
 LAYOUT = "precompile_layout"            # its fixed table
 PCALL = "pcall"                         # Main -> bridge
 PLAYOUT = "playout"                     # bridge -> layout
 KECCAK, SHA_STATE, SHA_BLOCK = 1, 2, 3  # call kinds: which base a unit is at
-UNITS = {KECCAK: 50, SHA_STATE: 16, SHA_BLOCK: 16}
-LAYOUT_FIELDS = ["kind", "idx", "off", "wr", "slot", "lane", "be"]
+SP1_EXTEND, SP1_SCHEDULE, SP1_STATE = 4, 5, 6   # SP1's SHA_EXTEND at a0; SHA_COMPRESS's schedule a0, state a1
+UNITS = {KECCAK: 50, SHA_STATE: 16, SHA_BLOCK: 16, SP1_EXTEND: 64, SP1_SCHEDULE: 64, SP1_STATE: 16}
+# the units of each call (PRECOMPILE_ROW kind), by the kinds of their bases
+CALL_KINDS = {SYS_KECCAKF: (KECCAK,), SYS_SHA256_COMPRESS: (SHA_STATE, SHA_BLOCK), SYS_SHA_EXTEND: (SP1_EXTEND,),
+              SYS_SHA_COMPRESS: (SP1_SCHEDULE, SP1_STATE)}
+AT_A1 = (SHA_BLOCK, SP1_STATE)          # the kinds whose base is a1
+LAYOUT_FIELDS = ["kind", "idx", "off", "wr", "slot", "lane", "be", "wide"]
 AND = BITWISE_OPS["and"]
 
 
 def layout_rows(xlen: int) -> np.ndarray:
-    """The layout's real rows (82, LAYOUT_FIELDS): the 50 lanes of a keccakf call, then
-    the 32 words of a sha256_compress call, each in its bus index order."""
+    """The layout's real rows (226, LAYOUT_FIELDS): the 50 lanes of a keccakf call, the 32
+    words of a sha256_compress call, the 64 of an SP1 SHA_EXTEND (16 read, 48 written) and
+    the 80 of an SP1 SHA_COMPRESS (64 schedule words and 8 state words read, 8 state words
+    written), each in its bus index order.  SP1's u32 words are 4 bytes apart on RV32 and
+    the low halves of 8-byte slots on RV64, where a write zeroes the slot's high half
+    (wide: one 8-byte memop), as runtime/sp1.py does."""
     rows = []
     for i in range(50):
         slot = i if xlen == 64 else 2 * i                 # RV32: a lane is two memops
-        rows.append([KECCAK, i, 8 * (i % 25), i >= 25, slot, 1, 0])
+        rows.append([KECCAK, i, 8 * (i % 25), i >= 25, slot, 1, 0, 0])
     for i in range(32):
         kind = SHA_BLOCK if 8 <= i < 24 else SHA_STATE
         off = 4 * (i - 8) if kind == SHA_BLOCK else 4 * (i % 8)
-        rows.append([kind, i, off, i >= 24, i, 0, kind == SHA_BLOCK])
+        rows.append([kind, i, off, i >= 24, i, 0, kind == SHA_BLOCK, 0])
+    word = xlen // 8                                      # SP1's u32 slots
+    for i in range(64):
+        rows.append([SP1_EXTEND, EXTEND_INDEX + i, word * i, i >= 16, i, 0, 0, xlen == 64 and i >= 16])
+    for i in range(64):
+        rows.append([SP1_SCHEDULE, SCHEDULE_INDEX + i, word * i, 0, i, 0, 0, 0])
+    for k in range(16):
+        wr = k >= 8
+        rows.append([SP1_STATE, STATE_INDEX + 24 * wr + k % 8, word * (k % 8), wr, 64 + k, 0, 0, xlen == 64 and wr])
     return np.array(rows, dtype=np.int64)
 
 
 def layout_air(xlen: int) -> tuple[Air, np.ndarray]:
     """The layout "precompile_layout": fixed LAYOUT_FIELDS (`layout_rows`, then zero rows
-    up to 128; a zero row has kind 0, which no "pcall" message has, so no bridge row can
+    up to 256; a zero row has kind 0, which no "pcall" message has, so no bridge row can
     use it), received with a multiplicity column.  The Air and its fixed columns."""
     air = Air(LAYOUT, main=["mult"], fixed=LAYOUT_FIELDS)
     air.receive(PLAYOUT, [air.col(f) for f in LAYOUT_FIELDS], air.col("mult"))
@@ -135,7 +154,7 @@ def bridge_columns() -> list[str]:
 
 
 def bridge_air(xlen: int) -> Air:
-    """The bridge "precompile" for RV`xlen` (module docstring).  24 columns, 10
+    """The bridge "precompile" for RV`xlen` (module docstring).  25 columns, 12
     constraints (degree <= 2); per row 1 pcall, 1 playout, 1 memop (RV32: 2), 1
     keccakf, 1 sha256 and 4 bitwise messages."""
     L = n_limbs(xlen)
@@ -143,7 +162,7 @@ def bridge_air(xlen: int) -> Air:
     C = air.col
     is_real, ts, blo, bhi, alo, ahi, k, mlo, mhi = (C(x) for x in ("is_real", "ts", "blo", "bhi", "alo", "ahi", "k",
                                                                    "mlo", "mhi"))
-    kind, idx, off, wr, slot, lane, be = (C(x) for x in LAYOUT_FIELDS)
+    kind, idx, off, wr, slot, lane, be, wide = (C(x) for x in LAYOUT_FIELDS)
     lv = [C(f"l{i}") for i in range(4)]
     b = [C(f"b{j}") for j in range(4)]
     for x in (is_real, k):
@@ -156,12 +175,14 @@ def bridge_air(xlen: int) -> Air:
     air.constrain(be * (lv[1] - b[2] - 256 * b[3]), "block word: l1 = b2 + 256 b3")
     air.constrain(mlo - lv[0] - be * (256 * b[2] + b[3] - lv[0]), "mlo = l0, or a block word's big-endian low limb")
     air.constrain(mhi - lv[1] - be * (256 * b[0] + b[1] - lv[1]), "mhi = l1, or a block word's big-endian high limb")
+    air.constrain(wide * lv[2], "a wide word's high half is zero (l2)")
+    air.constrain(wide * lv[3], "a wide word's high half is zero (l3)")
 
     air.receive(PCALL, [ts, kind, blo, bhi], is_real)
-    air.send(PLAYOUT, [kind, idx, off, wr, slot, lane, be], is_real)
+    air.send(PLAYOUT, [kind, idx, off, wr, slot, lane, be, wide], is_real)
     t = MEM_SLOTS * ts + 1 + slot
     if xlen == 64:
-        air.send(MEMOP, [t, alo, ahi, 4 + 4 * lane, wr] + lv, is_real)
+        air.send(MEMOP, [t, alo, ahi, 4 + 4 * (lane + wide), wr] + lv, is_real)
     else:
         air.send(MEMOP, [t, alo, ahi, 4, wr] + lv[:2], is_real)
         air.send(MEMOP, [t + 1, alo + 4, ahi, 4, wr] + lv[2:], lane)
@@ -178,17 +199,27 @@ def bridge_air(xlen: int) -> Air:
 @dataclass
 class PrecompileTraces:
     """The bridge, the layout's multiplicities, the bridge's memops (MEMORY_ROW rows and
-    their times) and the Keccak-f and SHA-256 tables of a run's precompile calls."""
+    their times) and the Keccak-f and SHA-256 tables of a run's precompile calls, and
+    with SP1's SHA calls (`sp1_sha.py`) the SHA_EXTEND and SHA_COMPRESS tables."""
     bridge: TableTrace
-    layout: np.ndarray                  # (128, 1): the layout's mult column
+    layout: np.ndarray                  # (256, 1): the layout's mult column
     memory_rows: np.ndarray
     memory_times: np.ndarray
     keccak: KeccakTrace
     sha256: Sha256Trace
+    sp1_sha: tuple[Sha256Trace, Sha256Trace] | None = None      # SHA_EXTEND's and SHA_COMPRESS's
 
     def tables(self) -> dict[str, np.ndarray]:
+        sha = [self.sha256] + list(self.sp1_sha or ())
+        rounds = sum(t.rounds for t in sha)                      # every SHA table looks the round table up
+        sp1 = dict(zip((EXTEND_TABLE, COMPRESS_TABLE), (t.main for t in self.sp1_sha))) if self.sp1_sha else {}
         return {PRECOMPILE: self.bridge.main, LAYOUT: self.layout, KECCAKF: self.keccak.main,
-                KECCAK_ROUNDS: self.keccak.rounds, SHA256: self.sha256.main, SHA256_ROUNDS: self.sha256.rounds}
+                KECCAK_ROUNDS: self.keccak.rounds, SHA256: self.sha256.main, SHA256_ROUNDS: rounds, **sp1}
+
+    @property
+    def range16(self) -> list[np.ndarray]:
+        """The SHA tables' range16 lookups."""
+        return [x for t in [self.sha256] + list(self.sp1_sha or ()) for x in t.range16]
 
 
 def call_rows(calls: np.ndarray, precompiles: np.ndarray | None) -> np.ndarray:
@@ -211,35 +242,53 @@ def call_rows(calls: np.ndarray, precompiles: np.ndarray | None) -> np.ndarray:
     return rows
 
 
+def _unit_bytes(rows: np.ndarray, kind: int) -> np.ndarray:
+    """The calls' units' bytes (n, units, 8) in layout order, from their PRECOMPILE_ROW
+    rows: a lane's 8 bytes, a word's 4 and 4 zeros (what a wide write puts in the high half)."""
+    if kind == SYS_KECCAKF:
+        return np.concatenate([rows["input"][:, :200], rows["output"][:, :200]], axis=1).reshape(rows.size, 50, 8)
+    size_in, size_out = {SYS_SHA256_COMPRESS: (96, 32), SYS_SHA_EXTEND: (64, 192), SYS_SHA_COMPRESS: (288, 32)}[kind]
+    words = np.concatenate([rows["input"][:, :size_in], rows["output"][:, :size_out]], axis=1)
+    words = words.reshape(rows.size, (size_in + size_out) // 4, 4)
+    return np.concatenate([words, np.zeros_like(words)], axis=2)
+
+
 def _units(rows: np.ndarray, xlen: int) -> dict[str, np.ndarray]:
     """Every memory unit of the calls, call by call in layout order: the layout fields,
-    ts, base and the unit's 8 bytes (a SHA-256 word's last 4 are 0)."""
+    ts, base and the unit's 8 bytes (a SHA-256 word's last 4 are 0).  ValueError for a
+    call no table proves."""
+    unknown = ~np.isin(rows["kind"], list(CALL_KINDS))
+    if unknown.any():
+        raise ValueError(f"a precompile call of kind {int(rows['kind'][unknown][0]):#x} has no table")
     lay = layout_rows(xlen)
-    kec = rows["kind"] == SYS_KECCAKF
-    rk, rs = rows[kec], rows[~kec]
-    kb = np.concatenate([rk["input"][:, :200], rk["output"][:, :200]], axis=1).reshape(-1, 50, 8)
-    sw = np.concatenate([rs["input"][:, :96], rs["output"][:, :32]], axis=1).reshape(-1, 32, 4)
-    sb = np.concatenate([sw, np.zeros_like(sw)], axis=2)
     parts = []
-    for sel, data, layout in ((rk, kb, lay[:50]), (rs, sb, lay[50:])):
+    for call, kinds in CALL_KINDS.items():
+        sel = rows[rows["kind"] == call]
+        layout = lay[np.isin(lay[:, 0], kinds)]
         n, u = sel.size, layout.shape[0]
         fields = {name: np.tile(layout[:, j], n) for j, name in enumerate(LAYOUT_FIELDS)}
         fields["ts"] = np.repeat(sel["step"].astype(np.int64), u)
         a0, a1 = np.repeat(sel["a0"].astype(np.int64), u), np.repeat(sel["a1"].astype(np.int64), u)
-        fields["base"] = np.where(fields["kind"] == SHA_BLOCK, a1, a0)
-        fields["bytes"] = data.reshape(n * u, 8).astype(np.int64)
+        fields["base"] = np.where(np.isin(fields["kind"], AT_A1), a1, a0)
+        fields["bytes"] = _unit_bytes(sel, call).reshape(n * u, 8).astype(np.int64)
         parts.append(fields)
     out = {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
     order = np.argsort(out["ts"], kind="stable")
     return {name: v[order] for name, v in out.items()}
 
 
-def precompile_traces(calls: np.ndarray, precompiles: np.ndarray | None, xlen: int, ecall_op: int) -> PrecompileTraces:
+def precompile_traces(calls: np.ndarray, precompiles: np.ndarray | None, xlen: int, ecall_op: int,
+                      sp1_sha: bool = False) -> PrecompileTraces:
     """Every precompile table's trace for Main's calls ((n, 4) ts, a7, a0, a1) and the
     trace's PRECOMPILE_ROW rows (`call_rows`): the bridge's values are the rows' inputs
     and outputs, so a row that is not what memory held gives memops that do not balance.
-    ValueError for a unit reaching 2^32 (the call faults)."""
+    sp1_sha: with the SHA_EXTEND and SHA_COMPRESS tables (`precompile_airs`).  ValueError
+    for a unit reaching 2^32 (the call faults), or an SP1 SHA call without sp1_sha."""
     rows = call_rows(calls, precompiles)
+    sp1 = np.isin(rows["kind"], [SYS_SHA_EXTEND, SYS_SHA_COMPRESS])
+    if sp1.any() and not sp1_sha:
+        raise ValueError(f"SP1's SHA call {int(rows['kind'][sp1][0]):#x} needs the SHA_EXTEND and SHA_COMPRESS "
+                         "tables (sp1_sha)")
     u = _units(rows, xlen)
     n = u["ts"].size
     addr = u["base"] + u["off"]
@@ -268,7 +317,7 @@ def precompile_traces(calls: np.ndarray, precompiles: np.ndarray | None, xlen: i
     count = np.where(halves, 2, 1)
     src = np.repeat(np.arange(n), count)
     second = (np.arange(src.size) - np.repeat(np.cumsum(count) - count, count)) == 1
-    size = np.where(lane[src] & ~halves[src], 8, 4)
+    size = np.where(lane[src] & ~halves[src] | (u["wide"][src] == 1), 8, 4)
     k8 = np.arange(8)
     shift = np.where(second, 4, 0)
     take = (k8[None, :] < size[:, None])
@@ -282,19 +331,23 @@ def precompile_traces(calls: np.ndarray, precompiles: np.ndarray | None, xlen: i
 
     _, fixed = layout_air(xlen)
     layout = np.zeros((fixed.shape[0], 1), dtype=np.uint32)
-    nk = int((rows["kind"] == SYS_KECCAKF).sum())
-    layout[:50, 0], layout[50:82, 0] = nk, rows.size - nk
+    for call, kinds in CALL_KINDS.items():
+        layout[np.isin(fixed[:, 0], kinds), 0] = (rows["kind"] == call).sum()
+    of = lambda call: rows[rows["kind"] == call]       # noqa: E731
+    sp1_traces = (extend_trace(of(SYS_SHA_EXTEND)), compress_trace(of(SYS_SHA_COMPRESS))) if sp1_sha else None
     return PrecompileTraces(TableTrace(main, [], bitwise), layout, mem[order], times[order],
-                            keccak_trace(rows[rows["kind"] == SYS_KECCAKF]),
-                            sha256_trace(rows[rows["kind"] == SYS_SHA256_COMPRESS]))
+                            keccak_trace(of(SYS_KECCAKF)), sha256_trace(of(SYS_SHA256_COMPRESS)), sp1_traces)
 
 
 @cache
-def precompile_airs(xlen: int) -> tuple[list[Air], dict[str, np.ndarray]]:
-    """([bridge, layout, Keccak-f, its rounds, SHA-256, its rounds Airs], {name: the
-    layout's and the round tables' fixed columns}): every run's key has them."""
+def precompile_airs(xlen: int, sp1_sha: bool = False) -> tuple[list[Air], dict[str, np.ndarray]]:
+    """([bridge, layout, Keccak-f, its rounds, SHA-256, its rounds Airs, and with sp1_sha
+    SHA_EXTEND and SHA_COMPRESS], {name: the layout's and the round tables' fixed
+    columns}): every run's key has them, the SP1 tables only a key of a profile whose
+    Main sends SP1's SHA calls."""
     layout, layout_fixed = layout_air(xlen)
     kr, kr_fixed = keccak_rounds_air()
     sr, sr_fixed = sha256_rounds_air()
-    return ([bridge_air(xlen), layout, keccak_air(), kr, sha256_air(), sr],
+    return ([bridge_air(xlen), layout, keccak_air(), kr, sha256_air(), sr]
+            + ([extend_air(), compress_air()] if sp1_sha else []),
             {LAYOUT: layout_fixed, KECCAK_ROUNDS: kr_fixed, SHA256_ROUNDS: sr_fixed})
