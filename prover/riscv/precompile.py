@@ -1,23 +1,30 @@
-"""The precompile bridge: joins Main's keccakf and sha256_compress ecalls to memory and
-to the Keccak-f (`keccak.py`) and SHA-256 (`sha256.py`) tables (docs/riscv-air.md,
-"Precompiles").
+"""The precompile bridge: joins Main's keccakf and sha256_compress ecalls (and SP1's
+SHA_EXTEND and SHA_COMPRESS) to memory and to the Keccak-f (`keccak.py`), SHA-256
+(`sha256.py`) and SP1 SHA (`sp1_sha.py`) tables (docs/riscv-air.md, "Precompiles").
 
 A call is cut into memory units: a keccakf call into 50 lanes of 8 bytes (25 read at
 a0 + 8 i, then the same 25 written), a sha256_compress call into 32 u32 words of 4
 bytes (the 8 state words read at a0 + 4 k, the 16 block words read at a1 + 4 j, the 8
-state words written at a0 + 4 k).  The bridge (`bridge_air`) has one row per unit.  Its
+state words written at a0 + 4 k), an SP1 SHA_EXTEND into its 64 u32 words at a0 + s i
+(16 read, then 48 written) and an SP1 SHA_COMPRESS into 80 (the 64 schedule words read
+at a0 + s i, the 8 state words read at a1 + s k, then written there), with s = 4 on RV32
+and 8 on RV64, where SP1 keeps a word in the low half of an 8-byte slot: a read reads
+those 4 bytes (the host ignores the high half), a write writes all 8 with a zero high
+half (as runtime/sp1.py does).  The bridge (`bridge_air`) has one row per unit.  Its
 fixed table, the layout (`layout_air`, `layout_rows`), has one row per unit of a call:
-(kind, idx, off, wr, slot, lane, be) = which base the unit is at (KECCAK: a0 of a
-keccakf; SHA_STATE: a0, SHA_BLOCK: a1 of a sha256_compress), the unit's index on the
+(kind, idx, off, wr, slot, lane, be, wide) = which base the unit is at (KECCAK: a0 of a
+keccakf; SHA_STATE: a0, SHA_BLOCK: a1 of a sha256_compress; SP1_EXTEND: a0 of a
+SHA_EXTEND; SP1_SCHEDULE: a0, SP1_STATE: a1 of a SHA_COMPRESS), the unit's index on the
 precompile table's bus, its byte offset from the base, whether it is written, its
 memory time slot (memory.py: t = MEM_SLOTS ts + 1 + slot; every read's slot is below
-every write's, the host's order), whether it is a keccak lane and whether it is a
-big-endian SHA-256 block word.
+every write's, the host's order), whether it is a keccak lane, whether it is a
+big-endian SHA-256 block word and whether it is a word written into an 8-byte slot.
 
 Main, on a keccakf (sha256_compress) row ts, sends ("pcall", [ts, kind, base_lo,
-base_hi]) with multiplicity the number of units at that base: (ts, KECCAK, a0) 50
-times; (ts, SHA_STATE, a0) and (ts, SHA_BLOCK, a1) 16 times each.  A bridge row, per
-unit:
+base_hi]) with multiplicity the number of units at that base (UNITS): (ts, KECCAK, a0)
+50 times; (ts, SHA_STATE, a0) and (ts, SHA_BLOCK, a1) 16 times each; for SP1's
+SHA_EXTEND (ts, SP1_EXTEND, a0) 64 times, for its SHA_COMPRESS (ts, SP1_SCHEDULE, a0)
+64 times and (ts, SP1_STATE, a1) 16 times.  A bridge row, per unit:
 - receives ("pcall", [ts, kind, blo, bhi]) and sends ("playout", [kind, idx, off, wr,
   slot, lane, be]) to the layout, both with multiplicity is_real (boolean; lane and be
   are 0 on padding rows, so those send nothing);
@@ -25,13 +32,15 @@ unit:
 - reads or writes the unit with memops at t = MEM_SLOTS ts + 1 + slot: a lane on RV64
   is ("memop", [t, alo, ahi, 8, wr, l0, l1, l2, l3]); on RV32, whose memops carry 4
   bytes, it is two, [t, alo, ahi, 4, wr, l0, l1] and [t + 1, alo + 4, ahi, 4, wr, l2,
-  l3] (the layout's RV32 lane slots are 2 i, leaving t + 1 free); a SHA-256 word is
-  [t, alo, ahi, 4, wr, l0, l1, (0, 0)];
+  l3] (the layout's RV32 lane slots are 2 i, leaving t + 1 free); a word is [t, alo,
+  ahi, 4, wr, l0, l1, (l2, l3)], a wide word (RV64 only) [t, alo, ahi, 8, 1, l0, l1, l2,
+  l3] with wide * l2 = wide * l3 = 0: the slot's high half becomes zero;
 - sends ("keccakf", [ts, idx, l0, l1, l2, l3]) (multiplicity lane) or ("sha256", [ts,
   idx, mlo, mhi]) (multiplicity is_real - lane) with mlo, mhi = l0, l1 for a state word
   and, for a block word (be), the big-endian limbs mlo = 256 b2 + b3, mhi = 256 b0 + b1
   of its bytes b0..b3, which are range-checked by ("bitwise", [AND, b, b, b]) and make
-  the memop's little-endian limbs l0 = b0 + 256 b1, l1 = b2 + 256 b3.
+  the memop's little-endian limbs l0 = b0 + 256 b1, l1 = b2 + 256 b3.  SP1's words
+  are little-endian (mlo, mhi = l0, l1) with indices that only the SP1 tables receive.
 
 What it proves, and why.  (1) Every call's units are there, once each: Main sends
 (ts, kind, base) exactly UNITS[kind] times and a bridge row receives it once, so with
@@ -42,7 +51,7 @@ row's index, offset, direction and time are the layout's for its index; two rows
 one call with the same index would access the same address at the same time, which
 MemAccess cannot prove (one word's accesses strictly increase in time), so the
 UNITS[kind] rows have distinct indices, i.e. each of the layout's indices of that kind
-once.  (2) The addresses: blo, bhi are Main's register limbs (16-bit), off < 200,
+once.  (2) The addresses: blo, bhi are Main's register limbs (16-bit), off < 512,
 and MemAccess range-checks every memop's address limbs (alo = offset + 8 q with
 q < 2^13, ahi in range16; alo + 4 too), so alo + 2^16 k = blo + off and ahi = bhi + k
 hold over the integers (both sides below 2^18) and the address is base + off < 2^32
@@ -54,24 +63,30 @@ little-endian 16-bit limbs of the unit's bytes (a lane's, a state word's).  For 
 word, b0..b3 are bytes (the bitwise table holds bytes only), so b0 + 256 b1 = v0 +
 256 v1 forces b0 = v0, b1 = v1 (one base-256 representation below 2^16 < p), and the
 same for b2, b3: mlo, mhi are the big-endian limbs of the 4 bytes memory holds, which
-is SHA-256's W_j.  Nothing wraps mod p: every identity here is between integers below
+is SHA-256's W_j.  A wide write's l2 = l3 = 0 are the limbs of its bytes 4..7, so it
+writes the word and four zero bytes.  Nothing wraps mod p: every identity here is between integers below
 2^18.  (4) The permutation: the Keccak-f (SHA-256) table receives each of its
 permutations' (compressions') 50 (32) messages once, all with one step; the bridge
 sends each (ts, idx, value) once per call and Main has one call per ts, so a balanced
 "keccakf" ("sha256") gives exactly one permutation (compression) with step ts, whose
-inputs are memory's bytes at the call and whose outputs are what the call writes.
+inputs are memory's bytes at the call and whose outputs are what the call writes.  The
+same holds for the SP1 tables, which receive on "sha256" with indices 32..191 that the
+SHA-256 table (0..31) never receives, so each message reaches the table its index names.
 (5) The times: ts is Main's row number (< 2^22) and slot <= 99, so t < 2^29 as
 MemAccess needs; the call's reads are at slots before its writes, Main sends no memop
 for an ecall and OutputRead none for a precompile step, so the reads see memory after
 step ts - 1 and the writes are the step's only change: exactly the host's
 `handle_ecall` (read the state and block, then write the state), also when the state
-and the block share a word or overlap.  Main proves a0 (and a1) below 2^32, a0 8- or
-4-aligned, and a0 unchanged after the call.  Write permission (no writes to read-only
+and the block share a word or overlap (an SP1 state inside its schedule alike).  Main
+proves a0 (and a1) below 2^32, a0 8- or 4-aligned, and a0 unchanged after the call;
+for SP1's calls (docs/riscv-air.md, "Precompiles") a0 and a1 aligned to their slots,
+a1 = 0 for SHA_EXTEND and a0 != a1 for SHA_COMPRESS, where the host faults.  Write permission (no writes to read-only
 words) is MemAccess's, as for Main's stores.
 
 `precompile_traces` builds the bridge, the layout's multiplicities, the bridge's memops
-and the Keccak-f and SHA-256 tables from Main's calls and the trace's PRECOMPILE_ROW
-rows (the calls' inputs as memory held them and their outputs), vectorized over units.
+and the Keccak-f, SHA-256 (and SP1 SHA) tables from Main's calls and the trace's
+PRECOMPILE_ROW rows (the calls' inputs as memory held them and their outputs),
+vectorized over units.
 """
 from __future__ import annotations
 

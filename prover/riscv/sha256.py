@@ -24,6 +24,11 @@ where step is the ecall's step (PRECOMPILE_ROW `step`, < p), lo and hi are the w
 `sha256_messages` lists exactly these messages for PRECOMPILE_ROW rows.  Every limb
 received is range-checked here (the rule of docs/riscv-air.md), so the table's soundness
 does not depend on the sender's limbs.
+
+The table is built from parts that SP1's SHA tables (`sp1_sha.py`) share: the round
+structure (`round_structure`), the schedule window (`schedule_part`), the rounds
+(`round_part`) and the input and output registers (`state_part`), each with its trace
+filler (`fill_*`).
 """
 from __future__ import annotations
 
