@@ -174,15 +174,17 @@ def _zero_a1(call: Call, regs: Sequence[int]) -> None:
 
 def _sha_extend(slot: int):
     def sha_extend(call: Call, regs: Sequence[int], memory: GuestMemory, io: HostIO, step: int) -> tuple[int, ...]:
-        """w[16..64] from w[0..16], 64 words at a0, in place (a1 must be 0)."""
+        """w[16..64] from w[0..16], 64 words at a0, in place (a1 must be 0).  Its
+        PRECOMPILE_ROW holds the 16 words read and the 48 written (on rv64 the slots' low
+        halves: the high halves it reads are ignored, the ones it writes are zero)."""
         _zero_a1(call, regs)
         (schedule,) = call.memory_reads
         ptr = schedule.address(regs)
-        head = memory.read(ptr, 16 * slot)
-        tail = _slots(sha256_extend(_words(head, slot))[16:], slot)
-        memory.write(ptr + 16 * slot, tail)
-        if io.on_precompile and call.record:        # rv64's 384 bytes do not fit a PRECOMPILE_ROW
-            io.on_precompile(call.selector.number, regs[A0], regs[A1], head, tail)
+        head = _words(memory.read(ptr, 16 * slot), slot)
+        tail = sha256_extend(head)[16:]
+        memory.write(ptr + 16 * slot, _slots(tail, slot))
+        if io.on_precompile:
+            io.on_precompile(call.selector.number, regs[A0], regs[A1], _slots(head, 4), _slots(tail, 4))
         return ()
     return sha_extend
 
@@ -190,14 +192,18 @@ def _sha_extend(slot: int):
 def _sha_compress(slot: int):
     def sha_compress(call: Call, regs: Sequence[int], memory: GuestMemory, io: HostIO, step: int) -> tuple[int, ...]:
         """The rounds over the 64 schedule words at a0 (as they are: SHA_EXTEND made them),
-        added into the 8 state words at a1."""
+        added into the 8 state words at a1.  Its PRECOMPILE_ROW holds the words read (the
+        schedule, then the state) and written."""
         w_span, h_span = call.memory_reads
         if regs[A0] == regs[A1]:
             raise EcallError(f"{call.name} with the schedule and the state both at 0x{regs[A0]:08x}")
         h_ptr = h_span.address(regs)
         w = _words(w_span.read(regs, memory), slot)
         state = _words(h_span.read(regs, memory), slot)
-        memory.write(h_ptr, _slots(sha256_rounds(state, w), slot))
+        out = sha256_rounds(state, w)
+        memory.write(h_ptr, _slots(out, slot))
+        if io.on_precompile:
+            io.on_precompile(call.selector.number, regs[A0], regs[A1], _slots(w + state, 4), _slots(out, 4))
         return ()
     return sha_compress
 
@@ -250,9 +256,9 @@ def _calls(write, hint_len, vendor: str, slot: int, curves=CURVE_CALLS) -> Regis
              memory_writes=(Span(A0, "hint buffer", size_reg=A1, align=slot),)),
         Call("sha_extend", ecall(SHA_EXTEND), _sha_extend(slot), reads=(A0, A1),
              memory_reads=(Span(A0, "sha schedule", size=16 * slot, align=slot),),
-             memory_writes=(schedule,), record=PRECOMPILE if slot == 4 else None),
+             memory_writes=(schedule,), record=PRECOMPILE),
         Call("sha_compress", ecall(SHA_COMPRESS), _sha_compress(slot), reads=(A0, A1),
-             memory_reads=(schedule, state), memory_writes=(state,)),
+             memory_reads=(schedule, state), memory_writes=(state,), record=PRECOMPILE),
         Call("keccak_permute", ecall(KECCAK_PERMUTE), _keccak_permute, reads=(A0, A1),
              memory_reads=(keccak,), memory_writes=(keccak,), record=PRECOMPILE),
         *_curve_and_bigint_calls(slot, curves),

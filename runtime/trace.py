@@ -34,10 +34,11 @@ assert MAIN_ROW.itemsize == 64
 
 # One row per precompile ecall: its inputs as memory held them and its outputs.  The byte
 # fields are the file format's room, fixed so that trace files keep their layout; every
-# precompile of runtime/calls.py must fit (a call that needs more changes the format).
+# precompile of runtime/calls.py must fit (a call that needs more changes the format), and
+# so must SP1's SHA calls, which record their u32 words (SHA_COMPRESS reads 64 + 8: 288 bytes).
 PRECOMPILE_ROW = np.dtype([
     ("step", "<u8"), ("kind", "<u8"), ("a0", "<u8"), ("a1", "<u8"),
-    ("input", "u1", (264,)), ("output", "u1", (200,)),
+    ("input", "u1", (288,)), ("output", "u1", (200,)),
 ])
 assert all(call.input_size <= PRECOMPILE_ROW["input"].shape[0] for call in ZKAOT.precompiles())
 assert all(call.output_size <= PRECOMPILE_ROW["output"].shape[0] for call in ZKAOT.precompiles())

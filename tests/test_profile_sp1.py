@@ -4,6 +4,7 @@ import hashlib
 from pathlib import Path
 
 import coincurve
+import numpy as np
 import py_ecc.optimized_bls12_381
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -13,7 +14,10 @@ from profile_runs import both_engines, expansion_matches_reference
 from runtime.host import HostIO, handle_ecall
 from runtime.isa import REGISTER_NUMBERS
 from runtime.memory import GuestMemory
+from runtime.precompiles import sha256_extend, sha256_rounds
 from runtime.profiles import PROFILES
+from runtime.sp1 import SHA_COMPRESS, SHA_EXTEND
+from translator.expand import reference_trace
 from translator.interpreter import Interpreter
 from zkaot.recognise import NoProfile, load_guest
 
@@ -117,7 +121,23 @@ def test_minimal_trace_expands_to_the_interpreters_full_trace(vendor, xlen, jit_
     _, result, _, precompiles = expansion_matches_reference(load_guest(elf(vendor, xlen), vendor), jit_cache, 10,
                                                             [b"s", bytes(range(200)), b"", b"abc"], min_chunks=4)
     assert (result.exit_code == 0) == (vendor == "sp1")
-    assert (len(precompiles) > 0) == (xlen == 32)      # rv64's SHA_EXTEND does not fit a row
+    assert len(precompiles) > 0
+
+
+@pytest.mark.parametrize("xlen", XLENS)
+def test_sha_calls_leave_rows_of_the_u32_words_they_read_and_wrote(xlen):
+    guest = load_guest(elf("sp1", xlen), "sp1")
+    result, _, rows = reference_trace(guest.program, b"", guest.profile.maps[xlen], profile="sp1",
+                                      frames=[b"s", bytes(range(100))])
+    assert result.output == hashlib.sha256(bytes(range(100))).digest()
+    words = lambda field, n: np.ascontiguousarray(field[:4 * n]).view("<u4").tolist()   # noqa: E731
+    extend, compress = rows[rows["kind"] == SHA_EXTEND], rows[rows["kind"] == SHA_COMPRESS]
+    assert len(extend) == len(compress) >= 2          # two blocks of the message at least
+    for row in extend:
+        assert words(row["output"], 48) == sha256_extend(words(row["input"], 16))[16:]
+    for row in compress:
+        w_and_h = words(row["input"], 72)
+        assert words(row["output"], 8) == sha256_rounds(w_and_h[64:], w_and_h[:64])
 
 
 @pytest.mark.parametrize("xlen", XLENS)

@@ -6,7 +6,8 @@ op-class table, ALU, Arith, MemAccess and MemInit (`memory.py`), Image and Input
 (`image.py`), OutputRead and Output (`output.py`: the bytes of writes to fd 3), the
 precompile bridge and its layout (`precompile.py`), Keccak-f and SHA-256 with their
 round tables (`keccak.py`, `sha256.py`: every key has them, a run without precompile
-calls gives them padding only), range16 and bitwise.  Fixed columns (the verifying
+calls gives them padding only; a profile whose Main sends SP1's SHA calls adds the
+SHA_EXTEND and SHA_COMPRESS tables, `sp1_sha.py`), range16 and bitwise.  Fixed columns (the verifying
 key): the ROM, the op-class table, the register file's initial values, the Image, the
 precompile layout and round tables and the range tables, so a key is one program's
 (`run_key`).
@@ -72,8 +73,8 @@ def _range_tables():
     return (r16, bw), {"range16": r16_fixed, "bitwise": bw_fixed}
 
 
-def _precompile_tables(xlen: int, precompiles: bool) -> tuple[list, dict]:
-    return precompile_airs(xlen) if precompiles else ([], {})
+def _precompile_tables(xlen: int, precompiles: bool, sp1_sha: bool = False) -> tuple[list, dict]:
+    return precompile_airs(xlen, sp1_sha) if precompiles else ([], {})
 
 
 def machine_airs(program: ProgramImage, precompiles: bool = True) -> tuple[list, dict]:
@@ -86,7 +87,7 @@ def machine_airs(program: ProgramImage, precompiles: bool = True) -> tuple[list,
     mem_airs, mem_fixed = memory_tables(program)
     range_airs, range_fixed = _range_tables()
     airs = [main_air(xlen, main), regfile_air(xlen), rom_air(xlen), optable_air(xlen), alu_air(xlen), arith_air(xlen)]
-    pre_airs, pre_fixed = _precompile_tables(xlen, precompiles)
+    pre_airs, pre_fixed = _precompile_tables(xlen, precompiles, main.sp1_sha)
     airs += mem_airs + [outread_air(xlen), output_air()] + pre_airs + list(range_airs)
     fixed = {ROM: rom_fixed(program), OPTABLE: optable_fixed(xlen, main.csr), **mem_fixed, **pre_fixed,
              **range_fixed}
@@ -99,7 +100,7 @@ def machine_air_list(xlen: int, profile: ProofProfile = ZKAOT_PROOF, precompiles
     return ([main_air(xlen, profile.main), regfile_air(xlen), rom_air(xlen), optable_air(xlen), alu_air(xlen),
              arith_air(xlen), memaccess_air(xlen), meminit_air(), image_air(), input_air(profile.memory_map),
              regions_air(), outread_air(xlen), output_air()]
-            + _precompile_tables(xlen, precompiles)[0] + list(range_airs))
+            + _precompile_tables(xlen, precompiles, profile.main.sp1_sha)[0] + list(range_airs))
 
 
 @cache
@@ -205,7 +206,7 @@ def machine_traces(program: ProgramImage, mt: MainTrace, input_bytes: bytes = b"
     run in order (needed when it makes any: the calls' inputs and outputs, `precompile.py`)."""
     lk = lookups or mt.lookups
     xlen, main = mt.xlen, profile_of(program).main
-    pre = precompile_traces(lk.precompile_calls, main.table_rows(precompiles), xlen, OP_ID["ecall"])
+    pre = precompile_traces(lk.precompile_calls, main.table_rows(precompiles), xlen, OP_ID["ecall"], main.sp1_sha)
     outread, memory = _memory_tables(program, lk, pre, input_bytes, state, memory, xlen)
     alu, arith = alu_trace(lk.alu_rows, xlen), arith_trace(lk.arith_rows, xlen)
     tables = {
@@ -252,7 +253,7 @@ def _lookup_tables(count_range16, lk: MainLookups, alu, arith, memory: MemoryTra
     bitwise = {op: alu.bitwise.get(op, []) + arith.bitwise.get(op, []) + mem_bitwise.get(op, [])
                + outread.bitwise.get(op, []) + pre.bridge.bitwise.get(op, []) for op in ranges.BITWISE_OPS}
     return {"range16": count_range16(*(lk.range16 + alu.range16 + arith.range16 + memory.range16()
-                                       + outread.range16 + pre.sha256.range16)),
+                                       + outread.range16 + pre.range16)),
             "bitwise": count_bitwise(bitwise)}
 
 

@@ -24,6 +24,11 @@ where step is the ecall's step (PRECOMPILE_ROW `step`, < p), lo and hi are the w
 `sha256_messages` lists exactly these messages for PRECOMPILE_ROW rows.  Every limb
 received is range-checked here (the rule of docs/riscv-air.md), so the table's soundness
 does not depend on the sender's limbs.
+
+The table is built from parts that SP1's SHA tables (`sp1_sha.py`) share: the round
+structure (`round_structure`), the schedule window (`schedule_part`), the rounds
+(`round_part`) and the input and output registers (`state_part`), each with its trace
+filler (`fill_*`).
 """
 from __future__ import annotations
 
@@ -62,23 +67,38 @@ def _limbs(name):
     return [f"{name}_lo", f"{name}_hi"]
 
 
-def sha256_columns() -> list[str]:
-    cols = ["step", "real", "mult"] + ROUND_FIELDS + ["m_lo", "m_hi"]
+def round_columns() -> list[str]:
+    """The round state of `round_part`: a, b, c, e, f, g as bits, d, h, an, en as limbs, carries."""
+    cols = []
     for v in "abcefg":
         cols += _bits(v)
     for v in ("d", "h", "an", "en"):
         cols += _limbs(v)
-    cols += [f"ka_{i}" for i in range(6)] + [f"ke_{i}" for i in range(6)]
+    return cols + [f"ka_{i}" for i in range(6)] + [f"ke_{i}" for i in range(6)]
+
+
+def schedule_columns() -> list[str]:
+    """The schedule window of `schedule_part`: w0..w15 (w1, w14 bits), wn and its carries."""
+    cols = []
     for j in range(16):
         cols += _bits(f"w{j}") if j in _WINDOW_BITS else _limbs(f"w{j}")
-    cols += _limbs("wn") + [f"ks_{i}" for i in range(4)]
-    for k in range(8):
-        cols += _limbs(f"r{k}")
-    for k in range(8):
-        cols += _limbs(f"o{k}")
+    return cols + _limbs("wn") + [f"ks_{i}" for i in range(4)]
+
+
+def state_columns() -> list[str]:
+    """The input and output registers of `state_part` and the output carries."""
+    cols = []
+    for v in "ro":
+        for k in range(8):
+            cols += _limbs(f"{v}{k}")
     for k in range(8):
         cols += [f"co{k}_lo", f"co{k}_hi"]
     return cols
+
+
+def sha256_columns() -> list[str]:
+    return (["step", "real", "mult"] + ROUND_FIELDS + ["m_lo", "m_hi"] + round_columns() + schedule_columns()
+            + state_columns())
 
 
 def _idx(t: int) -> int:
@@ -192,118 +212,143 @@ def sha256_air() -> Air:
     1 round-table lookup).
     """
     air = Air(SHA256, main=sha256_columns())
-    C = air.col
+    step, real, rf, nl = round_structure(air)
+    w0 = schedule_part(air, nl)
+    state0, final = round_part(air, rf, nl, w0)
+    r, o = state_part(air, rf, nl, state0, final)
+    mult, m = air.col("mult"), [air.col("m_lo"), air.col("m_hi")]
+    air.constrain(mult - real * (rf["is_w"] + rf["is_in"] + rf["is_out"]), "mult = real * (is_w + is_in + is_out)")
+    for k, part in enumerate(("lo", "hi")):
+        air.constrain(m[k] - rf["is_w"] * w0[k] - rf["is_in"] * r[7][k] - rf["is_out"] * o[7][k],
+                      f"m_{part} is the received word")
+    receive_word(air, [step, rf["idx"], m[0], m[1]], mult)
+    return air
 
-    def bits(name):
-        return [C(n) for n in _bits(name)]
 
-    def limbs(name):
-        return [C(n) for n in _limbs(name)]
+def _limb_cols(air, name):
+    return [air.col(n) for n in _limbs(name)]
 
-    def compose(bs):
-        """A bit word's two limbs."""
-        return [sum((1 << i) * bs[16 * k + i] for i in range(16)) for k in range(2)]
 
-    def wordsum(terms):
-        """Two limbs of sum over bits of per-bit terms (each 0/1 on bits)."""
-        return [sum((1 << i) * terms[16 * k + i] for i in range(16)) for k in range(2)]
+def _bit_cols(air, name):
+    return [air.col(n) for n in _bits(name)]
 
-    def carry(name, lo, width):
-        cs = [C(f"{name}_{lo + i}") for i in range(width)]
-        return sum((1 << i) * c for i, c in enumerate(cs))
 
-    step, real, mult = C("step"), C("real"), C("mult")
-    rf = {f: C(f) for f in ROUND_FIELDS}
-    t, last, first = rf["t"], rf["last"], rf["first"]
-    is_w, is_in, is_out = rf["is_w"], rf["is_in"], rf["is_out"]
-    nl = 1 - last
-    a, b, c, e, f, g = (bits(v) for v in "abcefg")
-    d, h, an, en = (limbs(v) for v in ("d", "h", "an", "en"))
-    A, B, Cw, E, F, G = (compose(x) for x in (a, b, c, e, f, g))
-    w = {j: (bits(f"w{j}") if j in _WINDOW_BITS else limbs(f"w{j}")) for j in range(16)}
-    wl = {j: (compose(w[j]) if j in _WINDOW_BITS else w[j]) for j in range(16)}
-    wn = limbs("wn")
-    r = [limbs(f"r{k}") for k in range(8)]
-    o = [limbs(f"o{k}") for k in range(8)]
-    m = limbs("m")
-    K = [rf["K_lo"], rf["K_hi"]]
+def _compose(bs):
+    """A bit word's two limbs (also: two limbs of a sum over bits of per-bit 0/1 terms)."""
+    return [sum((1 << i) * bs[16 * k + i] for i in range(16)) for k in range(2)]
 
-    # ---- booleans
-    bit_cols = [n for n in air.main_names if n[0] in "abcefg" and n[1] == "_" or n.startswith(("w1_", "w14_"))
-                or n.startswith(("ka_", "ke_", "ks_", "co"))]
-    for n in bit_cols + ["real"]:
-        x = C(n)
+
+def _carry(air, name, lo, width):
+    return sum((1 << i) * air.col(f"{name}_{lo + i}") for i in range(width))
+
+
+def _booleans(air, names):
+    for n in names:
+        x = air.col(n)
         air.constrain(x * (x - 1), f"{n} is boolean")
 
-    # ---- the round table and the compression structure
+
+def _shift(air, nl, name, new, old):
+    """nl (new' - old) = 0 limb by limb: a value moved one row down inside a compression."""
+    for k, part in enumerate(("lo", "hi")):
+        air.constrain(nl * (new[k] - old[k]), f"{name}'_{part} moves down")
+
+
+def receive_word(air, fields, mult):
+    """Receive one ("sha256", [step, index, lo, hi]) word and range-check its limbs."""
+    air.receive(SHA256, fields, mult)
+    air.send(RANGE16, [fields[2]], mult)
+    air.send(RANGE16, [fields[3]], mult)
+
+
+def round_structure(air):
+    """The rows of one call are rounds t = 0..63 of the fixed round table, with one step and
+    one real flag (`sha256_air`, "Compressions").  (step, real, {round field: column}, nl)."""
+    C = air.col
+    step, real = C("step"), C("real")
+    rf = {f: C(f) for f in ROUND_FIELDS}
+    t, last = rf["t"], rf["last"]
+    nl = 1 - last
+    _booleans(air, ["real"])
     air.send(SHA256_ROUND, [rf[x] for x in ROUND_FIELDS], 1)
     air.constrain(nl * (t.next - t - 1), "t' = t + 1 inside a compression")
     air.constrain(last * t.next, "a compression starts at t = 0")
     air.constrain(nl * (step.next - step), "step is constant over a compression")
     air.constrain(nl * (real.next - real), "real is constant over a compression")
+    return step, real, rf, nl
 
-    # ---- messages
-    air.constrain(mult - real * (is_w + is_in + is_out), "mult = real * (is_w + is_in + is_out)")
-    for k, part in enumerate(("lo", "hi")):
-        air.constrain(m[k] - is_w * w[0][k] - is_in * r[7][k] - is_out * o[7][k], f"m_{part} is the received word")
-    air.receive(SHA256, [step, rf["idx"], m[0], m[1]], mult)
-    air.send(RANGE16, [m[0]], mult)
-    air.send(RANGE16, [m[1]], mult)
 
-    # ---- round t
+def round_part(air, rf, nl, w):
+    """Round t on every row with W_t = w (two limb expressions) (`sha256_air`, "Round t").
+    (state0, final): the state on the row (the call's input at t = 0) and after the round
+    (its output less the input on row 63), as limb pairs a..h."""
+    _booleans(air, [n for n in round_columns() if n[0] in "abcefg" and n[1] == "_" or n[:3] in ("ka_", "ke_")])
+    a, b, c, e, f, g = (_bit_cols(air, v) for v in "abcefg")
+    d, h, an, en = (_limb_cols(air, v) for v in ("d", "h", "an", "en"))
+    A, B, Cw, E, F, G = (_compose(x) for x in (a, b, c, e, f, g))
+    K = [rf["K_lo"], rf["K_hi"]]
     S1 = [xor_bits(e[(i + 6) % 32], e[(i + 11) % 32], e[(i + 25) % 32]) for i in range(32)]
     S0 = [xor_bits(a[(i + 2) % 32], a[(i + 13) % 32], a[(i + 22) % 32]) for i in range(32)]
     ch = [e[i] * f[i] + (1 - e[i]) * g[i] for i in range(32)]
     maj = [a[i] * b[i] + c[i] * (a[i] + b[i] - 2 * a[i] * b[i]) for i in range(32)]
-    X = wordsum([S1[i] + ch[i] + S0[i] + maj[i] for i in range(32)])
-    Y = wordsum([S1[i] + ch[i] for i in range(32)])
-    ka = [carry("ka", 0, 3), carry("ka", 3, 3)]
-    ke = [carry("ke", 0, 3), carry("ke", 3, 3)]
-    air.constrain(an[0] + 65536 * ka[0] - (h[0] + X[0] + K[0] + wl[0][0]), "an_lo = T1 + T2 (low limb)")
-    air.constrain(an[1] + 65536 * ka[1] - (h[1] + X[1] + K[1] + wl[0][1] + ka[0]), "an_hi = T1 + T2 (high limb)")
-    air.constrain(en[0] + 65536 * ke[0] - (d[0] + h[0] + Y[0] + K[0] + wl[0][0]), "en_lo = d + T1 (low limb)")
-    air.constrain(en[1] + 65536 * ke[1] - (d[1] + h[1] + Y[1] + K[1] + wl[0][1] + ke[0]),
-                  "en_hi = d + T1 (high limb)")
+    X = _compose([S1[i] + ch[i] + S0[i] + maj[i] for i in range(32)])
+    Y = _compose([S1[i] + ch[i] for i in range(32)])
+    ka = [_carry(air, "ka", 0, 3), _carry(air, "ka", 3, 3)]
+    ke = [_carry(air, "ke", 0, 3), _carry(air, "ke", 3, 3)]
+    air.constrain(an[0] + 65536 * ka[0] - (h[0] + X[0] + K[0] + w[0]), "an_lo = T1 + T2 (low limb)")
+    air.constrain(an[1] + 65536 * ka[1] - (h[1] + X[1] + K[1] + w[1] + ka[0]), "an_hi = T1 + T2 (high limb)")
+    air.constrain(en[0] + 65536 * ke[0] - (d[0] + h[0] + Y[0] + K[0] + w[0]), "en_lo = d + T1 (low limb)")
+    air.constrain(en[1] + 65536 * ke[1] - (d[1] + h[1] + Y[1] + K[1] + w[1] + ke[0]), "en_hi = d + T1 (high limb)")
     nxt = lambda limbs_: [x.next for x in limbs_]          # noqa: E731
-    nxt_word = lambda bs: compose([x.next for x in bs])    # noqa: E731
+    nxt_word = lambda bs: _compose([x.next for x in bs])    # noqa: E731
     for name, new, old in (("a", nxt_word(a), an), ("b", nxt_word(b), A), ("c", nxt_word(c), B),
                            ("d", nxt(d), Cw), ("e", nxt_word(e), en), ("f", nxt_word(f), E),
                            ("g", nxt_word(g), F), ("h", nxt(h), G)):
-        for k, part in enumerate(("lo", "hi")):
-            air.constrain(nl * (new[k] - old[k]), f"{name}'_{part} = the next state's {name}")
+        _shift(air, nl, name, new, old)
+    return [A, B, Cw, d, E, F, G, h], [an, A, B, Cw, en, E, F, G]
 
-    # ---- schedule
+
+def schedule_part(air, nl):
+    """The schedule window on every row (`sha256_air`, "Schedule"): w0 at row t is W_t and
+    W_(t+16) = sigma1(W_(t+14)) + W_(t+9) + sigma0(W_(t+1)) + W_t.  W_t's limbs (w0)."""
+    _booleans(air, [n for n in schedule_columns() if n.startswith(("w1_", "w14_", "ks_"))])
+    w = {j: (_bit_cols(air, f"w{j}") if j in _WINDOW_BITS else _limb_cols(air, f"w{j}")) for j in range(16)}
+    wl = {j: (_compose(w[j]) if j in _WINDOW_BITS else w[j]) for j in range(16)}
+    wn = _limb_cols(air, "wn")
     w1, w14 = w[1], w[14]
     sig0 = [xor_bits(w1[(i + 7) % 32], w1[(i + 18) % 32], *([w1[i + 3]] if i + 3 < 32 else [])) for i in range(32)]
     sig1 = [xor_bits(w14[(i + 17) % 32], w14[(i + 19) % 32], *([w14[i + 10]] if i + 10 < 32 else []))
             for i in range(32)]
-    s = wordsum([sig0[i] + sig1[i] for i in range(32)])
-    ks = [carry("ks", 0, 2), carry("ks", 2, 2)]
+    s = _compose([sig0[i] + sig1[i] for i in range(32)])
+    ks = [_carry(air, "ks", 0, 2), _carry(air, "ks", 2, 2)]
     air.constrain(wn[0] + 65536 * ks[0] - (s[0] + wl[9][0] + wl[0][0]), "wn_lo = W_(t+16) (low limb)")
     air.constrain(wn[1] + 65536 * ks[1] - (s[1] + wl[9][1] + wl[0][1] + ks[0]), "wn_hi = W_(t+16) (high limb)")
     for j in range(1, 17):
-        new = nxt_word(w[j - 1]) if j - 1 in _WINDOW_BITS else nxt(w[j - 1])
-        old = wn if j == 16 else wl[j]
-        for k, part in enumerate(("lo", "hi")):
-            air.constrain(nl * (new[k] - old[k]), f"w{j - 1}'_{part} = {'wn' if j == 16 else f'w{j}'}")
+        new = _compose([x.next for x in w[j - 1]]) if j - 1 in _WINDOW_BITS else [x.next for x in w[j - 1]]
+        _shift(air, nl, f"w{j - 1}", new, wn if j == 16 else wl[j])
+    return wl[0]
 
-    # ---- the registers of input and output words
+
+def state_part(air, rf, nl, state0, final):
+    """The registers of input and output words and the final addition (`sha256_air`,
+    "Input and output").  (r, o): the registers' limb pairs (r7, o7 are received)."""
+    _booleans(air, [n for n in state_columns() if n.startswith("co")])
+    first, last = rf["first"], rf["last"]
+    r = [_limb_cols(air, f"r{k}") for k in range(8)]
+    o = [_limb_cols(air, f"o{k}") for k in range(8)]
     for k in range(8):
-        for q, part in enumerate(("lo", "hi")):
-            air.constrain(nl * (r[k][q].next - r[(k - 1) % 8][q]), f"r{k}'_{part} = r{(k - 1) % 8}")
-            air.constrain(nl * (o[k][q].next - o[(k - 1) % 8][q]), f"o{k}'_{part} = o{(k - 1) % 8}")
-    state0 = [A, B, Cw, d, E, F, G, h]
+        _shift(air, nl, f"r{k}", [x.next for x in r[k]], r[(k - 1) % 8])
+        _shift(air, nl, f"o{k}", [x.next for x in o[k]], o[(k - 1) % 8])
     for k in range(8):
         for q, part in enumerate(("lo", "hi")):
             air.constrain(first * (r[k][q] - state0[k][q]), f"row 0: r{k}_{part} is the state's word {k}")
-    final = [an, A, B, Cw, en, E, F, G]
     for j in range(8):
         inj, outj = r[(j - 1) % 8], o[(j - 1) % 8]
-        co_lo, co_hi = C(f"co{j}_lo"), C(f"co{j}_hi")
+        co_lo, co_hi = air.col(f"co{j}_lo"), air.col(f"co{j}_hi")
         air.constrain(last * (outj[0] + 65536 * co_lo - inj[0] - final[j][0]), f"out{j}_lo = in{j} + final{j}")
         air.constrain(last * (outj[1] + 65536 * co_hi - inj[1] - final[j][1] - co_lo),
                       f"out{j}_hi = in{j} + final{j}")
-    return air
+    return r, o
 
 
 # ------------------------------------------------------------------ trace
@@ -318,14 +363,20 @@ def _rotr(x, n):
     return ((x >> np.uint64(n)) | (x << np.uint64(32 - n))) & M32
 
 
-def _split(rows: np.ndarray):
-    """(steps, state in (n, 8), block words (n, 16), state out (n, 8)) as uint64, checked."""
+def check_calls(rows: np.ndarray, kind: int, table: str, call: str) -> None:
+    """TypeError or ValueError unless `rows` is a 1-d PRECOMPILE_ROW array of `call`s
+    (PRECOMPILE_ROW kind `kind`) whose steps fit in a field element."""
     if rows.dtype != PRECOMPILE_ROW or rows.ndim != 1:
-        raise TypeError(f"sha256 takes a 1-d PRECOMPILE_ROW array, not {rows.dtype} with shape {rows.shape}")
-    if rows.size and (rows["kind"] != SYS_SHA256_COMPRESS).any():
-        raise ValueError(f"a row is not a sha256_compress call (kind {SYS_SHA256_COMPRESS:#x})")
+        raise TypeError(f"{table} takes a 1-d PRECOMPILE_ROW array, not {rows.dtype} with shape {rows.shape}")
+    if rows.size and (rows["kind"] != kind).any():
+        raise ValueError(f"a row is not a {call} call (kind {kind:#x})")
     if rows.size and rows["step"].max() >= P:
         raise ValueError("a step does not fit in a field element")
+
+
+def _split(rows: np.ndarray):
+    """(steps, state in (n, 8), block words (n, 16), state out (n, 8)) as uint64, checked."""
+    check_calls(rows, SYS_SHA256_COMPRESS, "sha256", "sha256_compress")
     inp = np.ascontiguousarray(rows["input"])
     out = np.ascontiguousarray(rows["output"][:, :32])
     state = np.ascontiguousarray(inp[:, :32]).view("<u4").astype(np.uint64)
@@ -347,6 +398,149 @@ def sha256_messages(rows: np.ndarray) -> np.ndarray:
     return msg.reshape(-1, 4)
 
 
+def calls_height(n_real: int, height: int | None) -> int:
+    """The calls a table of `n_real` calls is padded to: a power of two (at least 1), or
+    `height` / 64.  ValueError for a height that is not 64 times a power of two >= n_real."""
+    n = max(1, 1 << max(0, (n_real - 1).bit_length())) if height is None else height // ROWS_PER_CALL
+    if n < n_real or n & (n - 1) or (height is not None and height != n * ROWS_PER_CALL):
+        raise ValueError(f"height {height} is not 64 times a power of two >= {n_real}")
+    return n
+
+
+def pad_calls(x: np.ndarray, n: int) -> np.ndarray:
+    """x (calls first) with zero calls appended up to n."""
+    return np.concatenate([x, np.zeros((n - x.shape[0],) + x.shape[1:], x.dtype)])
+
+
+def _lo(x):
+    return x & np.uint64(0xFFFF)
+
+
+def _hi(x):
+    return x >> np.uint64(16)
+
+
+def _sigmas(x1, x14):
+    """sigma0(x1), sigma1(x14) of the schedule (uint64 arrays)."""
+    return (_rotr(x1, 7) ^ _rotr(x1, 18) ^ (x1 >> np.uint64(3)),
+            _rotr(x14, 17) ^ _rotr(x14, 19) ^ (x14 >> np.uint64(10)))
+
+
+def extend_schedule(W: np.ndarray, start: int) -> None:
+    """W[:, start:] (N, 80) from the words before by the schedule's recurrence, in place."""
+    for j in range(start, W.shape[1]):
+        s0, s1 = _sigmas(W[:, j - 15], W[:, j - 2])
+        W[:, j] = (W[:, j - 16] + s0 + W[:, j - 7] + s1) & M32
+
+
+class CallRows:
+    """A table's trace being filled: (N calls, 64 rounds, columns), column by name."""
+
+    def __init__(self, n: int, names: list[str]):
+        self.names, self.pos = names, {nm: i for i, nm in enumerate(names)}
+        self.buf = np.zeros((n, ROWS_PER_CALL, len(names)), dtype=np.uint32)
+
+    def put(self, name, x):
+        self.buf[:, :, self.pos[name]] = x
+
+    def bits(self, name, x):                    # x (N, 64) words
+        i = self.pos[f"{name}_0"]
+        self.buf[:, :, i:i + 32] = (x[:, :, None] >> np.arange(32, dtype=np.uint64)) & np.uint64(1)
+
+    def limbs(self, name, x):
+        self.put(f"{name}_lo", _lo(x))
+        self.put(f"{name}_hi", _hi(x))
+
+    def carry(self, name, first, width, x):
+        for i in range(width):
+            self.put(f"{name}_{first + i}", (x >> np.uint64(i)) & np.uint64(1))
+
+    def main(self) -> np.ndarray:
+        return self.buf.reshape(-1, len(self.names))
+
+
+def fill_structure(t: CallRows, steps, real) -> None:
+    """The round table's fields, step and real (`round_structure`)."""
+    fixed = rounds_fixed()
+    for i, nm in enumerate(ROUND_FIELDS):
+        t.put(nm, fixed[:, i][None, :])
+    t.put("step", steps[:, None])
+    t.put("real", real[:, None])
+
+
+def fill_schedule(t: CallRows, W: np.ndarray) -> None:
+    """The window, wn and carries of `schedule_part` for W (N, 80): row t holds W_t..W_(t+16)."""
+    x1, x14, x9, x0 = W[:, 1:65], W[:, 14:78], W[:, 9:73], W[:, 0:64]
+    s0, s1 = _sigmas(x1, x14)
+    ks_lo = (_lo(s0) + _lo(s1) + _lo(x9) + _lo(x0)) >> np.uint64(16)
+    ks_hi = (_hi(s0) + _hi(s1) + _hi(x9) + _hi(x0) + ks_lo) >> np.uint64(16)
+    for j in range(16):
+        (t.bits if j in _WINDOW_BITS else t.limbs)(f"w{j}", W[:, j:j + 64])
+    t.limbs("wn", W[:, 16:80])
+    t.carry("ks", 0, 2, ks_lo)
+    t.carry("ks", 2, 2, ks_hi)
+
+
+def fill_rounds(t: CallRows, state_in: np.ndarray, W: np.ndarray) -> np.ndarray:
+    """The round columns of `round_part` from the input state (N, 8) and W_0..W_63; returns
+    the state after round 63 (N, 8)."""
+    N, sh = state_in.shape[0], np.uint64(16)
+    A = np.zeros((N, 68), dtype=np.uint64)          # A[:, j] = A_(j-4): A[:, 0..3] = d, c, b, a
+    E = np.zeros((N, 68), dtype=np.uint64)
+    A[:, 3::-1] = state_in[:, 0:4]
+    E[:, 3::-1] = state_in[:, 4:8]
+    ka = np.zeros((N, 64, 2), dtype=np.uint64)
+    ke = np.zeros((N, 64, 2), dtype=np.uint64)
+    for r in range(64):
+        a, b, c, d = A[:, r + 3], A[:, r + 2], A[:, r + 1], A[:, r]
+        e, f, g, h = E[:, r + 3], E[:, r + 2], E[:, r + 1], E[:, r]
+        S1 = _rotr(e, 6) ^ _rotr(e, 11) ^ _rotr(e, 25)
+        ch = (e & f) ^ (~e & M32 & g)
+        S0 = _rotr(a, 2) ^ _rotr(a, 13) ^ _rotr(a, 22)
+        mj = (a & b) ^ (a & c) ^ (b & c)
+        k = np.uint64(SHA256_K[r])
+        y_lo = _lo(h) + _lo(S1) + _lo(ch) + _lo(k) + _lo(W[:, r])
+        y_hi = _hi(h) + _hi(S1) + _hi(ch) + _hi(k) + _hi(W[:, r])
+        a_lo = y_lo + _lo(S0) + _lo(mj)
+        ka[:, r, 0] = a_lo >> sh
+        a_hi = y_hi + _hi(S0) + _hi(mj) + ka[:, r, 0]
+        ka[:, r, 1] = a_hi >> sh
+        e_lo = y_lo + _lo(d)
+        ke[:, r, 0] = e_lo >> sh
+        e_hi = y_hi + _hi(d) + ke[:, r, 0]
+        ke[:, r, 1] = e_hi >> sh
+        A[:, r + 4] = _lo(a_lo) | (_lo(a_hi) << sh)
+        E[:, r + 4] = _lo(e_lo) | (_lo(e_hi) << sh)
+    for name, col0 in (("a", 3), ("b", 2), ("c", 1)):
+        t.bits(name, A[:, col0:col0 + 64])
+    for name, col0 in (("e", 3), ("f", 2), ("g", 1)):
+        t.bits(name, E[:, col0:col0 + 64])
+    t.limbs("d", A[:, 0:64])
+    t.limbs("h", E[:, 0:64])
+    t.limbs("an", A[:, 4:68])
+    t.limbs("en", E[:, 4:68])
+    for q in range(2):
+        t.carry("ka", 3 * q, 3, ka[:, :, q])
+        t.carry("ke", 3 * q, 3, ke[:, :, q])
+    return np.stack([A[:, 67], A[:, 66], A[:, 65], A[:, 64], E[:, 67], E[:, 66], E[:, 65], E[:, 64]], axis=1)
+
+
+def fill_state(t: CallRows, state_in: np.ndarray, final: np.ndarray, given_out: np.ndarray, real) -> np.ndarray:
+    """The registers and output carries of `state_part`: the real calls' outputs as given,
+    the padding calls' honest; returns the outputs (N, 8)."""
+    out = np.where(real[:, None].astype(bool), given_out, (state_in + final) & M32)
+    co_lo = (_lo(state_in) + _lo(final)) >> np.uint64(16)
+    co_hi = (_hi(state_in) + _hi(final) + co_lo) >> np.uint64(16)
+    rot = (np.arange(8)[:, None] - np.arange(64)[None, :]) % 8          # r_k at row t = in_(k - t)
+    for k in range(8):
+        t.limbs(f"r{k}", state_in[:, rot[k]])
+        t.limbs(f"o{k}", out[:, rot[k]])
+    for j in range(8):
+        t.buf[:, 63, t.pos[f"co{j}_lo"]] = co_lo[:, j]
+        t.buf[:, 63, t.pos[f"co{j}_hi"]] = co_hi[:, j]
+    return out
+
+
 def sha256_trace(rows: np.ndarray, height: int | None = None) -> Sha256Trace:
     """The main trace of `sha256_air()` for PRECOMPILE_ROW rows of sha256_compress calls:
     64 rows per call, padded to a power of two (or `height`) with honest compressions of a
@@ -354,122 +548,29 @@ def sha256_trace(rows: np.ndarray, height: int | None = None) -> Sha256Trace:
     given, so a wrong output gives a trace that fails the constraints."""
     steps, state_in, block, given_out = _split(rows)
     n_real = rows.size
-    n_calls = max(1, 1 << max(0, (n_real - 1).bit_length())) if height is None else height // ROWS_PER_CALL
-    if n_calls < n_real or n_calls & (n_calls - 1) or (height is not None and height != n_calls * ROWS_PER_CALL):
-        raise ValueError(f"height {height} is not 64 times a power of two >= {n_real}")
-    N = n_calls
-    pad = lambda x: np.concatenate([x, np.zeros((N - n_real,) + x.shape[1:], x.dtype)])   # noqa: E731
-    steps, state_in, block, given_out = pad(steps), pad(state_in), pad(block), pad(given_out)
+    N = calls_height(n_real, height)
+    steps, state_in, block, given_out = (pad_calls(x, N) for x in (steps, state_in, block, given_out))
     real = (np.arange(N) < n_real).astype(np.uint64)
-    lo = lambda x: x & np.uint64(0xFFFF)       # noqa: E731
-    hi = lambda x: x >> np.uint64(16)          # noqa: E731
-    sh = np.uint64(16)
-
-    # message schedule, extended to W_79 (the window of row 63 and its wn)
-    W = np.zeros((N, 80), dtype=np.uint64)
+    W = np.zeros((N, 80), dtype=np.uint64)          # extended to W_79 (the window of row 63 and its wn)
     W[:, :16] = block
-    for j in range(16, 80):
-        x15, x2 = W[:, j - 15], W[:, j - 2]
-        s0 = _rotr(x15, 7) ^ _rotr(x15, 18) ^ (x15 >> np.uint64(3))
-        s1 = _rotr(x2, 17) ^ _rotr(x2, 19) ^ (x2 >> np.uint64(10))
-        W[:, j] = (W[:, j - 16] + s0 + W[:, j - 7] + s1) & M32
-    # schedule carries at row t: wn = sigma0(w1) + sigma1(w14) + w9 + w0
-    x1, x14, x9, x0 = W[:, 1:65], W[:, 14:78], W[:, 9:73], W[:, 0:64]
-    s0 = _rotr(x1, 7) ^ _rotr(x1, 18) ^ (x1 >> np.uint64(3))
-    s1 = _rotr(x14, 17) ^ _rotr(x14, 19) ^ (x14 >> np.uint64(10))
-    r_lo = lo(s0) + lo(s1) + lo(x9) + lo(x0)
-    ks_lo = r_lo >> sh
-    ks_hi = (hi(s0) + hi(s1) + hi(x9) + hi(x0) + ks_lo) >> sh
+    extend_schedule(W, 16)
 
-    # rounds: A[:, j] = A_(j-4), so A[:, 0..3] = d, c, b, a of the input
-    A = np.zeros((N, 68), dtype=np.uint64)
-    E = np.zeros((N, 68), dtype=np.uint64)
-    A[:, 3::-1] = state_in[:, 0:4]
-    E[:, 3::-1] = state_in[:, 4:8]
-    ka = np.zeros((N, 64, 2), dtype=np.uint64)
-    ke = np.zeros((N, 64, 2), dtype=np.uint64)
-    for t in range(64):
-        a, b, c, d = A[:, t + 3], A[:, t + 2], A[:, t + 1], A[:, t]
-        e, f, g, h = E[:, t + 3], E[:, t + 2], E[:, t + 1], E[:, t]
-        S1 = _rotr(e, 6) ^ _rotr(e, 11) ^ _rotr(e, 25)
-        ch = (e & f) ^ (~e & M32 & g)
-        S0 = _rotr(a, 2) ^ _rotr(a, 13) ^ _rotr(a, 22)
-        mj = (a & b) ^ (a & c) ^ (b & c)
-        k = np.uint64(SHA256_K[t])
-        y_lo = lo(h) + lo(S1) + lo(ch) + lo(k) + lo(W[:, t])
-        y_hi = hi(h) + hi(S1) + hi(ch) + hi(k) + hi(W[:, t])
-        a_lo = y_lo + lo(S0) + lo(mj)
-        ka[:, t, 0] = a_lo >> sh
-        a_hi = y_hi + hi(S0) + hi(mj) + ka[:, t, 0]
-        ka[:, t, 1] = a_hi >> sh
-        e_lo = y_lo + lo(d)
-        ke[:, t, 0] = e_lo >> sh
-        e_hi = y_hi + hi(d) + ke[:, t, 0]
-        ke[:, t, 1] = e_hi >> sh
-        A[:, t + 4] = lo(a_lo) | (lo(a_hi) << sh)
-        E[:, t + 4] = lo(e_lo) | (lo(e_hi) << sh)
-    final = np.stack([A[:, 67], A[:, 66], A[:, 65], A[:, 64], E[:, 67], E[:, 66], E[:, 65], E[:, 64]], axis=1)
-    honest_out = (state_in + final) & M32
-    out = np.where(real[:, None].astype(bool), given_out, honest_out)
-    co_lo = (lo(state_in) + lo(final)) >> sh
-    co_hi = (hi(state_in) + hi(final) + co_lo) >> sh
-
-    names = sha256_columns()
-    pos = {nm: i for i, nm in enumerate(names)}
-    buf = np.zeros((N, 64, len(names)), dtype=np.uint32)
-    shifts = np.arange(32, dtype=np.uint64)
-
-    def put_bits(name, x):                        # x (N, 64) words
-        buf[:, :, pos[f"{name}_0"]:pos[f"{name}_0"] + 32] = (x[:, :, None] >> shifts) & np.uint64(1)
-
-    def put_limbs(name, x):
-        buf[:, :, pos[f"{name}_lo"]] = lo(x)
-        buf[:, :, pos[f"{name}_hi"]] = hi(x)
-
-    def put_carry(name, first, width, x):
-        for i in range(width):
-            buf[:, :, pos[f"{name}_{first + i}"]] = (x >> np.uint64(i)) & np.uint64(1)
-
+    t = CallRows(N, sha256_columns())
+    fill_structure(t, steps, real)
     fixed = rounds_fixed()
-    for i, nm in enumerate(ROUND_FIELDS):
-        buf[:, :, pos[nm]] = fixed[:, i][None, :]
-    buf[:, :, pos["step"]] = steps[:, None]
-    buf[:, :, pos["real"]] = real[:, None]
-    flags = fixed[:, ROUND_FIELDS.index("is_w")] + fixed[:, ROUND_FIELDS.index("is_in")] + \
-        fixed[:, ROUND_FIELDS.index("is_out")]
+    flags = sum(fixed[:, ROUND_FIELDS.index(f)] for f in ("is_w", "is_in", "is_out"))
     mult = real[:, None] * flags[None, :].astype(np.uint64)
-    buf[:, :, pos["mult"]] = mult
-    for name, col0 in (("a", 3), ("b", 2), ("c", 1)):
-        put_bits(name, A[:, col0:col0 + 64])
-    for name, col0 in (("e", 3), ("f", 2), ("g", 1)):
-        put_bits(name, E[:, col0:col0 + 64])
-    put_limbs("d", A[:, 0:64])
-    put_limbs("h", E[:, 0:64])
-    put_limbs("an", A[:, 4:68])
-    put_limbs("en", E[:, 4:68])
-    for q in range(2):
-        put_carry("ka", 3 * q, 3, ka[:, :, q])
-        put_carry("ke", 3 * q, 3, ke[:, :, q])
-    for j in range(16):
-        (put_bits if j in _WINDOW_BITS else put_limbs)(f"w{j}", W[:, j:j + 64])
-    put_limbs("wn", W[:, 16:80])
-    put_carry("ks", 0, 2, ks_lo)
-    put_carry("ks", 2, 2, ks_hi)
-    rot = (np.arange(8)[:, None] - np.arange(64)[None, :]) % 8          # r_k at row t = in_(k - t)
-    for k in range(8):
-        put_limbs(f"r{k}", state_in[:, rot[k]])
-        put_limbs(f"o{k}", out[:, rot[k]])
-    for j in range(8):
-        buf[:, 63, pos[f"co{j}_lo"]] = co_lo[:, j]
-        buf[:, 63, pos[f"co{j}_hi"]] = co_hi[:, j]
+    t.put("mult", mult)
+    fill_schedule(t, W)
+    final = fill_rounds(t, state_in, W)
+    out = fill_state(t, state_in, final, given_out, real)
     msg = np.zeros((N, 64), dtype=np.uint64)
     msg[:, :16] = W[:, :16]
     msg[:, 16:24] = state_in[:, 7::-1]
     msg[:, 56:64] = out[:, 7::-1]
-    put_limbs("m", msg)
+    t.limbs("m", msg)
 
-    main = buf.reshape(N * 64, len(names))
+    main = t.main()
     sel = mult.reshape(-1) > 0
-    m_lo, m_hi = main[sel, pos["m_lo"]], main[sel, pos["m_hi"]]
     rounds = np.full((64, 1), N, dtype=np.uint32)
-    return Sha256Trace(main, [m_lo, m_hi], {}, rounds)
+    return Sha256Trace(main, [main[sel, t.pos["m_lo"]], main[sel, t.pos["m_hi"]]], {}, rounds)

@@ -23,10 +23,12 @@ _ZKAOT_ECALLS = tuple(c.selector.number for c in ZKAOT.calls if c.proven_by)    
 class MainProfile:
     """The zkaot machine: Main's own calls and nothing more.  `csr`: the op-class table has
     rows for the CSR instructions (a profile whose calls a CSR selects).  `ecalls`: the
-    a7 values of the ecalls Main proves."""
+    a7 values of the ecalls Main proves.  `sp1_sha`: Main sends SP1's SHA_EXTEND and
+    SHA_COMPRESS calls, so the proof has their tables (`precompile.py`, `sp1_sha.py`)."""
     name: str = "zkaot"
     csr: bool = False
     ecalls: tuple[int, ...] = _ZKAOT_ECALLS
+    sp1_sha: bool = False
 
     @property
     def extensions(self) -> frozenset[str]:
