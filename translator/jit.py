@@ -1,7 +1,8 @@
 """LLVM compilation of lifted regions, and the on-disk cache of object files.
 
 `translate` lifts and compiles every region of a program for one mode (in
-parallel partitions when the program is large) and stores the object files
+parallel partitions when the program is large; `translate_modes` for several
+modes at once, their partitions in one pool) and stores the object files
 under a key made of the ELF's hash, the translator's own source hash, the mode,
 the memory layout, the optimisation level and the host CPU.  `load` puts the
 objects into an MCJIT engine without running LLVM's optimiser again, which is
@@ -29,6 +30,7 @@ DEFAULT_OPT = 0                 # measured: nearly O1's run speed for less than 
 QUICK_OPT = -1                  # the cold-start tier (translator/tiering.py): LLVM's O0 code generator, no passes
 FULL_MODE_OPT = QUICK_OPT       # what the default tier compiles full mode at (tier())
 PARALLEL_THRESHOLD = 1_500      # instructions; below it, one process compiles faster than a pool starts
+COMPILE_COST = {"fast": 1.0, "minimal": 1.25, "full": 0.75}    # CPU per instruction at each mode's default tier
 _SOURCES = (lifter.__file__, fp_lift.__file__, regions.__file__, __file__)
 _initialized = False
 
@@ -90,10 +92,13 @@ def tier(mode: str, opt: int) -> int:
     return FULL_MODE_OPT if mode == "full" and opt == DEFAULT_OPT else opt
 
 
-def compile_partition(job: tuple) -> bytes:
-    """Worker entry point: lift a list of regions and compile them (module-level for pickling)."""
+def compile_partition(job: tuple) -> tuple[bytes, float]:
+    """Worker entry point: lift a list of regions and compile them (module-level for pickling); the object
+    and the CPU seconds it took."""
     cm, part, mode, layout, opt = job
-    return compile_ir(lift_module(cm, part, mode, layout, name=f"part_{part[0].start:x}"), opt)
+    start = time.process_time()
+    obj = compile_ir(lift_module(cm, part, mode, layout, name=f"part_{part[0].start:x}"), opt)
+    return obj, time.process_time() - start
 
 
 def partitions(region_list: list[Region], cm: CodeMap, count: int) -> list[list[Region]]:
@@ -111,9 +116,10 @@ def partitions(region_list: list[Region], cm: CodeMap, count: int) -> list[list[
 class Translation:
     objects: list[bytes]
     region_names: dict[int, str]     # leader pc -> function name
-    compile_seconds: float
+    compile_seconds: float           # wall time of the compile (shared by the modes compiled together)
     cached: bool
     key: str
+    cpu_seconds: float = 0.0         # CPU time of this mode's own compile jobs, on whichever cores ran them
 
 
 def cache_key(program, mode: str, layout: Layout, opt: int) -> str:
@@ -130,26 +136,40 @@ def cache_key(program, mode: str, layout: Layout, opt: int) -> str:
 def translate(program, cm: CodeMap, mode: str, layout: Layout, opt: int = DEFAULT_OPT,
               cache_dir: Path | None = None, workers: int | None = None) -> Translation:
     """Compile every region for `mode`, or load the objects from the cache."""
-    opt = tier(mode, opt)
-    translation = cached_translation(program, cm, mode, layout, opt, cache_dir)
-    if translation is not None:
-        return translation
-    key = cache_key(program, mode, layout, opt)
-    directory = Path(cache_dir or default_cache_dir()) / key
-    start = time.perf_counter()
+    return translate_modes(program, {mode: cm}, layout, opt, cache_dir, workers)[mode]
+
+
+def translate_modes(program, code_maps: dict[str, CodeMap], layout: Layout, opt: int = DEFAULT_OPT,
+                    cache_dir: Path | None = None, workers: int | None = None) -> dict[str, Translation]:
+    """Compile every region of several modes (mode -> its code map), or load them from the cache.
+
+    All the modes' partitions go to one pool, costliest first, so that every core stays busy until the
+    last one is done: compiled mode after mode, each mode's last partition left the other cores idle."""
+    done = {mode: cached_translation(program, cm, mode, layout, opt, cache_dir) for mode, cm in code_maps.items()}
+    todo = [mode for mode, translation in done.items() if translation is None]
     workers = workers or (os.cpu_count() or 1)
-    jobs = workers if cm.instructions >= PARALLEL_THRESHOLD and workers > 1 else 1
-    work = [(cm, part, mode, layout, opt) for part in partitions(cm.regions, cm, jobs)]
-    if len(work) > 1:
+    work = []
+    for mode in todo:
+        cm = code_maps[mode]
+        count = workers if cm.instructions >= PARALLEL_THRESHOLD and workers > 1 else 1
+        work += [(cm, part, mode, layout, tier(mode, opt)) for part in partitions(cm.regions, cm, count)]
+    work.sort(key=lambda job: COMPILE_COST[job[2]] * sum(r.end - r.start for r in job[1]), reverse=True)
+    start = time.perf_counter()
+    if len(work) > 1 and sum(code_maps[mode].instructions for mode in todo) >= PARALLEL_THRESHOLD:
         from translator.parallel import local_executor
-        with local_executor(len(work)) as pool:
-            objects = pool.map(compile_partition, work)
+        with local_executor(min(workers, len(work))) as pool:
+            results = pool.map(compile_partition, work)
     else:
-        objects = [compile_partition(job) for job in work]
-    objects.append(dispatcher_object(cm.shift))
+        results = [compile_partition(job) for job in work]
     seconds = time.perf_counter() - start
-    _store(directory, objects)
-    return Translation(objects, _region_names(cm), seconds, False, key)
+    for mode in todo:
+        cm = code_maps[mode]
+        mine = [result for job, result in zip(work, results) if job[2] == mode]
+        objects = [obj for obj, _ in mine] + [dispatcher_object(cm.shift)]
+        key = cache_key(program, mode, layout, opt)
+        _store(Path(cache_dir or default_cache_dir()) / key, objects)
+        done[mode] = Translation(objects, _region_names(cm), seconds, False, key, sum(cpu for _, cpu in mine))
+    return done
 
 
 @functools.cache
