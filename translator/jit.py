@@ -35,7 +35,7 @@ FULL_MODE_OPT = QUICK_OPT       # what the default tier compiles full mode at (t
 DEFAULT_TIER_OPTIONS = {"enable-misched": ("false", "true"), "disable-lsr": ("true", "false"),
                         "disable-constant-hoisting": ("true", "false")}     # name: (default tier, LLVM's own)
 PARALLEL_THRESHOLD = 1_500      # instructions; below it, one process compiles faster than a pool starts
-COMPILE_COST = {"fast": 1.0, "minimal": 1.25, "full": 0.75}    # CPU per instruction at each mode's default tier
+COMPILE_COST = {"fast": 1.0, "minimal": 1.1, "full": 0.5}     # CPU per instruction at each mode's default tier
 _SOURCES = (lifter.__file__, fp_lift.__file__, regions.__file__, __file__)
 _initialized = False
 
@@ -133,7 +133,8 @@ class Translation:
 def cache_key(program, mode: str, layout: Layout, opt: int) -> str:
     _init()
     parts = [program.sha256, translator_version(), mode, repr(layout), str(tier(mode, opt)),
-             repr(DEFAULT_TIER_OPTIONS), llvm.get_process_triple(), llvm.get_host_cpu_name(), llvm.get_host_cpu_features().flatten()]
+             repr(DEFAULT_TIER_OPTIONS), llvm.get_process_triple(), llvm.get_host_cpu_name(),
+             llvm.get_host_cpu_features().flatten()]
     if program.self_loop_halts:         # its code map leaves jumps to themselves out (translator/regions.py)
         parts.append("self-loop-halts")
     if program.compressed:              # its code map has 2-byte slots (the C extension)
