@@ -19,7 +19,9 @@ from translator.elf import load_elf
 from translator import tiering
 from translator.executor import NativeMachine, layout_for
 from translator.interpreter import Interpreter
-from translator.jit import DEFAULT_OPT, QUICK_OPT, cache_key, cached_translation
+from translator import jit
+from translator.jit import DEFAULT_OPT, QUICK_OPT, cache_key, cached_translation, compile_ir
+from translator.lifter import lift_module
 from translator.regions import code_map
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -148,6 +150,24 @@ def test_full_mode_compiles_its_default_tier_at_the_quick_tier():
     layout = layout_for(program, MemoryMap())
     assert cache_key(program, "full", layout, DEFAULT_OPT) == cache_key(program, "full", layout, QUICK_OPT)
     assert cache_key(program, "fast", layout, DEFAULT_OPT) != cache_key(program, "fast", layout, QUICK_OPT)
+
+
+def test_other_code_generation_options_at_the_default_tier_change_the_cache_key(monkeypatch):
+    program, _ = example("fibonacci")
+    layout = layout_for(program, MemoryMap())
+    before = cache_key(program, "fast", layout, DEFAULT_OPT)
+    monkeypatch.setattr(jit, "DEFAULT_TIER_OPTIONS", {**jit.DEFAULT_TIER_OPTIONS, "enable-misched": ("true", "true")})
+    assert cache_key(program, "fast", layout, DEFAULT_OPT) != before
+
+
+def test_the_default_tiers_code_generation_options_stay_out_of_llvms_own_pipelines():
+    """They are process-wide LLVM options: an opt 1 compile after a default-tier one is what it was before."""
+    program, _ = example("coremark_like")
+    cm = code_map(program, "fast")
+    text = lift_module(cm, cm.regions, "fast", layout_for(program, MemoryMap()))
+    first = compile_ir(text, 1)
+    assert compile_ir(text, DEFAULT_OPT) != first
+    assert compile_ir(text, 1) == first
 
 
 def test_with_hand_off_off_a_compile_ends_with_the_process_that_started_it(tmp_path):

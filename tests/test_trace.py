@@ -11,7 +11,8 @@ from runtime.trace_files import read_trace
 from translator.elf import load_elf
 from translator.executor import NativeMachine, layout_for
 from translator.expand import chunks_of, expand_chunk, reference_trace
-from translator.jit import translate
+from translator import jit
+from translator.jit import translate, translate_modes
 from translator.regions import code_map
 from zkaot.cli import main
 from zkaot.tracing import trace
@@ -86,6 +87,19 @@ def test_translate_stores_objects_that_a_later_run_loads_without_llvm(tmp_path):
     assert not first.cached and again.cached and again.compile_seconds == 0
     run = NativeMachine(program, (ROOT / "examples/fibonacci/input.bin").read_bytes(), cache_dir=tmp_path).run()
     assert run.cached and run.result.exit_code == 0
+
+
+def test_modes_translated_in_one_pool_are_the_objects_each_mode_compiles_alone(tmp_path, monkeypatch):
+    monkeypatch.setattr(jit, "PARALLEL_THRESHOLD", 0)          # two partitions a mode, six jobs in one pool
+    program = load_elf(ROOT / "examples/fibonacci/guest.rv64im.elf")
+    layout = layout_for(program, MemoryMap())
+    maps = {"fast": code_map(program, "fast"), "minimal": code_map(program, "minimal"), "full": code_map(program, "full")}
+    together = translate_modes(program, maps, layout, cache_dir=tmp_path / "together", workers=2)
+    for mode, cm in maps.items():
+        alone = translate(program, cm, mode, layout, cache_dir=tmp_path / "alone", workers=2)
+        again = translate(program, cm, mode, layout, cache_dir=tmp_path / "together")
+        assert together[mode].objects == alone.objects and together[mode].cpu_seconds > 0
+        assert again.cached and again.key == together[mode].key
 
 
 def test_chunks_expand_on_a_dask_cluster(tmp_path, cache):

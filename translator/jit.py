@@ -1,7 +1,8 @@
 """LLVM compilation of lifted regions, and the on-disk cache of object files.
 
 `translate` lifts and compiles every region of a program for one mode (in
-parallel partitions when the program is large) and stores the object files
+parallel partitions when the program is large; `translate_modes` for several
+modes at once, their partitions in one pool) and stores the object files
 under a key made of the ELF's hash, the translator's own source hash, the mode,
 the memory layout, the optimisation level and the host CPU.  `load` puts the
 objects into an MCJIT engine without running LLVM's optimiser again, which is
@@ -28,7 +29,13 @@ from translator.regions import CodeMap, Region
 DEFAULT_OPT = 0                 # measured: nearly O1's run speed for less than half its compile time
 QUICK_OPT = -1                  # the cold-start tier (translator/tiering.py): LLVM's O0 code generator, no passes
 FULL_MODE_OPT = QUICK_OPT       # what the default tier compiles full mode at (tier())
+# The default tier's code generator leaves out the machine scheduler, loop strength reduction and constant
+# hoisting (LLVM command-line options, process-wide, so compile_ir sets them for each module): measured on
+# the 200,000-instruction guest, 20% less code-generation time; run speed within the noise (docs/translator.md).
+DEFAULT_TIER_OPTIONS = {"enable-misched": ("false", "true"), "disable-lsr": ("true", "false"),
+                        "disable-constant-hoisting": ("true", "false")}     # name: (default tier, LLVM's own)
 PARALLEL_THRESHOLD = 1_500      # instructions; below it, one process compiles faster than a pool starts
+COMPILE_COST = {"fast": 1.0, "minimal": 1.1, "full": 0.5}     # CPU per instruction at each mode's default tier
 _SOURCES = (lifter.__file__, fp_lift.__file__, regions.__file__, __file__)
 _initialized = False
 
@@ -60,7 +67,8 @@ def compile_ir(module_text: str, opt: int) -> bytes:
     """Optimise and emit one module as a relocatable object file.
 
     opt 0 is the light tier: only SROA (the step and log counters into SSA
-    values) and CFG simplification before the O1 code generator; 1-3 are LLVM's
+    values) and CFG simplification before the O1 code generator, less
+    DEFAULT_TIER_OPTIONS' passes; 1-3 are LLVM's
     own pipelines (bench/translator.py measures what each costs and gives).
     QUICK_OPT runs no passes and LLVM's O0 code generator (fast instruction
     selection, the fast register allocator): several times quicker to produce,
@@ -71,6 +79,8 @@ def compile_ir(module_text: str, opt: int) -> bytes:
     mod.verify()
     if opt == QUICK_OPT:
         return target_machine(0).emit_object(mod)
+    for name, (ours, llvms) in DEFAULT_TIER_OPTIONS.items():
+        llvm.set_option("", f"-{name}={ours if opt == DEFAULT_OPT else llvms}")
     tm = target_machine(max(opt, 1))
     pb = llvm.create_pass_builder(tm, llvm.create_pipeline_tuning_options(speed_level=max(opt, 1)))
     if opt:
@@ -90,10 +100,13 @@ def tier(mode: str, opt: int) -> int:
     return FULL_MODE_OPT if mode == "full" and opt == DEFAULT_OPT else opt
 
 
-def compile_partition(job: tuple) -> bytes:
-    """Worker entry point: lift a list of regions and compile them (module-level for pickling)."""
+def compile_partition(job: tuple) -> tuple[bytes, float]:
+    """Worker entry point: lift a list of regions and compile them (module-level for pickling); the object
+    and the CPU seconds it took."""
     cm, part, mode, layout, opt = job
-    return compile_ir(lift_module(cm, part, mode, layout, name=f"part_{part[0].start:x}"), opt)
+    start = time.process_time()
+    obj = compile_ir(lift_module(cm, part, mode, layout, name=f"part_{part[0].start:x}"), opt)
+    return obj, time.process_time() - start
 
 
 def partitions(region_list: list[Region], cm: CodeMap, count: int) -> list[list[Region]]:
@@ -111,15 +124,17 @@ def partitions(region_list: list[Region], cm: CodeMap, count: int) -> list[list[
 class Translation:
     objects: list[bytes]
     region_names: dict[int, str]     # leader pc -> function name
-    compile_seconds: float
+    compile_seconds: float           # wall time of the compile (shared by the modes compiled together)
     cached: bool
     key: str
+    cpu_seconds: float = 0.0         # CPU time of this mode's own compile jobs, on whichever cores ran them
 
 
 def cache_key(program, mode: str, layout: Layout, opt: int) -> str:
     _init()
     parts = [program.sha256, translator_version(), mode, repr(layout), str(tier(mode, opt)),
-             llvm.get_process_triple(), llvm.get_host_cpu_name(), llvm.get_host_cpu_features().flatten()]
+             repr(DEFAULT_TIER_OPTIONS), llvm.get_process_triple(), llvm.get_host_cpu_name(),
+             llvm.get_host_cpu_features().flatten()]
     if program.self_loop_halts:         # its code map leaves jumps to themselves out (translator/regions.py)
         parts.append("self-loop-halts")
     if program.compressed:              # its code map has 2-byte slots (the C extension)
@@ -130,26 +145,40 @@ def cache_key(program, mode: str, layout: Layout, opt: int) -> str:
 def translate(program, cm: CodeMap, mode: str, layout: Layout, opt: int = DEFAULT_OPT,
               cache_dir: Path | None = None, workers: int | None = None) -> Translation:
     """Compile every region for `mode`, or load the objects from the cache."""
-    opt = tier(mode, opt)
-    translation = cached_translation(program, cm, mode, layout, opt, cache_dir)
-    if translation is not None:
-        return translation
-    key = cache_key(program, mode, layout, opt)
-    directory = Path(cache_dir or default_cache_dir()) / key
-    start = time.perf_counter()
+    return translate_modes(program, {mode: cm}, layout, opt, cache_dir, workers)[mode]
+
+
+def translate_modes(program, code_maps: dict[str, CodeMap], layout: Layout, opt: int = DEFAULT_OPT,
+                    cache_dir: Path | None = None, workers: int | None = None) -> dict[str, Translation]:
+    """Compile every region of several modes (mode -> its code map), or load them from the cache.
+
+    All the modes' partitions go to one pool, costliest first, so that every core stays busy until the
+    last one is done: compiled mode after mode, each mode's last partition left the other cores idle."""
+    done = {mode: cached_translation(program, cm, mode, layout, opt, cache_dir) for mode, cm in code_maps.items()}
+    todo = [mode for mode, translation in done.items() if translation is None]
     workers = workers or (os.cpu_count() or 1)
-    jobs = workers if cm.instructions >= PARALLEL_THRESHOLD and workers > 1 else 1
-    work = [(cm, part, mode, layout, opt) for part in partitions(cm.regions, cm, jobs)]
-    if len(work) > 1:
+    work = []
+    for mode in todo:
+        cm = code_maps[mode]
+        count = workers if cm.instructions >= PARALLEL_THRESHOLD and workers > 1 else 1
+        work += [(cm, part, mode, layout, tier(mode, opt)) for part in partitions(cm.regions, cm, count)]
+    work.sort(key=lambda job: COMPILE_COST[job[2]] * sum(r.end - r.start for r in job[1]), reverse=True)
+    start = time.perf_counter()
+    if len(work) > 1 and sum(code_maps[mode].instructions for mode in todo) >= PARALLEL_THRESHOLD:
         from translator.parallel import local_executor
-        with local_executor(len(work)) as pool:
-            objects = pool.map(compile_partition, work)
+        with local_executor(min(workers, len(work))) as pool:
+            results = pool.map(compile_partition, work)
     else:
-        objects = [compile_partition(job) for job in work]
-    objects.append(dispatcher_object(cm.shift))
+        results = [compile_partition(job) for job in work]
     seconds = time.perf_counter() - start
-    _store(directory, objects)
-    return Translation(objects, _region_names(cm), seconds, False, key)
+    for mode in todo:
+        cm = code_maps[mode]
+        mine = [result for job, result in zip(work, results) if job[2] == mode]
+        objects = [obj for obj, _ in mine] + [dispatcher_object(cm.shift)]
+        key = cache_key(program, mode, layout, opt)
+        _store(Path(cache_dir or default_cache_dir()) / key, objects)
+        done[mode] = Translation(objects, _region_names(cm), seconds, False, key, sum(cpu for _, cpu in mine))
+    return done
 
 
 @functools.cache

@@ -224,7 +224,7 @@ class RegionCode:
         start = time.perf_counter()
         batch = self._batch_from(region)
         part = [self.cm.regions[r] for r in batch]
-        obj = compile_partition((self.cm, part, self.mode, self.layout, QUICK_OPT))
+        obj, _ = compile_partition((self.cm, part, self.mode, self.layout, QUICK_OPT))
         self._compiled[batch] = True
         self._install(Translation([obj], {pc: region_name(r) for r in part for pc in r.entries}, 0.0, False, ""),
                       rank=0)
