@@ -15,8 +15,10 @@ _NO_RS1 = {"U", "J", "FENCE", "NONE"}
 
 
 def traced(handler: Callable[[], int], ins, pc: int, regs: list[int], xlen: int,
-           record: Callable[[Row], None], branch_taken=None) -> Callable[[], int]:
-    """Wrap a step closure so that each execution records its row through `record`."""
+           record: Callable[[Row], None], branch_taken=None, selector: int = 17) -> Callable[[], int]:
+    """Wrap a step closure so that each execution records its row through `record`; an
+    ecall's b is the register `selector` (the profile's call selector: a7, or t0 for SP1,
+    Pico and RISC Zero), so a prover reads which call it is off the row."""
     mask = (1 << xlen) - 1
     opcode = ins.opcode
     fmt, cls, op, size = opcode.format.name, opcode.cls, opcode.id, opcode.size
@@ -31,7 +33,7 @@ def traced(handler: Callable[[], int], ins, pc: int, regs: list[int], xlen: int,
         a = 0 if fmt in _NO_RS1 else regs[rs1] if zimm is None else zimm
         b = regs[rs2] if b_reg else b_imm
         if fmt == "NONE":
-            a, b = regs[10], regs[17]
+            a, b = regs[10], regs[selector]
         try:
             nxt = handler()
         except GuestExit:

@@ -189,6 +189,10 @@ def prove(program: Program | str | Path, input_bytes: bytes | Sequence[bytes] = 
         raise CannotProve(f"{getattr(program, 'name', program)}: {e}") from None
     if not isinstance(program, Program):
         program = load_guest(program, profile).program
+    try:
+        chosen.check_width(program.xlen)
+    except ValueError as e:
+        raise CannotProve(f"{program.name}: {e}") from None
     if program.float_lowering is not None:
         raise CannotProve(f"{program.name}: the program has F/D instructions (lowered to the soft-float library), "
                           "which no proof holds yet; such programs cannot be proven")

@@ -33,6 +33,8 @@ u0..u7 (one-hot of r below).  Constraints (degree <= 3):
   because it counts rows, so 8 left cannot wrap mod p either);
 - the u_j are boolean, one-hot, copied to every row; on the last row the bytes past
   the input's end are 0 (b_j = 0 for j > r), as the interpreter's zero fill.
+A memory map without an input region (SP1's: its frames come through calls) has an
+empty Input table: is_real = 0 on every row, so no word of memory starts as input.
 The bytes are bound to a given input from outside the table: the Input table's main
 commitment is the run's public input hash (`machine.input_root`), which the verifier
 compares with `verify(commitments=)`; without that comparison a proof shows a run on
@@ -82,6 +84,10 @@ def image_words(program: ProgramImage) -> tuple[np.ndarray, np.ndarray]:
 def input_words(input_bytes: bytes, memory_map: MemoryMap = MemoryMap()) -> tuple[np.ndarray, np.ndarray]:
     """The input region's words as the interpreter lays them out: (w, bytes (k, 8) uint8)
     for k = 1 + ceil(len / 8): the length (u64 LE), then the bytes, zero-filled."""
+    if memory_map.input_base is None:
+        if input_bytes:
+            raise ValueError("this memory map has no input region: its input comes through calls")
+        return np.zeros(0, dtype=np.int64), np.zeros((0, WORD_BYTES), dtype=np.uint8)
     if len(input_bytes) > memory_map.max_input:
         raise ValueError(f"input is {len(input_bytes)} bytes, more than MemoryMap.max_input")
     lo, hi = memory_map.input_span(len(input_bytes))
@@ -134,6 +140,10 @@ def input_air(memory_map: MemoryMap = MemoryMap()) -> Air:
     b = [C(f"b{j}") for j in range(WORD_BYTES)]
     z = [C(f"z{i}") for i in range(WORD_BYTES // 2)]
     u = [C(f"u{j}") for j in range(WORD_BYTES)]
+    if memory_map.input_base is None:
+        air.constrain(is_real, "no input region: no input words")
+        air.send(INPUT, [w] + b, is_real)
+        return air
 
     air.when_first(first - 1, "first = 1 on row 0")
     air.when_transition(first.next, "first = 0 after row 0")
@@ -176,6 +186,8 @@ def input_trace(input_bytes: bytes, memory_map: MemoryMap = MemoryMap(), height:
         raise ValueError(f"height {n} is not a power of two >= {k}")
     cols = input_columns()
     out = np.zeros((n, len(cols)), dtype=np.uint32)
+    if not k:                           # no input region
+        return input_lookups(out)
     pos = {c: i for i, c in enumerate(cols)}
     out[:k, pos["is_real"]] = 1
     out[0, pos["first"]] = 1

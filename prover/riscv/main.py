@@ -68,7 +68,7 @@ def main_columns(xlen: int, profile: MainProfile = ZKAOT_MAIN) -> list[str]:
 def _bind(xlen: int, profile: MainProfile, get):
     """The layout's fields as get(name), with the profile's device term (`memory.py`)."""
     m = main_layout(xlen, profile).bind(get)
-    m.device = profile.device(m)
+    m.profile, m.device = profile, profile.device(m)
     return m
 
 
@@ -129,8 +129,8 @@ def main_trace(program: ProgramImage, rows: np.ndarray, xlen: int | None = None,
         raise ValueError("main_trace needs at least one step")
     profile = profile_of(program).main
     steps = control.decode(program, rows, xlen, strict, profile.csr)
-    values = operands.read(steps, initial)
-    kinds = calls.kinds(steps, values)
+    values = operands.read(steps, initial, profile.selector)
+    kinds = calls.kinds(steps, values, profile.core, profile.own_ecalls(steps, values))
     buf = _empty_table(xlen, profile, rows.size, kinds.exited, height)       # column-major while filling
     index = main_layout(xlen, profile).index
     m = _bind(xlen, profile, lambda name: buf[index[name]])

@@ -10,8 +10,11 @@ proof was made for, and a proof made under one profile never verifies as another
 
 Proven: `zkaot` (every call but none), `zisk` and `zisk-legacy` (`cpu/zisk.py`: exit with
 the output slots, marchid, keccakf, sha256f, the UART, and on the current layout the
-input-ready free call).  Every other profile is refused by name (`proof_profile`), and a
-run that makes a call no proof holds before proving (`refusals.py`).
+input-ready free call), and `sp1` on rv32 (`cpu/sp1.py`: HALT, WRITE to the console and
+the public values, COMMIT, KECCAK_PERMUTE; its rv64 runs, SP1 v6's, are refused: their
+memory map reaches 2^40 and the memory argument's addresses stay below 2^32).  Every other
+profile is refused by name (`proof_profile`), and a run that makes a call no proof holds
+before proving (`refusals.py`).
 """
 from __future__ import annotations
 
@@ -23,15 +26,25 @@ from runtime.program_image import ProgramImage
 from runtime.zisk import CURRENT, LEGACY
 
 from .cpu.profile import ZKAOT_MAIN, MainProfile
+from .cpu.sp1 import SP1_MAIN
 from .cpu.zisk import zisk_main
 
 
 @dataclass(frozen=True)
 class ProofProfile:
-    """A machine profile as the prover sees it: its name, memory map and Main calls."""
+    """A machine profile as the prover sees it: its name, memory map, Main calls and the
+    widths whose runs it proves."""
     name: str
     memory_map: MemoryMap
     main: MainProfile
+    xlens: tuple[int, ...] = (32, 64)
+
+    def check_width(self, xlen: int) -> None:
+        """ValueError (one line) for a width whose runs no proof of the profile holds."""
+        if xlen not in self.xlens:
+            raise ValueError(f"rv{xlen} runs of the {self.name} profile cannot be proven yet: its rv{xlen} memory "
+                             "map reaches past 2^32, and the memory argument holds addresses below 2^32 "
+                             f"(zkaot proves its rv{'/rv'.join(map(str, self.xlens))} runs)")
 
 
 ZKAOT_PROOF = ProofProfile("zkaot", MemoryMap(), ZKAOT_MAIN)
@@ -39,6 +52,7 @@ PROOF_PROFILES = {p.name: p for p in (
     ZKAOT_PROOF,
     ProofProfile("zisk", PROFILES["zisk"].maps[64], zisk_main(CURRENT, free_calls=True)),
     ProofProfile("zisk-legacy", PROFILES["zisk-legacy"].maps[64], zisk_main(LEGACY, free_calls=False)),
+    ProofProfile("sp1", PROFILES["sp1"].maps[32], SP1_MAIN, xlens=(32,)),
 )}
 
 
@@ -55,6 +69,7 @@ def profile_of(program: ProgramImage) -> ProofProfile:
     """The ProofProfile of a program's runs; ValueError when none proves them, or when the
     image's memory map is not its profile's (the verifier knows only the profile's)."""
     profile = proof_profile(program.profile)
+    profile.check_width(program.xlen)
     if program.memory_map != profile.memory_map:
         raise ValueError(f"{program.name}: a {program.profile} run in another memory map than the "
                          f"{program.profile} profile's cannot be proven")

@@ -1,0 +1,148 @@
+"""SP1's calls: Main's component for the sp1 profile on rv32 (SP1 v4/v5; `profile.py`;
+runtime/sp1.py is the reference semantics, docs/profiles.md the ABI).
+
+An SP1 call is an ecall selected by t0 (`selector`), with a0 and a1 (a2 for WRITE) as
+arguments; no call Main proves writes a register (a0 stays as it was: c = a).  What a
+run's Main rows prove beyond Main's own:
+- Main's kinds (`calls.py`, with `SP1_CORE`): e_exit is HALT (t0 = 0; the exit code is
+  a0's low 32 bits), e_con WRITE to fd 1 or 2 (the console: nothing about its bytes is
+  proven), e_out WRITE to fd 13 (SP1's public values: OutputRead reads the bytes into the
+  Output table, which the verifier pins to the claim's output); Main has no e_kec or
+  e_sha under SP1 (both 0).
+- k_com, k_cdp: COMMIT (0x10) and COMMIT_DEFERRED_PROOFS (0x1A) of word a1 at index a0:
+  a0 < 8 (its high limb 0, and 2^13 a_0 in range16), as the executor requires.  The words
+  themselves are not part of the claim: SP1 commits the SHA-256 digest of the public
+  values, whose bytes the claim carries in full (docs/profiles.md).
+- the precompiles (`PRECOMPILES`: the t0 id -> its kind column, the zkaot call whose
+  table proves it and the bridge kinds it sends with their base registers): on a row of
+  kind k, a1 = 0 (the executor requires it), the state at a0 is `align`-aligned (a_0 =
+  align zpa, zpa in range16; rv32 addresses are below 2^32) and Main sends ("pcall",
+  [ts, kind, base_lo, base_hi]) UNITS[kind] times per base, which the precompile bridge
+  joins to memory and to the permutation's table (`precompile.py`) as for zkaot's own
+  call.  KECCAK_PERMUTE (0x00010109) is keccakf on the 25 lanes at a0, 4-aligned (the
+  bridge reads an rv32 lane as two 4-byte memops, so 4 is enough).
+Not proven (refused after the run, before proving: `refusals.py`): HINT_LEN and
+HINT_READ, SHA_EXTEND and SHA_COMPRESS, the curve and uint256 calls, and WRITE to any
+descriptor but 1, 2 and 13 (the hint descriptor 14, which puts a frame into the input,
+and the ones SP1 ignores).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from runtime.isa import REGISTER_NUMBERS
+from runtime.sp1 import (COMMIT, COMMIT_DEFERRED_PROOFS, DIGEST_WORDS, HALT, KECCAK_PERMUTE, SP1_FD_PUBLIC_VALUES,
+                         WRITE)
+
+from ..keccak import SYS_KECCAKF
+from ..precompile import KECCAK, PCALL, UNITS
+from ..ranges import RANGE16
+from .profile import CoreCalls, MainProfile
+
+T0 = REGISTER_NUMBERS["t0"]
+SP1_CORE = CoreCalls(exit=HALT, write=WRITE, keccak=None, sha=None, output_fd=SP1_FD_PUBLIC_VALUES,
+                     write_returns_len=False)
+CONSOLE_FDS = (1, 2)
+COMMITS = {"k_com": COMMIT, "k_cdp": COMMIT_DEFERRED_PROOFS}
+
+
+@dataclass(frozen=True)
+class Precompile:
+    """An SP1 precompile Main routes to the bridge: its kind column, the zkaot call whose
+    table proves it (the trace's rows are relabelled to it), the bridge kinds it sends
+    with the register holding each one's base ("a": a0, "x": a1), and the state's alignment."""
+    column: str
+    table_call: int
+    bases: tuple[tuple[int, str], ...]
+    align: int
+
+
+PRECOMPILES = {KECCAK_PERMUTE: Precompile("k_kec", SYS_KECCAKF, ((KECCAK, "a"),), 4)}
+
+
+@dataclass(frozen=True)
+class Sp1Main(MainProfile):
+    """SP1's calls on rv32."""
+
+    def fields(self, xlen: int) -> dict:
+        names = tuple(COMMITS) + tuple(p.column for p in PRECOMPILES.values()) + ("zpa",)
+        return {name: name for name in names}
+
+    def ecall_kinds(self, m) -> list:
+        return ([(getattr(m, k), n) for k, n in COMMITS.items()]
+                + [(getattr(m, p.column), n) for n, p in PRECOMPILES.items()])
+
+    def own_ecalls(self, s, v):
+        return s.is_["ecall"] & np.isin(v.s, list(COMMITS.values()) + list(PRECOMPILES))
+
+    def constrain(self, air, m, xlen: int) -> None:
+        kinds = [k for k, _ in self.ecall_kinds(m)]
+        for k in kinds:
+            air.constrain(k * (k - 1), f"{k} is boolean")
+            for i, (c, a) in enumerate(zip(m.c, m.a)):
+                air.constrain(k * (c - a), f"sp1 {k}: a0 limb {i} is unchanged")
+        commit = m.k_com + m.k_cdp
+        air.constrain(commit * m.a[1], "commit: the word index's high limb is 0")
+        air.send(RANGE16, [(1 << 13) * m.a[0]], commit)            # index < 8
+        for p in PRECOMPILES.values():
+            k = getattr(m, p.column)
+            for i, x in enumerate(m.x):
+                air.constrain(k * x, f"sp1 {p.column}: a1 limb {i} is 0")
+            air.constrain(k * (m.a[0] - p.align * m.zpa), f"sp1 {p.column}: the state is {p.align}-aligned")
+            air.send(RANGE16, [m.zpa], k)
+            for kind, reg in p.bases:
+                base = getattr(m, reg)
+                air.send(PCALL, [m.ts, kind, base[0], base[1]], UNITS[kind] * k)
+
+    def fill(self, m, s, v, initial_memory, precompiles) -> None:
+        n, ecall = s.n, s.is_["ecall"]
+        rows = {k: ecall & (v.s == number) for k, number in COMMITS.items()}
+        rows.update({p.column: ecall & (v.s == number) for number, p in PRECOMPILES.items()})
+        own = np.logical_or.reduce(list(rows.values()))
+        if s.strict and not np.array_equal(v.written[own], v.a[own]):
+            raise ValueError("an sp1 call's a0 in the trace is not the a0 it was called with")
+        commit = rows["k_com"] | rows["k_cdp"]
+        if (v.a[commit] >= DIGEST_WORDS).any():
+            raise ValueError(f"step {int(np.flatnonzero(commit & (v.a >= DIGEST_WORDS))[0])}: a commit of a word "
+                             f"index {DIGEST_WORDS} or more faults, it cannot retire")
+        zpa = np.zeros(n, dtype=np.int64)
+        for p in PRECOMPILES.values():
+            at = rows[p.column]
+            bad = at & ((v.x != 0) | (v.a % np.uint64(p.align) != 0))
+            if bad.any():
+                raise ValueError(f"step {int(np.flatnonzero(bad)[0])}: an sp1 precompile with a1 != 0 or its state "
+                                 f"not {p.align}-aligned faults, it cannot retire")
+            zpa[at] = (v.a[at] & np.uint64(0xFFFF)).astype(np.int64) // p.align
+        for k, at in rows.items():
+            getattr(m, k)[:n] = at
+        m.zpa[:n] = zpa
+
+    def table_rows(self, precompiles):
+        """Each precompile's rows as the zkaot call whose table proves it."""
+        if precompiles is None:
+            return None
+        rows = precompiles.copy()
+        for number, p in PRECOMPILES.items():
+            rows["kind"][precompiles["kind"] == number] = p.table_call
+        return rows
+
+    def messages(self, m, out) -> None:
+        commit = np.flatnonzero((m.k_com + m.k_cdp) == 1)
+        out.range16.append((1 << 13) * m.a[0][commit])
+        calls = []
+        for p in PRECOMPILES.values():
+            at = np.flatnonzero(getattr(m, p.column) == 1)
+            out.range16.append(m.zpa[at])
+            calls.append(np.stack([m.ts[at], np.full(at.size, p.table_call), out.value(m.a)[at].astype(np.int64),
+                                   out.value(m.x)[at].astype(np.int64)], axis=1))
+        out.add_precompile_calls(np.concatenate(calls))
+
+    def proven_ecall(self, selector, a0) -> np.ndarray:
+        """WRITE only to the console and the public values."""
+        write = selector == WRITE
+        return np.isin(selector, self.ecalls) & (~write | np.isin(a0, CONSOLE_FDS + (SP1_FD_PUBLIC_VALUES,)))
+
+
+SP1_MAIN = Sp1Main(name="sp1", ecalls=(HALT, WRITE, *COMMITS.values(), *PRECOMPILES), selector=T0, core=SP1_CORE)
