@@ -1,0 +1,199 @@
+"""Proofs of sp1 runs (issue 15, point 4; prover/riscv/cpu/sp1.py): guests written here to
+SP1's rv32 ABI (t0 selects the call) prove and verify with the bytes written to fd 13 as
+the public output, KECCAK_PERMUTE goes through the Keccak table, a forged row breaks
+SP1's constraints, and calls no table proves are refused in one line before proving."""
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import zkaot
+from elf_factory import PF_R, PF_W, PF_X, Seg, build_elf
+from prover.air import ConstraintError
+from prover.riscv.claim import RunClaim
+from prover.riscv.machine import initial_memory
+from prover.riscv.main import main_air, main_columns, main_trace
+from prover.riscv.proof_profiles import PROOF_PROFILES
+from runtime.precompiles import keccakf_bytes
+from translator.assembler import assemble
+from translator.expand import reference_trace
+from zkaot.cli import EXIT_GUEST_FAILED, EXIT_OK, main
+from zkaot.recognise import load_guest
+
+TEXT, DATA = 0x20_0800, 0x21_0000            # where SP1 links rv32 text; the guests' data
+STATE = bytes(range(200))
+PROFILE = PROOF_PROFILES["sp1"]
+
+
+def call(number: int, *args: str) -> str:
+    """An SP1 ecall: t0 = number (lui + addi), then the argument moves."""
+    hi, lo = (number + 0x800) >> 12, number & 0xFFF
+    lo = lo - 0x1000 if lo >= 0x800 else lo
+    t0 = f"lui t0, {hi:#x}\naddi t0, t0, {lo}\n" if hi else f"addi t0, zero, {lo}\n"
+    return "".join(f"{a}\n" for a in args) + t0 + "ecall\n"
+
+
+# public values "hello", "hi\n" to the console, keccak_permute on a 4-aligned state (not
+# 8-aligned), its first 8 bytes to the public values, the 8 digest words of both commits
+PUBLIC = (call(0x02, "addi a0, zero, 13", "addi a1, s0, 0", "addi a2, zero, 5")
+          + call(0x02, "addi a0, zero, 1", "addi a1, s0, 8", "addi a2, zero, 3")
+          + call(0x00_01_01_09, "addi a0, s0, 0x104", "addi a1, zero, 0")
+          + call(0x02, "addi a0, zero, 13", "addi a1, s0, 0x104", "addi a2, zero, 8")
+          + "addi s1, zero, 0\nloop:\n"
+          + call(0x10, "addi a0, s1, 0", "addi a1, zero, 0x55") + call(0x1A)
+          + "addi s1, s1, 1\naddi t2, zero, 8\nblt s1, t2, loop\n")
+DATA_BYTES = b"hello\0\0\0hi\n".ljust(0x104, b"\0") + STATE
+
+
+def sp1_elf(body: str, code: int = 0) -> bytes:
+    """An rv32 SP1-ABI guest: s0 = DATA, `body`, HALT with `code`."""
+    source = f"lui s0, {DATA >> 12:#x}\n{body}" + call(0x00, f"addi a0, zero, {code}")
+    return build_elf([Seg(TEXT, PF_R | PF_X, assemble(source, TEXT, 32)), Seg(DATA, PF_R | PF_W, DATA_BYTES)],
+                     elfclass=32)
+
+
+@pytest.fixture(scope="module")
+def proved(tmp_path_factory):
+    """The public-values guest proven by `zkaot prove --profile sp1`."""
+    d = tmp_path_factory.mktemp("sp1-proofs")
+    elf, proof = d / "public.elf", d / "public.proof"
+    elf.write_bytes(sp1_elf(PUBLIC, code=3))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ZKAOT_CACHE", str(d / "cache"))
+        assert main(["prove", str(elf), "--profile", "sp1", "-o", str(proof), "--engine", "interp"]) == EXIT_OK
+    return {"dir": d, "proof": proof}
+
+
+def verify(capsys, proof, *extra):
+    capsys.readouterr()
+    claim = RunClaim.decode(Path(proof).read_bytes())
+    status = main(["verify", str(proof), "--program-id", claim.program_id, *extra])
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def edited(proved, tmp_path, **fields) -> Path:
+    claim = RunClaim.decode(proved["proof"].read_bytes())
+    path = tmp_path / "edited.proof"
+    path.write_bytes(dataclasses.replace(claim, **fields).encode())
+    return path
+
+
+def test_an_sp1_run_proves_with_the_public_values_and_keccak_permute_as_its_output(proved, capsys, monkeypatch):
+    monkeypatch.setenv("ZKAOT_CACHE", str(proved["dir"] / "cache"))
+    claim = RunClaim.decode(proved["proof"].read_bytes())
+    assert claim.program.profile == "sp1" and claim.exit_code == 3
+    assert claim.output == b"hello" + keccakf_bytes(STATE)[:8]
+    status, out, _ = verify(capsys, proved["proof"], "--expect-exit", "3")
+    assert status == EXIT_OK and f"output:      {claim.output.hex()}" in out
+
+
+def test_other_public_values_do_not_verify(proved, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("ZKAOT_CACHE", str(proved["dir"] / "cache"))
+    claim = RunClaim.decode(proved["proof"].read_bytes())
+    last = claim.segments[-1]
+    for output in (b"jello" + last.output[5:], last.output[:-1]):
+        segments = claim.segments[:-1] + (dataclasses.replace(last, output=output),)
+        status, _, err = verify(capsys, edited(proved, tmp_path, segments=segments), "--expect-exit", "3")
+        assert status == EXIT_GUEST_FAILED and "does not verify" in err
+
+
+def test_another_exit_code_does_not_verify(proved, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("ZKAOT_CACHE", str(proved["dir"] / "cache"))
+    status, _, err = verify(capsys, edited(proved, tmp_path, exit_code=0), "--expect-exit", "0")
+    assert status == EXIT_GUEST_FAILED and err.count("\n") == 1
+
+
+def test_the_profile_is_part_of_the_program_id(proved, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("ZKAOT_CACHE", str(proved["dir"] / "cache"))
+    claim = RunClaim.decode(proved["proof"].read_bytes())
+    path = edited(proved, tmp_path, program=dataclasses.replace(claim.program, profile="zkaot"))
+    status, _, err = verify(capsys, path, "--expect-exit", "3")
+    assert status == EXIT_GUEST_FAILED and "hash to" in err
+
+
+# ------------------------------------------------------------------ Main's SP1 rows
+
+@pytest.fixture(scope="module")
+def honest():
+    """(Main trace, column index) of the public-values guest's run."""
+    guest = load_guest(sp1_elf(PUBLIC), "sp1")
+    result, rows, precompiles = reference_trace(guest.program, b"", PROFILE.memory_map, profile="sp1")
+    assert result.exit_code == 0, result.fault
+    image = guest.program.image(PROFILE.memory_map, "sp1")
+    mt = main_trace(image, rows, precompiles=precompiles, initial_memory=initial_memory(image, b""))
+    return mt, {name: i for i, name in enumerate(main_columns(32, PROFILE.main))}
+
+
+def check(mt, main=None):
+    main_air(32, PROFILE.main).check(mt.main if main is None else main, None, mt.public)
+
+
+def forged(mt, col, row_of, column, change):
+    main = mt.main.copy()
+    row = int(np.flatnonzero(main[:, col[row_of]] == 1)[0])
+    main[row, col[column]] = change(int(main[row, col[column]]))
+    return main
+
+
+def test_an_honest_sp1_run_satisfies_mains_constraints(honest):
+    check(honest[0])
+
+
+def test_keccak_permute_is_selected_by_t0_and_by_no_other_value(honest):
+    mt, col = honest
+    with pytest.raises(ConstraintError, match="ecall 0x10109: selector limb 1"):
+        check(mt, forged(mt, col, "k_kec", "s1", lambda v: v + 1))
+
+
+def test_a_write_is_not_a_commit(honest):
+    mt, col = honest
+    main = forged(mt, col, "e_out", "e_out", lambda v: 0)
+    row = int(np.flatnonzero(mt.main[:, col["e_out"]] == 1)[0])
+    main[row, col["k_com"]] = 1
+    with pytest.raises(ConstraintError, match="ecall 0x10: selector limb 0"):
+        check(mt, main)
+
+
+def test_keccak_permute_on_a_misaligned_state_breaks_a_constraint(honest):
+    mt, col = honest
+    with pytest.raises(ConstraintError, match="sp1 k_kec: the state is 4-aligned"):
+        check(mt, forged(mt, col, "k_kec", "zpa", lambda v: v + 1))
+
+
+def test_an_sp1_call_leaves_a0_as_it_was(honest):
+    mt, col = honest
+    with pytest.raises(ConstraintError, match="a0 limb 0 is unchanged"):
+        check(mt, forged(mt, col, "k_com", "c0", lambda v: v + 1))
+
+
+# ------------------------------------------------------------------ refused in one line
+
+def refusal(elf: bytes, tmp_path) -> str:
+    with pytest.raises(zkaot.CannotProve) as refused:
+        zkaot.prove(elf, [], engine="interp", profile="sp1", cache_dir=tmp_path)
+    assert "\n" not in str(refused.value)
+    return str(refused.value)
+
+
+def test_a_sha_extend_run_is_refused_in_one_line_before_proving(tmp_path):
+    body = call(0x00_30_01_05, "addi a0, s0, 0x104", "addi a1, zero, 0")
+    assert refusal(sp1_elf(body), tmp_path) == (
+        "<bytes>: the sp1 call sha_extend (ecall t0 = 0x300105) has no proof table yet; runs that use it cannot "
+        "be proven")
+
+
+def test_a_curve_call_is_refused_in_one_line_before_proving(tmp_path):
+    body = call(0x00_01_01_0A, "addi a0, s0, 0x104", "addi a1, s0, 0x144")
+    assert "the sp1 call secp256k1_add (ecall t0 = 0x1010a) has no proof table yet" in refusal(sp1_elf(body), tmp_path)
+
+
+def test_a_write_to_the_hint_descriptor_is_refused_in_one_line_before_proving(tmp_path):
+    body = call(0x02, "addi a0, zero, 14", "addi a1, s0, 0", "addi a2, zero, 5")
+    assert "the sp1 call write (ecall t0 = 0x2, fd 14) has no proof table yet" in refusal(sp1_elf(body), tmp_path)
+
+
+def test_an_rv64_sp1_run_is_refused_in_one_line_before_it_runs(tmp_path):
+    elf = build_elf([Seg(TEXT, PF_R | PF_X, assemble(call(0x00, "addi a0, zero, 0"), TEXT, 64))])
+    assert refusal(elf, tmp_path).startswith("<bytes>: rv64 runs of the sp1 profile cannot be proven yet")
