@@ -12,12 +12,18 @@ import zkaot
 from elf_factory import PF_R, PF_W, PF_X, Seg, build_elf
 from prover.air import ConstraintError
 from prover.riscv.claim import RunClaim
+from prover.riscv.hints import hint_stream
 from prover.riscv.machine import initial_memory
 from prover.riscv.main import main_air, main_columns, main_trace
 from prover.riscv.proof_profiles import PROOF_PROFILES
 from runtime.precompiles import keccakf_bytes
 from translator.assembler import assemble
+from riscv_helpers import key_of, refuse_run_bus
+from runtime.calls import Registry
+from runtime.profiles import PROFILES
+from runtime.trace import MAIN_ROW, records
 from translator.expand import reference_trace
+from translator.interpreter import Interpreter
 from zkaot.cli import EXIT_GUEST_FAILED, EXIT_OK, main
 from zkaot.recognise import load_guest
 
@@ -46,23 +52,39 @@ PUBLIC = (call(0x02, "addi a0, zero, 13", "addi a1, s0, 0", "addi a2, zero, 5")
 DATA_BYTES = b"hello\0\0\0hi\n".ljust(0x104, b"\0") + STATE
 
 
-def sp1_elf(body: str, code: int = 0) -> bytes:
-    """An rv32 SP1-ABI guest: s0 = DATA, `body`, HALT with `code`."""
-    source = f"lui s0, {DATA >> 12:#x}\n{body}" + call(0x00, f"addi a0, zero, {code}")
+# reads every frame (HINT_LEN until u32::MAX, HINT_READ to DATA + 0x400) and writes it to
+# the public values, then exits with the first byte of the last nonempty frame read
+HINTS = ("addi s2, s0, 0x400\nnext:\n" + call(0xF0) + "addi t1, zero, -1\nbeq t0, t1, done\naddi s3, t0, 0\n"
+         + call(0xF1, "addi a0, s2, 0", "addi a1, s3, 0")
+         + call(0x02, "addi a0, zero, 13", "addi a1, s2, 0", "addi a2, s3, 0") + "jal zero, next\ndone:\n"
+         + "lbu a0, 0(s2)\n")
+FRAMES = (b"hello", b"", b"zkVM frames!")
+
+
+def sp1_elf(body: str, code: int | None = 0) -> bytes:
+    """An rv32 SP1-ABI guest: s0 = DATA, `body`, HALT with `code` (None: a0 as the body left it)."""
+    source = f"lui s0, {DATA >> 12:#x}\n{body}" + call(0x00, *([] if code is None else [f"addi a0, zero, {code}"]))
     return build_elf([Seg(TEXT, PF_R | PF_X, assemble(source, TEXT, 32)), Seg(DATA, PF_R | PF_W, DATA_BYTES)],
                      elfclass=32)
 
 
+def hex_frames(frames) -> list[str]:
+    return [arg for frame in frames for arg in ("--input-hex", frame.hex())]
+
+
 @pytest.fixture(scope="module")
 def proved(tmp_path_factory):
-    """The public-values guest proven by `zkaot prove --profile sp1`."""
+    """`zkaot prove --profile sp1` of the public-values guest and of the frame reader on FRAMES."""
     d = tmp_path_factory.mktemp("sp1-proofs")
-    elf, proof = d / "public.elf", d / "public.proof"
-    elf.write_bytes(sp1_elf(PUBLIC, code=3))
+    out = {"dir": d}
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("ZKAOT_CACHE", str(d / "cache"))
-        assert main(["prove", str(elf), "--profile", "sp1", "-o", str(proof), "--engine", "interp"]) == EXIT_OK
-    return {"dir": d, "proof": proof}
+        for name, elf, frames in (("proof", sp1_elf(PUBLIC, code=3), ()), ("hints", sp1_elf(HINTS, None), FRAMES)):
+            (d / f"{name}.elf").write_bytes(elf)
+            out[name] = d / f"{name}.proof"
+            assert main(["prove", str(d / f"{name}.elf"), *hex_frames(frames), "--profile", "sp1", "-o",
+                         str(out[name]), "--engine", "interp"]) == EXIT_OK
+    return out
 
 
 def verify(capsys, proof, *extra):
@@ -73,8 +95,8 @@ def verify(capsys, proof, *extra):
     return status, captured.out, captured.err
 
 
-def edited(proved, tmp_path, **fields) -> Path:
-    claim = RunClaim.decode(proved["proof"].read_bytes())
+def edited(proved, tmp_path, name="proof", **fields) -> Path:
+    claim = RunClaim.decode(proved[name].read_bytes())
     path = tmp_path / "edited.proof"
     path.write_bytes(dataclasses.replace(claim, **fields).encode())
     return path
@@ -111,6 +133,30 @@ def test_the_profile_is_part_of_the_program_id(proved, tmp_path, capsys, monkeyp
     path = edited(proved, tmp_path, program=dataclasses.replace(claim.program, profile="zkaot"))
     status, _, err = verify(capsys, path, "--expect-exit", "3")
     assert status == EXIT_GUEST_FAILED and "hash to" in err
+
+
+def test_a_guest_reading_frames_proves_and_verifies_on_its_frames(proved, capsys, monkeypatch):
+    monkeypatch.setenv("ZKAOT_CACHE", str(proved["dir"] / "cache"))
+    claim = RunClaim.decode(proved["hints"].read_bytes())
+    assert claim.output == b"".join(FRAMES) and claim.exit_code == ord("z")
+    status, _, _ = verify(capsys, proved["hints"], *hex_frames(FRAMES), "--expect-exit", str(ord("z")))
+    assert status == EXIT_OK
+
+
+@pytest.mark.parametrize("frames", [(b"hello", b"", b"zkVM frames?"), (b"hello", b"zkVM frames!"),
+                                    (b"hello", b"", b"zkVM frames!", b"")], ids=["a byte", "a frame less", "a frame more"])
+def test_other_frames_do_not_verify(proved, capsys, monkeypatch, frames):
+    monkeypatch.setenv("ZKAOT_CACHE", str(proved["dir"] / "cache"))
+    status, _, err = verify(capsys, proved["hints"], *hex_frames(frames), "--expect-exit", str(ord("z")))
+    assert status == EXIT_GUEST_FAILED and "input" in err and err.count("\n") == 1
+
+
+def test_an_input_hash_of_other_frames_does_not_verify(proved, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("ZKAOT_CACHE", str(proved["dir"] / "cache"))
+    other = zkaot.input_hash(hint_stream([b"hello", b"", b"zkVM frames?"]), "sp1")
+    status, _, err = verify(capsys, edited(proved, tmp_path, "hints", input_root=other), "--expect-exit",
+                            str(ord("z")))
+    assert status == EXIT_GUEST_FAILED and "does not verify" in err
 
 
 # ------------------------------------------------------------------ Main's SP1 rows
@@ -166,6 +212,85 @@ def test_an_sp1_call_leaves_a0_as_it_was(honest):
     mt, col = honest
     with pytest.raises(ConstraintError, match="a0 limb 0 is unchanged"):
         check(mt, forged(mt, col, "k_com", "c0", lambda v: v + 1))
+
+
+def hint_trace(calls=None, frames=(b"hello",)):
+    """(image, Main trace, hint stream) of the frame reader on `frames` under `calls` (default
+    SP1's own registry)."""
+    program = load_guest(sp1_elf(HINTS, None), "sp1").program
+    rows = []
+    result = Interpreter(program, b"", PROFILE.memory_map, 10_000, calls=calls or PROFILES["sp1"].calls[32],
+                         frames=frames, record=rows.append).run()
+    assert result.exit_code == ord("h"), result.fault
+    image = program.image(PROFILE.memory_map, "sp1")
+    stream = hint_stream(frames)
+    return image, main_trace(image, records(rows, MAIN_ROW), initial_memory=initial_memory(image, stream)), stream
+
+
+def lying(name: str, handler) -> Registry:
+    calls = PROFILES["sp1"].calls[32]
+    return Registry([dataclasses.replace(c, handler=handler) if c.name == name else c for c in calls.calls],
+                    vendor="sp1")
+
+
+@pytest.fixture(scope="module")
+def honest_hints():
+    _, mt, _ = hint_trace()
+    return mt, {name: i for i, name in enumerate(main_columns(32, PROFILE.main))}
+
+
+def test_an_honest_frame_reader_satisfies_mains_constraints(honest_hints):
+    check(honest_hints[0])
+
+
+def test_hint_read_copies_its_length_in_whole_units(honest_hints):
+    mt, col = honest_hints
+    with pytest.raises(ConstraintError, match="hint_read: 4 hn = len \\+ pad"):
+        check(mt, forged(mt, col, "k_hr", "hr0", lambda v: 1 - v))
+
+
+def test_the_cursor_moves_past_each_frame_read(honest_hints):
+    mt, col = honest_hints
+    main = mt.main.copy()
+    after = int(np.flatnonzero(main[:, col["k_hr"]] == 1)[0]) + 1
+    main[after:, col["hp"]] -= 1
+    with pytest.raises(ConstraintError, match="hp moves past each frame read"):
+        check(mt, main)
+
+
+def test_a_hint_len_that_is_not_the_frames_length_cannot_be_proven():
+    """A host whose HINT_LEN says 4 for "hello" (and whose HINT_READ copies 4 bytes) gives a run
+    whose Main rows hold; the length is looked up in the committed stream, whose bus fails."""
+    def short_len(call, regs, memory, io, step):
+        return (len(io.frames[0]) - 1 if io.frames else 0xFFFF_FFFF,)
+
+    def short_read(call, regs, memory, io, step):
+        memory.write(regs[10], io.frames.popleft()[:regs[11]].ljust(4, b"\0"))
+        return ()
+    calls = lying("hint_len", short_len)
+    calls = Registry([dataclasses.replace(c, handler=short_read) if c.name == "hint_read" else c for c in calls.calls],
+                     vendor="sp1")
+    image, mt, stream = hint_trace(calls)
+    check(mt)
+    refuse_run_bus(image, key_of(image), mt, stream)
+
+
+def test_a_hint_read_that_writes_other_bytes_cannot_be_proven():
+    """A host whose HINT_READ writes "jello" for the frame "hello": the guest's load of its first
+    byte reads 'j', while the HintCopy table writes the committed frame's 'h'."""
+    def jello(call, regs, memory, io, step):
+        memory.write(regs[10], b"jello\0\0\0")
+        io.frames.popleft()
+        return ()
+    program = load_guest(sp1_elf(HINTS, None), "sp1").program
+    rows = []
+    Interpreter(program, b"", PROFILE.memory_map, 10_000, calls=lying("hint_read", jello), frames=(b"hello",),
+                record=rows.append).run()
+    image = program.image(PROFILE.memory_map, "sp1")
+    stream = hint_stream([b"hello"])
+    mt = main_trace(image, records(rows, MAIN_ROW), initial_memory=initial_memory(image, stream))
+    check(mt)
+    refuse_run_bus(image, key_of(image), mt, stream)
 
 
 # ------------------------------------------------------------------ refused in one line

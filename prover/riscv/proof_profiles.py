@@ -28,6 +28,7 @@ from runtime.zisk import CURRENT, LEGACY
 from .cpu.profile import ZKAOT_MAIN, MainProfile
 from .cpu.sp1 import SP1_MAIN
 from .cpu.zisk import zisk_main
+from .hints import hint_stream
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,11 @@ class ProofProfile:
     memory_map: MemoryMap
     main: MainProfile
     xlens: tuple[int, ...] = (32, 64)
+
+    def proof_input(self, input_bytes: bytes, frames) -> bytes:
+        """What a proof's input commitment covers: the input region's bytes, or the hint stream
+        of the frames (`hints.hint_stream`) for a machine that reads them through calls."""
+        return hint_stream(frames) if self.memory_map.input_base is None else bytes(input_bytes)
 
     def check_width(self, xlen: int) -> None:
         """ValueError (one line) for a width whose runs no proof of the profile holds."""

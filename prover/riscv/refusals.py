@@ -24,14 +24,22 @@ _CSR_OPS = {op.id: op for op in TABLE if op.cls == "csr"}
 _CSR_ACCESS = {"rw": "write", "rs": "set", "rc": "clear"}
 
 
-def unproven_call(program: ProgramImage, rows: np.ndarray) -> str | None:
+def unproven_call(program: ProgramImage, rows: np.ndarray, first_segment: int | None = None) -> str | None:
     """The first call of a run (its MAIN_ROW rows) that no proof of its profile holds, as
-    the line `zkaot prove` refuses the run with, or None when every call is proven."""
+    the line `zkaot prove` refuses the run with, or None when every call is proven;
+    `first_segment`: the steps of the run's first segment, where the calls the profile
+    proves there only must be (SP1's hint calls: the committed frames are that segment's)."""
     main = profile_of(program).main
     ops = np.asarray(rows["op"])
     unproven_instructions = _unproven_instruction(program, np.asarray(rows["len"]))
     if unproven_instructions:
         return unproven_instructions
+    if first_segment is not None and main.first_segment_calls:
+        late = (ops[first_segment:] == _ECALL) & np.isin(np.asarray(rows["b"][first_segment:]), main.first_segment_calls)
+        if late.any():
+            return (f"the {program.profile} run reads frames at step {first_segment + int(np.argmax(late)):,}, after "
+                    f"its first segment ({first_segment:,} steps): frames are read in the first segment only; "
+                    "give a larger --segment-steps")
     sel = np.flatnonzero((ops == _ECALL) | np.isin(ops, list(_CSR_OPS)))
     if not sel.size:
         return None

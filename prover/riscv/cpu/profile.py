@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from runtime.calls import A7, ZKAOT
+from runtime.calls import A0, A7, ZKAOT
 
 from ..keccak import SYS_KECCAKF
 from ..sha256 import SYS_SHA256_COMPRESS
@@ -50,12 +50,15 @@ class MainProfile:
     """The zkaot machine: Main's own calls and nothing more.  `csr`: the op-class table has
     rows for the CSR instructions (a profile whose calls a CSR selects).  `ecalls`: the
     selector values of the ecalls Main proves; `selector`: the register that selects an
-    ecall's call; `core`: what Main's own call kinds are under the profile."""
+    ecall's call; `core`: what Main's own call kinds are under the profile;
+    `first_segment_calls`: the selector values of calls proven only in a run's first
+    segment (SP1's hint calls, which read the frames its Input table commits to)."""
     name: str = "zkaot"
     csr: bool = False
     ecalls: tuple[int, ...] = _ZKAOT_ECALLS
     selector: int = A7
     core: CoreCalls = ZKAOT_CORE
+    first_segment_calls: tuple[int, ...] = ()
 
     @property
     def extensions(self) -> frozenset[str]:
@@ -67,6 +70,15 @@ class MainProfile:
 
     def constrain(self, air, m, xlen: int) -> None:
         """The profile's constraints and messages on Main's rows."""
+
+    def ecall_rd(self, m, ecall):
+        """The register an ecall row writes (an expression): a0."""
+        return A0 * ecall
+
+    def ecall_rd_rows(self, s):
+        """The register each step writes if it is an ecall (0 elsewhere), from the trace's rows;
+        None: a0 on every ecall."""
+        return None
 
     def ecall_kinds(self, m) -> list:
         """(kind, selector number) of the profile's own ecall kinds, beside Main's (`calls.py`)."""

@@ -33,9 +33,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from runtime.isa import REGISTER_NUMBERS
-from runtime.sp1 import (COMMIT, COMMIT_DEFERRED_PROOFS, DIGEST_WORDS, HALT, KECCAK_PERMUTE, SP1_FD_PUBLIC_VALUES,
-                         WRITE)
+from runtime.calls import A0
+from runtime.sp1 import (COMMIT, COMMIT_DEFERRED_PROOFS, DIGEST_WORDS, HALT, HINT_LEN, HINT_READ, KECCAK_PERMUTE,
+                         SP1_FD_PUBLIC_VALUES, WRITE)
 
+from ..hints import HCOPY, HINT
 from ..keccak import SYS_KECCAKF
 from ..precompile import KECCAK, PCALL, UNITS
 from ..ranges import RANGE16
@@ -46,6 +48,8 @@ SP1_CORE = CoreCalls(exit=HALT, write=WRITE, keccak=None, sha=None, output_fd=SP
                      write_returns_len=False)
 CONSOLE_FDS = (1, 2)
 COMMITS = {"k_com": COMMIT, "k_cdp": COMMIT_DEFERRED_PROOFS}
+HINT_CALLS = {"k_hl": HINT_LEN, "k_hr": HINT_READ}
+HINT_COLUMNS = ("hp", "hn", "hr0", "hr1")       # the stream cursor; a HINT_READ's units and padding
 
 
 @dataclass(frozen=True)
@@ -67,22 +71,33 @@ class Sp1Main(MainProfile):
     """SP1's calls on rv32."""
 
     def fields(self, xlen: int) -> dict:
-        names = tuple(COMMITS) + tuple(p.column for p in PRECOMPILES.values()) + ("zpa",)
+        names = (tuple(COMMITS) + tuple(HINT_CALLS) + tuple(p.column for p in PRECOMPILES.values()) + ("zpa",)
+                 + HINT_COLUMNS)
         return {name: name for name in names}
 
     def ecall_kinds(self, m) -> list:
-        return ([(getattr(m, k), n) for k, n in COMMITS.items()]
+        return ([(getattr(m, k), n) for k, n in {**COMMITS, **HINT_CALLS}.items()]
                 + [(getattr(m, p.column), n) for n, p in PRECOMPILES.items()])
 
     def own_ecalls(self, s, v):
-        return s.is_["ecall"] & np.isin(v.s, list(COMMITS.values()) + list(PRECOMPILES))
+        return s.is_["ecall"] & np.isin(v.s, [*COMMITS.values(), *HINT_CALLS.values(), *PRECOMPILES])
+
+    def ecall_rd(self, m, ecall):
+        """HINT_LEN writes t0; every other call a0 (which it leaves as it was)."""
+        return A0 * ecall + (T0 - A0) * m.k_hl
+
+    def ecall_rd_rows(self, s):
+        ecall = s.flags["f_ecall"].astype(np.int64)
+        return np.where(s.rows["b"] == HINT_LEN, T0, A0) * ecall
 
     def constrain(self, air, m, xlen: int) -> None:
         kinds = [k for k, _ in self.ecall_kinds(m)]
         for k in kinds:
             air.constrain(k * (k - 1), f"{k} is boolean")
-            for i, (c, a) in enumerate(zip(m.c, m.a)):
-                air.constrain(k * (c - a), f"sp1 {k}: a0 limb {i} is unchanged")
+            if k is not m.k_hl:
+                for i, (c, a) in enumerate(zip(m.c, m.a)):
+                    air.constrain(k * (c - a), f"sp1 {k}: a0 limb {i} is unchanged")
+        self._constrain_hints(air, m)
         commit = m.k_com + m.k_cdp
         air.constrain(commit * m.a[1], "commit: the word index's high limb is 0")
         air.send(RANGE16, [(1 << 13) * m.a[0]], commit)            # index < 8
@@ -96,11 +111,33 @@ class Sp1Main(MainProfile):
                 base = getattr(m, reg)
                 air.send(PCALL, [m.ts, kind, base[0], base[1]], UNITS[kind] * k)
 
+    @staticmethod
+    def _constrain_hints(air, m) -> None:
+        """hp: the stream unit of the next frame's length (0 on row 0, + 1 + hn after a
+        HINT_READ).  HINT_LEN: t0 (c) is unit hp.  HINT_READ: a1 is unit hp (the frame's
+        length, as the executor requires), a0 = 4 zpa + 2^16 a_1 is 4-aligned, 4 hn = a1 +
+        hr0 + 2 hr1 (hn units, the last zero-padded), and HintCopy writes units hp + 1 ..
+        hp + hn to a0 onwards (`hints.py`)."""
+        k_hl, k_hr, hp, hn, hr0, hr1 = m.k_hl, m.k_hr, m.hp, m.hn, m.hr0, m.hr1
+        air.when_first(hp, "no frame is read before the first step")
+        air.when_transition(hp.next - hp - k_hr * (1 + hn), "hp moves past each frame read")
+        air.send(HINT, [hp, m.c[0], m.c[1]], k_hl)
+        air.send(HINT, [hp, m.x[0], m.x[1]], k_hr)
+        for x in (hr0, hr1):
+            air.constrain(x * (x - 1), f"{x} is boolean")
+        air.constrain(k_hr * (4 * hn - m.x[0] - 65536 * m.x[1] - hr0 - 2 * hr1), "hint_read: 4 hn = len + pad")
+        air.constrain(k_hr * (m.a[0] - 4 * m.zpa), "hint_read: the buffer is 4-aligned")
+        air.send(RANGE16, [m.zpa], k_hr)
+        dest = m.zpa + 16384 * m.a[1]
+        air.send(HCOPY, [m.ts, hp + 1, dest], k_hr)
+        air.receive(HCOPY, [m.ts, hp + 1 + hn, dest + hn], k_hr)
+
     def fill(self, m, s, v, initial_memory, precompiles) -> None:
         n, ecall = s.n, s.is_["ecall"]
         rows = {k: ecall & (v.s == number) for k, number in COMMITS.items()}
+        rows.update({k: ecall & (v.s == number) for k, number in HINT_CALLS.items()})
         rows.update({p.column: ecall & (v.s == number) for number, p in PRECOMPILES.items()})
-        own = np.logical_or.reduce(list(rows.values()))
+        own = np.logical_or.reduce(list(rows.values())) & ~rows["k_hl"]
         if s.strict and not np.array_equal(v.written[own], v.a[own]):
             raise ValueError("an sp1 call's a0 in the trace is not the a0 it was called with")
         commit = rows["k_com"] | rows["k_cdp"]
@@ -115,9 +152,21 @@ class Sp1Main(MainProfile):
                 raise ValueError(f"step {int(np.flatnonzero(bad)[0])}: an sp1 precompile with a1 != 0 or its state "
                                  f"not {p.align}-aligned faults, it cannot retire")
             zpa[at] = (v.a[at] & np.uint64(0xFFFF)).astype(np.int64) // p.align
+        read = rows["k_hr"]
+        if (read & (v.a % np.uint64(4) != 0)).any():
+            raise ValueError(f"step {int(np.flatnonzero(read & (v.a % np.uint64(4) != 0))[0])}: a HINT_READ to a "
+                             "buffer that is not 4-aligned faults, it cannot retire")
+        zpa[read] = (v.a[read] & np.uint64(0xFFFF)).astype(np.int64) // 4
+        length = np.where(read, v.x, np.uint64(0)).astype(np.int64)
+        hn = (length + 3) // 4
         for k, at in rows.items():
             getattr(m, k)[:n] = at
         m.zpa[:n] = zpa
+        m.hn[:n], pad = hn, 4 * hn - length
+        m.hr0[:n], m.hr1[:n] = pad & 1, pad >> 1
+        hp = np.cumsum(np.where(read, 1 + hn, 0))
+        m.hp[:n] = np.concatenate([[0], hp[:-1]])
+        m.hp[n:] = hp[-1]                               # padding keeps the cursor
 
     def table_rows(self, precompiles):
         """Each precompile's rows as the zkaot call whose table proves it."""
@@ -138,6 +187,11 @@ class Sp1Main(MainProfile):
             calls.append(np.stack([m.ts[at], np.full(at.size, p.table_call), out.value(m.a)[at].astype(np.int64),
                                    out.value(m.x)[at].astype(np.int64)], axis=1))
         out.add_precompile_calls(np.concatenate(calls))
+        hl, hr = np.flatnonzero(m.k_hl == 1), np.flatnonzero(m.k_hr == 1)
+        out.range16.append(m.zpa[hr])
+        dest = m.zpa[hr] + 16384 * m.a[1][hr]
+        out.hint_lookups = np.concatenate([m.hp[hl], m.hp[hr]])
+        out.hint_copies = np.stack([m.ts[hr], m.hp[hr] + 1, dest, m.hn[hr]], axis=1).reshape(-1, 4)
 
     def proven_ecall(self, selector, a0) -> np.ndarray:
         """WRITE only to the console and the public values."""
@@ -145,4 +199,5 @@ class Sp1Main(MainProfile):
         return np.isin(selector, self.ecalls) & (~write | np.isin(a0, CONSOLE_FDS + (SP1_FD_PUBLIC_VALUES,)))
 
 
-SP1_MAIN = Sp1Main(name="sp1", ecalls=(HALT, WRITE, *COMMITS.values(), *PRECOMPILES), selector=T0, core=SP1_CORE)
+SP1_MAIN = Sp1Main(name="sp1", ecalls=(HALT, WRITE, *COMMITS.values(), *HINT_CALLS.values(), *PRECOMPILES),
+                   selector=T0, core=SP1_CORE, first_segment_calls=tuple(HINT_CALLS.values()))
