@@ -74,16 +74,18 @@ def hex_frames(frames) -> list[str]:
 
 @pytest.fixture(scope="module")
 def proved(tmp_path_factory):
-    """`zkaot prove --profile sp1` of the public-values guest and of the frame reader on FRAMES."""
+    """`zkaot prove --profile sp1` of the public-values guest, in segments of 48 steps, and of
+    the frame reader on FRAMES."""
     d = tmp_path_factory.mktemp("sp1-proofs")
     out = {"dir": d}
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("ZKAOT_CACHE", str(d / "cache"))
-        for name, elf, frames in (("proof", sp1_elf(PUBLIC, code=3), ()), ("hints", sp1_elf(HINTS, None), FRAMES)):
+        for name, elf, args in (("proof", sp1_elf(PUBLIC, code=3), ["--segment-steps", "48"]),
+                                ("hints", sp1_elf(HINTS, None), hex_frames(FRAMES))):
             (d / f"{name}.elf").write_bytes(elf)
             out[name] = d / f"{name}.proof"
-            assert main(["prove", str(d / f"{name}.elf"), *hex_frames(frames), "--profile", "sp1", "-o",
-                         str(out[name]), "--engine", "interp"]) == EXIT_OK
+            assert main(["prove", str(d / f"{name}.elf"), *args, "--profile", "sp1", "-o", str(out[name]),
+                         "--engine", "interp"]) == EXIT_OK
     return out
 
 
@@ -105,7 +107,7 @@ def edited(proved, tmp_path, name="proof", **fields) -> Path:
 def test_an_sp1_run_proves_with_the_public_values_and_keccak_permute_as_its_output(proved, capsys, monkeypatch):
     monkeypatch.setenv("ZKAOT_CACHE", str(proved["dir"] / "cache"))
     claim = RunClaim.decode(proved["proof"].read_bytes())
-    assert claim.program.profile == "sp1" and claim.exit_code == 3
+    assert claim.program.profile == "sp1" and claim.exit_code == 3 and len(claim.segments) == 3
     assert claim.output == b"hello" + keccakf_bytes(STATE)[:8]
     status, out, _ = verify(capsys, proved["proof"], "--expect-exit", "3")
     assert status == EXIT_OK and f"output:      {claim.output.hex()}" in out
@@ -114,9 +116,10 @@ def test_an_sp1_run_proves_with_the_public_values_and_keccak_permute_as_its_outp
 def test_other_public_values_do_not_verify(proved, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("ZKAOT_CACHE", str(proved["dir"] / "cache"))
     claim = RunClaim.decode(proved["proof"].read_bytes())
-    last = claim.segments[-1]
-    for output in (b"jello" + last.output[5:], last.output[:-1]):
-        segments = claim.segments[:-1] + (dataclasses.replace(last, output=output),)
+    first = claim.segments[0]
+    assert first.output[:5] == b"hello"
+    for output in (b"jello" + first.output[5:], first.output[:-1]):
+        segments = (dataclasses.replace(first, output=output),) + claim.segments[1:]
         status, _, err = verify(capsys, edited(proved, tmp_path, segments=segments), "--expect-exit", "3")
         assert status == EXIT_GUEST_FAILED and "does not verify" in err
 
@@ -144,7 +147,8 @@ def test_a_guest_reading_frames_proves_and_verifies_on_its_frames(proved, capsys
 
 
 @pytest.mark.parametrize("frames", [(b"hello", b"", b"zkVM frames?"), (b"hello", b"zkVM frames!"),
-                                    (b"hello", b"", b"zkVM frames!", b"")], ids=["a byte", "a frame less", "a frame more"])
+                                    (b"hello", b"", b"zkVM frames!", b"")],
+                         ids=["a byte", "a frame less", "a frame more"])
 def test_other_frames_do_not_verify(proved, capsys, monkeypatch, frames):
     monkeypatch.setenv("ZKAOT_CACHE", str(proved["dir"] / "cache"))
     status, _, err = verify(capsys, proved["hints"], *hex_frames(frames), "--expect-exit", str(ord("z")))
@@ -317,6 +321,15 @@ def test_a_curve_call_is_refused_in_one_line_before_proving(tmp_path):
 def test_a_write_to_the_hint_descriptor_is_refused_in_one_line_before_proving(tmp_path):
     body = call(0x02, "addi a0, zero, 14", "addi a1, s0, 0", "addi a2, zero, 5")
     assert "the sp1 call write (ecall t0 = 0x2, fd 14) has no proof table yet" in refusal(sp1_elf(body), tmp_path)
+
+
+def test_frames_read_after_the_first_segment_are_refused_in_one_line_before_proving(tmp_path):
+    with pytest.raises(zkaot.CannotProve) as refused:
+        zkaot.prove(sp1_elf(HINTS, None), list(FRAMES), engine="interp", profile="sp1", cache_dir=tmp_path,
+                    segment_steps=16)
+    assert str(refused.value) == (
+        "<bytes>: the sp1 run reads frames at step 17, after its first segment (16 steps): frames are read in the "
+        "first segment only; give a larger --segment-steps")
 
 
 def test_an_rv64_sp1_run_is_refused_in_one_line_before_it_runs(tmp_path):

@@ -35,7 +35,8 @@ def unproven_call(program: ProgramImage, rows: np.ndarray, first_segment: int | 
     if unproven_instructions:
         return unproven_instructions
     if first_segment is not None and main.first_segment_calls:
-        late = (ops[first_segment:] == _ECALL) & np.isin(np.asarray(rows["b"][first_segment:]), main.first_segment_calls)
+        selectors = np.asarray(rows["b"][first_segment:])
+        late = (ops[first_segment:] == _ECALL) & np.isin(selectors, main.first_segment_calls)
         if late.any():
             return (f"the {program.profile} run reads frames at step {first_segment + int(np.argmax(late)):,}, after "
                     f"its first segment ({first_segment:,} steps): frames are read in the first segment only; "

@@ -12,8 +12,9 @@ register file's initial values).  Reads (multiplicity is_real) send back what th
 received: a (rs1's value) for register rs1 + 10 f_ecall, s (rs2's value) for
 rs2 + 17 f_ecall (an ecall reads a0 and a7, or t0; the ROM has rs1 = rs2 = 0 there).  The
 write (multiplicity wr) receives rd's old value o and sends the result c, for register
-rw = rd + 10 f_ecall (a profile's call may write another register: `profile.ecall_rd`); wr = f_writes * [rw != 0] (wr (1 - f_writes) = 0,
-f_writes rw (1 - wr) = 0, wr (1 - rw rinv) = 0), so writes to x0 are dropped and x0
+rw = rd + 10 f_ecall (a profile's call may write another register: `profile.ecall_rd`);
+wr = f_writes * [rw != 0] (wr (1 - f_writes) = 0, f_writes rw (1 - wr) = 0,
+wr (1 - rw rinv) = 0), so writes to x0 are dropped and x0
 stays 0 (the register file starts it at 0).  Formats without rs1/rs2 have 0 there in
 the ROM, so they read x0 = 0.  What c must be is each class's component's; c is the
 trace's value on writing rows (the other components set it on the rest).
