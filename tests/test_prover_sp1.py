@@ -328,7 +328,7 @@ def test_frames_read_after_the_first_segment_are_refused_in_one_line_before_prov
         zkaot.prove(sp1_elf(HINTS, None), list(FRAMES), engine="interp", profile="sp1", cache_dir=tmp_path,
                     segment_steps=16)
     assert str(refused.value) == (
-        "<bytes>: the sp1 run reads frames at step 17, after its first segment (16 steps): frames are read in the "
+        "<bytes>: the sp1 run reads frames at step 18, after its first segment (16 steps): frames are read in the "
         "first segment only; give a larger --segment-steps")
 
 
