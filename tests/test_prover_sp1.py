@@ -54,18 +54,25 @@ DATA_BYTES = b"hello\0\0\0hi\n".ljust(0x104, b"\0") + STATE
 
 # reads every frame (HINT_LEN until u32::MAX, HINT_READ to DATA + 0x400) and writes it to
 # the public values, then exits with the first byte of the last nonempty frame read
-HINTS = ("addi s2, s0, 0x400\nnext:\n" + call(0xF0) + "addi t1, zero, -1\nbeq t0, t1, done\naddi s3, t0, 0\n"
-         + call(0xF1, "addi a0, s2, 0", "addi a1, s3, 0")
-         + call(0x02, "addi a0, zero, 13", "addi a1, s2, 0", "addi a2, s3, 0") + "jal zero, next\ndone:\n"
-         + "lbu a0, 0(s2)\n")
+def hints_body(xlen: int = 32) -> str:
+    """Reads every frame (HINT_LEN until u32::MAX, HINT_READ to DATA + 0x400) and writes it to
+    the public values, then leaves the first byte of the last nonempty frame read in a0."""
+    no_frame = "addi t1, zero, -1\n" + ("srli t1, t1, 32\n" if xlen == 64 else "")     # u32::MAX, zero-extended
+    return ("addi s2, s0, 0x400\nnext:\n" + call(0xF0) + no_frame + "beq t0, t1, done\naddi s3, t0, 0\n"
+            + call(0xF1, "addi a0, s2, 0", "addi a1, s3, 0")
+            + call(0x02, "addi a0, zero, 13", "addi a1, s2, 0", "addi a2, s3, 0") + "jal zero, next\ndone:\n"
+            + "lbu a0, 0(s2)\n")
+
+
+HINTS = hints_body()
 FRAMES = (b"hello", b"", b"zkVM frames!")
 
 
-def sp1_elf(body: str, code: int | None = 0) -> bytes:
-    """An rv32 SP1-ABI guest: s0 = DATA, `body`, HALT with `code` (None: a0 as the body left it)."""
+def sp1_elf(body: str, code: int | None = 0, xlen: int = 32) -> bytes:
+    """An SP1-ABI guest: s0 = DATA, `body`, HALT with `code` (None: a0 as the body left it)."""
     source = f"lui s0, {DATA >> 12:#x}\n{body}" + call(0x00, *([] if code is None else [f"addi a0, zero, {code}"]))
-    return build_elf([Seg(TEXT, PF_R | PF_X, assemble(source, TEXT, 32)), Seg(DATA, PF_R | PF_W, DATA_BYTES)],
-                     elfclass=32)
+    return build_elf([Seg(TEXT, PF_R | PF_X, assemble(source, TEXT, xlen)), Seg(DATA, PF_R | PF_W, DATA_BYTES)],
+                     elfclass=xlen)
 
 
 def hex_frames(frames) -> list[str]:
@@ -332,6 +339,23 @@ def test_frames_read_after_the_first_segment_are_refused_in_one_line_before_prov
         "first segment only; give a larger --segment-steps")
 
 
-def test_an_rv64_sp1_run_is_refused_in_one_line_before_it_runs(tmp_path):
-    elf = build_elf([Seg(TEXT, PF_R | PF_X, assemble(call(0x00, "addi a0, zero, 0"), TEXT, 64))])
-    assert refusal(elf, tmp_path).startswith("<bytes>: rv64 runs of the sp1 profile cannot be proven yet")
+# ------------------------------------------------------------------ rv64 (SP1 v6)
+
+def test_an_rv64_guest_reading_frames_proves_and_verifies_on_them(tmp_path):
+    """HINT_READ pads to 8 bytes on rv64 ("hello": 3 bytes, "zkVM frames!": 4), and HINT_LEN's
+    u32::MAX is zero-extended."""
+    result = zkaot.prove(sp1_elf(hints_body(64), None, 64), list(FRAMES), engine="interp", profile="sp1",
+                         cache_dir=tmp_path)
+    assert (result.claim.output, result.claim.exit_code) == (b"".join(FRAMES), ord("z"))
+    verdict, _ = zkaot.verify(result.proof, result.claim.program_id, ord("z"), list(FRAMES), cache_dir=tmp_path)
+    assert verdict
+    verdict, _ = zkaot.verify(result.proof, result.claim.program_id, ord("z"), [b"hello", b"", b"zkVM frames?"],
+                              cache_dir=tmp_path)
+    assert not verdict and "input" in verdict.reason
+
+
+def test_an_rv64_keccak_permute_proves_on_an_8_aligned_state(tmp_path):
+    body = (call(0x00_01_01_09, "addi a0, s0, 0x400", "addi a1, zero, 0")
+            + call(0x02, "addi a0, zero, 13", "addi a1, s0, 0x400", "addi a2, zero, 8"))
+    result = zkaot.prove(sp1_elf(body, 0, 64), [], engine="interp", profile="sp1", cache_dir=tmp_path)
+    assert result.claim.output == keccakf_bytes(bytes(200))[:8]

@@ -189,18 +189,14 @@ def prove(program: Program | str | Path, input_bytes: bytes | Sequence[bytes] = 
         raise CannotProve(f"{getattr(program, 'name', program)}: {e}") from None
     if not isinstance(program, Program):
         program = load_guest(program, profile).program
-    try:
-        chosen.check_width(program.xlen)
-    except ValueError as e:
-        raise CannotProve(f"{program.name}: {e}") from None
     if program.float_lowering is not None:
         raise CannotProve(f"{program.name}: the program has F/D instructions (lowered to the soft-float library), "
                           "which no proof holds yet; such programs cannot be proven")
     calls = PROFILES[profile].calls[program.xlen]
-    memory_map = chosen.memory_map
+    memory_map = chosen.map_for(program.xlen)
     frames = [input_bytes] if isinstance(input_bytes, (bytes, bytearray)) else list(input_bytes)
     input_bytes, handed_out = frames_for(PROFILES[profile], frames)
-    committed = chosen.proof_input(input_bytes, frames)             # what the input commitment covers
+    committed = chosen.proof_input(input_bytes, frames, program.xlen)       # what the input commitment covers
     segment_steps = segment_steps or DEFAULT_SEGMENT_STEPS
     cache_dir = cache_dir or default_cache_dir()
     with _executor(scheduler, workers) as (executor, threads), \
@@ -333,7 +329,7 @@ def verify(proof: bytes, program_id: str, expect_exit: int = 0, input_bytes: byt
         known = PROFILES.get(name)                          # (verify_claim refuses a profile no proof holds)
         input_bytes = frames_for(known, frames)[0] if known else b""
         if name in PROOF_PROFILES:
-            input_bytes = PROOF_PROFILES[name].proof_input(input_bytes, frames)
+            input_bytes = PROOF_PROFILES[name].proof_input(input_bytes, frames, claim.program.xlen)
     cache_dir = cache_dir or default_cache_dir()
     if executor is None and len(claim.segments) > 1:
         if scheduler or (workers or 1) > 1:

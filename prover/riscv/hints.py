@@ -3,7 +3,8 @@ committed frames (docs/riscv-air.md, "Hints").
 
 A machine without an input region (`runtime.memory_map.MemoryMap.input_base` None) takes
 its input as a stream of 4-byte units (`hint_stream`): per frame its length (u32 LE),
-then its bytes zero-padded to a multiple of 4, and after the last frame u32::MAX, the
+then its bytes zero-padded to a multiple of the machine's slot (4 bytes on rv32, 8 on
+rv64, as HINT_READ pads them), and after the last frame u32::MAX, the
 length SP1's HINT_LEN gives when no frame is left.  Unit i holds v0 + 2^16 v1 (the
 16-bit limbs of its little-endian bytes).
 
@@ -21,7 +22,7 @@ therefore says "unit i of the committed stream is v0 + 2^16 v1", any number of t
 
 HintCopy (`hintcopy_air`): HINT_READ's writes, one row per unit copied.  Columns
 is_real, ts, s, dl, dh, h, v0, v1.  Main, on a HINT_READ row ts that copies n units from
-unit s0 of the stream to the 4-aligned address 4 d0 (`cpu/sp1.py`), sends ("hcopy",
+unit s0 of the stream to the slot-aligned address 4 d0 (`cpu/sp1.py`), sends ("hcopy",
 [ts, s0, d0]) and receives ("hcopy", [ts, s0 + n, d0 + n]).  A row receives ("hcopy",
 [ts, s, d]) with d = dl + 2^14 dh and sends ("hcopy", [ts, s + 1, d + 1]), looks up
 ("hint", [s, v0, v1]) and writes the unit: ("memop", [MEM_SLOTS ts + 1 + h, 4 dl, dh,
@@ -58,9 +59,10 @@ HCOPY = "hcopy"                  # Main <-> HintCopy
 NO_FRAME = 0xFFFF_FFFF           # the length after the last frame
 
 
-def hint_stream(frames: Sequence[bytes]) -> bytes:
-    """The unit stream of the frames (module docstring)."""
-    parts = [struct.pack("<I", len(f)) + bytes(f).ljust(-(-len(f) // UNIT) * UNIT, b"\0") for f in frames]
+def hint_stream(frames: Sequence[bytes], slot: int = UNIT) -> bytes:
+    """The unit stream of the frames (module docstring), each padded to `slot` bytes (the
+    machine's HINT_READ padding: 4 on rv32, 8 on rv64)."""
+    parts = [struct.pack("<I", len(f)) + bytes(f).ljust(-(-len(f) // slot) * slot, b"\0") for f in frames]
     return b"".join(parts) + struct.pack("<I", NO_FRAME)
 
 
