@@ -30,7 +30,8 @@ unit s0 of the stream to the slot-aligned address 4 d0 (`cpu/sp1.py`), sends ("h
 the address is exactly 4 d < 2^32).  Every row is an edge from (s, d) to (s + 1,
 d + 1) with ts kept, s increasing, so a balanced "hcopy" bus makes the rows of step ts
 one path from Main's send to its receive: exactly n rows, copying units s0 .. s0 + n - 1
-to 4 d0 .. 4 (d0 + n) - 1 (no wrap: s < 2^27, d < 2^30).  h is boolean, the time slot
+to 4 d0 .. 4 (d0 + n) - 1 (no wrap: s < 2^27, d < 2^30; Main derives n from the length
+over the field, and a value of n other than the integer one is too large for any path).  h is boolean, the time slot
 (bit 2 of the address, so the two units of one 8-byte word are written at distinct
 times, as MemAccess needs; a false h can only unbalance memory).  The writes are the
 step's only memops (Main sends none for an ecall) and MemAccess refuses a write to a
