@@ -1,27 +1,29 @@
-"""Proofs of sp1 runs (issue 15, point 4; prover/riscv/cpu/sp1.py): guests written here to
-SP1's rv32 ABI (t0 selects the call) prove and verify with the bytes written to fd 13 as
-the public output, KECCAK_PERMUTE goes through the Keccak table, a forged row breaks
-SP1's constraints, and calls no table proves are refused in one line before proving."""
+"""Proofs of sp1 runs (issue 15, point 4; prover/riscv/cpu/sp1.py, hints.py): guests written
+here to SP1's ABI (t0 selects the call), rv32 and rv64, prove and verify with the bytes
+written to fd 13 as the public output and the frames HINT_LEN/HINT_READ read bound to the
+input hash, KECCAK_PERMUTE goes through the Keccak table, a forged row or a lying host
+breaks a constraint or a bus, and calls no table proves are refused in one line before
+proving."""
 import dataclasses
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import zkaot
 from elf_factory import PF_R, PF_W, PF_X, Seg, build_elf
+from proof_files import edited, verify
 from prover.air import ConstraintError
 from prover.riscv.claim import RunClaim
 from prover.riscv.hints import hint_stream
 from prover.riscv.machine import initial_memory
 from prover.riscv.main import main_air, main_columns, main_trace
 from prover.riscv.proof_profiles import PROOF_PROFILES
-from runtime.precompiles import keccakf_bytes
-from translator.assembler import assemble
 from riscv_helpers import key_of, refuse_run_bus
 from runtime.calls import Registry
+from runtime.precompiles import keccakf_bytes
 from runtime.profiles import PROFILES
 from runtime.trace import MAIN_ROW, records
+from translator.assembler import assemble
 from translator.expand import reference_trace
 from translator.interpreter import Interpreter
 from zkaot.cli import EXIT_GUEST_FAILED, EXIT_OK, main
@@ -96,21 +98,6 @@ def proved(tmp_path_factory):
     return out
 
 
-def verify(capsys, proof, *extra):
-    capsys.readouterr()
-    claim = RunClaim.decode(Path(proof).read_bytes())
-    status = main(["verify", str(proof), "--program-id", claim.program_id, *extra])
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
-
-
-def edited(proved, tmp_path, name="proof", **fields) -> Path:
-    claim = RunClaim.decode(proved[name].read_bytes())
-    path = tmp_path / "edited.proof"
-    path.write_bytes(dataclasses.replace(claim, **fields).encode())
-    return path
-
-
 def test_an_sp1_run_proves_with_the_public_values_and_keccak_permute_as_its_output(proved, capsys, monkeypatch):
     monkeypatch.setenv("ZKAOT_CACHE", str(proved["dir"] / "cache"))
     claim = RunClaim.decode(proved["proof"].read_bytes())
@@ -127,20 +114,20 @@ def test_other_public_values_do_not_verify(proved, tmp_path, capsys, monkeypatch
     assert first.output[:5] == b"hello"
     for output in (b"jello" + first.output[5:], first.output[:-1]):
         segments = (dataclasses.replace(first, output=output),) + claim.segments[1:]
-        status, _, err = verify(capsys, edited(proved, tmp_path, segments=segments), "--expect-exit", "3")
+        status, _, err = verify(capsys, edited(proved["proof"], tmp_path, segments=segments), "--expect-exit", "3")
         assert status == EXIT_GUEST_FAILED and "does not verify" in err
 
 
 def test_another_exit_code_does_not_verify(proved, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("ZKAOT_CACHE", str(proved["dir"] / "cache"))
-    status, _, err = verify(capsys, edited(proved, tmp_path, exit_code=0), "--expect-exit", "0")
+    status, _, err = verify(capsys, edited(proved["proof"], tmp_path, exit_code=0), "--expect-exit", "0")
     assert status == EXIT_GUEST_FAILED and err.count("\n") == 1
 
 
 def test_the_profile_is_part_of_the_program_id(proved, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("ZKAOT_CACHE", str(proved["dir"] / "cache"))
     claim = RunClaim.decode(proved["proof"].read_bytes())
-    path = edited(proved, tmp_path, program=dataclasses.replace(claim.program, profile="zkaot"))
+    path = edited(proved["proof"], tmp_path, program=dataclasses.replace(claim.program, profile="zkaot"))
     status, _, err = verify(capsys, path, "--expect-exit", "3")
     assert status == EXIT_GUEST_FAILED and "hash to" in err
 
@@ -165,7 +152,7 @@ def test_other_frames_do_not_verify(proved, capsys, monkeypatch, frames):
 def test_an_input_hash_of_other_frames_does_not_verify(proved, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("ZKAOT_CACHE", str(proved["dir"] / "cache"))
     other = zkaot.input_hash(hint_stream([b"hello", b"", b"zkVM frames?"]), "sp1")
-    status, _, err = verify(capsys, edited(proved, tmp_path, "hints", input_root=other), "--expect-exit",
+    status, _, err = verify(capsys, edited(proved["hints"], tmp_path, input_root=other), "--expect-exit",
                             str(ord("z")))
     assert status == EXIT_GUEST_FAILED and "does not verify" in err
 
