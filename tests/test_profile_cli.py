@@ -37,9 +37,9 @@ def test_a_zkaot_guest_takes_one_frame_in_one_error_line(capsys):
 
 
 def test_prove_refuses_another_profiles_guest_in_one_line(tmp_path, capsys):
-    assert main(["prove", SP1, "-o", str(tmp_path / "p")]) == EXIT_BAD_INPUT
-    assert capsys.readouterr().err == (f"zkaot: error: {SP1}: runs of the sp1 profile cannot be proven yet: no "
-                                       f"proof holds its calls (zkaot proves runs of zkaot, zisk, zisk-legacy: "
+    assert main(["prove", SP1, "--profile", "pico", "-o", str(tmp_path / "p")]) == EXIT_BAD_INPUT
+    assert capsys.readouterr().err == (f"zkaot: error: {SP1}: runs of the pico profile cannot be proven yet: no "
+                                       f"proof holds its calls (zkaot proves runs of zkaot, zisk, zisk-legacy, sp1: "
                                        f"docs/profiles.md)\n")
 
 

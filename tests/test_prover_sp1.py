@@ -5,6 +5,7 @@ input hash, KECCAK_PERMUTE goes through the Keccak table, a forged row or a lyin
 breaks a constraint or a bus, and calls no table proves are refused in one line before
 proving."""
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -305,6 +306,17 @@ def test_a_sha_extend_run_is_refused_in_one_line_before_proving(tmp_path):
     assert refusal(sp1_elf(body), tmp_path) == (
         "<bytes>: the sp1 call sha_extend (ecall t0 = 0x300105) has no proof table yet; runs that use it cannot "
         "be proven")
+
+
+def test_the_sp1_guest_whose_halt_hashes_its_public_values_is_refused_for_sha_extend(tmp_path, capsys):
+    """tests/guests/sp1's runtime hashes the public values with SHA_EXTEND/SHA_COMPRESS at
+    halt, as sp1_zkvm does: no table proves those yet."""
+    elf = Path(__file__).parent / "guests" / "sp1" / "sp1_guest.elf"
+    status = main(["prove", str(elf), "--input-hex", "65", "--input-hex", "6869", "-o", str(tmp_path / "p"),
+                   "--engine", "interp"])
+    err = capsys.readouterr().err
+    assert status != EXIT_OK and err.count("\n") == 1
+    assert "the sp1 call sha_extend (ecall t0 = 0x300105) has no proof table yet" in err
 
 
 def test_a_curve_call_is_refused_in_one_line_before_proving(tmp_path):
