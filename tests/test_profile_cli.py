@@ -72,7 +72,10 @@ def test_disasm_and_translate_name_the_profile(tmp_path, capsys, monkeypatch):
     assert "profile sp1 (symbol sp1_zkvm_runtime names sp1_zkvm)" in capsys.readouterr().out.splitlines()[0]
     assert main(["translate", SP1, "--mode", "fast"]) == EXIT_OK
     out = capsys.readouterr().out
-    assert "profile: sp1" in out and "program id" not in out
+    assert "profile: sp1" in out and "program id" in out             # sp1 runs are proven
+    assert main(["translate", SP1, "--profile", "pico", "--mode", "fast"]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "profile: pico" in out and "program id" not in out        # pico runs are not
 
 
 def test_profile_counts_an_sp1_guests_steps_by_function(tmp_path, capsys, monkeypatch):
