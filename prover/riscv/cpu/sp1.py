@@ -15,10 +15,10 @@ run's Main rows prove beyond Main's own:
   themselves are not part of the claim: SP1 commits the SHA-256 digest of the public
   values, whose bytes the claim carries in full (docs/profiles.md).
 - the precompiles (`PRECOMPILES`: the t0 id -> its kind column, the zkaot call whose
-  table proves it and the bridge kinds it sends with their base registers): on a row of
+  table proves it and the bridge kinds it sends with their base, a0): on a row of
   kind k, a1 = 0 (the executor requires it), the state at a0 is slot-aligned below 2^32
   (a_0 = slot zpa, zpa in range16, a's limbs above 1 zero) and Main sends ("pcall",
-  [ts, kind, base_lo, base_hi]) UNITS[kind] times per base, which the precompile bridge
+  [ts, kind, a_0, a_1]) UNITS[kind] times per kind, which the precompile bridge
   joins to memory and to the permutation's table (`precompile.py`) as for zkaot's own
   call.  KECCAK_PERMUTE (0x00010109) is keccakf on the 25 lanes at a0, 4-aligned on rv32
   (the bridge reads an rv32 lane as two 4-byte memops, so 4 is enough), 8 on rv64.
@@ -38,8 +38,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from runtime.isa import REGISTER_NUMBERS
 from runtime.calls import A0
+from runtime.isa import REGISTER_NUMBERS
 from runtime.sp1 import (COMMIT, COMMIT_DEFERRED_PROOFS, DIGEST_WORDS, HALT, HINT_LEN, HINT_READ, KECCAK_PERMUTE,
                          SP1_FD_PUBLIC_VALUES, WRITE)
 
@@ -61,14 +61,15 @@ HINT_COLUMNS = ("hp", "hn", "hr0", "hr1", "hr2")    # the stream cursor; a HINT_
 @dataclass(frozen=True)
 class Precompile:
     """An SP1 precompile Main routes to the bridge: its kind column, the zkaot call whose
-    table proves it (the trace's rows are relabelled to it), the bridge kinds it sends
-    with the register holding each one's base ("a": a0, "x": a1), and the state's alignment."""
+    table proves it (the trace's rows are relabelled to it), and the bridge kinds it sends
+    at a0 (slot-aligned below 2^32), with a1 = 0 as KECCAK_PERMUTE and SHA_EXTEND require
+    (a call with a base at a1, SHA_COMPRESS, needs a1's alignment proven too)."""
     column: str
     table_call: int
-    bases: tuple[tuple[int, str], ...]
+    bases: tuple[int, ...]
 
 
-PRECOMPILES = {KECCAK_PERMUTE: Precompile("k_kec", SYS_KECCAKF, ((KECCAK, "a"),))}
+PRECOMPILES = {KECCAK_PERMUTE: Precompile("k_kec", SYS_KECCAKF, (KECCAK,))}
 
 
 def slot_of(xlen: int) -> int:
@@ -121,9 +122,8 @@ class Sp1Main(MainProfile):
                 air.constrain(k * m.a[i], f"sp1 {p.column}: a0 limb {i} is 0")
             air.constrain(k * (m.a[0] - slot * m.zpa), f"sp1 {p.column}: the state is {slot}-aligned")
             air.send(RANGE16, [m.zpa], k)
-            for kind, reg in p.bases:
-                base = getattr(m, reg)
-                air.send(PCALL, [m.ts, kind, base[0], base[1]], UNITS[kind] * k)
+            for kind in p.bases:
+                air.send(PCALL, [m.ts, kind, m.a[0], m.a[1]], UNITS[kind] * k)
 
     @staticmethod
     def _constrain_hints(air, m, slot: int) -> None:
