@@ -28,9 +28,9 @@ run's Main rows prove beyond Main's own:
 Not proven (refused after the run, before proving: `refusals.py`): SHA_EXTEND and
 SHA_COMPRESS, the curve and uint256 calls, and WRITE to any descriptor but 1, 2 and 13
 (the hint descriptor 14, which puts a frame into the input, and the ones SP1 ignores).
-Stricter than SP1 on rv64, where the executor reads a0's low 32 bits: a WRITE's fd and a
-HALT's code are proven from a0 whole (Main's), so a guest leaving garbage in a0's high
-half cannot be proven (none does: they pass small integers).
+Stricter than SP1 on rv64, where the executor reads a0's low 32 bits: a WRITE's fd is
+proven from a0 whole (Main's), so a guest leaving garbage in a0's high half cannot be
+proven (none does: they pass small integers).
 """
 from __future__ import annotations
 
