@@ -1,10 +1,12 @@
 """Proofs of sp1 runs (issue 15, point 4; prover/riscv/cpu/sp1.py, hints.py): guests written
 here to SP1's ABI (t0 selects the call), rv32 and rv64, prove and verify with the bytes
 written to fd 13 as the public output and the frames HINT_LEN/HINT_READ read bound to the
-input hash, KECCAK_PERMUTE goes through the Keccak table, a forged row or a lying host
-breaks a constraint or a bus, and calls no table proves are refused in one line before
-proving."""
+input hash, KECCAK_PERMUTE goes through the Keccak table and SHA_EXTEND/SHA_COMPRESS
+through the SP1 SHA tables (the committed C guest, whose halt hashes its public values
+with them, proves end to end), a forged row or a lying host breaks a constraint or a bus,
+and calls no table proves are refused in one line before proving."""
 import dataclasses
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -71,11 +73,35 @@ HINTS = hints_body()
 FRAMES = (b"hello", b"", b"zkVM frames!")
 
 
-def sp1_elf(body: str, code: int | None = 0, xlen: int = 32) -> bytes:
-    """An SP1-ABI guest: s0 = DATA, `body`, HALT with `code` (None: a0 as the body left it)."""
+def sp1_elf(body: str, code: int | None = 0, xlen: int = 32, data: bytes = DATA_BYTES) -> bytes:
+    """An SP1-ABI guest: s0 = DATA holding `data`, `body`, HALT with `code` (None: a0 as the
+    body left it)."""
     source = f"lui s0, {DATA >> 12:#x}\n{body}" + call(0x00, *([] if code is None else [f"addi a0, zero, {code}"]))
-    return build_elf([Seg(TEXT, PF_R | PF_X, assemble(source, TEXT, xlen)), Seg(DATA, PF_R | PF_W, DATA_BYTES)],
+    return build_elf([Seg(TEXT, PF_R | PF_X, assemble(source, TEXT, xlen)), Seg(DATA, PF_R | PF_W, data)],
                      elfclass=xlen)
+
+
+# SHA_EXTEND of the block at DATA + 0x200, SHA_COMPRESS of it into the state at DATA + 0x600
+# (SHA-256's IV), the state to the public values: one u32 word per slot, the low half of 8
+# bytes on rv64.  The block is "abc" padded, so the state is hashlib's digest of "abc".
+SHA_BODY = (call(0x00_30_01_05, "addi a0, s0, 0x200", "addi a1, zero, 0")
+            + call(0x00_01_01_06, "addi a0, s0, 0x200", "addi a1, s0, 0x600"))
+SHA_IV = (0x6A09E667, 0xBB67AE85, 0x3C6EF372, 0xA54FF53A, 0x510E527F, 0x9B05688C, 0x1F83D9AB, 0x5BE0CD19)
+
+
+def sha_guest(xlen: int) -> bytes:
+    slot = xlen // 8
+    block = b"abc\x80".ljust(62, b"\0") + (24).to_bytes(2, "big")
+    words = [int.from_bytes(block[i:i + 4], "big") for i in range(0, 64, 4)]
+    data = bytes(0x200) + b"".join(w.to_bytes(slot, "little") for w in words)
+    data = data.ljust(0x600, b"\0") + b"".join(w.to_bytes(slot, "little") for w in SHA_IV)
+    body = SHA_BODY + call(0x02, "addi a0, zero, 13", "addi a1, s0, 0x600", f"addi a2, zero, {8 * slot}")
+    return sp1_elf(body, 0, xlen, data)
+
+
+def sha_state(digest: bytes, xlen: int) -> bytes:
+    """A SHA-256 digest as SHA_COMPRESS leaves its state in memory: u32 words in slots."""
+    return b"".join(int.from_bytes(digest[i:i + 4], "big").to_bytes(xlen // 8, "little") for i in range(0, 32, 4))
 
 
 def hex_frames(frames) -> list[str]:
@@ -203,7 +229,7 @@ def test_a_write_is_not_a_commit(honest):
 
 def test_keccak_permute_on_a_misaligned_state_breaks_a_constraint(honest):
     mt, col = honest
-    with pytest.raises(ConstraintError, match="sp1 k_kec: the state is 4-aligned"):
+    with pytest.raises(ConstraintError, match="sp1 k_kec: a0 is 4-aligned"):
         check(mt, forged(mt, col, "k_kec", "zpa", lambda v: v + 1))
 
 
@@ -211,6 +237,45 @@ def test_an_sp1_call_leaves_a0_as_it_was(honest):
     mt, col = honest
     with pytest.raises(ConstraintError, match="a0 limb 0 is unchanged"):
         check(mt, forged(mt, col, "k_com", "c0", lambda v: v + 1))
+
+
+@pytest.fixture(scope="module")
+def honest_sha():
+    """(Main trace, column index) of the SHA guest's rv32 run."""
+    guest = load_guest(sha_guest(32), "sp1")
+    result, rows, precompiles = reference_trace(guest.program, b"", PROFILE.memory_map, profile="sp1")
+    assert result.exit_code == 0, result.fault
+    image = guest.program.image(PROFILE.memory_map, "sp1")
+    mt = main_trace(image, rows, precompiles=precompiles, initial_memory=initial_memory(image, b""))
+    return mt, {name: i for i, name in enumerate(main_columns(32, PROFILE.main))}
+
+
+def test_an_honest_sha_run_satisfies_mains_constraints(honest_sha):
+    check(honest_sha[0])
+
+
+def test_sha_compress_with_its_state_at_its_schedule_breaks_a_constraint(honest_sha):
+    """a1 forged to a0, aligned (zpb = zpa): only a0 != a1 fails."""
+    mt, col = honest_sha
+    main = mt.main.copy()
+    row = int(np.flatnonzero(main[:, col["k_shc"]] == 1)[0])
+    for i in range(2):
+        main[row, col[f"x{i}"]] = main[row, col[f"a{i}"]]
+    main[row, col["zpb"]] = main[row, col["zpa"]]
+    with pytest.raises(ConstraintError, match="sp1 k_shc: a0 != a1"):
+        check(mt, main)
+
+
+def test_sha_compress_on_a_misaligned_state_breaks_a_constraint(honest_sha):
+    mt, col = honest_sha
+    with pytest.raises(ConstraintError, match="sp1 k_shc: a1 is 4-aligned"):
+        check(mt, forged(mt, col, "k_shc", "x0", lambda v: v + 2))
+
+
+def test_sha_extend_with_a_nonzero_a1_breaks_a_constraint(honest_sha):
+    mt, col = honest_sha
+    with pytest.raises(ConstraintError, match="sp1 k_she: a1 limb 0 is 0"):
+        check(mt, forged(mt, col, "k_she", "x0", lambda v: v + 4))
 
 
 def hint_trace(calls=None, frames=(b"hello",)):
@@ -301,22 +366,30 @@ def refusal(elf: bytes, tmp_path) -> str:
     return str(refused.value)
 
 
-def test_a_sha_extend_run_is_refused_in_one_line_before_proving(tmp_path):
-    body = call(0x00_30_01_05, "addi a0, s0, 0x104", "addi a1, zero, 0")
-    assert refusal(sp1_elf(body), tmp_path) == (
-        "<bytes>: the sp1 call sha_extend (ecall t0 = 0x300105) has no proof table yet; runs that use it cannot "
-        "be proven")
+# ------------------------------------------------------------------ SHA_EXTEND and SHA_COMPRESS
+
+@pytest.mark.parametrize("xlen", [32, 64])
+def test_sha_extend_and_sha_compress_prove_hashlibs_state(xlen, tmp_path):
+    result = zkaot.prove(sha_guest(xlen), [], engine="interp", profile="sp1", cache_dir=tmp_path)
+    assert result.claim.output == sha_state(hashlib.sha256(b"abc").digest(), xlen)
+    verdict, _ = zkaot.verify(result.proof, result.claim.program_id, 0, [], cache_dir=tmp_path)
+    assert verdict
 
 
-def test_the_sp1_guest_whose_halt_hashes_its_public_values_is_refused_for_sha_extend(tmp_path, capsys):
+def test_the_sp1_guest_whose_halt_hashes_its_public_values_proves_and_verifies(tmp_path, capsys, monkeypatch):
     """tests/guests/sp1's runtime hashes the public values with SHA_EXTEND/SHA_COMPRESS at
-    halt, as sp1_zkvm does: no table proves those yet."""
+    halt, as sp1_zkvm does; mode "e" echoes the frames after the first to fd 13."""
+    monkeypatch.setenv("ZKAOT_CACHE", str(tmp_path / "cache"))
     elf = Path(__file__).parent / "guests" / "sp1" / "sp1_guest.elf"
-    status = main(["prove", str(elf), "--input-hex", "65", "--input-hex", "6869", "-o", str(tmp_path / "p"),
-                   "--engine", "interp"])
-    err = capsys.readouterr().err
-    assert status != EXIT_OK and err.count("\n") == 1
-    assert "the sp1 call sha_extend (ecall t0 = 0x300105) has no proof table yet" in err
+    proof = tmp_path / "p"
+    assert main(["prove", str(elf), "--input-hex", "65", "--input-hex", "6869", "-o", str(proof),
+                 "--engine", "interp"]) == EXIT_OK
+    claim = RunClaim.decode(proof.read_bytes())
+    assert (claim.program.profile, claim.exit_code, claim.output) == ("sp1", 0, b"hi")
+    status, out, _ = verify(capsys, proof, "--input-hex", "65", "--input-hex", "6869")
+    assert status == EXIT_OK and f"output:      {b'hi'.hex()}" in out
+    status, _, err = verify(capsys, proof, "--input-hex", "65", "--input-hex", "6868")
+    assert status == EXIT_GUEST_FAILED and "input" in err
 
 
 def test_a_curve_call_is_refused_in_one_line_before_proving(tmp_path):

@@ -7,7 +7,8 @@ op-class table, ALU, Arith, MemAccess and MemInit (`memory.py`), Image and Input
 precompile bridge and its layout (`precompile.py`), Keccak-f and SHA-256 with their
 round tables (`keccak.py`, `sha256.py`: every key has them, a run without precompile
 calls gives them padding only; a profile whose Main sends SP1's SHA calls adds the
-SHA_EXTEND and SHA_COMPRESS tables, `sp1_sha.py`), range16 and bitwise.  Fixed columns (the verifying
+SHA_EXTEND and SHA_COMPRESS tables, `sp1_sha.py`), Hints and HintCopy for a machine whose
+input comes through calls (SP1's: `hints.py`), range16 and bitwise.  Fixed columns (the verifying
 key): the ROM, the op-class table, the register file's initial values, the Image, the
 precompile layout and round tables and the range tables, so a key is one program's
 (`run_key`).

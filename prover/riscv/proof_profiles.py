@@ -12,7 +12,7 @@ Proven: `zkaot` (every call but none), `zisk` and `zisk-legacy` (`cpu/zisk.py`: 
 the output slots, marchid, keccakf, sha256f, the UART, and on the current layout the
 input-ready free call), and `sp1`, rv32 and rv64 (`cpu/sp1.py`: HALT, WRITE to the
 console and the public values, COMMIT, HINT_LEN and HINT_READ against the committed
-frames, KECCAK_PERMUTE; the rv64 map reaches 2^40, of which the Regions table holds the
+frames, KECCAK_PERMUTE, SHA_EXTEND and SHA_COMPRESS; the rv64 map reaches 2^40, of which the Regions table holds the
 part below 2^32, where the memory argument's addresses are).  Every other profile is
 refused by name (`proof_profile`), and a run that makes a call no proof holds before
 proving (`refusals.py`).

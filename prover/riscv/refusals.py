@@ -2,8 +2,8 @@
 
 `zkaot prove` checks a run's trace here after running it, so a run that makes a call of
 its profile that Main has no part for (ZisK's curve or arith256_mod precompiles, SP1's
-hint, SHA and curve calls, an unknown ecall) is refused in one line naming the call, rather than failing deep inside
-the witness or the bus.
+curve and uint256 calls, an unknown ecall) is refused in one line naming the call, rather
+than failing deep inside the witness or the bus.
 """
 from __future__ import annotations
 

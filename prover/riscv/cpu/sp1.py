@@ -14,19 +14,25 @@ run's Main rows prove beyond Main's own:
   a0 < 8 (its high limb 0, and 2^13 a_0 in range16), as the executor requires.  The words
   themselves are not part of the claim: SP1 commits the SHA-256 digest of the public
   values, whose bytes the claim carries in full (docs/profiles.md).
-- the precompiles (`PRECOMPILES`: the t0 id -> its kind column, the zkaot call whose
-  table proves it and the bridge kinds it sends with their base, a0): on a row of
-  kind k, a1 = 0 (the executor requires it), the state at a0 is slot-aligned below 2^32
-  (a_0 = slot zpa, zpa in range16, a's limbs above 1 zero) and Main sends ("pcall",
-  [ts, kind, a_0, a_1]) UNITS[kind] times per kind, which the precompile bridge
-  joins to memory and to the permutation's table (`precompile.py`) as for zkaot's own
-  call.  KECCAK_PERMUTE (0x00010109) is keccakf on the 25 lanes at a0, 4-aligned on rv32
-  (the bridge reads an rv32 lane as two 4-byte memops, so 4 is enough), 8 on rv64.
+- the precompiles (`PRECOMPILES`: the t0 id -> its kind column and the call whose table
+  proves it, whose bridge kinds are `precompile.CALL_KINDS`, each based at a0 or a1): on
+  a row of kind k, a0 is slot-aligned below 2^32 (a_0 = slot zpa, zpa in range16, a's
+  limbs above 1 zero); a1 likewise (a1_0 = slot zpb, zpb in range16) for a call with a
+  base at a1, else a1 = 0 (the executor requires it); and Main sends ("pcall", [ts, kind,
+  base_0, base_1]) UNITS[kind] times per bridge kind, which the precompile bridge joins
+  to memory and to the call's table (`precompile.py`) as for zkaot's own calls; Main's
+  precompile-call row is (ts, the table's call, a0, a1).  KECCAK_PERMUTE (0x00010109)
+  is keccakf on the 25 lanes at a0, 4-aligned on rv32 (the bridge reads an rv32 lane as
+  two 4-byte memops, so 4 is enough), 8 on rv64.  SHA_EXTEND (0x00300105) is the
+  SHA_EXTEND table on the 64 words at a0, SHA_COMPRESS (0x00010106) the SHA_COMPRESS
+  table on the 64 schedule words at a0 and the 8 state words at a1 (`sp1_sha.py`; the
+  calls keep SP1's ids), with a0 != a1, where the executor faults: d = zpa - zpb +
+  (2^16 / slot) (a_1 - a1_1) is (a0 - a1) / slot over the integers (|d| < 2^14 + 2^30 < p,
+  as the limbs are 16-bit), and d dinv = 1.  The schedule and the state may otherwise overlap.
 - the hint calls (`_constrain_hints`, `hints.py`): HINT_LEN's t0 and HINT_READ's a1 are
   looked up in the committed hint stream at the cursor hp, and HINT_READ's slots are
   written from the stream by HintCopy.
-Not proven (refused after the run, before proving: `refusals.py`): SHA_EXTEND and
-SHA_COMPRESS, the curve and uint256 calls, and WRITE to any descriptor but 1, 2 and 13
+Not proven (refused after the run, before proving: `refusals.py`): the curve and uint256 calls, and WRITE to any descriptor but 1, 2 and 13
 (the hint descriptor 14, which puts a frame into the input, and the ones SP1 ignores).
 Stricter than SP1 on rv64, where the executor reads a0's low 32 bits: a WRITE's fd is
 proven from a0 whole (Main's), so a guest leaving garbage in a0's high half cannot be
@@ -41,11 +47,14 @@ import numpy as np
 from runtime.calls import A0
 from runtime.isa import REGISTER_NUMBERS
 from runtime.sp1 import (COMMIT, COMMIT_DEFERRED_PROOFS, DIGEST_WORDS, HALT, HINT_LEN, HINT_READ, KECCAK_PERMUTE,
-                         SP1_FD_PUBLIC_VALUES, WRITE)
+                         SHA_COMPRESS, SHA_EXTEND, SP1_FD_PUBLIC_VALUES, WRITE)
 
 from ..hints import HCOPY, HINT
+from ... import field
+from ...field import P
 from ..keccak import SYS_KECCAKF
-from ..precompile import KECCAK, PCALL, UNITS
+from ..precompile import AT_A1, CALL_KINDS, PCALL, UNITS
+from ..sp1_sha import SYS_SHA_COMPRESS, SYS_SHA_EXTEND
 from ..ranges import RANGE16
 from .profile import CoreCalls, MainProfile
 
@@ -56,20 +65,32 @@ CONSOLE_FDS = (1, 2)
 COMMITS = {"k_com": COMMIT, "k_cdp": COMMIT_DEFERRED_PROOFS}
 HINT_CALLS = {"k_hl": HINT_LEN, "k_hr": HINT_READ}
 HINT_COLUMNS = ("hp", "hn", "hr0", "hr1", "hr2")    # the stream cursor; a HINT_READ's slots and padding
+BASE_COLUMNS = ("zpa", "zpb", "dinv")               # a0 / slot, a1 / slot, 1 / ((a0 - a1) / slot)
 
 
 @dataclass(frozen=True)
 class Precompile:
-    """An SP1 precompile Main routes to the bridge: its kind column, the zkaot call whose
-    table proves it (the trace's rows are relabelled to it), and the bridge kinds it sends
-    at a0 (slot-aligned below 2^32), with a1 = 0 as KECCAK_PERMUTE and SHA_EXTEND require
-    (a call with a base at a1, SHA_COMPRESS, needs a1's alignment proven too)."""
+    """An SP1 precompile Main routes to the bridge: its kind column and the call whose table
+    proves it (its PRECOMPILE_ROW kind: the trace's rows are relabelled to it), whose
+    bridge kinds (`precompile.CALL_KINDS`) are based at a0, or at a1 for those in AT_A1;
+    a1 = 0 for a call with no base there, as KECCAK_PERMUTE and SHA_EXTEND require.
+    `distinct`: a0 != a1 (SHA_COMPRESS's executor faults when its schedule is its state)."""
     column: str
     table_call: int
-    bases: tuple[int, ...]
+    distinct: bool = False
+
+    @property
+    def bases(self) -> tuple[int, ...]:
+        return CALL_KINDS[self.table_call]
+
+    @property
+    def at_a1(self) -> bool:
+        return any(kind in AT_A1 for kind in self.bases)
 
 
-PRECOMPILES = {KECCAK_PERMUTE: Precompile("k_kec", SYS_KECCAKF, (KECCAK,))}
+PRECOMPILES = {KECCAK_PERMUTE: Precompile("k_kec", SYS_KECCAKF),
+               SHA_EXTEND: Precompile("k_she", SYS_SHA_EXTEND),
+               SHA_COMPRESS: Precompile("k_shc", SYS_SHA_COMPRESS, distinct=True)}
 
 
 def slot_of(xlen: int) -> int:
@@ -83,7 +104,7 @@ class Sp1Main(MainProfile):
     """SP1's calls, rv32 (v4/v5) and rv64 (v6)."""
 
     def fields(self, xlen: int) -> dict:
-        names = (tuple(COMMITS) + tuple(HINT_CALLS) + tuple(p.column for p in PRECOMPILES.values()) + ("zpa",)
+        names = (tuple(COMMITS) + tuple(HINT_CALLS) + tuple(p.column for p in PRECOMPILES.values()) + BASE_COLUMNS
                  + HINT_COLUMNS)
         return {name: name for name in names}
 
@@ -116,14 +137,24 @@ class Sp1Main(MainProfile):
         air.send(RANGE16, [(1 << 13) * m.a[0]], commit)            # index < 8 (SP1 reads a0's low 32 bits)
         for p in PRECOMPILES.values():
             k = getattr(m, p.column)
-            for i, x in enumerate(m.x):
-                air.constrain(k * x, f"sp1 {p.column}: a1 limb {i} is 0")
             for i in range(2, L):
                 air.constrain(k * m.a[i], f"sp1 {p.column}: a0 limb {i} is 0")
-            air.constrain(k * (m.a[0] - slot * m.zpa), f"sp1 {p.column}: the state is {slot}-aligned")
+            air.constrain(k * (m.a[0] - slot * m.zpa), f"sp1 {p.column}: a0 is {slot}-aligned")
             air.send(RANGE16, [m.zpa], k)
+            if p.at_a1:
+                for i in range(2, L):
+                    air.constrain(k * m.x[i], f"sp1 {p.column}: a1 limb {i} is 0")
+                air.constrain(k * (m.x[0] - slot * m.zpb), f"sp1 {p.column}: a1 is {slot}-aligned")
+                air.send(RANGE16, [m.zpb], k)
+            else:
+                for i, x in enumerate(m.x):
+                    air.constrain(k * x, f"sp1 {p.column}: a1 limb {i} is 0")
+            if p.distinct:
+                d = m.zpa - m.zpb + (65536 // slot) * (m.a[1] - m.x[1])
+                air.constrain(k * (d * m.dinv - 1), f"sp1 {p.column}: a0 != a1")
             for kind in p.bases:
-                air.send(PCALL, [m.ts, kind, m.a[0], m.a[1]], UNITS[kind] * k)
+                base = m.x if kind in AT_A1 else m.a
+                air.send(PCALL, [m.ts, kind, base[0], base[1]], UNITS[kind] * k)
 
     @staticmethod
     def _constrain_hints(air, m, slot: int) -> None:
@@ -169,12 +200,18 @@ class Sp1Main(MainProfile):
                              f"index {DIGEST_WORDS} or more faults, it cannot retire")
         slot = slot_of(s.xlen)
         aligned = (v.a % np.uint64(slot) == 0) & (v.a >> np.uint64(32) == 0)
+        aligned_x = (v.x % np.uint64(slot) == 0) & (v.x >> np.uint64(32) == 0)
         zpa = np.where(aligned, (v.a & np.uint64(0xFFFF)).astype(np.int64) // slot, 0)
-        for p in PRECOMPILES.values():
-            bad = rows[p.column] & ((v.x != 0) | ~aligned)
-            if bad.any():
-                raise ValueError(f"step {int(np.flatnonzero(bad)[0])}: an sp1 precompile with a1 != 0 or its state "
-                                 f"not {slot}-aligned faults, it cannot retire")
+        zpb = np.where(aligned_x, (v.x & np.uint64(0xFFFF)).astype(np.int64) // slot, 0)
+        for number, p in PRECOMPILES.items():
+            at = rows[p.column]
+            for bad, what in ((at & ~aligned, f"a0 not {slot}-aligned below 2^32"),
+                              (at & ~aligned_x, f"a1 not {slot}-aligned below 2^32") if p.at_a1 else
+                              (at & (v.x != 0), "a1 != 0"),
+                              (at & (v.a == v.x) & p.distinct, "a0 == a1")):
+                if bad.any():
+                    raise ValueError(f"step {int(np.flatnonzero(bad)[0])}: an sp1 precompile (t0 = {number:#x}) with "
+                                     f"{what} cannot be proven (the executor faults, or its memory is above 2^32)")
         read = rows["k_hr"]
         if (read & ~aligned).any():
             raise ValueError(f"step {int(np.flatnonzero(read & ~aligned)[0])}: a HINT_READ to a buffer that is not "
@@ -184,6 +221,14 @@ class Sp1Main(MainProfile):
         for k, at in rows.items():
             getattr(m, k)[:n] = at
         m.zpa[:n] = np.where(np.logical_or.reduce([read] + [rows[p.column] for p in PRECOMPILES.values()]), zpa, 0)
+        at_a1 = np.logical_or.reduce([rows[p.column] for p in PRECOMPILES.values() if p.at_a1])
+        m.zpb[:n] = np.where(at_a1, zpb, 0)
+        distinct = np.flatnonzero(np.logical_or.reduce([rows[p.column] for p in PRECOMPILES.values() if p.distinct]))
+        hi = np.uint64(16)
+        d = (zpa[distinct] - zpb[distinct] + (65536 // slot) * ((v.a[distinct] >> hi).astype(np.int64)
+                                                               - (v.x[distinct] >> hi).astype(np.int64)))
+        if distinct.size:
+            m.dinv[distinct] = field.inv((d % P).astype(np.uint32))
         m.hn[:n], pad = hn, slot * hn - length
         m.hr0[:n], m.hr1[:n], m.hr2[:n] = pad & 1, (pad >> 1) & 1, pad >> 2
         hp = np.cumsum(np.where(read, 1 + (slot // 4) * hn, 0))
@@ -206,6 +251,8 @@ class Sp1Main(MainProfile):
         for p in PRECOMPILES.values():
             at = np.flatnonzero(getattr(m, p.column) == 1)
             out.range16.append(m.zpa[at])
+            if p.at_a1:
+                out.range16.append(m.zpb[at])
             calls.append(np.stack([m.ts[at], np.full(at.size, p.table_call), out.value(m.a)[at].astype(np.int64),
                                    out.value(m.x)[at].astype(np.int64)], axis=1))
         out.add_precompile_calls(np.concatenate(calls))
@@ -223,4 +270,4 @@ class Sp1Main(MainProfile):
 
 
 SP1_MAIN = Sp1Main(name="sp1", ecalls=(HALT, WRITE, *COMMITS.values(), *HINT_CALLS.values(), *PRECOMPILES),
-                   selector=T0, core=SP1_CORE, first_segment_calls=tuple(HINT_CALLS.values()))
+                   selector=T0, core=SP1_CORE, first_segment_calls=tuple(HINT_CALLS.values()), sp1_sha=True)
