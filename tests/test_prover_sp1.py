@@ -6,6 +6,7 @@ through the SP1 SHA tables (the committed C guest, whose halt hashes its public 
 with them, proves end to end), a forged row or a lying host breaks a constraint or a bus,
 and calls no table proves are refused in one line before proving."""
 import dataclasses
+import functools
 import hashlib
 from pathlib import Path
 
@@ -186,15 +187,21 @@ def test_an_input_hash_of_other_frames_does_not_verify(proved, tmp_path, capsys,
 
 # ------------------------------------------------------------------ Main's SP1 rows
 
-@pytest.fixture(scope="module")
-def honest():
-    """(Main trace, column index) of the public-values guest's run."""
-    guest = load_guest(sp1_elf(PUBLIC), "sp1")
+@functools.cache
+def honest_main(name: str):
+    """(Main trace, column index) of an rv32 guest's run: "public" (the public-values guest)
+    or "sha" (the SHA guest)."""
+    guest = load_guest(sp1_elf(PUBLIC) if name == "public" else sha_guest(32), "sp1")
     result, rows, precompiles = reference_trace(guest.program, b"", PROFILE.memory_map, profile="sp1")
     assert result.exit_code == 0, result.fault
     image = guest.program.image(PROFILE.memory_map, "sp1")
     mt = main_trace(image, rows, precompiles=precompiles, initial_memory=initial_memory(image, b""))
     return mt, {name: i for i, name in enumerate(main_columns(32, PROFILE.main))}
+
+
+@pytest.fixture(scope="module")
+def honest():
+    return honest_main("public")
 
 
 def check(mt, main=None):
@@ -227,36 +234,26 @@ def test_a_write_is_not_a_commit(honest):
         check(mt, main)
 
 
-def test_keccak_permute_on_a_misaligned_state_breaks_a_constraint(honest):
-    mt, col = honest
-    with pytest.raises(ConstraintError, match="sp1 k_kec: a0 is 4-aligned"):
-        check(mt, forged(mt, col, "k_kec", "zpa", lambda v: v + 1))
+@pytest.mark.parametrize("guest, row_of, column, change, broken", [
+    ("public", "k_kec", "zpa", 1, "sp1 k_kec: a0 is 4-aligned"),
+    ("public", "k_com", "c0", 1, "sp1 k_com: a0 limb 0 is unchanged"),
+    ("sha", "k_shc", "x0", 2, "sp1 k_shc: a1 is 4-aligned"),
+    ("sha", "k_she", "x0", 4, "sp1 k_she: a1 limb 0 is 0")],
+    ids=["keccak_permute on a misaligned state", "a call that changes a0", "sha_compress on a misaligned state",
+         "sha_extend with a nonzero a1"])
+def test_a_forged_call_row_breaks_a_constraint(guest, row_of, column, change, broken):
+    mt, col = honest_main(guest)
+    with pytest.raises(ConstraintError, match=broken):
+        check(mt, forged(mt, col, row_of, column, lambda v: v + change))
 
 
-def test_an_sp1_call_leaves_a0_as_it_was(honest):
-    mt, col = honest
-    with pytest.raises(ConstraintError, match="a0 limb 0 is unchanged"):
-        check(mt, forged(mt, col, "k_com", "c0", lambda v: v + 1))
+def test_an_honest_sha_run_satisfies_mains_constraints():
+    check(honest_main("sha")[0])
 
 
-@pytest.fixture(scope="module")
-def honest_sha():
-    """(Main trace, column index) of the SHA guest's rv32 run."""
-    guest = load_guest(sha_guest(32), "sp1")
-    result, rows, precompiles = reference_trace(guest.program, b"", PROFILE.memory_map, profile="sp1")
-    assert result.exit_code == 0, result.fault
-    image = guest.program.image(PROFILE.memory_map, "sp1")
-    mt = main_trace(image, rows, precompiles=precompiles, initial_memory=initial_memory(image, b""))
-    return mt, {name: i for i, name in enumerate(main_columns(32, PROFILE.main))}
-
-
-def test_an_honest_sha_run_satisfies_mains_constraints(honest_sha):
-    check(honest_sha[0])
-
-
-def test_sha_compress_with_its_state_at_its_schedule_breaks_a_constraint(honest_sha):
+def test_sha_compress_with_its_state_at_its_schedule_breaks_a_constraint():
     """a1 forged to a0, aligned (zpb = zpa): only a0 != a1 fails."""
-    mt, col = honest_sha
+    mt, col = honest_main("sha")
     main = mt.main.copy()
     row = int(np.flatnonzero(main[:, col["k_shc"]] == 1)[0])
     for i in range(2):
@@ -264,18 +261,6 @@ def test_sha_compress_with_its_state_at_its_schedule_breaks_a_constraint(honest_
     main[row, col["zpb"]] = main[row, col["zpa"]]
     with pytest.raises(ConstraintError, match="sp1 k_shc: a0 != a1"):
         check(mt, main)
-
-
-def test_sha_compress_on_a_misaligned_state_breaks_a_constraint(honest_sha):
-    mt, col = honest_sha
-    with pytest.raises(ConstraintError, match="sp1 k_shc: a1 is 4-aligned"):
-        check(mt, forged(mt, col, "k_shc", "x0", lambda v: v + 2))
-
-
-def test_sha_extend_with_a_nonzero_a1_breaks_a_constraint(honest_sha):
-    mt, col = honest_sha
-    with pytest.raises(ConstraintError, match="sp1 k_she: a1 limb 0 is 0"):
-        check(mt, forged(mt, col, "k_she", "x0", lambda v: v + 4))
 
 
 def hint_trace(calls=None, frames=(b"hello",)):
