@@ -7,10 +7,12 @@ instruction at `pc` (documented in full in docs/trace-format.md):
   a             rs1's value before the step (ecall: a0)
   b             rs2's value before the step for R, S, B and AMO formats; the
                 immediate (two's complement, masked to XLEN) for I, SHIFT,
-                LOAD, JALR, U and J formats (ecall: a7)
+                LOAD, JALR, U and J formats (ecall: the profile's selector register:
+                a7, or t0 for SP1, Pico and RISC Zero)
   c             the value written to rd (0 when rd is x0 or there is none);
                 stores: the value stored, masked to its width; branches: 1 if
-                taken; ecall: a0 after the call; SC: its result code (0 = stored)
+                taken; ecall: a0 after the call (t0 after SP1's and Pico's HINT_LEN,
+                the one call that writes another register); SC: its result code (0 = stored)
                 even when rd is x0
   addr          the effective address of loads, stores, LR/SC and AMOs, else 0
   mem           the value memory returned to loads, LR and AMOs (zero-extended

@@ -37,9 +37,9 @@ def test_a_zkaot_guest_takes_one_frame_in_one_error_line(capsys):
 
 
 def test_prove_refuses_another_profiles_guest_in_one_line(tmp_path, capsys):
-    assert main(["prove", SP1, "-o", str(tmp_path / "p")]) == EXIT_BAD_INPUT
-    assert capsys.readouterr().err == (f"zkaot: error: {SP1}: runs of the sp1 profile cannot be proven yet: no "
-                                       f"proof holds its calls (zkaot proves runs of zkaot, zisk, zisk-legacy: "
+    assert main(["prove", SP1, "--profile", "pico", "-o", str(tmp_path / "p")]) == EXIT_BAD_INPUT
+    assert capsys.readouterr().err == (f"zkaot: error: {SP1}: runs of the pico profile cannot be proven yet: no "
+                                       f"proof holds its calls (zkaot proves runs of zkaot, zisk, zisk-legacy, sp1: "
                                        f"docs/profiles.md)\n")
 
 
@@ -72,7 +72,10 @@ def test_disasm_and_translate_name_the_profile(tmp_path, capsys, monkeypatch):
     assert "profile sp1 (symbol sp1_zkvm_runtime names sp1_zkvm)" in capsys.readouterr().out.splitlines()[0]
     assert main(["translate", SP1, "--mode", "fast"]) == EXIT_OK
     out = capsys.readouterr().out
-    assert "profile: sp1" in out and "program id" not in out
+    assert "profile: sp1" in out and "program id" in out             # sp1 runs are proven
+    assert main(["translate", SP1, "--profile", "pico", "--mode", "fast"]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "profile: pico" in out and "program id" not in out        # pico runs are not
 
 
 def test_profile_counts_an_sp1_guests_steps_by_function(tmp_path, capsys, monkeypatch):

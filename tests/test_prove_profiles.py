@@ -11,6 +11,7 @@ import pytest
 import zkaot
 from elf_factory import PF_R, PF_X, Seg, build_elf
 from guest_asm import DATA, program_from_asm
+from proof_files import edited, verify
 from prover.riscv.claim import RunClaim
 from runtime.precompiles import keccakf_bytes
 from runtime.zisk import OUTPUT_SLOTS
@@ -52,21 +53,6 @@ def proofs(tmp_path_factory):
         yield out
 
 
-def verify(capsys, proof, *extra):
-    capsys.readouterr()
-    claim = RunClaim.decode(Path(proof).read_bytes())
-    status = main(["verify", str(proof), "--program-id", claim.program_id, *extra])
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
-
-
-def edited(proofs, tmp_path, name, **fields) -> Path:
-    claim = RunClaim.decode(proofs[name].read_bytes())
-    path = tmp_path / "edited.proof"
-    path.write_bytes(dataclasses.replace(claim, **fields).encode())
-    return path
-
-
 def test_a_zisk_run_proves_and_verifies_on_its_frames_with_the_output_slots_as_output(proofs, capsys, monkeypatch):
     monkeypatch.setenv("ZKAOT_CACHE", str(proofs["dir"] / "cache"))
     claim = RunClaim.decode(proofs["echo"].read_bytes())
@@ -104,7 +90,7 @@ def test_an_input_hash_of_other_frames_does_not_verify(proofs, tmp_path, capsys,
     from runtime.profiles import PROFILES
     monkeypatch.setenv("ZKAOT_CACHE", str(proofs["dir"] / "cache"))
     other = frames_for(PROFILES["zisk"], [bytes.fromhex(f) for f in ("6502", "6869", "7a69736b22")])[0]
-    status, _, err = verify(capsys, edited(proofs, tmp_path, "echo", input_root=input_hash(other, "zisk")))
+    status, _, err = verify(capsys, edited(proofs["echo"], tmp_path, input_root=input_hash(other, "zisk")))
     assert status == EXIT_GUEST_FAILED and "does not verify" in err
 
 
@@ -114,14 +100,14 @@ def test_an_edited_public_output_is_rejected(proofs, tmp_path, capsys, monkeypat
     last = claim.segments[-1]
     for output in (b"HI" + last.output[2:], last.output[:-4]):
         segments = claim.segments[:-1] + (dataclasses.replace(last, output=output),)
-        status, _, err = verify(capsys, edited(proofs, tmp_path, "echo", segments=segments))
+        status, _, err = verify(capsys, edited(proofs["echo"], tmp_path, segments=segments))
         assert status == EXIT_GUEST_FAILED and "does not verify" in err
 
 
 def test_the_profile_is_part_of_the_program_id(proofs, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("ZKAOT_CACHE", str(proofs["dir"] / "cache"))
     claim = RunClaim.decode(proofs["keccak"].read_bytes())
-    path = edited(proofs, tmp_path, "keccak", program=dataclasses.replace(claim.program, profile="zisk"))
+    path = edited(proofs["keccak"], tmp_path, program=dataclasses.replace(claim.program, profile="zisk"))
     status, _, err = verify(capsys, path)
     assert status == EXIT_GUEST_FAILED and "hash to" in err
 

@@ -267,7 +267,7 @@ def test_a_trace_whose_operands_are_not_the_registers_values_is_refused_when_str
 
 def test_a_run_of_another_profile_is_refused_not_proven_with_the_zkaot_calls():
     program, rows, _, _ = fib(64)
-    with pytest.raises(ValueError, match="runs of the sp1 profile cannot be proven yet"):
-        main_trace(dataclasses.replace(program, profile="sp1"), rows)
+    with pytest.raises(ValueError, match="runs of the pico profile cannot be proven yet"):
+        main_trace(dataclasses.replace(program, profile="pico"), rows)
     with pytest.raises(ValueError, match="a zisk run in another memory map than the zisk profile's"):
         main_trace(dataclasses.replace(program, profile="zisk"), rows)

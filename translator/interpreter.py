@@ -11,7 +11,7 @@ from datetime import timedelta
 from operator import length_hint
 from typing import Callable, Sequence
 
-from runtime.calls import ZKAOT, Registry
+from runtime.calls import A0, A7, ZKAOT, Ecall, Registry
 from runtime.compressed import COMPRESSED
 from runtime.host import EcallError, GuestExit, HostIO, handle_csr, handle_ecall, handle_instruction
 from runtime.memory import GuestMemory, MemoryFault
@@ -200,6 +200,9 @@ class Interpreter:
         self.io.frames.extend(frames)
         self.io.output += bytes(calls.public_output_size)
         self.calls = calls
+        self._selector = A7 if calls.register is None else calls.register   # what an ecall's trace row holds in b
+        self._ecall_rd = {c.selector.number: c.writes[0] for c in calls.calls      # and in c, when not a0
+                          if isinstance(c.selector, Ecall) and c.writes and c.writes[0] != A0}
         self.vendor_extensions = calls.extensions & EXTENSIONS    # a vendor's own instructions (OpenVM's)
         # F/D through the soft-float library, when the program holds it (fp_sites.with_library): a
         # program without F/D words is loaded without it, and decodes none
@@ -362,7 +365,8 @@ class Interpreter:
         if handler is None:
             handler = self._build(instr, pc)
             if self.record is not None:
-                handler = traced(handler, instr, pc, self.regs, self.xlen, self.record, BRANCHES.get(instr.name))
+                handler = traced(handler, instr, pc, self.regs, self.xlen, self.record, BRANCHES.get(instr.name),
+                                 self._selector, self._ecall_rd)
         if self.calls.self_loop is not None and instr.opcode.cls in ("jal", "branch") and instr.imm == 0:
             handler = self._halting(handler, pc)
         self._handlers[pc] = handler

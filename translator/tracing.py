@@ -15,8 +15,14 @@ _NO_RS1 = {"U", "J", "FENCE", "NONE"}
 
 
 def traced(handler: Callable[[], int], ins, pc: int, regs: list[int], xlen: int,
-           record: Callable[[Row], None], branch_taken=None) -> Callable[[], int]:
-    """Wrap a step closure so that each execution records its row through `record`."""
+           record: Callable[[Row], None], branch_taken=None, selector: int = 17,
+           ecall_rd: dict[int, int] | None = None) -> Callable[[], int]:
+    """Wrap a step closure so that each execution records its row through `record`; an
+    ecall's b is the register `selector` (the profile's call selector: a7, or t0 for SP1,
+    Pico and RISC Zero), so a prover reads which call it is off the row, and its c the
+    register the call writes after it: a0, or `ecall_rd[selector value]` (SP1's HINT_LEN
+    writes t0)."""
+    ecall_rd = ecall_rd or {}
     mask = (1 << xlen) - 1
     opcode = ins.opcode
     fmt, cls, op, size = opcode.format.name, opcode.cls, opcode.id, opcode.size
@@ -30,8 +36,10 @@ def traced(handler: Callable[[], int], ins, pc: int, regs: list[int], xlen: int,
     def step() -> int:
         a = 0 if fmt in _NO_RS1 else regs[rs1] if zimm is None else zimm
         b = regs[rs2] if b_reg else b_imm
+        rd_after = 10
         if fmt == "NONE":
-            a, b = regs[10], regs[17]
+            a, b = regs[10], regs[selector]
+            rd_after = ecall_rd.get(b, 10)
         try:
             nxt = handler()
         except GuestExit:
@@ -55,7 +63,7 @@ def traced(handler: Callable[[], int], ins, pc: int, regs: list[int], xlen: int,
         elif cls == "branch":
             c = int(branch_taken(a, b, 1 << (xlen - 1)))
         elif fmt == "NONE":
-            c = regs[10]
+            c = regs[rd_after]
         elif cls == "fence":
             c = 0
         record((pc, nxt, a, b, c, addr, mem, op, flags, length, 0))

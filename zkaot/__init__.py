@@ -193,9 +193,10 @@ def prove(program: Program | str | Path, input_bytes: bytes | Sequence[bytes] = 
         raise CannotProve(f"{program.name}: the program has F/D instructions (lowered to the soft-float library), "
                           "which no proof holds yet; such programs cannot be proven")
     calls = PROFILES[profile].calls[program.xlen]
-    memory_map = chosen.memory_map
+    memory_map = chosen.map_for(program.xlen)
     frames = [input_bytes] if isinstance(input_bytes, (bytes, bytearray)) else list(input_bytes)
     input_bytes, handed_out = frames_for(PROFILES[profile], frames)
+    committed = chosen.proof_input(input_bytes, frames, program.xlen)       # what the input commitment covers
     segment_steps = segment_steps or DEFAULT_SEGMENT_STEPS
     cache_dir = cache_dir or default_cache_dir()
     with _executor(scheduler, workers) as (executor, threads), \
@@ -216,18 +217,18 @@ def prove(program: Program | str | Path, input_bytes: bytes | Sequence[bytes] = 
             raise GuestFaulted(f"{program.name}: the guest faulted ({fault}): only runs that exit can be proven")
         rows = np.load(Path(scratch) / "main.npy", mmap_mode="r")
         image = program.image(memory_map, profile)         # all the prover takes of the program
-        refused = unproven_call(image, rows)
+        cuts = cut_points(np.asarray(rows["op"]), segment_steps)
+        refused = unproven_call(image, rows, int(cuts[0]))
         if refused:
             raise CannotProve(f"{program.name}: {refused}")
-        cuts = cut_points(np.asarray(rows["op"]), segment_steps)
         bar = _prove_bar(steps, len(cuts)) if progress else None
         start = time.perf_counter()
         try:
             commitment = program_commitment(image)
-            proofs = prove_on(executor, image, commitment, scratch, cuts, input_bytes, cache_dir=cache_dir,
+            proofs = prove_on(executor, image, commitment, scratch, cuts, committed, cache_dir=cache_dir,
                               threads=threads, on_segment=bar.segment_done if bar else None,
                               overlap=executor.workers > 1 or scheduler is not None)
-            claim = run_claim(commitment, proofs, input_hash(input_bytes, profile))
+            claim = run_claim(commitment, proofs, input_hash(committed, profile))
         except ValueError as e:
             raise CannotProve(f"{program.name}: cannot prove this run: {_first_line(e)}") from None
         except Exception as e:                  # a job's error, raised again here by the executor
@@ -237,7 +238,7 @@ def prove(program: Program | str | Path, input_bytes: bytes | Sequence[bytes] = 
             if bar:
                 bar.close()
         seconds = time.perf_counter() - start
-        verdict = verify_claim(claim, claim.program_id, claim.exit_code, input_bytes, key_cache=cache_dir)
+        verdict = verify_claim(claim, claim.program_id, claim.exit_code, committed, key_cache=cache_dir)
     if not verdict:                         # the witness is the trace, unchecked while proving: check the result
         raise CannotProve(f"{program.name}: internal error: the proof does not verify ({verdict.reason})")
     return ProveResult(claim, claim.encode(), seconds, verdict.security_bits, verdict.proven_bits)
@@ -291,7 +292,8 @@ class _prove_bar:
 
 def input_hash(input_bytes: bytes, profile: str = "zkaot") -> bytes:
     """The input hash a proof of a run on `input_bytes` (the input region's bytes: for ZisK,
-    its frames as records, `recognise.frames_for`) commits to (its claim's input_root,
+    its frames as records, `recognise.frames_for`; for SP1, the frames' hint stream,
+    `ProofProfile.proof_input`) commits to (its claim's input_root,
     which `verify(input_bytes=)` recomputes), without the program: machine.input_root reads
     only the key's Input table and parameters, so a key holding that table alone at the
     default parameters gives the same root."""
@@ -322,8 +324,12 @@ def verify(proof: bytes, program_id: str, expect_exit: int = 0, input_bytes: byt
     from prover.riscv.claim import RunClaim, verify_claim
     claim = RunClaim.decode(proof)
     if input_bytes is not None and not isinstance(input_bytes, (bytes, bytearray)):
-        known = PROFILES.get(claim.program.profile)         # (verify_claim refuses a profile no proof holds)
-        input_bytes = frames_for(known, list(input_bytes))[0] if known else b""
+        from prover.riscv.proof_profiles import PROOF_PROFILES
+        name, frames = claim.program.profile, list(input_bytes)
+        known = PROFILES.get(name)                          # (verify_claim refuses a profile no proof holds)
+        input_bytes = frames_for(known, frames)[0] if known else b""
+        if name in PROOF_PROFILES:
+            input_bytes = PROOF_PROFILES[name].proof_input(input_bytes, frames, claim.program.xlen)
     cache_dir = cache_dir or default_cache_dir()
     if executor is None and len(claim.segments) > 1:
         if scheduler or (workers or 1) > 1:

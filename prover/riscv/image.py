@@ -33,6 +33,9 @@ u0..u7 (one-hot of r below).  Constraints (degree <= 3):
   because it counts rows, so 8 left cannot wrap mod p either);
 - the u_j are boolean, one-hot, copied to every row; on the last row the bytes past
   the input's end are 0 (b_j = 0 for j > r), as the interpreter's zero fill.
+A memory map without an input region (SP1's: its frames come through calls) has the
+hint stream as its Input table instead (`stream_air`, hints.py): no word of memory
+starts as input, and the stream's units are what the hint calls read.
 The bytes are bound to a given input from outside the table: the Input table's main
 commitment is the run's public input hash (`machine.input_root`), which the verifier
 compares with `verify(commitments=)`; without that comparison a proof shows a run on
@@ -51,6 +54,8 @@ from .ranges import BITWISE, BITWISE_OPS, RANGE16, TableTrace, pow2_height
 IMAGE = "image"
 INPUT = "input"
 WORD_BYTES = 8
+HINTUNIT = "hintunit"           # the stream's units, to the Hints table (hints.py)
+UNIT = 4
 AND = BITWISE_OPS["and"]
 
 
@@ -82,6 +87,8 @@ def image_words(program: ProgramImage) -> tuple[np.ndarray, np.ndarray]:
 def input_words(input_bytes: bytes, memory_map: MemoryMap = MemoryMap()) -> tuple[np.ndarray, np.ndarray]:
     """The input region's words as the interpreter lays them out: (w, bytes (k, 8) uint8)
     for k = 1 + ceil(len / 8): the length (u64 LE), then the bytes, zero-filled."""
+    if memory_map.input_base is None:        # the input is a hint stream, not memory
+        return np.zeros(0, dtype=np.int64), np.zeros((0, WORD_BYTES), dtype=np.uint8)
     if len(input_bytes) > memory_map.max_input:
         raise ValueError(f"input is {len(input_bytes)} bytes, more than MemoryMap.max_input")
     lo, hi = memory_map.input_span(len(input_bytes))
@@ -127,7 +134,10 @@ def input_columns() -> list[str]:
 
 
 def input_air(memory_map: MemoryMap = MemoryMap()) -> Air:
-    """The Input table (module docstring) for the input region of `memory_map`."""
+    """The Input table (module docstring) for the input region of `memory_map`, or the
+    hint stream of a map without one (`stream_air`)."""
+    if memory_map.input_base is None:
+        return stream_air(INPUT)
     air = Air(INPUT, main=input_columns())
     C = air.col
     is_real, first, last, w, left = C("is_real"), C("first"), C("last"), C("w"), C("left")
@@ -168,7 +178,10 @@ def input_air(memory_map: MemoryMap = MemoryMap()) -> Air:
 
 
 def input_trace(input_bytes: bytes, memory_map: MemoryMap = MemoryMap(), height: int | None = None) -> TableTrace:
-    """The Input table's trace for an input, padded to a power of two (or `height`)."""
+    """The Input table's trace for an input, padded to a power of two (or `height`); for a
+    map without an input region, the hint stream's (`input_bytes` is the stream)."""
+    if memory_map.input_base is None:
+        return stream_trace(input_bytes, height)
     w, data = input_words(input_bytes, memory_map)
     k = w.size
     n = height or pow2_height(k)
@@ -197,3 +210,42 @@ def input_lookups(main: np.ndarray) -> TableTrace:
     real, first = a[:, col["is_real"]] == 1, a[:, col["first"]] == 1
     bitwise = {"and": [(a[real, col[f"b{2 * i}"]], a[real, col[f"b{2 * i + 1}"]]) for i in range(WORD_BYTES // 2)]}
     return TableTrace(main, [a[first, col["b3"]] << 13], bitwise)
+
+
+# ---------------------------------------------------------------- the hint stream
+
+def units(stream: bytes) -> np.ndarray:
+    """(k, 2) int64: each 4-byte unit's 16-bit limbs v0, v1 (hints.py)."""
+    if len(stream) % UNIT:
+        raise ValueError(f"a hint stream is whole {UNIT}-byte units, not {len(stream)} bytes")
+    return np.frombuffer(bytes(stream), dtype="<u2").reshape(-1, 2).astype(np.int64)
+
+
+STREAM_COLUMNS = ["is_real", "idx", "v0", "v1"]
+
+
+def stream_air(name: str) -> Air:
+    """The hint stream (hints.py) as the table `name` (the machine's Input table): idx
+    counts the rows, real rows a prefix, each sends ("hintunit", [idx, v0, v1])."""
+    air = Air(name, main=STREAM_COLUMNS)
+    is_real, idx, v0, v1 = air.cols(*STREAM_COLUMNS)
+    air.constrain(is_real * (is_real - 1), "is_real is boolean")
+    air.when_transition(is_real.next * (1 - is_real), "real rows are a prefix")
+    air.when_first(idx, "idx starts at 0")
+    air.when_transition(idx.next - idx - 1, "idx' = idx + 1")
+    air.send(HINTUNIT, [idx, v0, v1], is_real)
+    return air
+
+
+def stream_trace(stream: bytes, height: int | None = None) -> TableTrace:
+    """The stream table of a unit stream, padded to a power of two (or `height`)."""
+    u = units(stream)
+    k = u.shape[0]
+    n = height or pow2_height(k)
+    if n < k or n & (n - 1):
+        raise ValueError(f"height {n} is not a power of two >= {k}")
+    main = np.zeros((n, len(STREAM_COLUMNS)), dtype=np.uint32)
+    main[:k, 0] = 1
+    main[:, 1] = np.arange(n)
+    main[:k, 2:4] = u
+    return TableTrace(main, [], {})

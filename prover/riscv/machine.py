@@ -7,7 +7,8 @@ op-class table, ALU, Arith, MemAccess and MemInit (`memory.py`), Image and Input
 precompile bridge and its layout (`precompile.py`), Keccak-f and SHA-256 with their
 round tables (`keccak.py`, `sha256.py`: every key has them, a run without precompile
 calls gives them padding only; a profile whose Main sends SP1's SHA calls adds the
-SHA_EXTEND and SHA_COMPRESS tables, `sp1_sha.py`), range16 and bitwise.  Fixed columns (the verifying
+SHA_EXTEND and SHA_COMPRESS tables, `sp1_sha.py`), Hints and HintCopy for a machine whose
+input comes through calls (SP1's: `hints.py`), range16 and bitwise.  Fixed columns (the verifying
 key): the ROM, the op-class table, the register file's initial values, the Image, the
 precompile layout and round tables and the range tables, so a key is one program's
 (`run_key`).
@@ -54,6 +55,7 @@ from ..stark import StarkParameters, Verdict, main_root, prove, setup, verify, v
 from . import ranges
 from .alu import ALU, alu_air, alu_trace
 from .arith import ARITH, arith_air, arith_trace
+from .hints import HintTraces, hint_traces, hintcopy_air, hints_air
 from .image import IMAGE, INPUT, image_air, image_fixed, image_main, input_air, input_trace
 from .main import MAIN, MainLookups, MainTrace, main_air, main_trace
 from .memory import MemoryTraces, memaccess_air, meminit_air, memory_tables, memory_traces
@@ -77,6 +79,11 @@ def _precompile_tables(xlen: int, precompiles: bool, sp1_sha: bool = False) -> t
     return precompile_airs(xlen, sp1_sha) if precompiles else ([], {})
 
 
+def _hint_airs(memory_map: MemoryMap, xlen: int) -> list:
+    """Hints and HintCopy (`hints.py`) for a machine whose input comes through calls."""
+    return [hints_air(), hintcopy_air(xlen)] if memory_map.input_base is None else []
+
+
 def machine_airs(program: ProgramImage, precompiles: bool = True) -> tuple[list, dict]:
     """([every table's Air], {name: fixed columns}) of a proof of a run of `program`
     (the register file's fixed columns are added by `run_key`).  precompiles=False
@@ -88,7 +95,8 @@ def machine_airs(program: ProgramImage, precompiles: bool = True) -> tuple[list,
     range_airs, range_fixed = _range_tables()
     airs = [main_air(xlen, main), regfile_air(xlen), rom_air(xlen), optable_air(xlen), alu_air(xlen), arith_air(xlen)]
     pre_airs, pre_fixed = _precompile_tables(xlen, precompiles, main.sp1_sha)
-    airs += mem_airs + [outread_air(xlen), output_air()] + pre_airs + list(range_airs)
+    airs += mem_airs + [outread_air(xlen), output_air()] + _hint_airs(program.memory_map, xlen) + pre_airs \
+        + list(range_airs)
     fixed = {ROM: rom_fixed(program), OPTABLE: optable_fixed(xlen, main.csr), **mem_fixed, **pre_fixed,
              **range_fixed}
     return airs, fixed
@@ -99,7 +107,7 @@ def machine_air_list(xlen: int, profile: ProofProfile = ZKAOT_PROOF, precompiles
     range_airs, _ = _range_tables()
     return ([main_air(xlen, profile.main), regfile_air(xlen), rom_air(xlen), optable_air(xlen), alu_air(xlen),
              arith_air(xlen), memaccess_air(xlen), meminit_air(), image_air(), input_air(profile.memory_map),
-             regions_air(), outread_air(xlen), output_air()]
+             regions_air(), outread_air(xlen), output_air()] + _hint_airs(profile.memory_map, xlen)
             + _precompile_tables(xlen, precompiles, profile.main.sp1_sha)[0] + list(range_airs))
 
 
@@ -151,6 +159,7 @@ class MachineTraces:
     memory: MemoryTraces
     output: bytes = b""
     precompile: PrecompileTraces | None = None
+    hints: HintTraces | None = None
 
     @property
     def publics(self) -> dict[str, list[int]]:
@@ -207,7 +216,10 @@ def machine_traces(program: ProgramImage, mt: MainTrace, input_bytes: bytes = b"
     lk = lookups or mt.lookups
     xlen, main = mt.xlen, profile_of(program).main
     pre = precompile_traces(lk.precompile_calls, main.table_rows(precompiles), xlen, OP_ID["ecall"], main.sp1_sha)
-    outread, memory = _memory_tables(program, lk, pre, input_bytes, state, memory, xlen)
+    hints = None
+    if program.memory_map.input_base is None:           # the input is the hint stream of the first segment
+        hints = hint_traces(input_bytes if state is None else b"", lk.hint_lookups, lk.hint_copies, OP_ID["ecall"])
+    outread, memory = _memory_tables(program, lk, pre, hints, input_bytes, state, memory, xlen)
     alu, arith = alu_trace(lk.alu_rows, xlen), arith_trace(lk.arith_rows, xlen)
     tables = {
         MAIN: mt.main,
@@ -221,17 +233,19 @@ def machine_traces(program: ProgramImage, mt: MainTrace, input_bytes: bytes = b"
         OUTREAD: outread.main,
         OUTPUT: output_trace(outread.output),
         **pre.tables(),
-        **_lookup_tables(count_range16, lk, alu, arith, memory, outread, pre),
+        **(hints.tables() if hints else {}),
+        **_lookup_tables(count_range16, lk, alu, arith, memory, outread, pre, hints),
     }
-    return MachineTraces(tables, mt, memory, outread.output, pre)
+    return MachineTraces(tables, mt, memory, outread.output, pre, hints)
 
 
-def _memory_tables(program, lk: MainLookups, pre: PrecompileTraces, input_bytes: bytes, state,
-                   memory: MemoryTraces | None, xlen: int) -> tuple[OutputReadTrace, MemoryTraces]:
-    """OutputRead (its reads see every write of Main and the precompiles before them)
-    and the memory tables of every memop, in time order (or `memory` as given)."""
-    main_rows = np.concatenate([lk.memory_rows, pre.memory_rows])
-    main_times = np.concatenate([lk.memory_times, pre.memory_times])
+def _memory_tables(program, lk: MainLookups, pre: PrecompileTraces, hints: HintTraces | None, input_bytes: bytes,
+                   state, memory: MemoryTraces | None, xlen: int) -> tuple[OutputReadTrace, MemoryTraces]:
+    """OutputRead (its reads see every write of Main, the precompiles and HINT_READ before
+    them) and the memory tables of every memop, in time order (or `memory` as given)."""
+    extra = [pre] + ([hints] if hints else [])
+    main_rows = np.concatenate([lk.memory_rows] + [t.memory_rows for t in extra])
+    main_times = np.concatenate([lk.memory_times] + [t.memory_times for t in extra])
     outread = OutputReadTrace(
         lk.output_calls,
         lambda addrs, times: memory_at(program, input_bytes, main_rows, main_times,
@@ -247,13 +261,14 @@ def _memory_tables(program, lk: MainLookups, pre: PrecompileTraces, input_bytes:
 
 
 def _lookup_tables(count_range16, lk: MainLookups, alu, arith, memory: MemoryTraces, outread: OutputReadTrace,
-                   pre: PrecompileTraces) -> dict[str, np.ndarray]:
+                   pre: PrecompileTraces, hints: HintTraces | None) -> dict[str, np.ndarray]:
     """The range16 and bitwise multiplicities: every table's lookups added up."""
     mem_bitwise = memory.bitwise()
     bitwise = {op: alu.bitwise.get(op, []) + arith.bitwise.get(op, []) + mem_bitwise.get(op, [])
                + outread.bitwise.get(op, []) + pre.bridge.bitwise.get(op, []) for op in ranges.BITWISE_OPS}
     return {"range16": count_range16(*(lk.range16 + alu.range16 + arith.range16 + memory.range16()
-                                       + outread.range16 + pre.range16)),
+                                       + outread.range16 + pre.range16
+                                       + (hints.copy.range16 if hints else []))),
             "bitwise": count_bitwise(bitwise)}
 
 

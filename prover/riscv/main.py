@@ -68,7 +68,7 @@ def main_columns(xlen: int, profile: MainProfile = ZKAOT_MAIN) -> list[str]:
 def _bind(xlen: int, profile: MainProfile, get):
     """The layout's fields as get(name), with the profile's device term (`memory.py`)."""
     m = main_layout(xlen, profile).bind(get)
-    m.device = profile.device(m)
+    m.profile, m.device = profile, profile.device(m)
     return m
 
 
@@ -97,6 +97,8 @@ class MainLookups:
     memory_times: np.ndarray            # (memops,) int64: their times t (MEM_SLOTS ts + 1, AMO writes + 1)
     output_calls: np.ndarray            # (writes to fd 3, 4) int64: ts, ptr, len, output index before it
     precompile_calls: np.ndarray        # (precompile ecalls, 4) uint64: ts, a7, a0, a1 ("pcall", precompile.py)
+    hint_lookups: np.ndarray            # (lookups,) int64: the hint stream units Main reads (hints.py)
+    hint_copies: np.ndarray             # (HINT_READs, 4) int64: ts, first unit, first chunk, units
 
 
 @dataclass
@@ -129,8 +131,8 @@ def main_trace(program: ProgramImage, rows: np.ndarray, xlen: int | None = None,
         raise ValueError("main_trace needs at least one step")
     profile = profile_of(program).main
     steps = control.decode(program, rows, xlen, strict, profile.csr)
-    values = operands.read(steps, initial)
-    kinds = calls.kinds(steps, values)
+    values = operands.read(steps, initial, profile.selector, profile.ecall_rd_rows(steps))
+    kinds = calls.kinds(steps, values, profile.core, profile.own_ecalls(steps, values))
     buf = _empty_table(xlen, profile, rows.size, kinds.exited, height)       # column-major while filling
     index = main_layout(xlen, profile).index
     m = _bind(xlen, profile, lambda name: buf[index[name]])
@@ -175,6 +177,8 @@ class _Messages:
     memory_times: np.ndarray | None = None
     output_calls: np.ndarray | None = None
     precompile_calls: np.ndarray | None = None
+    hint_lookups: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    hint_copies: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.int64))
     _values: dict = field(default_factory=dict)
 
     def value(self, columns) -> np.ndarray:
@@ -223,4 +227,4 @@ def _lookups(buf: np.ndarray, xlen: int, initial, profile: MainProfile) -> MainL
     alu = np.concatenate(out.alu)
     return MainLookups(out.pcs, out.ops, alu[np.argsort(alu["step"], kind="stable")], out.arith, out.range16,
                        out.final_values, out.final_times, out.memory_rows, out.memory_times, out.output_calls,
-                       out.precompile_calls)
+                       out.precompile_calls, out.hint_lookups, out.hint_copies)

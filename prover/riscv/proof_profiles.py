@@ -10,8 +10,12 @@ proof was made for, and a proof made under one profile never verifies as another
 
 Proven: `zkaot` (every call but none), `zisk` and `zisk-legacy` (`cpu/zisk.py`: exit with
 the output slots, marchid, keccakf, sha256f, the UART, and on the current layout the
-input-ready free call).  Every other profile is refused by name (`proof_profile`), and a
-run that makes a call no proof holds before proving (`refusals.py`).
+input-ready free call), and `sp1`, rv32 and rv64 (`cpu/sp1.py`: HALT, WRITE to the
+console and the public values, COMMIT, HINT_LEN and HINT_READ against the committed
+frames, KECCAK_PERMUTE, SHA_EXTEND and SHA_COMPRESS; the rv64 map reaches 2^40, of which the Regions table holds the
+part below 2^32, where the memory argument's addresses are).  Every other profile is
+refused by name (`proof_profile`), and a run that makes a call no proof holds before
+proving (`refusals.py`).
 """
 from __future__ import annotations
 
@@ -23,15 +27,28 @@ from runtime.program_image import ProgramImage
 from runtime.zisk import CURRENT, LEGACY
 
 from .cpu.profile import ZKAOT_MAIN, MainProfile
+from .cpu.sp1 import SP1_MAIN
 from .cpu.zisk import zisk_main
+from .hints import hint_stream
 
 
 @dataclass(frozen=True)
 class ProofProfile:
-    """A machine profile as the prover sees it: its name, memory map and Main calls."""
+    """A machine profile as the prover sees it: its name, memory map (per width) and Main calls."""
     name: str
     memory_map: MemoryMap
     main: MainProfile
+    rv64_map: MemoryMap | None = None           # the rv64 runs' map, when not `memory_map`
+
+    def map_for(self, xlen: int) -> MemoryMap:
+        """The memory map of the profile's rv`xlen` runs."""
+        return self.rv64_map if xlen == 64 and self.rv64_map is not None else self.memory_map
+
+    def proof_input(self, input_bytes: bytes, frames, xlen: int) -> bytes:
+        """What a proof's input commitment covers: the input region's bytes, or the hint stream
+        of the frames (`hints.hint_stream`, padded to the rv`xlen` HINT_READ's slot) for a
+        machine that reads them through calls."""
+        return hint_stream(frames, xlen // 8) if self.memory_map.input_base is None else bytes(input_bytes)
 
 
 ZKAOT_PROOF = ProofProfile("zkaot", MemoryMap(), ZKAOT_MAIN)
@@ -39,6 +56,7 @@ PROOF_PROFILES = {p.name: p for p in (
     ZKAOT_PROOF,
     ProofProfile("zisk", PROFILES["zisk"].maps[64], zisk_main(CURRENT, free_calls=True)),
     ProofProfile("zisk-legacy", PROFILES["zisk-legacy"].maps[64], zisk_main(LEGACY, free_calls=False)),
+    ProofProfile("sp1", PROFILES["sp1"].maps[32], SP1_MAIN, rv64_map=PROFILES["sp1"].maps[64]),
 )}
 
 
@@ -55,7 +73,7 @@ def profile_of(program: ProgramImage) -> ProofProfile:
     """The ProofProfile of a program's runs; ValueError when none proves them, or when the
     image's memory map is not its profile's (the verifier knows only the profile's)."""
     profile = proof_profile(program.profile)
-    if program.memory_map != profile.memory_map:
+    if program.memory_map != profile.map_for(program.xlen):
         raise ValueError(f"{program.name}: a {program.profile} run in another memory map than the "
                          f"{program.profile} profile's cannot be proven")
     return profile

@@ -15,7 +15,9 @@ ROM and RAM and its system page, where no memory is: its UART is a device, which
 proves apart, `cpu/zisk.py`).  A word holding any byte of a read-only segment
 is read-only (so the proof refuses a store into the writable bytes of a word a
 read-only segment ends in, which the interpreter would allow; the linker script puts
-segments on separate pages, so no zkaot guest has such a word).  Fixed columns lo, hi,
+segments on separate pages, so no zkaot guest has such a word).  RAM at or above 2^32
+(SP1 v6's map reaches 2^40) is left out: the memory argument's addresses are below 2^32,
+so a run that touches it cannot be proven.  Fixed columns lo, hi,
 wr; main column mult; it receives ("region", [lo, hi, wr]) with multiplicity mult.  The
 table is the program's (its segments) and the memory map's, committed in the verifying
 key and pinned by the program ID (`rom.ProgramCommitment`).
@@ -39,6 +41,7 @@ from .ranges import pow2_height
 
 REGION = "region"
 REGIONS = "regions"
+ADDRESSES = 1 << 32             # memops address below 2^32: RAM above it (SP1 v6's) is left out
 
 
 def regions_air() -> Air:
@@ -56,7 +59,7 @@ def regions(program: ProgramImage) -> np.ndarray:
     gaps = sorted([(guard_lo, guard_hi)] + [(lo, hi) for lo, hi, _ in memory_map.holes])
     starts = [memory_map.ram_base] + [hi for _, hi in gaps]
     ends = [lo for lo, _ in gaps] + [memory_map.ram_end]
-    mapped = [(lo, hi) for lo, hi in zip(starts, ends) if lo < hi]
+    mapped = [(lo, min(hi, ADDRESSES)) for lo, hi in zip(starts, ends) if lo < min(hi, ADDRESSES)]
     read_only = [(lo >> 3, (hi + WORD_BYTES - 1) >> 3) for lo, hi in program.read_only]
     cuts = sorted({a >> 3 for span in mapped for a in span} | {c for span in read_only for c in span})
     rows = []

@@ -22,6 +22,11 @@ precompile calls (docs/riscv-air.md, "Ecalls and the public output", "Precompile
   with multiplicity 50 e_kec + 16 e_sha and ("pcall", [ts, SHA_BLOCK, x_0, x_1]) with
   multiplicity 16 e_sha: one message per memory unit of the call, received by the bridge
   (`precompile.py`), which reads and writes the units by memops at slots of step ts.
+Under another machine profile (`profile.MainProfile.core`, `CoreCalls`) the numbers are its
+own, read from its selector register (SP1: t0), a kind it has no call for is 0, its
+public output's descriptor replaces 3, and a write may leave a0 as it was (c = a); the
+profile's own ecall kinds join the sum.  Numbers of 2^16 or more (SP1's precompile ids)
+are checked limb by limb per kind, since a sum of them could wrap mod p.
 """
 from __future__ import annotations
 
@@ -32,15 +37,13 @@ import numpy as np
 from runtime.calls import A7, ZKAOT, Ecall
 
 from ...field import P
-from ..keccak import SYS_KECCAKF
 from ..limbs import n_limbs, write_limbs
 from ..output import OUTRD
 from ..precompile import KECCAK, PCALL, SHA_BLOCK, SHA_STATE, UNITS
 from ..ranges import RANGE16
-from ..sha256 import SYS_SHA256_COMPRESS
 from .control import last_real
+from .profile import ZKAOT_CORE, CoreCalls
 
-SYS_EXIT, SYS_WRITE = (ZKAOT.proven_by(kind).selector.number for kind in ("exit", "write"))   # Main's own calls
 KINDS = ("e_exit", "e_con", "e_out", "e_kec", "e_sha")   # exit, console / output write, the precompiles
 _PROVEN = ", ".join(f"{c.name} ({c.selector.number})" for c in ZKAOT.calls if c.proven_by)   # the calls Main knows
 
@@ -53,26 +56,45 @@ def fields(xlen: int) -> dict:
 
 def constrain(air, m, xlen: int) -> None:
     L = n_limbs(xlen)
-    f, a, s, c, yv = m.f, m.a, m.s, m.c, m.y
+    a, c, yv = m.a, m.c, m.y
     e_exit, e_con, e_out, e_kec, e_sha = m.e_exit, m.e_con, m.e_out, m.e_kec, m.e_sha
     e_wr, e_pre = e_con + e_out, e_kec + e_sha
+    core = m.profile.core
     for x in (e_exit, e_con, e_out, e_kec, e_sha, m.pb0, m.pb1, m.zk, m.zb0, m.zb1):
         air.constrain(x * (x - 1), f"{x} is boolean")
-    air.constrain(e_exit + e_con + e_out + e_pre - f["ecall"], "an ecall is an exit, a write or a precompile")
-    air.constrain(f["ecall"] * s[0] - SYS_EXIT * e_exit - SYS_WRITE * e_wr - SYS_KECCAKF * e_kec
-                  - SYS_SHA256_COMPRESS * e_sha, f"ecall: a7 is one of {_PROVEN}")
-    for i in range(1, L):
-        air.constrain(f["ecall"] * s[i], f"ecall: a7 limb {i} is 0")
+    _selectors(air, m, core.kinds(m) + m.profile.ecall_kinds(m), L)
+    for k in (() if core.keccak is not None else (e_kec,)) + (() if core.sha is not None else (e_sha,)):
+        air.constrain(k, f"{m.profile.name}: no {k} ecall")
+    unchanged = e_exit + e_pre if core.write_returns_len else e_exit + e_pre + e_wr
     for i in range(L):
-        air.constrain((e_exit + e_pre) * (c[i] - a[i]), f"exit, precompile: a0 limb {i} is unchanged")
-        air.constrain(e_wr * (c[i] - yv[i]), f"write: a0 limb {i} = len's")
+        air.constrain(unchanged * (c[i] - a[i]), f"exit, precompile: a0 limb {i} is unchanged")
+        if core.write_returns_len:
+            air.constrain(e_wr * (c[i] - yv[i]), f"write: a0 limb {i} = len's")
     for i in range(1, L):
         air.constrain(e_wr * a[i], f"write: fd limb {i} is 0")
-    air.constrain(e_out * (a[0] - 3), "output write: fd 3")
+    air.constrain(e_out * (a[0] - core.output_fd), f"output write: fd {core.output_fd}")
     air.constrain(e_con * (a[0] - 1) * (a[0] - 2), "console write: fd 1 or 2")
     _exit(air, m)
     _output(air, m, L)
     _precompiles(air, m, L)
+
+
+def _selectors(air, m, kinds, L: int) -> None:
+    """An ecall is exactly one of the kinds, and the selector register (s: a7, or the
+    profile's) holds its number: below 2^16 (zkaot's, ZisK's) as one sum over the kinds,
+    else limb by limb per kind (a sum of 32-bit numbers could wrap mod p)."""
+    ecall, s = m.f["ecall"], m.s
+    air.constrain(sum(k for k, _ in kinds) - ecall, "an ecall is an exit, a write or a precompile")
+    if all(n < 1 << 16 for _, n in kinds):
+        air.constrain(ecall * s[0] - sum(n * k for k, n in kinds), f"ecall: a7 is one of {_PROVEN}")
+        for i in range(1, L):
+            air.constrain(ecall * s[i], f"ecall: a7 limb {i} is 0")
+        return
+    for k, n in kinds:
+        air.constrain(k * (s[0] - (n & 0xFFFF)), f"ecall {n:#x}: selector limb 0")
+        air.constrain(k * (s[1] - (n >> 16)), f"ecall {n:#x}: selector limb 1")
+    for i in range(2, L):
+        air.constrain(ecall * s[i], f"ecall: selector limb {i} is 0")
 
 
 def _exit(air, m) -> None:
@@ -133,27 +155,30 @@ class Kinds:
         return bool(self.exit[-1])
 
 
-def kinds(s, v) -> Kinds:
-    """The ecalls' kinds; ValueError for an ecall no proof can contain (another a7, a
-    write to another fd, an exit before the last step, a precompile that faults: its
-    pointers at or above 2^32, a misaligned state) and, when strict, for a trace whose
-    a0 after the call is not the call's."""
+def kinds(s, v, core: CoreCalls = ZKAOT_CORE, own=None) -> Kinds:
+    """The ecalls' kinds (`own`: the rows of the profile's own ecalls, none by default);
+    ValueError for an ecall no proof can contain (another selector, a write to another fd,
+    an exit before the last step, a precompile that faults: its pointers at or above 2^32,
+    a misaligned state) and, when strict, for a trace whose a0 after the call is not the
+    call's."""
     ecall, av, sv, xv = s.is_["ecall"], v.a, v.s, v.x
-    exit_, write = ecall & (sv == SYS_EXIT), ecall & (sv == SYS_WRITE)
-    kec, sha = ecall & (sv == SYS_KECCAKF), ecall & (sv == SYS_SHA256_COMPRESS)
+    exit_, write = ecall & (sv == core.exit), ecall & (sv == core.write)
+    kec, sha = (ecall & (sv == n) if n is not None else np.zeros_like(ecall) for n in (core.keccak, core.sha))
     pre = kec | sha
-    if (ecall & ~exit_ & ~write & ~pre).any():
-        bad = int(np.flatnonzero(ecall & ~exit_ & ~write & ~pre)[0])
-        call = ZKAOT.by_selector.get(Ecall(A7, int(sv[bad])))
+    known = exit_ | write | pre | (False if own is None else own)
+    if (ecall & ~known).any():
+        bad = int(np.flatnonzero(ecall & ~known)[0])
+        call = ZKAOT.by_selector.get(Ecall(A7, int(sv[bad]))) if core == ZKAOT_CORE else None
         named = f" ({call.name}: nothing proves it)" if call else ""
-        raise ValueError(f"step {bad}: ecall a7 = {int(sv[bad])}{named}: only {_PROVEN} exist")
+        proven = _PROVEN if core == ZKAOT_CORE else "the calls of its profile Main proves"
+        raise ValueError(f"step {bad}: ecall selector {int(sv[bad])}{named}: only {proven} exist")
     bad_pre = pre & (((av >> np.uint64(32)) != 0) | (sha & ((xv >> np.uint64(32)) != 0))
                      | ((av & np.uint64(7)).astype(np.int64) % np.where(kec, 8, 4) != 0))
     if bad_pre.any():
         bad = int(np.flatnonzero(bad_pre)[0])
         raise ValueError(f"step {bad}: a precompile with a0 = {int(av[bad]):#x}, a1 = {int(xv[bad]):#x} faults "
                          "(a misaligned state or a pointer above 2^32), it cannot retire")
-    out, con = write & (av == 3), write & ((av == 1) | (av == 2))
+    out, con = write & (av == core.output_fd), write & ((av == 1) | (av == 2))
     if (write & ~out & ~con).any():
         bad = int(np.flatnonzero(write & ~out & ~con)[0])
         raise ValueError(f"step {bad}: a write to fd {int(av[bad])} faults, it cannot retire")
@@ -163,8 +188,10 @@ def kinds(s, v) -> Kinds:
     beyond = (ptr >> np.uint64(32)) | (ln >> np.uint64(32)) | ((ptr + ln) >> np.uint64(32))
     if beyond.any():
         raise ValueError(f"step {int(np.flatnonzero(beyond)[0])}: an output write reaching 2^32 cannot be proven")
-    keep = exit_ | pre
-    if s.strict and not (np.array_equal(v.written[keep], av[keep]) and np.array_equal(v.written[write], v.y[write])):
+    keep = exit_ | pre | (False if core.write_returns_len else write)
+    length = write if core.write_returns_len else np.zeros_like(write)
+    if s.strict and not (np.array_equal(v.written[keep], av[keep]) and np.array_equal(v.written[length],
+                                                                                      v.y[length])):
         raise ValueError("an ecall's a0 in the trace is not the call's result (exit, precompiles: a0, write: len)")
     return Kinds(exit_, con, out, kec, sha)
 

@@ -3,16 +3,18 @@
 Offline memory checking on "reg" with the register file table (`registers.py`): a
 step's accesses are at t = 4 ts + k, k = 1 (rs1), 2 (rs2), 3 (rd), and an ecall also
 reads a1 (x) and a2 (y) at 4 ts + 1 and 4 ts + 2 (other registers than a0 and a7, which
-it reads as rs1 and rs2, so the same times are fine).  Each access receives
+it reads as rs1 and rs2, so the same times are fine; under a profile whose calls t0
+selects, `profile.MainProfile.selector`, t0 takes a7's place).  Each access receives
 ("reg", [r, old limbs, t_prev]) and sends ("reg", [r, new limbs, t]) with
 t_prev = t - 1 - d0 - 2^16 d1, d0, d1 and 4 d1 in range16, so 0 <= t - t_prev - 1 < 2^30
 and t_prev < t cannot wrap mod p (t < 2^24 + 4: at most 2^22 rows; time 0 is the
 register file's initial values).  Reads (multiplicity is_real) send back what they
 received: a (rs1's value) for register rs1 + 10 f_ecall, s (rs2's value) for
-rs2 + 17 f_ecall (an ecall reads a0 and a7; the ROM has rs1 = rs2 = 0 there).  The
+rs2 + 17 f_ecall (an ecall reads a0 and a7, or t0; the ROM has rs1 = rs2 = 0 there).  The
 write (multiplicity wr) receives rd's old value o and sends the result c, for register
-rw = rd + 10 f_ecall; wr = f_writes * [rw != 0] (wr (1 - f_writes) = 0,
-f_writes rw (1 - wr) = 0, wr (1 - rw rinv) = 0), so writes to x0 are dropped and x0
+rw = rd + 10 f_ecall (a profile's call may write another register: `profile.ecall_rd`);
+wr = f_writes * [rw != 0] (wr (1 - f_writes) = 0, f_writes rw (1 - wr) = 0,
+wr (1 - rw rinv) = 0), so writes to x0 are dropped and x0
 stays 0 (the register file starts it at 0).  Formats without rs1/rs2 have 0 there in
 the ROM, so they read x0 = 0.  What c must be is each class's component's; c is the
 trace's value on writing rows (the other components set it on the rest).
@@ -48,14 +50,14 @@ def fields(xlen: int) -> dict:
 def _accesses(m):
     """(register, value received, value sent, multiplicity) of each access, in OFFSETS order."""
     ecall = m.f["ecall"]
-    rw = m.rd + A0 * ecall
-    return [(m.rs1 + A0 * ecall, m.a, m.a, m.is_real), (m.rs2 + A7 * ecall, m.s, m.s, m.is_real),
+    rw = m.rd + m.profile.ecall_rd(m, ecall)
+    return [(m.rs1 + A0 * ecall, m.a, m.a, m.is_real), (m.rs2 + m.profile.selector * ecall, m.s, m.s, m.is_real),
             (rw, m.o, m.c, m.wr), (A1, m.x, m.x, ecall), (A2, m.y, m.y, ecall)]
 
 
 def constrain(air, m, xlen: int) -> None:
     f, wr = m.f, m.wr
-    rw = m.rd + A0 * f["ecall"]
+    rw = m.rd + m.profile.ecall_rd(m, f["ecall"])
     air.constrain(wr * (1 - f["writes"]), "only writing classes write")
     air.constrain(f["writes"] * rw * (1 - wr), "a write to a register other than x0 happens")
     air.constrain(wr * (1 - rw * m.rinv), "no write to x0")
@@ -81,15 +83,17 @@ class Operands:
     gap: np.ndarray             # (n, 5) int64: t - t_prev - 1 of each access, 0 where none
 
 
-def read(s, initial) -> Operands:
+def read(s, initial, selector: int = A7, ecall_rd=None) -> Operands:
     """Replays the register file over the steps: the values each access reads (the trace's
-    writes are taken as given; its operands too, when strict, must be those values)."""
+    writes are taken as given; its operands too, when strict, must be those values); an
+    ecall reads a0, its profile's `selector` register, a1 and a2, and writes a0 or, per
+    step, `ecall_rd` (an array, 0 off ecalls)."""
     rom, n, ecall = s.rom, s.n, s.flags["f_ecall"]
-    rw = rom[:, 3] + A0 * ecall
+    rw = rom[:, 3] + (A0 * ecall if ecall_rd is None else ecall_rd)
     wr = s.is_["writes"] & (rw != 0)
     written = s.rows["c"].astype(np.uint64) & s.mask
     ecall_b, ones, zeros = ecall.astype(bool), np.ones(n, bool), np.zeros(n, bool)
-    regs = np.stack([rom[:, 4] + A0 * ecall, rom[:, 5] + A7 * ecall, rw, np.full(n, A1), np.full(n, A2)], axis=1)
+    regs = np.stack([rom[:, 4] + A0 * ecall, rom[:, 5] + selector * ecall, rw, np.full(n, A1), np.full(n, A2)], axis=1)
     valid = np.stack([ones, ones, wr, ecall_b, ecall_b], axis=1)
     zero_v = np.zeros(n, np.uint64)
     before, t_prev = _register_chain(regs, valid, np.stack([zeros, zeros, wr, zeros, zeros], 1),

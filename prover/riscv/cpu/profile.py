@@ -1,5 +1,5 @@
 """What a machine profile adds to the Main table: the component that proves its calls
-(docs/profiles.md; `zisk.py` is the one profile part that adds any).
+(docs/profiles.md; `zisk.py` and `sp1.py` are the profile parts that add any).
 
 The zkaot machine's own calls (exit, write, keccakf, sha256_compress ecalls) are Main's
 (`calls.py`).  A profile whose calls differ is one more component of Main, with the
@@ -14,20 +14,53 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from runtime.calls import ZKAOT
+from runtime.calls import A0, A7, ZKAOT
+
+from ..keccak import SYS_KECCAKF
+from ..sha256 import SYS_SHA256_COMPRESS
 
 _ZKAOT_ECALLS = tuple(c.selector.number for c in ZKAOT.calls if c.proven_by)     # exit, write and the precompiles
+SYS_EXIT, SYS_WRITE = (ZKAOT.proven_by(kind).selector.number for kind in ("exit", "write"))   # Main's own calls
+
+
+@dataclass(frozen=True)
+class CoreCalls:
+    """What these kinds are under a machine profile (`profile.MainProfile.core`): the selector
+    numbers of exit, write and the two precompiles (None: the profile has no such call, its
+    kind is 0), the public output's descriptor, and whether a write returns its length in
+    a0 (zkaot's) or leaves a0 as it was (SP1's)."""
+    exit: int = SYS_EXIT
+    write: int = SYS_WRITE
+    keccak: int | None = SYS_KECCAKF
+    sha: int | None = SYS_SHA256_COMPRESS
+    output_fd: int = 3
+    write_returns_len: bool = True
+
+    def kinds(self, m) -> list[tuple[object, int]]:
+        """(kind, selector number) of each of these kinds the profile has."""
+        return [(k, n) for k, n in ((m.e_exit, self.exit), (m.e_con + m.e_out, self.write), (m.e_kec, self.keccak),
+                                    (m.e_sha, self.sha)) if n is not None]
+
+
+ZKAOT_CORE = CoreCalls()
 
 
 @dataclass(frozen=True)
 class MainProfile:
     """The zkaot machine: Main's own calls and nothing more.  `csr`: the op-class table has
     rows for the CSR instructions (a profile whose calls a CSR selects).  `ecalls`: the
-    a7 values of the ecalls Main proves.  `sp1_sha`: Main sends SP1's SHA_EXTEND and
-    SHA_COMPRESS calls, so the proof has their tables (`precompile.py`, `sp1_sha.py`)."""
+    selector values of the ecalls Main proves; `selector`: the register that selects an
+    ecall's call; `core`: what Main's own call kinds are under the profile;
+    `first_segment_calls`: the selector values of calls proven only in a run's first
+    segment (SP1's hint calls, which read the frames its Input table commits to);
+    `sp1_sha`: Main sends SP1's SHA_EXTEND and SHA_COMPRESS calls, so the proof has their
+    tables (`precompile.py`, `sp1_sha.py`)."""
     name: str = "zkaot"
     csr: bool = False
     ecalls: tuple[int, ...] = _ZKAOT_ECALLS
+    selector: int = A7
+    core: CoreCalls = ZKAOT_CORE
+    first_segment_calls: tuple[int, ...] = ()
     sp1_sha: bool = False
 
     @property
@@ -41,6 +74,23 @@ class MainProfile:
     def constrain(self, air, m, xlen: int) -> None:
         """The profile's constraints and messages on Main's rows."""
 
+    def ecall_rd(self, m, ecall):
+        """The register an ecall row writes (an expression): a0."""
+        return A0 * ecall
+
+    def ecall_rd_rows(self, s):
+        """The register each step writes if it is an ecall (0 elsewhere), from the trace's rows;
+        None: a0 on every ecall."""
+        return None
+
+    def ecall_kinds(self, m) -> list:
+        """(kind, selector number) of the profile's own ecall kinds, beside Main's (`calls.py`)."""
+        return []
+
+    def own_ecalls(self, s, v):
+        """The rows of the steps that are the profile's own ecalls (`ecall_kinds`), or None."""
+        return None
+
     def device(self, m):
         """1 on rows whose store reaches a device, not memory (an expression or a column)."""
         return 0
@@ -52,6 +102,10 @@ class MainProfile:
 
     def messages(self, m, out) -> None:
         """The messages of the profile's columns, added to Main's (`main._Messages`)."""
+
+    def proven_ecall(self, selector, a0) -> np.ndarray:
+        """Which ecalls (their selector and a0 values, arrays) are calls the profile proves."""
+        return np.isin(selector, self.ecalls)
 
     def proven_csr(self, op, rd, rs1, imm) -> np.ndarray:
         """Which CSR instructions (op ids and ROM fields, arrays) are calls the profile proves."""
