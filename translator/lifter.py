@@ -178,7 +178,7 @@ class _RegionLifter:
         self.used: set[int] = set()           # guest registers the region touches
         self.values: dict = {}                # register or counter -> its SSA value in the current block
         self.dirty: set = set()
-        self.exits: list[tuple] = []          # (label, next_pc, status, prev_pc, block_start, steps, mis, logpos)
+        self.exits: list[tuple] = []          # (label, next_pc, status, prev_pc, steps, mis, logpos)
         self.leaders = set(region.leaders)
         self.calls = 0                        # guest calls made as host calls
 
@@ -244,24 +244,26 @@ class _RegionLifter:
         return str(int(value) & self.mask) if _is_const(value) else self.f.let(f"zext i32 {value} to i64")
 
     # ---- leaving the function ----------------------------------------------------
-    def leave(self, next_pc: str, status: int, prev_pc: int, block_start: int = 0, steps: str | None = None) -> None:
+    def leave(self, next_pc: str, status: int, prev_pc: int, steps: str | None = None) -> None:
         """Branch to the shared exit from the current block, which takes the counters as phis.
 
         The block's values stay known: a slow exit is a side path and the block goes on after it.
         """
-        self.exit_edge(next_pc, status, prev_pc, block_start, steps)
+        self.exit_edge(next_pc, status, prev_pc, steps)
         self.f.do("br label %exit")
 
-    def exit_edge(self, next_pc: str, status: int, prev_pc: int, block_start: int = 0,
-                  steps: str | None = None) -> None:
+    def exit_edge(self, next_pc: str, status: int, prev_pc: int, steps: str | None = None) -> None:
         """Record the exit phis' incoming values for an edge from the current block (emitted before it)."""
         counters = (steps or self.peek("steps"), self.peek("mis"), self.peek("logpos"))
-        self.exits.append((self.f.label_now, next_pc, status, prev_pc, block_start, *counters))
+        self.exits.append((self.f.label_now, next_pc, status, prev_pc, *counters))
 
     def slow_exit(self, pc: int, k: int) -> None:
-        """Leave before the instruction at pc (the k-th of its block) so the interpreter runs it."""
-        steps = self.f.let(f"add i64 {self.block_steps}, {k}")
-        self.leave(str(pc), STATUS_SLOW, pc, self.leader, steps)
+        """Leave before the instruction at pc (the k-th of its block) so the interpreter runs it, with the
+        block's start in the context (only a slow exit sets it: only then does the executor read it)."""
+        f = self.f
+        steps = f.let(f"add i64 {self.block_steps}, {k}")
+        f.do(f"store i64 {self.leader}, ptr {f.let(self.slot(SLOT_BLOCK_START))}")
+        self.leave(str(pc), STATUS_SLOW, pc, steps)
 
     def slow_unless(self, ok: str, pc: int, k: int) -> None:
         """Go on where the i1 `ok` holds; else hand step k (at pc) to the interpreter."""
@@ -290,7 +292,7 @@ class _RegionLifter:
         body = f.lines[body_start:]
         f.lines = []
         f.place("miss")
-        self.exits.append(("miss", "%pc", STATUS_MISS, self.region.start, 0, "%steps0", "%mis0",
+        self.exits.append(("miss", "%pc", STATUS_MISS, self.region.start, "%steps0", "%mis0",
                            "%logpos0" if self.mode != "fast" else "0"))
         f.do("br label %exit")
         miss = f.lines
@@ -323,15 +325,15 @@ class _RegionLifter:
 
     def exit_lines(self) -> list[str]:
         lines = ["exit:"]
-        names = ("next", "status", "prev", "block", "steps", "mis", "logpos")
-        types = ("i64", "i32", "i64", "i64", "i64", "i64", "i64")
+        names = ("next", "status", "prev", "steps", "mis", "logpos")
+        types = ("i64", "i32", "i64", "i64", "i64", "i64")
         for k, (name, T) in enumerate(zip(names, types)):
             if name == "logpos" and self.mode == "fast":
                 continue
             incoming = ", ".join(f"[ {e[k + 1]}, %{e[0]} ]" for e in self.exits)
             lines.append(f"  %e_{name} = phi {T} {incoming}")
-        stores = [("next", "%s_pc", SLOT_PC), ("prev", "%s_prev", SLOT_PREV_PC), ("block", "%s_block", SLOT_BLOCK_START),
-                  ("steps", "%s_steps0", None), ("mis", "%s_mis0", None)]
+        stores = [("next", "%s_pc", SLOT_PC), ("prev", "%s_prev", SLOT_PREV_PC), ("steps", "%s_steps0", None),
+                  ("mis", "%s_mis0", None)]
         if self.mode != "fast":
             stores.append(("logpos", "%s_logpos0", None))
         for name, pointer, index in stores:
@@ -522,10 +524,8 @@ class _RegionLifter:
         slots = {"steps": SLOT_STEPS, "mis": SLOT_MISALIGNED}
         if self.mode != "fast":
             slots["logpos"] = SLOT_LOG_POS
-        for key, index in slots.items():
+        for key, index in slots.items():      # the callee sets the pc (and prev) wherever it leaves
             f.do(f"store i64 {self.peek(key)}, ptr {f.let(self.slot(index))}")
-        f.do(f"store i64 {target}, ptr {f.let(self.slot(SLOT_PC))}")
-        f.do(f"store i64 {pc}, ptr {f.let(self.slot(SLOT_PREV_PC))}")
         depth_slot = f.let(self.slot(SLOT_DEPTH))
         depth = f.let(f"load i64, ptr {depth_slot}")
         found, fn_addr = self.region_at(target, allowed=f.let(f"icmp ult i64 {depth}, {MAX_DEPTH}"))
