@@ -627,13 +627,15 @@ class _RegionLifter:
         if not ranges:
             f.do(f"br label %{fail}")
 
-    def count_misaligned(self, addr64: str, size: int) -> str:
-        """Add one to the misaligned counter if the access is misaligned; the 0/1 flag for the row."""
+    def count_misaligned(self, addr64: str, size: int, cold: bool = False) -> str:
+        """Add one to the misaligned counter if the access is misaligned; the 0/1 flag for the row.
+        By a branch to an increment (two blocks, a test and a jump where aligned), unless the access
+        is on a `cold` path or in full mode (which needs the flag): by arithmetic there."""
         if size == 1:
             return "0"
         f = self.f
         low = f.let(f"and i64 {addr64}, {size - 1}")
-        if self.mode == "full":
+        if self.mode == "full" or cold:
             flag = f.let(f"zext i1 {f.let(f'icmp ne i64 {low}, 0')} to i64")
             self.put("mis", f.let(f"add i64 {self.get('mis')}, {flag}"))
             return flag
@@ -748,7 +750,7 @@ class _RegionLifter:
         f.do(f"br label %{join}")
         f.place(exact)
         exact_value = checked(f.let(f"sub i64 {a64}, {lit(self.layout.ram_base, 64)}"))
-        self.count_misaligned(a64, size)
+        self.count_misaligned(a64, size, cold=True)
         exact_end, exact_mis = f.label_now, self.values["mis"]
         f.do(f"br label %{join}")
         f.place(join)
