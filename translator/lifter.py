@@ -665,7 +665,9 @@ class _RegionLifter:
         else:
             def plain(at: str) -> str:
                 return f.let(f"load {S}, ptr {at}, align 1")
-            raw = self.access(k, base, imm, a64, size, plain, lambda off: self.checked_load(off, a64, S, size, pc, k, rs1 == SP))
+            def checked(off: str) -> str:
+                return self.checked_load(off, a64, S, size, pc, k, rs1 == SP)
+            raw = self.access(k, base, imm, a64, size, plain, checked)
             raw64 = f.let(f"zext {S} {raw} to i64") if size < 8 else raw
             if self.mode == "minimal":
                 f.do(f"store i64 {raw64}, ptr {self.next_log_position()}")
