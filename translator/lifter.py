@@ -4,9 +4,13 @@ One region (translator/regions.py) becomes one function
 `i32 region_<start>(ptr ctx, i64 pc)` that starts at the block for `pc`, runs
 guest blocks that branch to each other directly, and returns a status with
 ctx[SLOT_PC] set to where execution goes next.  Every guest memory access is
-checked against the memory map in the generated code; an access the fast
-checks do not cover or a misaligned jalr target leaves the function with
-STATUS_SLOW so that the interpreter performs exactly that step.  Instructions
+checked against the memory map in the generated code, one range after another
+(the stack's first for an sp-relative access), and accesses of a block through
+one base register value share one check (translator/access_groups.py); an
+access the fast checks do not cover or a misaligned jalr target leaves the
+function with STATUS_SLOW so that the interpreter performs exactly that step.
+Rare paths (slow exits, the budget, a misaligned access's count) carry branch
+weights, so LLVM lays them out of the straight line.  Instructions
 left to the interpreter (ecalls, atomics, illegal words, bad jumps) have no
 block: control reaching one leaves the function for a pc the dispatcher has no
 code for (STATUS_MISS).
@@ -37,6 +41,7 @@ from runtime.encoding import BY_ID, Opcode
 from runtime.isa import LINK_REGISTERS
 from runtime.trace import MAIN_ROW
 from translator import fp_lift
+from translator.access_groups import Group, access_groups
 from translator.regions import BRANCH, FLOAT_RETURN, FLOAT_SITE, JAL, JALR, NORMAL, CodeMap, Region
 
 MODES = ("fast", "minimal", "full")
@@ -62,6 +67,11 @@ _COMPARE = {"beq": "eq", "bne": "ne", "blt": "slt", "bge": "sge", "bltu": "ult",
 _SIMPLE = {"add": "add", "sub": "sub", "xor": "xor", "or": "or", "and": "and", "mul": "mul"}
 _SHIFT = {"sll": "shl", "srl": "lshr", "sra": "ashr"}
 _COUNTERS = ("steps", "mis", "logpos")
+SP = 2
+# Branch weights for the paths a run almost never takes (slow exits, the budget), so that LLVM lays
+# them out of the way of the straight line: `br ...{LIKELY}` expects its first target.
+LIKELY, UNLIKELY = ", !prof !0", ", !prof !1"
+_WEIGHTS = ['!0 = !{!"branch_weights", i32 2000, i32 1}', '!1 = !{!"branch_weights", i32 1, i32 2000}']
 
 
 @dataclass(frozen=True, repr=False)
@@ -184,7 +194,7 @@ class _RegionLifter:
         self.used: set[int] = set()           # guest registers the region touches
         self.values: dict = {}                # register or counter -> its SSA value in the current block
         self.dirty: set = set()
-        self.exits: list[tuple] = []          # (label, next_pc, status, prev_pc, block_start, steps, mis, logpos)
+        self.exits: list[tuple] = []          # (label, next_pc, status, prev_pc, steps, mis, logpos)
         self.leaders = set(region.leaders)
         self.calls = 0                        # guest calls made as host calls
 
@@ -201,7 +211,12 @@ class _RegionLifter:
             return "0"
         if key not in self.values:
             T, pointer = self.home(key)
-            self.values[key] = self.f.let(f"load {T}, ptr {pointer}")
+            # Volatile: else LLVM's code generator merges the loads and stores of a guest register
+            # copy (`mv a0, s2; mv a1, s3`) into one 16-byte load and store, and a wide load of two
+            # slots stored apart a moment before cannot take their values from the store buffer: it
+            # waits for the stores to reach the cache (coremark_like ran 15% slower).
+            volatile = "volatile " if isinstance(key, int) else ""
+            self.values[key] = self.f.let(f"load {volatile}{T}, ptr {pointer}")
         return self.values[key]
 
     def peek(self, key) -> str:
@@ -245,30 +260,32 @@ class _RegionLifter:
         return str(int(value) & self.mask) if _is_const(value) else self.f.let(f"zext i32 {value} to i64")
 
     # ---- leaving the function ----------------------------------------------------
-    def leave(self, next_pc: str, status: int, prev_pc: int, block_start: int = 0, steps: str | None = None) -> None:
+    def leave(self, next_pc: str, status: int, prev_pc: int, steps: str | None = None) -> None:
         """Branch to the shared exit from the current block, which takes the counters as phis.
 
         The block's values stay known: a slow exit is a side path and the block goes on after it.
         """
-        self.exit_edge(next_pc, status, prev_pc, block_start, steps)
+        self.exit_edge(next_pc, status, prev_pc, steps)
         self.f.do("br label %exit")
 
-    def exit_edge(self, next_pc: str, status: int, prev_pc: int, block_start: int = 0,
-                  steps: str | None = None) -> None:
+    def exit_edge(self, next_pc: str, status: int, prev_pc: int, steps: str | None = None) -> None:
         """Record the exit phis' incoming values for an edge from the current block (emitted before it)."""
         counters = (steps or self.peek("steps"), self.peek("mis"), self.peek("logpos"))
-        self.exits.append((self.f.label_now, next_pc, status, prev_pc, block_start, *counters))
+        self.exits.append((self.f.label_now, next_pc, status, prev_pc, *counters))
 
     def slow_exit(self, pc: int, k: int) -> None:
-        """Leave before the instruction at pc (the k-th of its block) so the interpreter runs it."""
-        steps = self.f.let(f"add i64 {self.block_steps}, {k}")
-        self.leave(str(pc), STATUS_SLOW, pc, self.leader, steps)
+        """Leave before the instruction at pc (the k-th of its block) so the interpreter runs it, with the
+        block's start in the context (only a slow exit sets it: only then does the executor read it)."""
+        f = self.f
+        steps = f.let(f"add i64 {self.block_steps}, {k}")
+        f.do(f"store i64 {self.leader}, ptr {f.let(self.slot(SLOT_BLOCK_START))}")
+        self.leave(str(pc), STATUS_SLOW, pc, steps)
 
     def slow_unless(self, ok: str, pc: int, k: int) -> None:
         """Go on where the i1 `ok` holds; else hand step k (at pc) to the interpreter."""
         f = self.f
         go_on, slow = f.new_label(), f.new_label()
-        f.do(f"br i1 {ok}, label %{go_on}, label %{slow}")
+        f.do(f"br i1 {ok}, label %{go_on}, label %{slow}{LIKELY}")
         f.place(slow)
         self.slow_exit(pc, k)
         f.place(go_on)
@@ -291,7 +308,7 @@ class _RegionLifter:
         body = f.lines[body_start:]
         f.lines = []
         f.place("miss")
-        self.exits.append(("miss", "%pc", STATUS_MISS, self.region.start, 0, "%steps0", "%mis0",
+        self.exits.append(("miss", "%pc", STATUS_MISS, self.region.start, "%steps0", "%mis0",
                            "%logpos0" if self.mode != "fast" else "0"))
         f.do("br label %exit")
         miss = f.lines
@@ -303,8 +320,7 @@ class _RegionLifter:
 
     def entry_lines(self) -> list[str]:
         lines = ["entry:"]
-        fields = {"steps0": SLOT_STEPS, "mis0": SLOT_MISALIGNED, "budget": SLOT_BUDGET, "ram_addr": SLOT_RAM,
-                  "input_addr": SLOT_INPUT, "input_len": SLOT_INPUT_LEN}
+        fields = {"steps0": SLOT_STEPS, "mis0": SLOT_MISALIGNED, "budget": SLOT_BUDGET, "ram_addr": SLOT_RAM}
         if self.mode != "fast":
             fields.update(logpos0=SLOT_LOG_POS, log_addr=SLOT_LOG, log_cap=SLOT_LOG_CAP, counts_addr=SLOT_COUNTS)
         if self.mode == "full":
@@ -314,6 +330,7 @@ class _RegionLifter:
         for name in fields:
             if name.endswith("_addr"):
                 lines.append(f"  %{name[:-5]} = inttoptr i64 %{name} to ptr")
+        lines.append(f"  %guest = getelementptr i8, ptr %ram, i64 {lit(-self.layout.ram_base, 64)}")
         for counter in _COUNTERS if self.mode != "fast" else _COUNTERS[:2]:
             lines += [f"  %c_{counter} = alloca i64", f"  store i64 %{counter}0, ptr %c_{counter}"]
         for r in sorted(self.used):
@@ -324,15 +341,15 @@ class _RegionLifter:
 
     def exit_lines(self) -> list[str]:
         lines = ["exit:"]
-        names = ("next", "status", "prev", "block", "steps", "mis", "logpos")
-        types = ("i64", "i32", "i64", "i64", "i64", "i64", "i64")
+        names = ("next", "status", "prev", "steps", "mis", "logpos")
+        types = ("i64", "i32", "i64", "i64", "i64", "i64")
         for k, (name, T) in enumerate(zip(names, types)):
             if name == "logpos" and self.mode == "fast":
                 continue
             incoming = ", ".join(f"[ {e[k + 1]}, %{e[0]} ]" for e in self.exits)
             lines.append(f"  %e_{name} = phi {T} {incoming}")
-        stores = [("next", "%s_pc", SLOT_PC), ("prev", "%s_prev", SLOT_PREV_PC), ("block", "%s_block", SLOT_BLOCK_START),
-                  ("steps", "%s_steps0", None), ("mis", "%s_mis0", None)]
+        stores = [("next", "%s_pc", SLOT_PC), ("prev", "%s_prev", SLOT_PREV_PC), ("steps", "%s_steps0", None),
+                  ("mis", "%s_mis0", None)]
         if self.mode != "fast":
             stores.append(("logpos", "%s_logpos0", None))
         for name, pointer, index in stores:
@@ -398,6 +415,8 @@ class _RegionLifter:
         f, cm = self.f, self.cm
         indices = cm.block(leader, self.region)
         self.leader = leader
+        self.groups = access_groups(cm, indices) if self.mode != "full" else {}
+        self.group_ok: dict[Group, str] = {}
         n = len(indices)
         steps = self.get("steps")
         over = f.let(f"icmp ugt i64 {f.let(f'add i64 {steps}, {n}')}, %budget")
@@ -408,7 +427,7 @@ class _RegionLifter:
             over = f.let(f"or i1 {over}, {full}")
         body = f.new_label()
         self.exit_edge(str(leader), STATUS_YIELD, 0)
-        f.do(f"br i1 {over}, label %exit, label %{body}")
+        f.do(f"br i1 {over}, label %exit, label %{body}{UNLIKELY}")
         f.place(body)
         self.block_steps = steps
         self.put("steps", f.let(f"add i64 {steps}, {n}"))
@@ -521,10 +540,8 @@ class _RegionLifter:
         slots = {"steps": SLOT_STEPS, "mis": SLOT_MISALIGNED}
         if self.mode != "fast":
             slots["logpos"] = SLOT_LOG_POS
-        for key, index in slots.items():
+        for key, index in slots.items():      # the callee sets the pc (and prev) wherever it leaves
             f.do(f"store i64 {self.peek(key)}, ptr {f.let(self.slot(index))}")
-        f.do(f"store i64 {target}, ptr {f.let(self.slot(SLOT_PC))}")
-        f.do(f"store i64 {pc}, ptr {f.let(self.slot(SLOT_PREV_PC))}")
         depth_slot = f.let(self.slot(SLOT_DEPTH))
         depth = f.let(f"load i64, ptr {depth_slot}")
         found, fn_addr = self.region_at(target, allowed=f.let(f"icmp ult i64 {depth}, {MAX_DEPTH}"))
@@ -587,39 +604,65 @@ class _RegionLifter:
         base = self.get(rs1)
         return base, self.to64(self.f.let(f"add {self.T} {base}, {lit(imm, self.xlen)}"))
 
+    def ram_ranges(self, size: int, lowest: int, below: int = 0) -> list[tuple[int, int]]:
+        """The [first, last] offsets (from ram_base) at which `size` bytes lie in RAM at or above `lowest`
+        (or below `below`), clear of the guard page and the map's holes."""
+        lay = self.layout
+        edges = [lowest]
+        for lo, hi in sorted([(lay.guard_lo, lay.guard_hi), *lay.holes]):
+            edges += [lo, max(hi, lowest)]
+        ranges = [(a, b - size) for a, b in zip(edges[::2], [*edges[1::2], lay.ram_size])]
+        return [(lo, hi) for lo, hi in [*ranges, (0, below - size)] if lo <= hi]
+
+    def within(self, off: str, lo: int, hi: int) -> str:
+        """off in [lo, hi], as one unsigned compare: off - lo <= hi - lo."""
+        f = self.f
+        return f.let(f"icmp ule i64 {f.let(f'sub i64 {off}, {lit(lo, 64)}')}, {lit(hi - lo, 64)}")
+
     def in_ram(self, off: str, size: int, lowest: int, below: int = 0) -> str:
-        """off (from ram_base) covers size bytes of RAM at or above `lowest` (or below `below`),
-        clear of the guard page.
+        """The i1 that off (from ram_base) covers size bytes of RAM where ram_ranges allows."""
+        ok = "false"
+        for lo, hi in self.ram_ranges(size, lowest, below):
+            test = self.within(off, lo, hi)
+            ok = test if ok == "false" else self.f.let(f"or i1 {ok}, {test}")
+        return ok
 
-        Each range test is one unsigned compare: x in [lo, hi] <=> x - lo <= hi - lo.
-        """
-        f, lay = self.f, self.layout
+    def ram_branch(self, off: str, size: int, lowest: int, below: int, ok: str, fail: str, stack: bool) -> None:
+        """Branch to `ok` if off covers size bytes of RAM where ram_ranges allows, else to `fail`: one
+        range after another, the stack's first for an sp-relative access (`stack`), so that the
+        common access costs one compare."""
+        f = self.f
+        ranges = self.ram_ranges(size, lowest, below)
+        if stack:
+            ranges.sort(key=lambda r: r[0] < self.layout.guard_hi)
+        for n, (lo, hi) in enumerate(ranges):
+            after = fail if n == len(ranges) - 1 else f.new_label()
+            f.do(f"br i1 {self.within(off, lo, hi)}, label %{ok}, label %{after}{LIKELY}")
+            if after != fail:
+                f.place(after)
+        if not ranges:
+            f.do(f"br label %{fail}")
 
-        def within(lo: int, hi: int) -> str:
-            if hi < lo:
-                return "false"
-            return f.let(f"icmp ule i64 {f.let(f'sub i64 {off}, {lit(lo, 64)}')}, {lit(hi - lo, 64)}")
-        if lay.holes:       # RAM is what lies between the holes (the guard is one of them)
-            edges = [lowest]
-            for lo, hi in sorted([(lay.guard_lo, lay.guard_hi), *lay.holes]):
-                edges += [lo, max(hi, lowest)]
-            ranges = [within(a, b - size) for a, b in zip(edges[::2], [*edges[1::2], lay.ram_size])]
-            ok = ranges[0]
-            for more in ranges[1:]:
-                ok = f.let(f"or i1 {ok}, {more}")
-            return f.let(f"or i1 {ok}, {within(0, below - size)}") if below >= size else ok
-        ok = f.let(f"or i1 {within(lowest, lay.guard_lo - size)}, {within(lay.guard_hi, lay.ram_size - size)}")
-        return f.let(f"or i1 {ok}, {within(0, below - size)}") if below >= size else ok
-
-    def count_misaligned(self, addr64: str, size: int) -> str:
-        """Add one to the misaligned counter if the access is misaligned; the 0/1 flag for the row."""
+    def count_misaligned(self, addr64: str, size: int, cold: bool = False) -> str:
+        """Add one to the misaligned counter if the access is misaligned; the 0/1 flag for the row.
+        By a branch to an increment (two blocks, a test and a jump where aligned), unless the access
+        is on a `cold` path or in full mode (which needs the flag): by arithmetic there."""
         if size == 1:
             return "0"
         f = self.f
         low = f.let(f"and i64 {addr64}, {size - 1}")
-        flag = f.let(f"zext i1 {f.let(f'icmp ne i64 {low}, 0')} to i64")
-        self.put("mis", f.let(f"add i64 {self.get('mis')}, {flag}"))
-        return flag
+        if self.mode == "full" or cold:
+            flag = f.let(f"zext i1 {f.let(f'icmp ne i64 {low}, 0')} to i64")
+            self.put("mis", f.let(f"add i64 {self.get('mis')}, {flag}"))
+            return flag
+        mis, here, count, join = self.get("mis"), f.label_now, f.new_label(), f.new_label()
+        f.do(f"br i1 {f.let(f'icmp ne i64 {low}, 0')}, label %{count}, label %{join}{UNLIKELY}")
+        f.place(count)
+        more = f.let(f"add i64 {mis}, 1")
+        f.do(f"br label %{join}")
+        f.place(join)
+        self.put("mis", f.let(f"phi i64 [ {mis}, %{here} ], [ {more}, %{count} ]"))
+        return "0"
 
     def next_log_position(self) -> str:
         pos = self.get("logpos")
@@ -634,31 +677,17 @@ class _RegionLifter:
         if self.mode == "full":
             raw64 = f.let(f"load i64, ptr {self.next_log_position()}")
             raw = f.let(f"trunc i64 {raw64} to {S}") if size < 8 else raw64
+            flag = self.count_misaligned(a64, size)
         else:
-            off = f.let(f"sub i64 {a64}, {lit(self.layout.ram_base, 64)}")
-            from_ram, not_ram, from_input, slow, join = (f.new_label() for _ in range(5))
-            f.do(f"br i1 {self.in_ram(off, size, 0)}, label %{from_ram}, label %{not_ram}")
-            f.place(from_ram)
-            v_ram = f.let(f"load {S}, ptr {f.let(f'getelementptr i8, ptr %ram, i64 {off}')}, align 1")
-            f.do(f"br label %{join}")
-            f.place(not_ram)
-            if self.layout.input_base is None:
-                in_off, in_ok = "0", "false"
-            else:
-                in_off = f.let(f"sub i64 {a64}, {lit(self.layout.input_base, 64)}")
-                in_ok = f.let(f"icmp ule i64 {in_off}, {f.let(f'sub i64 %input_len, {size}')}")
-            f.do(f"br i1 {in_ok}, label %{from_input}, label %{slow}")
-            f.place(from_input)
-            v_in = f.let(f"load {S}, ptr {f.let(f'getelementptr i8, ptr %input, i64 {in_off}')}, align 1")
-            f.do(f"br label %{join}")
-            f.place(slow)
-            self.slow_exit(pc, k)
-            f.place(join)
-            raw = f.let(f"phi {S} [ {v_ram}, %{from_ram} ], [ {v_in}, %{from_input} ]")
+            def plain(at: str) -> str:
+                return f.let(f"load {S}, ptr {at}, align 1")
+            def checked(off: str) -> str:
+                return self.checked_load(off, a64, S, size, pc, k, rs1 == SP)
+            raw = self.access(k, base, imm, a64, size, plain, checked)
             raw64 = f.let(f"zext {S} {raw} to i64") if size < 8 else raw
             if self.mode == "minimal":
                 f.do(f"store i64 {raw64}, ptr {self.next_log_position()}")
-        flag = self.count_misaligned(a64, size)
+            flag = "0"
         if size * 8 == self.xlen:
             value = raw
         elif size * 8 > self.xlen:
@@ -669,6 +698,31 @@ class _RegionLifter:
         row.update(a=self.to64(base), b=lit(imm & self.mask, 64), c=self.to64(value) if rd else "0",
                    addr=a64, mem=raw64, flags=flag)
 
+    def checked_load(self, off: str, a64: str, S: str, size: int, pc: int, k: int, stack: bool) -> str:
+        """A load under its own check: from RAM or the input region, else step k goes to the interpreter."""
+        f = self.f
+        from_ram, not_ram, from_input, slow, join = (f.new_label() for _ in range(5))
+        self.ram_branch(off, size, 0, 0, from_ram, not_ram, stack)
+        f.place(from_ram)
+        v_ram = f.let(f"load {S}, ptr {f.let(f'getelementptr i8, ptr %ram, i64 {off}')}, align 1")
+        f.do(f"br label %{join}")
+        f.place(not_ram)
+        if self.layout.input_base is None:
+            in_off, in_ok = "0", "false"
+        else:
+            in_off = f.let(f"sub i64 {a64}, {lit(self.layout.input_base, 64)}")
+            length = f.let(f"load i64, ptr {f.let(self.slot(SLOT_INPUT_LEN))}")      # here: rare, not at entry
+            in_ok = f.let(f"icmp ule i64 {in_off}, {f.let(f'sub i64 {length}, {size}')}")
+        f.do(f"br i1 {in_ok}, label %{from_input}, label %{slow}")
+        f.place(from_input)
+        data = f.let(f"inttoptr i64 {f.let(f'load i64, ptr {f.let(self.slot(SLOT_INPUT))}')} to ptr")
+        v_in = f.let(f"load {S}, ptr {f.let(f'getelementptr i8, ptr {data}, i64 {in_off}')}, align 1")
+        f.do(f"br label %{join}")
+        f.place(slow)
+        self.slow_exit(pc, k)
+        f.place(join)
+        return f.let(f"phi {S} [ {v_ram}, %{from_ram} ], [ {v_in}, %{from_input} ]")
+
     def lift_store(self, opcode: Opcode, rs1: int, rs2: int, imm: int, pc: int, k: int, row: dict) -> None:
         f = self.f
         size = opcode.size
@@ -676,14 +730,75 @@ class _RegionLifter:
         base, a64 = self.address(rs1, imm)
         value = self.get(rs2)
         narrow = self.narrow(value, S)
-        if self.mode != "full":
-            off = f.let(f"sub i64 {a64}, {lit(self.layout.ram_base, 64)}")
-            lay = self.layout
-            self.slow_unless(self.in_ram(off, size, lay.writable_lo, lay.read_only_lo), pc, k)
-            f.do(f"store {S} {narrow}, ptr {f.let(f'getelementptr i8, ptr %ram, i64 {off}')}, align 1")
-        flag = self.count_misaligned(a64, size)
+        flag = "0"
+        if self.mode == "full":
+            flag = self.count_misaligned(a64, size)
+        else:
+            def plain(at: str) -> None:
+                f.do(f"store {S} {narrow}, ptr {at}, align 1")
+
+            def checked(off: str) -> None:
+                lay, go_on, slow = self.layout, f.new_label(), f.new_label()
+                self.ram_branch(off, size, lay.writable_lo, lay.read_only_lo, go_on, slow, rs1 == SP)
+                f.place(slow)
+                self.slow_exit(pc, k)
+                f.place(go_on)
+                plain(f.let(f"getelementptr i8, ptr %ram, i64 {off}"))
+            self.access(k, base, imm, a64, size, plain, checked)
         stored = f.let(f"zext {S} {narrow} to i64") if size < 8 else narrow
         row.update(a=self.to64(base), b=self.to64(value), c=stored, addr=a64, flags=flag)
+
+    def access(self, k: int, base: str, imm: int, a64: str, size: int, plain, checked) -> str | None:
+        """The access at position k, counted if misaligned: `checked(off)` (its own check, off from
+        ram_base) outside a group; in a group (translator/access_groups.py), `plain(pointer)` where the
+        group's check held (the pointer is %guest + the guest address: x86 folds base register and
+        offset into the access), else `checked(off)`.  The value loaded, if any."""
+        f = self.f
+        group = self.groups.get(k)
+        if group is None:
+            value = checked(f.let(f"sub i64 {a64}, {lit(self.layout.ram_base, 64)}"))
+            self.count_misaligned(a64, size)
+            return value
+        ok, mis = self.group_check(group, base), self.get("mis")
+        fast, exact, join = f.new_label(), f.new_label(), f.new_label()
+        f.do(f"br i1 {ok}, label %{fast}, label %{exact}{LIKELY}")
+        f.place(fast)
+        fast_value = plain(self.guest_pointer(base, imm))
+        fast_mis = f.let(f"add i64 {mis}, 1") if group.misaligned(imm, size) else mis
+        f.do(f"br label %{join}")
+        f.place(exact)
+        exact_value = checked(f.let(f"sub i64 {a64}, {lit(self.layout.ram_base, 64)}"))
+        self.count_misaligned(a64, size, cold=True)
+        exact_end, exact_mis = f.label_now, self.values["mis"]
+        f.do(f"br label %{join}")
+        f.place(join)
+        self.put("mis", f.let(f"phi i64 [ {fast_mis}, %{fast} ], [ {exact_mis}, %{exact_end} ]"))
+        if fast_value is None:
+            return None
+        S = f"i{8 * size}"
+        return f.let(f"phi {S} [ {fast_value}, %{fast} ], [ {exact_value}, %{exact_end} ]")
+
+    def guest_pointer(self, base: str, imm: int) -> str:
+        """%guest + base + imm, formed in the block of the access so that x86 folds it into one operand."""
+        f = self.f
+        if self.xlen == 64:
+            return f.let(f"getelementptr i8, ptr {f.let(f'getelementptr i8, ptr %guest, i64 {base}')}, i64 {imm}")
+        return f.let(f"getelementptr i8, ptr %guest, i64 {self.to64(f.let(f'add i32 {base}, {lit(imm, 32)}'))}")
+
+    def group_check(self, group: Group, base: str) -> str:
+        """The i1 that a group's span lies where its members may go and its base is aligned (made at its
+        first member, which every other member follows in the block)."""
+        if group not in self.group_ok:
+            f, lay = self.f, self.layout
+            low = self.to64(f.let(f"add {self.T} {base}, {lit(group.low, self.xlen)}"))
+            off = f.let(f"sub i64 {low}, {lit(lay.ram_base, 64)}")
+            ok = self.in_ram(off, group.span, lay.writable_lo, lay.read_only_lo) if group.stores else \
+                self.in_ram(off, group.span, 0)
+            if group.align > 1:
+                aligned = f.let(f"icmp eq {self.T} {f.let(f'and {self.T} {base}, {group.align - 1}')}, 0")
+                ok = f.let(f"and i1 {ok}, {aligned}")
+            self.group_ok[group] = ok
+        return self.group_ok[group]
 
     def lift_atomic(self, opcode: Opcode, rd: int, rs1: int, rs2: int, pc: int, k: int) -> None:
         """LR/SC and AMOs, in fast mode only (regions.code_map): an access the fast checks cover
@@ -762,7 +877,7 @@ def lift_module(cm: CodeMap, regions: list[Region], mode: str, layout: Layout, n
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}")
     return "\n".join([f"; ModuleID = '{name}'",
-                      *(_RegionLifter(cm, region, mode, layout).lift() for region in regions)])
+                      *(_RegionLifter(cm, region, mode, layout).lift() for region in regions), *_WEIGHTS])
 
 
 def dispatcher_module(shift: int = 2) -> str:
