@@ -17,10 +17,21 @@ import numpy as np
 from runtime.calls import A0, A7, ZKAOT
 
 from ..keccak import SYS_KECCAKF
+from ..ranges import RANGE16
 from ..sha256 import SYS_SHA256_COMPRESS
 
 _ZKAOT_ECALLS = tuple(c.selector.number for c in ZKAOT.calls if c.proven_by)     # exit, write and the precompiles
 SYS_EXIT, SYS_WRITE = (ZKAOT.proven_by(kind).selector.number for kind in ("exit", "write"))   # Main's own calls
+
+
+def constrain_pointer(air, k, limbs, zp, align: int, limb_name: str, pointer_name: str) -> None:
+    """On rows where k = 1, the pointer whose 16-bit limbs are `limbs` is below 2^32 and
+    `align`-aligned, as a call's host requires of it: its limbs above the first two are 0
+    and limbs[0] = align zp with zp in range16 (so the low limb has no other bits)."""
+    for i in range(2, len(limbs)):
+        air.constrain(k * limbs[i], f"{limb_name} limb {i} is 0")
+    air.constrain(k * (limbs[0] - align * zp), f"{pointer_name} is {align}-aligned")
+    air.send(RANGE16, [zp], k)
 
 
 @dataclass(frozen=True)

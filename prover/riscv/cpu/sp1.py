@@ -56,7 +56,7 @@ from ..keccak import SYS_KECCAKF
 from ..precompile import AT_A1, CALL_KINDS, PCALL, UNITS
 from ..sp1_sha import SYS_SHA_COMPRESS, SYS_SHA_EXTEND
 from ..ranges import RANGE16
-from .profile import CoreCalls, MainProfile
+from .profile import CoreCalls, MainProfile, constrain_pointer
 
 T0 = REGISTER_NUMBERS["t0"]
 SP1_CORE = CoreCalls(exit=HALT, write=WRITE, keccak=None, sha=None, output_fd=SP1_FD_PUBLIC_VALUES,
@@ -130,22 +130,16 @@ class Sp1Main(MainProfile):
             if k is not m.k_hl:
                 for i, (c, a) in enumerate(zip(m.c, m.a)):
                     air.constrain(k * (c - a), f"sp1 {k}: a0 limb {i} is unchanged")
-        L, slot = len(m.a), slot_of(xlen)
+        slot = slot_of(xlen)
         self._constrain_hints(air, m, slot)
         commit = m.k_com + m.k_cdp
         air.constrain(commit * m.a[1], "commit: the word index's high limb is 0")
         air.send(RANGE16, [(1 << 13) * m.a[0]], commit)            # index < 8 (SP1 reads a0's low 32 bits)
         for p in PRECOMPILES.values():
             k = getattr(m, p.column)
-            for i in range(2, L):
-                air.constrain(k * m.a[i], f"sp1 {p.column}: a0 limb {i} is 0")
-            air.constrain(k * (m.a[0] - slot * m.zpa), f"sp1 {p.column}: a0 is {slot}-aligned")
-            air.send(RANGE16, [m.zpa], k)
+            constrain_pointer(air, k, m.a, m.zpa, slot, f"sp1 {p.column}: a0", f"sp1 {p.column}: a0")
             if p.at_a1:
-                for i in range(2, L):
-                    air.constrain(k * m.x[i], f"sp1 {p.column}: a1 limb {i} is 0")
-                air.constrain(k * (m.x[0] - slot * m.zpb), f"sp1 {p.column}: a1 is {slot}-aligned")
-                air.send(RANGE16, [m.zpb], k)
+                constrain_pointer(air, k, m.x, m.zpb, slot, f"sp1 {p.column}: a1", f"sp1 {p.column}: a1")
             else:
                 for i, x in enumerate(m.x):
                     air.constrain(k * x, f"sp1 {p.column}: a1 limb {i} is 0")
@@ -172,7 +166,6 @@ class Sp1Main(MainProfile):
         air.send(HINT, [hp, m.x[0], m.x[1]], k_hr)
         for i in range(2, len(m.a)):
             air.constrain(k_hl * m.c[i], f"hint_len: t0 limb {i} is 0")
-            air.constrain(k_hr * m.a[i], f"hint_read: a0 limb {i} is 0")
             air.constrain(k_hr * m.x[i], f"hint_read: a1 limb {i} is 0")
         for x in hr:
             air.constrain(x * (x - 1), f"{x} is boolean")
@@ -180,8 +173,7 @@ class Sp1Main(MainProfile):
             air.constrain(m.hr2, "hr2 = 0: rv32 pads to 4 bytes")
         pad = hr[0] + 2 * hr[1] + 4 * hr[2]
         air.constrain(k_hr * (slot * hn - m.x[0] - 65536 * m.x[1] - pad), f"hint_read: {slot} hn = len + pad")
-        air.constrain(k_hr * (m.a[0] - slot * m.zpa), f"hint_read: the buffer is {slot}-aligned")
-        air.send(RANGE16, [m.zpa], k_hr)
+        constrain_pointer(air, k_hr, m.a, m.zpa, slot, "hint_read: a0", "hint_read: the buffer")
         dest = (slot // 4) * m.zpa + 16384 * m.a[1]
         air.send(HCOPY, [m.ts, hp + 1, dest], k_hr)
         air.receive(HCOPY, [m.ts, hp + 1 + u, dest + u], k_hr)

@@ -58,7 +58,7 @@ from ..output import OUTRD
 from ..precompile import KECCAK, PCALL, SHA_BLOCK, SHA_STATE, UNITS
 from ..ranges import RANGE16
 from ..sha256 import SYS_SHA256_COMPRESS
-from .profile import MainProfile
+from .profile import MainProfile, constrain_pointer
 
 OUTPUT_BYTES = 256
 EXIT = next(c for c in ZISK[64].calls if c.name == "exit").selector.number    # ZisK's one ecall (a7 = 93)
@@ -117,7 +117,7 @@ class ZiskMain(MainProfile):
             for i in range(1, L):
                 air.constrain(x * m.imm[i], f"{k}: imm limb {i} is 0")
         self._constrain_marchid(air, m, kind, xlen)
-        self._constrain_keccakf(air, m, m.k_kec, L)
+        self._constrain_keccakf(air, m, m.k_kec)
         self._constrain_sha256f(air, m, L)
         if self.free_calls:
             self._constrain_free_call(air, m, L)
@@ -134,17 +134,14 @@ class ZiskMain(MainProfile):
             air.constrain((sum(kind.values()) - m.k_march) * c, f"zisk calls: c{i} = 0")
 
     @staticmethod
-    def _aligned_state(air, m, k, L: int, what: str, pointee: str) -> None:
+    def _aligned_state(air, m, k, what: str, pointee: str) -> None:
         """rd = x0 and a below 2^32, 8-aligned (a_0 = 8 zpa, zpa in range16)."""
         air.constrain(k * m.rd, f"{what}: rd is x0")
-        for i in range(2, L):
-            air.constrain(k * m.a[i], f"{what}: a limb {i} is 0")
-        air.constrain(k * (m.a[0] - 8 * m.zpa), f"{what}: the {pointee} is 8-aligned")
-        air.send(RANGE16, [m.zpa], k)
+        constrain_pointer(air, k, m.a, m.zpa, 8, f"{what}: a", f"{what}: the {pointee}")
 
-    def _constrain_keccakf(self, air, m, k_kec, L: int) -> None:
+    def _constrain_keccakf(self, air, m, k_kec) -> None:
         """keccakf: the state at a; the bridge does the rest."""
-        self._aligned_state(air, m, k_kec, L, "keccakf", "state")
+        self._aligned_state(air, m, k_kec, "keccakf", "state")
         air.send(PCALL, [m.ts, KECCAK, m.a[0], m.a[1]], UNITS[KECCAK] * k_kec)
 
     def _constrain_sha256f(self, air, m, L: int) -> None:
@@ -156,7 +153,7 @@ class ZiskMain(MainProfile):
         pointers as they were before the state was written; then the bridge compresses."""
         k_sha, a, zpa = m.k_sha, m.a, m.zpa
         qs, ps1, qb, pb1, kp, side, sd0, sd1 = (getattr(m, x) for x in SHA_COLUMNS)
-        self._aligned_state(air, m, k_sha, L, "sha256f", "parameter block")
+        self._aligned_state(air, m, k_sha, "sha256f", "parameter block")
         for x in (kp, side):
             air.constrain(x * (x - 1), f"{x} is boolean")
         air.constrain(kp * (1 - k_sha), "kp only on sha256f")
