@@ -604,10 +604,12 @@ class _RegionLifter:
         base = self.get(rs1)
         return base, self.to64(self.f.let(f"add {self.T} {base}, {lit(imm, self.xlen)}"))
 
-    def ram_ranges(self, size: int, lowest: int, below: int = 0) -> list[tuple[int, int]]:
-        """The [first, last] offsets (from ram_base) at which `size` bytes lie in RAM at or above `lowest`
-        (or below `below`), clear of the guard page and the map's holes."""
+    def ram_ranges(self, size: int, stores: bool) -> list[tuple[int, int]]:
+        """The [first, last] offsets (from ram_base) at which `size` bytes lie in RAM, clear of the guard
+        page and the map's holes; for a store (`stores`), also at or above writable_lo or below
+        read_only_lo (not over code and read-only data)."""
         lay = self.layout
+        lowest, below = (lay.writable_lo, lay.read_only_lo) if stores else (0, 0)
         edges = [lowest]
         for lo, hi in sorted([(lay.guard_lo, lay.guard_hi), *lay.holes]):
             edges += [lo, max(hi, lowest)]
@@ -619,20 +621,20 @@ class _RegionLifter:
         f = self.f
         return f.let(f"icmp ule i64 {f.let(f'sub i64 {off}, {lit(lo, 64)}')}, {lit(hi - lo, 64)}")
 
-    def in_ram(self, off: str, size: int, lowest: int, below: int = 0) -> str:
+    def in_ram(self, off: str, size: int, stores: bool) -> str:
         """The i1 that off (from ram_base) covers size bytes of RAM where ram_ranges allows."""
         ok = "false"
-        for lo, hi in self.ram_ranges(size, lowest, below):
+        for lo, hi in self.ram_ranges(size, stores):
             test = self.within(off, lo, hi)
             ok = test if ok == "false" else self.f.let(f"or i1 {ok}, {test}")
         return ok
 
-    def ram_branch(self, off: str, size: int, lowest: int, below: int, ok: str, fail: str, stack: bool) -> None:
+    def ram_branch(self, off: str, size: int, stores: bool, ok: str, fail: str, stack: bool) -> None:
         """Branch to `ok` if off covers size bytes of RAM where ram_ranges allows, else to `fail`: one
         range after another, the stack's first for an sp-relative access (`stack`), so that the
         common access costs one compare."""
         f = self.f
-        ranges = self.ram_ranges(size, lowest, below)
+        ranges = self.ram_ranges(size, stores)
         if stack:
             ranges.sort(key=lambda r: r[0] < self.layout.guard_hi)
         for n, (lo, hi) in enumerate(ranges):
@@ -702,7 +704,7 @@ class _RegionLifter:
         """A load under its own check: from RAM or the input region, else step k goes to the interpreter."""
         f = self.f
         from_ram, not_ram, from_input, slow, join = (f.new_label() for _ in range(5))
-        self.ram_branch(off, size, 0, 0, from_ram, not_ram, stack)
+        self.ram_branch(off, size, False, from_ram, not_ram, stack)
         f.place(from_ram)
         v_ram = f.let(f"load {S}, ptr {f.let(f'getelementptr i8, ptr %ram, i64 {off}')}, align 1")
         f.do(f"br label %{join}")
@@ -738,8 +740,8 @@ class _RegionLifter:
                 f.do(f"store {S} {narrow}, ptr {at}, align 1")
 
             def checked(off: str) -> None:
-                lay, go_on, slow = self.layout, f.new_label(), f.new_label()
-                self.ram_branch(off, size, lay.writable_lo, lay.read_only_lo, go_on, slow, rs1 == SP)
+                go_on, slow = f.new_label(), f.new_label()
+                self.ram_branch(off, size, True, go_on, slow, rs1 == SP)
                 f.place(slow)
                 self.slow_exit(pc, k)
                 f.place(go_on)
@@ -792,8 +794,7 @@ class _RegionLifter:
             f, lay = self.f, self.layout
             low = self.to64(f.let(f"add {self.T} {base}, {lit(group.low, self.xlen)}"))
             off = f.let(f"sub i64 {low}, {lit(lay.ram_base, 64)}")
-            ok = self.in_ram(off, group.span, lay.writable_lo, lay.read_only_lo) if group.stores else \
-                self.in_ram(off, group.span, 0)
+            ok = self.in_ram(off, group.span, group.stores)
             if group.align > 1:
                 aligned = f.let(f"icmp eq {self.T} {f.let(f'and {self.T} {base}, {group.align - 1}')}, 0")
                 ok = f.let(f"and i1 {ok}, {aligned}")
@@ -808,9 +809,7 @@ class _RegionLifter:
         f, size, S = self.f, opcode.size, f"i{8 * opcode.size}"
         addr = self.to64(self.get(rs1))
         off = f.let(f"sub i64 {addr}, {lit(self.layout.ram_base, 64)}")
-        lay = self.layout
-        room = self.in_ram(off, size, 0) if opcode.cls == "lr" else \
-            self.in_ram(off, size, lay.writable_lo, lay.read_only_lo)
+        room = self.in_ram(off, size, opcode.cls != "lr")
         aligned = f.let(f"icmp eq i64 {f.let(f'and i64 {addr}, {size - 1}')}, 0")
         self.slow_unless(f.let(f"and i1 {aligned}, {room}"), pc, k)
         at = f.let(f"getelementptr i8, ptr %ram, i64 {off}")
