@@ -25,6 +25,7 @@ import numpy as np
 
 from runtime.calls import ZKAOT
 from runtime.encoding import AMO_FNS, BY_ID, OP_AMO, OP_LEGAL, OP_SIZE, OP_TABLE, TABLE, TABLES, by_id
+from runtime.runs import run_positions
 
 FLAG_MISALIGNED = 1
 
@@ -158,8 +159,8 @@ def _memory_rows(main: np.ndarray, op: np.ndarray, steps: np.ndarray) -> np.ndar
 
     count = np.where(kind == _MEM_AMO, 2, 1)
     count[(kind == _MEM_SC) & (m["c"] != 0)] = 0           # a failed SC writes nothing
-    src = np.repeat(np.arange(rows.size), count)
-    second = np.arange(src.size) - np.repeat(np.cumsum(count) - count, count) == 1
+    src, position = run_positions(count)
+    second = position == 1
 
     written = np.zeros(rows.size, dtype=np.uint64)
     stores = kind == _MEM_WRITE

@@ -18,6 +18,7 @@ import numpy as np
 from runtime.calls import ZKAOT, Registry
 from runtime.host import GuestExit
 from runtime.memory_map import MemoryMap
+from runtime.runs import run_positions
 from runtime.trace import CHECKPOINT
 from translator.interpreter import PROGRESS_SLICE, GuestFault, Interpreter, RunResult
 from translator.jit import DEFAULT_OPT
@@ -304,8 +305,8 @@ class NativeMachine:
             lengths = self.block_len[leaders]
             starts = self.cm.starts
             ranks = leaders if self.cm.is_start is None else np.searchsorted(starts, leaders)
-            index = np.repeat(ranks, lengths) + (np.arange(lengths.sum()) -
-                                                 np.repeat(np.cumsum(lengths) - lengths, lengths))
+            block, position = run_positions(lengths)
+            index = ranks[block] + position
             np.add.at(histogram, index if self.cm.is_start is None else starts[index],
                       np.repeat(self.block_counts[leaders], lengths))
         return MinimalTrace(checkpoints, log, histogram, self.cm.base, self.chunk_log2, 1 << self.cm.shift)

@@ -45,6 +45,7 @@ from typing import Sequence
 
 import numpy as np
 
+from runtime.runs import run_positions
 from runtime.trace import MEMORY_ROW
 
 from ..air import Air
@@ -122,8 +123,7 @@ def hint_traces(stream: bytes, lookups: np.ndarray, copies: np.ndarray, ecall_op
     u = units(stream) if stream else np.zeros((0, 2), np.int64)
     copies = np.asarray(copies, dtype=np.int64).reshape(-1, 4)
     count = copies[:, 3]
-    row = np.repeat(np.arange(copies.shape[0]), count)
-    j = np.arange(row.size) - np.repeat(np.cumsum(count) - count, count)
+    row, j = run_positions(count)
     ts, s, d = copies[row, 0], copies[row, 1] + j, copies[row, 2] + j
     looked = np.concatenate([np.asarray(lookups, dtype=np.int64), s])
     if looked.size and (looked.min() < 0 or looked.max() >= u.shape[0]):

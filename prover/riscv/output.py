@@ -50,6 +50,7 @@ from __future__ import annotations
 import numpy as np
 
 from runtime.program_image import ProgramImage
+from runtime.runs import run_positions
 from runtime.trace import MEMORY_ROW
 
 from ..air import Air
@@ -180,8 +181,7 @@ class OutputReadTrace:
         ts, ptr, ln, oi = calls.T
         first, last = ptr >> 2, (ptr + ln - 1) >> 2
         counts = last - first + 1
-        r = np.repeat(np.arange(calls.shape[0]), counts)
-        off = np.arange(r.size) - np.repeat(np.cumsum(counts) - counts, counts)
+        r, off = run_positions(counts)
         c = first[r] + off
         lo = np.maximum(ptr[r] - 4 * c, 0)
         hi = np.minimum(ptr[r] + ln[r] - 4 * c, 4)

@@ -95,6 +95,7 @@ from functools import cache
 
 import numpy as np
 
+from runtime.runs import run_positions
 from runtime.trace import MEMORY_ROW, PRECOMPILE_ROW
 
 from ..air import Air
@@ -330,8 +331,8 @@ def precompile_traces(calls: np.ndarray, precompiles: np.ndarray | None, xlen: i
     lane = u["lane"] == 1
     halves = lane & (xlen == 32)
     count = np.where(halves, 2, 1)
-    src = np.repeat(np.arange(n), count)
-    second = (np.arange(src.size) - np.repeat(np.cumsum(count) - count, count)) == 1
+    src, position = run_positions(count)
+    second = position == 1
     size = np.where(lane[src] & ~halves[src] | (u["wide"][src] == 1), 8, 4)
     k8 = np.arange(8)
     shift = np.where(second, 4, 0)
