@@ -196,7 +196,7 @@ def prove(program: Program | str | Path, input_bytes: bytes | Sequence[bytes] = 
     memory_map = chosen.map_for(program.xlen)
     frames = [input_bytes] if isinstance(input_bytes, (bytes, bytearray)) else list(input_bytes)
     input_bytes, handed_out = frames_for(PROFILES[profile], frames)
-    committed = chosen.proof_input(input_bytes, frames, program.xlen)       # what the input commitment covers
+    committed = committed_input(profile, frames, program.xlen)
     segment_steps = segment_steps or DEFAULT_SEGMENT_STEPS
     cache_dir = cache_dir or default_cache_dir()
     with _executor(scheduler, workers) as (executor, threads), \
@@ -290,10 +290,21 @@ class _prove_bar:
         self.bar.close()
 
 
+def committed_input(profile: str, frames: Sequence[bytes], xlen: int) -> bytes:
+    """What the input commitment of a proof of a `profile` run on `frames` covers: the input
+    region's bytes (`recognise.frames_for`), or for a machine that reads its frames through
+    calls, their hint stream (`ProofProfile.proof_input`).  One function, so that `prove` and
+    `verify` cannot drift apart; b"" for a profile no proof holds (verify_claim refuses it)."""
+    from prover.riscv.proof_profiles import PROOF_PROFILES
+    known = PROFILES.get(profile)
+    input_bytes = frames_for(known, frames)[0] if known else b""
+    chosen = PROOF_PROFILES.get(profile)
+    return chosen.proof_input(input_bytes, frames, xlen) if chosen else input_bytes
+
+
 def input_hash(input_bytes: bytes, profile: str = "zkaot") -> bytes:
     """The input hash a proof of a run on `input_bytes` (the input region's bytes: for ZisK,
-    its frames as records, `recognise.frames_for`; for SP1, the frames' hint stream,
-    `ProofProfile.proof_input`) commits to (its claim's input_root,
+    its frames as records; for SP1, the frames' hint stream: `committed_input`) commits to (its claim's input_root,
     which `verify(input_bytes=)` recomputes), without the program: machine.input_root reads
     only the key's Input table and parameters, so a key holding that table alone at the
     default parameters gives the same root."""
@@ -324,12 +335,7 @@ def verify(proof: bytes, program_id: str, expect_exit: int = 0, input_bytes: byt
     from prover.riscv.claim import RunClaim, verify_claim
     claim = RunClaim.decode(proof)
     if input_bytes is not None and not isinstance(input_bytes, (bytes, bytearray)):
-        from prover.riscv.proof_profiles import PROOF_PROFILES
-        name, frames = claim.program.profile, list(input_bytes)
-        known = PROFILES.get(name)                          # (verify_claim refuses a profile no proof holds)
-        input_bytes = frames_for(known, frames)[0] if known else b""
-        if name in PROOF_PROFILES:
-            input_bytes = PROOF_PROFILES[name].proof_input(input_bytes, frames, claim.program.xlen)
+        input_bytes = committed_input(claim.program.profile, list(input_bytes), claim.program.xlen)
     cache_dir = cache_dir or default_cache_dir()
     if executor is None and len(claim.segments) > 1:
         if scheduler or (workers or 1) > 1:
