@@ -11,7 +11,7 @@ from runtime.trace_files import read_trace
 from translator.elf import load_elf
 from translator.executor import NativeMachine, layout_for
 from translator.expand import chunks_of, expand_chunk, reference_trace
-from translator import jit
+from translator import executor, jit
 from translator.jit import translate, translate_modes
 from translator.regions import code_map
 from zkaot.cli import main
@@ -52,6 +52,24 @@ def test_pc_histogram_counts_every_step_at_its_pc(elf, cache):
     _, rows, _ = reference_trace(program, (elf.parent / "input.bin").read_bytes())
     want = np.bincount((rows["pc"] - run.trace.code_base) // 4, minlength=len(run.trace.pc_histogram))
     assert np.array_equal(run.trace.pc_histogram, want)
+
+
+@pytest.mark.parametrize("elf", ["sha256_soft/guest.rv64im.elf", "coremark_like/guest.rv32im.elf"])
+def test_a_log_written_across_many_segments_is_the_log_written_into_one(elf, cache, monkeypatch):
+    """Segment switches (a full segment yields, the executor gives native code a new one) lose, repeat
+    and shift nothing: the log, its checkpoints' positions and the histogram are those of one segment,
+    and the chunks replay to the interpreter's rows."""
+    elf = ROOT / "examples" / elf
+    _, whole = minimal_run(elf, cache)
+    monkeypatch.setattr(executor, "LOG_CAPACITY", 256)
+    program, cut = minimal_run(elf, cache)
+    assert len(cut.trace.load_log.segments) > 20 and len(whole.trace.load_log.segments) == 1
+    assert np.array_equal(np.asarray(cut.trace.load_log), np.asarray(whole.trace.load_log))
+    assert np.array_equal(cut.trace.checkpoints, whole.trace.checkpoints)
+    assert np.array_equal(cut.trace.pc_histogram, whole.trace.pc_histogram)
+    chunks = chunks_of(program, cut.trace, cut.result.steps, MemoryMap(), cache_dir=cache)
+    rows = np.concatenate([rows for rows, _ in (expand_chunk(c) for c in chunks)])
+    assert np.array_equal(rows, reference_trace(program, (elf.parent / "input.bin").read_bytes())[1])
 
 
 def test_checkpoints_start_chunks_at_block_boundaries_near_each_multiple(cache):
