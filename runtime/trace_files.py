@@ -61,6 +61,24 @@ def write_trace_array(directory: str | os.PathLike, name: str, array: np.ndarray
     return path
 
 
+def write_trace_segments(directory: str | os.PathLike, name: str, segments: list[np.ndarray]) -> Path:
+    """Writes the 1-D `segments` end to end as directory/`name`.npy (np.save format) atomically,
+    without joining them in memory first: a minimal run's load log is gigabytes in the 8 MiB
+    segments native code wrote (translator/load_log.py), and a joined copy is that much fresh
+    memory, which on this kind of VM costs more CPU than the run wrote it in."""
+    dtype = np.dtype(segments[0].dtype)
+    if dtype.hasobject or any(s.dtype != dtype or s.ndim != 1 for s in segments):
+        raise TypeError(f"trace array {name!r}: segments must be 1-D plain numpy data of one dtype")
+    header = {"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False,
+              "shape": (sum(len(s) for s in segments),)}
+    path = _array_path(directory, name)
+    with new_file(path) as tmp, open(tmp, "wb") as f:
+        np.lib.format.write_array_header_1_0(f, header)
+        for segment in segments:
+            np.ascontiguousarray(segment).tofile(f)
+    return path
+
+
 def _json_value(value):
     if isinstance(value, np.integer):
         return int(value)

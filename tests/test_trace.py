@@ -72,6 +72,14 @@ def test_a_log_written_across_many_segments_is_the_log_written_into_one(elf, cac
     assert np.array_equal(rows, reference_trace(program, (elf.parent / "input.bin").read_bytes())[1])
 
 
+def test_a_trace_directorys_load_log_is_the_runs_log_across_its_segments(cache, tmp_path, monkeypatch):
+    elf = ROOT / "examples/sha256_soft/guest.rv64im.elf"
+    _, whole = minimal_run(elf, cache)
+    monkeypatch.setattr(executor, "LOG_CAPACITY", 256)
+    trace(load_elf(elf), (elf.parent / "input.bin").read_bytes(), tmp_path, cache_dir=cache)
+    assert np.array_equal(read_trace(tmp_path)["load_log"], np.asarray(whole.trace.load_log))
+
+
 def test_checkpoints_start_chunks_at_block_boundaries_near_each_multiple(cache):
     program, run = minimal_run(ROOT / "examples/fibonacci/guest.rv64im.elf", cache, chunk_log2=12)
     steps = run.trace.checkpoints["step"]

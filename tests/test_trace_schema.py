@@ -13,7 +13,8 @@ from runtime.trace import (
     UNTABLED_OPS, derive_tables,
 )
 from runtime import trace_files
-from runtime.trace_files import create_trace_array, read_trace, write_summary, write_trace_array
+from runtime.trace_files import (create_trace_array, read_trace, write_summary, write_trace_array,
+                                 write_trace_segments)
 from translator.interpreter import amo_operations
 
 M64 = (1 << 64) - 1
@@ -277,6 +278,38 @@ def test_a_failed_write_leaves_no_partial_file_and_keeps_the_old_one(tmp_path, m
             write_trace_array(tmp_path, name, np.arange(100, dtype="<u8"))
     assert os.listdir(tmp_path) == ["load_log.npy"]
     assert (tmp_path / "load_log.npy").read_bytes() == before
+
+
+def test_segments_are_written_as_the_array_they_make_end_to_end(tmp_path):
+    segments = [np.arange(5, dtype="<u8"), np.zeros(0, "<u8"), np.arange(7, 10, dtype="<u8")[::1]]
+    whole = np.concatenate(segments)
+    write_trace_segments(tmp_path / "parts", "load_log", segments)
+    write_trace_array(tmp_path / "whole", "load_log", whole)
+    assert (tmp_path / "parts" / "load_log.npy").read_bytes() == (tmp_path / "whole" / "load_log.npy").read_bytes()
+    np.testing.assert_array_equal(np.load(tmp_path / "parts" / "load_log.npy"), whole)
+
+
+def test_a_failed_segment_write_leaves_no_partial_file_and_keeps_the_old_one(tmp_path, monkeypatch):
+    write_trace_segments(tmp_path, "load_log", [np.arange(3, dtype="<u8")])
+    before = (tmp_path / "load_log.npy").read_bytes()
+    real, written = np.ascontiguousarray, []
+
+    def second_fails(array):
+        if written:
+            raise OSError("disk full")
+        written.append(array)
+        return real(array)
+    monkeypatch.setattr(np, "ascontiguousarray", second_fails)
+    with pytest.raises(OSError, match="disk full"):
+        write_trace_segments(tmp_path, "load_log", [np.arange(100, dtype="<u8")] * 2)
+    assert os.listdir(tmp_path) == ["load_log.npy"]
+    assert (tmp_path / "load_log.npy").read_bytes() == before
+
+
+def test_segments_of_different_types_are_refused(tmp_path):
+    with pytest.raises(TypeError, match="load_log"):
+        write_trace_segments(tmp_path, "load_log", [np.arange(3, dtype="<u8"), np.arange(3, dtype="<u4")])
+    assert not (tmp_path / "load_log.npy").exists()
 
 
 def test_a_failed_summary_write_keeps_the_old_summary(tmp_path):

@@ -8,7 +8,7 @@ import numpy as np
 from runtime.memory_map import MemoryMap
 from runtime.profiles import PROFILES, ZKAOT_PROFILE
 from runtime.trace import MAIN_ROW, PRECOMPILE_ROW, derive_tables
-from runtime.trace_files import create_trace_array, write_summary, write_trace_array
+from runtime.trace_files import create_trace_array, write_summary, write_trace_array, write_trace_segments
 from translator.executor import NativeMachine
 from translator.expand import chunks_of, expand_chunk
 from translator.jit import DEFAULT_OPT
@@ -38,7 +38,7 @@ def trace(program, input_bytes: bytes, out_dir: Path, mode: str = "minimal", chu
     run = machine.run(progress)
     result, minimal = run.result, run.trace
     write_trace_array(out_dir, "checkpoints", minimal.checkpoints)
-    write_trace_array(out_dir, "load_log", minimal.load_log)
+    write_trace_segments(out_dir, "load_log", minimal.load_log.segments)
     write_trace_array(out_dir, "pc_histogram", minimal.pc_histogram)
     summary = {"mode": mode, "steps": result.steps, "chunks": len(minimal.checkpoints), "chunk_log2": chunk_log2,
                "compile_seconds": run.compile_seconds, "run_seconds": run.run_seconds, "cached": run.cached,
