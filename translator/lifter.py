@@ -64,6 +64,7 @@ SLOT_RESERVED_ADDR, SLOT_RESERVED_SIZE = 51, 52      # the LR reservation in fas
 CTX_SLOTS = 53
 
 STATUS_CONTINUE, STATUS_YIELD, STATUS_SLOW, STATUS_MISS = 0, 1, 2, 3
+_STATUS_RETURN = 4              # inside a region's exit only: a guest return, which goes back to a host caller
 MAX_DEPTH = 256                 # guest calls made as host calls at once (host stack: a region frame each)
 
 ROW_WORDS = MAIN_ROW.itemsize // 8
@@ -204,7 +205,6 @@ class _RegionLifter:
         self.exits: list[tuple] = []          # (label, next_pc, status, prev_pc, steps, logpos)
         self.leaders = set(region.leaders)
         self.calls = 0                        # guest calls made as host calls
-        self.returns = 0                      # guest returns
 
     # ---- registers and counters ----------------------------------------------
     def home(self, key) -> tuple[str, str]:
@@ -344,18 +344,9 @@ class _RegionLifter:
             lines += [f"  %c_{counter} = alloca i64", f"  store i64 %{counter}0, ptr %c_{counter}"]
         for r in sorted(self.used):
             lines.append(f"  %p{r} = {self.slot(r)}")
-        return lines + self.entry_switch()
-
-    def entry_switch(self) -> list[str]:
-        """Go to the block for %pc: the region's start first (where a call enters), then a switch on the
-        other entries (LLVM lays a switch out as a search over the values, the start no sooner)."""
-        start, others = self.region.start, [pc for pc in self.region.entries if pc != self.region.start]
-        lines = []
-        if len(others) < len(self.region.entries):
-            lines += [f"  %at_start = icmp eq i64 %pc, {start}",
-                      f"  br i1 %at_start, label %b_{start:x}, label %enter{LIKELY}", "enter:"]
-        cases = " ".join(f"i64 {pc}, label %b_{pc:x}" for pc in others)
-        return lines + [f"  switch i64 %pc, label %miss [ {cases} ]"]
+        cases = " ".join(f"i64 {pc}, label %b_{pc:x}" for pc in self.region.entries)
+        lines.append(f"  switch i64 %pc, label %miss [ {cases} ]")
+        return lines
 
     def exit_lines(self) -> list[str]:
         lines = ["exit:"]
@@ -376,20 +367,25 @@ class _RegionLifter:
         return lines + self.chain_lines()
 
     def chain_lines(self) -> list[str]:
-        """Go on to the next region without the dispatcher: a continue looks the pc up in the dispatch
-        table and tail-calls what it finds (musttail: the host stack does not grow).  Other statuses,
-        and a pc with no code, go back to the dispatcher.  (A guest return to a host caller does not
-        come here: guest_return.)"""
+        """Go on to the next region without the dispatcher: a return goes back to the host caller that
+        made the guest call, if any; any other continue looks the pc up in the dispatch table and
+        tail-calls what it finds (musttail: the host stack does not grow).  Other statuses, and a pc
+        with no code, go back to the dispatcher."""
         f = self.f
         f.lines = []
+        f.do(f"%is_return = icmp eq i32 %e_status, {_STATUS_RETURN}")
+        f.do("br i1 %is_return, label %returning, label %not_return")
+        f.place("returning")
+        f.do("%nested = icmp ne i64 %depth, 0")
+        f.do("br i1 %nested, label %to_caller, label %chain")
+        f.place("to_caller")
+        f.do(f"ret i32 {STATUS_CONTINUE}")
+        f.place("not_return")
         f.do(f"%is_continue = icmp eq i32 %e_status, {STATUS_CONTINUE}")
         f.do("br i1 %is_continue, label %chain, label %stop")
         f.place("stop")
         f.do("ret i32 %e_status")
-        if self.returns:
-            f.place("to_caller")
-            f.do(f"ret i32 {STATUS_CONTINUE}")
-        incoming = ["[ %e_next, %exit ]"]
+        incoming = ["[ %e_next, %returning ]", "[ %e_next, %not_return ]"]
         if self.calls:
             f.place("rechain")
             f.do(f"%pc_now = load i64, ptr {f.let(self.slot(SLOT_PC))}")
@@ -526,24 +522,9 @@ class _RegionLifter:
             if rd in LINK_REGISTERS and nxt in self.leaders:
                 self.host_call(target64, nxt, pc)
             elif rd == 0 and rs1 in LINK_REGISTERS:
-                self.guest_return(target64, pc)
+                self.leave(target64, _STATUS_RETURN, pc)
             else:
                 self.computed_jump(target64, pc)
-
-    def guest_return(self, target: str, pc: int) -> None:
-        """A return (`jalr` through ra or t0 writing no register): back to the host caller that made the
-        guest call, if any (depth > 0), straight from here with the pc, the previous pc and the counters
-        in the context; the caller checks that the guest is at its return address.  With no host caller,
-        it leaves like a computed jump, through the exit."""
-        f = self.f
-        self.returns += 1
-        stores = [(target, SLOT_PC), (str(pc), SLOT_PREV_PC), (self.peek("steps"), SLOT_STEPS)]
-        if self.mode != "fast":
-            stores.append((self.peek("logpos"), SLOT_LOG_POS))
-        for value, index in stores:
-            f.do(f"store i64 {value}, ptr {f.let(self.slot(index))}")
-        self.exit_edge(target, STATUS_CONTINUE, pc)
-        f.do(f"br i1 {f.let('icmp ne i64 %depth, 0')}, label %to_caller, label %exit")
 
     def computed_jump(self, target: str, pc: int) -> None:
         """A jump through a register (a jump table, say): to a block of this region directly, by a switch
