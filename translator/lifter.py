@@ -1,7 +1,7 @@
 """Guest regions to LLVM IR: the semantics stated a second time, independently of the interpreter.
 
 One region (translator/regions.py) becomes one function
-`i32 region_<start>(ptr ctx, i64 pc)` that starts at the block for `pc`, runs
+`i32 region_<start>(ptr ctx, i64 pc, i64 depth)` that starts at the block for `pc`, runs
 guest blocks that branch to each other directly, and returns a status with
 ctx[SLOT_PC] set to where execution goes next.  Every guest memory access is
 checked against the memory map in the generated code, one range after another
@@ -27,8 +27,16 @@ registers where the dispatcher and the interpreter look for them, and LLVM's
 instruction selector and register allocator see short live ranges only.
 Measured against registers promoted to SSA values across the whole region
 (loaded on entry, written back on exit): half the code-generation time, the
-same run speed.  The step, misaligned and log counters are the exception:
-they are SSA values across the region and reach the context on exit.
+same run speed.  The step and log counters are the exception: they are SSA
+values across the region and reach the context on exit.  The misaligned count
+is added to in its context slot, on a path of its own: misaligned accesses are
+rare, and a counter in the context needs no phis at the exits and nothing
+saved or reloaded around a call.
+
+A region function takes the host depth of guest calls as an argument
+(`i32 region_<start>(ptr ctx, i64 pc, i64 depth)`, 0 from the dispatcher, one
+more in a call, the same in a tail call), so a call and a return keep it in a
+register rather than in the context.
 
 Modes: "fast" counts steps and misaligned accesses; "minimal" also appends
 every value memory returns to the load log and counts block executions;
@@ -51,9 +59,9 @@ SLOT_PC, SLOT_STEPS, SLOT_BUDGET, SLOT_MISALIGNED = 32, 33, 34, 35
 SLOT_RAM, SLOT_INPUT, SLOT_INPUT_LEN, SLOT_BLOCK_START = 36, 37, 38, 39
 SLOT_LOG, SLOT_LOG_POS, SLOT_LOG_CAP, SLOT_COUNTS = 40, 41, 42, 43
 SLOT_ROWS, SLOT_ROW_BASE, SLOT_PREV_PC = 44, 45, 46
-SLOT_CODE_BASE, SLOT_CODE_WORDS, SLOT_TABLE, SLOT_DEPTH, SLOT_LOOKUPS = 47, 48, 49, 50, 51
-SLOT_RESERVED_ADDR, SLOT_RESERVED_SIZE = 52, 53      # the LR reservation in fast mode (size 0: none)
-CTX_SLOTS = 54
+SLOT_CODE_BASE, SLOT_CODE_WORDS, SLOT_TABLE, SLOT_LOOKUPS = 47, 48, 49, 50
+SLOT_RESERVED_ADDR, SLOT_RESERVED_SIZE = 51, 52      # the LR reservation in fast mode (size 0: none)
+CTX_SLOTS = 53
 
 STATUS_CONTINUE, STATUS_YIELD, STATUS_SLOW, STATUS_MISS = 0, 1, 2, 3
 _STATUS_RETURN = 4              # inside a region's exit only: a guest return, which goes back to a host caller
@@ -66,7 +74,7 @@ _WORD_OPS = {"addw", "subw", "sllw", "srlw", "sraw", "mulw", "divw", "divuw", "r
 _COMPARE = {"beq": "eq", "bne": "ne", "blt": "slt", "bge": "sge", "bltu": "ult", "bgeu": "uge"}
 _SIMPLE = {"add": "add", "sub": "sub", "xor": "xor", "or": "or", "and": "and", "mul": "mul"}
 _SHIFT = {"sll": "shl", "srl": "lshr", "sra": "ashr"}
-_COUNTERS = ("steps", "mis", "logpos")
+_COUNTERS = ("steps", "logpos")
 SP = 2
 # Branch weights for the paths a run almost never takes (slow exits, the budget), so that LLVM lays
 # them out of the way of the straight line: `br ...{LIKELY}` expects its first target.
@@ -194,7 +202,7 @@ class _RegionLifter:
         self.used: set[int] = set()           # guest registers the region touches
         self.values: dict = {}                # register or counter -> its SSA value in the current block
         self.dirty: set = set()
-        self.exits: list[tuple] = []          # (label, next_pc, status, prev_pc, steps, mis, logpos)
+        self.exits: list[tuple] = []          # (label, next_pc, status, prev_pc, steps, logpos)
         self.leaders = set(region.leaders)
         self.calls = 0                        # guest calls made as host calls
 
@@ -270,8 +278,8 @@ class _RegionLifter:
 
     def exit_edge(self, next_pc: str, status: int, prev_pc: int, steps: str | None = None) -> None:
         """Record the exit phis' incoming values for an edge from the current block (emitted before it)."""
-        counters = (steps or self.peek("steps"), self.peek("mis"), self.peek("logpos"))
-        self.exits.append((self.f.label_now, next_pc, status, prev_pc, *counters))
+        self.exits.append((self.f.label_now, next_pc, status, prev_pc, steps or self.peek("steps"),
+                           self.peek("logpos")))
 
     def slow_exit(self, pc: int, k: int) -> None:
         """Leave before the instruction at pc (the k-th of its block) so the interpreter runs it, with the
@@ -308,11 +316,11 @@ class _RegionLifter:
         body = f.lines[body_start:]
         f.lines = []
         f.place("miss")
-        self.exits.append(("miss", "%pc", STATUS_MISS, self.region.start, "%steps0", "%mis0",
+        self.exits.append(("miss", "%pc", STATUS_MISS, self.region.start, "%steps0",
                            "%logpos0" if self.mode != "fast" else "0"))
         f.do("br label %exit")
         miss = f.lines
-        return "\n".join([f"define i32 @{region_name(self.region)}(ptr noalias %ctx, i64 %pc) {{",
+        return "\n".join([f"define i32 @{region_name(self.region)}(ptr noalias %ctx, i64 %pc, i64 %depth) {{",
                           *self.entry_lines(), *miss, *body, *self.exit_lines(), "}", ""])
 
     def slot(self, index: int) -> str:
@@ -320,7 +328,7 @@ class _RegionLifter:
 
     def entry_lines(self) -> list[str]:
         lines = ["entry:"]
-        fields = {"steps0": SLOT_STEPS, "mis0": SLOT_MISALIGNED, "budget": SLOT_BUDGET, "ram_addr": SLOT_RAM}
+        fields = {"steps0": SLOT_STEPS, "budget": SLOT_BUDGET, "ram_addr": SLOT_RAM}
         if self.mode != "fast":
             fields.update(logpos0=SLOT_LOG_POS, log_addr=SLOT_LOG, log_cap=SLOT_LOG_CAP, counts_addr=SLOT_COUNTS)
         if self.mode == "full":
@@ -331,7 +339,8 @@ class _RegionLifter:
             if name.endswith("_addr"):
                 lines.append(f"  %{name[:-5]} = inttoptr i64 %{name} to ptr")
         lines.append(f"  %guest = getelementptr i8, ptr %ram, i64 {lit(-self.layout.ram_base, 64)}")
-        for counter in _COUNTERS if self.mode != "fast" else _COUNTERS[:2]:
+        lines.append(f"  %s_mis = {self.slot(SLOT_MISALIGNED)}")
+        for counter in _COUNTERS if self.mode != "fast" else _COUNTERS[:1]:
             lines += [f"  %c_{counter} = alloca i64", f"  store i64 %{counter}0, ptr %c_{counter}"]
         for r in sorted(self.used):
             lines.append(f"  %p{r} = {self.slot(r)}")
@@ -341,15 +350,14 @@ class _RegionLifter:
 
     def exit_lines(self) -> list[str]:
         lines = ["exit:"]
-        names = ("next", "status", "prev", "steps", "mis", "logpos")
-        types = ("i64", "i32", "i64", "i64", "i64", "i64")
+        names = ("next", "status", "prev", "steps", "logpos")
+        types = ("i64", "i32", "i64", "i64", "i64")
         for k, (name, T) in enumerate(zip(names, types)):
             if name == "logpos" and self.mode == "fast":
                 continue
             incoming = ", ".join(f"[ {e[k + 1]}, %{e[0]} ]" for e in self.exits)
             lines.append(f"  %e_{name} = phi {T} {incoming}")
-        stores = [("next", "%s_pc", SLOT_PC), ("prev", "%s_prev", SLOT_PREV_PC), ("steps", "%s_steps0", None),
-                  ("mis", "%s_mis0", None)]
+        stores = [("next", "%s_pc", SLOT_PC), ("prev", "%s_prev", SLOT_PREV_PC), ("steps", "%s_steps0", None)]
         if self.mode != "fast":
             stores.append(("logpos", "%s_logpos0", None))
         for name, pointer, index in stores:
@@ -368,7 +376,6 @@ class _RegionLifter:
         f.do(f"%is_return = icmp eq i32 %e_status, {_STATUS_RETURN}")
         f.do("br i1 %is_return, label %returning, label %not_return")
         f.place("returning")
-        f.do(f"%depth = load i64, ptr {f.let(self.slot(SLOT_DEPTH))}")
         f.do("%nested = icmp ne i64 %depth, 0")
         f.do("br i1 %nested, label %to_caller, label %chain")
         f.place("to_caller")
@@ -389,7 +396,8 @@ class _RegionLifter:
         found, fn_addr = self.region_at("%x_pc", aligned=True)
         f.do(f"br i1 {found}, label %x_call, label %x_none")
         f.place("x_call")
-        f.do(f"%x_status = musttail call i32 {f.let(f'inttoptr i64 {fn_addr} to ptr')}(ptr %ctx, i64 %x_pc)")
+        f.do(f"%x_status = musttail call i32 {f.let(f'inttoptr i64 {fn_addr} to ptr')}(ptr %ctx, i64 %x_pc, "
+             "i64 %depth)")
         f.do("ret i32 %x_status")
         f.place("x_none")
         f.do(f"ret i32 {STATUS_CONTINUE}")
@@ -537,23 +545,19 @@ class _RegionLifter:
         Past MAX_DEPTH nested calls, and for a target with no code, the call leaves like a jump."""
         f = self.f
         self.calls += 1
-        slots = {"steps": SLOT_STEPS, "mis": SLOT_MISALIGNED}
+        slots = {"steps": SLOT_STEPS}
         if self.mode != "fast":
             slots["logpos"] = SLOT_LOG_POS
         for key, index in slots.items():      # the callee sets the pc (and prev) wherever it leaves
             f.do(f"store i64 {self.peek(key)}, ptr {f.let(self.slot(index))}")
-        depth_slot = f.let(self.slot(SLOT_DEPTH))
-        depth = f.let(f"load i64, ptr {depth_slot}")
-        found, fn_addr = self.region_at(target, allowed=f.let(f"icmp ult i64 {depth}, {MAX_DEPTH}"))
+        found, fn_addr = self.region_at(target, allowed=f.let(f"icmp ult i64 %depth, {MAX_DEPTH}"))
         call, jump = f.new_label(), f.new_label()
         f.do(f"br i1 {found}, label %{call}, label %{jump}")
         f.place(jump)
         self.leave(target, STATUS_CONTINUE, pc)
         f.place(call)
-        f.do(f"store i64 {f.let(f'add i64 {depth}, 1')}, ptr {depth_slot}")
         fn = f.let(f"inttoptr i64 {fn_addr} to ptr")
-        status = f.let(f"call i32 {fn}(ptr %ctx, i64 {target})")
-        f.do(f"store i64 {depth}, ptr {depth_slot}")
+        status = f.let(f"call i32 {fn}(ptr %ctx, i64 {target}, i64 {f.let('add i64 %depth, 1')})")
         back = f.let(f"icmp eq i32 {status}, {STATUS_CONTINUE}")
         here = f.let(f"icmp eq i64 {f.let(f'load i64, ptr {f.let(self.slot(SLOT_PC))}')}, {nxt}")
         resume, elsewhere, up = f.new_label(), f.new_label(), f.new_label()
@@ -652,19 +656,24 @@ class _RegionLifter:
         if size == 1:
             return "0"
         f = self.f
-        low = f.let(f"and i64 {addr64}, {size - 1}")
+        misaligned = f.let(f"icmp ne i64 {f.let(f'and i64 {addr64}, {size - 1}')}, 0")
         if self.mode == "full" or cold:
-            flag = f.let(f"zext i1 {f.let(f'icmp ne i64 {low}, 0')} to i64")
-            self.put("mis", f.let(f"add i64 {self.get('mis')}, {flag}"))
+            flag = f.let(f"zext i1 {misaligned} to i64")
+            self.add_misaligned(flag)
             return flag
-        mis, here, count, join = self.get("mis"), f.label_now, f.new_label(), f.new_label()
-        f.do(f"br i1 {f.let(f'icmp ne i64 {low}, 0')}, label %{count}, label %{join}{UNLIKELY}")
+        count, join = f.new_label(), f.new_label()
+        f.do(f"br i1 {misaligned}, label %{count}, label %{join}{UNLIKELY}")
         f.place(count)
-        more = f.let(f"add i64 {mis}, 1")
+        self.add_misaligned("1")
         f.do(f"br label %{join}")
         f.place(join)
-        self.put("mis", f.let(f"phi i64 [ {mis}, %{here} ], [ {more}, %{count} ]"))
         return "0"
+
+    def add_misaligned(self, count: str) -> None:
+        """Add to the misaligned counter in its context slot."""
+        f = self.f
+        old = f.let("load i64, ptr %s_mis")
+        f.do(f"store i64 {f.let(f'add i64 {old}, {count}')}, ptr %s_mis")
 
     def next_log_position(self) -> str:
         pos = self.get("logpos")
@@ -761,20 +770,20 @@ class _RegionLifter:
             value = checked(f.let(f"sub i64 {a64}, {lit(self.layout.ram_base, 64)}"))
             self.count_misaligned(a64, size)
             return value
-        ok, mis = self.group_check(group, base), self.get("mis")
+        ok = self.group_check(group, base)
         fast, exact, join = f.new_label(), f.new_label(), f.new_label()
         f.do(f"br i1 {ok}, label %{fast}, label %{exact}{LIKELY}")
         f.place(fast)
         fast_value = plain(self.guest_pointer(base, imm))
-        fast_mis = f.let(f"add i64 {mis}, 1") if group.misaligned(imm, size) else mis
+        if group.misaligned(imm, size):
+            self.add_misaligned("1")
         f.do(f"br label %{join}")
         f.place(exact)
         exact_value = checked(f.let(f"sub i64 {a64}, {lit(self.layout.ram_base, 64)}"))
         self.count_misaligned(a64, size, cold=True)
-        exact_end, exact_mis = f.label_now, self.values["mis"]
+        exact_end = f.label_now
         f.do(f"br label %{join}")
         f.place(join)
-        self.put("mis", f.let(f"phi i64 [ {fast_mis}, %{fast} ], [ {exact_mis}, %{exact_end} ]"))
         if fast_value is None:
             return None
         S = f"i{8 * size}"
@@ -918,7 +927,7 @@ loop:
   br i1 %found, label %call, label %out
 call:
   %fn = inttoptr i64 %address to ptr
-  %status = call i32 %fn(ptr %ctx, i64 %pc)
+  %status = call i32 %fn(ptr %ctx, i64 %pc, i64 0)
   %again = icmp eq i32 %status, {STATUS_CONTINUE}
   br i1 %again, label %loop, label %out
 out:
