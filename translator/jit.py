@@ -36,7 +36,7 @@ FULL_MODE_OPT = QUICK_OPT       # what the default tier compiles full mode at (t
 DEFAULT_TIER_OPTIONS = {"enable-misched": ("false", "true"), "disable-lsr": ("true", "false"),
                         "disable-constant-hoisting": ("true", "false")}     # name: (default tier, LLVM's own)
 PARALLEL_THRESHOLD = 1_500      # instructions; below it, one process compiles faster than a pool starts
-JOB_INSTRUCTIONS = 4_000        # per compile job in a pool (1-3 CPU-s): many small jobs keep every core busy to the end
+JOB_INSTRUCTIONS = 4_000        # per compile job in a pool (1-3 CPU-s): less CPU and memory than a partition per core
 COMPILE_COST = {"fast": 1.0, "minimal": 1.1, "full": 0.5}     # CPU per instruction at each mode's default tier
 _SOURCES = (lifter.__file__, fp_lift.__file__, regions.__file__, __file__)
 _initialized = False
