@@ -128,6 +128,18 @@ def test_modes_translated_in_one_pool_are_the_objects_each_mode_compiles_alone(t
         assert again.cached and again.key == together[mode].key
 
 
+def test_a_pool_compiles_a_mode_in_jobs_of_about_job_instructions_and_the_program_runs_from_them(tmp_path, monkeypatch):
+    monkeypatch.setattr(jit, "PARALLEL_THRESHOLD", 0)
+    monkeypatch.setattr(jit, "JOB_INSTRUCTIONS", 20)
+    program = load_elf(ROOT / "examples/fibonacci/guest.rv64im.elf")
+    cm = code_map(program, "fast")
+    compiled = translate(program, cm, "fast", layout_for(program, MemoryMap()), cache_dir=tmp_path, workers=2)
+    jobs = min(len(cm.regions), -(-cm.instructions // 20))
+    assert len(compiled.objects) == jobs + 1 and jobs > 2          # the jobs' objects and the dispatcher
+    run = NativeMachine(program, (ROOT / "examples/fibonacci/input.bin").read_bytes(), cache_dir=tmp_path).run()
+    assert run.cached and run.result.exit_code == 0
+
+
 def test_chunks_expand_on_a_dask_cluster(tmp_path, cache):
     import distributed
     fib = ROOT / "examples/fibonacci"

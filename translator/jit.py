@@ -12,6 +12,7 @@ import functools
 import hashlib
 import json
 import os
+import pickle
 import shutil
 import time
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ FULL_MODE_OPT = QUICK_OPT       # what the default tier compiles full mode at (t
 DEFAULT_TIER_OPTIONS = {"enable-misched": ("false", "true"), "disable-lsr": ("true", "false"),
                         "disable-constant-hoisting": ("true", "false")}     # name: (default tier, LLVM's own)
 PARALLEL_THRESHOLD = 1_500      # instructions; below it, one process compiles faster than a pool starts
+JOB_INSTRUCTIONS = 4_000        # per compile job in a pool (1-3 CPU-s): less CPU and memory than a partition per core
 COMPILE_COST = {"fast": 1.0, "minimal": 1.1, "full": 0.5}     # CPU per instruction at each mode's default tier
 _SOURCES = (lifter.__file__, fp_lift.__file__, regions.__file__, __file__)
 _initialized = False
@@ -100,12 +102,23 @@ def tier(mode: str, opt: int) -> int:
     return FULL_MODE_OPT if mode == "full" and opt == DEFAULT_OPT else opt
 
 
-def compile_partition(job: tuple) -> tuple[bytes, float]:
-    """Worker entry point: lift a list of regions and compile them (module-level for pickling); the object
-    and the CPU seconds it took."""
-    cm, part, mode, layout, opt = job
+def compile_regions(cm: CodeMap, part: list[Region], mode: str, layout: Layout, opt: int) -> bytes:
+    """Lift a list of regions and compile them into one object."""
+    return compile_ir(lift_module(cm, part, mode, layout, name=f"part_{part[0].start:x}"), opt)
+
+
+@functools.lru_cache(maxsize=4)
+def _shipped_map(path: str) -> CodeMap:
+    return pickle.loads(Path(path).read_bytes())
+
+
+def compile_job(job: tuple) -> tuple[bytes, float]:
+    """Worker entry point (module-level for pickling): job = (the file of a pickled code map, regions,
+    mode, layout, opt); the object and the CPU seconds it took.  The code map (5 MB pickled for SQLite)
+    goes through a file that each worker reads once, not with each of dozens of jobs."""
     start = time.process_time()
-    obj = compile_ir(lift_module(cm, part, mode, layout, name=f"part_{part[0].start:x}"), opt)
+    path, part, mode, layout, opt = job
+    obj = compile_regions(_shipped_map(path), part, mode, layout, opt)
     return obj, time.process_time() - start
 
 
@@ -152,33 +165,55 @@ def translate_modes(program, code_maps: dict[str, CodeMap], layout: Layout, opt:
                     cache_dir: Path | None = None, workers: int | None = None) -> dict[str, Translation]:
     """Compile every region of several modes (mode -> its code map), or load them from the cache.
 
-    All the modes' partitions go to one pool, costliest first, so that every core stays busy until the
-    last one is done: compiled mode after mode, each mode's last partition left the other cores idle."""
+    All the modes' jobs go to one pool, costliest first, so that every core stays busy until the last
+    one is done: compiled mode after mode, each mode's last partition left the other cores idle.  The
+    jobs are small (JOB_INSTRUCTIONS), so that on a machine shared with other work a core that runs
+    slower takes fewer of them instead of finishing a large partition last."""
     done = {mode: cached_translation(program, cm, mode, layout, opt, cache_dir) for mode, cm in code_maps.items()}
     todo = [mode for mode, translation in done.items() if translation is None]
     workers = workers or (os.cpu_count() or 1)
-    work = []
-    for mode in todo:
-        cm = code_maps[mode]
-        count = workers if cm.instructions >= PARALLEL_THRESHOLD and workers > 1 else 1
-        work += [(cm, part, mode, layout, tier(mode, opt)) for part in partitions(cm.regions, cm, count)]
-    work.sort(key=lambda job: COMPILE_COST[job[2]] * sum(r.end - r.start for r in job[1]), reverse=True)
+    cache = Path(cache_dir or default_cache_dir())
     start = time.perf_counter()
-    if len(work) > 1 and sum(code_maps[mode].instructions for mode in todo) >= PARALLEL_THRESHOLD:
-        from translator.parallel import local_executor
-        with local_executor(min(workers, len(work))) as pool:
-            results = pool.map(compile_partition, work)
+    if workers > 1 and todo and sum(code_maps[mode].instructions for mode in todo) >= PARALLEL_THRESHOLD:
+        results = _compile_in_pool({mode: code_maps[mode] for mode in todo}, layout, opt, workers, cache)
     else:
-        results = [compile_partition(job) for job in work]
+        results = {mode: [_timed(compile_regions, code_maps[mode], part, mode, layout, tier(mode, opt))
+                          for part in partitions(code_maps[mode].regions, code_maps[mode], 1)] for mode in todo}
     seconds = time.perf_counter() - start
     for mode in todo:
         cm = code_maps[mode]
-        mine = [result for job, result in zip(work, results) if job[2] == mode]
-        objects = [obj for obj, _ in mine] + [dispatcher_object(cm.shift)]
+        objects = [obj for obj, _ in results[mode]] + [dispatcher_object(cm.shift)]
         key = cache_key(program, mode, layout, opt)
-        _store(Path(cache_dir or default_cache_dir()) / key, objects)
-        done[mode] = Translation(objects, _region_names(cm), seconds, False, key, sum(cpu for _, cpu in mine))
+        _store(cache / key, objects)
+        done[mode] = Translation(objects, _region_names(cm), seconds, False, key, sum(cpu for _, cpu in results[mode]))
     return done
+
+
+def _timed(fn, *args) -> tuple:
+    start = time.process_time()
+    return fn(*args), time.process_time() - start
+
+
+def _compile_in_pool(code_maps: dict[str, CodeMap], layout: Layout, opt: int, workers: int,
+                     cache: Path) -> dict[str, list[tuple[bytes, float]]]:
+    """Every mode's regions in jobs of about JOB_INSTRUCTIONS, costliest first, in one pool: the
+    (object, CPU seconds) of each mode's jobs.  Each distinct code map is pickled once into a file."""
+    cache.mkdir(parents=True, exist_ok=True)
+    with scratch_dir(cache, ".maps-") as maps:
+        paths = {}
+        for cm in code_maps.values():
+            if id(cm) not in paths:
+                paths[id(cm)] = str(maps / f"{len(paths)}.pickle")
+                Path(paths[id(cm)]).write_bytes(pickle.dumps(cm, protocol=pickle.HIGHEST_PROTOCOL))
+        work = []
+        for mode, cm in code_maps.items():
+            count = max(workers, -(-cm.instructions // JOB_INSTRUCTIONS))
+            work += [(paths[id(cm)], part, mode, layout, tier(mode, opt)) for part in partitions(cm.regions, cm, count)]
+        work.sort(key=lambda job: COMPILE_COST[job[2]] * sum(r.end - r.start for r in job[1]), reverse=True)
+        from translator.parallel import local_executor
+        with local_executor(min(workers, len(work)), preload=["translator.jit"]) as pool:
+            results = pool.map(compile_job, work)
+    return {mode: [result for job, result in zip(work, results) if job[2] == mode] for mode in code_maps}
 
 
 @functools.cache

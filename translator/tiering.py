@@ -41,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
-from translator.jit import (QUICK_OPT, LoadedCode, Translation, cache_key, cached_translation, compile_partition,
+from translator.jit import (QUICK_OPT, LoadedCode, Translation, cache_key, cached_translation, compile_regions,
                             default_cache_dir, dispatcher_object, translate)
 from translator.lifter import region_name
 from translator.regions import BRANCH, JAL, CodeMap, code_map
@@ -224,7 +224,7 @@ class RegionCode:
         start = time.perf_counter()
         batch = self._batch_from(region)
         part = [self.cm.regions[r] for r in batch]
-        obj, _ = compile_partition((self.cm, part, self.mode, self.layout, QUICK_OPT))
+        obj = compile_regions(self.cm, part, self.mode, self.layout, QUICK_OPT)
         self._compiled[batch] = True
         self._install(Translation([obj], {pc: region_name(r) for r in part for pc in r.entries}, 0.0, False, ""),
                       rank=0)

@@ -5,6 +5,7 @@ import os
 import signal
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
@@ -232,10 +233,13 @@ def cmd_translate(args) -> int:
           f"regions, sha256 {program.sha256}")
     print(f"profile: {guest.profile.name} ({guest.why})")
     from prover.riscv.proof_profiles import PROOF_PROFILES
-    if guest.profile.name in PROOF_PROFILES:
-        print(f"program id: {_program_id(program, guest.profile.name)}")
     maps = {mode: code_map(program, mode) if mode == "full" else code for mode in modes}
-    translations = translate_modes(program, maps, layout_for(program, guest.profile.maps[program.xlen]), args.opt)
+    with ThreadPoolExecutor(1) as meanwhile:    # the program ID (3 CPU-s for SQLite) while the workers compile
+        program_id = (meanwhile.submit(_program_id, program, guest.profile.name)
+                      if guest.profile.name in PROOF_PROFILES else None)
+        translations = translate_modes(program, maps, layout_for(program, guest.profile.maps[program.xlen]), args.opt)
+    if program_id is not None:
+        print(f"program id: {program_id.result()}")
     for mode, t in translations.items():
         how = "already in the cache" if t.cached else f"compiled in {t.cpu_seconds:.1f} CPU-s"
         print(f"  {mode:8s} {how}: {default_cache_dir() / t.key}")
