@@ -226,7 +226,7 @@ def cmd_translate(args) -> int:
     from translator.regions import code_map
     guest = _load(args)
     program = guest.program
-    code = code_map(program, "fast")          # fast and minimal share it; full cuts long blocks
+    code = code_map(program, "fast")
     modes = ["fast", "minimal", "full"] if args.mode == "all" else [args.mode]
     print(f"{program.name}: RV{program.xlen}, {code.instructions:,} instructions in {len(code.regions)} "
           f"regions, sha256 {program.sha256}")
@@ -234,7 +234,7 @@ def cmd_translate(args) -> int:
     from prover.riscv.proof_profiles import PROOF_PROFILES
     if guest.profile.name in PROOF_PROFILES:
         print(f"program id: {_program_id(program, guest.profile.name)}")
-    maps = {mode: code_map(program, mode) if mode == "full" else code for mode in modes}
+    maps = {mode: code_map(program, mode) if mode != "fast" else code for mode in modes}
     translations = translate_modes(program, maps, layout_for(program, guest.profile.maps[program.xlen]), args.opt)
     for mode, t in translations.items():
         how = "already in the cache" if t.cached else f"compiled in {t.cpu_seconds:.1f} CPU-s"
