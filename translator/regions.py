@@ -140,7 +140,7 @@ class CodeMap:
 
 
 MAX_REGION = 128                # instructions: LLVM code generation is superlinear in function size (measured)
-DISPATCH_MAX_REGION = 4096      # for a dispatch loop: its computed jump stays a switch inside the region
+DISPATCH_MAX_REGION = 2048      # a dispatch loop: its dispatch stays a switch inside the region (measured)
 DISPATCH_TARGETS = 64           # code pointers into a span that make its loop a dispatch loop (measured)
 FULL_MODE_MAX_BLOCK = 32        # full mode writes a row per step: long blocks make LLVM's scheduler quadratic
 
