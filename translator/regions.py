@@ -7,6 +7,10 @@ loops.  Control leaving a region goes back through the dispatcher.
 
 Computed jumps land on block leaders where the program keeps their targets in
 data (translator/code_pointers.py: jump tables, label and function-pointer tables).
+Regions are cut at MAX_REGION instructions, except, in fast mode, a dispatch loop
+(an interpreter's bytecode loop, told by the code's shape: a loop around a
+computed jump with many code pointers into its span), cut at DISPATCH_MAX_REGION
+so that its dispatch is a switch inside its region.
 
 Instructions the translator leaves to the interpreter ("slow": ecall, ebreak,
 LR/SC and AMOs outside fast mode, CSR accesses (calls of the profiles that decode them), illegal words, jumps
