@@ -1,5 +1,6 @@
 """Region discovery (translator/regions.py): what it costs follows the code that can run, not the size of
-the code segments, and long regions are cut where the fewest loops are split."""
+the code segments, long regions are cut where the fewest loops are split, and a dispatch loop (a
+computed jump in a loop, landing on code pointers of its own region) is cut at a larger cap."""
 import pickle
 import random
 
@@ -13,7 +14,8 @@ from translator.assembler import assemble
 from translator.elf import load_elf
 from translator.executor import block_lengths, layout_for
 from translator.jit import QUICK_OPT, translate
-from translator.regions import MAX_REGION, SLOW, _cut_long_regions, code_map
+from translator.regions import DISPATCH_MAX_REGION, DISPATCH_TARGETS, MAX_REGION, SLOW, _cut_long_regions, code_map
+from zkaot.cli import EXIT_OK, main
 
 LOOP = """
     addi a0, zero, 10
@@ -81,23 +83,23 @@ def test_the_code_map_goes_to_compile_workers_without_its_zero_fill():
     assert (again.base, again.xlen, again.regions) == (cm.base, cm.xlen, cm.regions)
 
 
-def greedy_cuts(bounds: list[int], end: int, leaders: list[int], splits: list[int]) -> list[int]:
-    """The cutting rule stated plainly: from a region's start, while more than MAX_REGION words remain,
-    cut at the leader within MAX_REGION words that splits the fewest loops (the latest of those), or at
-    the first leader after it when there is none within reach."""
+def greedy_cuts(bounds: list[int], end: int, leaders: list[int], splits: list[int], caps: list[int]) -> list[int]:
+    """The cutting rule stated plainly: from a region's start, while more than its cap of words remain,
+    cut at the leader within the cap that splits the fewest loops (the latest of those), or at the
+    first leader after it when there is none within reach."""
     cost = dict(zip(leaders, splits))
     cuts = []
-    for lo, hi in zip(bounds, bounds[1:] + [end]):
+    for lo, hi, cap in zip(bounds, bounds[1:] + [end], caps):
         last = lo
-        while hi - last > MAX_REGION:
+        while hi - last > cap:
             rest = [x for x in leaders if last < x < hi]
             if not rest:
                 break
-            window = [x for x in rest if x - last <= MAX_REGION] or rest[:1]
+            window = [x for x in rest if x - last <= cap] or rest[:1]
             fewest = min(cost[x] for x in window)
             last = max(x for x in window if cost[x] == fewest)
             cuts.append(last)
-    return cuts
+    return sorted(cuts)
 
 
 def test_long_regions_are_cut_where_the_fewest_loops_are_split():
@@ -108,5 +110,99 @@ def test_long_regions_are_cut_where_the_fewest_loops_are_split():
         leaders = [x for x in range(n) if rng.random() < density]
         bounds = sorted({0, *rng.sample(range(n), rng.randrange(min(n, 5)))})
         splits = [rng.randrange(rng.choice([1, 3, 10])) for _ in leaders]
-        got = _cut_long_regions(np.array(bounds), n, np.array(leaders, np.int64), np.array(splits, np.int64))
-        assert got.tolist() == greedy_cuts(bounds, n, leaders, splits)
+        caps = [rng.choice([MAX_REGION, 300, 1000]) for _ in bounds]
+        got = _cut_long_regions(np.array(bounds), n, np.array(leaders, np.int64), np.array(splits, np.int64),
+                                np.array(caps, np.int64))
+        assert got.tolist() == greedy_cuts(bounds, n, leaders, splits, caps)
+
+
+TABLE = RAM_BASE + 0x10000          # a read-only segment with a pc-relative jump table of 64 entries
+
+
+def dispatch(loop: bool = True, table: bool = True, cases: int = DISPATCH_TARGETS, pad: int = 2, xlen: int = 64):
+    return load_elf(dispatch_elf(loop, table, cases, pad, xlen))
+
+
+def dispatch_elf(loop: bool = True, table: bool = True, cases: int = DISPATCH_TARGETS, pad: int = 2,
+                 xlen: int = 64) -> bytes:
+    """40 times (once without `loop`): jump through TABLE[i % 64] to case i % `cases`, each `pad` + 2
+    instructions long and ending with a jump to the loop's tail; without `table` the table points into
+    itself, not at code.  No function symbols: the only region start is the entry, as in a stripped
+    binary."""
+    body = "".join(f"case{k}:\n    addi s1, s1, {k + 1}\n" + "    addi s2, s2, 1\n" * pad + "    jal zero, tail\n"
+                   for k in range(cases))
+    code = assemble(f"""
+    addi s0, zero, 40
+    addi s1, zero, 0
+head:
+    andi t0, s0, 63
+    slli t0, t0, 2
+    auipc t1, 16
+    addi t1, t1, -16
+    add t2, t1, t0
+    lw t2, 0(t2)
+    add t2, t2, t1
+    jalr zero, 0(t2)
+{body}tail:
+    addi s0, s0, -1
+    beq s0, zero, done
+    {'jal zero, head' if loop else 'addi zero, zero, 0'}
+done:
+    addi a0, zero, 0
+    addi a7, zero, 93
+    ecall
+""", RAM_BASE, xlen)
+    first_case = RAM_BASE + 40
+    entries = [first_case + (k % cases) * 4 * (pad + 2) - TABLE if table else 4 for k in range(64)]
+    words = b"".join(e.to_bytes(4, "little", signed=True) for e in entries)
+    return build_elf([Seg(RAM_BASE, PF_R | PF_X, code), Seg(TABLE, PF_R, words)], elfclass=xlen)
+
+
+def test_a_dispatch_loop_longer_than_the_cap_stays_one_region():
+    cm = code_map(dispatch(), "fast")
+    assert cm.instructions > MAX_REGION and len(cm.regions) == 1
+
+
+@pytest.mark.parametrize("mode", ["minimal", "full"])
+def test_the_trace_modes_cut_a_dispatch_loop_at_the_cap(mode):
+    assert all(r.end - r.start <= 4 * MAX_REGION for r in code_map(dispatch(), mode).regions)
+
+
+def test_translate_compiles_each_mode_with_the_code_map_its_runs_use(tmp_path, monkeypatch):
+    elf = tmp_path / "dispatch.elf"
+    elf.write_bytes(dispatch_elf())
+    compiled = {}
+    monkeypatch.setattr("translator.jit.translate_modes", lambda program, maps, *rest: compiled.update(maps) or {})
+    assert main(["translate", str(elf), "--mode", "all"]) == EXIT_OK
+    program = load_elf(elf)
+    assert {mode: cm.regions for mode, cm in compiled.items()} == {
+        mode: code_map(program, mode).regions for mode in ("fast", "minimal", "full")}
+
+
+def test_a_computed_jump_outside_a_loop_is_cut_at_the_cap():
+    cm = code_map(dispatch(loop=False), "fast")
+    assert len(cm.regions) > 1 and all(r.end - r.start <= 4 * MAX_REGION for r in cm.regions)
+
+
+def test_a_loop_around_a_computed_jump_with_no_known_targets_is_cut_at_the_cap():
+    cm = code_map(dispatch(table=False), "fast")
+    assert len(cm.regions) > 1 and all(r.end - r.start <= 4 * MAX_REGION for r in cm.regions)
+
+
+def test_a_loop_around_a_switch_of_fewer_cases_than_a_dispatch_is_cut_at_the_cap():
+    cm = code_map(dispatch(cases=DISPATCH_TARGETS - 1), "fast")
+    assert cm.instructions > MAX_REGION
+    assert len(cm.regions) > 1 and all(r.end - r.start <= 4 * MAX_REGION for r in cm.regions)
+
+
+def test_a_dispatch_loop_longer_than_its_own_cap_is_cut_at_it():
+    cm = code_map(dispatch(pad=DISPATCH_MAX_REGION // DISPATCH_TARGETS), "fast")
+    assert cm.instructions > DISPATCH_MAX_REGION and len(cm.regions) > 1
+    assert max(r.end - r.start for r in cm.regions) > 4 * MAX_REGION
+    assert all(r.end - r.start <= 4 * DISPATCH_MAX_REGION for r in cm.regions)
+
+
+@pytest.mark.parametrize("xlen", [32, 64])
+def test_a_dispatch_loop_in_one_region_agrees_with_the_interpreter_in_every_mode(xlen, jit_cache):
+    result, _ = check(dispatch(xlen=xlen), memory_map=MemoryMap(), cache_dir=jit_cache)
+    assert result.exit_code == 0 and result.regs[9] == sum(i % DISPATCH_TARGETS + 1 for i in range(1, 41))

@@ -7,6 +7,10 @@ loops.  Control leaving a region goes back through the dispatcher.
 
 Computed jumps land on block leaders where the program keeps their targets in
 data (translator/code_pointers.py: jump tables, label and function-pointer tables).
+Regions are cut at MAX_REGION instructions, except, in fast mode, a dispatch loop
+(an interpreter's bytecode loop, told by the code's shape: a loop around a
+computed jump with many code pointers into its span), cut at DISPATCH_MAX_REGION
+so that its dispatch is a switch inside its region.
 
 Instructions the translator leaves to the interpreter ("slow": ecall, ebreak,
 LR/SC and AMOs outside fast mode, CSR accesses (calls of the profiles that decode them), illegal words, jumps
@@ -140,6 +144,8 @@ class CodeMap:
 
 
 MAX_REGION = 128                # instructions: LLVM code generation is superlinear in function size (measured)
+DISPATCH_MAX_REGION = 2048      # a dispatch loop: its dispatch stays a switch inside the region (measured)
+DISPATCH_TARGETS = 64           # code pointers into a span that make its loop a dispatch loop (measured)
 FULL_MODE_MAX_BLOCK = 32        # full mode writes a row per step: long blocks make LLVM's scheduler quadratic
 
 
@@ -147,8 +153,11 @@ def code_map(program, mode: str) -> CodeMap:
     """The code map a mode is translated with: full mode cuts long blocks (compile time), the others
     keep them whole (cutting costs run time; both measured in bench/translator.py).  Fast mode runs
     LR/SC and AMOs in translated code (a libc's locks take them in every malloc); the trace modes
-    leave them to the interpreter, whose reservation the trace and its replay follow."""
-    return discover(program, FULL_MODE_MAX_BLOCK if mode == "full" else None, atomics=mode == "fast")
+    leave them to the interpreter, whose reservation the trace and its replay follow.  Fast mode keeps
+    dispatch loops whole up to DISPATCH_MAX_REGION; in minimal mode that made LLVM's code generation
+    of Lua's interpreter loop 8x longer (measured, docs/translator.md)."""
+    fast = mode == "fast"
+    return discover(program, FULL_MODE_MAX_BLOCK if mode == "full" else None, atomics=fast, dispatch_loops=fast)
 
 
 def word_indices(n: int) -> np.ndarray:
@@ -162,48 +171,75 @@ def _loops_split(heads: np.ndarray, tails: np.ndarray, at: np.ndarray) -> np.nda
     return np.searchsorted(np.sort(heads), at) - np.searchsorted(np.sort(tails), at)
 
 
-def _cut_long_regions(bounds: np.ndarray, end: int, leaders: np.ndarray, splits: np.ndarray) -> np.ndarray:
+def _dispatch_spans(bounds: np.ndarray, jumps: np.ndarray, heads: np.ndarray, tails: np.ndarray,
+                    targets: np.ndarray) -> np.ndarray:
+    """For each span from a bound to the next (slot indices): whether it is a dispatch loop, a loop of
+    the span around a computed jump (`jumps`; loops run from `heads` back to `tails`) with at least
+    DISPATCH_TARGETS code pointers (`targets`) landing past the span's start: an interpreter's
+    bytecode loop.  Cut at MAX_REGION, each dispatch leaves the region through the dispatcher."""
+    if not len(bounds):
+        return np.zeros(0, bool)
+
+    def span(at: np.ndarray) -> np.ndarray:
+        return np.searchsorted(bounds, at, "right") - 1
+    own = span(tails)
+    own = (own >= 0) & (heads >= bounds[np.maximum(own, 0)])          # loops within their span
+    heads, tails = np.sort(heads[own]), np.sort(tails[own])
+    looped = jumps[np.searchsorted(heads, jumps, "right") > np.searchsorted(tails, jumps)]
+    dispatch = np.zeros(len(bounds) + 1, bool)
+    dispatch[span(looped)] = True                     # index -1 (before the first bound) lands on the spare
+    at = span(targets)
+    landed = np.bincount(at[targets > bounds[np.maximum(at, 0)]], minlength=len(bounds))
+    return dispatch[:-1] & (landed >= DISPATCH_TARGETS)
+
+
+def _cut_long_regions(bounds: np.ndarray, end: int, leaders: np.ndarray, splits: np.ndarray,
+                      caps: np.ndarray) -> np.ndarray:
     """Cuts for regions (from each bound to the next, the last to `end`; positions count instructions)
-    longer than MAX_REGION, at block leaders where the fewest loops are cut (the latest such leader): a
-    loop cut in two goes through the dispatcher twice per iteration (bignum's inner loop did, at the
-    128th instruction of its function).  From a position, the next cut is the best leader within
-    MAX_REGION, else the first leader after it; that choice is computed for every leader at once (a
-    sparse table of window minima), so following the chain of cuts costs a step per cut."""
+    longer than their cap (`caps`, per bound), at block leaders where the fewest loops are cut (the
+    latest such leader): a loop cut in two goes through the dispatcher twice per iteration (bignum's
+    inner loop did, at the 128th instruction of its function).  From a position, the next cut is the
+    best leader within the cap, else the first leader after it; that choice is computed for every
+    leader at once for each cap (a sparse table of window minima), so following the chain of cuts
+    costs a step per cut."""
     m = len(leaders)
     his = np.append(bounds[1:], end)
-    long = his - bounds > MAX_REGION
+    long = his - bounds > caps
     if not m or not long.any():
         return np.zeros(0, np.int64)
     levels = [splits * (m + 1) + (m - np.arange(m))]     # least splits first, then the latest leader
-    while 1 << len(levels) <= MAX_REGION:               # levels[k][i]: the least over ranks i .. i + 2**k - 1
+    while 1 << len(levels) <= caps[long].max():         # levels[k][i]: the least over ranks i .. i + 2**k - 1
         half = 1 << (len(levels) - 1)
         levels.append(np.minimum(levels[-1][:-half], levels[-1][half:]))
     table = np.full((len(levels), m), np.iinfo(np.int64).max)
     for k, level in enumerate(levels):
         table[k, :len(level)] = level
 
-    def next_cut(position: np.ndarray) -> np.ndarray:
-        """The rank of the leader a region reaching past position + MAX_REGION is cut at (m: none)."""
+    def next_cut(position: np.ndarray, cap: int) -> np.ndarray:
+        """The rank of the leader a region reaching past position + cap is cut at (m: none)."""
         a = np.searchsorted(leaders, position, "right")
-        b = np.minimum(np.maximum(np.searchsorted(leaders, position + MAX_REGION, "right"), a + 1), m)
+        b = np.minimum(np.maximum(np.searchsorted(leaders, position + cap, "right"), a + 1), m)
         k = np.log2(np.maximum(b - a, 1)).astype(np.int64)
         best = np.minimum(table[k, np.minimum(a, m - 1)], table[k, np.maximum(b - (1 << k), 0)])
         return np.where(a < m, m - best % (m + 1), m)
 
-    after = next_cut(leaders).tolist()
     at, cuts = leaders.tolist() + [end], []
-    for lo, hi, rank in zip(bounds[long].tolist(), his[long].tolist(), next_cut(bounds[long]).tolist()):
-        last = lo
-        while hi - last > MAX_REGION and at[rank] < hi:
-            last = at[rank]
-            cuts.append(last)
-            rank = after[rank]
-    return np.array(cuts, np.int64)
+    for cap in np.unique(caps[long]).tolist():
+        cut = long & (caps == cap)
+        after = next_cut(leaders, cap).tolist()
+        for lo, hi, rank in zip(bounds[cut].tolist(), his[cut].tolist(), next_cut(bounds[cut], cap).tolist()):
+            last = lo
+            while hi - last > cap and at[rank] < hi:
+                last = at[rank]
+                cuts.append(last)
+                rank = after[rank]
+    return np.sort(np.array(cuts, np.int64))
 
 
-def discover(program, max_block: int | None = None, atomics: bool = False) -> CodeMap:
+def discover(program, max_block: int | None = None, atomics: bool = False, dispatch_loops: bool = False) -> CodeMap:
     """The code map of a program, linear in the size of the code (n log n in the number of blocks);
-    `atomics`: LR/SC and AMOs are ordinary instructions of a block, not slow ones."""
+    `atomics`: LR/SC and AMOs are ordinary instructions of a block, not slow ones; `dispatch_loops`:
+    a dispatch loop's region is cut at DISPATCH_MAX_REGION instructions, not MAX_REGION."""
     shift = 1 if program.compressed else 2
     placement = program.float_lowering      # F/D words and the library's return are lifted (fp_lift)
     lowered = frozenset({"float", "floatret"}) if placement else frozenset()
@@ -240,8 +276,9 @@ def discover(program, max_block: int | None = None, atomics: bool = False) -> Co
         if base <= pc < end and pc % (1 << shift) == 0:
             is_leader[(pc - base) >> shift] = region_start[(pc - base) >> shift] = True
     is_leader[t_index] = True
-    is_leader[code_pointer_targets(program, words, decoded, base, is_code & ~slow,
-                                   None if is_start is None else cm.starts, shift)] = True
+    pointed = code_pointer_targets(program, words, decoded, base, is_code & ~slow,
+                                   None if is_start is None else cm.starts, shift)
+    is_leader[pointed] = True
     calls = (kind[direct] == JAL) & (decoded["rd"][direct] != 0)
     region_start[t_index[calls]] = True
     instructions = cm.starts
@@ -266,7 +303,11 @@ def discover(program, max_block: int | None = None, atomics: bool = False) -> Co
     # that are not slow, so a stretch of slow words takes no room.
     counted = np.flatnonzero(~slow)
     at = np.searchsorted(counted, leaders)
-    cuts = _cut_long_regions(np.searchsorted(counted, np.flatnonzero(region_start)), len(counted), at, splits)
+    bounds = np.flatnonzero(region_start)
+    computed = np.flatnonzero((kind == JALR) & (decoded["rd"] == 0) & (decoded["rs1"] != 1))   # not a return
+    dispatch = dispatch_loops & _dispatch_spans(bounds, computed, t_index[backward], direct[backward], pointed)
+    caps = np.where(dispatch, DISPATCH_MAX_REGION, MAX_REGION)
+    cuts = _cut_long_regions(np.searchsorted(counted, bounds), len(counted), at, splits, caps)
     region_start[leaders[np.searchsorted(at, cuts)]] = True
     entries = np.flatnonzero((region_start | is_entry) & ~slow)
     boundary = np.append(is_leader if is_start is None else is_leader & is_start, True)

@@ -227,13 +227,13 @@ def cmd_translate(args) -> int:
     from translator.regions import code_map
     guest = _load(args)
     program = guest.program
-    code = code_map(program, "fast")          # fast and minimal share it; full cuts long blocks
+    code = code_map(program, "fast")
     modes = ["fast", "minimal", "full"] if args.mode == "all" else [args.mode]
     print(f"{program.name}: RV{program.xlen}, {code.instructions:,} instructions in {len(code.regions)} "
           f"regions, sha256 {program.sha256}")
     print(f"profile: {guest.profile.name} ({guest.why})")
     from prover.riscv.proof_profiles import PROOF_PROFILES
-    maps = {mode: code_map(program, mode) if mode == "full" else code for mode in modes}
+    maps = {mode: code_map(program, mode) if mode != "fast" else code for mode in modes}
     with ThreadPoolExecutor(1) as meanwhile:    # the program ID (3 CPU-s for SQLite) while the workers compile
         program_id = (meanwhile.submit(_program_id, program, guest.profile.name)
                       if guest.profile.name in PROOF_PROFILES else None)
