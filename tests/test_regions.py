@@ -12,7 +12,7 @@ from elf_factory import PF_R, PF_X, Seg, build_elf
 from runtime.memory_map import RAM_BASE, MemoryMap
 from translator.assembler import assemble
 from translator.elf import load_elf
-from translator.executor import block_lengths, layout_for
+from translator.executor import NativeMachine, block_lengths, layout_for
 from translator.jit import QUICK_OPT, translate
 from translator.regions import DISPATCH_MAX_REGION, DISPATCH_TARGETS, MAX_REGION, SLOW, _cut_long_regions, code_map
 from zkaot.cli import EXIT_OK, main
@@ -166,6 +166,29 @@ def test_a_dispatch_loop_longer_than_the_cap_stays_one_region():
 @pytest.mark.parametrize("mode", ["minimal", "full"])
 def test_the_trace_modes_cut_a_dispatch_loop_at_the_cap(mode):
     assert all(r.end - r.start <= 4 * MAX_REGION for r in code_map(dispatch(), mode).regions)
+
+
+def test_quick_code_cuts_a_dispatch_loop_at_the_cap():
+    assert all(r.end - r.start <= 4 * MAX_REGION for r in code_map(dispatch(), "fast", quick=True).regions)
+
+
+def test_a_quick_tier_machine_runs_the_quick_code_map(jit_cache):
+    machine = NativeMachine(dispatch(), opt=QUICK_OPT, cache_dir=jit_cache, tier_up=False)
+    assert machine.cm.regions == code_map(dispatch(), "fast", quick=True).regions
+    assert machine.run().result.exit_code == 0
+
+
+def test_a_cold_run_compiles_a_dispatch_loop_as_quick_code_then_installs_it_whole(tmp_path):
+    """Lazily compiled quick code is cut at the cap; the background compile's default tier keeps the loop
+    whole, and either fills the same table slots."""
+    program = dispatch()
+    machine = NativeMachine(program, cache_dir=tmp_path)
+    first = machine.run()
+    assert machine.code._lazy.regions == code_map(program, "fast", quick=True).regions
+    machine.code.wait()
+    assert machine.code._rank == 1 and len(machine.cm.regions) == 1
+    second = NativeMachine(program, cache_dir=tmp_path).run()
+    assert first.result.exit_code == second.result.exit_code == 0 and first.result.steps == second.result.steps
 
 
 def test_translate_compiles_each_mode_with_the_code_map_its_runs_use(tmp_path, monkeypatch):

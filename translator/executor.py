@@ -21,7 +21,7 @@ from runtime.memory_map import MemoryMap
 from runtime.runs import run_positions
 from runtime.trace import CHECKPOINT
 from translator.interpreter import PROGRESS_SLICE, GuestFault, Interpreter, RunResult
-from translator.jit import DEFAULT_OPT
+from translator.jit import DEFAULT_OPT, QUICK_OPT
 from translator.load_log import LoadLog
 from translator.lifter import (CTX_SLOTS, SLOT_BLOCK_START, SLOT_BUDGET, SLOT_CODE_BASE, SLOT_CODE_WORDS,
                                SLOT_COUNTS, SLOT_INPUT, SLOT_INPUT_LEN, SLOT_LOG, SLOT_LOG_CAP, SLOT_LOG_POS, SLOT_LOOKUPS,
@@ -107,7 +107,7 @@ class NativeMachine:
         self.program, self.mode = program, mode
         self.interp = Interpreter(program, input_bytes, memory_map, None, on_console, calls=calls, frames=frames)
         self.memory = self.interp.memory
-        self.cm = code_map(program, mode)
+        self.cm = code_map(program, mode, quick=opt == QUICK_OPT)
         self.block_len = block_lengths(self.cm)
         self.code = RegionCode(program, self.cm, mode, layout_for(program, memory_map), opt, cache_dir, tier_up)
         self.translation = self.code.translation

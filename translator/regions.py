@@ -149,15 +149,18 @@ DISPATCH_TARGETS = 64           # code pointers into a span that make its loop a
 FULL_MODE_MAX_BLOCK = 32        # full mode writes a row per step: long blocks make LLVM's scheduler quadratic
 
 
-def code_map(program, mode: str) -> CodeMap:
+def code_map(program, mode: str, quick: bool = False) -> CodeMap:
     """The code map a mode is translated with: full mode cuts long blocks (compile time), the others
     keep them whole (cutting costs run time; both measured in bench/translator.py).  Fast mode runs
     LR/SC and AMOs in translated code (a libc's locks take them in every malloc); the trace modes
     leave them to the interpreter, whose reservation the trace and its replay follow.  Fast mode keeps
     dispatch loops whole up to DISPATCH_MAX_REGION; in minimal mode that made LLVM's code generation
-    of Lua's interpreter loop 8x longer (measured, docs/translator.md)."""
+    of Lua's interpreter loop 8x longer (measured, docs/translator.md), and so it did for `quick` code
+    (the quick tier, jit.QUICK_OPT: LLVM's O0 code generator keeps a large function's values in
+    memory, and Lua rv32im ran 1.7x slower on it)."""
     fast = mode == "fast"
-    return discover(program, FULL_MODE_MAX_BLOCK if mode == "full" else None, atomics=fast, dispatch_loops=fast)
+    return discover(program, FULL_MODE_MAX_BLOCK if mode == "full" else None, atomics=fast,
+                    dispatch_loops=fast and not quick)
 
 
 def word_indices(n: int) -> np.ndarray:

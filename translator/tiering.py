@@ -91,7 +91,7 @@ def _compile_job(path: str, parent: int) -> None:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             return
-        translate(program, code_map(program, mode), mode, layout, opt, cache_dir)
+        translate(program, code_map(program, mode, quick=opt == QUICK_OPT), mode, layout, opt, cache_dir)
 
 
 def _exit_with(parent: int) -> None:
@@ -180,6 +180,7 @@ class RegionCode:
         self._upgrade: _Upgrade | None = None
         self._ran = 0.0
         self._entry_region: np.ndarray | None = None       # lazily compiled code only
+        self._lazy: CodeMap | None = None                  # its regions: the quick tier's (regions.code_map)
         translation = None
         if tier_up:
             cache_dir = Path(cache_dir or default_cache_dir())
@@ -201,8 +202,11 @@ class RegionCode:
 
     # ---- lazy compilation ------------------------------------------------------
     def _start_lazily(self) -> None:
-        """An empty table and the dispatcher: regions are compiled as the run reaches them."""
-        cm, regions = self.cm, self.cm.regions
+        """An empty table and the dispatcher: regions are compiled as the run reaches them, at the quick
+        tier and so cut as quick code is (the background compile's code follows `cm`; the two cover the
+        same entries, so either can fill any slot of the table)."""
+        self._lazy = cm = code_map(self.program, self.mode, quick=True) if self.mode == "fast" else self.cm
+        regions = cm.regions
         counts = np.fromiter((len(r.entries) for r in regions), np.int64, len(regions))
         entries = np.fromiter((pc for r in regions for pc in r.entries), np.int64, int(counts.sum()))
         self._entry_region = np.full(len(cm.kind), -1, np.int32)     # slot index -> the region entered there
@@ -223,8 +227,8 @@ class RegionCode:
             return False
         start = time.perf_counter()
         batch = self._batch_from(region)
-        part = [self.cm.regions[r] for r in batch]
-        obj = compile_regions(self.cm, part, self.mode, self.layout, QUICK_OPT)
+        part = [self._lazy.regions[r] for r in batch]
+        obj = compile_regions(self._lazy, part, self.mode, self.layout, QUICK_OPT)
         self._compiled[batch] = True
         self._install(Translation([obj], {pc: region_name(r) for r in part for pc in r.entries}, 0.0, False, ""),
                       rank=0)
@@ -246,8 +250,8 @@ class RegionCode:
                 queue.append(r)
             r = queue.popleft()
             batch.append(r)
-            region = self.cm.regions[r]
-            size += (region.end - region.start) >> self.cm.shift
+            region = self._lazy.regions[r]
+            size += (region.end - region.start) >> self._lazy.shift
             for s in self._successors(r):
                 if s not in seen and not self._compiled[s]:
                     seen.add(s)
@@ -256,7 +260,7 @@ class RegionCode:
 
     def _successors(self, r: int) -> list[int]:
         """The regions region r branches or calls into directly."""
-        region, cm = self.cm.regions[r], self.cm
+        region, cm = self._lazy.regions[r], self._lazy
         lo, hi = cm.index(region.start), cm.index(region.end)
         direct = lo + np.flatnonzero(np.isin(cm.kind[lo:hi], (BRANCH, JAL)))
         targets = self._entry_region[direct + (cm.decoded["imm"][direct] >> cm.shift)]
