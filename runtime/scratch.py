@@ -50,11 +50,12 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _create(dfd: int, prefix: str) -> tuple[int, str | None]:
-    """A new locked file in the directory dfd: its fd, and its name (None when it is unnamed)."""
+def _create(dfd: int, prefix: str, flags: int = 0) -> tuple[int, str | None]:
+    """A new locked file in the directory dfd (opened with the extra `flags`): its fd, and its name
+    (None when it is unnamed)."""
     if _UNNAMED:
         try:
-            fd = os.open(".", os.O_TMPFILE | os.O_RDWR, 0o666, dir_fd=dfd)
+            fd = os.open(".", os.O_TMPFILE | os.O_RDWR | flags, 0o666, dir_fd=dfd)
         except OSError as e:
             if e.errno not in _NO_TMPFILE:
                 raise
@@ -64,7 +65,7 @@ def _create(dfd: int, prefix: str) -> tuple[int, str | None]:
     while True:
         name = _name(prefix, ".tmp")
         try:
-            fd = os.open(name, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o666, dir_fd=dfd)
+            fd = os.open(name, os.O_RDWR | os.O_CREAT | os.O_EXCL | flags, 0o666, dir_fd=dfd)
         except FileExistsError:
             continue
         _lock(fd)
@@ -80,6 +81,30 @@ def _link(dfd: int, fd: int, prefix: str) -> str:
         except FileExistsError:
             continue
         return name
+
+
+def unnamed_file(directory: str | os.PathLike, flags: int = 0) -> int:
+    """An open file in `directory` that no name refers to (O_TMPFILE, else a name removed at once),
+    so that its blocks are freed when its last descriptor and mapping go, however the process
+    ends.  `flags` are added to the open (O_DIRECT, say)."""
+    dfd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fd, name = _create(dfd, ".unnamed.", flags)
+        if name is not None:
+            os.unlink(name, dir_fd=dfd)
+        return fd
+    finally:
+        os.close(dfd)
+
+
+def publish(fd: int, path: str | os.PathLike) -> None:
+    """Puts the unnamed file fd (O_TMPFILE, in path's directory) in place of `path` in one step."""
+    path = Path(path)
+    dfd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.replace(_link(dfd, fd, f".{path.name}."), path.name, src_dir_fd=dfd, dst_dir_fd=dfd)
+    finally:
+        os.close(dfd)
 
 
 @contextmanager

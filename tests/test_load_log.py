@@ -1,8 +1,12 @@
-"""The load log stays in the segments native code wrote (translator/load_log.py) and reads as one array."""
+"""The load log stays where native code wrote it (translator/load_log.py: a file and the last buffer, or
+segments in memory) and reads as one array."""
+import errno
+
 import numpy as np
 import pytest
 
-from translator.load_log import LoadLog
+from translator import load_log
+from translator.load_log import BUFFERS, LoadLog, LogWriter
 
 SEGMENTS = [np.arange(0, 5, dtype=np.uint64), np.arange(5, 8, dtype=np.uint64), np.arange(8, 20, dtype=np.uint64)]
 WHOLE = np.arange(20, dtype=np.uint64)
@@ -27,3 +31,73 @@ def test_the_log_has_the_length_and_contents_of_its_segments_joined():
 def test_an_empty_log_is_empty():
     log = LoadLog([np.zeros(0, np.uint64)])
     assert len(log) == 0 and len(log[0:0]) == 0 and np.asarray(log).dtype == np.uint64
+
+
+def written(writer: LogWriter, requests: list[int]) -> tuple[LoadLog, np.ndarray]:
+    """Append as native code does: room for each request, then that many entries; the log and what was appended."""
+    pos, values = 0, np.arange(sum(requests), dtype=np.uint64) * 3 + 1
+    done = 0
+    for n in requests:
+        pos = writer.room(pos, n)
+        writer.current[pos: pos + n] = values[done: done + n]
+        pos, done = pos + n, done + n
+    return writer.finish(pos), values
+
+
+def test_a_long_log_goes_to_a_file_and_reads_back_whole(tmp_path):
+    log, values = written(LogWriter(1536, str(tmp_path)), [700, 900, 1000, 3, 1400] * 20)
+    assert np.array_equal(np.asarray(log), values)
+    assert not log.segments[0].flags.writeable and len(log.segments) == 2     # the file, mapped; the last buffer
+
+
+def test_a_long_log_takes_a_few_reused_buffers(tmp_path):
+    writer = LogWriter(1024, str(tmp_path))
+    written(writer, [1000] * 200)
+    assert writer.made <= BUFFERS
+
+
+def test_the_file_of_a_log_has_no_name(tmp_path):
+    written(LogWriter(1024, str(tmp_path)), [1000] * 10)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_request_larger_than_a_buffer_gets_one_of_its_own(tmp_path):
+    log, values = written(LogWriter(1024, str(tmp_path)), [100, 5000, 100, 3000])
+    assert np.array_equal(np.asarray(log), values)
+
+
+def test_without_a_file_the_log_stays_in_memory(tmp_path, monkeypatch):
+    monkeypatch.setattr(load_log, "spill_file", lambda directory: None)
+    log, values = written(LogWriter(1024, str(tmp_path)), [700, 900] * 10)
+    assert np.array_equal(np.asarray(log), values) and all(s.flags.writeable for s in log.segments)
+
+
+def test_a_failed_write_names_the_directory_and_the_fix(tmp_path, monkeypatch):
+    def full(fd, data, offset):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(load_log, "_write_all", full)
+    with pytest.raises(OSError, match=f"load log could not be written to a file in {tmp_path}: No space left on "
+                                      "device \\(set TMPDIR"):
+        written(LogWriter(1024, str(tmp_path)), [1000] * 10)
+
+
+def test_a_saved_log_is_an_npy_file_of_the_whole_log(tmp_path):
+    writer = LogWriter(1024, str(tmp_path))
+    log, values = written(writer, [1000] * 10 + [77])
+    assert writer.save(tmp_path / "load_log.npy")
+    assert np.array_equal(np.load(tmp_path / "load_log.npy"), values)
+    assert np.array_equal(np.load(tmp_path / "load_log.npy", mmap_mode="r"), values)
+    assert [p.name for p in tmp_path.iterdir()] == ["load_log.npy"]
+
+
+def test_a_log_in_another_directory_is_not_saved_in_place(tmp_path):
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    writer = LogWriter(1024, str(tmp_path / "a"))
+    written(writer, [1000] * 10)
+    assert not writer.save(tmp_path / "b" / "load_log.npy") and not (tmp_path / "b" / "load_log.npy").exists()
+
+
+def test_a_short_log_has_no_file_to_save(tmp_path):
+    writer = LogWriter(1024, str(tmp_path))
+    written(writer, [10, 20])
+    assert not writer.save(tmp_path / "load_log.npy") and list(tmp_path.iterdir()) == []

@@ -22,7 +22,7 @@ from runtime.runs import run_positions
 from runtime.trace import CHECKPOINT
 from translator.interpreter import PROGRESS_SLICE, GuestFault, Interpreter, RunResult
 from translator.jit import DEFAULT_OPT, QUICK_OPT
-from translator.load_log import LoadLog
+from translator.load_log import LoadLog, LogWriter
 from translator.lifter import (CTX_SLOTS, SLOT_BLOCK_START, SLOT_BUDGET, SLOT_CODE_BASE, SLOT_CODE_WORDS,
                                SLOT_COUNTS, SLOT_INPUT, SLOT_INPUT_LEN, SLOT_LOG, SLOT_LOG_CAP, SLOT_LOG_POS, SLOT_LOOKUPS,
                                SLOT_MISALIGNED, SLOT_PC, SLOT_PREV_PC, SLOT_RAM, SLOT_RESERVED_ADDR,
@@ -32,7 +32,7 @@ from translator.regions import NORMAL, SLOW, CodeMap, code_map, for_extensions, 
 from translator.tiering import RegionCode
 
 NO_LIMIT = (1 << 63) - 1
-LOG_CAPACITY = 1 << 20          # u64 entries per segment of the load log that native code appends to
+LOG_CAPACITY = 1 << 20          # u64 entries per buffer of the load log that native code appends to
 
 
 def layout_for(program, memory_map: MemoryMap) -> Layout:
@@ -100,7 +100,9 @@ class NativeMachine:
     def __init__(self, program, input_bytes: bytes = b"", memory_map: MemoryMap = MemoryMap(),
                  mode: str = "fast", step_limit: int | None = None, on_console=None,
                  chunk_log2: int = 18, opt: int = DEFAULT_OPT, cache_dir=None, tier_up: bool = True,
-                 calls: Registry = ZKAOT, frames: Sequence[bytes] = ()):
+                 calls: Registry = ZKAOT, frames: Sequence[bytes] = (), log_dir=None):
+        """`log_dir`: where a minimal run's load log goes once it outgrows its buffers (default: the
+        temporary directory; translator/load_log.py)."""
         if mode not in ("fast", "minimal"):
             raise ValueError(f"a native run is 'fast' or 'minimal', not {mode!r} (full traces are expanded)")
         program = for_extensions(program, calls.extensions)     # the C extension cuts code in 2-byte slots
@@ -118,8 +120,7 @@ class NativeMachine:
         self.ctx = np.zeros(CTX_SLOTS, np.uint64)
         self._ram_view = ctypes.c_char.from_buffer(self.memory.ram)
         self._input = np.frombuffer(self.memory.input, np.uint8)
-        self.log_segments = [np.empty(LOG_CAPACITY, np.uint64)]   # native code appends to the last one
-        self.logged = 0                                            # entries in the segments before it
+        self.log = LogWriter(LOG_CAPACITY, log_dir)     # native code appends to self.log.current
         self.block_counts = np.zeros(len(self.cm.kind), np.uint64)
         self.extra_counts = np.zeros(len(self.cm.kind), np.uint64)
         ctx = self.ctx
@@ -129,8 +130,8 @@ class NativeMachine:
         ctx[SLOT_CODE_BASE] = self.cm.base
         ctx[SLOT_CODE_WORDS] = len(self.table)
         ctx[SLOT_TABLE] = self.table.ctypes.data
-        ctx[SLOT_LOG] = self.log_segments[-1].ctypes.data
-        ctx[SLOT_LOG_CAP] = LOG_CAPACITY
+        ctx[SLOT_LOG] = self.log.current.ctypes.data
+        ctx[SLOT_LOG_CAP] = len(self.log.current)
         ctx[SLOT_COUNTS] = self.block_counts.ctypes.data
         ctx[SLOT_PC] = program.entry
         ctx[1:32] = self.interp.regs[1:32]          # what the profile's start set (a Linux stack pointer)
@@ -165,16 +166,13 @@ class NativeMachine:
         self.ctx[SLOT_RESERVED_ADDR], self.ctx[SLOT_RESERVED_SIZE] = self.interp.reservation or (0, 0)
 
     def _log_room(self, entries: int) -> None:
-        """Room for `entries` more log entries in the current segment, else a new one.  Native code
-        writes the log where it stays; copying it out of one buffer at every yield took half of
-        sha256_soft's minimal-trace run."""
+        """Room for `entries` more log entries in the buffer native code writes to, else the next
+        buffer (translator/load_log.py).  Copying the log out of one buffer at every yield took
+        half of sha256_soft's minimal-trace run."""
         pos = int(self.ctx[SLOT_LOG_POS])
-        if pos + entries > len(self.log_segments[-1]):
-            self.log_segments[-1] = self.log_segments[-1][:pos]
-            self.logged += pos
-            self.log_segments.append(np.empty(max(LOG_CAPACITY, entries), np.uint64))
-            self.ctx[SLOT_LOG], self.ctx[SLOT_LOG_POS] = self.log_segments[-1].ctypes.data, 0
-            self.ctx[SLOT_LOG_CAP] = len(self.log_segments[-1])
+        if pos + entries > len(self.log.current):
+            self.ctx[SLOT_LOG_POS] = self.log.room(pos, entries)
+            self.ctx[SLOT_LOG], self.ctx[SLOT_LOG_CAP] = self.log.current.ctypes.data, len(self.log.current)
 
     def _interpret(self, steps: int) -> None:
         """Let the interpreter run `steps` steps from the current state (logging reads when tracing)."""
@@ -192,7 +190,7 @@ class NativeMachine:
                     read = np.array(self.memory.log, np.uint64)
                     self._log_room(len(read))
                     pos = int(self.ctx[SLOT_LOG_POS])
-                    self.log_segments[-1][pos: pos + len(read)] = read
+                    self.log.current[pos: pos + len(read)] = read
                     self.ctx[SLOT_LOG_POS] = pos + len(read)
                 self.memory.log = None
                 if steps <= self._block_len(start_pc):          # straight-line: the instructions from start_pc
@@ -203,7 +201,7 @@ class NativeMachine:
 
     def _checkpoint(self) -> None:
         self.checkpoints.append((int(self.ctx[SLOT_STEPS]), int(self.ctx[SLOT_PC]), self.ctx[:32].copy(),
-                                 self.logged + int(self.ctx[SLOT_LOG_POS])))
+                                 self.log.logged + int(self.ctx[SLOT_LOG_POS])))
 
     def _block_len(self, pc: int) -> int:
         i = self.cm.index(pc)
@@ -298,7 +296,7 @@ class NativeMachine:
         checkpoints = np.zeros(len(self.checkpoints), CHECKPOINT)
         for i, (step, pc, regs, log_pos) in enumerate(self.checkpoints):
             checkpoints[i] = (step, pc, regs, log_pos)
-        log = LoadLog(self.log_segments[:-1] + [self.log_segments[-1][: int(self.ctx[SLOT_LOG_POS])]])
+        log = self.log.finish(int(self.ctx[SLOT_LOG_POS]))
         histogram = self.extra_counts.copy()
         leaders = np.flatnonzero(self.block_counts)
         if len(leaders):

@@ -7,7 +7,20 @@ fresh pages), while every reader wants a slice (a chunk's part of the log) or
 writes the log out once: so the segments stay as they are and a slice is
 copied only where it spans two of them.
 """
+import collections
+import errno
+import fcntl
+import mmap
+import os
+import struct
+import tempfile
+import weakref
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
 import numpy as np
+
+from runtime.scratch import publish, unnamed_file
 
 
 class LoadLog:
@@ -37,3 +50,155 @@ class LoadLog:
     def __array__(self, dtype=None, copy=None) -> np.ndarray:
         whole = self.segments[0] if len(self.segments) == 1 else np.concatenate(self.segments)
         return whole if dtype is None else whole.astype(dtype)
+
+
+ALIGN_ENTRIES = 512         # 4 KiB: what O_DIRECT asks of a write's address, file offset and length
+HEADER_BYTES = 4096         # the file's first page: room for its .npy header (format 1.0), written last
+BUFFERS = 4                 # reused buffers native code writes into while earlier ones go to the file
+
+
+def aligned_buffer(entries: int) -> np.ndarray:
+    """A page-aligned u64 buffer (an anonymous mapping), as O_DIRECT writes need."""
+    return np.frombuffer(mmap.mmap(-1, entries * 8), np.uint64)
+
+
+def spill_file(directory: str) -> int | None:
+    """An unnamed file for the log in `directory`, written around the page cache where the
+    filesystem allows it (O_DIRECT: through the page cache, a gigabyte of log is a gigabyte of
+    fresh pages again); None where no file can be made there (the log then stays in memory)."""
+    for flags in (getattr(os, "O_DIRECT", 0), 0):
+        try:
+            return unnamed_file(directory, flags)
+        except OSError as e:
+            if e.errno != errno.EINVAL:         # EINVAL: this filesystem takes no O_DIRECT
+                return None
+    return None
+
+
+class LogWriter:
+    """The writing side of a minimal run's load log.
+
+    Native code appends to `current`.  When it needs more room than `current` has left, the
+    part of `current` that is a whole number of 4 KiB pages goes to an unnamed file, in a
+    background thread, and native code goes on in the next of BUFFERS reused buffers, which
+    starts with the few entries left over.  So a log of gigabytes costs a few buffers of
+    memory, not gigabytes of fresh pages (which the kernel zeroes: on the VMs measured that
+    took several times as long as the run that wrote the log, docs/translator.md).  Where no
+    file can be made, full buffers stay in memory as segments, as they did before.  The file
+    keeps its first page for a .npy header, so that `save` can make it a trace directory's
+    load_log.npy without copying it.
+    """
+
+    def __init__(self, capacity: int, directory: str | os.PathLike | None = None):
+        self.capacity = capacity
+        self.directory = os.fspath(directory or tempfile.gettempdir())
+        self.current = aligned_buffer(capacity)
+        self.logged = 0                 # entries before current[0]
+        self.fd: int | None = None
+        self.kept: list[np.ndarray] = []                    # full segments, when there is no file
+        self.free: list[np.ndarray] = []
+        self.made = 1
+        self.pending: collections.deque = collections.deque()      # (write, its buffer), oldest first
+        self.writer: ThreadPoolExecutor | None = None
+        self.log: LoadLog | None = None
+
+    def room(self, pos: int, entries: int) -> int:
+        """Room for `entries` more entries after the first `pos` of `current`; the new pos."""
+        if pos + entries <= len(self.current):
+            return pos
+        if self.fd is None and not self.kept:
+            self.fd = spill_file(self.directory)
+            if self.fd is not None:
+                weakref.finalize(self, os.close, self.fd)
+        done = pos - pos % ALIGN_ENTRIES if self.fd is not None else pos
+        left = self.current[done:pos]
+        full = self.current
+        self.current = self._buffer(len(left) + entries)
+        self.current[:len(left)] = left
+        if self.fd is None:
+            self.kept.append(full[:done])
+        elif done:
+            self._write(full, done)
+        else:
+            self._recycle(full)
+        self.logged += done
+        return len(left)
+
+    def finish(self, pos: int) -> LoadLog:
+        """The whole log, once every write is done: the file mapped read-only, then `current`."""
+        while self.pending:
+            self._wait_oldest()
+        if self.writer is not None:
+            self.writer.shutdown()
+        segments = list(self.kept)
+        if self.fd is not None and self.logged:
+            mapped = mmap.mmap(self.fd, HEADER_BYTES + self.logged * 8, prot=mmap.PROT_READ)
+            segments.append(np.frombuffer(mapped, np.uint64, self.logged, HEADER_BYTES))
+        self.tail = self.current[:pos]
+        self.log = LoadLog(segments + [self.tail])
+        return self.log
+
+    def save(self, path: str | os.PathLike) -> bool:
+        """Make the finished log's file `path` (a .npy) in one step, if the file is in that directory:
+        the rest of the log and the header go in, and the file gets the name.  False where it
+        cannot (the log is not in a file, or not in that directory): the caller writes it out."""
+        path = Path(path)
+        if self.fd is None or self.log is None or not os.path.samefile(self.directory, path.parent):
+            return False
+        fcntl.fcntl(self.fd, fcntl.F_SETFL, fcntl.fcntl(self.fd, fcntl.F_GETFL) & ~getattr(os, "O_DIRECT", 0))
+        _write_all(self.fd, memoryview(self.tail).cast("B"), HEADER_BYTES + self.logged * 8)
+        _write_all(self.fd, memoryview(npy_header(len(self.log))), 0)
+        try:
+            publish(self.fd, path)
+        except OSError:         # a file that had a name (no O_TMPFILE) cannot be linked again
+            return False
+        return True
+
+    def _buffer(self, entries: int) -> np.ndarray:
+        """A free reused buffer, a new one while fewer than BUFFERS exist, else the next one written; one of
+        its own for a request larger than capacity (an ecall's reads)."""
+        if entries > self.capacity:
+            return aligned_buffer(-(-entries // ALIGN_ENTRIES) * ALIGN_ENTRIES)
+        if self.fd is None:
+            return aligned_buffer(self.capacity)
+        if not self.free and self.made < BUFFERS:
+            self.made += 1
+            return aligned_buffer(self.capacity)
+        while not self.free:
+            self._wait_oldest()
+        return self.free.pop()
+
+    def _write(self, buffer: np.ndarray, entries: int) -> None:
+        if self.writer is None:
+            self.writer = ThreadPoolExecutor(1, thread_name_prefix="load-log")
+        view = memoryview(buffer[:entries]).cast("B")
+        offset = HEADER_BYTES + self.logged * 8
+        self.pending.append((self.writer.submit(_write_all, self.fd, view, offset), buffer))
+
+    def _wait_oldest(self) -> None:
+        write, buffer = self.pending.popleft()
+        try:
+            write.result()
+        except OSError as e:
+            raise OSError(e.errno, f"the load log could not be written to a file in {self.directory}: "
+                                   f"{e.strerror} (set TMPDIR to a directory with room)") from None
+        self._recycle(buffer)
+
+    def _recycle(self, buffer: np.ndarray) -> None:
+        if len(buffer) == self.capacity:
+            self.free.append(buffer)
+
+
+def npy_header(entries: int) -> bytes:
+    """The .npy (format 1.0) header of `entries` u64 values, padded to fill HEADER_BYTES."""
+    text = repr({"descr": np.lib.format.dtype_to_descr(np.dtype(np.uint64)), "fortran_order": False,
+                 "shape": (entries,)})
+    room = HEADER_BYTES - len(np.lib.format.MAGIC_PREFIX) - 4
+    return (np.lib.format.MAGIC_PREFIX + bytes([1, 0]) + struct.pack("<H", room)
+            + text.ljust(room - 1).encode("latin1") + b"\n")
+
+
+def _write_all(fd: int, data: memoryview, offset: int) -> None:
+    while len(data):
+        n = os.pwrite(fd, data, offset)
+        data, offset = data[n:], offset + n

@@ -34,11 +34,12 @@ def trace(program, input_bytes: bytes, out_dir: Path, mode: str = "minimal", chu
     frames = [input_bytes] if isinstance(input_bytes, (bytes, bytearray)) else list(input_bytes)
     input_bytes, handed_out = frames_for(chosen, frames)
     machine = NativeMachine(program, input_bytes, memory_map, "minimal", step_limit, None, chunk_log2, opt, cache_dir,
-                            calls=chosen.calls[program.xlen], frames=handed_out)
+                            calls=chosen.calls[program.xlen], frames=handed_out, log_dir=out_dir)
     run = machine.run(progress)
     result, minimal = run.result, run.trace
     write_trace_array(out_dir, "checkpoints", minimal.checkpoints)
-    write_trace_segments(out_dir, "load_log", minimal.load_log.segments)
+    if not machine.log.save(out_dir / "load_log.npy"):        # the log's own file, if it has one there
+        write_trace_segments(out_dir, "load_log", minimal.load_log.segments)
     write_trace_array(out_dir, "pc_histogram", minimal.pc_histogram)
     summary = {"mode": mode, "steps": result.steps, "chunks": len(minimal.checkpoints), "chunk_log2": chunk_log2,
                "compile_seconds": run.compile_seconds, "run_seconds": run.run_seconds, "cached": run.cached,
