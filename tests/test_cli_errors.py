@@ -1,5 +1,6 @@
 """Every bad command line, path or file gets one error line and its own exit status, never a
 traceback; outputs are checked before any work; no file fills memory; SIGTERM unwinds like Ctrl-C."""
+import errno
 import os
 import re
 import signal
@@ -14,6 +15,7 @@ import pytest
 import zkaot
 import zkaot.build
 from runtime.files import read_limited
+from translator import executor, load_log
 from test_cli import FIB, exiting_with, guest_elf
 from zkaot.cli import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, EXIT_USAGE, main
 
@@ -293,3 +295,17 @@ def test_sigterm_inside_a_finalizer_is_delivered_once_it_returns():
     proc = subprocess.run([sys.executable, "-c", SIGTERM_IN_A_FINALIZER], capture_output=True, text=True,
                           timeout=60, cwd=Path(__file__).parent.parent)
     assert proc.stdout == "terminated after the finalizer\n" and "Exception ignored" not in proc.stderr
+
+
+def test_a_load_log_that_cannot_be_written_is_one_error(tmp_path, monkeypatch, capsys):
+    def full(fd, data, offset):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(executor, "LOG_CAPACITY", 1024)
+    monkeypatch.setattr(load_log, "_write_all", full)
+    sha = FIB.parent / "sha256_soft"
+    assert main(["trace", str(sha / "guest.rv64im.elf"), "--input", str(sha / "input.bin"), "--mode", "minimal",
+                 "-o", str(tmp_path / "trace")]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err.splitlines()
+    assert err[-1] == (f"zkaot: error: the load log could not be written to a file in {tmp_path / 'trace'}: No space "
+                       "left on device (make room there, or write the trace elsewhere)")
+    assert not (tmp_path / "trace" / "load_log.npy").exists()

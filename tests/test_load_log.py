@@ -1,6 +1,7 @@
 """The load log stays where native code wrote it (translator/load_log.py: a file and the last buffer, or
 segments in memory) and reads as one array."""
 import errno
+import tempfile
 
 import numpy as np
 import pytest
@@ -76,9 +77,11 @@ def test_a_failed_write_names_the_directory_and_the_fix(tmp_path, monkeypatch):
     def full(fd, data, offset):
         raise OSError(errno.ENOSPC, "No space left on device")
     monkeypatch.setattr(load_log, "_write_all", full)
-    with pytest.raises(OSError, match=f"load log could not be written to a file in {tmp_path}: No space left on "
-                                      "device \\(set TMPDIR"):
-        written(LogWriter(1024, str(tmp_path)), [1000] * 10)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with pytest.raises(load_log.LogNotWritten) as failed:
+        written(LogWriter(1024), [1000] * 10)
+    assert str(failed.value) == (f"the load log could not be written to a file in {tmp_path}: No space left on device "
+                                 "(set TMPDIR to a directory with room)")
 
 
 def test_a_saved_log_is_an_npy_file_of_the_whole_log(tmp_path):

@@ -57,6 +57,10 @@ HEADER_BYTES = 4096         # the file's first page: room for its .npy header (f
 BUFFERS = 4                 # reused buffers native code writes into while earlier ones go to the file
 
 
+class LogNotWritten(OSError):
+    """The load log's file could not be written (a full disk); str() says where, and the fix."""
+
+
 def aligned_buffer(entries: int) -> np.ndarray:
     """A page-aligned u64 buffer (an anonymous mapping), as O_DIRECT writes need."""
     return np.frombuffer(mmap.mmap(-1, entries * 8), np.uint64)
@@ -92,6 +96,7 @@ class LogWriter:
     def __init__(self, capacity: int, directory: str | os.PathLike | None = None):
         self.capacity = capacity
         self.directory = os.fspath(directory or tempfile.gettempdir())
+        self.fix = "make room there, or write the trace elsewhere" if directory else "set TMPDIR to a directory with room"
         self.current = aligned_buffer(capacity)
         self.logged = 0                 # entries before current[0]
         self.fd: int | None = None
@@ -180,8 +185,8 @@ class LogWriter:
         try:
             write.result()
         except OSError as e:
-            raise OSError(e.errno, f"the load log could not be written to a file in {self.directory}: "
-                                   f"{e.strerror} (set TMPDIR to a directory with room)") from None
+            raise LogNotWritten(f"the load log could not be written to a file in {self.directory}: {e.strerror} "
+                                f"({self.fix})") from None
         self._recycle(buffer)
 
     def _recycle(self, buffer: np.ndarray) -> None:

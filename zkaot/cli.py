@@ -12,6 +12,7 @@ from pathlib import Path
 from runtime.files import read_limited, write_atomic
 from runtime.memory_map import MemoryMap
 from translator.elf import ElfError, load_elf
+from translator.load_log import LogNotWritten
 from zkaot import Interrupted
 from zkaot.files import CannotWrite, check_writable
 
@@ -698,7 +699,7 @@ def main(argv: list[str] | None = None) -> int:
     previous = signal.signal(signal.SIGTERM, _terminated)
     try:
         return args.func(args)
-    except (ElfError, BadInput, CannotWrite) as e:
+    except (ElfError, BadInput, CannotWrite, LogNotWritten) as e:
         for line in str(e).splitlines():      # a build shows every compiler error, one to a line
             print(f"zkaot: error: {line}", file=sys.stderr)
         return EXIT_BAD_INPUT
