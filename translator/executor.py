@@ -21,14 +21,14 @@ from runtime.memory_map import MemoryMap
 from runtime.runs import run_positions
 from runtime.trace import CHECKPOINT
 from translator.interpreter import PROGRESS_SLICE, GuestFault, Interpreter, RunResult
-from translator.jit import DEFAULT_OPT, QUICK_OPT
+from translator.jit import DEFAULT_OPT, tier_code_map
 from translator.load_log import LoadLog, LogWriter
 from translator.lifter import (CTX_SLOTS, SLOT_BLOCK_START, SLOT_BUDGET, SLOT_CODE_BASE, SLOT_CODE_WORDS,
                                SLOT_COUNTS, SLOT_INPUT, SLOT_INPUT_LEN, SLOT_LOG, SLOT_LOG_CAP, SLOT_LOG_POS, SLOT_LOOKUPS,
                                SLOT_MISALIGNED, SLOT_PC, SLOT_PREV_PC, SLOT_RAM, SLOT_RESERVED_ADDR,
                                SLOT_RESERVED_SIZE, SLOT_STEPS, SLOT_TABLE,
                                STATUS_MISS, STATUS_SLOW, STATUS_YIELD, Layout)
-from translator.regions import NORMAL, SLOW, CodeMap, code_map, for_extensions, word_indices
+from translator.regions import NORMAL, SLOW, CodeMap, for_extensions, word_indices
 from translator.tiering import RegionCode
 
 NO_LIMIT = (1 << 63) - 1
@@ -109,7 +109,7 @@ class NativeMachine:
         self.program, self.mode = program, mode
         self.interp = Interpreter(program, input_bytes, memory_map, None, on_console, calls=calls, frames=frames)
         self.memory = self.interp.memory
-        self.cm = code_map(program, mode, quick=opt == QUICK_OPT)
+        self.cm = tier_code_map(program, mode, opt)
         self.block_len = block_lengths(self.cm)
         self.code = RegionCode(program, self.cm, mode, layout_for(program, memory_map), opt, cache_dir, tier_up)
         self.translation = self.code.translation

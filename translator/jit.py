@@ -95,6 +95,12 @@ def compile_ir(module_text: str, opt: int) -> bytes:
     return tm.emit_object(mod)
 
 
+def tier_code_map(program, mode: str, opt: int) -> CodeMap:
+    """The code map `mode`'s code at tier `opt` is compiled with: quick-tier code keeps dispatch loops
+    cut at the usual cap (regions.code_map)."""
+    return regions.code_map(program, mode, quick=opt == QUICK_OPT)
+
+
 def tier(mode: str, opt: int) -> int:
     """The tier a mode is compiled at.  Full mode's default is the quick tier: replaying a chunk is bound
     by writing its rows, and ran within 10% as fast on quick code as on the default tier (bench/cold_start.py),

@@ -42,9 +42,9 @@ from pathlib import Path
 import numpy as np
 
 from translator.jit import (QUICK_OPT, LoadedCode, Translation, cache_key, cached_translation, compile_regions,
-                            default_cache_dir, dispatcher_object, translate)
+                            default_cache_dir, dispatcher_object, tier_code_map, translate)
 from translator.lifter import region_name
-from translator.regions import BRANCH, JAL, CodeMap, code_map
+from translator.regions import BRANCH, JAL, CodeMap
 
 TIER_UP_AFTER = 0.05    # seconds of running: from then on the requested tier's compile time pays off
 FIRST_BATCH = 2_000     # instructions compiled at the first miss (about 60 ms at the quick tier)
@@ -91,7 +91,7 @@ def _compile_job(path: str, parent: int) -> None:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             return
-        translate(program, code_map(program, mode, quick=opt == QUICK_OPT), mode, layout, opt, cache_dir)
+        translate(program, tier_code_map(program, mode, opt), mode, layout, opt, cache_dir)
 
 
 def _exit_with(parent: int) -> None:
@@ -180,7 +180,7 @@ class RegionCode:
         self._upgrade: _Upgrade | None = None
         self._ran = 0.0
         self._entry_region: np.ndarray | None = None       # lazily compiled code only
-        self._lazy: CodeMap | None = None                  # its regions: the quick tier's (regions.code_map)
+        self._lazy: CodeMap | None = None                  # its regions: the quick tier's (jit.tier_code_map)
         translation = None
         if tier_up:
             cache_dir = Path(cache_dir or default_cache_dir())
@@ -205,7 +205,7 @@ class RegionCode:
         """An empty table and the dispatcher: regions are compiled as the run reaches them, at the quick
         tier and so cut as quick code is (the background compile's code follows `cm`; the two cover the
         same entries, so either can fill any slot of the table)."""
-        self._lazy = cm = code_map(self.program, self.mode, quick=True) if self.mode == "fast" else self.cm
+        self._lazy = cm = tier_code_map(self.program, self.mode, QUICK_OPT) if self.mode == "fast" else self.cm
         regions = cm.regions
         counts = np.fromiter((len(r.entries) for r in regions), np.int64, len(regions))
         entries = np.fromiter((pc for r in regions for pc in r.entries), np.int64, int(counts.sum()))
