@@ -39,6 +39,9 @@ def main() -> None:
     name, runs = sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 100
     arch = sys.argv[3] if len(sys.argv) > 3 else "rv64im"
     folder = ROOT / "examples" / name
+    if not (folder / f"guest.{arch}.elf").is_file():
+        examples = sorted(p.parent.name for p in (ROOT / "examples").glob(f"*/guest.{arch}.elf"))
+        sys.exit(f"perf_regions: no example {name!r} built for {arch}; examples: {', '.join(examples)}")
     prefix = "bench_" if (folder / "bench_input.bin").exists() else ""
     program, input_bytes = load_elf(folder / f"guest.{arch}.elf"), (folder / f"{prefix}input.bin").read_bytes()
     machine = executor.NativeMachine(program, input_bytes, MemoryMap(), tier_up=False)
