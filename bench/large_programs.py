@@ -28,6 +28,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import resource
 import shutil
 import subprocess
@@ -369,6 +370,40 @@ def breakdown(elf: Path, workload: bytes, expected: bytes, cache: Path) -> dict:
     return counters.summary(run.run_seconds)
 
 
+PERF_RUNS = 3                   # fast-mode runs profiled per guest
+PERF_TOP = 8                    # guest functions listed
+
+
+def function_profile(elf: Path, workload_path: Path, cache: Path) -> dict | None:
+    """Where fast mode's native time goes, by guest function: `perf record` (cpu-clock samples) of
+    bench/perf_regions.py running the guest PERF_RUNS times on the warm cache, its region functions
+    named, each region credited to the guest function it starts in.  The shares are of the samples
+    in translated code; `outside` is the share of all samples that were not (Python, loading the
+    code).  None where perf is missing or may not sample."""
+    if not shutil.which("perf"):
+        return None
+    data = cache.parent / "perf.data"
+    record = subprocess.run(["perf", "record", "-q", "-e", "cpu-clock", "-F", "4000", "-o", str(data), PYTHON,
+                             str(HERE / "perf_regions.py"), str(elf), str(PERF_RUNS), "--input", str(workload_path)],
+                            capture_output=True, text=True, env=zkaot_env(ZKAOT_CACHE=str(cache)))
+    if record.returncode != 0:
+        return None
+    report = subprocess.run(["perf", "report", "-i", str(data), "--no-children", "--sort", "sym", "--stdio", "-q"],
+                            capture_output=True, text=True).stdout
+    program, shares, total = load_elf(elf), collections.Counter(), 0.0
+    for share, name in re.findall(r"([0-9.]+)%\s+\[\.\]\s+(\S+)", report):
+        total += float(share)
+        if name.startswith("region_"):
+            shares[program.symbol_at(int(name[7:], 16)).split("+")[0]] += float(share)
+        elif name == "dispatch":
+            shares["(the dispatcher)"] += float(share)
+    translated = sum(shares.values())
+    if not translated:
+        return None
+    return {"top": [(name, share / translated) for name, share in shares.most_common(PERF_TOP)],
+            "outside": 1 - translated / total}
+
+
 def cold_run(elf: Path, workload_path: Path, expected: bytes, scratch: Path) -> dict:
     """`zkaot run` as a whole process on an empty cache: the quick tier first, the default tier in the
     background (the process waits for a started background compile at exit)."""
@@ -411,6 +446,8 @@ def bench_arch(guest: Guest, arch: str, elf: Path, expected: bytes, scratch: Pat
                                                         Path(row.pop("quick_cache")), opt=QUICK_OPT)
     print(f"  {arch}: breakdown ...", file=sys.stderr)
     row["breakdown"] = breakdown(elf, workload, expected, warm)
+    print(f"  {arch}: perf profile ...", file=sys.stderr)
+    row["functions"] = function_profile(elf, workload_path, warm)
     return row
 
 
@@ -532,6 +569,18 @@ def markdown(rows: list[dict], meta: dict) -> str:
         if b["top_handoff_pcs"]:
             lines.append(f"- {r['guest']} {r['arch']}, hand-offs began at: " +
                          ", ".join(f"`{name}` {count:,}" for name, count in b["top_handoff_pcs"]))
+    profiled = [r for r in rows if r.get("functions")]
+    if profiled:
+        lines += ["", "Where fast mode's native time goes, by guest function (`perf record -e cpu-clock` of "
+                  f"bench/perf_regions.py, {PERF_RUNS} warm runs; each region function credited to the guest function "
+                  "it starts in; shares of the samples in translated code, top "
+                  f"{PERF_TOP}; the samples outside translated code, Python and loading, in brackets).  The "
+                  "guests' libc is picolibc's (byte-loop `memset` and `memcpy`, a free-list `malloc`), the "
+                  "native twin's glibc's:", ""]
+        for r in profiled:
+            f = r["functions"]
+            lines.append(f"- {r['guest']} {r['arch']} ({f['outside']:.0%} outside): " +
+                         ", ".join(f"`{name}` {share:.1%}" for name, share in f["top"]))
     lines += ["", meta["notes"]]
     return "\n".join(lines) + "\n"
 

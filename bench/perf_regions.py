@@ -8,8 +8,10 @@ regions and `perf script -F ip` can be laid over `objdump -d` of the cached obje
     perf record -e cpu-clock -F 20000 python bench/perf_regions.py coremark_like 300
     perf report --no-children --sort sym
 
-The example's benchmark input is used if it has one; the cache is $ZKAOT_CACHE (filled on the first run).
+The example's benchmark input is used if it has one; a guest ELF takes --input.  The cache is
+$ZKAOT_CACHE (filled on the first run).
 """
+import argparse
 import os
 import sys
 from pathlib import Path
@@ -36,19 +38,29 @@ def write_perf_map(machine: executor.NativeMachine, path: Path) -> None:
 
 
 def main() -> None:
-    name, runs = sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 100
-    arch = sys.argv[3] if len(sys.argv) > 3 else "rv64im"
-    folder = ROOT / "examples" / name
-    if not (folder / f"guest.{arch}.elf").is_file():
-        examples = sorted(p.parent.name for p in (ROOT / "examples").glob(f"*/guest.{arch}.elf"))
-        sys.exit(f"perf_regions: no example {name!r} built for {arch}; examples: {', '.join(examples)}")
-    prefix = "bench_" if (folder / "bench_input.bin").exists() else ""
-    program, input_bytes = load_elf(folder / f"guest.{arch}.elf"), (folder / f"{prefix}input.bin").read_bytes()
+    parser = argparse.ArgumentParser(description="Run translated code again and again, its region functions "
+                                                 "named for perf.")
+    parser.add_argument("guest", help="an example's name, or a guest ELF")
+    parser.add_argument("runs", type=int, nargs="?", default=100)
+    parser.add_argument("arch", nargs="?", default="rv64im", help="the example's build (default rv64im)")
+    parser.add_argument("--input", type=Path, help="the guest's input (an example's: its benchmark input)")
+    args = parser.parse_args()
+    elf = Path(args.guest)
+    if not elf.is_file():
+        folder = ROOT / "examples" / args.guest
+        elf = folder / f"guest.{args.arch}.elf"
+        if not elf.is_file():
+            examples = sorted(p.parent.name for p in (ROOT / "examples").glob(f"*/guest.{args.arch}.elf"))
+            sys.exit(f"perf_regions: no file or example {args.guest!r} built for {args.arch}; examples: "
+                     f"{', '.join(examples)}")
+        prefix = "bench_" if (folder / "bench_input.bin").exists() else ""
+        args.input = args.input or folder / f"{prefix}input.bin"
+    program, input_bytes = load_elf(elf), args.input.read_bytes() if args.input else b""
     machine = executor.NativeMachine(program, input_bytes, MemoryMap(), tier_up=False)
     write_perf_map(machine, Path(f"/tmp/perf-{os.getpid()}.map"))
     code = machine.code
     executor.RegionCode = lambda *args, **kwargs: code        # every run on the code the map names
-    for _ in range(runs):
+    for _ in range(args.runs):
         executor.NativeMachine(program, input_bytes, MemoryMap(), tier_up=False).run()
 
 
