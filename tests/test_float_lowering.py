@@ -13,7 +13,7 @@ from runtime.calls import FLOAT_CLASSES
 from runtime.encoding import TABLE, decodable
 from runtime.linux import STACK_TOP
 from runtime.profiles import PROFILES
-from translator import fp_lift
+from translator import executor, fp_lift
 from translator.assembler import assemble, encode
 from translator.executor import NativeMachine
 from translator.interpreter import Interpreter
@@ -63,6 +63,13 @@ def test_a_musl_program_with_floats_and_doubles_prints_and_exits_as_under_qemu_u
 
 
 def test_the_minimal_trace_of_a_float_program_expands_to_the_interpreters_full_trace(jit_cache):
+    expansion_matches_reference(load_guest(GUEST), jit_cache, 17, min_chunks=3)
+
+
+def test_a_float_programs_minimal_trace_is_exact_with_a_log_buffer_of_a_few_steps(jit_cache, monkeypatch):
+    """A float routine's return appends fp_lift.RETURN_LOADS entries in one step: the step budget leaves
+    room for that many per step, however small the buffer."""
+    monkeypatch.setattr(executor, "LOG_CAPACITY", 64)
     expansion_matches_reference(load_guest(GUEST), jit_cache, 17, min_chunks=3)
 
 

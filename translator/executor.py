@@ -1,7 +1,7 @@
 """Running translated code: the context, the dispatcher loop and the hand-offs to the interpreter.
 
 Generated code runs until something it leaves to others happens: a step budget
-(chunk boundary, step limit) or a full load log (STATUS_YIELD), an access its
+(chunk boundary, step limit, the room left in the load log: STATUS_YIELD), an access its
 fast checks do not cover (STATUS_SLOW), or a pc with no translated block: an
 instruction it does not translate, or the middle of a block (STATUS_MISS).  The
 interpreter then performs exactly the steps in question on the same registers
@@ -24,10 +24,10 @@ from translator.interpreter import PROGRESS_SLICE, GuestFault, Interpreter, RunR
 from translator.jit import DEFAULT_OPT, tier_code_map
 from translator.load_log import LoadLog, LogWriter
 from translator.lifter import (CTX_SLOTS, SLOT_BLOCK_START, SLOT_BUDGET, SLOT_CODE_BASE, SLOT_CODE_WORDS,
-                               SLOT_COUNTS, SLOT_INPUT, SLOT_INPUT_LEN, SLOT_LOG, SLOT_LOG_CAP, SLOT_LOG_POS, SLOT_LOOKUPS,
+                               SLOT_COUNTS, SLOT_INPUT, SLOT_INPUT_LEN, SLOT_LOG, SLOT_LOG_POS, SLOT_LOOKUPS,
                                SLOT_MISALIGNED, SLOT_PC, SLOT_PREV_PC, SLOT_RAM, SLOT_RESERVED_ADDR,
                                SLOT_RESERVED_SIZE, SLOT_STEPS, SLOT_TABLE,
-                               STATUS_MISS, STATUS_SLOW, STATUS_YIELD, Layout)
+                               STATUS_MISS, STATUS_SLOW, STATUS_YIELD, Layout, log_entries_per_step)
 from translator.regions import NORMAL, SLOW, CodeMap, for_extensions, word_indices
 from translator.tiering import RegionCode
 
@@ -131,7 +131,7 @@ class NativeMachine:
         ctx[SLOT_CODE_WORDS] = len(self.table)
         ctx[SLOT_TABLE] = self.table.ctypes.data
         ctx[SLOT_LOG] = self.log.current.ctypes.data
-        ctx[SLOT_LOG_CAP] = len(self.log.current)
+        self.log_per_step = log_entries_per_step(self.cm)
         ctx[SLOT_COUNTS] = self.block_counts.ctypes.data
         ctx[SLOT_PC] = program.entry
         ctx[1:32] = self.interp.regs[1:32]          # what the profile's start set (a Linux stack pointer)
@@ -172,7 +172,15 @@ class NativeMachine:
         pos = int(self.ctx[SLOT_LOG_POS])
         if pos + entries > len(self.log.current):
             self.ctx[SLOT_LOG_POS] = self.log.room(pos, entries)
-            self.ctx[SLOT_LOG], self.ctx[SLOT_LOG_CAP] = self.log.current.ctypes.data, len(self.log.current)
+            self.ctx[SLOT_LOG] = self.log.current.ctypes.data
+
+    def _log_budget(self, steps: int, budget: int, block: int) -> int:
+        """The budget cut to the steps whose log entries fit in the buffer (at least the next block's,
+        with a new buffer if need be): native code appends without checking for room."""
+        per_step = self.log_per_step
+        if (len(self.log.current) - int(self.ctx[SLOT_LOG_POS])) // per_step < budget - steps:
+            self._log_room(max(block, min(budget - steps, LOG_CAPACITY // 2 // per_step)) * per_step)
+        return min(budget, steps + (len(self.log.current) - int(self.ctx[SLOT_LOG_POS])) // per_step)
 
     def _interpret(self, steps: int) -> None:
         """Let the interpreter run `steps` steps from the current state (logging reads when tracing)."""
@@ -232,14 +240,15 @@ class NativeMachine:
                 if progress and steps >= next_progress:
                     progress(steps)
                     next_progress = steps + PROGRESS_SLICE * 16
-                ctx[SLOT_BUDGET] = min(next_checkpoint, self.step_limit, steps + (PROGRESS_SLICE << 8), tick)
+                budget = min(next_checkpoint, self.step_limit, steps + (PROGRESS_SLICE << 8), tick)
+                ctx[SLOT_BUDGET] = self._log_budget(steps, budget, n) if minimal else budget
                 entered = time.perf_counter()
                 status = self.dispatch(ctx.ctypes.data)
                 self.stats["dispatches"] += 1
                 self.code.ran(time.perf_counter() - entered)
-                if status == STATUS_YIELD:
-                    self._log_room(LOG_CAPACITY // 2)       # the next block's loads fit, with room to spare
-                elif int(ctx[SLOT_STEPS]) >= self.step_limit:
+                if status == STATUS_YIELD:          # the budget: the loop's top sees to what comes next
+                    continue
+                if int(ctx[SLOT_STEPS]) >= self.step_limit:
                     self._step_limit_fault()
                 elif status == STATUS_SLOW:
                     block_start = int(ctx[SLOT_BLOCK_START])

@@ -39,11 +39,14 @@ more in a call, the same in a tail call), so a call and a return keep it in a
 register rather than in the context.
 
 Modes: "fast" counts steps and misaligned accesses; "minimal" also appends
-every value memory returns to the load log and counts block executions;
+every value memory returns to the load log and counts block executions (the
+log always has room: the executor's step budget leaves it, log_entries_per_step);
 "full" replays a chunk: loads take their values from the log, stores touch no
 memory, and every step writes its runtime.trace.MAIN_ROW.
 """
 from dataclasses import dataclass
+
+import numpy as np
 
 from runtime.encoding import BY_ID, Opcode
 from runtime.isa import LINK_REGISTERS
@@ -57,11 +60,11 @@ MODES = ("fast", "minimal", "full")
 # The context: an array of u64 slots shared with translator/executor.py.
 SLOT_PC, SLOT_STEPS, SLOT_BUDGET, SLOT_MISALIGNED = 32, 33, 34, 35
 SLOT_RAM, SLOT_INPUT, SLOT_INPUT_LEN, SLOT_BLOCK_START = 36, 37, 38, 39
-SLOT_LOG, SLOT_LOG_POS, SLOT_LOG_CAP, SLOT_COUNTS = 40, 41, 42, 43
-SLOT_ROWS, SLOT_ROW_BASE, SLOT_PREV_PC = 44, 45, 46
-SLOT_CODE_BASE, SLOT_CODE_WORDS, SLOT_TABLE, SLOT_LOOKUPS = 47, 48, 49, 50
-SLOT_RESERVED_ADDR, SLOT_RESERVED_SIZE = 51, 52      # the LR reservation in fast mode (size 0: none)
-CTX_SLOTS = 53
+SLOT_LOG, SLOT_LOG_POS, SLOT_COUNTS = 40, 41, 42
+SLOT_ROWS, SLOT_ROW_BASE, SLOT_PREV_PC = 43, 44, 45
+SLOT_CODE_BASE, SLOT_CODE_WORDS, SLOT_TABLE, SLOT_LOOKUPS = 46, 47, 48, 49
+SLOT_RESERVED_ADDR, SLOT_RESERVED_SIZE = 50, 51      # the LR reservation in fast mode (size 0: none)
+CTX_SLOTS = 52
 
 STATUS_CONTINUE, STATUS_YIELD, STATUS_SLOW, STATUS_MISS = 0, 1, 2, 3
 _STATUS_RETURN = 4              # inside a region's exit only: a guest return, which goes back to a host caller
@@ -330,7 +333,7 @@ class _RegionLifter:
         lines = ["entry:"]
         fields = {"steps0": SLOT_STEPS, "budget": SLOT_BUDGET, "ram_addr": SLOT_RAM}
         if self.mode != "fast":
-            fields.update(logpos0=SLOT_LOG_POS, log_addr=SLOT_LOG, log_cap=SLOT_LOG_CAP, counts_addr=SLOT_COUNTS)
+            fields.update(logpos0=SLOT_LOG_POS, log_addr=SLOT_LOG, counts_addr=SLOT_COUNTS)
         if self.mode == "full":
             fields.update(rows_addr=SLOT_ROWS, row_base=SLOT_ROW_BASE)
         for name, index in fields.items():
@@ -428,11 +431,6 @@ class _RegionLifter:
         n = len(indices)
         steps = self.get("steps")
         over = f.let(f"icmp ugt i64 {f.let(f'add i64 {steps}, {n}')}, %budget")
-        loads = sum(self.log_entries(i) for i in indices)
-        if self.mode == "minimal" and loads:
-            pos = self.get("logpos")
-            full = f.let(f"icmp ugt i64 {f.let(f'add i64 {pos}, {loads}')}, %log_cap")
-            over = f.let(f"or i1 {over}, {full}")
         body = f.new_label()
         self.exit_edge(str(leader), STATUS_YIELD, 0)
         f.do(f"br i1 {over}, label %exit, label %{body}{UNLIKELY}")
@@ -445,13 +443,6 @@ class _RegionLifter:
         for k, i in enumerate(indices):
             self.lift_instruction(i, k, k == n - 1)
         self.forget()           # the last instruction ended the block with a branch
-
-    def log_entries(self, i: int) -> int:
-        """How many load-log entries the word at index i may append (minimal mode's room check)."""
-        if self.cm.kind[i] == FLOAT_RETURN:
-            return fp_lift.RETURN_LOADS
-        op = self.cm.decoded["op"][i]
-        return int(op >= 0 and BY_ID[op].cls == "load")
 
     def count_block(self) -> None:
         if self.mode == "minimal":
@@ -878,6 +869,13 @@ class _RegionLifter:
             narrow = arith(f, name[:-1], f.let(f"trunc i64 {a} to i32"), f.let(f"trunc i64 {c} to i32"), 32)
             return f.let(f"sext i32 {narrow} to i64")
         return arith(self.f, name, a, c, self.xlen)
+
+
+def log_entries_per_step(cm: CodeMap) -> int:
+    """The most load-log entries one step of native code appends: a load's one, or a lowered float
+    routine's return (fp_lift.RETURN_LOADS).  A minimal run's step budget leaves room in the log for
+    that many per step (translator/executor.py), so native code never checks for room."""
+    return fp_lift.RETURN_LOADS if bool(np.any(cm.kind == FLOAT_RETURN)) else 1
 
 
 def lift_module(cm: CodeMap, regions: list[Region], mode: str, layout: Layout, name: str = "guest") -> str:
