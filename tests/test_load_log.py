@@ -104,3 +104,21 @@ def test_a_short_log_has_no_file_to_save(tmp_path):
     writer = LogWriter(1024, str(tmp_path))
     written(writer, [10, 20])
     assert not writer.save(tmp_path / "load_log.npy") and list(tmp_path.iterdir()) == []
+
+
+def test_a_filesystem_without_o_direct_gets_a_plain_file(tmp_path, monkeypatch):
+    made = []
+    def unnamed(directory, flags=0):
+        if flags:
+            raise OSError(errno.EINVAL, "Invalid argument")
+        made.append(directory)
+        return real(directory, flags)
+    real = load_log.unnamed_file
+    monkeypatch.setattr(load_log, "unnamed_file", unnamed)
+    log, values = written(LogWriter(1024, str(tmp_path)), [1000] * 10)
+    assert made == [str(tmp_path)] and np.array_equal(np.asarray(log), values)
+
+
+def test_a_directory_that_takes_no_file_keeps_the_log_in_memory(tmp_path):
+    log, values = written(LogWriter(1024, str(tmp_path / "missing")), [1000] * 10)
+    assert np.array_equal(np.asarray(log), values) and all(s.flags.writeable for s in log.segments)
