@@ -63,6 +63,9 @@ def for_extensions(program, extensions: frozenset[str]):
     return program if program.compressed == compressed else dataclasses.replace(program, compressed=compressed)
 
 
+_MASKS = ("is_code", "is_leader", "is_target", "wide", "is_start")     # CodeMap's bit masks, pickled packed
+
+
 @dataclass
 class CodeMap:
     """The decoded code span [base, base + (len(decoded) << shift)) and its division into regions.
@@ -77,14 +80,22 @@ class CodeMap:
     shift: int = 2                 # log2 of the slot's bytes
     wide: np.ndarray | None = None      # 2-byte slots: an instruction starting here takes two
     is_start: np.ndarray | None = None  # 2-byte slots: the sweep starts an instruction here (or not code)
+    is_target: np.ndarray | None = None  # a code pointer lands here (code_pointers.py): computed jumps' switch cases
     float_lowering: object = None  # the soft-float library's placement (Program.float_lowering)
     site_words: np.ndarray = None  # (index, insn) of each FLOAT_SITE slot, by index: what it stores (fp_sites.site_word)
+
+    def targets(self, region: Region) -> tuple[int, ...]:
+        """The leaders of a region that code pointers land on: where a computed jump may go inside it
+        (a jump elsewhere leaves through the dispatch table); every leader if the map does not say."""
+        if self.is_target is None:
+            return region.leaders
+        return tuple(pc for pc in region.leaders if self.is_target[self.index(pc)])
 
     def __getstate__(self) -> dict:
         """Compact, for the compile workers: the decodable words and bit masks, not per-word arrays
         that are mostly zero fill in a program with a large code segment."""
         legal = np.flatnonzero(self.decoded["op"] >= 0)
-        masks = {name: np.packbits(getattr(self, name)) for name in ("is_code", "is_leader", "wide", "is_start")
+        masks = {name: np.packbits(getattr(self, name)) for name in _MASKS
                  if getattr(self, name) is not None}
         return {"base": self.base, "xlen": self.xlen, "words": len(self.kind), "legal": legal,
                 "decoded": self.decoded[legal], "kind": self.kind[legal], "regions": self.regions,
@@ -98,7 +109,7 @@ class CodeMap:
         self.decoded[legal] = state["decoded"]
         self.kind = np.full(n, SLOW, np.int8)            # every word that does not decode is slow
         self.kind[legal] = state["kind"]
-        for name in ("is_code", "is_leader", "wide", "is_start"):
+        for name in _MASKS:
             setattr(self, name, np.unpackbits(state[name], count=n).astype(bool) if name in state else None)
 
     @property
@@ -282,6 +293,8 @@ def discover(program, max_block: int | None = None, atomics: bool = False, dispa
     pointed = code_pointer_targets(program, words, decoded, base, is_code & ~slow,
                                    None if is_start is None else cm.starts, shift)
     is_leader[pointed] = True
+    cm.is_target = np.zeros(n, bool)
+    cm.is_target[pointed] = True
     calls = (kind[direct] == JAL) & (decoded["rd"][direct] != 0)
     region_start[t_index[calls]] = True
     instructions = cm.starts
