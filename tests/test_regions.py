@@ -16,7 +16,8 @@ from translator.elf import load_elf
 from translator.executor import NativeMachine, block_lengths, layout_for
 from translator.jit import QUICK_OPT, translate
 from translator.lifter import lift_module
-from translator.regions import DISPATCH_MAX_REGION, DISPATCH_TARGETS, MAX_REGION, SLOW, _cut_long_regions, code_map
+from translator.regions import (DISPATCH_MAX_REGION, DISPATCH_TARGETS, DISPATCH_WHOLE, MAX_REGION, SLOW,
+                                _cut_long_regions, code_map)
 from zkaot.cli import EXIT_OK, main
 
 LOOP = """
@@ -220,9 +221,14 @@ def test_a_loop_around_a_switch_of_fewer_cases_than_a_dispatch_is_cut_at_the_cap
     assert len(cm.regions) > 1 and all(r.end - r.start <= 4 * MAX_REGION for r in cm.regions)
 
 
-def test_a_dispatch_loop_longer_than_its_own_cap_is_cut_at_it():
+def test_a_dispatch_loop_longer_than_the_cut_of_a_long_one_stays_one_region_if_it_fits_whole():
     cm = code_map(dispatch(pad=DISPATCH_MAX_REGION // DISPATCH_TARGETS), "fast")
-    assert cm.instructions > DISPATCH_MAX_REGION and len(cm.regions) > 1
+    assert DISPATCH_MAX_REGION < cm.instructions <= DISPATCH_WHOLE and len(cm.regions) == 1
+
+
+def test_a_dispatch_loop_longer_than_it_can_be_whole_is_cut_at_the_dispatch_cap():
+    cm = code_map(dispatch(pad=DISPATCH_WHOLE // DISPATCH_TARGETS), "fast")
+    assert cm.instructions > DISPATCH_WHOLE and len(cm.regions) > 1
     assert max(r.end - r.start for r in cm.regions) > 4 * MAX_REGION
     assert all(r.end - r.start <= 4 * DISPATCH_MAX_REGION for r in cm.regions)
 
