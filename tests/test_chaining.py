@@ -1,10 +1,15 @@
 """Translated code goes from region to region by itself: a guest call is a host call of the target's region
 function that resumes at the return address, a return goes back to it, and any other jump looks the
 next region up and tail-calls it.  Whatever the guest does to its return addresses, both engines agree."""
+import numpy as np
 import pytest
 
-from differential import check, run_native
+from differential import check, keyed, run_native
 from guest_asm import DATA, DATA_SIZE, EXIT, program_from_asm
+from runtime.memory_map import MemoryMap
+from translator.executor import NativeMachine
+from translator.expand import chunks_of, expand_chunk, reference_trace
+from translator.regions import code_map
 
 STACK = {"sp": DATA + DATA_SIZE}       # the recursion's frames go at the top of the data window
 
@@ -89,6 +94,28 @@ callee:
     jalr zero, 0(ra)
 """
 
+# A computed jump to blocks of its own region that no code pointer names: the auipc's pc plus 20 (`one`,
+# s0 even) or 28 (`ten`, s0 odd); s1 ends at 10 * 1 + 10 * 10.
+COMPUTED_UNNAMED = f"""
+    addi s0, zero, 20
+loop:
+    auipc t1, 0
+    andi t2, s0, 1
+    slli t2, t2, 3
+    add t1, t1, t2
+    jalr zero, 20(t1)
+one:
+    addi s1, s1, 1
+    jal zero, tail
+ten:
+    addi s1, s1, 10
+tail:
+    addi s0, s0, -1
+    bne s0, zero, loop
+    addi a0, zero, 0
+    {EXIT}
+"""
+
 
 @pytest.mark.parametrize("xlen", [32, 64])
 @pytest.mark.parametrize("depth", [10, 1000], ids=["shallow", "deeper-than-the-host-calls"])
@@ -119,3 +146,46 @@ def test_calls_and_returns_do_not_go_back_to_the_dispatcher(jit_cache):
     run, _ = run_native(program_from_asm(CALLS_IN_A_LOOP), cache_dir=jit_cache, tier_up=False)
     assert run.result.exit_code == 0
     assert run.stats["dispatcher_lookups"] < 10          # 2,000 before: one per call and per return
+
+
+def unnamed_targets(xlen: int = 64):
+    """COMPUTED_UNNAMED, after checking that its jump's targets are blocks of the jump's own region
+    that the code map does not record as code-pointer targets (so its switch does not list them)."""
+    program = program_from_asm(COMPUTED_UNNAMED, xlen)
+    loop = program.entry + 4
+    for mode in ("fast", "minimal", "full"):
+        cm = code_map(program, mode)
+        region = next(r for r in cm.regions if r.start <= loop + 16 < r.end)
+        assert {loop + 20, loop + 28} <= set(region.leaders) and not cm.targets(region)
+    return program
+
+
+@pytest.mark.parametrize("xlen", [32, 64])
+def test_a_computed_jump_to_a_block_no_code_pointer_names_agrees_with_the_interpreter(xlen, jit_cache):
+    result, _ = check(unnamed_targets(xlen), cache_dir=jit_cache)
+    assert result.exit_code == 0 and result.regs[9] == 110
+
+
+@pytest.mark.parametrize("steps", [23, 101])
+def test_a_step_limit_after_a_computed_jump_to_a_block_no_code_pointer_names_agrees(steps, jit_cache):
+    result, _ = check(unnamed_targets(), step_limit=steps, cache_dir=jit_cache)
+    assert "step limit" in str(result.fault)
+
+
+def test_a_computed_jump_to_a_block_no_code_pointer_names_chains_without_the_dispatcher(jit_cache):
+    """It leaves through its region's exit, whose table lookup tail-calls the region's own function."""
+    run, _ = run_native(unnamed_targets(), cache_dir=jit_cache, tier_up=False)
+    assert run.result.exit_code == 0 and run.result.regs[9] == 110
+    assert run.stats["dispatcher_lookups"] < 5
+    assert run.stats["untranslated_steps"] == 1 and run.stats["mid_block_steps"] == 0    # the exit's ecall
+
+
+def test_the_full_trace_through_a_computed_jump_to_a_block_no_code_pointer_names_is_the_interpreters(jit_cache):
+    """Full mode's code (a chunk's replay) takes the same exit; chunks of 32 steps start in the loop."""
+    program = keyed(unnamed_targets())
+    run = NativeMachine(program, b"", MemoryMap(), mode="minimal", chunk_log2=5, cache_dir=jit_cache).run()
+    chunks = chunks_of(program, run.trace, run.result.steps, MemoryMap(), cache_dir=jit_cache)
+    rows = np.concatenate([expand_chunk(chunk)[0] for chunk in chunks])
+    result, want, _ = reference_trace(program, b"", MemoryMap())
+    assert len(chunks) > 2 and result.steps == run.result.steps == len(rows)
+    assert np.array_equal(rows, want)

@@ -3,6 +3,7 @@ the code segments, long regions are cut where the fewest loops are split, and a 
 computed jump in a loop, landing on code pointers of its own region) is cut at a larger cap."""
 import pickle
 import random
+import re
 
 import numpy as np
 import pytest
@@ -14,7 +15,9 @@ from translator.assembler import assemble
 from translator.elf import load_elf
 from translator.executor import NativeMachine, block_lengths, layout_for
 from translator.jit import QUICK_OPT, translate
-from translator.regions import DISPATCH_MAX_REGION, DISPATCH_TARGETS, MAX_REGION, SLOW, _cut_long_regions, code_map
+from translator.lifter import lift_module
+from translator.regions import (DISPATCH_MAX_REGION, DISPATCH_TARGETS, DISPATCH_WHOLE, MAX_REGION, SLOW,
+                                _cut_long_regions, code_map)
 from zkaot.cli import EXIT_OK, main
 
 LOOP = """
@@ -218,9 +221,14 @@ def test_a_loop_around_a_switch_of_fewer_cases_than_a_dispatch_is_cut_at_the_cap
     assert len(cm.regions) > 1 and all(r.end - r.start <= 4 * MAX_REGION for r in cm.regions)
 
 
-def test_a_dispatch_loop_longer_than_its_own_cap_is_cut_at_it():
+def test_a_dispatch_loop_longer_than_the_cut_of_a_long_one_stays_one_region_if_it_fits_whole():
     cm = code_map(dispatch(pad=DISPATCH_MAX_REGION // DISPATCH_TARGETS), "fast")
-    assert cm.instructions > DISPATCH_MAX_REGION and len(cm.regions) > 1
+    assert DISPATCH_MAX_REGION < cm.instructions <= DISPATCH_WHOLE and len(cm.regions) == 1
+
+
+def test_a_dispatch_loop_longer_than_it_can_be_whole_is_cut_at_the_dispatch_cap():
+    cm = code_map(dispatch(pad=DISPATCH_WHOLE // DISPATCH_TARGETS), "fast")
+    assert cm.instructions > DISPATCH_WHOLE and len(cm.regions) > 1
     assert max(r.end - r.start for r in cm.regions) > 4 * MAX_REGION
     assert all(r.end - r.start <= 4 * DISPATCH_MAX_REGION for r in cm.regions)
 
@@ -229,3 +237,32 @@ def test_a_dispatch_loop_longer_than_its_own_cap_is_cut_at_it():
 def test_a_dispatch_loop_in_one_region_agrees_with_the_interpreter_in_every_mode(xlen, jit_cache):
     result, _ = check(dispatch(xlen=xlen), memory_map=MemoryMap(), cache_dir=jit_cache)
     assert result.exit_code == 0 and result.regs[9] == sum(i % DISPATCH_TARGETS + 1 for i in range(1, 41))
+
+
+def case_addresses(cases: int = DISPATCH_TARGETS, pad: int = 2) -> set[int]:
+    """Where dispatch()'s jump table points: the start of each case."""
+    return {RAM_BASE + 40 + k * 4 * (pad + 2) for k in range(cases)}
+
+
+@pytest.mark.parametrize("mode", ["fast", "minimal", "full"])
+def test_the_code_map_records_the_code_pointer_targets(mode):
+    cm = code_map(dispatch(), mode)
+    assert {cm.address(int(i)) for i in np.flatnonzero(cm.is_target)} == case_addresses()
+
+
+def test_the_code_pointer_targets_go_to_compile_workers():
+    cm = code_map(dispatch(), "fast")
+    assert np.array_equal(pickle.loads(pickle.dumps(cm)).is_target, cm.is_target)
+
+
+def test_a_computed_jumps_switch_lists_only_the_code_pointer_targets_of_its_region():
+    """Not every leader of the region: the loop's head, its tail and the instruction after the jump are
+    reached only by direct branches (a computed jump there leaves by the exit's table lookup)."""
+    program = dispatch()
+    cm = code_map(program, "fast")
+    (region,) = cm.regions
+    text = lift_module(cm, [region], "fast", layout_for(program, MemoryMap()))
+    switches = [line for line in text.splitlines() if "switch i64" in line and "switch i64 %pc," not in line]
+    assert len(switches) == 1
+    assert {int(case) for case in re.findall(r"i64 (\d+), label", switches[0])} == case_addresses()
+    assert len(region.leaders) > DISPATCH_TARGETS

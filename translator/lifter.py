@@ -207,6 +207,7 @@ class _RegionLifter:
         self.dirty: set = set()
         self.exits: list[tuple] = []          # (label, next_pc, status, prev_pc, steps, logpos)
         self.leaders = set(region.leaders)
+        self.targets = cm.targets(region)     # a computed jump's switch cases
         self.calls = 0                        # guest calls made as host calls
 
     # ---- registers and counters ----------------------------------------------
@@ -330,6 +331,11 @@ class _RegionLifter:
         return f"getelementptr i64, ptr %ctx, i64 {index}"
 
     def entry_lines(self) -> list[str]:
+        """The entry block: the context's fields, then a switch on the pc over every entry of the region.
+        It cannot be trimmed as a computed jump's switch is: a budget yield leaves at the start of any
+        block and the run resumes there through the dispatcher, as it does after a slow exit or a miss
+        (the interpreter's steps end at the next block), a branch from another region or a return with
+        no host caller."""
         lines = ["entry:"]
         fields = {"steps0": SLOT_STEPS, "budget": SLOT_BUDGET, "ram_addr": SLOT_RAM}
         if self.mode != "fast":
@@ -518,12 +524,15 @@ class _RegionLifter:
                 self.computed_jump(target64, pc)
 
     def computed_jump(self, target: str, pc: int) -> None:
-        """A jump through a register (a jump table, say): to a block of this region directly, by a switch
-        on the target that LLVM makes a table; anywhere else by the exit."""
+        """A jump through a register (a jump table, say): to a block of this region that a code pointer
+        lands on directly, by a switch on the target that LLVM makes a table; anywhere else by the exit
+        (its table lookup finds this region's function for a leader of its own, entered by its entry
+        switch).  Listing every leader made LLVM's code generation of a large dispatch loop a quarter
+        longer, edges to blocks that no computed jump reaches but by chance (docs/translator.md)."""
         f = self.f
         self.write_back()
         elsewhere = f.new_label()
-        cases = " ".join(f"i64 {leader}, label %b_{leader:x}" for leader in self.region.leaders)
+        cases = " ".join(f"i64 {leader}, label %b_{leader:x}" for leader in self.targets)
         f.do(f"switch i64 {target}, label %{elsewhere} [ {cases} ]")
         f.place(elsewhere)
         self.leave(target, STATUS_CONTINUE, pc)

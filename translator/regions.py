@@ -9,8 +9,9 @@ Computed jumps land on block leaders where the program keeps their targets in
 data (translator/code_pointers.py: jump tables, label and function-pointer tables).
 Regions are cut at MAX_REGION instructions, except, in fast mode, a dispatch loop
 (an interpreter's bytecode loop, told by the code's shape: a loop around a
-computed jump with many code pointers into its span), cut at DISPATCH_MAX_REGION
-so that its dispatch is a switch inside its region.
+computed jump with many code pointers into its span), kept whole up to DISPATCH_WHOLE
+so that its dispatch is a switch inside its region, and a longer one cut at
+DISPATCH_MAX_REGION.
 
 Instructions the translator leaves to the interpreter ("slow": ecall, ebreak,
 LR/SC and AMOs outside fast mode, CSR accesses (calls of the profiles that decode them), illegal words, jumps
@@ -63,6 +64,9 @@ def for_extensions(program, extensions: frozenset[str]):
     return program if program.compressed == compressed else dataclasses.replace(program, compressed=compressed)
 
 
+_MASKS = ("is_code", "is_leader", "is_target", "wide", "is_start")     # CodeMap's bit masks, pickled packed
+
+
 @dataclass
 class CodeMap:
     """The decoded code span [base, base + (len(decoded) << shift)) and its division into regions.
@@ -77,14 +81,22 @@ class CodeMap:
     shift: int = 2                 # log2 of the slot's bytes
     wide: np.ndarray | None = None      # 2-byte slots: an instruction starting here takes two
     is_start: np.ndarray | None = None  # 2-byte slots: the sweep starts an instruction here (or not code)
+    is_target: np.ndarray | None = None  # a code pointer lands here (code_pointers.py): computed jumps' switch cases
     float_lowering: object = None  # the soft-float library's placement (Program.float_lowering)
     site_words: np.ndarray = None  # (index, insn) of each FLOAT_SITE slot, by index: what it stores (fp_sites.site_word)
+
+    def targets(self, region: Region) -> tuple[int, ...]:
+        """The leaders of a region that code pointers land on: where a computed jump may go inside it
+        (a jump elsewhere leaves through the dispatch table); every leader if the map does not say."""
+        if self.is_target is None:
+            return region.leaders
+        return tuple(pc for pc in region.leaders if self.is_target[self.index(pc)])
 
     def __getstate__(self) -> dict:
         """Compact, for the compile workers: the decodable words and bit masks, not per-word arrays
         that are mostly zero fill in a program with a large code segment."""
         legal = np.flatnonzero(self.decoded["op"] >= 0)
-        masks = {name: np.packbits(getattr(self, name)) for name in ("is_code", "is_leader", "wide", "is_start")
+        masks = {name: np.packbits(getattr(self, name)) for name in _MASKS
                  if getattr(self, name) is not None}
         return {"base": self.base, "xlen": self.xlen, "words": len(self.kind), "legal": legal,
                 "decoded": self.decoded[legal], "kind": self.kind[legal], "regions": self.regions,
@@ -98,7 +110,7 @@ class CodeMap:
         self.decoded[legal] = state["decoded"]
         self.kind = np.full(n, SLOW, np.int8)            # every word that does not decode is slow
         self.kind[legal] = state["kind"]
-        for name in ("is_code", "is_leader", "wide", "is_start"):
+        for name in _MASKS:
             setattr(self, name, np.unpackbits(state[name], count=n).astype(bool) if name in state else None)
 
     @property
@@ -144,7 +156,8 @@ class CodeMap:
 
 
 MAX_REGION = 128                # instructions: LLVM code generation is superlinear in function size (measured)
-DISPATCH_MAX_REGION = 2048      # a dispatch loop: its dispatch stays a switch inside the region (measured)
+DISPATCH_WHOLE = 4096           # a dispatch loop up to this long is one region: its dispatch a switch in it (measured)
+DISPATCH_MAX_REGION = 2048      # a longer one is cut at this: larger pieces cost compile time, gained SQLite nothing
 DISPATCH_TARGETS = 64           # code pointers into a span that make its loop a dispatch loop (measured)
 FULL_MODE_MAX_BLOCK = 32        # full mode writes a row per step: long blocks make LLVM's scheduler quadratic
 
@@ -154,8 +167,9 @@ def code_map(program, mode: str, quick: bool = False) -> CodeMap:
     keep them whole (cutting costs run time; both measured in bench/translator.py).  Fast mode runs
     LR/SC and AMOs in translated code (a libc's locks take them in every malloc); the trace modes
     leave them to the interpreter, whose reservation the trace and its replay follow.  Fast mode keeps
-    dispatch loops whole up to DISPATCH_MAX_REGION; in minimal mode that made LLVM's code generation
-    of Lua's interpreter loop 8x longer (measured, docs/translator.md), and so it did for `quick` code
+    dispatch loops whole up to DISPATCH_WHOLE (longer ones cut at DISPATCH_MAX_REGION); in minimal
+    mode that made LLVM's code generation of Lua's interpreter loop 8x longer (measured,
+    docs/translator.md), and so it did for `quick` code
     (the quick tier, jit.QUICK_OPT: LLVM's O0 code generator keeps a large function's values in
     memory, and Lua rv32im ran 1.7x slower on it)."""
     fast = mode == "fast"
@@ -242,7 +256,8 @@ def _cut_long_regions(bounds: np.ndarray, end: int, leaders: np.ndarray, splits:
 def discover(program, max_block: int | None = None, atomics: bool = False, dispatch_loops: bool = False) -> CodeMap:
     """The code map of a program, linear in the size of the code (n log n in the number of blocks);
     `atomics`: LR/SC and AMOs are ordinary instructions of a block, not slow ones; `dispatch_loops`:
-    a dispatch loop's region is cut at DISPATCH_MAX_REGION instructions, not MAX_REGION."""
+    a dispatch loop's span is one region up to DISPATCH_WHOLE instructions, else cut at
+    DISPATCH_MAX_REGION, not MAX_REGION."""
     shift = 1 if program.compressed else 2
     placement = program.float_lowering      # F/D words and the library's return are lifted (fp_lift)
     lowered = frozenset({"float", "floatret"}) if placement else frozenset()
@@ -282,6 +297,8 @@ def discover(program, max_block: int | None = None, atomics: bool = False, dispa
     pointed = code_pointer_targets(program, words, decoded, base, is_code & ~slow,
                                    None if is_start is None else cm.starts, shift)
     is_leader[pointed] = True
+    cm.is_target = np.zeros(n, bool)
+    cm.is_target[pointed] = True
     calls = (kind[direct] == JAL) & (decoded["rd"][direct] != 0)
     region_start[t_index[calls]] = True
     instructions = cm.starts
@@ -309,8 +326,10 @@ def discover(program, max_block: int | None = None, atomics: bool = False, dispa
     bounds = np.flatnonzero(region_start)
     computed = np.flatnonzero((kind == JALR) & (decoded["rd"] == 0) & (decoded["rs1"] != 1))   # not a return
     dispatch = dispatch_loops & _dispatch_spans(bounds, computed, t_index[backward], direct[backward], pointed)
-    caps = np.where(dispatch, DISPATCH_MAX_REGION, MAX_REGION)
-    cuts = _cut_long_regions(np.searchsorted(counted, bounds), len(counted), at, splits, caps)
+    positions = np.searchsorted(counted, bounds)
+    whole = np.diff(np.append(positions, len(counted))) <= DISPATCH_WHOLE      # spans that fit, in instructions
+    caps = np.where(dispatch, np.where(whole, DISPATCH_WHOLE, DISPATCH_MAX_REGION), MAX_REGION)
+    cuts = _cut_long_regions(positions, len(counted), at, splits, caps)
     region_start[leaders[np.searchsorted(at, cuts)]] = True
     entries = np.flatnonzero((region_start | is_entry) & ~slow)
     boundary = np.append(is_leader if is_start is None else is_leader & is_start, True)
