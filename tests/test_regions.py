@@ -194,6 +194,20 @@ def test_a_cold_run_compiles_a_dispatch_loop_as_quick_code_then_installs_it_whol
     assert first.result.exit_code == second.result.exit_code == 0 and first.result.steps == second.result.steps
 
 
+def test_a_cold_run_of_a_program_without_a_dispatch_loop_reuses_its_code_map(tmp_path):
+    program = dispatch(loop=False)
+    machine = NativeMachine(program, cache_dir=tmp_path)
+    assert machine.cm.dispatch_loops == 0 and machine.run().result.exit_code == 0
+    assert machine.code._lazy is machine.cm
+    machine.code.wait()
+
+
+def test_the_code_map_counts_its_dispatch_loops():
+    assert code_map(dispatch(), "fast").dispatch_loops == 1
+    assert code_map(dispatch(), "fast", quick=True).dispatch_loops == 0
+    assert code_map(dispatch(loop=False), "fast").dispatch_loops == 0
+
+
 def test_translate_compiles_each_mode_with_the_code_map_its_runs_use(tmp_path, monkeypatch):
     elf = tmp_path / "dispatch.elf"
     elf.write_bytes(dispatch_elf())

@@ -82,6 +82,7 @@ class CodeMap:
     wide: np.ndarray | None = None      # 2-byte slots: an instruction starting here takes two
     is_start: np.ndarray | None = None  # 2-byte slots: the sweep starts an instruction here (or not code)
     is_target: np.ndarray | None = None  # a code pointer lands here (code_pointers.py): computed jumps' switch cases
+    dispatch_loops: int = 0        # spans cut with a dispatch loop's cap (0: the quick tier's map is the same)
     float_lowering: object = None  # the soft-float library's placement (Program.float_lowering)
     site_words: np.ndarray = None  # (index, insn) of each FLOAT_SITE slot, by index: what it stores (fp_sites.site_word)
 
@@ -100,11 +101,13 @@ class CodeMap:
                  if getattr(self, name) is not None}
         return {"base": self.base, "xlen": self.xlen, "words": len(self.kind), "legal": legal,
                 "decoded": self.decoded[legal], "kind": self.kind[legal], "regions": self.regions,
-                "shift": self.shift, "float_lowering": self.float_lowering, "site_words": self.site_words, **masks}
+                "shift": self.shift, "dispatch_loops": self.dispatch_loops, "float_lowering": self.float_lowering,
+                "site_words": self.site_words, **masks}
 
     def __setstate__(self, state: dict) -> None:
         n, legal = state["words"], state["legal"]
         self.base, self.xlen, self.regions, self.shift = state["base"], state["xlen"], state["regions"], state["shift"]
+        self.dispatch_loops = state["dispatch_loops"]
         self.float_lowering, self.site_words = state["float_lowering"], state["site_words"]
         self.decoded = illegal_words(n)
         self.decoded[legal] = state["decoded"]
@@ -333,7 +336,7 @@ def discover(program, max_block: int | None = None, atomics: bool = False, dispa
     region_start[leaders[np.searchsorted(at, cuts)]] = True
     entries = np.flatnonzero((region_start | is_entry) & ~slow)
     boundary = np.append(is_leader if is_start is None else is_leader & is_start, True)
-    cm.is_leader = is_leader
+    cm.is_leader, cm.dispatch_loops = is_leader, int(dispatch.sum())
     cm.regions = _regions(base, shift, np.flatnonzero(region_start), leaders, entries, boundary)
     sites = np.flatnonzero(kind == FLOAT_SITE)
     site_words = words[sites].astype(np.int64) | 4 << 32        # what the site stores (fp_sites.site_word)

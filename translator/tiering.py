@@ -205,7 +205,7 @@ class RegionCode:
         """An empty table and the dispatcher: regions are compiled as the run reaches them, at the quick
         tier and so cut as quick code is (the background compile's code follows `cm`; the two cover the
         same entries, so either can fill any slot of the table)."""
-        self._lazy = cm = tier_code_map(self.program, self.mode, QUICK_OPT) if self.mode == "fast" else self.cm
+        self._lazy = cm = tier_code_map(self.program, self.mode, QUICK_OPT) if self.cm.dispatch_loops else self.cm
         regions = cm.regions
         counts = np.fromiter((len(r.entries) for r in regions), np.int64, len(regions))
         entries = np.fromiter((pc for r in regions for pc in r.entries), np.int64, int(counts.sum()))
