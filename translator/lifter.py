@@ -4,13 +4,16 @@ One region (translator/regions.py) becomes one function
 `i32 region_<start>(ptr ctx, i64 pc, i64 depth)` that starts at the block for `pc`, runs
 guest blocks that branch to each other directly, and returns a status with
 ctx[SLOT_PC] set to where execution goes next.  Every guest memory access is
-checked against the memory map in the generated code, one range after another
-(the stack's first for an sp-relative access), and accesses of a block through
-one base register value share one check (translator/access_groups.py); an
-access the fast checks do not cover or a misaligned jalr target leaves the
-function with STATUS_SLOW so that the interpreter performs exactly that step.
-Rare paths (slow exits, the budget, a misaligned access's count) carry branch
-weights, so LLVM lays them out of the straight line.  Instructions
+checked against the memory map in the generated code: inline, only where it almost
+always goes (aligned, one range after another, the stack's alone for an sp-relative
+access; then the input region for a load), and accesses of a block through one base
+register value share one check (translator/access_groups.py).  Anything else calls
+one of the module's cold exact helpers (exact_lines, exact_group_lines), so that the
+rare cases cost a call site each rather than blocks of their own; an access those
+do not cover or a misaligned jalr target leaves the function with STATUS_SLOW so
+that the interpreter performs exactly that step.  Rare paths (slow exits, the
+budget, the helpers' calls) carry branch weights, so LLVM lays them out of the
+straight line.  Instructions
 left to the interpreter (ecalls, atomics, illegal words, bad jumps) have no
 block: control reaching one leaves the function for a pc the dispatcher has no
 code for (STATUS_MISS).
@@ -241,8 +244,8 @@ class _RegionLifter(_Checks):
         self.leaders = set(region.leaders)
         self.calls = 0                        # guest calls made as host calls
         self.helpers: set[tuple[bool, int]] = set()     # (stores, size) of the exact helpers it calls
-        self.rotates = False                  # it calls llvm.fshr.i64 (aligned_in)
-        self.group_helper = False
+        self.rotates = False                  # it calls llvm.fshr.i64 (access)
+        self.group_helper = False             # it calls @exact_group (member_pointer)
 
     # ---- registers and counters ----------------------------------------------
     def home(self, key) -> tuple[str, str]:
@@ -736,8 +739,9 @@ class _RegionLifter(_Checks):
                pc: int) -> str:
         """The host pointer for the access at position k (at pc), in a block where the access may go on,
         counted if misaligned.  A member of a group (translator/access_groups.py): member_pointer.
-        Any other: where aligned_in's check holds, %guest + the guest address; for a load that is not
-        sp-relative, then the input region (aligned); else what the module's exact helper for the
+        Any other: where one of aligned_bounds' tests holds (a branch each), %guest + the guest
+        address; for a load that is not sp-relative, then the input region (aligned, the length loaded
+        here: rare, not at entry); else what the module's exact helper for the
         access (exact_lines) returns: it checks every range (and, for a load, the input region) and
         counts a misaligned access, or returns null, and step k leaves for the interpreter."""
         f = self.f
@@ -764,12 +768,14 @@ class _RegionLifter(_Checks):
             f.do(f"br i1 {ok}, label %{join}, label %{input_test}{LIKELY}")
             incoming.append(f"[ {fast}, %{f.label_now} ]")
             f.place(input_test)
-            length = f.let(f"load i64, ptr {f.let(self.slot(SLOT_INPUT_LEN))}")      # here: rare, not at entry
+            length = f.let(f"load i64, ptr {f.let(self.slot(SLOT_INPUT_LEN))}")
             last = f.let(f"lshr i64 {f.let(f'sub i64 {length}, {size}')}, {shift}") if shift else \
                 f.let(f"sub i64 {length}, {size}")
-            inside = f.let(f"icmp ule i64 {f.let(f'sub i64 {rotated}, {lit(lay.input_base >> shift, 64)}')}, {last}")
+            skewed = f.let(f"sub i64 {rotated}, {lit(lay.input_base >> shift, 64)}")
+            inside = f.let(f"icmp ule i64 {skewed}, {last}")
             data = f.let(f"inttoptr i64 {f.let(f'load i64, ptr {f.let(self.slot(SLOT_INPUT))}')} to ptr")
-            at_input = f.let(f"getelementptr i8, ptr {data}, i64 {f.let(f'sub i64 {a64}, {lit(lay.input_base, 64)}')}")
+            in_off = f.let(f"sub i64 {a64}, {lit(lay.input_base, 64)}")
+            at_input = f.let(f"getelementptr i8, ptr {data}, i64 {in_off}")
             f.do(f"br i1 {inside}, label %{join}, label %{cold}{LIKELY}")
             incoming.append(f"[ {at_input}, %{input_test} ]")
         else:
@@ -983,8 +989,8 @@ def exact_group_lines(layout: Layout) -> list[str]:
     f.place("slow")
     f.do(f"store i64 %leader, ptr {f.let(slot(SLOT_BLOCK_START))}")
     f.do("ret ptr null")
-    return ["define internal preserve_mostcc ptr @exact_group(ptr %ctx, i64 %low, i64 %span, i64 %skew, i64 %align, "
-            "i64 %leader) cold noinline nounwind {", *f.lines, "}", ""]
+    return ["define internal preserve_mostcc ptr @exact_group(ptr %ctx, i64 %low, i64 %span, i64 %skew, "
+            "i64 %align, i64 %leader) cold noinline nounwind {", *f.lines, "}", ""]
 
 
 def lift_module(cm: CodeMap, regions: list[Region], mode: str, layout: Layout, name: str = "guest") -> str:
