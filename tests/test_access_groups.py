@@ -1,13 +1,14 @@
 """Accesses through one base register value share one range check (translator/access_groups.py).
 
-Where the group's check fails, each member takes its own exact check, so a fault still stops at
-exactly the faulting member with the interpreter's message and step count, and the misaligned
-count is the interpreter's."""
+Where the group's check fails, a group of loads based in the input region reads it (the module's
+exact_group helper); any other group leaves for the interpreter at its first member, and the
+interpreter runs the rest of the block, so a fault still stops at exactly the faulting member with
+the interpreter's message and step count, and the misaligned count is the interpreter's."""
 from dataclasses import replace
 
 import pytest
 
-from differential import CODE, DATA, SMALL_RAM, asm, check, keyed, li
+from differential import CODE, DATA, SMALL_RAM, asm, check, keyed, li, run_both
 from guest_asm import DATA_SIZE, EXIT
 from runtime.memory_map import INPUT_BASE
 from translator.access_groups import Group, access_groups
@@ -26,7 +27,7 @@ def groups_of(source: str) -> dict[int, Group]:
 
 def test_accesses_through_one_base_value_share_one_group():
     groups = groups_of(f"ld a0, 8(sp)\nsw a0, -4(sp)\nlbu a2, 20(sp)\nld a3, 0(a1)\n{EXIT}")
-    assert groups[0] is groups[1] is groups[2] == Group(base=2, first=0, low=-4, span=25, align=8, stores=True)
+    assert groups[0] is groups[1] is groups[2] == Group(base=2, first=0, low=-4, span=25, align=8, stores=True, phase=0)
     assert 3 not in groups                            # alone through a1: its own check
 
 
@@ -90,3 +91,33 @@ def test_a_group_reading_the_input_region_loads_from_it(jit_cache):
     result, _ = check(asm(source), input_bytes=b"\x05\x01\x02\x03\x04", cache_dir=jit_cache)
     assert result.fault is None and result.misaligned == 1
     assert [result.regs[r] for r in (12, 13, 14)] == [5, 5, 0x04030201]
+
+
+def test_a_group_of_loads_longer_than_the_input_faults_at_the_member_past_its_end(jit_cache):
+    source = f"{li('a1', INPUT_BASE)}ld a2, 0(a1)\nld a3, 8(a1)\nld a4, 16(a1)\n{EXIT}"
+    result, _ = check(asm(source), input_bytes=b"\x07" * 8, cache_dir=jit_cache)
+    assert "the input region" in str(result.fault) and result.regs[12] == 8 and result.regs[13] == 0x0707070707070707
+
+
+def test_a_group_with_a_misaligned_base_goes_to_the_interpreter_at_its_first_member(jit_cache):
+    program = asm(f"{li('a1', DATA + 2)}lw a2, 0(a1)\nlw a3, 4(a1)\naddi a4, a2, 1\n{EXIT}")
+    interp_result, _, native_run, _ = run_both(program, cache_dir=jit_cache, tier_up=False)
+    assert native_run.result.misaligned == interp_result.misaligned == 2
+    assert native_run.stats["slow_steps"] == 1 and native_run.stats["mid_block_steps"] >= 2
+
+
+def test_a_group_with_an_aligned_base_in_ram_takes_no_step_in_the_interpreter(jit_cache):
+    program = asm(f"{li('a1', DATA)}lw a2, 0(a1)\nlw a3, 4(a1)\nsd a3, 8(a1)\n{EXIT}")
+    _, _, native_run, _ = run_both(program, cache_dir=jit_cache, tier_up=False)
+    assert native_run.stats["slow_steps"] == 0 and native_run.stats["mid_block_steps"] == 0
+
+
+def test_a_group_is_aligned_by_its_widest_member_not_by_its_base():
+    group = groups_of(f"sd a3, -20(a5)\nlbu a2, 16(a5)\nlw a4, -8(a5)\n{EXIT}")[0]
+    assert group.align == 8 and group.phase == 4 and group.misaligned(-8, 4) == 0 and group.misaligned(-18, 4) == 1
+
+
+def test_a_group_whose_widest_member_is_aligned_off_an_unaligned_base_takes_no_step_in_the_interpreter(jit_cache):
+    program = asm(f"{li('a5', DATA + 0x104)}sd a3, -20(a5)\nlbu a2, 16(a5)\nlh a4, -7(a5)\n{EXIT}")
+    interp_result, _, native_run, _ = run_both(program, regs={"a3": 5}, cache_dir=jit_cache, tier_up=False)
+    assert native_run.stats["slow_steps"] == 0 and native_run.result.misaligned == interp_result.misaligned == 1

@@ -4,10 +4,10 @@ Loads and stores through the same value of a base register (spills and reloads
 through sp, a struct's fields) touch bytes within 4 KiB of each other.  The
 lifter checks such a group once, at its first member: the whole span
 [base + lowest offset, base + highest offset + size) in RAM, clear of the guard
-page, and the base aligned to the group's widest access (so whether each member
-is misaligned is known from its offset alone).  Where that holds, every member
-is a plain host access; where it does not, each member takes its own exact check,
-as an access outside any group does.
+page, and the group's widest access aligned (so whether each member is
+misaligned is known from its offset alone).  Where that holds, every member is a
+plain host access; where it does not, a group of loads in the input region reads
+it, and any other group leaves for the interpreter at its first member.
 """
 from dataclasses import dataclass
 
@@ -21,12 +21,14 @@ class Group:
     first: int                  # the position in its block of the first member, where the check goes
     low: int                    # the lowest offset of a member
     span: int                   # bytes from base + low to the end of the highest member
-    align: int                  # the widest member's size: the base must be a multiple of it
+    align: int                  # the widest member's size: base + phase must be a multiple of it
     stores: bool                # some member stores: the span must lie where stores may go
+    phase: int = 0              # the (first) widest member's offset, mod align: that member is aligned
 
     def misaligned(self, offset: int, size: int) -> int:
-        """1 if a member at `offset` of `size` bytes is misaligned when the check held (base aligned)."""
-        return int(offset % size != 0)
+        """1 if a member at `offset` of `size` bytes is misaligned when the check held (base + phase
+        aligned; a member's size divides align)."""
+        return int((offset - self.phase) % size != 0)
 
 
 def access_groups(cm: CodeMap, indices) -> dict[int, Group]:
@@ -53,7 +55,9 @@ def access_groups(cm: CodeMap, indices) -> dict[int, Group]:
         if len(accesses) < 2:
             continue
         low = min(imm for _, imm, _, _ in accesses)
+        align = max(size for _, _, size, _ in accesses)
+        widest = next(imm for _, imm, size, _ in accesses if size == align)
         group = Group(base, accesses[0][0], low, max(imm + size for _, imm, size, _ in accesses) - low,
-                      max(size for _, _, size, _ in accesses), any(store for *_, store in accesses))
+                      align, any(store for *_, store in accesses), widest % align)
         groups.update((k, group) for k, *_ in accesses)
     return groups

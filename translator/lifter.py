@@ -4,13 +4,16 @@ One region (translator/regions.py) becomes one function
 `i32 region_<start>(ptr ctx, i64 pc, i64 depth)` that starts at the block for `pc`, runs
 guest blocks that branch to each other directly, and returns a status with
 ctx[SLOT_PC] set to where execution goes next.  Every guest memory access is
-checked against the memory map in the generated code, one range after another
-(the stack's first for an sp-relative access), and accesses of a block through
-one base register value share one check (translator/access_groups.py); an
-access the fast checks do not cover or a misaligned jalr target leaves the
-function with STATUS_SLOW so that the interpreter performs exactly that step.
-Rare paths (slow exits, the budget, a misaligned access's count) carry branch
-weights, so LLVM lays them out of the straight line.  Instructions
+checked against the memory map in the generated code: inline, only where it almost
+always goes (aligned, one range after another, the stack's alone for an sp-relative
+access; then the input region for a load), and accesses of a block through one base
+register value share one check (translator/access_groups.py).  Anything else calls
+one of the module's cold exact helpers (exact_lines, exact_group_lines), so that the
+rare cases cost a call site each rather than blocks of their own; an access those
+do not cover or a misaligned jalr target leaves the function with STATUS_SLOW so
+that the interpreter performs exactly that step.  Rare paths (slow exits, the
+budget, the helpers' calls) carry branch weights, so LLVM lays them out of the
+straight line.  Instructions
 left to the interpreter (ecalls, atomics, illegal words, bad jumps) have no
 block: control reaching one leaves the function for a pc the dispatcher has no
 code for (STATUS_MISS).
@@ -195,13 +198,48 @@ def arith(f: _Function, name: str, a: str, c: str, bits: int) -> str:
     raise ValueError(f"no semantics for {name}")
 
 
-class _RegionLifter:
+class _Checks:
+    """The memory map's range tests, written into a function's text (a region's, or an exact helper's)."""
+
+    def __init__(self, f: _Function, layout: Layout):
+        self.f, self.layout = f, layout
+
+    def slot(self, index: int) -> str:
+        return f"getelementptr i64, ptr %ctx, i64 {index}"
+
+    def ram_ranges(self, size: int, stores: bool) -> list[tuple[int, int]]:
+        """The [first, last] offsets (from ram_base) at which `size` bytes lie in RAM, clear of the guard
+        page and the map's holes; for a store (`stores`), also at or above writable_lo or below
+        read_only_lo (not over code and read-only data)."""
+        lay = self.layout
+        lowest, below = (lay.writable_lo, lay.read_only_lo) if stores else (0, 0)
+        edges = [lowest]
+        for lo, hi in sorted([(lay.guard_lo, lay.guard_hi), *lay.holes]):
+            edges += [lo, max(hi, lowest)]
+        ranges = [(a, b - size) for a, b in zip(edges[::2], [*edges[1::2], lay.ram_size])]
+        return [(lo, hi) for lo, hi in [*ranges, (0, below - size)] if lo <= hi]
+
+    def within(self, off: str, lo: int, hi: int) -> str:
+        """off in [lo, hi], as one unsigned compare: off - lo <= hi - lo."""
+        f = self.f
+        return f.let(f"icmp ule i64 {f.let(f'sub i64 {off}, {lit(lo, 64)}')}, {lit(hi - lo, 64)}")
+
+    def in_ram(self, off: str, size: int, stores: bool) -> str:
+        """The i1 that off (from ram_base) covers size bytes of RAM where ram_ranges allows."""
+        ok = "false"
+        for lo, hi in self.ram_ranges(size, stores):
+            test = self.within(off, lo, hi)
+            ok = test if ok == "false" else self.f.let(f"or i1 {ok}, {test}")
+        return ok
+
+
+class _RegionLifter(_Checks):
     def __init__(self, cm: CodeMap, region: Region, mode: str, layout: Layout):
-        self.cm, self.region, self.mode, self.layout = cm, region, mode, layout
+        super().__init__(_Function(), layout)
+        self.cm, self.region, self.mode = cm, region, mode
         self.xlen = cm.xlen
         self.T = f"i{self.xlen}"
         self.mask = (1 << self.xlen) - 1
-        self.f = _Function()
         self.used: set[int] = set()           # guest registers the region touches
         self.values: dict = {}                # register or counter -> its SSA value in the current block
         self.dirty: set = set()
@@ -209,6 +247,9 @@ class _RegionLifter:
         self.leaders = set(region.leaders)
         self.targets = cm.targets(region)     # a computed jump's switch cases
         self.calls = 0                        # guest calls made as host calls
+        self.helpers: set[tuple[bool, int]] = set()     # (stores, size) of the exact helpers it calls
+        self.rotates = False                  # it calls llvm.fshr.i64 (access)
+        self.group_helper = False             # it calls @exact_group (member_pointer)
 
     # ---- registers and counters ----------------------------------------------
     def home(self, key) -> tuple[str, str]:
@@ -327,9 +368,6 @@ class _RegionLifter:
         return "\n".join([f"define i32 @{region_name(self.region)}(ptr noalias %ctx, i64 %pc, i64 %depth) {{",
                           *self.entry_lines(), *miss, *body, *self.exit_lines(), "}", ""])
 
-    def slot(self, index: int) -> str:
-        return f"getelementptr i64, ptr %ctx, i64 {index}"
-
     def entry_lines(self) -> list[str]:
         """The entry block: the context's fields, then a switch on the pc over every entry of the region.
         It cannot be trimmed as a computed jump's switch is: a budget yield leaves at the start of any
@@ -433,7 +471,7 @@ class _RegionLifter:
         indices = cm.block(leader, self.region)
         self.leader = leader
         self.groups = access_groups(cm, indices) if self.mode != "full" else {}
-        self.group_ok: dict[Group, str] = {}
+        self.group_base: dict[Group, str] = {}       # a group -> the host address of guest address 0
         n = len(indices)
         steps = self.get("steps")
         over = f.let(f"icmp ugt i64 {f.let(f'add i64 {steps}, {n}')}, %budget")
@@ -608,66 +646,41 @@ class _RegionLifter:
         base = self.get(rs1)
         return base, self.to64(self.f.let(f"add {self.T} {base}, {lit(imm, self.xlen)}"))
 
-    def ram_ranges(self, size: int, stores: bool) -> list[tuple[int, int]]:
-        """The [first, last] offsets (from ram_base) at which `size` bytes lie in RAM, clear of the guard
-        page and the map's holes; for a store (`stores`), also at or above writable_lo or below
-        read_only_lo (not over code and read-only data)."""
-        lay = self.layout
-        lowest, below = (lay.writable_lo, lay.read_only_lo) if stores else (0, 0)
-        edges = [lowest]
-        for lo, hi in sorted([(lay.guard_lo, lay.guard_hi), *lay.holes]):
-            edges += [lo, max(hi, lowest)]
-        ranges = [(a, b - size) for a, b in zip(edges[::2], [*edges[1::2], lay.ram_size])]
-        return [(lo, hi) for lo, hi in [*ranges, (0, below - size)] if lo <= hi]
-
-    def within(self, off: str, lo: int, hi: int) -> str:
-        """off in [lo, hi], as one unsigned compare: off - lo <= hi - lo."""
-        f = self.f
-        return f.let(f"icmp ule i64 {f.let(f'sub i64 {off}, {lit(lo, 64)}')}, {lit(hi - lo, 64)}")
-
-    def in_ram(self, off: str, size: int, stores: bool) -> str:
-        """The i1 that off (from ram_base) covers size bytes of RAM where ram_ranges allows."""
-        ok = "false"
-        for lo, hi in self.ram_ranges(size, stores):
-            test = self.within(off, lo, hi)
-            ok = test if ok == "false" else self.f.let(f"or i1 {ok}, {test}")
-        return ok
-
-    def ram_branch(self, off: str, size: int, stores: bool, ok: str, fail: str, stack: bool) -> None:
-        """Branch to `ok` if off covers size bytes of RAM where ram_ranges allows, else to `fail`: one
-        range after another, the stack's first for an sp-relative access (`stack`), so that the
-        common access costs one compare."""
-        f = self.f
+    def fast_ranges(self, size: int, stores: bool, stack: bool) -> list[tuple[int, int]]:
+        """The ranges an access's inline check tries, in order: every range of ram_ranges (the one below
+        the guard page first), or for an sp-relative access (`stack`) under a map with a guard page
+        only the stack's: anything else (an sp-relative access outside the stack, a misaligned access,
+        the input region, a slow exit) is the exact helper's (exact_lines)."""
         ranges = self.ram_ranges(size, stores)
-        if stack:
-            ranges.sort(key=lambda r: r[0] < self.layout.guard_hi)
-        for n, (lo, hi) in enumerate(ranges):
-            after = fail if n == len(ranges) - 1 else f.new_label()
-            f.do(f"br i1 {self.within(off, lo, hi)}, label %{ok}, label %{after}{LIKELY}")
-            if after != fail:
-                f.place(after)
-        if not ranges:
-            f.do(f"br label %{fail}")
+        lay = self.layout
+        if stack and lay.guard_lo < lay.guard_hi:
+            stack_ranges = [r for r in ranges if r[0] >= lay.guard_hi]
+            return stack_ranges[:1] or ranges
+        return ranges
 
-    def count_misaligned(self, addr64: str, size: int, cold: bool = False) -> str:
-        """Add one to the misaligned counter if the access is misaligned; the 0/1 flag for the row.
-        By a branch to an increment (two blocks, a test and a jump where aligned), unless the access
-        is on a `cold` path or in full mode (which needs the flag): by arithmetic there."""
+    def aligned_bounds(self, size: int, stores: bool, stack: bool) -> list[tuple[int, int]]:
+        """For each of fast_ranges, (first, count): an access of `size` bytes at guest address a is
+        aligned and lies in that range iff rotr(a, log2(size)) - first <= count, unsigned (one
+        subtraction and one compare): the rotation moves a misaligned address's low bits to the top,
+        past every range's end."""
+        base, shift = self.layout.ram_base, size.bit_length() - 1
+        bounds = []
+        for lo, hi in self.fast_ranges(size, stores, stack):
+            first = -(-(base + lo) // size) * size           # the lowest aligned address of the range
+            if first <= base + hi:
+                bounds.append((first >> shift, (base + hi - first) >> shift))
+        return bounds
+
+    def count_misaligned(self, addr64: str, size: int) -> str:
+        """Full mode: add one to the misaligned counter if the access is misaligned; the 0/1 flag for the
+        row (by arithmetic: the row needs the flag)."""
         if size == 1:
             return "0"
         f = self.f
         misaligned = f.let(f"icmp ne i64 {f.let(f'and i64 {addr64}, {size - 1}')}, 0")
-        if self.mode == "full" or cold:
-            flag = f.let(f"zext i1 {misaligned} to i64")
-            self.add_misaligned(flag)
-            return flag
-        count, join = f.new_label(), f.new_label()
-        f.do(f"br i1 {misaligned}, label %{count}, label %{join}{UNLIKELY}")
-        f.place(count)
-        self.add_misaligned("1")
-        f.do(f"br label %{join}")
-        f.place(join)
-        return "0"
+        flag = f.let(f"zext i1 {misaligned} to i64")
+        self.add_misaligned(flag)
+        return flag
 
     def add_misaligned(self, count: str) -> None:
         """Add to the misaligned counter in its context slot."""
@@ -690,11 +703,8 @@ class _RegionLifter:
             raw = f.let(f"trunc i64 {raw64} to {S}") if size < 8 else raw64
             flag = self.count_misaligned(a64, size)
         else:
-            def plain(at: str) -> str:
-                return f.let(f"load {S}, ptr {at}, align 1")
-            def checked(off: str) -> str:
-                return self.checked_load(off, a64, S, size, pc, k, rs1 == SP)
-            raw = self.access(k, base, imm, a64, size, plain, checked)
+            at = self.access(k, base, imm, a64, size, False, rs1 == SP, pc)
+            raw = f.let(f"load {S}, ptr {at}, align 1")
             raw64 = f.let(f"zext {S} {raw} to i64") if size < 8 else raw
             if self.mode == "minimal":
                 f.do(f"store i64 {raw64}, ptr {self.next_log_position()}")
@@ -709,31 +719,6 @@ class _RegionLifter:
         row.update(a=self.to64(base), b=lit(imm & self.mask, 64), c=self.to64(value) if rd else "0",
                    addr=a64, mem=raw64, flags=flag)
 
-    def checked_load(self, off: str, a64: str, S: str, size: int, pc: int, k: int, stack: bool) -> str:
-        """A load under its own check: from RAM or the input region, else step k goes to the interpreter."""
-        f = self.f
-        from_ram, not_ram, from_input, slow, join = (f.new_label() for _ in range(5))
-        self.ram_branch(off, size, False, from_ram, not_ram, stack)
-        f.place(from_ram)
-        v_ram = f.let(f"load {S}, ptr {f.let(f'getelementptr i8, ptr %ram, i64 {off}')}, align 1")
-        f.do(f"br label %{join}")
-        f.place(not_ram)
-        if self.layout.input_base is None:
-            in_off, in_ok = "0", "false"
-        else:
-            in_off = f.let(f"sub i64 {a64}, {lit(self.layout.input_base, 64)}")
-            length = f.let(f"load i64, ptr {f.let(self.slot(SLOT_INPUT_LEN))}")      # here: rare, not at entry
-            in_ok = f.let(f"icmp ule i64 {in_off}, {f.let(f'sub i64 {length}, {size}')}")
-        f.do(f"br i1 {in_ok}, label %{from_input}, label %{slow}")
-        f.place(from_input)
-        data = f.let(f"inttoptr i64 {f.let(f'load i64, ptr {f.let(self.slot(SLOT_INPUT))}')} to ptr")
-        v_in = f.let(f"load {S}, ptr {f.let(f'getelementptr i8, ptr {data}, i64 {in_off}')}, align 1")
-        f.do(f"br label %{join}")
-        f.place(slow)
-        self.slow_exit(pc, k)
-        f.place(join)
-        return f.let(f"phi {S} [ {v_ram}, %{from_ram} ], [ {v_in}, %{from_input} ]")
-
     def lift_store(self, opcode: Opcode, rs1: int, rs2: int, imm: int, pc: int, k: int, row: dict) -> None:
         f = self.f
         size = opcode.size
@@ -745,70 +730,124 @@ class _RegionLifter:
         if self.mode == "full":
             flag = self.count_misaligned(a64, size)
         else:
-            def plain(at: str) -> None:
-                f.do(f"store {S} {narrow}, ptr {at}, align 1")
-
-            def checked(off: str) -> None:
-                go_on, slow = f.new_label(), f.new_label()
-                self.ram_branch(off, size, True, go_on, slow, rs1 == SP)
-                f.place(slow)
-                self.slow_exit(pc, k)
-                f.place(go_on)
-                plain(f.let(f"getelementptr i8, ptr %ram, i64 {off}"))
-            self.access(k, base, imm, a64, size, plain, checked)
+            at = self.access(k, base, imm, a64, size, True, rs1 == SP, pc)
+            f.do(f"store {S} {narrow}, ptr {at}, align 1")
         stored = f.let(f"zext {S} {narrow} to i64") if size < 8 else narrow
         row.update(a=self.to64(base), b=self.to64(value), c=stored, addr=a64, flags=flag)
 
-    def access(self, k: int, base: str, imm: int, a64: str, size: int, plain, checked) -> str | None:
-        """The access at position k, counted if misaligned: `checked(off)` (its own check, off from
-        ram_base) outside a group; in a group (translator/access_groups.py), `plain(pointer)` where the
-        group's check held (the pointer is %guest + the guest address: x86 folds base register and
-        offset into the access), else `checked(off)`.  The value loaded, if any."""
+    def access(self, k: int, base: str, imm: int, a64: str, size: int, stores: bool, stack: bool,
+               pc: int) -> str:
+        """The host pointer for the access at position k (at pc), in a block where the access may go on,
+        counted if misaligned.  A member of a group (translator/access_groups.py): member_pointer.
+        Any other: where one of aligned_bounds' tests holds (a branch each), %guest + the guest
+        address; for a load that is not sp-relative, then the input region (aligned, the length loaded
+        here: rare, not at entry); else what the module's exact helper for the
+        access (exact_lines) returns: it checks every range (and, for a load, the input region) and
+        counts a misaligned access, or returns null, and step k leaves for the interpreter."""
         f = self.f
         group = self.groups.get(k)
-        if group is None:
-            value = checked(f.let(f"sub i64 {a64}, {lit(self.layout.ram_base, 64)}"))
-            self.count_misaligned(a64, size)
-            return value
-        ok = self.group_check(group, base)
-        fast, exact, join = f.new_label(), f.new_label(), f.new_label()
-        f.do(f"br i1 {ok}, label %{fast}, label %{exact}{LIKELY}")
-        f.place(fast)
-        fast_value = plain(self.guest_pointer(base, imm))
+        if group is not None:
+            return self.member_pointer(group, base, imm, size, k, pc)
+        cold, join = f.new_label(), f.new_label()
+        fast = f.let(f"getelementptr i8, ptr %guest, i64 {a64}")
+        lay = self.layout
+        shift = size.bit_length() - 1
+        rotated = a64 if shift == 0 else f.let(f"call i64 @llvm.fshr.i64(i64 {a64}, i64 {a64}, i64 {shift})")
+        self.rotates |= shift > 0
+        incoming, ok = [], "false"
+        for first, count in self.aligned_bounds(size, stores, stack):
+            if ok != "false":             # a branch per range: LLVM keeps an `or` of tests as setcc and or
+                after = f.new_label()
+                f.do(f"br i1 {ok}, label %{join}, label %{after}{LIKELY}")
+                incoming.append(f"[ {fast}, %{f.label_now} ]")
+                f.place(after)
+            ok = f.let(f"icmp ule i64 {f.let(f'sub i64 {rotated}, {lit(first, 64)}')}, {lit(count, 64)}")
+        inline_input = not stores and not stack and lay.input_base is not None and lay.input_base % size == 0
+        if inline_input:
+            input_test = f.new_label()
+            f.do(f"br i1 {ok}, label %{join}, label %{input_test}{LIKELY}")
+            incoming.append(f"[ {fast}, %{f.label_now} ]")
+            f.place(input_test)
+            length = f.let(f"load i64, ptr {f.let(self.slot(SLOT_INPUT_LEN))}")
+            last = f.let(f"lshr i64 {f.let(f'sub i64 {length}, {size}')}, {shift}") if shift else \
+                f.let(f"sub i64 {length}, {size}")
+            skewed = f.let(f"sub i64 {rotated}, {lit(lay.input_base >> shift, 64)}")
+            inside = f.let(f"icmp ule i64 {skewed}, {last}")
+            data = f.let(f"inttoptr i64 {f.let(f'load i64, ptr {f.let(self.slot(SLOT_INPUT))}')} to ptr")
+            in_off = f.let(f"sub i64 {a64}, {lit(lay.input_base, 64)}")
+            at_input = f.let(f"getelementptr i8, ptr {data}, i64 {in_off}")
+            f.do(f"br i1 {inside}, label %{join}, label %{cold}{LIKELY}")
+            incoming.append(f"[ {at_input}, %{input_test} ]")
+        else:
+            f.do(f"br i1 {ok}, label %{join}, label %{cold}{LIKELY}")
+            incoming.append(f"[ {fast}, %{f.label_now} ]")
+        f.place(cold)
+        helper = f"@exact_{'store' if stores else 'load'}{size}"
+        self.helpers.add((stores, size))
+        at = f.let(f"call preserve_mostcc ptr {helper}(ptr %ctx, i64 {a64}, i64 {self.leader})")
+        steps = f.let(f"add i64 {self.block_steps}, {k}")
+        self.exit_edge(str(pc), STATUS_SLOW, pc, steps)
+        f.do(f"br i1 {f.let(f'icmp eq ptr {at}, null')}, label %exit, label %{join}{UNLIKELY}")
+        incoming.append(f"[ {at}, %{cold} ]")
+        f.place(join)
+        return f.let(f"phi ptr {', '.join(incoming)}")
+
+    def member_pointer(self, group: Group, base: str, imm: int, size: int, k: int, pc: int) -> str:
+        """The host pointer of a group member (at position k, at pc), counted if misaligned.  At the first
+        member, the group's check (group_check) once for all of them: where it holds, members are
+        plain accesses at %guest + base + offset (x86 folds that into one operand).  Where it fails, a
+        group of loads calls the module's exact_group helper (exact_group_lines), which gives the
+        input region's base for a span in it; anything else (a store group, a span reaching past RAM
+        or the input, a misaligned widest member) leaves for the interpreter at the first member, and
+        the interpreter runs the rest of the block (a miss in its middle): a fault stops at exactly
+        the faulting member, and misaligned members are counted as the interpreter counts them."""
+        f = self.f
+        if group not in self.group_base:
+            ok, low = self.group_check(group, base)
+            cold, join = f.new_label(), f.new_label()
+            f.do(f"br i1 {ok}, label %{join}, label %{cold}{LIKELY}")
+            here = f.label_now
+            f.place(cold)
+            steps = f.let(f"add i64 {self.block_steps}, {k}")
+            self.exit_edge(str(pc), STATUS_SLOW, pc, steps)
+            if group.stores or self.layout.input_base is None:
+                f.do(f"store i64 {self.leader}, ptr {f.let(self.slot(SLOT_BLOCK_START))}")
+                f.do("br label %exit")
+                self.group_base[group] = "%guest"
+            else:
+                self.group_helper = True
+                skew = group.phase - group.low            # low + skew is the widest member's address, mod align
+                hb = f.let(f"call preserve_mostcc ptr @exact_group(ptr %ctx, i64 {low}, i64 {group.span}, "
+                           f"i64 {skew}, i64 {group.align}, i64 {self.leader})")
+                f.do(f"br i1 {f.let(f'icmp eq ptr {hb}, null')}, label %exit, label %{join}{UNLIKELY}")
+                self.group_base[group] = f"%g{join}"
+                f.place(join)
+                f.do(f"%g{join} = phi ptr [ %guest, %{here} ], [ {hb}, %{cold} ]")
+            if f.label_now != join:
+                f.place(join)
         if group.misaligned(imm, size):
             self.add_misaligned("1")
-        f.do(f"br label %{join}")
-        f.place(exact)
-        exact_value = checked(f.let(f"sub i64 {a64}, {lit(self.layout.ram_base, 64)}"))
-        self.count_misaligned(a64, size, cold=True)
-        exact_end = f.label_now
-        f.do(f"br label %{join}")
-        f.place(join)
-        if fast_value is None:
-            return None
-        S = f"i{8 * size}"
-        return f.let(f"phi {S} [ {fast_value}, %{fast} ], [ {exact_value}, %{exact_end} ]")
+        return self.guest_pointer(base, imm, self.group_base[group])
 
-    def guest_pointer(self, base: str, imm: int) -> str:
+    def guest_pointer(self, base: str, imm: int, guest: str = "%guest") -> str:
         """%guest + base + imm, formed in the block of the access so that x86 folds it into one operand."""
         f = self.f
         if self.xlen == 64:
-            return f.let(f"getelementptr i8, ptr {f.let(f'getelementptr i8, ptr %guest, i64 {base}')}, i64 {imm}")
-        return f.let(f"getelementptr i8, ptr %guest, i64 {self.to64(f.let(f'add i32 {base}, {lit(imm, 32)}'))}")
+            return f.let(f"getelementptr i8, ptr {f.let(f'getelementptr i8, ptr {guest}, i64 {base}')}, i64 {imm}")
+        return f.let(f"getelementptr i8, ptr {guest}, i64 {self.to64(f.let(f'add i32 {base}, {lit(imm, 32)}'))}")
 
-    def group_check(self, group: Group, base: str) -> str:
-        """The i1 that a group's span lies where its members may go and its base is aligned (made at its
-        first member, which every other member follows in the block)."""
-        if group not in self.group_ok:
-            f, lay = self.f, self.layout
-            low = self.to64(f.let(f"add {self.T} {base}, {lit(group.low, self.xlen)}"))
-            off = f.let(f"sub i64 {low}, {lit(lay.ram_base, 64)}")
-            ok = self.in_ram(off, group.span, group.stores)
-            if group.align > 1:
-                aligned = f.let(f"icmp eq {self.T} {f.let(f'and {self.T} {base}, {group.align - 1}')}, 0")
-                ok = f.let(f"and i1 {ok}, {aligned}")
-            self.group_ok[group] = ok
-        return self.group_ok[group]
+    def group_check(self, group: Group, base: str) -> tuple[str, str]:
+        """(ok, low): the i1 that a group's span lies where its members may go and its widest member is
+        aligned, and the span's first address (i64)."""
+        f, lay = self.f, self.layout
+        low = self.to64(f.let(f"add {self.T} {base}, {lit(group.low, self.xlen)}"))
+        off = f.let(f"sub i64 {low}, {lit(lay.ram_base, 64)}")
+        ok = self.in_ram(off, group.span, group.stores)
+        if group.align > 1:
+            anchor = f.let(f"add {self.T} {base}, {lit(group.phase, self.xlen)}") if group.phase else base
+            aligned = f.let(f"icmp eq {self.T} {f.let(f'and {self.T} {anchor}, {group.align - 1}')}, 0")
+            ok = f.let(f"and i1 {ok}, {aligned}")
+        return ok, low
 
     def lift_atomic(self, opcode: Opcode, rd: int, rs1: int, rs2: int, pc: int, k: int) -> None:
         """LR/SC and AMOs, in fast mode only (regions.code_map): an access the fast checks cover
@@ -887,12 +926,93 @@ def log_entries_per_step(cm: CodeMap) -> int:
     return fp_lift.RETURN_LOADS if bool(np.any(cm.kind == FLOAT_RETURN)) else 1
 
 
+def exact_lines(layout: Layout, stores: bool, size: int) -> list[str]:
+    """`ptr @exact_load<size>(ptr ctx, i64 addr, i64 leader)` (`@exact_store<size>` for a store): the
+    exact check of an access that a region's inline check did not cover, emitted once per module (an
+    internal, cold function; preserve_mostcc, so its caller saves nothing around the call).  The host
+    pointer to access, with the access counted in ctx[SLOT_MISALIGNED] if misaligned, where the access
+    lies in RAM where ram_ranges allows (a load also in the input region); else null, with the
+    block's start (`leader`) in ctx[SLOT_BLOCK_START], and the caller leaves for the interpreter."""
+    f = _Function()
+    checks = _Checks(f, layout)
+    slot = checks.slot
+    f.place("entry")
+    off = f.let(f"sub i64 %addr, {lit(layout.ram_base, 64)}")
+    ram = f.let(f"inttoptr i64 {f.let(f'load i64, ptr {f.let(slot(SLOT_RAM))}')} to ptr")
+    f.do(f"br i1 {checks.in_ram(off, size, stores)}, label %ram, label %not_ram")
+    f.place("ram")
+    incoming = [f"[ {f.let(f'getelementptr i8, ptr {ram}, i64 {off}')}, %ram ]"]
+    f.do("br label %found")
+    f.place("not_ram")
+    if stores or layout.input_base is None:
+        f.do("br label %slow")
+    else:
+        in_off = f.let(f"sub i64 %addr, {lit(layout.input_base, 64)}")
+        length = f.let(f"load i64, ptr {f.let(slot(SLOT_INPUT_LEN))}")
+        in_ok = f.let(f"icmp ule i64 {in_off}, {f.let(f'sub i64 {length}, {size}')}")
+        f.do(f"br i1 {in_ok}, label %input, label %slow")
+        f.place("input")
+        data = f.let(f"inttoptr i64 {f.let(f'load i64, ptr {f.let(slot(SLOT_INPUT))}')} to ptr")
+        incoming.append(f"[ {f.let(f'getelementptr i8, ptr {data}, i64 {in_off}')}, %input ]")
+        f.do("br label %found")
+    f.place("found")
+    at = f.let(f"phi ptr {', '.join(incoming)}")
+    if size > 1:
+        misaligned = f.let(f"icmp ne i64 {f.let(f'and i64 %addr, {size - 1}')}, 0")
+        count = f.let(slot(SLOT_MISALIGNED))
+        old = f.let(f"load i64, ptr {count}")
+        flag = f.let(f"zext i1 {misaligned} to i64")
+        f.do(f"store i64 {f.let(f'add i64 {old}, {flag}')}, ptr {count}")
+    f.do(f"ret ptr {at}")
+    f.place("slow")
+    f.do(f"store i64 %leader, ptr {f.let(slot(SLOT_BLOCK_START))}")
+    f.do("ret ptr null")
+    name = f"exact_{'store' if stores else 'load'}{size}"
+    return [f"define internal preserve_mostcc ptr @{name}(ptr %ctx, i64 %addr, i64 %leader) cold noinline "
+            "nounwind {", *f.lines, "}", ""]
+
+
+def exact_group_lines(layout: Layout) -> list[str]:
+    """`ptr @exact_group(ptr ctx, i64 low, i64 span, i64 skew, i64 align, i64 leader)`: where a group of
+    loads whose inline check failed may go on (emitted once per module, like exact_lines): the host
+    address of guest address 0 for the input region if the span [low, low + span) lies in it and
+    low + skew (the widest member's address) is a multiple of align, else null, with the block's start
+    in ctx[SLOT_BLOCK_START]."""
+    f = _Function()
+    slot = _Checks(f, layout).slot
+    f.place("entry")
+    in_off = f.let(f"sub i64 %low, {lit(layout.input_base, 64)}")
+    length = f.let(f"load i64, ptr {f.let(slot(SLOT_INPUT_LEN))}")
+    fits = f.let(f"icmp ule i64 %span, {length}")             # a span longer than the input is not in it
+    room = f.let(f"sub i64 {length}, %span")
+    inside = f.let(f"and i1 {fits}, {f.let(f'icmp ule i64 {in_off}, {room}')}")
+    mask = f.let("sub i64 %align, 1")
+    widest = f.let("add i64 %low, %skew")
+    aligned = f.let(f"icmp eq i64 {f.let(f'and i64 {widest}, {mask}')}, 0")
+    f.do(f"br i1 {f.let(f'and i1 {inside}, {aligned}')}, label %input, label %slow")
+    f.place("input")
+    data = f.let(f"inttoptr i64 {f.let(f'load i64, ptr {f.let(slot(SLOT_INPUT))}')} to ptr")
+    f.do(f"ret ptr {f.let(f'getelementptr i8, ptr {data}, i64 {lit(-layout.input_base, 64)}')}")
+    f.place("slow")
+    f.do(f"store i64 %leader, ptr {f.let(slot(SLOT_BLOCK_START))}")
+    f.do("ret ptr null")
+    return ["define internal preserve_mostcc ptr @exact_group(ptr %ctx, i64 %low, i64 %span, i64 %skew, "
+            "i64 %align, i64 %leader) cold noinline nounwind {", *f.lines, "}", ""]
+
+
 def lift_module(cm: CodeMap, regions: list[Region], mode: str, layout: Layout, name: str = "guest") -> str:
-    """The IR text of one module holding the given regions."""
+    """The IR text of one module holding the given regions, and the exact helpers they call."""
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}")
-    return "\n".join([f"; ModuleID = '{name}'",
-                      *(_RegionLifter(cm, region, mode, layout).lift() for region in regions), *_WEIGHTS])
+    lifters = [_RegionLifter(cm, region, mode, layout) for region in regions]
+    functions = [lifter.lift() for lifter in lifters]
+    helpers = sorted(set().union(*(lifter.helpers for lifter in lifters)))
+    rotates = any(lifter.rotates for lifter in lifters)
+    group_helper = any(lifter.group_helper for lifter in lifters)
+    return "\n".join([f"; ModuleID = '{name}'", *functions,
+                      *(line for stores, size in helpers for line in exact_lines(layout, stores, size)),
+                      *(exact_group_lines(layout) if group_helper else []),
+                      *(["declare i64 @llvm.fshr.i64(i64, i64, i64)"] if rotates else []), *_WEIGHTS])
 
 
 def dispatcher_module(shift: int = 2) -> str:
