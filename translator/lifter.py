@@ -207,6 +207,11 @@ class _Checks:
     def slot(self, index: int) -> str:
         return f"getelementptr i64, ptr %ctx, i64 {index}"
 
+    def input_data(self) -> str:
+        """The host pointer to the input region's first byte, from its context slot."""
+        f = self.f
+        return f.let(f"inttoptr i64 {f.let(f'load i64, ptr {f.let(self.slot(SLOT_INPUT))}')} to ptr")
+
     def ram_ranges(self, size: int, stores: bool) -> list[tuple[int, int]]:
         """The [first, last] offsets (from ram_base) at which `size` bytes lie in RAM, clear of the guard
         page and the map's holes; for a store (`stores`), also at or above writable_lo or below
@@ -773,9 +778,8 @@ class _RegionLifter(_Checks):
                 f.let(f"sub i64 {length}, {size}")
             skewed = f.let(f"sub i64 {rotated}, {lit(lay.input_base >> shift, 64)}")
             inside = f.let(f"icmp ule i64 {skewed}, {last}")
-            data = f.let(f"inttoptr i64 {f.let(f'load i64, ptr {f.let(self.slot(SLOT_INPUT))}')} to ptr")
             in_off = f.let(f"sub i64 {a64}, {lit(lay.input_base, 64)}")
-            at_input = f.let(f"getelementptr i8, ptr {data}, i64 {in_off}")
+            at_input = f.let(f"getelementptr i8, ptr {self.input_data()}, i64 {in_off}")
             f.do(f"br i1 {inside}, label %{join}, label %{cold}{LIKELY}")
             incoming.append(f"[ {at_input}, %{input_test} ]")
         else:
@@ -952,8 +956,7 @@ def exact_lines(layout: Layout, stores: bool, size: int) -> list[str]:
         in_ok = f.let(f"icmp ule i64 {in_off}, {f.let(f'sub i64 {length}, {size}')}")
         f.do(f"br i1 {in_ok}, label %input, label %slow")
         f.place("input")
-        data = f.let(f"inttoptr i64 {f.let(f'load i64, ptr {f.let(slot(SLOT_INPUT))}')} to ptr")
-        incoming.append(f"[ {f.let(f'getelementptr i8, ptr {data}, i64 {in_off}')}, %input ]")
+        incoming.append(f"[ {f.let(f'getelementptr i8, ptr {checks.input_data()}, i64 {in_off}')}, %input ]")
         f.do("br label %found")
     f.place("found")
     at = f.let(f"phi ptr {', '.join(incoming)}")
@@ -964,12 +967,7 @@ def exact_lines(layout: Layout, stores: bool, size: int) -> list[str]:
         flag = f.let(f"zext i1 {misaligned} to i64")
         f.do(f"store i64 {f.let(f'add i64 {old}, {flag}')}, ptr {count}")
     f.do(f"ret ptr {at}")
-    f.place("slow")
-    f.do(f"store i64 %leader, ptr {f.let(slot(SLOT_BLOCK_START))}")
-    f.do("ret ptr null")
-    name = f"exact_{'store' if stores else 'load'}{size}"
-    return [f"define internal preserve_mostcc ptr @{name}(ptr %ctx, i64 %addr, i64 %leader) cold noinline "
-            "nounwind {", *f.lines, "}", ""]
+    return _exact_function(f"exact_{'store' if stores else 'load'}{size}", "i64 %addr", checks)
 
 
 def exact_group_lines(layout: Layout) -> list[str]:
@@ -979,7 +977,8 @@ def exact_group_lines(layout: Layout) -> list[str]:
     low + skew (the widest member's address) is a multiple of align, else null, with the block's start
     in ctx[SLOT_BLOCK_START]."""
     f = _Function()
-    slot = _Checks(f, layout).slot
+    checks = _Checks(f, layout)
+    slot = checks.slot
     f.place("entry")
     in_off = f.let(f"sub i64 %low, {lit(layout.input_base, 64)}")
     length = f.let(f"load i64, ptr {f.let(slot(SLOT_INPUT_LEN))}")
@@ -991,13 +990,19 @@ def exact_group_lines(layout: Layout) -> list[str]:
     aligned = f.let(f"icmp eq i64 {f.let(f'and i64 {widest}, {mask}')}, 0")
     f.do(f"br i1 {f.let(f'and i1 {inside}, {aligned}')}, label %input, label %slow")
     f.place("input")
-    data = f.let(f"inttoptr i64 {f.let(f'load i64, ptr {f.let(slot(SLOT_INPUT))}')} to ptr")
-    f.do(f"ret ptr {f.let(f'getelementptr i8, ptr {data}, i64 {lit(-layout.input_base, 64)}')}")
+    f.do(f"ret ptr {f.let(f'getelementptr i8, ptr {checks.input_data()}, i64 {lit(-layout.input_base, 64)}')}")
+    return _exact_function("exact_group", "i64 %low, i64 %span, i64 %skew, i64 %align", checks)
+
+
+def _exact_function(name: str, params: str, checks: _Checks) -> list[str]:
+    """An exact helper's definition: its body so far, then the `slow` block its checks branch to (the
+    block's start into ctx[SLOT_BLOCK_START], null back)."""
+    f = checks.f
     f.place("slow")
-    f.do(f"store i64 %leader, ptr {f.let(slot(SLOT_BLOCK_START))}")
+    f.do(f"store i64 %leader, ptr {f.let(checks.slot(SLOT_BLOCK_START))}")
     f.do("ret ptr null")
-    return ["define internal preserve_mostcc ptr @exact_group(ptr %ctx, i64 %low, i64 %span, i64 %skew, "
-            "i64 %align, i64 %leader) cold noinline nounwind {", *f.lines, "}", ""]
+    return [f"define internal preserve_mostcc ptr @{name}(ptr %ctx, {params}, i64 %leader) cold noinline "
+            "nounwind {", *f.lines, "}", ""]
 
 
 def lift_module(cm: CodeMap, regions: list[Region], mode: str, layout: Layout, name: str = "guest") -> str:
