@@ -937,10 +937,8 @@ def exact_lines(layout: Layout, stores: bool, size: int) -> list[str]:
     pointer to access, with the access counted in ctx[SLOT_MISALIGNED] if misaligned, where the access
     lies in RAM where ram_ranges allows (a load also in the input region); else null, with the
     block's start (`leader`) in ctx[SLOT_BLOCK_START], and the caller leaves for the interpreter."""
-    f = _Function()
-    checks = _Checks(f, layout)
-    slot = checks.slot
-    f.place("entry")
+    checks = _helper_checks(layout)
+    f, slot = checks.f, checks.slot
     off = f.let(f"sub i64 %addr, {lit(layout.ram_base, 64)}")
     ram = f.let(f"inttoptr i64 {f.let(f'load i64, ptr {f.let(slot(SLOT_RAM))}')} to ptr")
     f.do(f"br i1 {checks.in_ram(off, size, stores)}, label %ram, label %not_ram")
@@ -976,10 +974,8 @@ def exact_group_lines(layout: Layout) -> list[str]:
     address of guest address 0 for the input region if the span [low, low + span) lies in it and
     low + skew (the widest member's address) is a multiple of align, else null, with the block's start
     in ctx[SLOT_BLOCK_START]."""
-    f = _Function()
-    checks = _Checks(f, layout)
-    slot = checks.slot
-    f.place("entry")
+    checks = _helper_checks(layout)
+    f, slot = checks.f, checks.slot
     in_off = f.let(f"sub i64 %low, {lit(layout.input_base, 64)}")
     length = f.let(f"load i64, ptr {f.let(slot(SLOT_INPUT_LEN))}")
     fits = f.let(f"icmp ule i64 %span, {length}")             # a span longer than the input is not in it
@@ -992,6 +988,13 @@ def exact_group_lines(layout: Layout) -> list[str]:
     f.place("input")
     f.do(f"ret ptr {f.let(f'getelementptr i8, ptr {checks.input_data()}, i64 {lit(-layout.input_base, 64)}')}")
     return _exact_function("exact_group", "i64 %low, i64 %span, i64 %skew, i64 %align", checks)
+
+
+def _helper_checks(layout: Layout) -> _Checks:
+    """The range tests of an exact helper, written into a new function from its entry block."""
+    checks = _Checks(_Function(), layout)
+    checks.f.place("entry")
+    return checks
 
 
 def _exact_function(name: str, params: str, checks: _Checks) -> list[str]:
