@@ -96,7 +96,8 @@ class LogWriter:
     def __init__(self, capacity: int, directory: str | os.PathLike | None = None):
         self.capacity = capacity
         self.directory = os.fspath(directory or tempfile.gettempdir())
-        self.fix = "make room there, or write the trace elsewhere" if directory else "set TMPDIR to a directory with room"
+        self.fix = ("make room there, or write the trace elsewhere" if directory
+                    else "set TMPDIR to a directory with room")
         self.current = aligned_buffer(capacity)
         self.logged = 0                 # entries before current[0]
         self.fd: int | None = None
