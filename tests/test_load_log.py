@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from translator import load_log
-from translator.load_log import BUFFERS, LoadLog, LogWriter
+from translator.load_log import BUFFERS, SPILL_AFTER, LoadLog, LogWriter
 
 SEGMENTS = [np.arange(0, 5, dtype=np.uint64), np.arange(5, 8, dtype=np.uint64), np.arange(8, 20, dtype=np.uint64)]
 WHOLE = np.arange(20, dtype=np.uint64)
@@ -51,10 +51,18 @@ def test_a_long_log_goes_to_a_file_and_reads_back_whole(tmp_path):
     assert not log.segments[0].flags.writeable and len(log.segments) == 2     # the file, mapped; the last buffer
 
 
-def test_a_long_log_takes_a_few_reused_buffers(tmp_path):
+def test_a_long_log_takes_a_few_reused_buffers(tmp_path, monkeypatch):
+    made, real = [], load_log.aligned_buffer
+    monkeypatch.setattr(load_log, "aligned_buffer", lambda entries: made.append(entries) or real(entries))
+    written(LogWriter(1024, str(tmp_path)), [400] * 500)
+    assert len(made) <= SPILL_AFTER + BUFFERS + 1
+
+
+def test_a_short_log_stays_in_memory_and_makes_no_file(tmp_path):
     writer = LogWriter(1024, str(tmp_path))
-    written(writer, [1000] * 200)
-    assert writer.made <= BUFFERS
+    log, values = written(writer, [1000] * (SPILL_AFTER - 1))
+    assert np.array_equal(np.asarray(log), values) and all(s.flags.writeable for s in log.segments)
+    assert writer.fd is None and list(tmp_path.iterdir()) == []
 
 
 def test_the_file_of_a_log_has_no_name(tmp_path):

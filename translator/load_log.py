@@ -54,6 +54,7 @@ class LoadLog:
 
 ALIGN_ENTRIES = 512         # 4 KiB: what O_DIRECT asks of a write's address, file offset and length
 HEADER_BYTES = 4096         # the file's first page: room for its .npy header (format 1.0), written last
+SPILL_AFTER = 8             # buffers of a log kept in memory before it goes to a file
 BUFFERS = 4                 # reused buffers native code writes into while earlier ones go to the file
 
 
@@ -83,14 +84,15 @@ class LogWriter:
     """The writing side of a minimal run's load log.
 
     Native code appends to `current`.  When it needs more room than `current` has left, the
-    part of `current` that is a whole number of 4 KiB pages goes to an unnamed file, in a
-    background thread, and native code goes on in the next of BUFFERS reused buffers, which
-    starts with the few entries left over.  So a log of gigabytes costs a few buffers of
-    memory, not gigabytes of fresh pages (which the kernel zeroes: on the VMs measured that
-    took several times as long as the run that wrote the log, docs/translator.md).  Where no
-    file can be made, full buffers stay in memory as segments, as they did before.  The file
-    keeps its first page for a .npy header, so that `save` can make it a trace directory's
-    load_log.npy without copying it.
+    part of `current` that is a whole number of 4 KiB pages is done with, and native code goes
+    on in another buffer, which starts with the few entries left over.  The first SPILL_AFTER
+    buffers stay in memory: a short log never waits for a disk.  A longer one goes to an
+    unnamed file, those buffers first, written in a background thread, and from then on native
+    code takes turns in BUFFERS reused buffers.  So a log of gigabytes costs a few buffers of
+    memory, not gigabytes of fresh pages (which the kernel zeroes: on the VMs measured that took
+    several times as long as the run that wrote the log, docs/translator.md).  Where no file can
+    be made, the buffers all stay in memory, as segments.  The file keeps its first page for a
+    .npy header, so that `save` can make it a trace directory's load_log.npy without copying it.
     """
 
     def __init__(self, capacity: int, directory: str | os.PathLike | None = None):
@@ -101,9 +103,9 @@ class LogWriter:
         self.current = aligned_buffer(capacity)
         self.logged = 0                 # entries before current[0]
         self.fd: int | None = None
-        self.kept: list[np.ndarray] = []                    # full segments, when there is no file
+        self.no_file = False
+        self.kept: list[tuple[np.ndarray, int]] = []       # (buffer, entries) done with, not in a file
         self.free: list[np.ndarray] = []
-        self.made = 1
         self.pending: collections.deque = collections.deque()      # (write, its buffer), oldest first
         self.writer: ThreadPoolExecutor | None = None
         self.log: LoadLog | None = None
@@ -112,31 +114,33 @@ class LogWriter:
         """Room for `entries` more entries after the first `pos` of `current`; the new pos."""
         if pos + entries <= len(self.current):
             return pos
-        if self.fd is None and not self.kept:
+        done = pos - pos % ALIGN_ENTRIES
+        left, full = self.current[done:pos], self.current
+        self.kept.append((full, done))
+        if self.fd is None and not self.no_file and len(self.kept) >= SPILL_AFTER:
             self.fd = spill_file(self.directory)
+            self.no_file = self.fd is None
             if self.fd is not None:
                 weakref.finalize(self, os.close, self.fd)
-        done = pos - pos % ALIGN_ENTRIES if self.fd is not None else pos
-        left = self.current[done:pos]
-        full = self.current
+        if self.fd is not None:
+            offset = self.logged + done - sum(n for _, n in self.kept)
+            for buffer, n in self.kept:
+                self._write(buffer, n, offset)
+                offset += n
+            self.kept = []
         self.current = self._buffer(len(left) + entries)
         self.current[:len(left)] = left
-        if self.fd is None:
-            self.kept.append(full[:done])
-        elif done:
-            self._write(full, done)
-        else:
-            self._recycle(full)
         self.logged += done
         return len(left)
 
     def finish(self, pos: int) -> LoadLog:
-        """The whole log, once every write is done: the file mapped read-only, then `current`."""
+        """The whole log, once every write is done: the file mapped read-only, the buffers kept in
+        memory, then `current`."""
         while self.pending:
             self._wait_oldest()
         if self.writer is not None:
             self.writer.shutdown()
-        segments = list(self.kept)
+        segments = [buffer[:n] for buffer, n in self.kept]
         if self.fd is not None and self.logged:
             mapped = mmap.mmap(self.fd, HEADER_BYTES + self.logged * 8, prot=mmap.PROT_READ)
             segments.append(np.frombuffer(mapped, np.uint64, self.logged, HEADER_BYTES))
@@ -161,25 +165,25 @@ class LogWriter:
         return True
 
     def _buffer(self, entries: int) -> np.ndarray:
-        """A free reused buffer, a new one while fewer than BUFFERS exist, else the next one written; one of
-        its own for a request larger than capacity (an ecall's reads)."""
+        """A reused buffer once the log is in a file (the next one written, if none is free), else a new
+        one; one of its own for a request larger than capacity (an ecall's reads)."""
         if entries > self.capacity:
             return aligned_buffer(-(-entries // ALIGN_ENTRIES) * ALIGN_ENTRIES)
         if self.fd is None:
             return aligned_buffer(self.capacity)
-        if not self.free and self.made < BUFFERS:
-            self.made += 1
-            return aligned_buffer(self.capacity)
-        while not self.free:
+        while not self.free and len(self.pending) >= BUFFERS:
             self._wait_oldest()
-        return self.free.pop()
+        return self.free.pop() if self.free else aligned_buffer(self.capacity)
 
-    def _write(self, buffer: np.ndarray, entries: int) -> None:
+    def _write(self, buffer: np.ndarray, entries: int, offset: int) -> None:
+        """Write buffer[:entries] at entry `offset` of the log, in the background; empty: just reuse it."""
+        if not entries:
+            self._recycle(buffer)
+            return
         if self.writer is None:
             self.writer = ThreadPoolExecutor(1, thread_name_prefix="load-log")
         view = memoryview(buffer[:entries]).cast("B")
-        offset = HEADER_BYTES + self.logged * 8
-        self.pending.append((self.writer.submit(_write_all, self.fd, view, offset), buffer))
+        self.pending.append((self.writer.submit(_write_all, self.fd, view, HEADER_BYTES + offset * 8), buffer))
 
     def _wait_oldest(self) -> None:
         write, buffer = self.pending.popleft()
@@ -191,7 +195,8 @@ class LogWriter:
         self._recycle(buffer)
 
     def _recycle(self, buffer: np.ndarray) -> None:
-        if len(buffer) == self.capacity:
+        """Keep a written buffer for reuse, up to BUFFERS of them."""
+        if len(buffer) == self.capacity and len(self.free) < BUFFERS:
             self.free.append(buffer)
 
 
