@@ -68,6 +68,12 @@ def _create(dfd: int, prefix: str, flags: int = 0) -> tuple[int, str | None]:
             fd = os.open(name, os.O_RDWR | os.O_CREAT | os.O_EXCL | flags, 0o666, dir_fd=dfd)
         except FileExistsError:
             continue
+        except OSError:             # a flag the filesystem refuses (O_DIRECT on an old tmpfs): the
+            try:                    # kernel may have created the file before it said no
+                os.unlink(name, dir_fd=dfd)
+            except OSError:
+                pass
+            raise
         _lock(fd)
         return fd, name
 

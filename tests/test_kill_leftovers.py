@@ -1,6 +1,7 @@
 """A killed `zkaot trace` or `zkaot prove` leaves no temporaries behind: SIGTERM unwinds and
 removes them, and what `kill -9` leaves (a prover's scratch directory, a named temporary on a
 filesystem without unnamed files) is removed by the next writer into the same place."""
+import errno
 import os
 import signal
 import struct
@@ -181,3 +182,22 @@ def test_an_unnamed_file_is_written_by_other_processes_through_its_proc_path(tmp
         subprocess.run([sys.executable, "-c", f"open({str(tmp)!r}, 'wb').write(b'from a worker')"], check=True)
         assert os.listdir(tmp_path) == []
     assert (tmp_path / "x.bin").read_bytes() == b"from a worker" and os.listdir(tmp_path) == ["x.bin"]
+
+
+def test_a_file_the_filesystem_creates_then_refuses_is_not_left_behind(tmp_path, monkeypatch):
+    """An old tmpfs has no O_TMPFILE, and creates the file of an O_DIRECT open before it fails it
+    with EINVAL (O_SYNC stands in for O_DIRECT here)."""
+    real_open = os.open
+
+    def old_tmpfs(path, flags, *args, **kwargs):
+        if flags & os.O_TMPFILE == os.O_TMPFILE:
+            raise OSError(errno.EOPNOTSUPP, "Operation not supported")
+        fd = real_open(path, flags, *args, **kwargs)
+        if flags & os.O_SYNC:
+            os.close(fd)
+            raise OSError(errno.EINVAL, "Invalid argument")
+        return fd
+    monkeypatch.setattr(scratch.os, "open", old_tmpfs)
+    with pytest.raises(OSError, match="Invalid argument"):
+        scratch.unnamed_file(tmp_path, os.O_SYNC)
+    assert os.listdir(tmp_path) == []
