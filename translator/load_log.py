@@ -1,11 +1,12 @@
-"""The load log of a minimal-trace run, kept as the segments native code wrote it.
+"""The load log of a minimal-trace run: where native code writes it, and how it is read.
 
-Native code appends every value memory returns to the last of a list of 8 MiB
-segments (translator/executor.py).  Joining them into one array after the run
-took longer than the run itself on a billion-step guest (gigabytes copied into
-fresh pages), while every reader wants a slice (a chunk's part of the log) or
-writes the log out once: so the segments stay as they are and a slice is
-copied only where it spans two of them.
+Native code appends every value memory returns to a buffer (translator/executor.py);
+LogWriter gives it the next buffer when one is full and, past the first few, sends
+the full ones to a file.  Joining the log into one array after the run took longer
+than the run itself on a billion-step guest (gigabytes copied into fresh pages),
+while every reader wants a slice (a chunk's part of the log) or writes the log out
+once: so LoadLog keeps the pieces as they are (the file mapped read-only, buffers in
+memory) and copies a slice only where it spans two of them.
 """
 import collections
 import errno
