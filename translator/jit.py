@@ -23,7 +23,7 @@ import llvmlite.binding as llvm
 
 from runtime.files import default_cache_dir
 from runtime.scratch import scratch_dir
-from translator import fp_lift, lifter, regions
+from translator import regions
 from translator.lifter import Layout, dispatcher_module, lift_module, region_name
 from translator.regions import CodeMap, Region
 
@@ -38,7 +38,12 @@ DEFAULT_TIER_OPTIONS = {"enable-misched": ("false", "true"), "disable-lsr": ("tr
 PARALLEL_THRESHOLD = 1_500      # instructions; below it, one process compiles faster than a pool starts
 JOB_INSTRUCTIONS = 4_000        # per compile job in a pool (1-3 CPU-s): less CPU and memory than a partition per core
 COMPILE_COST = {"fast": 1.0, "minimal": 1.1, "full": 0.5}     # CPU per instruction at each mode's default tier
-_SOURCES = (lifter.__file__, fp_lift.__file__, regions.__file__, __file__)
+# What the cache key hashes: every module of this package (the code a region becomes depends on the
+# lifter's helpers as much as on the lifter: access groups, small loops, code pointers, float sites)
+# and the runtime modules that say what an instruction is and where its results go.
+_RUNTIME_SOURCES = ("encoding.py", "compressed.py", "isa.py", "trace.py", "softfp.py")
+_SOURCES = (*sorted(Path(__file__).parent.glob("*.py")),
+            *(Path(__file__).parent.parent / "runtime" / name for name in _RUNTIME_SOURCES))
 _initialized = False
 
 
