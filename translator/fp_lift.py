@@ -64,6 +64,7 @@ def lift_return(lifter, op_id: int, pc: int, k: int, row: dict) -> None:
         rule = f.let(f"or i1 {rule}, {hit}")
     writes = f.let(f"and i1 {writes}, {rule}")
     store, done = f.new_label(), f.new_label()
+    lifter.store_registers()                        # t6 first: rd may be t6
     f.do(f"br i1 {writes}, label %{store}, label %{done}")
     f.place(store)
     f.do(f"store i64 {xout}, ptr {f.let(f'getelementptr i64, ptr %ctx, i64 {rd}')}")

@@ -24,14 +24,17 @@ would take now; as text it takes 0.015 s.
 
 Guest registers live in their context slots (RV32: the low half; the upper
 half stays zero): a block reads a register from
-its slot on first use and keeps it as an SSA value, and stores every value it
-gives a register at once.  So blocks share no values, every exit finds the
+its slot on first use and keeps it as an SSA value, and stores the last value
+it gave each register where it leaves (its branch, and each side exit on its
+own cold path).  So blocks share no values, every exit finds the
 registers where the dispatcher and the interpreter look for them, and LLVM's
 instruction selector and register allocator see short live ranges only.
 Measured against registers promoted to SSA values across the whole region
 (loaded on entry, written back on exit): half the code-generation time, the
-same run speed.  The step and log counters are the exception: they are SSA
-values across the region and reach the context on exit.  The misaligned count
+same run speed.  Small loops (translator/loops.py) are the exception: the
+registers they write live in allocas (SSA values after SROA) while the run goes
+around them, loaded where it enters the loop and stored where it leaves.  The
+step and log counters are SSA values across the region and reach the context on exit.  The misaligned count
 is added to in its context slot, on a path of its own: misaligned accesses are
 rare, and a counter in the context needs no phis at the exits and nothing
 saved or reloaded around a call.
@@ -56,6 +59,7 @@ from runtime.isa import LINK_REGISTERS
 from runtime.trace import MAIN_ROW
 from translator import fp_lift
 from translator.access_groups import Group, access_groups
+from translator.loops import Loop, small_loops
 from translator.regions import BRANCH, FLOAT_RETURN, FLOAT_SITE, JAL, JALR, NORMAL, CodeMap, Region
 
 MODES = ("fast", "minimal", "full")
@@ -250,6 +254,11 @@ class _RegionLifter(_Checks):
         self.dirty: set = set()
         self.exits: list[tuple] = []          # (label, next_pc, status, prev_pc, steps, logpos)
         self.leaders = set(region.leaders)
+        self.loops = small_loops(cm, region)  # leader -> its small loop (translator/loops.py)
+        self.loop: Loop | None = None         # the current block's
+        self.edges: list[tuple[str, int]] = []    # (label, target) of edges out of it (label())
+        for loop in self.loops.values():
+            self.used.update(loop.registers)
         self.targets = cm.targets(region)     # a computed jump's switch cases
         self.calls = 0                        # guest calls made as host calls
         self.helpers: set[tuple[bool, int]] = set()     # (stores, size) of the exact helpers it calls
@@ -258,10 +267,13 @@ class _RegionLifter(_Checks):
 
     # ---- registers and counters ----------------------------------------------
     def home(self, key) -> tuple[str, str]:
-        """(type, pointer) of a register (its context slot; the low half for RV32) or a counter (an alloca)."""
+        """(type, pointer) of a register (its context slot, the low half for RV32; in a small loop, an
+        alloca) or a counter (an alloca)."""
         if isinstance(key, str):
             return "i64", f"%c_{key}"
         self.used.add(key)
+        if self.loop is not None and key in self.loop.registers:
+            return self.T, f"%a{key}"
         return self.T, f"%p{key}"
 
     def get(self, key) -> str:
@@ -273,7 +285,7 @@ class _RegionLifter(_Checks):
             # copy (`mv a0, s2; mv a1, s3`) into one 16-byte load and store, and a wide load of two
             # slots stored apart a moment before cannot take their values from the store buffer: it
             # waits for the stores to reach the cache (coremark_like ran 15% slower).
-            volatile = "volatile " if isinstance(key, int) else ""
+            volatile = "volatile " if pointer.startswith("%p") else ""
             self.values[key] = self.f.let(f"load {volatile}{T}, ptr {pointer}")
         return self.values[key]
 
@@ -287,21 +299,70 @@ class _RegionLifter(_Checks):
         return self.f.let(f"load {T}, ptr {pointer}")
 
     def put(self, key, value: str) -> None:
-        """Give a register or counter a new value.  Registers are stored to their slot at once, so that
-        every exit finds them there without a write-back of its own (which would make the IR quadratic
-        in block length); counters are stored only for the successor blocks."""
+        """Give a register or counter a new value, stored to its home only where the block leaves it
+        (write_back, exit_edge): a register written twice in a block is stored once."""
         if key == 0:
             return
         self.values[key] = value
-        if isinstance(key, int):
-            T, pointer = self.home(key)
-            self.f.do(f"store {T} {value}, ptr {pointer}")
-        else:
-            self.dirty.add(key)
+        self.dirty.add(key)
 
     def write_back(self) -> None:
-        """Store the counters the block changed (before a branch to another block of the region)."""
-        for key in sorted(self.dirty, key=str):
+        """Store the registers and counters the block changed (before it leaves or calls another region,
+        or a store to a register it cannot name)."""
+        self.store_dirty(self.dirty)
+        self.dirty = set()
+
+    def store_registers(self) -> None:
+        """Store the registers the block changed, for a callee (or a store through a computed slot)."""
+        registers = {key for key in self.dirty if isinstance(key, int)}
+        self.store_dirty(registers)
+        self.dirty -= registers
+
+    def leave_loop(self, dirty: set[int]) -> None:
+        """Store the registers a path out of the current block's loop must find in their context slots:
+        the loop's own (from this block's values, else their allocas) and `dirty`."""
+        f = self.f
+        for r in sorted(dirty | set(self.loop.registers)):
+            value = self.values[r] if r in self.values else f.let(f"load {self.T}, ptr %a{r}")
+            f.do(f"store {self.T} {value}, ptr %p{r}")
+
+    def label(self, target: int) -> str:
+        """The label a branch from the current block to the block at `target` (a leader of the region)
+        goes to: into a small loop from outside it, its load of the loop's registers (loop_entries);
+        out of the current block's loop, a block of its own, placed by place_edges, that stores them."""
+        into = self.loops.get(target)
+        if into is self.loop:
+            return f"b_{target:x}"
+        if self.loop is not None:
+            edge = self.f.new_label()
+            self.edges.append((edge, target))
+            return edge
+        return f"e_{target:x}"
+
+    def place_edges(self) -> None:
+        """The blocks of the edges that label() made, after the current block's terminator."""
+        f = self.f
+        edges, self.edges = self.edges, []
+        for edge, target in edges:
+            f.place(edge)
+            self.leave_loop(set())
+            into = self.loops.get(target)
+            f.do(f"br label %{'b' if into is None else 'e'}_{target:x}")
+
+    def loop_entries(self) -> list[str]:
+        """Where the run enters a small loop (from the entry switch or a block outside it): its
+        registers are loaded from their context slots into their allocas."""
+        lines = []
+        for leader, loop in sorted(self.loops.items()):
+            lines.append(f"e_{leader:x}:")
+            for r in loop.registers:
+                value = f"%e_{leader:x}_{r}"
+                lines += [f"  {value} = load {self.T}, ptr %p{r}", f"  store {self.T} {value}, ptr %a{r}"]
+            lines.append(f"  br label %b_{leader:x}")
+        return lines
+
+    def store_dirty(self, keys) -> None:
+        for key in sorted(keys, key=str):
             T, pointer = self.home(key)
             self.f.do(f"store {T} {self.values[key]}, ptr {pointer}")
 
@@ -327,7 +388,14 @@ class _RegionLifter(_Checks):
         self.f.do("br label %exit")
 
     def exit_edge(self, next_pc: str, status: int, prev_pc: int, steps: str | None = None) -> None:
-        """Record the exit phis' incoming values for an edge from the current block (emitted before it)."""
+        """Record the exit phis' incoming values for an edge from the current block (emitted before it),
+        and store the registers the block has changed so far on this edge alone: a side exit's stores
+        stay on its cold path, and the block goes on with them still to store."""
+        registers = {key for key in self.dirty if isinstance(key, int)}
+        if self.loop is None:
+            self.store_dirty(registers)
+        else:
+            self.leave_loop(registers)
         self.exits.append((self.f.label_now, next_pc, status, prev_pc, steps or self.peek("steps"),
                            self.peek("logpos")))
 
@@ -352,7 +420,8 @@ class _RegionLifter(_Checks):
         """Continue at a static target: a direct branch inside the region, else via the dispatcher."""
         if target in self.leaders:
             self.end_block()
-            self.f.do(f"br label %b_{target:x}")
+            self.f.do(f"br label %{self.label(target)}")
+            self.place_edges()
         else:
             self.leave(str(target), STATUS_CONTINUE, prev_pc)
 
@@ -363,6 +432,7 @@ class _RegionLifter(_Checks):
         for leader in self.region.leaders:
             f.place(f"b_{leader:x}")
             self.lift_block(leader)
+        self.loop = None
         body = f.lines[body_start:]
         f.lines = []
         f.place("miss")
@@ -371,7 +441,7 @@ class _RegionLifter(_Checks):
         f.do("br label %exit")
         miss = f.lines
         return "\n".join([f"define i32 @{region_name(self.region)}(ptr noalias %ctx, i64 %pc, i64 %depth) {{",
-                          *self.entry_lines(), *miss, *body, *self.exit_lines(), "}", ""])
+                          *self.entry_lines(), *miss, *body, *self.loop_entries(), *self.exit_lines(), "}", ""])
 
     def entry_lines(self) -> list[str]:
         """The entry block: the context's fields, then a switch on the pc over every entry of the region.
@@ -396,7 +466,9 @@ class _RegionLifter(_Checks):
             lines += [f"  %c_{counter} = alloca i64", f"  store i64 %{counter}0, ptr %c_{counter}"]
         for r in sorted(self.used):
             lines.append(f"  %p{r} = {self.slot(r)}")
-        cases = " ".join(f"i64 {pc}, label %b_{pc:x}" for pc in self.region.entries)
+        for r in sorted({r for loop in self.loops.values() for r in loop.registers}):
+            lines.append(f"  %a{r} = alloca {self.T}")
+        cases = " ".join(f"i64 {pc}, label %{self.label(pc)}" for pc in self.region.entries)
         lines.append(f"  switch i64 %pc, label %miss [ {cases} ]")
         return lines
 
@@ -477,12 +549,19 @@ class _RegionLifter(_Checks):
         self.leader = leader
         self.groups = access_groups(cm, indices) if self.mode != "full" else {}
         self.group_base: dict[Group, str] = {}       # a group -> the host address of guest address 0
+        self.loop = self.loops.get(leader)
         n = len(indices)
         steps = self.get("steps")
         over = f.let(f"icmp ugt i64 {f.let(f'add i64 {steps}, {n}')}, %budget")
         body = f.new_label()
-        self.exit_edge(str(leader), STATUS_YIELD, 0)
-        f.do(f"br i1 {over}, label %exit, label %{body}{UNLIKELY}")
+        if self.loop is None:
+            self.exit_edge(str(leader), STATUS_YIELD, 0)
+            f.do(f"br i1 {over}, label %exit, label %{body}{UNLIKELY}")
+        else:                   # the loop's registers are stored on the way out
+            yielding = f.new_label()
+            f.do(f"br i1 {over}, label %{yielding}, label %{body}{UNLIKELY}")
+            f.place(yielding)
+            self.leave(str(leader), STATUS_YIELD, 0)
         f.place(body)
         self.block_steps = steps
         self.put("steps", f.let(f"add i64 {steps}, {n}"))
@@ -575,7 +654,7 @@ class _RegionLifter(_Checks):
         f = self.f
         self.write_back()
         elsewhere = f.new_label()
-        cases = " ".join(f"i64 {leader}, label %b_{leader:x}" for leader in self.targets)
+        cases = " ".join(f"i64 {leader}, label %{self.label(leader)}" for leader in self.targets)
         f.do(f"switch i64 {target}, label %{elsewhere} [ {cases} ]")
         f.place(elsewhere)
         self.leave(target, STATUS_CONTINUE, pc)
@@ -588,6 +667,7 @@ class _RegionLifter(_Checks):
         Past MAX_DEPTH nested calls, and for a target with no code, the call leaves like a jump."""
         f = self.f
         self.calls += 1
+        self.store_registers()
         slots = {"steps": SLOT_STEPS}
         if self.mode != "fast":
             slots["logpos"] = SLOT_LOG_POS
@@ -613,7 +693,7 @@ class _RegionLifter(_Checks):
         for key, index in slots.items():
             f.do(f"store i64 {f.let(f'load i64, ptr {f.let(self.slot(index))}')}, ptr %c_{key}")
         self.forget()
-        f.do(f"br label %b_{nxt:x}")
+        f.do(f"br label %{self.label(nxt)}")
 
     def branch(self, taken: str, target: int, nxt: int, pc: int, next_pc: str) -> None:
         """The end of a block with a conditional branch: targets inside the region directly, others by exit."""
@@ -623,12 +703,21 @@ class _RegionLifter(_Checks):
             self.leave(next_pc, STATUS_CONTINUE, pc)
             return
         self.write_back()
-        labels = []
+        labels, exits = [], []
         for t, internal in zip((target, nxt), inside):
-            labels.append(f"b_{t:x}" if internal else "exit")
-            if not internal:
+            if internal:
+                labels.append(self.label(t))
+            elif self.loop is None:
+                labels.append("exit")
                 self.exit_edge(str(t), STATUS_CONTINUE, pc)
+            else:                   # out of a loop: its registers are stored on that edge alone
+                labels.append(f.new_label())
+                exits.append((labels[-1], t))
         f.do(f"br i1 {taken}, label %{labels[0]}, label %{labels[1]}")
+        self.place_edges()
+        for label, t in exits:
+            f.place(label)
+            self.leave(str(t), STATUS_CONTINUE, pc)
         self.forget()
 
     def write_row(self, k: int, op_id: int, row: dict) -> None:
