@@ -136,16 +136,12 @@ callee:
     assert loops_of(source) == []
 
 
-@pytest.mark.parametrize("source, s1", [(COUNTING, 4950), (ENTERED_AT_THE_TEST, 465)],
-                         ids=["counting", "entered-at-the-test"])
-def test_small_loops_agree_with_the_interpreter(source, s1, jit_cache):
-    result, _ = check(program_from_asm(source), cache_dir=jit_cache)
+@pytest.mark.parametrize("source, regs, s1", [(COUNTING, None, 4950), (ENTERED_AT_THE_TEST, None, 465),
+                                               (LIST_WALK, POINTER, 40 * 41 // 2)],
+                         ids=["counting", "entered-at-the-test", "list-walk"])
+def test_small_loops_agree_with_the_interpreter(source, regs, s1, jit_cache):
+    result, _ = check(program_from_asm(source), regs=regs, cache_dir=jit_cache)
     assert result.exit_code == 0 and result.regs[9] == s1
-
-
-def test_a_list_walk_agrees_with_the_interpreter(jit_cache):
-    result, _ = check(program_from_asm(LIST_WALK), regs=POINTER, cache_dir=jit_cache)
-    assert result.exit_code == 0 and result.regs[9] == 40 * 41 // 2
 
 
 @pytest.mark.parametrize("ifs", [1, 2])
