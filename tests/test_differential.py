@@ -45,11 +45,14 @@ def test_every_example_is_covered():
     assert len(GUESTS) >= 10
 
 
+@pytest.mark.parametrize("tier_up", [True, False], ids=["cold-start", "default-tier"])
 @pytest.mark.parametrize("elf", GUESTS, ids=lambda p: f"{p.parent.name}-{p.name.split('.')[1]}")
-def test_example_runs_the_same_on_the_jit(elf, jit_cache):
+def test_example_runs_the_same_on_the_jit(elf, tier_up, jit_cache):
+    """A cold start runs the quick tier's code first (the default tier's once its background compile is
+    done); with tier_up off, the default tier's code (small loops, translator/loops.py) runs throughout."""
     program = load_elf(elf)
     result, _ = check(program, (elf.parent / "input.bin").read_bytes(), MemoryMap(), step_limit=None,
-                      cache_dir=jit_cache)
+                      cache_dir=jit_cache, tier_up=tier_up)
     assert result.fault is None and result.exit_code == 0, str(result.fault)
     assert result.output == (elf.parent / "expected_output.bin").read_bytes()
 

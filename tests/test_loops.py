@@ -1,6 +1,8 @@
 """Small loops keep the registers they write in SSA values (translator/loops.py): which blocks make one,
 and that a run inside one, however it ends (the loop's exits, a fault, a step limit, a checkpoint,
-an entry at a block past the loop's head), agrees with the interpreter in every mode."""
+an entry at a block past the loop's head), agrees with the interpreter in every mode.  The runs are
+on the default tier (tier_up=False): the quick tier's code, which a short cold run stays on, has no
+small loops (jit.compile_regions)."""
 import pytest
 
 from differential import check
@@ -140,24 +142,25 @@ callee:
                                                (LIST_WALK, POINTER, 40 * 41 // 2)],
                          ids=["counting", "entered-at-the-test", "list-walk"])
 def test_small_loops_agree_with_the_interpreter(source, regs, s1, jit_cache):
-    result, _ = check(program_from_asm(source), regs=regs, cache_dir=jit_cache)
+    result, _ = check(program_from_asm(source), regs=regs, cache_dir=jit_cache, tier_up=False)
     assert result.exit_code == 0 and result.regs[9] == s1
 
 
 @pytest.mark.parametrize("ifs", [1, 2])
 def test_an_inner_loop_agrees_with_the_interpreter(ifs, jit_cache):
-    result, _ = check(program_from_asm(loop_nest(ifs)), cache_dir=jit_cache)
+    result, _ = check(program_from_asm(loop_nest(ifs)), cache_dir=jit_cache, tier_up=False)
     assert result.exit_code == 0
 
 
 @pytest.mark.parametrize("steps", [7, 8, 9, 250, 251, 333])
 def test_a_step_limit_inside_a_small_loop_stops_both_engines_at_the_same_place(steps, jit_cache):
-    result, _ = check(program_from_asm(COUNTING), step_limit=steps, cache_dir=jit_cache)
+    result, _ = check(program_from_asm(COUNTING), step_limit=steps, cache_dir=jit_cache, tier_up=False)
     assert "step limit" in str(result.fault)
 
 
 def test_checkpoints_inside_small_loops_agree_with_the_interpreter(jit_cache):
-    check(program_from_asm(LIST_WALK), regs=POINTER, cache_dir=jit_cache, modes=("minimal",), chunk_log2=4)
+    check(program_from_asm(LIST_WALK), regs=POINTER, cache_dir=jit_cache, tier_up=False, modes=("minimal",),
+          chunk_log2=4)
 
 
 def test_a_fault_inside_a_small_loop_leaves_its_registers_as_the_interpreter_does(jit_cache):
@@ -165,5 +168,5 @@ def test_a_fault_inside_a_small_loop_leaves_its_registers_as_the_interpreter_doe
     sum and the pointer as far as the loop had got them."""
     source = LIST_WALK.replace("    add t1, s2, zero\n    addi s1", "    addi t4, zero, 16\n    sd t4, 360(s2)\n"
                                "    add t1, s2, zero\n    addi s1")
-    result, _ = check(program_from_asm(source), regs=POINTER, cache_dir=jit_cache)
+    result, _ = check(program_from_asm(source), regs=POINTER, cache_dir=jit_cache, tier_up=False)
     assert result.fault is not None and result.regs[6] == 16

@@ -115,7 +115,8 @@ def tier(mode: str, opt: int) -> int:
 
 def compile_regions(cm: CodeMap, part: list[Region], mode: str, layout: Layout, opt: int) -> bytes:
     """Lift a list of regions and compile them into one object."""
-    return compile_ir(lift_module(cm, part, mode, layout, name=f"part_{part[0].start:x}"), opt)
+    return compile_ir(lift_module(cm, part, mode, layout, name=f"part_{part[0].start:x}", loops=opt != QUICK_OPT),
+                      opt)
 
 
 @functools.lru_cache(maxsize=4)

@@ -243,7 +243,7 @@ class _Checks:
 
 
 class _RegionLifter(_Checks):
-    def __init__(self, cm: CodeMap, region: Region, mode: str, layout: Layout):
+    def __init__(self, cm: CodeMap, region: Region, mode: str, layout: Layout, loops: bool = True):
         super().__init__(_Function(), layout)
         self.cm, self.region, self.mode = cm, region, mode
         self.xlen = cm.xlen
@@ -254,7 +254,7 @@ class _RegionLifter(_Checks):
         self.dirty: set = set()
         self.exits: list[tuple] = []          # (label, next_pc, status, prev_pc, steps, logpos)
         self.leaders = set(region.leaders)
-        self.loops = small_loops(cm, region)  # leader -> its small loop (translator/loops.py)
+        self.loops = small_loops(cm, region) if loops else {}     # leader -> its small loop (loops.py)
         self.loop: Loop | None = None         # the current block's
         self.edges: list[tuple[str, int]] = []    # (label, target) of edges out of it (label())
         for loop in self.loops.values():
@@ -1097,11 +1097,14 @@ def _exact_function(name: str, params: str, checks: _Checks) -> list[str]:
             "nounwind {", *f.lines, "}", ""]
 
 
-def lift_module(cm: CodeMap, regions: list[Region], mode: str, layout: Layout, name: str = "guest") -> str:
-    """The IR text of one module holding the given regions, and the exact helpers they call."""
+def lift_module(cm: CodeMap, regions: list[Region], mode: str, layout: Layout, name: str = "guest",
+                loops: bool = True) -> str:
+    """The IR text of one module holding the given regions, and the exact helpers they call.  `loops`:
+    keep small loops' registers in allocas, which pays only where SROA makes them SSA values (not at the
+    quick tier, jit.compile_regions: there they cost full mode's compile a tenth more, for nothing)."""
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}")
-    lifters = [_RegionLifter(cm, region, mode, layout) for region in regions]
+    lifters = [_RegionLifter(cm, region, mode, layout, loops) for region in regions]
     functions = [lifter.lift() for lifter in lifters]
     helpers = sorted(set().union(*(lifter.helpers for lifter in lifters)))
     rotates = any(lifter.rotates for lifter in lifters)
