@@ -134,10 +134,11 @@ def bench_translate(elf: Path, tmp: Path) -> dict:
     for mode in ("fast", "minimal", "full"):
         cm = code_map(program, mode)
         start = time.process_time()                                 # where it goes, on a tenth of the regions
-        text = lift_module(cm, cm.regions[::10], mode, layout)
+        opt = tier(mode, DEFAULT_OPT)
+        text = lift_module(cm, cm.regions[::10], mode, layout, loops=opt != QUICK_OPT)   # as compile_regions does
         row[f"lift_share_{mode}"] = time.process_time() - start
         start = time.process_time()
-        compile_ir(text, tier(mode, DEFAULT_OPT))
+        compile_ir(text, opt)
         row[f"lift_share_{mode}"] /= row[f"lift_share_{mode}"] + time.process_time() - start
     return row
 
