@@ -42,7 +42,6 @@ from translator.elf import load_elf  # noqa: E402
 from translator.executor import NativeMachine, layout_for  # noqa: E402
 from translator.expand import chunks_of, expand_chunk  # noqa: E402
 from translator.jit import DEFAULT_OPT, QUICK_OPT, cache_key, compile_ir, tier, translate  # noqa: E402
-from translator.lifter import lift_module  # noqa: E402
 from translator.regions import code_map  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -135,7 +134,7 @@ def bench_translate(elf: Path, tmp: Path) -> dict:
         cm = code_map(program, mode)
         start = time.process_time()                                 # where it goes, on a tenth of the regions
         opt = tier(mode, DEFAULT_OPT)
-        text = lift_module(cm, cm.regions[::10], mode, layout, loops=opt != QUICK_OPT)   # as compile_regions does
+        text = jit.lift_regions(cm, cm.regions[::10], mode, layout, opt)
         row[f"lift_share_{mode}"] = time.process_time() - start
         start = time.process_time()
         compile_ir(text, opt)

@@ -113,10 +113,15 @@ def tier(mode: str, opt: int) -> int:
     return FULL_MODE_OPT if mode == "full" and opt == DEFAULT_OPT else opt
 
 
+def lift_regions(cm: CodeMap, part: list[Region], mode: str, layout: Layout, opt: int) -> str:
+    """The IR text of a list of regions for tier `opt`: small loops only where SROA makes their
+    registers SSA values (lifter.lift_module)."""
+    return lift_module(cm, part, mode, layout, name=f"part_{part[0].start:x}", loops=opt != QUICK_OPT)
+
+
 def compile_regions(cm: CodeMap, part: list[Region], mode: str, layout: Layout, opt: int) -> bytes:
     """Lift a list of regions and compile them into one object."""
-    return compile_ir(lift_module(cm, part, mode, layout, name=f"part_{part[0].start:x}", loops=opt != QUICK_OPT),
-                      opt)
+    return compile_ir(lift_regions(cm, part, mode, layout, opt), opt)
 
 
 @functools.lru_cache(maxsize=4)
