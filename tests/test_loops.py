@@ -104,7 +104,7 @@ inner:{inner}
 def loops_of(source: str) -> list:
     program = program_from_asm(source)
     cm = code_map(program, "fast")
-    found = [small_loops(cm, region) for region in cm.regions]
+    found = [small_loops(cm, cm.blocks(region)) for region in cm.regions]
     return sorted({loop for by_leader in found for loop in by_leader.values()}, key=lambda loop: min(loop.blocks))
 
 

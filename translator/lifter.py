@@ -34,8 +34,8 @@ Measured against registers promoted to SSA values across the whole region
 same run speed.  Small loops (translator/loops.py) are the exception: the
 registers they write live in allocas (SSA values after SROA) while the run goes
 around them, loaded where it enters the loop and stored where it leaves.  The
-step and log counters are SSA values across the region and reach the context on exit.  The misaligned count
-is added to in its context slot, on a path of its own: misaligned accesses are
+step and log counters are SSA values across the region and reach the context on
+exit.  The misaligned count is added to in its context slot, on a path of its own: misaligned accesses are
 rare, and a counter in the context needs no phis at the exits and nothing
 saved or reloaded around a call.
 
@@ -253,8 +253,9 @@ class _RegionLifter(_Checks):
         self.values: dict = {}                # register or counter -> its SSA value in the current block
         self.dirty: set = set()
         self.exits: list[tuple] = []          # (label, next_pc, status, prev_pc, steps, logpos)
+        self.blocks = cm.blocks(region)       # leader -> its slot indices
         self.leaders = set(region.leaders)
-        self.loops = small_loops(cm, region) if loops else {}     # leader -> its small loop (loops.py)
+        self.loops = small_loops(cm, self.blocks) if loops else {}    # leader -> its small loop (loops.py)
         self.loop: Loop | None = None         # the current block's
         self.edges: list[tuple[str, int]] = []    # (label, target) of edges out of it (label())
         for loop in self.loops.values():
@@ -312,9 +313,13 @@ class _RegionLifter(_Checks):
         self.store_dirty(self.dirty)
         self.dirty = set()
 
+    def dirty_registers(self) -> set[int]:
+        """The registers (not counters) the block changed and has not stored."""
+        return {key for key in self.dirty if isinstance(key, int)}
+
     def store_registers(self) -> None:
         """Store the registers the block changed, for a callee (or a store through a computed slot)."""
-        registers = {key for key in self.dirty if isinstance(key, int)}
+        registers = self.dirty_registers()
         self.store_dirty(registers)
         self.dirty -= registers
 
@@ -328,26 +333,36 @@ class _RegionLifter(_Checks):
 
     def label(self, target: int) -> str:
         """The label a branch from the current block to the block at `target` (a leader of the region)
-        goes to: into a small loop from outside it, its load of the loop's registers (loop_entries);
-        out of the current block's loop, a block of its own, placed by place_edges, that stores them."""
-        into = self.loops.get(target)
-        if into is self.loop:
+        goes to: within the current block's loop (or from no loop to no loop), the block itself; out of
+        the current block's loop, an edge block (edge) that stores its registers; else entry_label."""
+        if self.loops.get(target) is self.loop:
             return f"b_{target:x}"
-        if self.loop is not None:
-            edge = self.f.new_label()
-            self.edges.append((edge, target))
-            return edge
-        return f"e_{target:x}"
+        return self.edge(target) if self.loop is not None else self.entry_label(target)
 
-    def place_edges(self) -> None:
-        """The blocks of the edges that label() made, after the current block's terminator."""
+    def entry_label(self, target: int) -> str:
+        """Where a run from outside any loop enters the block at `target`: a small loop's blocks through
+        the load of its registers (loop_entries)."""
+        return f"e_{target:x}" if target in self.loops else f"b_{target:x}"
+
+    def edge(self, target: int) -> str:
+        """A new label for a branch out of the current block's loop to `target` (a leader of the region, or
+        a pc the region leaves for), whose block place_edges writes after the branch."""
+        label = self.f.new_label()
+        self.edges.append((label, target))
+        return label
+
+    def place_edges(self, prev_pc: int) -> None:
+        """The blocks of the edges that edge() made, after the current block's terminator (at prev_pc):
+        each stores the loop's registers, then goes on to its target's entry or leaves the region."""
         f = self.f
         edges, self.edges = self.edges, []
-        for edge, target in edges:
-            f.place(edge)
-            self.leave_loop(set())
-            into = self.loops.get(target)
-            f.do(f"br label %{'b' if into is None else 'e'}_{target:x}")
+        for label, target in edges:
+            f.place(label)
+            if target in self.leaders:
+                self.leave_loop(set())
+                f.do(f"br label %{self.entry_label(target)}")
+            else:
+                self.leave(str(target), STATUS_CONTINUE, prev_pc)
 
     def loop_entries(self) -> list[str]:
         """Where the run enters a small loop (from the entry switch or a block outside it): its
@@ -391,11 +406,10 @@ class _RegionLifter(_Checks):
         """Record the exit phis' incoming values for an edge from the current block (emitted before it),
         and store the registers the block has changed so far on this edge alone: a side exit's stores
         stay on its cold path, and the block goes on with them still to store."""
-        registers = {key for key in self.dirty if isinstance(key, int)}
         if self.loop is None:
-            self.store_dirty(registers)
+            self.store_dirty(self.dirty_registers())
         else:
-            self.leave_loop(registers)
+            self.leave_loop(self.dirty_registers())
         self.exits.append((self.f.label_now, next_pc, status, prev_pc, steps or self.peek("steps"),
                            self.peek("logpos")))
 
@@ -421,7 +435,7 @@ class _RegionLifter(_Checks):
         if target in self.leaders:
             self.end_block()
             self.f.do(f"br label %{self.label(target)}")
-            self.place_edges()
+            self.place_edges(prev_pc)
         else:
             self.leave(str(target), STATUS_CONTINUE, prev_pc)
 
@@ -552,7 +566,7 @@ class _RegionLifter(_Checks):
     # ---- blocks ---------------------------------------------------------------
     def lift_block(self, leader: int) -> None:
         f, cm = self.f, self.cm
-        indices = cm.block(leader, self.region)
+        indices = self.blocks[leader]
         self.leader = leader
         self.groups = access_groups(cm, indices) if self.mode != "full" else {}
         self.group_base: dict[Group, str] = {}       # a group -> the host address of guest address 0
@@ -710,7 +724,7 @@ class _RegionLifter(_Checks):
             self.leave(next_pc, STATUS_CONTINUE, pc)
             return
         self.write_back()
-        labels, exits = [], []
+        labels = []
         for t, internal in zip((target, nxt), inside):
             if internal:
                 labels.append(self.label(t))
@@ -718,13 +732,9 @@ class _RegionLifter(_Checks):
                 labels.append("exit")
                 self.exit_edge(str(t), STATUS_CONTINUE, pc)
             else:                   # out of a loop: its registers are stored on that edge alone
-                labels.append(f.new_label())
-                exits.append((labels[-1], t))
+                labels.append(self.edge(t))
         f.do(f"br i1 {taken}, label %{labels[0]}, label %{labels[1]}")
-        self.place_edges()
-        for label, t in exits:
-            f.place(label)
-            self.leave(str(t), STATUS_CONTINUE, pc)
+        self.place_edges(pc)
         self.forget()
 
     def write_row(self, k: int, op_id: int, row: dict) -> None:
@@ -1108,7 +1118,7 @@ def lift_module(cm: CodeMap, regions: list[Region], mode: str, layout: Layout, n
                 loops: bool = True) -> str:
     """The IR text of one module holding the given regions, and the exact helpers they call.  `loops`:
     keep small loops' registers in allocas, which pays only where SROA makes them SSA values (not at the
-    quick tier, jit.compile_regions: there they cost full mode's compile a tenth more, for nothing)."""
+    quick tier, jit.lift_regions: there they cost full mode's compile a tenth more, for nothing)."""
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}")
     lifters = [_RegionLifter(cm, region, mode, layout, loops) for region in regions]

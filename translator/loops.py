@@ -9,7 +9,7 @@ it, so an iteration neither stores them nor waits for its own stores (docs/trans
 """
 from dataclasses import dataclass
 
-from translator.regions import BRANCH, JAL, NORMAL, CodeMap, Region
+from translator.regions import BRANCH, JAL, NORMAL, CodeMap
 
 MAX_BLOCKS = 8
 
@@ -20,14 +20,13 @@ class Loop:
     registers: tuple[int, ...]      # the registers the blocks write, in SSA values inside the loop
 
 
-def small_loops(cm: CodeMap, region: Region) -> dict[int, Loop]:
-    """leader -> the small loop its block belongs to, for the blocks of `region` in one."""
+def small_loops(cm: CodeMap, blocks: dict[int, list[int]]) -> dict[int, Loop]:
+    """leader -> the small loop its block belongs to, for the blocks of a region (`blocks`: leader ->
+    the block's slot indices, CodeMap.blocks) that are in one."""
     mask = (1 << cm.xlen) - 1
-    leaders = set(region.leaders)
     successors: dict[int, list[int]] = {}
     written: dict[int, set[int]] = {}
-    for leader in region.leaders:
-        indices = cm.block(leader, region)
+    for leader, indices in blocks.items():
         last = indices[-1]
         pc, d = cm.address(last), cm.decoded[last]
         nxt, target = (pc + cm.length(last)) & mask, (pc + int(d["imm"])) & mask
@@ -35,7 +34,7 @@ def small_loops(cm: CodeMap, region: Region) -> dict[int, Loop]:
         out = [nxt] if kind == NORMAL else [target, nxt] if kind == BRANCH else \
             [target] if kind == JAL and d["rd"] == 0 else None
         if out is not None:         # any other block ends with a call or a computed jump: in no loop
-            successors[leader] = [t for t in out if t in leaders]
+            successors[leader] = [t for t in out if t in blocks]
             written[leader] = {int(r) for r in cm.decoded["rd"][indices]} - {0}
     loops: dict[int, Loop] = {}
     for blocks in _loops(successors, set(successors)):

@@ -145,6 +145,10 @@ class CodeMap:
         """The slots instructions start at, in order (every slot when slots are words)."""
         return word_indices(len(self.kind)) if self.is_start is None else np.flatnonzero(self.is_start)
 
+    def blocks(self, region: Region) -> dict[int, list[int]]:
+        """leader -> the slot indices of its block (block), for every block of `region`."""
+        return {leader: self.block(leader, region) for leader in region.leaders}
+
     def block(self, leader: int, region: Region) -> list[int]:
         """Slot indices of the block starting at `leader`, up to a control transfer or the next leader."""
         i, end = self.index(leader), self.index(region.end)
