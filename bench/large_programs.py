@@ -372,6 +372,17 @@ def breakdown(elf: Path, workload: bytes, expected: bytes, cache: Path) -> dict:
 
 PERF_RUNS = 3                   # fast-mode runs profiled per guest
 PERF_TOP = 8                    # guest functions listed
+NATIVE_PERF_RUNS = 20           # native-twin runs profiled per guest (each takes a few tens of ms)
+
+
+def own_functions(build_dir: Path, nm: str) -> set[str]:
+    """The functions the program's own sources define (the objects of its build directory, ours among
+    them): the rest of a guest is picolibc's and libgcc's, the rest of the native twin glibc's."""
+    names = set()
+    for obj in build_dir.glob("*.o"):
+        listing = subprocess.run([nm, "--defined-only", str(obj)], capture_output=True, text=True).stdout
+        names.update(p[2] for p in (line.split() for line in listing.splitlines()) if len(p) == 3 and p[1] in "tT")
+    return names
 
 
 def function_profile(elf: Path, workload_path: Path, cache: Path) -> dict | None:
@@ -379,7 +390,9 @@ def function_profile(elf: Path, workload_path: Path, cache: Path) -> dict | None
     bench/perf_regions.py running the guest PERF_RUNS times on the warm cache, its region functions
     named, each region credited to the guest function it starts in.  The shares are of the samples
     in translated code; `outside` is the share of all samples that were not (Python, loading the
-    code).  None where perf is missing or may not sample."""
+    code); `own` the share of the translated samples in the program's own functions (own_functions),
+    `library` in its C library's (picolibc's and libgcc's).  None where perf is missing or may
+    not sample."""
     if not shutil.which("perf"):
         return None
     data = cache.parent / "perf.data"
@@ -400,16 +413,48 @@ def function_profile(elf: Path, workload_path: Path, cache: Path) -> dict | None
     translated = sum(shares.values())
     if not translated:
         return None
+    own = own_functions(elf.parent, "riscv64-unknown-elf-nm")
     return {"top": [(name, share / translated) for name, share in shares.most_common(PERF_TOP)],
-            "outside": 1 - translated / total}
+            "outside": 1 - translated / total,
+            "own": sum(share for name, share in shares.items() if name in own) / translated,
+            "library": sum(share for name, share in shares.items()
+                           if name not in own and name != "(the dispatcher)") / translated}
+
+
+def native_profile(exe: Path, workload_path: Path, scratch: Path) -> dict | None:
+    """Where the native twin's time goes: `perf record` (cpu-clock samples) of NATIVE_PERF_RUNS runs,
+    the shares of all samples in the program's own code (its executable), in the C library (glibc's
+    libc and libm) and elsewhere (the kernel, the loader, the shell that runs the loop), and its top
+    functions.  None where perf is missing or may not sample."""
+    if not shutil.which("perf"):
+        return None
+    data = scratch / "native-perf.data"
+    loop = f'for i in $(seq {NATIVE_PERF_RUNS}); do "$0" "$1" > /dev/null; done'
+    record = subprocess.run(["perf", "record", "-q", "-e", "cpu-clock", "-F", "20000", "-o", str(data), "sh", "-c",
+                             loop, str(exe), str(workload_path)], capture_output=True, text=True)
+    if record.returncode != 0:
+        return None
+    report = subprocess.run(["perf", "report", "-i", str(data), "--no-children", "--sort", "dso,sym", "--stdio",
+                             "-q"], capture_output=True, text=True).stdout
+    buckets, functions = collections.Counter(), collections.Counter()
+    for share, dso, name in re.findall(r"([0-9.]+)%\s+(\S+)\s+\[.\]\s+(\S+)", report):
+        bucket = "own" if dso == exe.name else "libc" if dso.startswith(("libc.so", "libm.so")) else "other"
+        buckets[bucket] += float(share) / 100
+        functions[name] += float(share) / 100
+    if not buckets:
+        return None
+    return {**{name: buckets[name] for name in ("own", "libc", "other")},
+            "top": functions.most_common(PERF_TOP)}
 
 
 def cold_run(elf: Path, workload_path: Path, expected: bytes, scratch: Path) -> dict:
     """`zkaot run` as a whole process on an empty cache: the quick tier first, the default tier in the
-    background (the process waits for a started background compile at exit)."""
+    background.  With ZKAOT_HAND_OFF=0 the process waits at exit for a background compile under way and
+    drops one not started, instead of handing it off: handed off, it went on compiling after the run and
+    shared the cores with the `zkaot translate` timed next (SQLite's took 125-129 s so, 68 s alone)."""
     cache = scratch / "cold-cache"
     seconds, _, done = run_process([PYTHON, "-m", "zkaot", "run", str(elf), "--input", str(workload_path),
-                                 "--json"], env=zkaot_env(ZKAOT_CACHE=str(cache)))
+                                 "--json"], env=zkaot_env(ZKAOT_CACHE=str(cache), ZKAOT_HAND_OFF="0"))
     report = json.loads(done.stdout)
     assert report["exit_code"] == 0 and bytes.fromhex(report["stdout"]) == expected, done.stderr[-500:]
     duration = report["execution_duration"]
@@ -459,6 +504,7 @@ def bench_guest(guest: Guest, arches: list[str], scratch: Path):
     assert done.returncode == 0, done.stderr
     expected = done.stdout
     native_s, native_cpu_s = time_process([str(builds["native"]), str(workload_path)], expected, NATIVE_RUNS)
+    native_functions = native_profile(builds["native"], workload_path, scratch)
     qemu_s = qemu_cpu_s = None
     if builds["qemu"] is not None and shutil.which("qemu-riscv64"):
         qemu_s, qemu_cpu_s = time_process(["qemu-riscv64", str(builds["qemu"]), str(workload_path)], expected,
@@ -466,7 +512,8 @@ def bench_guest(guest: Guest, arches: list[str], scratch: Path):
     for arch in arches:
         print(f"{guest.name}:", file=sys.stderr)
         row = bench_arch(guest, arch, builds[arch], expected, scratch / f"{guest.name}-{arch}")
-        row.update(native_s=native_s, native_cpu_s=native_cpu_s, qemu_s=qemu_s if arch == "rv64im" else None,
+        row.update(native_s=native_s, native_cpu_s=native_cpu_s, native_functions=native_functions,
+                   qemu_s=qemu_s if arch == "rv64im" else None,
                    qemu_cpu_s=qemu_cpu_s if arch == "rv64im" else None, output_lines=expected.count(b"\n"))
         print(json.dumps({k: v for k, v in row.items() if k != "breakdown"}), file=sys.stderr)
         yield row
@@ -581,8 +628,36 @@ def markdown(rows: list[dict], meta: dict) -> str:
             f = r["functions"]
             lines.append(f"- {r['guest']} {r['arch']} ({f['outside']:.0%} outside): " +
                          ", ".join(f"`{name}` {share:.1%}" for name, share in f["top"]))
+    lines += own_code_table(rows)
     lines += ["", meta["notes"]]
     return "\n".join(lines) + "\n"
+
+
+def own_code_table(rows: list[dict]) -> list[str]:
+    """The ratio to native split in two: the program's own code (its sources, compiled by both compilers
+    at -O2) and its C library (picolibc and libgcc in the guest, glibc natively), each the run's CPU
+    time times its share of the samples of the two profiles above."""
+    both = [r for r in rows if r.get("functions") and r.get("native_functions")]
+    if not both:
+        return []
+    lines = ["", "The ratio to native taken apart: CPU time in the program's own code (the functions its sources "
+             "define, ours among them) and in its C library, from the two profiles (fast mode: its CPU time above "
+             "times each part's share of the samples in translated code; native: its CPU time times each part's "
+             "share of all its samples, the rest being the kernel, the loader and the shell that ran it "
+             f"{NATIVE_PERF_RUNS} times).  The two libraries differ: picolibc's `free` walks a list of free "
+             "blocks, its `memset` and `memcpy` copy a byte at a time, and RV32 divides 64-bit numbers in "
+             "libgcc; glibc's are vectorised and binned:", "",
+             "| guest | arch | own code: fast | own code: native | ratio | C library: fast | C library: native "
+             "| ratio | native top functions |", "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+    for r in both:
+        fast, native = r["functions"], r["native_functions"]
+        fast_own, fast_lib = r["fast_cpu_s"] * fast["own"], r["fast_cpu_s"] * fast["library"]
+        native_own, native_lib = r["native_cpu_s"] * native["own"], r["native_cpu_s"] * native["libc"]
+        top = ", ".join(f"`{name}` {share:.0%}" for name, share in native["top"][:5])
+        lines.append(f"| {r['guest']} | {r['arch']} | {fast_own * 1e3:.0f} ms | {native_own * 1e3:.0f} ms | "
+                     f"{fast_own / native_own:.1f}x | {fast_lib * 1e3:.0f} ms | {native_lib * 1e3:.1f} ms | "
+                     f"{fast_lib / native_lib:.0f}x | {top} |")
+    return lines
 
 
 def tool_version(argv: list[str]) -> str:
