@@ -385,6 +385,19 @@ def own_functions(build_dir: Path, nm: str) -> set[str]:
     return names
 
 
+def perf_report(argv: list[str], data: Path, sort: str, frequency: int, env=None) -> str | None:
+    """`perf report` (by `sort`, shares of all samples) of `perf record` (cpu-clock samples at
+    `frequency`) of a command; None where perf is missing or may not sample."""
+    if not shutil.which("perf"):
+        return None
+    record = subprocess.run(["perf", "record", "-q", "-e", "cpu-clock", "-F", str(frequency), "-o", str(data),
+                             *argv], capture_output=True, text=True, env=env)
+    if record.returncode != 0:
+        return None
+    return subprocess.run(["perf", "report", "-i", str(data), "--no-children", "--sort", sort, "--stdio", "-q"],
+                          capture_output=True, text=True).stdout
+
+
 def function_profile(elf: Path, workload_path: Path, cache: Path) -> dict | None:
     """Where fast mode's native time goes, by guest function: `perf record` (cpu-clock samples) of
     bench/perf_regions.py running the guest PERF_RUNS times on the warm cache, its region functions
@@ -393,16 +406,11 @@ def function_profile(elf: Path, workload_path: Path, cache: Path) -> dict | None
     code); `own` the share of the translated samples in the program's own functions (own_functions),
     `library` in its C library's (picolibc's and libgcc's).  None where perf is missing or may
     not sample."""
-    if not shutil.which("perf"):
+    report = perf_report([PYTHON, str(HERE / "perf_regions.py"), str(elf), str(PERF_RUNS), "--input",
+                          str(workload_path)], cache.parent / "perf.data", "sym", 4000,
+                         env=zkaot_env(ZKAOT_CACHE=str(cache)))
+    if report is None:
         return None
-    data = cache.parent / "perf.data"
-    record = subprocess.run(["perf", "record", "-q", "-e", "cpu-clock", "-F", "4000", "-o", str(data), PYTHON,
-                             str(HERE / "perf_regions.py"), str(elf), str(PERF_RUNS), "--input", str(workload_path)],
-                            capture_output=True, text=True, env=zkaot_env(ZKAOT_CACHE=str(cache)))
-    if record.returncode != 0:
-        return None
-    report = subprocess.run(["perf", "report", "-i", str(data), "--no-children", "--sort", "sym", "--stdio", "-q"],
-                            capture_output=True, text=True).stdout
     program, shares, total = load_elf(elf), collections.Counter(), 0.0
     for share, name in re.findall(r"([0-9.]+)%\s+\[\.\]\s+(\S+)", report):
         total += float(share)
@@ -426,16 +434,11 @@ def native_profile(exe: Path, workload_path: Path, scratch: Path) -> dict | None
     the shares of all samples in the program's own code (its executable), in the C library (glibc's
     libc and libm) and elsewhere (the kernel, the loader, the shell that runs the loop), and its top
     functions.  None where perf is missing or may not sample."""
-    if not shutil.which("perf"):
-        return None
-    data = scratch / "native-perf.data"
     loop = f'for i in $(seq {NATIVE_PERF_RUNS}); do "$0" "$1" > /dev/null; done'
-    record = subprocess.run(["perf", "record", "-q", "-e", "cpu-clock", "-F", "20000", "-o", str(data), "sh", "-c",
-                             loop, str(exe), str(workload_path)], capture_output=True, text=True)
-    if record.returncode != 0:
+    report = perf_report(["sh", "-c", loop, str(exe), str(workload_path)], scratch / "native-perf.data", "dso,sym",
+                         20000)
+    if report is None:
         return None
-    report = subprocess.run(["perf", "report", "-i", str(data), "--no-children", "--sort", "dso,sym", "--stdio",
-                             "-q"], capture_output=True, text=True).stdout
     buckets, functions = collections.Counter(), collections.Counter()
     for share, dso, name in re.findall(r"([0-9.]+)%\s+(\S+)\s+\[.\]\s+(\S+)", report):
         bucket = "own" if dso == exe.name else "libc" if dso.startswith(("libc.so", "libm.so")) else "other"
